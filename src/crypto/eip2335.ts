@@ -1,0 +1,229 @@
+/**
+ * EIP-2335 BLS12-381 keystores (version 4): scrypt or PBKDF2-HMAC-SHA256 KDF, SHA-256 checksum,
+ * AES-128-CTR cipher. https://eips.ethereum.org/EIPS/eip-2335
+ *
+ * KDF parameters are always read from the file (never assumed). Passwords are normalised as the
+ * EIP says: NFKD, then C0 (0x00–0x1F), DEL (0x7F) and C1 (0x80–0x9F) control codes stripped.
+ * scrypt runs on libuv's thread pool, so concurrent decryptions use all cores.
+ */
+import { createCipheriv, createDecipheriv, createHash, pbkdf2, randomBytes, randomUUID, scrypt, timingSafeEqual } from "node:crypto";
+import { promisify } from "node:util";
+import { z } from "zod";
+import { InputError } from "../errors.js";
+import { fromHex, toHex } from "../util/hex.js";
+
+const scryptAsync = promisify(scrypt) as (
+  password: Uint8Array,
+  salt: Uint8Array,
+  keylen: number,
+  options: { N: number; r: number; p: number; maxmem: number },
+) => Promise<Buffer>;
+const pbkdf2Async = promisify(pbkdf2);
+
+/** EIP-2335 defaults for new keystores ("Test Cases"/"Definition": scrypt n=2^18, r=8, p=1; pbkdf2 c=2^18). */
+export const SCRYPT_DEFAULTS = { dklen: 32, n: 262144, r: 8, p: 1 } as const;
+export const PBKDF2_DEFAULTS = { dklen: 32, c: 262144, prf: "hmac-sha256" } as const;
+/** scrypt n=2^18, r=8 needs 128·n·r = 256 MiB; Node's default maxmem is 32 MiB. */
+const SCRYPT_MAXMEM = 512 * 1024 * 1024;
+
+const hexString = z.string().regex(/^(0x)?([0-9a-fA-F]{2})*$/, "must be hex");
+
+const kdfSchema = z.discriminatedUnion("function", [
+  z.object({
+    function: z.literal("scrypt"),
+    params: z.object({
+      dklen: z.number().int().min(32).max(64),
+      n: z.number().int().min(2).max(2 ** 24).refine((n) => (n & (n - 1)) === 0, "n must be a power of 2"),
+      r: z.number().int().min(1).max(64),
+      p: z.number().int().min(1).max(16),
+      salt: hexString,
+    }),
+    message: z.string(),
+  }),
+  z.object({
+    function: z.literal("pbkdf2"),
+    params: z.object({
+      dklen: z.number().int().min(32).max(64),
+      c: z.number().int().min(1).max(2 ** 24),
+      prf: z.literal("hmac-sha256"),
+      salt: hexString,
+    }),
+    message: z.string(),
+  }),
+]);
+
+/** The `crypto` object of an EIP-2335 keystore (also used by go-eth2-wallet and Smartnode wallets). */
+export const keystoreCryptoSchema = z.object({
+  kdf: kdfSchema,
+  checksum: z.object({ function: z.literal("sha256"), params: z.object({}).passthrough(), message: hexString }),
+  cipher: z.object({
+    function: z.literal("aes-128-ctr"),
+    params: z.object({ iv: hexString }),
+    message: hexString,
+  }),
+});
+export type KeystoreCrypto = z.infer<typeof keystoreCryptoSchema>;
+
+/** A whole EIP-2335 keystore. `path` may be empty (keys not derived from a seed). */
+export const keystoreSchema = z.object({
+  crypto: keystoreCryptoSchema,
+  description: z.string().optional(),
+  pubkey: z.string().optional(),
+  path: z.string(),
+  uuid: z.string(),
+  version: z.literal(4),
+});
+export type Keystore = z.infer<typeof keystoreSchema>;
+
+/**
+ * Normalise a password as EIP-2335 "Password requirements" says (NFKD, strip control codes).
+ *
+ * @example
+ * normalizePassword("𝔱𝔢𝔰𝔱𝔭𝔞𝔰𝔰𝔴𝔬𝔯𝔡🔑") // UTF-8 bytes of "testpassword🔑"
+ */
+export function normalizePassword(password: string | Uint8Array): Uint8Array {
+  const s = typeof password === "string" ? password : Buffer.from(password).toString("utf8");
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control codes is the point
+  const cleaned = s.normalize("NFKD").replace(/[\u0000-\u001f\u007f-\u009f]/g, "");
+  return new Uint8Array(Buffer.from(cleaned, "utf8"));
+}
+
+/**
+ * Validate JSON as an EIP-2335 keystore, with an error naming the file and the field.
+ *
+ * @example
+ * const ks = parseKeystore(JSON.parse(text), "/keys/keystore-0.json");
+ */
+export function parseKeystore(json: unknown, file?: string): Keystore {
+  const r = keystoreSchema.safeParse(json);
+  if (!r.success) throw zodInputError("Not a valid EIP-2335 keystore", r.error, file);
+  return r.data;
+}
+
+/** Turn a zod error into an InputError naming the first offending field. */
+export function zodInputError(message: string, error: z.ZodError, file?: string): InputError {
+  const issue = error.issues[0];
+  const field = issue?.path.join(".") || undefined;
+  const unknownKdf =
+    issue?.code === "invalid_union" && field === "crypto.kdf"
+      ? "Supported KDFs: scrypt, pbkdf2 (hmac-sha256)."
+      : undefined;
+  return new InputError(message, {
+    file,
+    field,
+    details: issue?.message,
+    metaMessages: unknownKdf ? [unknownKdf] : undefined,
+  });
+}
+
+async function deriveKey(kdf: KeystoreCrypto["kdf"], password: Uint8Array): Promise<Uint8Array> {
+  const salt = fromHex(kdf.params.salt, { field: "crypto.kdf.params.salt" });
+  if (kdf.function === "scrypt") {
+    const { n, r, p, dklen } = kdf.params;
+    return scryptAsync(password, salt, dklen, { N: n, r, p, maxmem: SCRYPT_MAXMEM });
+  }
+  return pbkdf2Async(password, salt, kdf.params.c, kdf.params.dklen, "sha256");
+}
+
+function checksum(dk: Uint8Array, cipherMessage: Uint8Array): Uint8Array {
+  return createHash("sha256").update(dk.subarray(16, 32)).update(cipherMessage).digest();
+}
+
+/**
+ * Decrypt an EIP-2335 `crypto` section; throws an InputError on a wrong password (checksum).
+ *
+ * @example
+ * const secret = await decryptCrypto(ks.crypto, password, { file });
+ */
+export async function decryptCrypto(
+  crypto: KeystoreCrypto,
+  password: string | Uint8Array,
+  where: { file?: string | undefined } = {},
+): Promise<Uint8Array> {
+  const dk = await deriveKey(crypto.kdf, normalizePassword(password));
+  const cipherMessage = fromHex(crypto.cipher.message, { field: "crypto.cipher.message", file: where.file });
+  const expected = fromHex(crypto.checksum.message, { field: "crypto.checksum.message", file: where.file });
+  const actual = checksum(dk, cipherMessage);
+  if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) {
+    throw new InputError("Keystore checksum mismatch: wrong password, or the keystore is corrupt", {
+      file: where.file,
+      field: "crypto.checksum",
+      metaMessages: ["Check the password file that belongs to this keystore."],
+    });
+  }
+  const iv = fromHex(crypto.cipher.params.iv, { field: "crypto.cipher.params.iv", file: where.file, length: 16 });
+  const d = createDecipheriv("aes-128-ctr", dk.subarray(0, 16), iv);
+  return new Uint8Array(Buffer.concat([d.update(cipherMessage), d.final()]));
+}
+
+export type KdfChoice = "scrypt" | "pbkdf2";
+
+/**
+ * Encrypt a secret into an EIP-2335 `crypto` section with a fresh salt and IV.
+ * `kdfParams` overrides the defaults (e.g. lighter parameters for test fixtures).
+ *
+ * @example
+ * const crypto = await encryptCrypto(secret, password, "scrypt");
+ */
+export async function encryptCrypto(
+  secret: Uint8Array,
+  password: string | Uint8Array,
+  kdf: KdfChoice = "scrypt",
+  kdfParams: { n?: number; c?: number } = {},
+): Promise<KeystoreCrypto> {
+  const salt = toHex(randomBytes(32), false);
+  const kdfSection: KeystoreCrypto["kdf"] =
+    kdf === "scrypt"
+      ? { function: "scrypt", params: { ...SCRYPT_DEFAULTS, n: kdfParams.n ?? SCRYPT_DEFAULTS.n, salt }, message: "" }
+      : { function: "pbkdf2", params: { ...PBKDF2_DEFAULTS, c: kdfParams.c ?? PBKDF2_DEFAULTS.c, salt }, message: "" };
+  const dk = await deriveKey(kdfSection, normalizePassword(password));
+  const iv = randomBytes(16);
+  const c = createCipheriv("aes-128-ctr", dk.subarray(0, 16), iv);
+  const cipherMessage = new Uint8Array(Buffer.concat([c.update(secret), c.final()]));
+  return {
+    kdf: kdfSection,
+    checksum: { function: "sha256", params: {}, message: toHex(checksum(dk, cipherMessage), false) },
+    cipher: { function: "aes-128-ctr", params: { iv: toHex(iv, false) }, message: toHex(cipherMessage, false) },
+  };
+}
+
+/**
+ * Build a whole EIP-2335 keystore for a BLS secret (`pubkey` given without `0x`, as the EIP's examples).
+ *
+ * @example
+ * const ks = await encryptKeystore(secret, password, { pubkey, path: "m/12381/3600/0/0/0" });
+ */
+export async function encryptKeystore(
+  secret: Uint8Array,
+  password: string | Uint8Array,
+  opts: { pubkey: Uint8Array; path?: string; description?: string; kdf?: KdfChoice; kdfParams?: { n?: number; c?: number } },
+): Promise<Keystore> {
+  return {
+    crypto: await encryptCrypto(secret, password, opts.kdf ?? "scrypt", opts.kdfParams),
+    description: opts.description ?? "",
+    pubkey: toHex(opts.pubkey, false),
+    path: opts.path ?? "",
+    uuid: randomUUID(),
+    version: 4,
+  };
+}
+
+/**
+ * Decrypt a keystore and return its secret.
+ *
+ * @example
+ * const secret = await decryptKeystore(ks, password, "/keys/keystore-0.json");
+ */
+export async function decryptKeystore(ks: Keystore, password: string | Uint8Array, file?: string): Promise<Uint8Array> {
+  return decryptCrypto(ks.crypto, password, { file });
+}
+
+/**
+ * A fresh strong password for a generated keystore: 32 random bytes as hex (256 bits).
+ *
+ * @example
+ * const pw = randomPassword();
+ */
+export function randomPassword(): string {
+  return randomBytes(32).toString("hex");
+}

@@ -1,0 +1,67 @@
+/**
+ * Lagrange interpolation "in the exponent": recover the group element f(0)·G from shares f(x_i)·G.
+ * G1 for public keys (share pubkeys → validator pubkey), G2 for signatures (partial signatures →
+ * the validator's signature). blst's JS API has no scalar multiplication, so this uses herumi's
+ * `bls-eth-wasm` recover (measured here, 3-of-4: 0.27 ms G1, 0.52 ms G2; @noble/curves needs
+ * ~2.3 ms per G1 and ~9.4 ms per G2 multiplication — see bench/interpolate.bench.ts).
+ * Inputs are parsed with blst's subgroup check before they reach herumi.
+ */
+import bls from "bls-eth-wasm";
+import { VerificationError } from "../errors.js";
+import { publicKeyFromBytes, signatureFromBytes } from "./bls.js";
+
+await bls.init(bls.BLS12_381);
+
+type Point = { id: number };
+
+function herumiIds(points: readonly Point[]): InstanceType<typeof bls.Id>[] {
+  const seen = new Set<number>();
+  return points.map(({ id }) => {
+    if (!Number.isSafeInteger(id) || id < 1 || id > 0x7fffffff || seen.has(id)) {
+      throw new VerificationError(`Share id ${id} is not a distinct positive 31-bit integer`);
+    }
+    seen.add(id);
+    const x = new bls.Id();
+    x.setInt(id);
+    return x;
+  });
+}
+
+/**
+ * Interpolate share public keys (G1) at x = 0. Pass exactly the shares to use (≥ threshold).
+ *
+ * @example
+ * const pk = recoverPublicKey([{ id: 1, pubkey: pk1 }, { id: 2, pubkey: pk2 }, { id: 3, pubkey: pk3 }]);
+ */
+export function recoverPublicKey(shares: readonly (Point & { pubkey: Uint8Array })[]): Uint8Array {
+  const ids = herumiIds(shares);
+  const pks = shares.map(({ id, pubkey }) => {
+    publicKeyFromBytes(pubkey, { field: `share ${id} public key` });
+    const p = new bls.PublicKey();
+    p.deserialize(pubkey);
+    return p;
+  });
+  const out = new bls.PublicKey();
+  out.recover(pks, ids);
+  return out.serialize();
+}
+
+/**
+ * Interpolate partial signatures (G2) at x = 0 into the full signature. Partials must have been
+ * verified against their share public keys first (an invalid partial poisons the result).
+ *
+ * @example
+ * const sig = recoverSignature(partials.slice(0, 3));
+ */
+export function recoverSignature(partials: readonly (Point & { signature: Uint8Array })[]): Uint8Array {
+  const ids = herumiIds(partials);
+  const sigs = partials.map(({ id, signature }) => {
+    signatureFromBytes(signature, { field: `partial signature ${id}` });
+    const s = new bls.Signature();
+    s.deserialize(signature);
+    return s;
+  });
+  const out = new bls.Signature();
+  out.recover(sigs, ids);
+  return out.serialize();
+}
