@@ -1,0 +1,14 @@
+/**
+ * The `rpdvt` command line. Each command lives in its own file under src/cli/ and is registered here.
+ */
+import { Command } from "commander";
+
+const program = new Command("rpdvt")
+  .description("Rocket Pool validators as distributed validators (DVT): split keys, run a DV node, plan a squad")
+  .version("0.1.0")
+  .showHelpAfterError("(run with --help for usage)");
+
+const commands = await Promise.all([]);
+for (const c of commands) program.addCommand(c);
+
+await program.parseAsync(process.argv);
