@@ -104,10 +104,9 @@ export function parseKeystore(json: unknown, file?: string): Keystore {
 export function zodInputError(message: string, error: z.ZodError, file?: string): InputError {
   const issue = error.issues[0];
   const field = issue?.path.join(".") || undefined;
-  const unknownKdf =
-    issue?.code === "invalid_union" && field === "crypto.kdf"
-      ? "Supported KDFs: scrypt, pbkdf2 (hmac-sha256)."
-      : undefined;
+  const unknownKdf = field?.endsWith("kdf.function")
+    ? "Unsupported KDF: EIP-2335 keystores use scrypt or pbkdf2 (hmac-sha256)."
+    : undefined;
   return new InputError(message, {
     file,
     field,

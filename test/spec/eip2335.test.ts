@@ -1,0 +1,59 @@
+/** EIP-2335 keystore test vectors (ethereum/ERCs ERCS/erc-2335.md "Test Cases"), decrypted with our code. */
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { describe, test } from "node:test";
+import { publicKeyOf } from "../../src/crypto/bls.js";
+import { decryptKeystore, encryptKeystore, normalizePassword, parseKeystore } from "../../src/crypto/eip2335.js";
+import { InputError } from "../../src/errors.js";
+import { toHex } from "../../src/util/hex.js";
+
+const PASSWORD = "𝔱𝔢𝔰𝔱𝔭𝔞𝔰𝔰𝔴𝔬𝔯𝔡🔑";
+const ENCODED_PASSWORD = "0x7465737470617373776f7264f09f9491";
+const SECRET = "0x000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f";
+
+async function vector(name: string) {
+  const file = new URL(`./vectors/eip2335/${name}.json`, import.meta.url);
+  return parseKeystore(JSON.parse(await readFile(file, "utf8")), file.pathname);
+}
+
+describe("EIP-2335 test vectors", () => {
+  test("password normalisation matches the EIP's encoded password", () => {
+    assert.equal(toHex(normalizePassword(PASSWORD)), ENCODED_PASSWORD);
+    // control codes are stripped
+    assert.equal(toHex(normalizePassword("test\u0000pass\u007fword\u0085🔑")), ENCODED_PASSWORD);
+  });
+
+  for (const name of ["scrypt", "pbkdf2"]) {
+    test(`${name} vector decrypts to the EIP's secret and pubkey`, async () => {
+      const ks = await vector(name);
+      const secret = await decryptKeystore(ks, PASSWORD);
+      assert.equal(toHex(secret), SECRET);
+      assert.equal(toHex(publicKeyOf(secret), false), ks.pubkey);
+    });
+
+    test(`${name} vector with a wrong password fails the checksum`, async () => {
+      const ks = await vector(name);
+      await assert.rejects(decryptKeystore(ks, "testpassword!", "x.json"), (e: unknown) => {
+        assert.ok(e instanceof InputError);
+        assert.equal(e.field, "crypto.checksum");
+        assert.equal(e.file, "x.json");
+        assert.ok(!e.message.includes("testpassword"), "password must not leak into the error");
+        return true;
+      });
+    });
+  }
+
+  test("round trip with our encryption (pbkdf2, light params) and unknown KDF rejection", async () => {
+    const secret = new Uint8Array(Buffer.from(SECRET.slice(2), "hex"));
+    const ks = await encryptKeystore(secret, PASSWORD, { pubkey: publicKeyOf(secret), kdf: "pbkdf2", kdfParams: { c: 1024 } });
+    assert.equal(toHex(await decryptKeystore(parseKeystore(JSON.parse(JSON.stringify(ks))), PASSWORD)), SECRET);
+    const bad = JSON.parse(JSON.stringify(ks));
+    bad.crypto.kdf.function = "argon2id";
+    assert.throws(() => parseKeystore(bad, "k.json"), (e: unknown) => {
+      assert.ok(e instanceof InputError);
+      assert.equal(e.field, "crypto.kdf.function");
+      assert.match(e.message, /scrypt or pbkdf2/);
+      return true;
+    });
+  });
+});
