@@ -4,7 +4,9 @@
 import { Command } from "commander";
 
 const program = new Command("rpdvt")
-  .description("Rocket Pool validators as distributed validators (DVT): split keys, run a DV node, plan a squad")
+  .description(
+    "Rocket Pool validators as distributed validators (DVT): split keys, run a DV node, plan a squad",
+  )
   .version("0.1.0")
   .showHelpAfterError("(run with --help for usage)");
 

@@ -11,14 +11,17 @@ import { BaseError } from "../errors.js";
  * @example
  * cmd.action(runAction(async (opts) => { ... }));
  */
-export function runAction<A extends unknown[]>(fn: (...args: A) => Promise<void> | void): (...args: A) => Promise<void> {
+export function runAction<A extends unknown[]>(
+  fn: (...args: A) => Promise<void> | void,
+): (...args: A) => Promise<void> {
   return async (...args: A) => {
     try {
       await fn(...args);
     } catch (err) {
       process.exitCode = 1;
       process.stderr.write(`${formatError(err)}\n`);
-      if (process.env.RPDVT_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+      if (process.env.RPDVT_DEBUG && err instanceof Error && err.stack)
+        process.stderr.write(`${err.stack}\n`);
     }
   };
 }
@@ -47,7 +50,11 @@ export function formatError(err: unknown): string {
 export function printJson(data: unknown): void {
   process.stdout.write(
     `${JSON.stringify(data, (_k, v) =>
-      typeof v === "bigint" ? v.toString() : v instanceof Uint8Array ? `0x${Buffer.from(v).toString("hex")}` : v,
+      typeof v === "bigint"
+        ? v.toString()
+        : v instanceof Uint8Array
+          ? `0x${Buffer.from(v).toString("hex")}`
+          : v,
     )}\n`,
   );
 }

@@ -6,7 +6,7 @@
  * in G2 (96 bytes compressed). blst's `fromBytes` does NOT subgroup-check unless asked: every
  * parse of untrusted bytes here asks (rejects identity and out-of-subgroup points).
  */
-import { PublicKey, SecretKey, Signature, verify as blstVerify } from "@chainsafe/blst";
+import { verify as blstVerify, PublicKey, SecretKey, Signature } from "@chainsafe/blst";
 import { InputError } from "../errors.js";
 
 /** BLS12-381 scalar field order r (IETF BLS draft, §2.1; consensus-specs `BLS_MODULUS` of the curve). */
@@ -32,7 +32,10 @@ export function secretKeyFromBytes(bytes: Uint8Array, where: Where = {}): Secret
   }
   const v = BigInt(`0x${Buffer.from(bytes).toString("hex")}`);
   if (v === 0n || v >= CURVE_ORDER) {
-    throw new InputError("Secret key is not a valid BLS12-381 scalar (zero or ≥ curve order)", where);
+    throw new InputError(
+      "Secret key is not a valid BLS12-381 scalar (zero or ≥ curve order)",
+      where,
+    );
   }
   return SecretKey.fromBytes(bytes);
 }
@@ -45,7 +48,10 @@ export function secretKeyFromBytes(bytes: Uint8Array, where: Where = {}): Secret
  */
 export function publicKeyFromBytes(bytes: Uint8Array, where: Where = {}): PublicKey {
   if (bytes.length !== PUBKEY_LENGTH) {
-    throw new InputError(`BLS public key must be ${PUBKEY_LENGTH} bytes, got ${bytes.length}`, where);
+    throw new InputError(
+      `BLS public key must be ${PUBKEY_LENGTH} bytes, got ${bytes.length}`,
+      where,
+    );
   }
   try {
     return PublicKey.fromBytes(bytes, true);
@@ -65,7 +71,10 @@ export function publicKeyFromBytes(bytes: Uint8Array, where: Where = {}): Public
  */
 export function signatureFromBytes(bytes: Uint8Array, where: Where = {}): Signature {
   if (bytes.length !== SIGNATURE_LENGTH) {
-    throw new InputError(`BLS signature must be ${SIGNATURE_LENGTH} bytes, got ${bytes.length}`, where);
+    throw new InputError(
+      `BLS signature must be ${SIGNATURE_LENGTH} bytes, got ${bytes.length}`,
+      where,
+    );
   }
   try {
     return Signature.fromBytes(bytes, true);
@@ -105,7 +114,11 @@ export function signMessage(secret: Uint8Array, message: Uint8Array): Uint8Array
  * @example
  * if (!verifySignature(pubkey, message, sig)) throw new VerificationError("bad signature");
  */
-export function verifySignature(pubkey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+export function verifySignature(
+  pubkey: Uint8Array,
+  message: Uint8Array,
+  signature: Uint8Array,
+): boolean {
   try {
     return blstVerify(message, publicKeyFromBytes(pubkey), signatureFromBytes(signature));
   } catch {

@@ -49,7 +49,8 @@ export function parsePath(path: string): number[] {
  * const sk = deriveSecretKey(seed, validatorKeyPath(0));
  */
 export function deriveSecretKey(seed: Uint8Array, path: string): Uint8Array {
-  if (seed.length < 32) throw new InputError(`EIP-2333 seed must be ≥ 32 bytes, got ${seed.length}`);
+  if (seed.length < 32)
+    throw new InputError(`EIP-2333 seed must be ≥ 32 bytes, got ${seed.length}`);
   let sk = SecretKey.deriveMasterEip2333(seed);
   for (const index of parsePath(path)) sk = sk.deriveChildEip2333(index);
   return sk.toBytes();

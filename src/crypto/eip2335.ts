@@ -6,7 +6,16 @@
  * EIP says: NFKD, then C0 (0x00–0x1F), DEL (0x7F) and C1 (0x80–0x9F) control codes stripped.
  * scrypt runs on libuv's thread pool, so concurrent decryptions use all cores.
  */
-import { createCipheriv, createDecipheriv, createHash, pbkdf2, randomBytes, randomUUID, scrypt, timingSafeEqual } from "node:crypto";
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  pbkdf2,
+  randomBytes,
+  randomUUID,
+  scrypt,
+  timingSafeEqual,
+} from "node:crypto";
 import { promisify } from "node:util";
 import { z } from "zod";
 import { InputError } from "../errors.js";
@@ -33,7 +42,12 @@ const kdfSchema = z.discriminatedUnion("function", [
     function: z.literal("scrypt"),
     params: z.object({
       dklen: z.number().int().min(32).max(64),
-      n: z.number().int().min(2).max(2 ** 24).refine((n) => (n & (n - 1)) === 0, "n must be a power of 2"),
+      n: z
+        .number()
+        .int()
+        .min(2)
+        .max(2 ** 24)
+        .refine((n) => (n & (n - 1)) === 0, "n must be a power of 2"),
       r: z.number().int().min(1).max(64),
       p: z.number().int().min(1).max(16),
       salt: hexString,
@@ -44,7 +58,11 @@ const kdfSchema = z.discriminatedUnion("function", [
     function: z.literal("pbkdf2"),
     params: z.object({
       dklen: z.number().int().min(32).max(64),
-      c: z.number().int().min(1).max(2 ** 24),
+      c: z
+        .number()
+        .int()
+        .min(1)
+        .max(2 ** 24),
       prf: z.literal("hmac-sha256"),
       salt: hexString,
     }),
@@ -55,7 +73,11 @@ const kdfSchema = z.discriminatedUnion("function", [
 /** The `crypto` object of an EIP-2335 keystore (also used by go-eth2-wallet and Smartnode wallets). */
 export const keystoreCryptoSchema = z.object({
   kdf: kdfSchema,
-  checksum: z.object({ function: z.literal("sha256"), params: z.object({}).passthrough(), message: hexString }),
+  checksum: z.object({
+    function: z.literal("sha256"),
+    params: z.object({}).passthrough(),
+    message: hexString,
+  }),
   cipher: z.object({
     function: z.literal("aes-128-ctr"),
     params: z.object({ iv: hexString }),
@@ -140,8 +162,14 @@ export async function decryptCrypto(
   where: { file?: string | undefined } = {},
 ): Promise<Uint8Array> {
   const dk = await deriveKey(crypto.kdf, normalizePassword(password));
-  const cipherMessage = fromHex(crypto.cipher.message, { field: "crypto.cipher.message", file: where.file });
-  const expected = fromHex(crypto.checksum.message, { field: "crypto.checksum.message", file: where.file });
+  const cipherMessage = fromHex(crypto.cipher.message, {
+    field: "crypto.cipher.message",
+    file: where.file,
+  });
+  const expected = fromHex(crypto.checksum.message, {
+    field: "crypto.checksum.message",
+    file: where.file,
+  });
   const actual = checksum(dk, cipherMessage);
   if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) {
     throw new InputError("Keystore checksum mismatch: wrong password, or the keystore is corrupt", {
@@ -150,7 +178,11 @@ export async function decryptCrypto(
       metaMessages: ["Check the password file that belongs to this keystore."],
     });
   }
-  const iv = fromHex(crypto.cipher.params.iv, { field: "crypto.cipher.params.iv", file: where.file, length: 16 });
+  const iv = fromHex(crypto.cipher.params.iv, {
+    field: "crypto.cipher.params.iv",
+    file: where.file,
+    length: 16,
+  });
   const d = createDecipheriv("aes-128-ctr", dk.subarray(0, 16), iv);
   return new Uint8Array(Buffer.concat([d.update(cipherMessage), d.final()]));
 }
@@ -173,16 +205,32 @@ export async function encryptCrypto(
   const salt = toHex(randomBytes(32), false);
   const kdfSection: KeystoreCrypto["kdf"] =
     kdf === "scrypt"
-      ? { function: "scrypt", params: { ...SCRYPT_DEFAULTS, n: kdfParams.n ?? SCRYPT_DEFAULTS.n, salt }, message: "" }
-      : { function: "pbkdf2", params: { ...PBKDF2_DEFAULTS, c: kdfParams.c ?? PBKDF2_DEFAULTS.c, salt }, message: "" };
+      ? {
+          function: "scrypt",
+          params: { ...SCRYPT_DEFAULTS, n: kdfParams.n ?? SCRYPT_DEFAULTS.n, salt },
+          message: "",
+        }
+      : {
+          function: "pbkdf2",
+          params: { ...PBKDF2_DEFAULTS, c: kdfParams.c ?? PBKDF2_DEFAULTS.c, salt },
+          message: "",
+        };
   const dk = await deriveKey(kdfSection, normalizePassword(password));
   const iv = randomBytes(16);
   const c = createCipheriv("aes-128-ctr", dk.subarray(0, 16), iv);
   const cipherMessage = new Uint8Array(Buffer.concat([c.update(secret), c.final()]));
   return {
     kdf: kdfSection,
-    checksum: { function: "sha256", params: {}, message: toHex(checksum(dk, cipherMessage), false) },
-    cipher: { function: "aes-128-ctr", params: { iv: toHex(iv, false) }, message: toHex(cipherMessage, false) },
+    checksum: {
+      function: "sha256",
+      params: {},
+      message: toHex(checksum(dk, cipherMessage), false),
+    },
+    cipher: {
+      function: "aes-128-ctr",
+      params: { iv: toHex(iv, false) },
+      message: toHex(cipherMessage, false),
+    },
   };
 }
 
@@ -195,7 +243,13 @@ export async function encryptCrypto(
 export async function encryptKeystore(
   secret: Uint8Array,
   password: string | Uint8Array,
-  opts: { pubkey: Uint8Array; path?: string; description?: string; kdf?: KdfChoice; kdfParams?: { n?: number; c?: number } },
+  opts: {
+    pubkey: Uint8Array;
+    path?: string;
+    description?: string;
+    kdf?: KdfChoice;
+    kdfParams?: { n?: number; c?: number };
+  },
 ): Promise<Keystore> {
   return {
     crypto: await encryptCrypto(secret, password, opts.kdf ?? "scrypt", opts.kdfParams),
@@ -213,7 +267,11 @@ export async function encryptKeystore(
  * @example
  * const secret = await decryptKeystore(ks, password, "/keys/keystore-0.json");
  */
-export async function decryptKeystore(ks: Keystore, password: string | Uint8Array, file?: string): Promise<Uint8Array> {
+export async function decryptKeystore(
+  ks: Keystore,
+  password: string | Uint8Array,
+  file?: string,
+): Promise<Uint8Array> {
   return decryptCrypto(ks.crypto, password, { file });
 }
 

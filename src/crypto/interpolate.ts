@@ -11,6 +11,10 @@ import { VerificationError } from "../errors.js";
 import { publicKeyFromBytes, signatureFromBytes } from "./bls.js";
 
 await bls.init(bls.BLS12_381);
+// Every point is subgroup-checked by blst (publicKeyFromBytes / signatureFromBytes) right before
+// it is handed to herumi, so herumi's own (slower) order check is redundant here.
+bls.verifyPublicKeyOrder(false);
+bls.verifySignatureOrder(false);
 
 type Point = { id: number };
 
@@ -53,7 +57,9 @@ export function recoverPublicKey(shares: readonly (Point & { pubkey: Uint8Array 
  * @example
  * const sig = recoverSignature(partials.slice(0, 3));
  */
-export function recoverSignature(partials: readonly (Point & { signature: Uint8Array })[]): Uint8Array {
+export function recoverSignature(
+  partials: readonly (Point & { signature: Uint8Array })[],
+): Uint8Array {
   const ids = herumiIds(partials);
   const sigs = partials.map(({ id, signature }) => {
     signatureFromBytes(signature, { field: `partial signature ${id}` });

@@ -74,7 +74,11 @@ function assertIds(ids: readonly number[], threshold: number): void {
  * @example
  * const shares = splitSecret(validatorSecret, [11, 22, 33, 44], 3);
  */
-export function splitSecret(secret: Uint8Array, ids: readonly number[], threshold: number): SecretShare[] {
+export function splitSecret(
+  secret: Uint8Array,
+  ids: readonly number[],
+  threshold: number,
+): SecretShare[] {
   assertIds(ids, threshold);
   const s = bytesToScalar(secret);
   if (secret.length !== SECRET_LENGTH || s === 0n || s >= r) {

@@ -3,10 +3,10 @@
  * ids, threshold t = 2F+1 of n = 3F+1, each with its share public key, checked to interpolate back
  * to the validator public key before anything is written.
  */
-import { InputError, VerificationError } from "../errors.js";
+
 import { publicKeyOf } from "../crypto/bls.js";
-import { recoverPublicKey } from "../crypto/interpolate.js";
-import { splitSecret } from "../crypto/shamir.js";
+import { recoverSecret, splitSecret } from "../crypto/shamir.js";
+import { InputError, VerificationError } from "../errors.js";
 
 /** Cluster sizes n = 3F+1 that SSV supports (and Obol/Dirk accept): F = 1..4. */
 export const CLUSTER_SIZES = [4, 7, 10, 13] as const;
@@ -57,13 +57,20 @@ export function thresholdFor(n: number): number {
 export function assertOperatorIds(ids: readonly number[]): void {
   ids.forEach((id, i) => {
     if (!Number.isSafeInteger(id) || id < 1 || id > 0x7fffffff) {
-      throw new InputError(`Operator id ${id} must be a positive integer below 2^31`, { field: "operator ids" });
+      throw new InputError(`Operator id ${id} must be a positive integer below 2^31`, {
+        field: "operator ids",
+      });
     }
     const prev = ids[i - 1];
     if (prev !== undefined && id <= prev) {
       throw new InputError(
-        id === prev ? `Operator id ${id} appears twice` : `Operator ids must be in ascending order (${prev} before ${id})`,
-        { field: "operator ids", metaMessages: ["Give each operator once, sorted ascending, e.g. 11,22,33,44."] },
+        id === prev
+          ? `Operator id ${id} appears twice`
+          : `Operator ids must be in ascending order (${prev} before ${id})`,
+        {
+          field: "operator ids",
+          metaMessages: ["Give each operator once, sorted ascending, e.g. 11,22,33,44."],
+        },
       );
     }
   });
@@ -71,8 +78,9 @@ export function assertOperatorIds(ids: readonly number[]): void {
 }
 
 /**
- * Split one validator key across `ids`; verifies that the first t share public keys interpolate
- * to the validator public key (catches any arithmetic or encoding slip before output).
+ * Split one validator key across `ids`. Checks before returning: the secret belongs to the
+ * public key, and the first t shares recover the secret (share public keys are computed from the
+ * share secrets by blst). Output verifiers re-check everything from the written files, in G1.
  *
  * @example
  * const sv = splitValidatorKey({ pubkey, secret }, [11, 22, 33, 44]);
@@ -80,12 +88,22 @@ export function assertOperatorIds(ids: readonly number[]): void {
 export function splitValidatorKey(key: ValidatorKey, ids: readonly number[]): SplitValidator {
   assertOperatorIds(ids);
   const threshold = thresholdFor(ids.length);
-  const shares = splitSecret(key.secret, ids, threshold).map((s) => ({ ...s, pubkey: publicKeyOf(s.secret) }));
-  const recovered = recoverPublicKey(shares.slice(0, threshold));
-  if (!Buffer.from(recovered).equals(Buffer.from(key.pubkey))) {
-    throw new VerificationError("Share public keys do not interpolate to the validator public key", {
-      metaMessages: ["The validator secret does not match its public key; nothing was written."],
+  if (!Buffer.from(publicKeyOf(key.secret)).equals(Buffer.from(key.pubkey))) {
+    throw new VerificationError("Validator secret does not match its public key", {
+      metaMessages: [
+        `Validator 0x${Buffer.from(key.pubkey).toString("hex")}${key.source ? ` from ${key.source}` : ""}`,
+        "Nothing was written.",
+      ],
     });
   }
-  return { pubkey: key.pubkey, threshold, shares, path: key.path };
+  const shares = splitSecret(key.secret, ids, threshold);
+  if (!Buffer.from(recoverSecret(shares.slice(0, threshold))).equals(Buffer.from(key.secret))) {
+    throw new VerificationError("Shares do not recover the validator secret (internal error)");
+  }
+  return {
+    pubkey: key.pubkey,
+    threshold,
+    shares: shares.map((s) => ({ ...s, pubkey: publicKeyOf(s.secret) })),
+    path: key.path,
+  };
 }

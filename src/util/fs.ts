@@ -105,7 +105,9 @@ export async function assertAbsent(path: string): Promise<void> {
     return;
   }
   throw new OutputError(`Output ${path} already exists`, {
-    metaMessages: ["rpdvt never overwrites keys or shares: choose a new --out path or move the old one away."],
+    metaMessages: [
+      "rpdvt never overwrites keys or shares: choose a new --out path or move the old one away.",
+    ],
   });
 }
 

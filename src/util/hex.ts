@@ -7,7 +7,10 @@ import { InputError } from "../errors.js";
  * toHex(new Uint8Array([1, 255])) // "0x01ff"
  */
 export function toHex(bytes: Uint8Array, prefix = true): string {
-  return (prefix ? "0x" : "") + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
+  return (
+    (prefix ? "0x" : "") +
+    Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex")
+  );
 }
 
 /**
@@ -25,7 +28,10 @@ export function fromHex(
     throw new InputError("Expected a hex string", {
       field: opts.field,
       file: opts.file,
-      details: typeof hex === "string" ? `got ${hex.length} characters that are not even-length hex` : `got ${typeof hex}`,
+      details:
+        typeof hex === "string"
+          ? `got ${hex.length} characters that are not even-length hex`
+          : `got ${typeof hex}`,
     });
   }
   const out = new Uint8Array(Buffer.from(s, "hex"));

@@ -14,11 +14,19 @@ export type Progress = { tick(n?: number): void; stop(): void };
  * for (const k of keys) { work(k); p.tick(); }
  * p.stop();
  */
-export function startProgress(label: string, total: number, opts: { quiet?: boolean } = {}): Progress {
+export function startProgress(
+  label: string,
+  total: number,
+  opts: { quiet?: boolean } = {},
+): Progress {
   if (opts.quiet || total <= 0) return { tick() {}, stop() {} };
   if (process.stderr.isTTY) {
     const bar = new cliProgress.SingleBar(
-      { format: `${label} [{bar}] {value}/{total} {percentage}% eta {eta_formatted}`, stream: process.stderr, hideCursor: true },
+      {
+        format: `${label} [{bar}] {value}/{total} {percentage}% eta {eta_formatted}`,
+        stream: process.stderr,
+        hideCursor: true,
+      },
       cliProgress.Presets.shades_classic,
     );
     bar.start(total, 0);

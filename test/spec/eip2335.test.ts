@@ -3,7 +3,12 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { describe, test } from "node:test";
 import { publicKeyOf } from "../../src/crypto/bls.js";
-import { decryptKeystore, encryptKeystore, normalizePassword, parseKeystore } from "../../src/crypto/eip2335.js";
+import {
+  decryptKeystore,
+  encryptKeystore,
+  normalizePassword,
+  parseKeystore,
+} from "../../src/crypto/eip2335.js";
 import { InputError } from "../../src/errors.js";
 import { toHex } from "../../src/util/hex.js";
 
@@ -45,15 +50,25 @@ describe("EIP-2335 test vectors", () => {
 
   test("round trip with our encryption (pbkdf2, light params) and unknown KDF rejection", async () => {
     const secret = new Uint8Array(Buffer.from(SECRET.slice(2), "hex"));
-    const ks = await encryptKeystore(secret, PASSWORD, { pubkey: publicKeyOf(secret), kdf: "pbkdf2", kdfParams: { c: 1024 } });
-    assert.equal(toHex(await decryptKeystore(parseKeystore(JSON.parse(JSON.stringify(ks))), PASSWORD)), SECRET);
+    const ks = await encryptKeystore(secret, PASSWORD, {
+      pubkey: publicKeyOf(secret),
+      kdf: "pbkdf2",
+      kdfParams: { c: 1024 },
+    });
+    assert.equal(
+      toHex(await decryptKeystore(parseKeystore(JSON.parse(JSON.stringify(ks))), PASSWORD)),
+      SECRET,
+    );
     const bad = JSON.parse(JSON.stringify(ks));
     bad.crypto.kdf.function = "argon2id";
-    assert.throws(() => parseKeystore(bad, "k.json"), (e: unknown) => {
-      assert.ok(e instanceof InputError);
-      assert.equal(e.field, "crypto.kdf.function");
-      assert.match(e.message, /scrypt or pbkdf2/);
-      return true;
-    });
+    assert.throws(
+      () => parseKeystore(bad, "k.json"),
+      (e: unknown) => {
+        assert.ok(e instanceof InputError);
+        assert.equal(e.field, "crypto.kdf.function");
+        assert.match(e.message, /scrypt or pbkdf2/);
+        return true;
+      },
+    );
   });
 });

@@ -2,17 +2,25 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
-import { publicKeyOf, signMessage, verifySignature } from "../../src/crypto/bls.js";
+import { CURVE_ORDER, publicKeyOf, signMessage, verifySignature } from "../../src/crypto/bls.js";
 import { recoverPublicKey, recoverSignature } from "../../src/crypto/interpolate.js";
-import { CURVE_ORDER } from "../../src/crypto/bls.js";
-import { lagrangeAtZero, mod, randomScalar, recoverSecret, scalarToBytes, splitSecret } from "../../src/crypto/shamir.js";
+import {
+  lagrangeAtZero,
+  mod,
+  randomScalar,
+  recoverSecret,
+  scalarToBytes,
+  splitSecret,
+} from "../../src/crypto/shamir.js";
 import { InputError } from "../../src/errors.js";
 import { thresholdFor } from "../../src/keysplit/split.js";
 
 const n = fc.constantFrom(4, 7, 10, 13);
 const secretArb = fc.bigInt({ min: 1n, max: CURVE_ORDER - 1n }).map(scalarToBytes);
 const idsArb = (size: number) =>
-  fc.uniqueArray(fc.integer({ min: 1, max: 1_000_000 }), { minLength: size, maxLength: size }).map((a) => a.sort((x, y) => x - y));
+  fc
+    .uniqueArray(fc.integer({ min: 1, max: 1_000_000 }), { minLength: size, maxLength: size })
+    .map((a) => a.sort((x, y) => x - y));
 
 /** Pick `k` distinct positions of an array (a fast-check subset). */
 const subsetOf = (size: number, k: number) =>
@@ -22,7 +30,9 @@ describe("Shamir secret sharing (property)", () => {
   test("any t of n shares recover the secret", () => {
     fc.assert(
       fc.property(
-        n.chain((size) => fc.tuple(fc.constant(size), secretArb, idsArb(size), subsetOf(size, thresholdFor(size)))),
+        n.chain((size) =>
+          fc.tuple(fc.constant(size), secretArb, idsArb(size), subsetOf(size, thresholdFor(size))),
+        ),
         ([, secret, ids, pick]) => {
           const shares = splitSecret(secret, ids, thresholdFor(ids.length));
           const chosen = pick.map((i) => shares[i]!);
@@ -36,7 +46,9 @@ describe("Shamir secret sharing (property)", () => {
   test("no t−1 shares recover the secret", () => {
     fc.assert(
       fc.property(
-        n.chain((size) => fc.tuple(secretArb, idsArb(size), subsetOf(size, thresholdFor(size) - 1))),
+        n.chain((size) =>
+          fc.tuple(secretArb, idsArb(size), subsetOf(size, thresholdFor(size) - 1)),
+        ),
         ([secret, ids, pick]) => {
           const shares = splitSecret(secret, ids, thresholdFor(ids.length));
           assert.notDeepEqual(recoverSecret(pick.map((i) => shares[i]!)), secret);
@@ -67,18 +79,32 @@ describe("threshold BLS: interpolation in G1 and G2", () => {
   test("any t share pubkeys interpolate to the pubkey; any t partial signatures to the signature", () => {
     fc.assert(
       fc.property(
-        n.chain((size) => fc.tuple(secretArb, idsArb(size), subsetOf(size, thresholdFor(size)), fc.uint8Array({ minLength: 32, maxLength: 32 }))),
+        n.chain((size) =>
+          fc.tuple(
+            secretArb,
+            idsArb(size),
+            subsetOf(size, thresholdFor(size)),
+            fc.uint8Array({ minLength: 32, maxLength: 32 }),
+          ),
+        ),
         ([secret, ids, pick, msg]) => {
           const t = thresholdFor(ids.length);
           const shares = splitSecret(secret, ids, t);
           const chosen = pick.map((i) => shares[i]!);
           const pk = publicKeyOf(secret);
-          assert.deepEqual(recoverPublicKey(chosen.map((s) => ({ id: s.id, pubkey: publicKeyOf(s.secret) }))), pk);
-          const sig = recoverSignature(chosen.map((s) => ({ id: s.id, signature: signMessage(s.secret, msg) })));
+          assert.deepEqual(
+            recoverPublicKey(chosen.map((s) => ({ id: s.id, pubkey: publicKeyOf(s.secret) }))),
+            pk,
+          );
+          const sig = recoverSignature(
+            chosen.map((s) => ({ id: s.id, signature: signMessage(s.secret, msg) })),
+          );
           assert.deepEqual(sig, signMessage(secret, msg));
           assert.ok(verifySignature(pk, msg, sig));
           // t−1 partials do not make a valid signature
-          const fewer = recoverSignature(chosen.slice(1).map((s) => ({ id: s.id, signature: signMessage(s.secret, msg) })));
+          const fewer = recoverSignature(
+            chosen.slice(1).map((s) => ({ id: s.id, signature: signMessage(s.secret, msg) })),
+          );
           assert.ok(!verifySignature(pk, msg, fewer));
         },
       ),
@@ -90,6 +116,9 @@ describe("threshold BLS: interpolation in G1 and G2", () => {
     const bad = new Uint8Array(48);
     bad[0] = 0xc0; // compressed identity
     assert.throws(() => recoverPublicKey([{ id: 1, pubkey: bad }]), InputError);
-    assert.throws(() => recoverSignature([{ id: 1, signature: new Uint8Array(96).fill(7) }]), InputError);
+    assert.throws(
+      () => recoverSignature([{ id: 1, signature: new Uint8Array(96).fill(7) }]),
+      InputError,
+    );
   });
 });
