@@ -2,6 +2,9 @@
  * The `rpdvt` command line. Each command lives in its own file under src/cli/ and is registered here.
  */
 import { Command } from "commander";
+import { demoCommand } from "./demo.js";
+import { fixtureCommand } from "./fixture.js";
+import { keysCommand } from "./keys.js";
 
 const program = new Command("rpdvt")
   .description(
@@ -10,7 +13,6 @@ const program = new Command("rpdvt")
   .version("0.1.0")
   .showHelpAfterError("(run with --help for usage)");
 
-const commands = await Promise.all([]);
-for (const c of commands) program.addCommand(c);
+for (const c of [demoCommand(), fixtureCommand(), keysCommand()]) program.addCommand(c);
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,583 @@
+/**
+ * rpdvt's own cluster format (rpdvt-cluster/v1), read by the rpdvt DV node.
+ *
+ * Output:
+ *   <out>/cluster.json                      the cluster definition (below)
+ *   <out>/README.txt
+ *   <out>/operator-<id>/cluster.json        byte-identical copy of the definition
+ *   <out>/operator-<id>/password.txt        one fresh 256-bit password for this operator (0600)
+ *   <out>/operator-<id>/keystores/share-0x<first 8 bytes of validator pubkey, hex>.json
+ *                                           EIP-2335 keystore of this operator's share; its
+ *                                           `pubkey` is the SHARE public key, `path` is ""
+ *
+ * Definition (JSON, keys as below; 0x-hex lowercase; addresses EIP-55):
+ *   { version: "rpdvt-cluster/v1", name, createdAt (ISO 8601 UTC), threshold (= 2F+1),
+ *     operators: [{ id, name?, identity: null (reserved for the node's p2p identity), endpoint? }]
+ *       (ids strictly ascending, n ∈ {4, 7, 10, 13}),
+ *     validators: [{ pubkey, shares: [{ operatorId, pubkey }] (operators' order), feeRecipient, path? }],
+ *     hash }
+ *   hash = "0x" + sha256(canonical JSON of every member except `hash`) — see cluster-hash.ts
+ *   (sorted keys, no whitespace; RFC 8785 for these values).
+ * Shamir shares are evaluated at x = operator id (crypto/shamir.ts).
+ */
+import { promises as fsp } from "node:fs";
+import { basename, join, resolve } from "node:path";
+import { z } from "zod";
+import { publicKeyFromBytes, publicKeyOf } from "../crypto/bls.js";
+import {
+  decryptKeystore,
+  encryptKeystore,
+  type KdfChoice,
+  parseKeystore,
+  randomPassword,
+} from "../crypto/eip2335.js";
+import { InputError, VerificationError } from "../errors.js";
+import { SECRET_DIR_MODE, writeDirAtomic, writeSecretFile } from "../util/fs.js";
+import { fromHex, toHex } from "../util/hex.js";
+import { startProgress } from "../util/progress.js";
+import { isChecksumAddress, parseAddress } from "./cluster-address.js";
+import { clusterDefinitionHash } from "./cluster-hash.js";
+import {
+  assertInterpolates,
+  assertKdfParams,
+  assertSplitValidators,
+  type KdfParams,
+  kdfConcurrency,
+  listDir,
+  mapLimit,
+  parseWith,
+  readJsonFile,
+  readPasswordFile,
+  sameBytes,
+} from "./format-io.js";
+import { assertOperatorIds, type SplitValidator, thresholdFor } from "./split.js";
+import type { VerifyReport } from "./verify-report.js";
+
+/** `version` of a cluster definition, and the format name in {@link VerifyReport}. */
+export const CLUSTER_VERSION = "rpdvt-cluster/v1";
+export const CLUSTER_FORMAT = "rpdvt-cluster v1";
+export const CLUSTER_FILE = "cluster.json";
+const PASSWORD_FILE = "password.txt";
+const KEYSTORE_DIR = "keystores";
+/** Bytes of the validator public key in a share keystore's file name. */
+const FILE_PREFIX_BYTES = 8;
+
+const hex0x48 = z.string().regex(/^0x[0-9a-f]{96}$/, "must be 0x + 48 bytes of lowercase hex");
+const operatorSchema = z.strictObject({
+  id: z.number().int().positive(),
+  name: z.string().optional(),
+  identity: z.null(),
+  endpoint: z.string().optional(),
+});
+const definitionSchema = z.strictObject({
+  version: z.literal(CLUSTER_VERSION),
+  name: z.string(),
+  createdAt: z.string().refine((s) => !Number.isNaN(Date.parse(s)), "must be an ISO 8601 date"),
+  threshold: z.number().int().positive(),
+  operators: z.array(operatorSchema).min(1),
+  validators: z
+    .array(
+      z.strictObject({
+        pubkey: hex0x48,
+        shares: z.array(
+          z.strictObject({ operatorId: z.number().int().positive(), pubkey: hex0x48 }),
+        ),
+        feeRecipient: z.string(),
+        path: z.string().optional(),
+      }),
+    )
+    .min(1),
+  hash: z.string().regex(/^0x[0-9a-f]{64}$/, "must be 0x + 32 bytes of lowercase hex"),
+});
+
+/** A parsed, hash-checked cluster definition. */
+export type ClusterDefinition = z.infer<typeof definitionSchema>;
+export type ClusterOperator = { id: number; name?: string; endpoint?: string };
+
+export type ClusterWriteOptions = {
+  operators: ClusterOperator[];
+  /** One address for all validators, or validator pubkey (0x-hex) → address. */
+  feeRecipients: Map<string, string> | string;
+  name?: string;
+  /** Default scrypt with EIP-2335 parameters. */
+  kdf?: KdfChoice;
+  kdfParams?: KdfParams;
+  quiet?: boolean;
+};
+
+/** The file name of a validator's share keystore inside `operator-<id>/keystores/`. */
+function shareFileName(validatorPubkey: string): string {
+  return `share-${validatorPubkey.slice(0, 2 + 2 * FILE_PREFIX_BYTES)}.json`;
+}
+
+function buildDefinition(
+  validators: readonly SplitValidator[],
+  ids: number[],
+  opts: ClusterWriteOptions,
+) {
+  const byId = new Map<number, ClusterOperator>();
+  for (const op of opts.operators) {
+    if (byId.has(op.id))
+      throw new InputError(`Operator ${op.id} is given twice`, { field: "operators" });
+    byId.set(op.id, op);
+  }
+  const given = [...byId.keys()].sort((a, b) => a - b);
+  if (given.join(",") !== ids.join(",")) {
+    throw new InputError("Operators do not match the operator ids the keys are split across", {
+      field: "operators",
+      details: `shares at ${ids.join(",")}; operators given ${given.join(",")}`,
+    });
+  }
+  const feeMap = new Map<string, string>();
+  if (typeof opts.feeRecipients !== "string") {
+    for (const [pk, addr] of opts.feeRecipients) feeMap.set(pk.toLowerCase(), addr);
+  }
+  const fileNames = new Set<string>();
+  const def = {
+    version: CLUSTER_VERSION,
+    name: opts.name ?? "rpdvt cluster",
+    createdAt: new Date().toISOString(),
+    threshold: thresholdFor(ids.length),
+    operators: ids.map((id) => {
+      const op = byId.get(id) as ClusterOperator;
+      return { id, name: op.name, identity: null, endpoint: op.endpoint };
+    }),
+    validators: validators.map((sv, i) => {
+      const pubkey = toHex(sv.pubkey);
+      const raw = typeof opts.feeRecipients === "string" ? opts.feeRecipients : feeMap.get(pubkey);
+      if (raw === undefined) {
+        throw new InputError(`No fee recipient for validator ${pubkey}`, {
+          field: "feeRecipients",
+          metaMessages: ["Give one address for all validators, or one per validator public key."],
+        });
+      }
+      const name = shareFileName(pubkey);
+      if (fileNames.has(name))
+        throw new InputError(`Two validators share the file name ${name}`, {
+          field: `validators[${i}]`,
+        });
+      fileNames.add(name);
+      return {
+        pubkey,
+        shares: sv.shares.map((s) => ({ operatorId: s.id, pubkey: toHex(s.pubkey) })),
+        feeRecipient: parseAddress(raw, { field: `feeRecipients[${pubkey}]` }),
+        path: sv.path,
+      };
+    }),
+  };
+  // Round-trip through JSON so that undefined members are gone before hashing and writing.
+  const plain = JSON.parse(JSON.stringify(def)) as Record<string, unknown>;
+  return { ...plain, hash: clusterDefinitionHash(plain) } as ClusterDefinition;
+}
+
+function readme(def: ClusterDefinition): string {
+  return [
+    "rpdvt cluster (rpdvt-cluster/v1)",
+    "================================",
+    "",
+    `Cluster "${def.name}", ${def.validators.length} validator(s), threshold ${def.threshold} of ${def.operators.length} operators.`,
+    `Definition hash: ${def.hash}`,
+    "",
+    "Give operator-<id>/ to operator <id> and to nobody else: it holds that operator's key shares",
+    "(keystores/share-*.json, EIP-2335) and their password (password.txt). No single machine should",
+    `ever hold ${def.threshold} or more operator folders.`,
+    "",
+    "Each operator checks its folder before starting the rpdvt DV node:",
+    "  rpdvt keys verify operator-<id>",
+    "and compares the definition hash above with the other operators.",
+    "",
+    "Stop the old validator client and wait at least 2 finalised epochs before the cluster signs.",
+    "",
+    "Operators:",
+    ...def.operators.map(
+      (o) => `  ${o.id}${o.name ? `  ${o.name}` : ""}${o.endpoint ? `  ${o.endpoint}` : ""}`,
+    ),
+    "",
+  ].join("\n");
+}
+
+/**
+ * Write an rpdvt cluster: the definition (cluster.json) and one folder per operator with its share
+ * keystores and password. Atomic: nothing is left at `outDir` if anything fails.
+ *
+ * @example
+ * await writeCluster("/out/cluster", validators, {
+ *   operators: [{ id: 1 }, { id: 2 }, { id: 3 }, { id: 4 }],
+ *   feeRecipients: "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+ * });
+ */
+export async function writeCluster(
+  outDir: string,
+  validators: readonly SplitValidator[],
+  opts: ClusterWriteOptions,
+): Promise<{ out: string; files: number }> {
+  const ids = assertSplitValidators(validators);
+  const kdf = opts.kdf ?? "scrypt";
+  assertKdfParams(kdf, opts.kdfParams);
+  const def = buildDefinition(validators, ids, opts);
+  const defText = `${JSON.stringify(def, null, 2)}\n`;
+  const passwords = new Map(ids.map((id) => [id, randomPassword()]));
+  const jobs = validators.flatMap((sv) => sv.shares.map((share) => ({ sv, share })));
+  const dir = resolve(outDir);
+  const progress = startProgress("Encrypting share keystores", jobs.length, { quiet: opts.quiet });
+  try {
+    await writeDirAtomic(dir, async (tmp) => {
+      await writeSecretFile(join(tmp, CLUSTER_FILE), defText);
+      await writeSecretFile(join(tmp, "README.txt"), readme(def));
+      for (const id of ids) {
+        const opDir = join(tmp, `operator-${id}`);
+        await fsp.mkdir(join(opDir, KEYSTORE_DIR), { recursive: true, mode: SECRET_DIR_MODE });
+        await writeSecretFile(join(opDir, CLUSTER_FILE), defText);
+        await writeSecretFile(join(opDir, PASSWORD_FILE), passwords.get(id) as string);
+      }
+      await mapLimit(jobs, kdfConcurrency(kdf, opts.kdfParams), async ({ sv, share }) => {
+        const validator = toHex(sv.pubkey);
+        const ks = await encryptKeystore(share.secret, passwords.get(share.id) as string, {
+          pubkey: share.pubkey,
+          path: "",
+          description: `rpdvt share of validator ${validator} for operator ${share.id} (cluster ${def.hash})`,
+          kdf,
+          kdfParams: opts.kdfParams,
+        });
+        const file = join(tmp, `operator-${share.id}`, KEYSTORE_DIR, shareFileName(validator));
+        await writeSecretFile(file, `${JSON.stringify(ks, null, 2)}\n`);
+        progress.tick();
+      });
+    });
+  } finally {
+    progress.stop();
+  }
+  return { out: dir, files: 2 + ids.length * 2 + jobs.length };
+}
+
+/**
+ * Read and check a cluster definition: schema (unknown members rejected), hash, operator ids
+ * ascending/unique with n = 3F+1, threshold = 2F+1, every validator's shares listed in operator
+ * order, EIP-55 fee recipients, no validator twice. Does not interpolate (see verifyCluster).
+ *
+ * @example
+ * const def = await readClusterDefinition("/data/operator-11/cluster.json");
+ */
+export async function readClusterDefinition(file: string): Promise<ClusterDefinition> {
+  const json = await readJsonFile(file);
+  const def = parseWith(definitionSchema, json, "Not an rpdvt cluster definition", file);
+  const computed = clusterDefinitionHash(json as Record<string, unknown>);
+  if (computed !== def.hash) {
+    throw new VerificationError("Cluster definition hash does not match its contents", {
+      details: `file says ${def.hash}, contents hash to ${computed}`,
+      metaMessages: [
+        `File: ${file}`,
+        "Field: hash",
+        "The file was edited after rpdvt wrote it, or is corrupt: get the original from the cluster's creator.",
+      ],
+    });
+  }
+  const ids = def.operators.map((o) => o.id);
+  try {
+    assertOperatorIds(ids);
+  } catch (err) {
+    throw new InputError((err as InputError).shortMessage, {
+      file,
+      field: "operators",
+      cause: err,
+    });
+  }
+  const threshold = thresholdFor(ids.length);
+  if (def.threshold !== threshold) {
+    throw new InputError(
+      `Threshold ${def.threshold} is not 2F+1 = ${threshold} for ${ids.length} operators`,
+      {
+        file,
+        field: "threshold",
+      },
+    );
+  }
+  const seen = new Set<string>();
+  def.validators.forEach((v, i) => {
+    const field = `validators[${i}]`;
+    if (seen.has(v.pubkey))
+      throw new InputError(`Validator ${v.pubkey} appears twice`, { file, field });
+    seen.add(v.pubkey);
+    if (v.shares.map((s) => s.operatorId).join(",") !== ids.join(",")) {
+      throw new InputError("Shares must list every operator once, in the operators' order", {
+        file,
+        field: `${field}.shares`,
+      });
+    }
+    if (!isChecksumAddress(v.feeRecipient)) {
+      throw new InputError("Fee recipient is not an EIP-55 checksummed address", {
+        file,
+        field: `${field}.feeRecipient`,
+      });
+    }
+  });
+  return def;
+}
+
+/**
+ * Cryptographic checks of a definition: every public key is a valid G1 subgroup point and each
+ * validator's share public keys interpolate (first t and last t) to its public key.
+ *
+ * @example
+ * verifyDefinitionKeys(await readClusterDefinition(file), file);
+ */
+export function verifyDefinitionKeys(def: ClusterDefinition, file: string): void {
+  def.validators.forEach((v, i) => {
+    const field = `validators[${i}]`;
+    const pubkey = fromHex(v.pubkey, { field: `${field}.pubkey`, file });
+    publicKeyFromBytes(pubkey, { field: `${field}.pubkey`, file });
+    const shares = v.shares.map((s, j) => ({
+      id: s.operatorId,
+      pubkey: publicKeyFromBytes(
+        fromHex(s.pubkey, { field: `${field}.shares[${j}].pubkey`, file }),
+        {
+          field: `${field}.shares[${j}].pubkey`,
+          file,
+        },
+      ).toBytes(),
+    }));
+    assertInterpolates(pubkey, shares, def.threshold, `validator ${v.pubkey}`, [
+      `File: ${file}`,
+      `Field: ${field}.shares`,
+    ]);
+  });
+}
+
+/** One operator's decrypted shares. */
+export type OperatorShares = {
+  operatorId: number;
+  definition: ClusterDefinition;
+  shares: Map<string, Uint8Array>;
+};
+
+/**
+ * Load one operator folder: check its cluster.json, match its keystores to the definition (one per
+ * validator, all of one operator), decrypt each once and check it against the listed share public
+ * key. `password` defaults to the folder's password.txt.
+ *
+ * @example
+ * const { operatorId, shares } = await loadOperator("/data/operator-11");
+ */
+export async function loadOperator(
+  operatorDir: string,
+  password?: string,
+  opts: { quiet?: boolean } = {},
+): Promise<OperatorShares> {
+  const dir = resolve(operatorDir);
+  const defFile = join(dir, CLUSTER_FILE);
+  const definition = await readClusterDefinition(defFile);
+  const ksDir = join(dir, KEYSTORE_DIR);
+  const names = await listDir(ksDir);
+  if (names === null)
+    throw new InputError("No keystores folder in the operator folder", { file: ksDir });
+  const byShare = new Map<string, { validator: string; operatorId: number }>();
+  for (const v of definition.validators) {
+    for (const s of v.shares)
+      byShare.set(s.pubkey, { validator: v.pubkey, operatorId: s.operatorId });
+  }
+  const files = names.filter((n) => n.endsWith(".json")).sort();
+  const entries = await Promise.all(
+    files.map(async (name) => {
+      const file = join(ksDir, name);
+      const ks = parseKeystore(await readJsonFile(file), file);
+      const claimed = `0x${(ks.pubkey ?? "").replace(/^0x/, "").toLowerCase()}`;
+      const where = byShare.get(claimed);
+      if (!where) {
+        throw new VerificationError(
+          "Keystore holds a key that is not a share listed in cluster.json",
+          {
+            metaMessages: [
+              `File: ${file}`,
+              "Field: pubkey",
+              "It belongs to another cluster, or the file was edited.",
+            ],
+          },
+        );
+      }
+      if (name !== shareFileName(where.validator)) {
+        throw new InputError(
+          `Keystore of validator ${where.validator} should be named ${shareFileName(where.validator)}`,
+          {
+            file,
+          },
+        );
+      }
+      return { file, ks, claimed, ...where };
+    }),
+  );
+  const owners = [...new Set(entries.map((e) => e.operatorId))];
+  if (owners.length > 1) {
+    throw new VerificationError(
+      `Keystores in ${dir} belong to operators ${owners.sort((a, b) => a - b).join(" and ")}`,
+      {
+        metaMessages: [
+          "A share was swapped with another operator's: each folder holds one operator's shares only.",
+        ],
+      },
+    );
+  }
+  const operatorId = owners[0];
+  const missing = definition.validators.filter(
+    (v) => !entries.some((e) => e.validator === v.pubkey),
+  );
+  if (operatorId === undefined || missing.length) {
+    throw new InputError(`Missing share keystore(s) for ${missing.length} validator(s)`, {
+      file: ksDir,
+      details: missing.map((v) => v.pubkey).join(", "),
+    });
+  }
+  const pw = password ?? (await readPasswordFile(join(dir, PASSWORD_FILE)));
+  const kdf: KdfChoice = entries[0]?.ks.crypto.kdf.function ?? "scrypt";
+  const progress = startProgress(`Decrypting shares of operator ${operatorId}`, entries.length, {
+    quiet: opts.quiet,
+  });
+  const shares = new Map<string, Uint8Array>();
+  try {
+    await mapLimit(entries, kdfConcurrency(kdf, { n: 2 ** 18 }), async (e) => {
+      const secret = await decryptKeystore(e.ks, pw, e.file);
+      if (!sameBytes(publicKeyOf(secret), fromHex(e.claimed))) {
+        secret.fill(0);
+        throw new VerificationError(
+          "Decrypted share does not match the share public key in cluster.json",
+          {
+            metaMessages: [`File: ${e.file}`, "Field: pubkey"],
+          },
+        );
+      }
+      shares.set(e.validator, secret);
+      progress.tick();
+    });
+  } catch (err) {
+    for (const s of shares.values()) s.fill(0);
+    throw err;
+  } finally {
+    progress.stop();
+  }
+  return {
+    operatorId,
+    definition,
+    shares: new Map(
+      definition.validators.map((v) => [v.pubkey, shares.get(v.pubkey) as Uint8Array]),
+    ),
+  };
+}
+
+/**
+ * Decrypt one operator's shares: validator pubkey (0x-hex) → this operator's 32-byte share
+ * secret. For the DV node; see {@link loadOperator} for the operator id and definition too.
+ *
+ * @example
+ * const shares = await loadOperatorShares("/data/operator-11");
+ * const secret = shares.get("0xabc…");
+ */
+export async function loadOperatorShares(
+  operatorDir: string,
+  password?: string,
+): Promise<Map<string, Uint8Array>> {
+  return (await loadOperator(operatorDir, password, { quiet: true })).shares;
+}
+
+/**
+ * Verify an rpdvt cluster. `path` may be the whole output (cluster.json + operator-<id>/ folders:
+ * every operator is checked), one operator folder, or a cluster.json file (definition only).
+ * Checks: hash, schema, ids ascending/unique, threshold 2F+1, share public keys interpolate to each
+ * validator key (first t and last t), identical definitions, keystores decrypt and match.
+ *
+ * @example
+ * const report = await verifyCluster("/out/cluster");
+ */
+export async function verifyCluster(
+  path: string,
+  opts: { quiet?: boolean } = {},
+): Promise<VerifyReport> {
+  const target = resolve(path);
+  const stat = await fsp.stat(target).catch(() => null);
+  if (stat === null) throw new InputError("Path does not exist", { file: target });
+  const checks: string[] = [];
+  let def: ClusterDefinition;
+  if (stat.isFile()) {
+    def = await readClusterDefinition(target);
+    verifyDefinitionKeys(def, target);
+  } else {
+    const names = (await listDir(target)) ?? [];
+    const opDirs = names.filter((n) => /^operator-[0-9]+$/.test(n));
+    if (opDirs.length === 0) {
+      const op = await loadOperator(target, undefined, opts);
+      for (const s of op.shares.values()) s.fill(0);
+      def = op.definition;
+      verifyDefinitionKeys(def, join(target, CLUSTER_FILE));
+      checks.push(
+        `operator ${op.operatorId}: all ${def.validators.length} share keystores decrypt and match cluster.json`,
+      );
+    } else {
+      const topFile = join(target, CLUSTER_FILE);
+      def = await readClusterDefinition(topFile);
+      verifyDefinitionKeys(def, topFile);
+      const ids = def.operators.map((o) => o.id);
+      const found = opDirs.map((n) => Number(n.slice("operator-".length))).sort((a, b) => a - b);
+      if (found.join(",") !== ids.join(",")) {
+        throw new InputError("Operator folders do not match the operators in cluster.json", {
+          file: target,
+          details: `folders ${found.join(",")}; operators ${ids.join(",")}`,
+        });
+      }
+      for (const id of ids) {
+        const opDir = join(target, `operator-${id}`);
+        const op = await loadOperator(opDir, undefined, opts);
+        for (const s of op.shares.values()) s.fill(0);
+        if (op.definition.hash !== def.hash) {
+          throw new VerificationError(`operator-${id}/cluster.json differs from ${CLUSTER_FILE}`, {
+            metaMessages: [
+              `File: ${join(opDir, CLUSTER_FILE)}`,
+              `Hashes: ${op.definition.hash} vs ${def.hash}`,
+            ],
+          });
+        }
+        if (op.operatorId !== id) {
+          throw new VerificationError(
+            `${basename(opDir)} holds the shares of operator ${op.operatorId}`,
+            {
+              metaMessages: ["Operator folders were swapped or renamed."],
+            },
+          );
+        }
+      }
+      checks.push(
+        `all ${ids.length} operator folders: cluster.json identical, keystores decrypt and match`,
+      );
+    }
+  }
+  return {
+    format: CLUSTER_FORMAT,
+    file: target,
+    validators: def.validators.length,
+    operators: def.operators.map((o) => o.id),
+    threshold: def.threshold,
+    checks: [
+      `definition hash ${def.hash} matches its contents`,
+      "operator ids unique and ascending; threshold = 2F+1",
+      "fee recipients EIP-55; no validator twice",
+      "share public keys interpolate to every validator public key (first t and last t)",
+      ...checks,
+    ],
+  };
+}
+
+/**
+ * Cheap sniff: a cluster.json file, or a folder holding cluster.json (output root or operator
+ * folder), whose `version` is rpdvt-cluster/v1.
+ *
+ * @example
+ * if (await detectCluster(path)) report = await verifyCluster(path);
+ */
+export async function detectCluster(path: string): Promise<boolean> {
+  const stat = await fsp.stat(path).catch(() => null);
+  if (stat === null) return false;
+  const file = stat.isDirectory() ? join(path, CLUSTER_FILE) : path;
+  try {
+    const json = JSON.parse(await fsp.readFile(file, "utf8"));
+    return json?.version === CLUSTER_VERSION;
+  } catch {
+    return false;
+  }
+}

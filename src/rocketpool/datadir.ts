@@ -1,0 +1,490 @@
+/**
+ * Read the validator keys of a Rocket Pool Smartnode data folder (`~/.rocketpool/data`).
+ *
+ * Where keys come from (see ./layout.ts, ./formats.ts, ./wallet.ts for the primary sources):
+ * - "wallet": EIP-2333/2334 `m/12381/3600/{i}/0/0` of the wallet's BIP-39 seed for i in
+ *   [0, next_account) — one pbkdf2 for the wallet instead of one scrypt per keystore; these keys are
+ *   never decrypted from keystores. Keystores filed under a pubkey the seed yields at an index in
+ *   [next_account, next_account+100) are "orphans" (a key was created, the wallet not saved —
+ *   the Smartnode's own recovery searches the same window): returned, flagged and warned about.
+ * - "custom-keys": keys imported from `custom-keys/` (solo/external keys); decrypted from a client
+ *   folder copy when there is one (the Smartnode re-encrypts imported keys into every client
+ *   layout), else from `custom-keys/` with the password in `custom-key-passwords`.
+ * - "keystore-only": keystores in the client folders that the wallet does not derive (or every key
+ *   when there is no wallet file).
+ *
+ * Cross-checks (no decryption): each keystore's `pubkey` field against the directory/file name it
+ * is filed under, its `path` against the wallet index, and wallet accounts with no keystore.
+ * Decryptions run concurrently (scrypt on libuv's pool), each keystore at most once, cheapest KDF
+ * first; Prysm's single account store (one pbkdf2 for every key) is opened only when some key has
+ * to be decrypted or there is no wallet, since its public keys are encrypted too.
+ */
+import { promises as fsp } from "node:fs";
+import { join, resolve } from "node:path";
+import { publicKeyOf } from "../crypto/bls.js";
+import { deriveSecretKey, validatorKeyPath } from "../crypto/eip2333.js";
+import { decryptCrypto, type KeystoreCrypto } from "../crypto/eip2335.js";
+import { InputError } from "../errors.js";
+import type { ValidatorKey } from "../keysplit/split.js";
+import { toHex } from "../util/hex.js";
+import { parseWith, prysmAccountStoreSchema } from "./formats.js";
+import {
+  CLIENTS,
+  type ClientName,
+  CUSTOM_KEY_PASSWORDS_FILE,
+  CUSTOM_KEYS_DIR,
+  ORPHAN_SEARCH_WINDOW,
+  VALIDATORS_DIR,
+  WALLET_FILE,
+} from "./layout.js";
+import { defaultConcurrency, mapConcurrent } from "./pool.js";
+import {
+  type FoundKeystore,
+  type FoundPrysmStore,
+  type ScanResult,
+  scanKeystores,
+} from "./scan.js";
+import { loadNodeWallet, type NodeWallet, parseJsonFile, readInputFile } from "./wallet.js";
+
+/** One validator found in the data folder. */
+export type KeyEntry = {
+  pubkey: Uint8Array;
+  /** Wallet account index, when the wallet derives this key. */
+  index?: number;
+  source: "wallet" | "custom-keys" | "keystore-only";
+  /**
+   * Client layouts holding a keystore for it (lighthouse, lodestar, nimbus, teku, prysm). Prysm's
+   * store keeps public keys encrypted, so "prysm" appears only when that store was opened
+   * (by {@link readRocketPoolKeys} when it had to decrypt keys; never by {@link listRocketPoolKeys}).
+   */
+  clients: string[];
+  /** EIP-2334 derivation path: the wallet's for wallet keys, else the keystore's `path` field if set. */
+  path?: string;
+  /** Wallet key at or above `next_account` (a keystore the wallet does not count). */
+  orphan?: boolean;
+  /** Keystore files found for it, relative to the data folder. */
+  files: string[];
+};
+
+export type ReadOptions = {
+  /** Only decrypt/return these validators (48-byte pubkeys); each must exist. */
+  validators?: Uint8Array[];
+  /** Progress over the keys being produced (derived or decrypted). */
+  onProgress?: (done: number, total: number) => void;
+};
+
+type Entry = {
+  hex: string;
+  index?: number;
+  source: KeyEntry["source"];
+  clients: Set<ClientName>;
+  path?: string;
+  orphan?: boolean;
+  keystores: FoundKeystore[];
+  files: string[];
+};
+
+type Inspection = {
+  dataDir: string;
+  wallet: NodeWallet | undefined;
+  scan: ScanResult;
+  entries: Map<string, Entry>;
+  derived: Map<string, Uint8Array>;
+  warnings: string[];
+};
+
+async function isPresent(path: string): Promise<boolean> {
+  try {
+    await fsp.access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function looksLikeDataDir(dir: string): Promise<boolean> {
+  for (const name of [WALLET_FILE, VALIDATORS_DIR, CUSTOM_KEYS_DIR])
+    if (await isPresent(join(dir, name))) return true;
+  return false;
+}
+
+/**
+ * Resolve a user-given Smartnode path to its data folder: accepts the root (`~/.rocketpool`) or
+ * the `data` folder itself.
+ *
+ * @example
+ * await resolveDataDir("/home/me/.rocketpool") // "/home/me/.rocketpool/data"
+ */
+export async function resolveDataDir(dir: string): Promise<string> {
+  const abs = resolve(dir);
+  let st: Awaited<ReturnType<typeof fsp.stat>>;
+  try {
+    st = await fsp.stat(abs);
+  } catch (err) {
+    throw new InputError("Smartnode folder not found", { file: abs, cause: err });
+  }
+  if (!st.isDirectory())
+    throw new InputError("Expected the Smartnode folder, got a file", { file: abs });
+  if (await looksLikeDataDir(abs)) return abs;
+  const data = join(abs, "data");
+  if (await looksLikeDataDir(data)) return data;
+  throw new InputError("Not a Rocket Pool Smartnode data folder", {
+    file: abs,
+    metaMessages: [
+      "Expected a `wallet` file, a `validators` folder or a `custom-keys` folder in it or in its `data` subfolder.",
+      "Pass the Smartnode folder (e.g. ~/.rocketpool) or its data folder (e.g. ~/.rocketpool/data).",
+    ],
+  });
+}
+
+function hexOf(bytes: Uint8Array): string {
+  return toHex(bytes, false);
+}
+
+async function inspect(dir: string, keepSecrets: boolean): Promise<Inspection> {
+  const dataDir = await resolveDataDir(dir);
+  const wallet = await loadNodeWallet(dataDir);
+  const scan = await scanKeystores(dataDir);
+  const warnings = [...scan.warnings];
+  const entries = new Map<string, Entry>();
+  const derived = new Map<string, Uint8Array>();
+
+  const addDerived = (index: number, orphan: boolean): string => {
+    if (!wallet) throw new Error("unreachable");
+    const path = validatorKeyPath(index);
+    const secret = deriveSecretKey(wallet.seed, path);
+    const hex = hexOf(publicKeyOf(secret));
+    if (keepSecrets) derived.set(hex, secret);
+    else secret.fill(0);
+    if (!entries.has(hex)) {
+      entries.set(hex, {
+        hex,
+        index,
+        source: "wallet",
+        clients: new Set(),
+        path,
+        keystores: [],
+        files: [],
+        ...(orphan ? { orphan } : {}),
+      });
+    }
+    return hex;
+  };
+
+  if (wallet) {
+    for (let i = 0; i < wallet.nextAccount; i++) addDerived(i, false);
+    const unmatched = new Set(scan.keystores.map((k) => k.pubkey).filter((h) => !entries.has(h)));
+    for (
+      let i = wallet.nextAccount;
+      unmatched.size > 0 && i < wallet.nextAccount + ORPHAN_SEARCH_WINDOW;
+      i++
+    ) {
+      const hex = addDerived(i, true);
+      if (unmatched.delete(hex)) {
+        warnings.push(
+          `Orphan: keystores for 0x${hex} hold wallet account ${i}, at or above the wallet's next_account ${wallet.nextAccount} (a key created without the wallet being saved, or an old wallet file)`,
+        );
+      } else {
+        entries.delete(hex);
+        derived.get(hex)?.fill(0);
+        derived.delete(hex);
+      }
+    }
+  } else {
+    warnings.push(
+      `No wallet file in ${dataDir}: keys are read from keystores only (one decryption each)`,
+    );
+  }
+
+  for (const ks of scan.keystores) {
+    let e = entries.get(ks.pubkey);
+    if (!e) {
+      e = { hex: ks.pubkey, source: "keystore-only", clients: new Set(), keystores: [], files: [] };
+      entries.set(ks.pubkey, e);
+    }
+    if (ks.origin === "custom-keys") {
+      if (e.source === "keystore-only") e.source = "custom-keys";
+    } else {
+      e.clients.add(ks.origin);
+    }
+    if (e.path === undefined && ks.path) e.path = ks.path;
+    e.keystores.push(ks);
+    e.files.push(ks.rel);
+  }
+
+  for (const e of entries.values()) {
+    if (e.source !== "wallet" || e.index === undefined) continue;
+    for (const ks of e.keystores) {
+      if (ks.origin !== "custom-keys" && ks.path && ks.path !== e.path) {
+        warnings.push(
+          `Mismatch: ${ks.rel} records path ${ks.path}, but 0x${e.hex} is wallet account ${e.index} (${e.path})`,
+        );
+      }
+    }
+    if (!e.orphan && e.clients.size === 0) {
+      warnings.push(
+        `Wallet account ${e.index} (0x${e.hex}) has no keystore in any client folder: the validator client cannot load it (\`rocketpool wallet rebuild\` recreates keystores)`,
+      );
+    }
+  }
+
+  return { dataDir, wallet, scan, entries, derived, warnings };
+}
+
+const SOURCE_ORDER: Record<KeyEntry["source"], number> = {
+  wallet: 0,
+  "custom-keys": 1,
+  "keystore-only": 2,
+};
+
+function sortedEntries(entries: Map<string, Entry>): Entry[] {
+  return [...entries.values()].sort(
+    (a, b) =>
+      SOURCE_ORDER[a.source] - SOURCE_ORDER[b.source] ||
+      (a.index ?? 0) - (b.index ?? 0) ||
+      (a.hex < b.hex ? -1 : a.hex > b.hex ? 1 : 0),
+  );
+}
+
+function toKeyEntry(e: Entry): KeyEntry {
+  const clients = [...e.clients].sort((a, b) => CLIENTS.indexOf(a) - CLIENTS.indexOf(b));
+  return {
+    pubkey: new Uint8Array(Buffer.from(e.hex, "hex")),
+    ...(e.index !== undefined ? { index: e.index } : {}),
+    source: e.source,
+    clients,
+    ...(e.path ? { path: e.path } : {}),
+    ...(e.orphan ? { orphan: true } : {}),
+    files: e.files,
+  };
+}
+
+/**
+ * List the validators of a Smartnode data folder without decrypting any validator keystore (only
+ * the wallet, to derive its keys' public keys; without a wallet, from keystore pubkeys).
+ *
+ * @example
+ * const { entries, warnings } = await listRocketPoolKeys("/home/me/.rocketpool");
+ */
+export async function listRocketPoolKeys(dataDir: string): Promise<{
+  entries: KeyEntry[];
+  warnings: string[];
+  /** The resolved data folder. */
+  dataDir: string;
+  /** Prysm's account store (relative path) when present: its keys are not listed under "prysm". */
+  prysmStore: string | undefined;
+}> {
+  const st = await inspect(dataDir, false);
+  return {
+    entries: sortedEntries(st.entries).map(toKeyEntry),
+    warnings: st.warnings,
+    dataDir: st.dataDir,
+    prysmStore: st.scan.prysm?.rel,
+  };
+}
+
+/** Relative cost of a KDF (scrypt n=2^18,r=8 ≈ 15× pbkdf2 c=2^18 on this kind of machine). */
+function kdfCost(crypto: KeystoreCrypto): number {
+  const k = crypto.kdf;
+  return k.function === "pbkdf2" ? k.params.c : 2 * k.params.n * k.params.r * k.params.p;
+}
+
+function checkSecret(
+  secret: Uint8Array,
+  hex: string,
+  where: { file: string; field: string },
+): void {
+  let actual: string;
+  try {
+    actual = hexOf(publicKeyOf(secret));
+  } catch (err) {
+    throw new InputError("Keystore holds an invalid BLS secret key", { ...where, cause: err });
+  }
+  if (actual !== hex) {
+    throw new InputError("Keystore secret does not match its public key", {
+      ...where,
+      metaMessages: [`Expected the key of 0x${hex}; the decrypted secret belongs to 0x${actual}.`],
+    });
+  }
+}
+
+/**
+ * Open Prysm's account store (one KDF for every key in it). Entries whose secret does not match
+ * their public key are left out and reported, so the key falls back to its per-client keystores.
+ */
+async function openPrysmStore(
+  p: FoundPrysmStore,
+  warnings: string[],
+): Promise<Map<string, Uint8Array>> {
+  const password = await readInputFile(p.passwordFile, "Prysm account store password file");
+  const plain = await decryptCrypto(p.crypto, password, { file: p.file });
+  const store = parseWith(
+    prysmAccountStoreSchema,
+    parseJsonFile(Buffer.from(plain), p.file, { sensitive: true }),
+    "Prysm account store does not decrypt to {private_keys, public_keys}",
+    p.file,
+  );
+  plain.fill(0);
+  const out = new Map<string, Uint8Array>();
+  (store.public_keys ?? []).forEach((pk, i) => {
+    const hex = Buffer.from(pk, "base64").toString("hex");
+    const secret = new Uint8Array(Buffer.from(store.private_keys?.[i] ?? "", "base64"));
+    try {
+      checkSecret(secret, hex, { file: p.file, field: `private_keys[${i}]` });
+      out.set(hex, secret);
+    } catch (err) {
+      warnings.push(
+        `Mismatch: ${p.rel} entry ${i} (public key 0x${hex}): ${err instanceof InputError ? err.shortMessage : String(err)}`,
+      );
+    }
+  });
+  return out;
+}
+
+/**
+ * Read (derive or decrypt) the validator keys of a Smartnode data folder. `dataDir` may be the
+ * Smartnode root (`~/.rocketpool`) or its `data` folder.
+ *
+ * @example
+ * const { keys, entries, warnings } = await readRocketPoolKeys("/home/me/.rocketpool", {
+ *   onProgress: (done, total) => bar.update(done, total),
+ * });
+ */
+export async function readRocketPoolKeys(
+  dataDir: string,
+  opts: ReadOptions = {},
+): Promise<{ keys: ValidatorKey[]; entries: KeyEntry[]; warnings: string[]; dataDir: string }> {
+  const st = await inspect(dataDir, true);
+  const { entries, scan } = st;
+  const wanted = opts.validators?.map((v) => hexOf(v));
+
+  const needsDecryption = (hex: string) => entries.get(hex)?.source !== "wallet";
+  const pending = wanted
+    ? wanted.filter(needsDecryption)
+    : [...entries.keys()].filter(needsDecryption);
+  let prysmKeys = new Map<string, Uint8Array>();
+  if (scan.prysm && (pending.length > 0 || !st.wallet)) {
+    try {
+      prysmKeys = await openPrysmStore(scan.prysm, st.warnings);
+    } catch (err) {
+      // The per-key layouts hold the same keys: fall back to them unless Prysm is the only source.
+      if (!(err instanceof InputError) || scan.keystores.length === 0) throw err;
+      st.warnings.push(`Prysm account store not used (${err.shortMessage}): ${scan.prysm.rel}`);
+    }
+    for (const hex of prysmKeys.keys()) {
+      let e = entries.get(hex);
+      if (!e) {
+        e = { hex, source: "keystore-only", clients: new Set(), keystores: [], files: [] };
+        entries.set(hex, e);
+      }
+      e.clients.add("prysm");
+      e.files.push(scan.prysm.rel);
+    }
+  }
+
+  for (const hex of wanted ?? []) {
+    if (!entries.has(hex)) {
+      throw new InputError(`Validator 0x${hex} is not in this Smartnode data folder`, {
+        file: st.dataDir,
+        field: "validators",
+        metaMessages: [
+          `Found ${entries.size} validator key(s); list them with \`rpdvt keys list\`.`,
+        ],
+      });
+    }
+  }
+  const wantedSet = wanted ? new Set(wanted) : undefined;
+  const targets = sortedEntries(entries).filter((e) => !wantedSet || wantedSet.has(e.hex));
+  const total = targets.length;
+  let done = 0;
+  const secrets = new Map<string, { secret: Uint8Array; source: string; path?: string }>();
+
+  // Wallet keys: already derived. Prysm keys: already decrypted.
+  for (const e of targets) {
+    const d = st.derived.get(e.hex);
+    if (e.source === "wallet" && d) {
+      secrets.set(e.hex, { secret: d, source: "wallet", path: e.path });
+    } else if (prysmKeys.has(e.hex)) {
+      secrets.set(e.hex, {
+        secret: prysmKeys.get(e.hex) as Uint8Array,
+        source: scan.prysm?.rel ?? "prysm",
+        path: e.path,
+      });
+    }
+  }
+  done = secrets.size;
+  opts.onProgress?.(done, total);
+
+  // Everything else: pick one keystore per key (filed under the right pubkey, cheapest KDF, client
+  // copies before custom-keys, which need the custom-key-passwords file).
+  type Job = { e: Entry; ks: FoundKeystore; password: () => Promise<Uint8Array | string> };
+  const jobs: Job[] = [];
+  for (const e of targets) {
+    if (secrets.has(e.hex)) continue;
+    const candidates = e.keystores
+      .filter((k) => k.passwordFile !== undefined)
+      .sort(
+        (a, b) =>
+          Number(a.declaredPubkey !== e.hex) - Number(b.declaredPubkey !== e.hex) ||
+          Number(a.origin === "custom-keys") - Number(b.origin === "custom-keys") ||
+          kdfCost(a.crypto) - kdfCost(b.crypto),
+      );
+    let chosen: Job | undefined;
+    for (const ks of candidates) {
+      if (ks.origin !== "custom-keys") {
+        const file = ks.passwordFile as string;
+        chosen = { e, ks, password: () => readInputFile(file, "keystore password file") };
+        break;
+      }
+      const passwords = await scan.customKeyPasswords();
+      const pw = passwords?.get(e.hex);
+      if (pw !== undefined) {
+        chosen = { e, ks, password: async () => pw };
+        break;
+      }
+    }
+    if (!chosen) {
+      const hints: string[] = [];
+      if (e.keystores.some((k) => k.origin === "custom-keys")) {
+        hints.push(
+          `Custom keys need their password in ${join(st.dataDir, CUSTOM_KEY_PASSWORDS_FILE)} (YAML: <PUBKEY HEX>: <password>).`,
+        );
+      }
+      if (e.keystores.some((k) => k.origin !== "custom-keys")) {
+        hints.push("Its keystores in the client folders have no password file next to them.");
+      }
+      throw new InputError(`No password available to decrypt validator 0x${e.hex}`, {
+        file: e.keystores[0]?.file,
+        metaMessages: hints,
+      });
+    }
+    jobs.push(chosen);
+  }
+
+  await mapConcurrent(jobs, defaultConcurrency(), async (job) => {
+    const secret = await decryptCrypto(job.ks.crypto, await job.password(), { file: job.ks.file });
+    checkSecret(secret, job.e.hex, { file: job.ks.file, field: "pubkey" });
+    secrets.set(job.e.hex, { secret, source: job.ks.rel, path: job.e.path });
+    opts.onProgress?.(++done, total);
+  });
+
+  const keys: ValidatorKey[] = targets.map((e) => {
+    const s = secrets.get(e.hex);
+    if (!s) throw new Error(`internal: no secret for 0x${e.hex}`);
+    return {
+      pubkey: new Uint8Array(Buffer.from(e.hex, "hex")),
+      secret: s.secret,
+      path: s.path,
+      source: s.source,
+    };
+  });
+  // Wipe the secrets that are not handed out (other wallet accounts, the rest of Prysm's store).
+  const returned = new Set(keys.map((k) => k.secret));
+  for (const s of [...st.derived.values(), ...prysmKeys.values()]) if (!returned.has(s)) s.fill(0);
+  return {
+    keys,
+    entries: sortedEntries(entries).map(toKeyEntry),
+    warnings: st.warnings,
+    dataDir: st.dataDir,
+  };
+}

@@ -1,0 +1,217 @@
+/**
+ * Find every validator keystore in a Smartnode data folder without decrypting anything: the four
+ * per-key client layouts (lighthouse, lodestar, nimbus, teku), Prysm's single account store, and
+ * imported keys in `custom-keys/`. Layout and formats: see ./layout.ts and ./formats.ts.
+ *
+ * Files that do not look like a validator entry (Lighthouse's validator_definitions.yml, slashing
+ * protection databases, …) are ignored; a malformed keystore is an InputError naming the file.
+ */
+import { promises as fsp } from "node:fs";
+import { join, relative } from "node:path";
+import type { KeystoreCrypto } from "../crypto/eip2335.js";
+import { InputError } from "../errors.js";
+import {
+  type ClientKeystore,
+  type CustomKeystore,
+  clientKeystoreSchema,
+  customKeystoreSchema,
+  parseCustomKeyPasswords,
+  parseWith,
+  prysmKeystoreSchema,
+} from "./formats.js";
+import {
+  type ClientName,
+  CUSTOM_KEY_PASSWORDS_FILE,
+  CUSTOM_KEYS_DIR,
+  PER_KEY_LAYOUTS,
+  PRYSM,
+} from "./layout.js";
+import { parseJsonFile, readInputFile } from "./wallet.js";
+
+/** One keystore file found on disk. */
+export type FoundKeystore = {
+  /** Where it was found. */
+  origin: ClientName | "custom-keys";
+  /** Absolute path of the keystore JSON. */
+  file: string;
+  /** Path relative to the data folder (for messages). */
+  rel: string;
+  /** Lowercase hex pubkey the keystore is filed under (directory/file name); for custom keys, its `pubkey` field. */
+  pubkey: string;
+  /** Lowercase hex of the keystore's own `pubkey` field. */
+  declaredPubkey: string;
+  /** The keystore's `path` field ("" when absent). */
+  path: string;
+  crypto: KeystoreCrypto;
+  /** Absolute path of its password file, when one exists (custom keys: the YAML password file). */
+  passwordFile: string | undefined;
+};
+
+/** Prysm's all-accounts keystore, if present. */
+export type FoundPrysmStore = {
+  file: string;
+  rel: string;
+  crypto: KeystoreCrypto;
+  passwordFile: string;
+};
+
+export type ScanResult = {
+  keystores: FoundKeystore[];
+  prysm: FoundPrysmStore | undefined;
+  /** Lazily loaded `custom-key-passwords` (lowercase hex → password), undefined if the file is absent. */
+  customKeyPasswords: () => Promise<Map<string, string> | undefined>;
+  warnings: string[];
+};
+
+async function listDir(dir: string): Promise<string[]> {
+  try {
+    return (await fsp.readdir(dir)).sort();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException)?.code;
+    if (code === "ENOENT" || code === "ENOTDIR") return [];
+    throw new InputError("Cannot list folder", {
+      file: dir,
+      cause: err,
+      metaMessages:
+        code === "EACCES" || code === "EPERM"
+          ? [
+              "The Smartnode's files are often owned by root: run as the owner of the data folder (e.g. with sudo).",
+            ]
+          : undefined,
+    });
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await fsp.access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Scan a data folder (already resolved to `…/data`) for keystores.
+ *
+ * @example
+ * const { keystores, prysm, warnings } = await scanKeystores("/home/me/.rocketpool/data");
+ */
+export async function scanKeystores(dataDir: string): Promise<ScanResult> {
+  const warnings: string[] = [];
+  const keystores: FoundKeystore[] = [];
+
+  for (const layout of PER_KEY_LAYOUTS) {
+    for (const entry of await listDir(join(dataDir, layout.listDir))) {
+      const m = layout.entry.exec(entry);
+      if (!m?.[1]) continue;
+      const pubkey = m[1].toLowerCase();
+      const name = `0x${m[1]}`;
+      const rel = layout.keystore(name);
+      const file = join(dataDir, rel);
+      if (!(await exists(file))) {
+        warnings.push(
+          `${layout.client}: ${join(dataDir, layout.listDir, entry)} has no keystore (${rel} missing)`,
+        );
+        continue;
+      }
+      const ks: ClientKeystore = parseWith(
+        clientKeystoreSchema,
+        parseJsonFile(await readInputFile(file, `${layout.client} keystore`), file),
+        `Not a valid ${layout.client} validator keystore`,
+        file,
+      );
+      const passwordFile = join(dataDir, layout.password(name));
+      const hasPassword = await exists(passwordFile);
+      if (!hasPassword)
+        warnings.push(
+          `${layout.client}: keystore ${rel} has no password file (${layout.password(name)} missing)`,
+        );
+      if (ks.pubkey !== pubkey) {
+        warnings.push(
+          `Mismatch: ${rel} is filed under 0x${pubkey} but its "pubkey" field says 0x${ks.pubkey}`,
+        );
+      }
+      keystores.push({
+        origin: layout.client,
+        file,
+        rel,
+        pubkey,
+        declaredPubkey: ks.pubkey,
+        path: ks.path,
+        crypto: ks.crypto,
+        passwordFile: hasPassword ? passwordFile : undefined,
+      });
+    }
+  }
+
+  let prysm: FoundPrysmStore | undefined;
+  const prysmFile = join(dataDir, PRYSM.keystore);
+  if (await exists(prysmFile)) {
+    const ks = parseWith(
+      prysmKeystoreSchema,
+      parseJsonFile(await readInputFile(prysmFile, "Prysm account store"), prysmFile),
+      "Not a valid Prysm account keystore",
+      prysmFile,
+    );
+    prysm = {
+      file: prysmFile,
+      rel: PRYSM.keystore,
+      crypto: ks.crypto,
+      passwordFile: join(dataDir, PRYSM.password),
+    };
+  }
+
+  // custom-keys/: every regular file is a keystore (the Smartnode reads them all as JSON).
+  const customDir = join(dataDir, CUSTOM_KEYS_DIR);
+  const seenCustom = new Map<string, string>();
+  const passwordsFile = join(dataDir, CUSTOM_KEY_PASSWORDS_FILE);
+  for (const entry of await listDir(customDir)) {
+    if (entry.startsWith(".")) continue;
+    const file = join(customDir, entry);
+    const st = await fsp.stat(file).catch(() => undefined);
+    if (!st?.isFile()) continue;
+    const ks: CustomKeystore = parseWith(
+      customKeystoreSchema,
+      parseJsonFile(await readInputFile(file, "custom key keystore"), file),
+      "Not a valid EIP-2335 keystore in custom-keys",
+      file,
+    );
+    const prev = seenCustom.get(ks.pubkey);
+    if (prev !== undefined) {
+      throw new InputError(`Validator 0x${ks.pubkey} appears twice in custom-keys`, {
+        file,
+        field: "pubkey",
+        metaMessages: [
+          `Also in: ${prev}`,
+          "Keep one keystore per validator in custom-keys and remove the other.",
+        ],
+      });
+    }
+    seenCustom.set(ks.pubkey, file);
+    keystores.push({
+      origin: "custom-keys",
+      file,
+      rel: relative(dataDir, file),
+      pubkey: ks.pubkey,
+      declaredPubkey: ks.pubkey,
+      path: ks.path ?? "",
+      crypto: ks.crypto,
+      passwordFile: passwordsFile,
+    });
+  }
+
+  let passwordsCache: Promise<Map<string, string> | undefined> | undefined;
+  const customKeyPasswords = () => {
+    passwordsCache ??= (async () => {
+      if (!(await exists(passwordsFile))) return undefined;
+      const text = (await readInputFile(passwordsFile, "custom key password file")).toString(
+        "utf8",
+      );
+      return parseCustomKeyPasswords(text, passwordsFile);
+    })();
+    return passwordsCache;
+  };
+
+  return { keystores, prysm, customKeyPasswords, warnings };
+}

@@ -1,0 +1,186 @@
+/**
+ * The Smartnode node wallet (`data/wallet` + `data/password`): an EIP-2335-style JSON
+ * (go-eth2-wallet-encryptor-keystorev4, pbkdf2 c=2^18 by default) whose secret is the 64-byte
+ * BIP-39 seed — not the mnemonic. Validator keys are EIP-2333/2334 `m/12381/3600/{i}/0/0` of that
+ * seed for i in [0, next_account).
+ *
+ * Sources: rocket-pool/smartnode@shared/services/wallet/wallet.go (walletStore, loadStore,
+ * initializeStore: `bip39.NewSeed(mnemonic, "")`, `w.encryptor.Encrypt(w.seed, password)`),
+ * @shared/services/wallet/validator.go (ValidatorKeyPath "m/12381/3600/%d/0/0", NextAccount),
+ * @shared/services/passwords/manager.go (password file read raw: `string(password)`, no trimming;
+ * MinPasswordLength 12). KDF parameters are read from the file, never assumed.
+ */
+
+import { randomUUID } from "node:crypto";
+import { promises as fsp } from "node:fs";
+import { join } from "node:path";
+import { decryptCrypto, encryptCrypto } from "../crypto/eip2335.js";
+import { InputError } from "../errors.js";
+import { parseWith, type WalletFile, walletFileJson, walletFileSchema } from "./formats.js";
+import { DEFAULT_NODE_KEY_PATH, PASSWORD_FILE, WALLET_FILE } from "./layout.js";
+
+/** BIP-39 seed length (PBKDF2-HMAC-SHA512 output), what the Smartnode encrypts. */
+export const BIP39_SEED_LENGTH = 64;
+
+/** A decrypted node wallet. */
+export type NodeWallet = {
+  /** The 64-byte BIP-39 seed (secret). */
+  seed: Uint8Array;
+  /** Number of validator keys the wallet has handed out (`next_account`). */
+  nextAccount: number;
+  /** Node-key derivation path template, e.g. "m/44'/60'/0'/0/%d". */
+  derivationPath: string | undefined;
+  walletIndex: number;
+  /** Absolute path of the wallet file. */
+  file: string;
+};
+
+/**
+ * Read a file, turning "missing" and "unreadable" into InputErrors that name it.
+ *
+ * @example
+ * const bytes = await readInputFile("/data/password", "wallet password file");
+ */
+export async function readInputFile(file: string, what: string): Promise<Buffer> {
+  try {
+    return await fsp.readFile(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException)?.code;
+    if (code === "ENOENT") throw new InputError(`${what} not found`, { file, cause: err });
+    throw new InputError(`Cannot read ${what}`, {
+      file,
+      cause: err,
+      metaMessages:
+        code === "EACCES" || code === "EPERM"
+          ? [
+              "The Smartnode's files are often owned by root: run as the owner of the data folder (e.g. with sudo).",
+            ]
+          : undefined,
+    });
+  }
+}
+
+/**
+ * Parse JSON with an InputError naming the file when it is corrupt or truncated. With `sensitive`
+ * (decrypted plaintext) the parser's message, which quotes the input, is left out.
+ *
+ * @example
+ * const json = parseJsonFile(await readInputFile(f, "keystore"), f);
+ */
+export function parseJsonFile(
+  data: Buffer | string,
+  file: string,
+  opts: { sensitive?: boolean } = {},
+): unknown {
+  const text = typeof data === "string" ? data : data.toString("utf8");
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const what =
+      text.trim() === "" ? "File is empty" : "File is not valid JSON (corrupt or truncated?)";
+    throw new InputError(opts.sensitive ? "Decrypted content is not valid JSON" : what, {
+      file,
+      ...(opts.sensitive ? { details: "JSON syntax error" } : { cause: err }),
+    });
+  }
+}
+
+/**
+ * Read and validate `data/wallet` without decrypting it.
+ *
+ * @example
+ * const w = await readWalletFile("/home/me/.rocketpool/data/wallet");
+ */
+export async function readWalletFile(file: string): Promise<WalletFile> {
+  const json = parseJsonFile(await readInputFile(file, "Smartnode wallet file"), file);
+  return parseWith(walletFileSchema, json, "Not a valid Smartnode wallet file", file);
+}
+
+/**
+ * Load and decrypt the node wallet of a data folder. Returns undefined when there is no wallet
+ * file; throws when the password file is missing or wrong.
+ *
+ * @example
+ * const wallet = await loadNodeWallet("/home/me/.rocketpool/data");
+ */
+export async function loadNodeWallet(dataDir: string): Promise<NodeWallet | undefined> {
+  const file = join(dataDir, WALLET_FILE);
+  try {
+    await fsp.access(file);
+  } catch {
+    return undefined;
+  }
+  const w = await readWalletFile(file);
+  const passwordFile = join(dataDir, PASSWORD_FILE);
+  let password: Buffer;
+  try {
+    password = await fsp.readFile(passwordFile);
+  } catch (err) {
+    throw new InputError("The Smartnode wallet password file is missing", {
+      file: passwordFile,
+      cause: err,
+      metaMessages: [
+        `The wallet ${file} is decrypted with the password stored in ${passwordFile}.`,
+        "If the node was set up with `rocketpool wallet forget-password`, write the password (no newline) to that file first.",
+      ],
+    });
+  }
+  let seed: Uint8Array;
+  try {
+    seed = await decryptCrypto(w.crypto, password, { file });
+  } catch (err) {
+    if (err instanceof InputError && err.field === "crypto.checksum") {
+      throw new InputError("Wrong wallet password: it does not decrypt the Smartnode wallet", {
+        file,
+        field: "crypto.checksum",
+        metaMessages: [
+          `Password file: ${passwordFile}`,
+          "Check that the password file belongs to this wallet.",
+        ],
+      });
+    }
+    throw err;
+  }
+  if (seed.length !== BIP39_SEED_LENGTH) {
+    throw new InputError(
+      `Wallet secret is ${seed.length} bytes, expected the ${BIP39_SEED_LENGTH}-byte BIP-39 seed`,
+      {
+        file,
+        field: "crypto.cipher.message",
+      },
+    );
+  }
+  return {
+    seed,
+    nextAccount: w.next_account,
+    derivationPath: w.derivationPath,
+    walletIndex: w.walletIndex ?? 0,
+    file,
+  };
+}
+
+/**
+ * Encrypt a seed into a Smartnode wallet file (pbkdf2, as `eth2ks.New()`); `c` defaults to 2^18.
+ *
+ * @example
+ * const json = await encryptNodeWallet(seed, password, { nextAccount: 2 });
+ */
+export async function encryptNodeWallet(
+  seed: Uint8Array,
+  password: string,
+  opts: { nextAccount: number; derivationPath?: string; walletIndex?: number; pbkdf2C?: number },
+): Promise<string> {
+  const crypto = await encryptCrypto(
+    seed,
+    password,
+    "pbkdf2",
+    opts.pbkdf2C ? { c: opts.pbkdf2C } : {},
+  );
+  return walletFileJson({
+    crypto,
+    uuid: randomUUID(),
+    derivationPath: opts.derivationPath ?? DEFAULT_NODE_KEY_PATH,
+    walletIndex: opts.walletIndex ?? 0,
+    nextAccount: opts.nextAccount,
+  });
+}
