@@ -31,7 +31,10 @@ import { writeRocketPoolFixture } from "../src/rocketpool/fixture.js";
 import { table } from "./util.js";
 
 const { values } = parseArgs({
-  options: { validators: { type: "string", default: "1000" }, keystores: { type: "string", default: "8" } },
+  options: {
+    validators: { type: "string", default: "1000" },
+    keystores: { type: "string", default: "8" },
+  },
 });
 const N = Number(values.validators);
 const K = Number(values.keystores);
@@ -45,14 +48,21 @@ try {
   const fx = await writeRocketPoolFixture(join(work, "rp"), { validators: N });
   const operators = [11, 22, 33, 44].map((id) => ({
     id,
-    publicKey: encodeOperatorPublicKey(generateKeyPairSync("rsa", { modulusLength: 2048 }).publicKey),
+    publicKey: encodeOperatorPublicKey(
+      generateKeyPairSync("rsa", { modulusLength: 2048 }).publicKey,
+    ),
   }));
 
   let t = performance.now();
   const { keys } = await readRocketPoolKeys(fx.dataDir);
   const tRead = performance.now() - t;
   t = performance.now();
-  await splitKeys(keys, join(work, "keyshares.json"), { format: "ssv", operators, owner: OWNER, nonce: 0 }, { quiet: true });
+  await splitKeys(
+    keys,
+    join(work, "keyshares.json"),
+    { format: "ssv", operators, owner: OWNER, nonce: 0 },
+    { quiet: true },
+  );
   const tSplit = performance.now() - t;
   const pipeline = tRead + tSplit;
 
@@ -65,7 +75,12 @@ try {
     const shares = splitSecret(secret, [11, 22, 33, 44], 3);
     for (const s of shares) publicKeyOf(s.secret);
     signMessage(secret, ownershipMessage(OWNER, i));
-    shares.forEach((s, j) => rsaEncrypt(rsaKeys[j]!, new TextEncoder().encode(`0x${Buffer.from(s.secret).toString("hex")}`)));
+    for (const [j, s] of shares.entries()) {
+      rsaEncrypt(
+        rsaKeys[j]!,
+        new TextEncoder().encode(`0x${Buffer.from(s.secret).toString("hex")}`),
+      );
+    }
   }
   const floor = performance.now() - t;
 
@@ -84,20 +99,25 @@ try {
   const ks = await writeRocketPoolFixture(join(work, "rp-ks"), { validators: K, kdf: "real" });
   // No wallet, and only the scrypt client layouts: the reader must decrypt one scrypt keystore per key.
   await rm(join(ks.dataDir, "wallet"));
-  for (const d of ["nimbus", "prysm-non-hd"]) await rm(join(ks.dataDir, "validators", d), { recursive: true });
+  for (const d of ["nimbus", "prysm-non-hd"])
+    await rm(join(ks.dataDir, "validators", d), { recursive: true });
   const tekuDir = join(ks.dataDir, "validators", "teku");
   const files = (await readdir(join(tekuDir, "keys"))).filter((f) => f.endsWith(".json"));
 
   t = performance.now();
   for (const f of files) {
     const store = parseKeystore(JSON.parse(await readFile(join(tekuDir, "keys", f), "utf8")));
-    await decryptKeystore(store, await readFile(join(tekuDir, "passwords", f.replace(/\.json$/, ".txt")), "utf8"));
+    await decryptKeystore(
+      store,
+      await readFile(join(tekuDir, "passwords", f.replace(/\.json$/, ".txt")), "utf8"),
+    );
   }
   const serial = performance.now() - t;
   t = performance.now();
   const parallel = await readRocketPoolKeys(ks.dataDir);
   const par = performance.now() - t;
-  if (parallel.keys.length !== K) throw new Error(`expected ${K} keys, read ${parallel.keys.length}`);
+  if (parallel.keys.length !== K)
+    throw new Error(`expected ${K} keys, read ${parallel.keys.length}`);
 
   console.log(`\n2. ${K} keystore-only validators (scrypt n=2^18, r=8, p=1)`);
   table([
@@ -105,7 +125,9 @@ try {
     ["serial decrypt (single-core baseline)", sec(serial), sec(serial / K)],
     ["rpdvt reader (parallel, once per key)", sec(par), sec(par / K)],
   ]);
-  console.log(`speed-up reader / serial = ${(serial / par).toFixed(2)}×  (target ≥ 1.8× on 2 cores)`);
+  console.log(
+    `speed-up reader / serial = ${(serial / par).toFixed(2)}×  (target ≥ 1.8× on 2 cores)`,
+  );
 } finally {
   await rm(work, { recursive: true, force: true });
 }
