@@ -5,6 +5,7 @@ import { Command } from "commander";
 import { demoCommand } from "./demo.js";
 import { fixtureCommand } from "./fixture.js";
 import { keysCommand } from "./keys.js";
+import { planCommand } from "./plan.js";
 
 const program = new Command("rpdvt")
   .description(
@@ -13,6 +14,7 @@ const program = new Command("rpdvt")
   .version("0.1.0")
   .showHelpAfterError("(run with --help for usage)");
 
-for (const c of [demoCommand(), fixtureCommand(), keysCommand()]) program.addCommand(c);
+for (const c of [demoCommand(), fixtureCommand(), keysCommand(), planCommand()])
+  program.addCommand(c);
 
 await program.parseAsync(process.argv);
