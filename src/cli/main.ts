@@ -6,6 +6,7 @@ import { demoCommand } from "./demo.js";
 import { fixtureCommand } from "./fixture.js";
 import { keysCommand } from "./keys.js";
 import { planCommand } from "./plan.js";
+import { slashingProtectionCommand } from "./slashing-protection.js";
 
 const program = new Command("rpdvt")
   .description(
@@ -14,7 +15,13 @@ const program = new Command("rpdvt")
   .version("0.1.0")
   .showHelpAfterError("(run with --help for usage)");
 
-for (const c of [demoCommand(), fixtureCommand(), keysCommand(), planCommand()])
+for (const c of [
+  demoCommand(),
+  fixtureCommand(),
+  keysCommand(),
+  planCommand(),
+  slashingProtectionCommand(),
+])
   program.addCommand(c);
 
 await program.parseAsync(process.argv);
