@@ -51,24 +51,20 @@ for (const n of [4, 7, 13]) {
       ),
     { runs: Math.ceil(runs / 5) },
   );
-  rows.push([
-    n,
-    t,
-    "G1 pubkey",
-    ms(hPk.median),
-    ms(nPk.median),
-    (nPk.median / hPk.median).toFixed(1),
-    (hPk.median / baseline.median).toFixed(2),
-  ]);
-  rows.push([
-    n,
-    t,
-    "G2 signature",
-    ms(hSig.median),
-    ms(nSig.median),
-    (nSig.median / hSig.median).toFixed(1),
-    (hSig.median / baseline.median).toFixed(2),
-  ]);
+  for (const [what, herumi, noble] of [
+    ["G1 pubkey", hPk, nPk],
+    ["G2 signature", hSig, nSig],
+  ] as const) {
+    rows.push([
+      n,
+      t,
+      what,
+      ms(herumi.median),
+      ms(noble.median),
+      (noble.median / herumi.median).toFixed(1),
+      (herumi.median / baseline.median).toFixed(2),
+    ]);
+  }
 }
 console.log(`baseline: blst sign ${ms(baseline.median)} (median)`);
 table(rows);

@@ -3,8 +3,10 @@
  * AES-128-CTR cipher. https://eips.ethereum.org/EIPS/eip-2335
  *
  * KDF parameters are always read from the file (never assumed). Passwords are normalised as the
- * EIP says: NFKD, then C0 (0x00–0x1F), DEL (0x7F) and C1 (0x80–0x9F) control codes stripped.
- * scrypt runs on libuv's thread pool, so concurrent decryptions use all cores.
+ * EIP says: NFKD, then C0 (0x00–0x1F), DEL (0x7F) and C1 (0x80–0x9F) control codes stripped; on
+ * request as wealdtech/go-eth2-wallet-encryptor-keystorev4 does (C1 kept; see
+ * {@link PasswordNormalization}). scrypt runs on libuv's thread pool, so concurrent decryptions
+ * use all cores.
  */
 import {
   createCipheriv,
@@ -20,6 +22,16 @@ import { promisify } from "node:util";
 import { z } from "zod";
 import { InputError } from "../errors.js";
 import { fromHex, toHex } from "../util/hex.js";
+import { parseWith, zodInputError } from "../util/schema.js";
+
+/**
+ * Re-exported for the modules that import it from here (src/plan, src/slashing); it lives in
+ * ../util/schema.ts.
+ *
+ * @example
+ * throw zodInputError("Not a valid interchange file", r.error, file);
+ */
+export { zodInputError };
 
 const scryptAsync = promisify(scrypt) as (
   password: Uint8Array,
@@ -98,16 +110,52 @@ export const keystoreSchema = z.object({
 export type Keystore = z.infer<typeof keystoreSchema>;
 
 /**
- * Normalise a password as EIP-2335 "Password requirements" says (NFKD, strip control codes).
+ * How a password becomes KDF input.
+ * - "eip-2335": EIP-2335 "Password requirements": NFKD, then C0 (0x00–0x1F), DEL (0x7F) and C1
+ *   (0x80–0x9F) control codes stripped.
+ * - "keystorev4-go": wealdtech/go-eth2-wallet-encryptor-keystorev4 `normPassphrase` (norm.go,
+ *   used by both its Encrypt and Decrypt), the encryptor of the Smartnode's wallets: NFKD, C0 and
+ *   DEL stripped, C1 kept. Its strip table lists 0x80–0x9F, but it is looked up only for one-byte runes, and a
+ *   C1 character (U+0080–U+009F) is two bytes in UTF-8. The two differ only for passwords with C1
+ *   characters.
+ *
+ * @example
+ * const n: PasswordNormalization = "keystorev4-go";
+ */
+export type PasswordNormalization = "eip-2335" | "keystorev4-go";
+
+/**
+ * Normalise a password for the KDF (see {@link PasswordNormalization}; EIP-2335 by default).
  *
  * @example
  * normalizePassword("𝔱𝔢𝔰𝔱𝔭𝔞𝔰𝔰𝔴𝔬𝔯𝔡🔑") // UTF-8 bytes of "testpassword🔑"
+ * normalizePassword("pass\u0085word", "keystorev4-go") // UTF-8 bytes of "pass\u0085word"
  */
-export function normalizePassword(password: string | Uint8Array): Uint8Array {
+export function normalizePassword(
+  password: string | Uint8Array,
+  normalization: PasswordNormalization = "eip-2335",
+): Uint8Array {
   const s = typeof password === "string" ? password : Buffer.from(password).toString("utf8");
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control codes is the point
-  const cleaned = s.normalize("NFKD").replace(/[\u0000-\u001f\u007f-\u009f]/g, "");
+  const controls =
+    normalization === "eip-2335"
+      ? // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control codes is the point
+        /[\u0000-\u001f\u007f-\u009f]/g
+      : // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control codes is the point
+        /[\u0000-\u001f\u007f]/g;
+  const cleaned = s.normalize("NFKD").replace(controls, "");
   return new Uint8Array(Buffer.from(cleaned, "utf8"));
+}
+
+/**
+ * True when the password holds a C1 control character (U+0080–U+009F) after NFKD, i.e. when the
+ * EIP-2335 and keystorev4-go normalisations give different KDF input.
+ *
+ * @example
+ * hasC1Control("pass\u0085word") // true
+ */
+export function hasC1Control(password: string | Uint8Array): boolean {
+  const s = typeof password === "string" ? password : Buffer.from(password).toString("utf8");
+  return /[\u0080-\u009f]/.test(s.normalize("NFKD"));
 }
 
 /**
@@ -117,24 +165,7 @@ export function normalizePassword(password: string | Uint8Array): Uint8Array {
  * const ks = parseKeystore(JSON.parse(text), "/keys/keystore-0.json");
  */
 export function parseKeystore(json: unknown, file?: string): Keystore {
-  const r = keystoreSchema.safeParse(json);
-  if (!r.success) throw zodInputError("Not a valid EIP-2335 keystore", r.error, file);
-  return r.data;
-}
-
-/** Turn a zod error into an InputError naming the first offending field. */
-export function zodInputError(message: string, error: z.ZodError, file?: string): InputError {
-  const issue = error.issues[0];
-  const field = issue?.path.join(".") || undefined;
-  const unknownKdf = field?.endsWith("kdf.function")
-    ? "Unsupported KDF: EIP-2335 keystores use scrypt or pbkdf2 (hmac-sha256)."
-    : undefined;
-  return new InputError(message, {
-    file,
-    field,
-    details: issue?.message,
-    metaMessages: unknownKdf ? [unknownKdf] : undefined,
-  });
+  return parseWith(keystoreSchema, json, "Not a valid EIP-2335 keystore", file);
 }
 
 async function deriveKey(kdf: KeystoreCrypto["kdf"], password: Uint8Array): Promise<Uint8Array> {
@@ -151,7 +182,8 @@ function checksum(dk: Uint8Array, cipherMessage: Uint8Array): Uint8Array {
 }
 
 /**
- * Decrypt an EIP-2335 `crypto` section; throws an InputError on a wrong password (checksum).
+ * Decrypt an EIP-2335 `crypto` section; throws an InputError on a wrong password (checksum,
+ * field `crypto.checksum`). `where.normalization` picks the password normalisation.
  *
  * @example
  * const secret = await decryptCrypto(ks.crypto, password, { file });
@@ -159,9 +191,9 @@ function checksum(dk: Uint8Array, cipherMessage: Uint8Array): Uint8Array {
 export async function decryptCrypto(
   crypto: KeystoreCrypto,
   password: string | Uint8Array,
-  where: { file?: string | undefined } = {},
+  where: { file?: string | undefined; normalization?: PasswordNormalization } = {},
 ): Promise<Uint8Array> {
-  const dk = await deriveKey(crypto.kdf, normalizePassword(password));
+  const dk = await deriveKey(crypto.kdf, normalizePassword(password, where.normalization));
   const cipherMessage = fromHex(crypto.cipher.message, {
     field: "crypto.cipher.message",
     file: where.file,
@@ -191,7 +223,8 @@ export type KdfChoice = "scrypt" | "pbkdf2";
 
 /**
  * Encrypt a secret into an EIP-2335 `crypto` section with a fresh salt and IV.
- * `kdfParams` overrides the defaults (e.g. lighter parameters for test fixtures).
+ * `kdfParams` overrides the defaults (e.g. lighter parameters for test fixtures);
+ * `normalization` picks the password normalisation (EIP-2335 unless told).
  *
  * @example
  * const crypto = await encryptCrypto(secret, password, "scrypt");
@@ -201,6 +234,7 @@ export async function encryptCrypto(
   password: string | Uint8Array,
   kdf: KdfChoice = "scrypt",
   kdfParams: { n?: number; c?: number } = {},
+  normalization: PasswordNormalization = "eip-2335",
 ): Promise<KeystoreCrypto> {
   const salt = toHex(randomBytes(32), false);
   const kdfSection: KeystoreCrypto["kdf"] =
@@ -215,7 +249,7 @@ export async function encryptCrypto(
           params: { ...PBKDF2_DEFAULTS, c: kdfParams.c ?? PBKDF2_DEFAULTS.c, salt },
           message: "",
         };
-  const dk = await deriveKey(kdfSection, normalizePassword(password));
+  const dk = await deriveKey(kdfSection, normalizePassword(password, normalization));
   const iv = randomBytes(16);
   const c = createCipheriv("aes-128-ctr", dk.subarray(0, 16), iv);
   const cipherMessage = new Uint8Array(Buffer.concat([c.update(secret), c.final()]));

@@ -32,21 +32,21 @@ import {
   randomPassword,
 } from "../crypto/eip2335.js";
 import { InputError, VerificationError } from "../errors.js";
+import { isChecksumAddress, parseAddress } from "../util/address.js";
+import { kdfConcurrency, mapConcurrent } from "../util/concurrency.js";
 import { SECRET_DIR_MODE, writeDirAtomic, writeSecretFile } from "../util/fs.js";
 import { fromHex, toHex } from "../util/hex.js";
+import { readJsonFile } from "../util/json-file.js";
 import { startProgress } from "../util/progress.js";
-import { isChecksumAddress, parseAddress } from "./cluster-address.js";
+import { parseWith } from "../util/schema.js";
 import { clusterDefinitionHash } from "./cluster-hash.js";
 import {
   assertInterpolates,
   assertKdfParams,
   assertSplitValidators,
   type KdfParams,
-  kdfConcurrency,
   listDir,
-  mapLimit,
-  parseWith,
-  readJsonFile,
+  outputFileWording,
   readPasswordFile,
   sameBytes,
 } from "./format-io.js";
@@ -230,7 +230,7 @@ export async function writeCluster(
         await writeSecretFile(join(opDir, CLUSTER_FILE), defText);
         await writeSecretFile(join(opDir, PASSWORD_FILE), passwords.get(id) as string);
       }
-      await mapLimit(jobs, kdfConcurrency(kdf, opts.kdfParams), async ({ sv, share }) => {
+      await mapConcurrent(jobs, kdfConcurrency(kdf, opts.kdfParams), async ({ sv, share }) => {
         const validator = toHex(sv.pubkey);
         const ks = await encryptKeystore(share.secret, passwords.get(share.id) as string, {
           pubkey: share.pubkey,
@@ -259,7 +259,7 @@ export async function writeCluster(
  * const def = await readClusterDefinition("/data/operator-11/cluster.json");
  */
 export async function readClusterDefinition(file: string): Promise<ClusterDefinition> {
-  const json = await readJsonFile(file);
+  const json = await readJsonFile(file, outputFileWording(file));
   const def = parseWith(definitionSchema, json, "Not an rpdvt cluster definition", file);
   const computed = clusterDefinitionHash(json as Record<string, unknown>);
   if (computed !== def.hash) {
@@ -379,7 +379,7 @@ export async function loadOperator(
   const entries = await Promise.all(
     files.map(async (name) => {
       const file = join(ksDir, name);
-      const ks = parseKeystore(await readJsonFile(file), file);
+      const ks = parseKeystore(await readJsonFile(file, outputFileWording(file)), file);
       const claimed = `0x${(ks.pubkey ?? "").replace(/^0x/, "").toLowerCase()}`;
       const where = byShare.get(claimed);
       if (!where) {
@@ -433,7 +433,7 @@ export async function loadOperator(
   });
   const shares = new Map<string, Uint8Array>();
   try {
-    await mapLimit(entries, kdfConcurrency(kdf, { n: 2 ** 18 }), async (e) => {
+    await mapConcurrent(entries, kdfConcurrency(kdf, { n: 2 ** 18 }), async (e) => {
       const secret = await decryptKeystore(e.ks, pw, e.file);
       if (!sameBytes(publicKeyOf(secret), fromHex(e.claimed))) {
         secret.fill(0);

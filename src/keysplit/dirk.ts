@@ -31,20 +31,20 @@ import {
   randomPassword,
 } from "../crypto/eip2335.js";
 import { InputError, VerificationError } from "../errors.js";
+import { kdfConcurrency, mapConcurrent } from "../util/concurrency.js";
 import { SECRET_DIR_MODE, writeDirAtomic, writeSecretFile } from "../util/fs.js";
 import { fromHex, toHex } from "../util/hex.js";
+import { readJsonFile } from "../util/json-file.js";
 import { startProgress } from "../util/progress.js";
+import { parseWith } from "../util/schema.js";
 import { evaluateVerificationVector, verificationVector } from "./dirk-vvec.js";
 import {
   assertInterpolates,
   assertKdfParams,
   assertSplitValidators,
   type KdfParams,
-  kdfConcurrency,
   listDir,
-  mapLimit,
-  parseWith,
-  readJsonFile,
+  outputFileWording,
   readPasswordFile,
   sameBytes,
 } from "./format-io.js";
@@ -301,23 +301,27 @@ export async function writeDirk(
         }));
         await writeSecretFile(join(walletDir, "index"), JSON.stringify(index));
       }
-      await mapLimit(jobs, kdfConcurrency(kdf, opts.kdfParams), async ({ sv, v, share, i }) => {
-        const w = wallets[i] as (typeof wallets)[number];
-        const account = {
-          crypto: await encryptCrypto(share.secret, w.passphrase, kdf, opts.kdfParams),
-          encryptor: ENCRYPTOR_NAME,
-          name: toHex(sv.pubkey),
-          participants: participantsJson,
-          pubkey: toHex(share.pubkey, false),
-          signing_threshold: threshold,
-          uuid: accountUuids[v]?.[i] as string,
-          verificationvector: (vvecs[v] as Uint8Array[]).map((p) => toHex(p, false)),
-          version: ACCOUNT_VERSION,
-        };
-        const file = join(tmp, `participant-${w.id}`, "wallets", w.walletUuid, account.uuid);
-        await writeSecretFile(file, JSON.stringify(account));
-        progress.tick();
-      });
+      await mapConcurrent(
+        jobs,
+        kdfConcurrency(kdf, opts.kdfParams),
+        async ({ sv, v, share, i }) => {
+          const w = wallets[i] as (typeof wallets)[number];
+          const account = {
+            crypto: await encryptCrypto(share.secret, w.passphrase, kdf, opts.kdfParams),
+            encryptor: ENCRYPTOR_NAME,
+            name: toHex(sv.pubkey),
+            participants: participantsJson,
+            pubkey: toHex(share.pubkey, false),
+            signing_threshold: threshold,
+            uuid: accountUuids[v]?.[i] as string,
+            verificationvector: (vvecs[v] as Uint8Array[]).map((p) => toHex(p, false)),
+            version: ACCOUNT_VERSION,
+          };
+          const file = join(tmp, `participant-${w.id}`, "wallets", w.walletUuid, account.uuid);
+          await writeSecretFile(file, JSON.stringify(account));
+          progress.tick();
+        },
+      );
       await writeSecretFile(join(tmp, DIRK_SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);
       await writeSecretFile(join(tmp, "README.txt"), readme(summary));
     });
@@ -346,7 +350,7 @@ async function loadParticipant(
   const walletFile = join(walletDir, p.walletUuid);
   const wallet = parseWith(
     walletSchema,
-    await readJsonFile(walletFile),
+    await readJsonFile(walletFile, outputFileWording(walletFile)),
     "Not a distributed wallet",
     walletFile,
   );
@@ -362,7 +366,7 @@ async function loadParticipant(
   const indexFile = join(walletDir, "index");
   const index = parseWith(
     indexSchema,
-    await readJsonFile(indexFile),
+    await readJsonFile(indexFile, outputFileWording(indexFile)),
     "Not a wallet index",
     indexFile,
   );
@@ -382,11 +386,11 @@ async function loadParticipant(
   }
   const passphrase = await readPasswordFile(join(pdir, "passphrase.txt"));
   const expectParticipants = summary.participants.map((q) => `${q.id}=${q.endpoint}`).join(",");
-  return mapLimit(accountFiles, limit, async (name): Promise<LoadedAccount> => {
+  return mapConcurrent(accountFiles, limit, async (name): Promise<LoadedAccount> => {
     const file = join(walletDir, name);
     const acc = parseWith(
       accountSchema,
-      await readJsonFile(file),
+      await readJsonFile(file, outputFileWording(file)),
       "Not a Dirk distributed account",
       file,
     );
@@ -467,7 +471,7 @@ export async function verifyDirk(
   const summaryFile = join(dir, DIRK_SUMMARY_FILE);
   const summary = parseWith(
     summarySchema,
-    await readJsonFile(summaryFile),
+    await readJsonFile(summaryFile, outputFileWording(summaryFile)),
     "Not an rpdvt Dirk summary",
     summaryFile,
   );

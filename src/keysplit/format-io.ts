@@ -1,34 +1,20 @@
 /**
  * Plumbing shared by the share/keystore output formats (obol.ts, dirk.ts, cluster.ts): checking a
- * split before anything is written, bounded-concurrency key derivation, reading untrusted JSON,
- * and cheap directory probes for `detect*`. No format knowledge lives here.
+ * split before anything is written, KDF overrides, the wording of read-back errors, password
+ * files, and cheap directory probes for `detect*`. No format knowledge lives here. Bounded
+ * concurrency, JSON files and schemas live in ../util/{concurrency,json-file,schema}.ts.
  */
 import { promises as fsp } from "node:fs";
-import { availableParallelism } from "node:os";
-import type { z } from "zod";
 import { publicKeyOf, secretKeyFromBytes } from "../crypto/bls.js";
-import { type KdfChoice, zodInputError } from "../crypto/eip2335.js";
+import type { KdfChoice } from "../crypto/eip2335.js";
 import { recoverPublicKey } from "../crypto/interpolate.js";
 import { InputError, VerificationError } from "../errors.js";
 import { toHex } from "../util/hex.js";
+import { type FileWording, readInputFile, sameWording } from "../util/json-file.js";
 import { assertOperatorIds, type SplitValidator, thresholdFor } from "./split.js";
 
 /** KDF parameter overrides accepted by every writer (see `encryptCrypto` in crypto/eip2335.ts). */
 export type KdfParams = { n?: number; c?: number };
-
-/**
- * How many keystores to encrypt/decrypt at once. scrypt n=2^18, r=8 needs 256 MiB per call
- * (128·n·r bytes, EIP-2335 defaults), so heavy scrypt runs 2 at a time; otherwise up to 4 (the
- * default libuv thread-pool size, which runs Node's scrypt/pbkdf2).
- *
- * @example
- * const limit = kdfConcurrency("scrypt", {}); // 2
- */
-export function kdfConcurrency(kdf: KdfChoice, params: KdfParams = {}): number {
-  const cores = Math.max(1, Math.min(4, availableParallelism()));
-  if (kdf === "scrypt" && (params.n ?? 2 ** 18) >= 2 ** 16) return Math.min(2, cores);
-  return cores;
-}
 
 /**
  * Reject KDF overrides that the EIP-2335 reader would refuse, before any file is written.
@@ -56,77 +42,20 @@ export function assertKdfParams(kdf: KdfChoice, params: KdfParams = {}): void {
 }
 
 /**
- * Map with at most `limit` calls in flight; results keep the input order. The first rejection
- * rejects the whole map (remaining items are not started).
+ * How errors about reading back an output file (keystore, definition, wallet) are worded:
+ * "Cannot read <file>" and "File is not valid JSON".
  *
  * @example
- * const stores = await mapLimit(secrets, 2, (s) => encryptKeystore(s, pw, { pubkey: publicKeyOf(s) }));
+ * const json = await readJsonFile(file, outputFileWording(file));
  */
-export async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  let failed = false;
-  const worker = async (): Promise<void> => {
-    while (!failed && next < items.length) {
-      const i = next++;
-      try {
-        out[i] = await fn(items[i] as T, i);
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-    }
+export function outputFileWording(file: string): FileWording {
+  return {
+    missing: `Cannot read ${file}`,
+    unreadable: `Cannot read ${file}`,
+    empty: "File is not valid JSON",
+    corrupt: "File is not valid JSON",
+    hints: ["Check that the path is right and readable."],
   };
-  const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker);
-  const settled = await Promise.allSettled(workers);
-  const rejected = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
-  if (rejected) throw rejected.reason;
-  return out;
-}
-
-/**
- * Read and JSON-parse an untrusted file; errors name the file (never its contents).
- *
- * @example
- * const json = await readJsonFile("/out/cluster.json");
- */
-export async function readJsonFile(file: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await fsp.readFile(file, "utf8");
-  } catch (err) {
-    throw new InputError(`Cannot read ${file}`, {
-      file,
-      details: (err as NodeJS.ErrnoException).code ?? String(err),
-      metaMessages: ["Check that the path is right and readable."],
-    });
-  }
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new InputError("File is not valid JSON", { file, details: (err as Error).message });
-  }
-}
-
-/**
- * Validate parsed JSON with a zod schema, as an InputError naming the file and the first bad field.
- *
- * @example
- * const def = parseWith(definitionSchema, json, "Not an rpdvt cluster definition", file);
- */
-export function parseWith<S extends z.ZodType>(
-  schema: S,
-  json: unknown,
-  message: string,
-  file: string,
-): z.output<S> {
-  const r = schema.safeParse(json);
-  if (!r.success) throw zodInputError(message, r.error, file);
-  return r.data;
 }
 
 /**
@@ -137,15 +66,11 @@ export function parseWith<S extends z.ZodType>(
  * const pw = await readPasswordFile("/out/operator-11/password.txt");
  */
 export async function readPasswordFile(file: string): Promise<string> {
-  try {
-    return await fsp.readFile(file, "utf8");
-  } catch (err) {
-    throw new InputError("Cannot read password file", {
-      file,
-      details: (err as NodeJS.ErrnoException).code ?? String(err),
-      metaMessages: ["Each keystore folder needs the password file rpdvt wrote next to it."],
-    });
-  }
+  const wording = {
+    ...sameWording("Cannot read password file"),
+    hints: ["Each keystore folder needs the password file rpdvt wrote next to it."],
+  };
+  return (await readInputFile(file, wording)).toString("utf8");
 }
 
 /**

@@ -26,17 +26,17 @@ import {
   randomPassword,
 } from "../crypto/eip2335.js";
 import { InputError, VerificationError } from "../errors.js";
+import { parseAddress } from "../util/address.js";
+import { kdfConcurrency, mapConcurrent } from "../util/concurrency.js";
 import { writeDirAtomic, writeSecretFile } from "../util/fs.js";
 import { fromHex, toHex } from "../util/hex.js";
+import { readJsonFile } from "../util/json-file.js";
 import { startProgress } from "../util/progress.js";
-import { parseAddress } from "./cluster-address.js";
 import {
   assertKdfParams,
   type KdfParams,
-  kdfConcurrency,
   listDir,
-  mapLimit,
-  readJsonFile,
+  outputFileWording,
   readPasswordFile,
   sameBytes,
 } from "./format-io.js";
@@ -162,7 +162,7 @@ export async function writeObol(
   const progress = startProgress("Encrypting keystores", keys.length, { quiet: opts.quiet });
   try {
     await writeDirAtomic(dir, async (tmp) => {
-      await mapLimit(keys, kdfConcurrency(kdf, opts.kdfParams), async (k, i) => {
+      await mapConcurrent(keys, kdfConcurrency(kdf, opts.kdfParams), async (k, i) => {
         const password = randomPassword();
         const ks = await encryptKeystore(k.secret, password, {
           pubkey: k.pubkey,
@@ -234,17 +234,18 @@ export async function verifyObol(
     }
   }
   const files = [...indexed.entries()].sort((a, b) => a[0] - b[0]).map(([, n]) => n);
+  const firstFile = join(dir, files[0] as string);
   const first = parseKeystore(
-    await readJsonFile(join(dir, files[0] as string)),
-    join(dir, files[0] as string),
+    await readJsonFile(firstFile, outputFileWording(firstFile)),
+    firstFile,
   );
   const kdf: KdfChoice = first.crypto.kdf.function;
   const progress = startProgress("Decrypting keystores", files.length, { quiet: opts.quiet });
   let pubkeys: string[];
   try {
-    pubkeys = await mapLimit(files, kdfConcurrency(kdf, { n: 2 ** 18 }), async (name) => {
+    pubkeys = await mapConcurrent(files, kdfConcurrency(kdf, { n: 2 ** 18 }), async (name) => {
       const file = join(dir, name);
-      const ks = parseKeystore(await readJsonFile(file), file);
+      const ks = parseKeystore(await readJsonFile(file, outputFileWording(file)), file);
       if (!ks.pubkey) throw new InputError("Keystore has no pubkey", { file, field: "pubkey" });
       const claimed = fromHex(ks.pubkey, { field: "pubkey", file, length: 48 });
       publicKeyFromBytes(claimed, { field: "pubkey", file });

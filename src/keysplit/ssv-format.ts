@@ -14,9 +14,10 @@
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { z } from "zod";
 import { PUBKEY_LENGTH, SIGNATURE_LENGTH } from "../crypto/bls.js";
-import { zodInputError } from "../crypto/eip2335.js";
 import { RSA_CIPHERTEXT_LENGTH } from "../crypto/rsa.js";
 import { InputError } from "../errors.js";
+import { type AddressWording, parseAddress } from "../util/address.js";
+import { parseWith } from "../util/schema.js";
 
 /** Versions SSV's tools write; ssv-keys accepts a file whose major.minor equals its own. */
 export const SSV_VERSIONS = ["v1.1.0", "v1.2.0"] as const;
@@ -94,6 +95,8 @@ const singleSchema = z
   .object({ version: versionSchema, createdAt: z.string().optional() })
   .and(itemSchema);
 
+const NOT_KEYSHARES = "Not a valid SSV keyshares file";
+
 /**
  * Validate untrusted JSON as a keyshares file (either form); the single-item form is returned as a
  * one-element `shares` list. Field paths in errors are those of the file as written.
@@ -107,18 +110,15 @@ export function parseSsvKeysharesJson(
 ): SsvKeysharesFile & { singleItem: boolean } {
   const isBulk = typeof json === "object" && json !== null && "shares" in json;
   if (isBulk) {
-    const r = bulkSchema.safeParse(json);
-    if (!r.success) throw zodInputError("Not a valid SSV keyshares file", r.error, file);
+    const bulk = parseWith(bulkSchema, json, NOT_KEYSHARES, file);
     return {
-      version: r.data.version,
-      createdAt: r.data.createdAt ?? "",
-      shares: r.data.shares,
+      version: bulk.version,
+      createdAt: bulk.createdAt ?? "",
+      shares: bulk.shares,
       singleItem: false,
     };
   }
-  const r = singleSchema.safeParse(json);
-  if (!r.success) throw zodInputError("Not a valid SSV keyshares file", r.error, file);
-  const { version, createdAt, data, payload } = r.data;
+  const { version, createdAt, data, payload } = parseWith(singleSchema, json, NOT_KEYSHARES, file);
   return { version, createdAt: createdAt ?? "", shares: [{ data, payload }], singleItem: true };
 }
 
@@ -144,43 +144,19 @@ export function assertSsvVersion(version: string, file?: string): void {
 }
 
 /**
- * EIP-55 mixed-case checksum form of an address (https://eips.ethereum.org/EIPS/eip-55).
- * A mixed-case input must already carry a valid checksum (catches typos); all-lower/upper is accepted.
+ * How errors about the cluster owner's address are worded (see {@link parseAddress}).
  *
  * @example
- * checksumAddress("0x81592c3de184a3e2c0dcb5a261bc107bfa91f494") // "0x81592c3DE184A3E2c0DCB5a261BC107Bfa91f494"
+ * const owner = parseAddress(opts.owner, { field: "owner" }, OWNER_ADDRESS);
  */
-export function checksumAddress(
-  address: string,
-  where: { file?: string; field?: string } = {},
-): string {
-  if (typeof address !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(address)) {
-    throw new InputError("Owner address must be 0x followed by 40 hex digits", {
-      ...where,
-      metaMessages: [
-        "Give the Ethereum address that will register the validators (the cluster owner).",
-      ],
-    });
-  }
-  const lower = address.slice(2).toLowerCase();
-  const hash = keccak_256(new TextEncoder().encode(lower));
-  let out = "0x";
-  for (let i = 0; i < 40; i++) {
-    const nibble = ((hash[i >> 1] as number) >> (i % 2 === 0 ? 4 : 0)) & 0xf;
-    const c = lower[i] as string;
-    out += nibble >= 8 ? c.toUpperCase() : c;
-  }
-  const body = address.slice(2);
-  const mixed = body !== body.toLowerCase() && body !== body.toUpperCase();
-  if (mixed && address !== out) {
-    throw new InputError("Owner address has an invalid EIP-55 checksum (typo?)", {
-      ...where,
-      details: `expected ${out}`,
-      metaMessages: ["Copy the address again from your wallet, or give it all lower-case."],
-    });
-  }
-  return out;
-}
+export const OWNER_ADDRESS: AddressWording = {
+  malformed: "Owner address must be 0x followed by 40 hex digits",
+  malformedHints: [
+    "Give the Ethereum address that will register the validators (the cluster owner).",
+  ],
+  badChecksum: "Owner address has an invalid EIP-55 checksum (typo?)",
+  badChecksumHints: ["Copy the address again from your wallet, or give it all lower-case."],
+};
 
 /**
  * The 32-byte message the validator key signs to prove ownership for registration:
@@ -190,7 +166,7 @@ export function checksumAddress(
  * ownershipMessage("0x81592c3de184a3e2c0dcb5a261bc107bfa91f494", 1)
  */
 export function ownershipMessage(owner: string, nonce: number): Uint8Array {
-  return keccak_256(new TextEncoder().encode(`${checksumAddress(owner)}:${nonce}`));
+  return keccak_256(new TextEncoder().encode(`${parseAddress(owner, {}, OWNER_ADDRESS)}:${nonce}`));
 }
 
 /**

@@ -16,9 +16,11 @@ import type { KeyObject } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import { basename, join } from "node:path";
 import { z } from "zod";
-import { decryptCrypto, keystoreCryptoSchema, zodInputError } from "../crypto/eip2335.js";
+import { decryptCrypto, keystoreCryptoSchema } from "../crypto/eip2335.js";
 import { parseOperatorPrivateKey, parseOperatorPublicKey, publicKeyId } from "../crypto/rsa.js";
 import { InputError } from "../errors.js";
+import { readJsonFile, sameWording } from "../util/json-file.js";
+import { parseWith } from "../util/schema.js";
 
 /**
  * An operator as `buildSsvKeyshares` takes it: id and base64 PEM public key.
@@ -82,16 +84,14 @@ export async function readOperatorsInfo(
   file: string,
   ids?: readonly number[],
 ): Promise<SsvOperatorKey[]> {
-  let json: unknown;
-  try {
-    json = JSON.parse(await fsp.readFile(file, "utf8"));
-  } catch (err) {
-    throw new InputError("Cannot read the operators file as JSON", { file, cause: err });
-  }
-  const r = operatorsInfoSchema.safeParse(json);
-  if (!r.success)
-    throw zodInputError("Not an operators_info.json list of {id, public_key}", r.error, file);
-  const all = r.data.map((o, i) => {
+  const json = await readJsonFile(file, sameWording("Cannot read the operators file as JSON"));
+  const info = parseWith(
+    operatorsInfoSchema,
+    json,
+    "Not an operators_info.json list of {id, public_key}",
+    file,
+  );
+  const all = info.map((o, i) => {
     parseOperatorPublicKey(o.public_key, { operatorId: o.id, file, field: `[${i}].public_key` });
     return { id: o.id, publicKey: o.public_key };
   });

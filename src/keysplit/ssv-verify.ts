@@ -13,7 +13,6 @@
  * (the node's check before it accepts a share).
  */
 import type { KeyObject } from "node:crypto";
-import { promises as fsp } from "node:fs";
 import {
   type PublicKey,
   type Signature,
@@ -24,13 +23,15 @@ import { publicKeyFromBytes, secretKeyFromBytes, signatureFromBytes } from "../c
 import { recoverPublicKey } from "../crypto/interpolate.js";
 import { parseOperatorPublicKey, publicKeyId, rsaDecrypt } from "../crypto/rsa.js";
 import { BaseError, InputError, VerificationError } from "../errors.js";
+import { parseAddress } from "../util/address.js";
 import { fromHex } from "../util/hex.js";
+import { readJsonFile, sameWording } from "../util/json-file.js";
 import { assertOperatorIds, thresholdFor } from "./split.js";
 import {
   assertSsvVersion,
   BYTES_PER_OPERATOR,
-  checksumAddress,
   decodeSharesData,
+  OWNER_ADDRESS,
   ownershipMessage,
   parseSsvKeysharesJson,
   type SsvKeysharesItem,
@@ -276,12 +277,7 @@ export async function verifySsvKeyshares(
   file: string,
   opts: { operatorKeysDir?: string } = {},
 ): Promise<VerifyReport> {
-  let json: unknown;
-  try {
-    json = JSON.parse(await fsp.readFile(file, "utf8"));
-  } catch (err) {
-    throw new InputError("Cannot read the keyshares file as JSON", { file, cause: err });
-  }
+  const json = await readJsonFile(file, sameWording("Cannot read the keyshares file as JSON"));
   const ks = parseSsvKeysharesJson(json, file);
   assertSsvVersion(ks.version, file);
 
@@ -333,7 +329,7 @@ export async function verifySsvKeyshares(
 
     let owner = "";
     withCtx(ctx, "data.ownerAddress", () => {
-      owner = checksumAddress(item.data.ownerAddress);
+      owner = parseAddress(item.data.ownerAddress, {}, OWNER_ADDRESS);
     });
     const prev = lastNonce.get(owner);
     if (prev && item.data.ownerNonce !== prev.nonce + 1) {

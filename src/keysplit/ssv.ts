@@ -15,14 +15,15 @@ import { publicKeyOf, signMessage } from "../crypto/bls.js";
 import { encodeOperatorPublicKey, parseOperatorPublicKey, rsaEncrypt } from "../crypto/rsa.js";
 import { recoverSecret } from "../crypto/shamir.js";
 import { InputError, VerificationError } from "../errors.js";
+import { parseAddress } from "../util/address.js";
 import { assertAbsent, SECRET_FILE_MODE, writeFileAtomic } from "../util/fs.js";
 import { toHex } from "../util/hex.js";
 import { assertOperatorIds, type SplitValidator } from "./split.js";
 import {
   assertSsvVersion,
-  checksumAddress,
   DEFAULT_SSV_VERSION,
   encodeSharesData,
+  OWNER_ADDRESS,
   ownershipMessage,
   type SsvKeysharesFile,
   type SsvKeysharesItem,
@@ -153,7 +154,7 @@ export function buildSsvKeyshares(
       ],
     });
   }
-  const owner = checksumAddress(opts.owner, { field: "owner" });
+  const owner = parseAddress(opts.owner, { field: "owner" }, OWNER_ADDRESS);
   const ops = prepareOperators(opts.operators);
   const seen = new Set<string>();
   const shares = validators.map((v, i) => {

@@ -4,6 +4,7 @@
  */
 import { promises as fsp } from "node:fs";
 import { InputError } from "../errors.js";
+import { pathExists } from "../util/fs.js";
 import { detectCluster, verifyCluster } from "./cluster.js";
 import { detectDirk, verifyDirk } from "./dirk.js";
 import { detectObol, verifyObol } from "./obol.js";
@@ -39,9 +40,7 @@ export async function verifyOutput(
   path: string,
   opts: { operatorKeysDir?: string; quiet?: boolean } = {},
 ): Promise<VerifyReport> {
-  try {
-    await fsp.access(path);
-  } catch {
+  if (!(await pathExists(path))) {
     throw new InputError(`${path} does not exist`, {
       metaMessages: ["Give the path of a keyshares file or an output folder."],
     });

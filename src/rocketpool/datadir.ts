@@ -26,25 +26,29 @@ import { deriveSecretKey, validatorKeyPath } from "../crypto/eip2333.js";
 import { decryptCrypto, type KeystoreCrypto } from "../crypto/eip2335.js";
 import { InputError } from "../errors.js";
 import type { ValidatorKey } from "../keysplit/split.js";
+import { defaultConcurrency, mapConcurrent } from "../util/concurrency.js";
+import { pathExists } from "../util/fs.js";
 import { toHex } from "../util/hex.js";
-import { parseWith, prysmAccountStoreSchema } from "./formats.js";
+import { parseJsonText, readInputFile } from "../util/json-file.js";
+import { parseWith } from "../util/schema.js";
+import { prysmAccountStoreSchema } from "./formats.js";
 import {
   CLIENTS,
   type ClientName,
   CUSTOM_KEY_PASSWORDS_FILE,
   CUSTOM_KEYS_DIR,
   ORPHAN_SEARCH_WINDOW,
+  smartnodeFile,
   VALIDATORS_DIR,
   WALLET_FILE,
 } from "./layout.js";
-import { defaultConcurrency, mapConcurrent } from "./pool.js";
 import {
   type FoundKeystore,
   type FoundPrysmStore,
   type ScanResult,
   scanKeystores,
 } from "./scan.js";
-import { loadNodeWallet, type NodeWallet, parseJsonFile, readInputFile } from "./wallet.js";
+import { loadNodeWallet, type NodeWallet } from "./wallet.js";
 
 /** One validator found in the data folder. */
 export type KeyEntry = {
@@ -93,18 +97,9 @@ type Inspection = {
   warnings: string[];
 };
 
-async function isPresent(path: string): Promise<boolean> {
-  try {
-    await fsp.access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function looksLikeDataDir(dir: string): Promise<boolean> {
   for (const name of [WALLET_FILE, VALIDATORS_DIR, CUSTOM_KEYS_DIR])
-    if (await isPresent(join(dir, name))) return true;
+    if (await pathExists(join(dir, name))) return true;
   return false;
 }
 
@@ -316,11 +311,14 @@ async function openPrysmStore(
   p: FoundPrysmStore,
   warnings: string[],
 ): Promise<Map<string, Uint8Array>> {
-  const password = await readInputFile(p.passwordFile, "Prysm account store password file");
+  const password = await readInputFile(
+    p.passwordFile,
+    smartnodeFile("Prysm account store password file"),
+  );
   const plain = await decryptCrypto(p.crypto, password, { file: p.file });
   const store = parseWith(
     prysmAccountStoreSchema,
-    parseJsonFile(Buffer.from(plain), p.file, { sensitive: true }),
+    parseJsonText(Buffer.from(plain), p.file, { sensitive: true }),
     "Prysm account store does not decrypt to {private_keys, public_keys}",
     p.file,
   );
@@ -433,7 +431,11 @@ export async function readRocketPoolKeys(
     for (const ks of candidates) {
       if (ks.origin !== "custom-keys") {
         const file = ks.passwordFile as string;
-        chosen = { e, ks, password: () => readInputFile(file, "keystore password file") };
+        chosen = {
+          e,
+          ks,
+          password: () => readInputFile(file, smartnodeFile("keystore password file")),
+        };
         break;
       }
       const passwords = await scan.customKeyPasswords();

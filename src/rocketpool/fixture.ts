@@ -30,6 +30,7 @@ import { publicKeyOf } from "../crypto/bls.js";
 import { deriveSecretKey, validatorKeyPath } from "../crypto/eip2333.js";
 import { encryptCrypto, encryptKeystore } from "../crypto/eip2335.js";
 import { InputError } from "../errors.js";
+import { defaultConcurrency, mapConcurrent } from "../util/concurrency.js";
 import { SECRET_DIR_MODE, writeDirAtomic, writeSecretFile } from "../util/fs.js";
 import { toHex } from "../util/hex.js";
 import {
@@ -50,7 +51,6 @@ import {
   VALIDATORS_DIR,
   WALLET_FILE,
 } from "./layout.js";
-import { defaultConcurrency, mapConcurrent } from "./pool.js";
 import { encryptNodeWallet } from "./wallet.js";
 
 /** Light KDF parameters for test fixtures (EIP-2335 allows any; tests decrypt in ~1 ms). */

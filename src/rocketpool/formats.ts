@@ -23,7 +23,7 @@
  */
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { z } from "zod";
-import { type KeystoreCrypto, keystoreCryptoSchema, zodInputError } from "../crypto/eip2335.js";
+import { type KeystoreCrypto, keystoreCryptoSchema } from "../crypto/eip2335.js";
 import { InputError } from "../errors.js";
 
 /** encryptor Name()/Version() of go-eth2-wallet-encryptor-keystorev4 (encryptor.go). */
@@ -91,23 +91,6 @@ export const prysmAccountStoreSchema = z
     message: "private_keys and public_keys have different lengths",
     path: ["public_keys"],
   });
-
-/**
- * Validate parsed JSON against a schema; failures become an InputError naming the file and field.
- *
- * @example
- * const w = parseWith(walletFileSchema, json, "Not a Smartnode wallet", "/data/wallet");
- */
-export function parseWith<S extends z.ZodType>(
-  schema: S,
-  json: unknown,
-  what: string,
-  file: string,
-): z.output<S> {
-  const r = schema.safeParse(json);
-  if (!r.success) throw zodInputError(what, r.error, file);
-  return r.data;
-}
 
 /** Recursively sort object keys, as Go's encoder does for `map[string]interface{}`. */
 function sortKeysDeep(v: unknown): unknown {

@@ -12,6 +12,7 @@
  *   directory names are `0x` + lowercase hex pubkey (`hexutil.AddPrefix(pubkey.Hex())`).
  */
 import { join } from "node:path";
+import { type FileWording, fileWording } from "../util/json-file.js";
 
 /** Consensus clients whose keystore layout the Smartnode writes (services.go AddKeystore calls). */
 export const CLIENTS = ["lighthouse", "lodestar", "nimbus", "teku", "prysm"] as const;
@@ -23,6 +24,21 @@ export const PASSWORD_FILE = "password";
 export const VALIDATORS_DIR = "validators";
 export const CUSTOM_KEYS_DIR = "custom-keys";
 export const CUSTOM_KEY_PASSWORDS_FILE = "custom-key-passwords";
+
+/** Added to "Cannot read …" / "Cannot list folder" errors when the OS refuses access. */
+export const ROOT_OWNED_HINT =
+  "The Smartnode's files are often owned by root: run as the owner of the data folder (e.g. with sudo).";
+
+/**
+ * How errors about a Smartnode file described as `what` are worded ("<what> not found", "Cannot
+ * read <what>" plus {@link ROOT_OWNED_HINT} when access is refused, "File is empty", …).
+ *
+ * @example
+ * const json = await readJsonFile(file, smartnodeFile("Smartnode wallet file"));
+ */
+export function smartnodeFile(what: string): FileWording {
+  return fileWording(what, { permissionHints: [ROOT_OWNED_HINT] });
+}
 
 /** A client that keeps one keystore file plus one password file per validator. */
 export type PerKeyLayout = {

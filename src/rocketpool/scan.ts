@@ -10,13 +10,15 @@ import { promises as fsp } from "node:fs";
 import { join, relative } from "node:path";
 import type { KeystoreCrypto } from "../crypto/eip2335.js";
 import { InputError } from "../errors.js";
+import { pathExists } from "../util/fs.js";
+import { isAccessDenied, readInputFile, readJsonFile } from "../util/json-file.js";
+import { parseWith } from "../util/schema.js";
 import {
   type ClientKeystore,
   type CustomKeystore,
   clientKeystoreSchema,
   customKeystoreSchema,
   parseCustomKeyPasswords,
-  parseWith,
   prysmKeystoreSchema,
 } from "./formats.js";
 import {
@@ -25,8 +27,9 @@ import {
   CUSTOM_KEYS_DIR,
   PER_KEY_LAYOUTS,
   PRYSM,
+  ROOT_OWNED_HINT,
+  smartnodeFile,
 } from "./layout.js";
-import { parseJsonFile, readInputFile } from "./wallet.js";
 
 /** One keystore file found on disk. */
 export type FoundKeystore = {
@@ -72,22 +75,8 @@ async function listDir(dir: string): Promise<string[]> {
     throw new InputError("Cannot list folder", {
       file: dir,
       cause: err,
-      metaMessages:
-        code === "EACCES" || code === "EPERM"
-          ? [
-              "The Smartnode's files are often owned by root: run as the owner of the data folder (e.g. with sudo).",
-            ]
-          : undefined,
+      metaMessages: isAccessDenied(err) ? [ROOT_OWNED_HINT] : undefined,
     });
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await fsp.access(path);
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -109,7 +98,7 @@ export async function scanKeystores(dataDir: string): Promise<ScanResult> {
       const name = `0x${m[1]}`;
       const rel = layout.keystore(name);
       const file = join(dataDir, rel);
-      if (!(await exists(file))) {
+      if (!(await pathExists(file))) {
         warnings.push(
           `${layout.client}: ${join(dataDir, layout.listDir, entry)} has no keystore (${rel} missing)`,
         );
@@ -117,12 +106,12 @@ export async function scanKeystores(dataDir: string): Promise<ScanResult> {
       }
       const ks: ClientKeystore = parseWith(
         clientKeystoreSchema,
-        parseJsonFile(await readInputFile(file, `${layout.client} keystore`), file),
+        await readJsonFile(file, smartnodeFile(`${layout.client} keystore`)),
         `Not a valid ${layout.client} validator keystore`,
         file,
       );
       const passwordFile = join(dataDir, layout.password(name));
-      const hasPassword = await exists(passwordFile);
+      const hasPassword = await pathExists(passwordFile);
       if (!hasPassword)
         warnings.push(
           `${layout.client}: keystore ${rel} has no password file (${layout.password(name)} missing)`,
@@ -147,10 +136,10 @@ export async function scanKeystores(dataDir: string): Promise<ScanResult> {
 
   let prysm: FoundPrysmStore | undefined;
   const prysmFile = join(dataDir, PRYSM.keystore);
-  if (await exists(prysmFile)) {
+  if (await pathExists(prysmFile)) {
     const ks = parseWith(
       prysmKeystoreSchema,
-      parseJsonFile(await readInputFile(prysmFile, "Prysm account store"), prysmFile),
+      await readJsonFile(prysmFile, smartnodeFile("Prysm account store")),
       "Not a valid Prysm account keystore",
       prysmFile,
     );
@@ -173,7 +162,7 @@ export async function scanKeystores(dataDir: string): Promise<ScanResult> {
     if (!st?.isFile()) continue;
     const ks: CustomKeystore = parseWith(
       customKeystoreSchema,
-      parseJsonFile(await readInputFile(file, "custom key keystore"), file),
+      await readJsonFile(file, smartnodeFile("custom key keystore")),
       "Not a valid EIP-2335 keystore in custom-keys",
       file,
     );
@@ -204,10 +193,10 @@ export async function scanKeystores(dataDir: string): Promise<ScanResult> {
   let passwordsCache: Promise<Map<string, string> | undefined> | undefined;
   const customKeyPasswords = () => {
     passwordsCache ??= (async () => {
-      if (!(await exists(passwordsFile))) return undefined;
-      const text = (await readInputFile(passwordsFile, "custom key password file")).toString(
-        "utf8",
-      );
+      if (!(await pathExists(passwordsFile))) return undefined;
+      const text = (
+        await readInputFile(passwordsFile, smartnodeFile("custom key password file"))
+      ).toString("utf8");
       return parseCustomKeyPasswords(text, passwordsFile);
     })();
     return passwordsCache;

@@ -8,16 +8,28 @@
  * initializeStore: `bip39.NewSeed(mnemonic, "")`, `w.encryptor.Encrypt(w.seed, password)`),
  * @shared/services/wallet/validator.go (ValidatorKeyPath "m/12381/3600/%d/0/0", NextAccount),
  * @shared/services/passwords/manager.go (password file read raw: `string(password)`, no trimming;
- * MinPasswordLength 12). KDF parameters are read from the file, never assumed.
+ * MinPasswordLength 12). KDF parameters are read from the file, never assumed. The password is
+ * normalised as EIP-2335 says, and — only on a checksum mismatch with a password holding C1
+ * control characters — as the Go encryptor does (wealdtech/go-eth2-wallet-encryptor-keystorev4
+ * norm.go strips C0 and DEL but keeps C1).
  */
 
 import { randomUUID } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
-import { decryptCrypto, encryptCrypto } from "../crypto/eip2335.js";
+import {
+  decryptCrypto,
+  encryptCrypto,
+  hasC1Control,
+  type KeystoreCrypto,
+  type PasswordNormalization,
+} from "../crypto/eip2335.js";
 import { InputError } from "../errors.js";
-import { parseWith, type WalletFile, walletFileJson, walletFileSchema } from "./formats.js";
-import { DEFAULT_NODE_KEY_PATH, PASSWORD_FILE, WALLET_FILE } from "./layout.js";
+import { pathExists } from "../util/fs.js";
+import { readJsonFile } from "../util/json-file.js";
+import { parseWith } from "../util/schema.js";
+import { type WalletFile, walletFileJson, walletFileSchema } from "./formats.js";
+import { DEFAULT_NODE_KEY_PATH, PASSWORD_FILE, smartnodeFile, WALLET_FILE } from "./layout.js";
 
 /** BIP-39 seed length (PBKDF2-HMAC-SHA512 output), what the Smartnode encrypts. */
 export const BIP39_SEED_LENGTH = 64;
@@ -36,64 +48,36 @@ export type NodeWallet = {
 };
 
 /**
- * Read a file, turning "missing" and "unreadable" into InputErrors that name it.
- *
- * @example
- * const bytes = await readInputFile("/data/password", "wallet password file");
- */
-export async function readInputFile(file: string, what: string): Promise<Buffer> {
-  try {
-    return await fsp.readFile(file);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException)?.code;
-    if (code === "ENOENT") throw new InputError(`${what} not found`, { file, cause: err });
-    throw new InputError(`Cannot read ${what}`, {
-      file,
-      cause: err,
-      metaMessages:
-        code === "EACCES" || code === "EPERM"
-          ? [
-              "The Smartnode's files are often owned by root: run as the owner of the data folder (e.g. with sudo).",
-            ]
-          : undefined,
-    });
-  }
-}
-
-/**
- * Parse JSON with an InputError naming the file when it is corrupt or truncated. With `sensitive`
- * (decrypted plaintext) the parser's message, which quotes the input, is left out.
- *
- * @example
- * const json = parseJsonFile(await readInputFile(f, "keystore"), f);
- */
-export function parseJsonFile(
-  data: Buffer | string,
-  file: string,
-  opts: { sensitive?: boolean } = {},
-): unknown {
-  const text = typeof data === "string" ? data : data.toString("utf8");
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    const what =
-      text.trim() === "" ? "File is empty" : "File is not valid JSON (corrupt or truncated?)";
-    throw new InputError(opts.sensitive ? "Decrypted content is not valid JSON" : what, {
-      file,
-      ...(opts.sensitive ? { details: "JSON syntax error" } : { cause: err }),
-    });
-  }
-}
-
-/**
  * Read and validate `data/wallet` without decrypting it.
  *
  * @example
  * const w = await readWalletFile("/home/me/.rocketpool/data/wallet");
  */
 export async function readWalletFile(file: string): Promise<WalletFile> {
-  const json = parseJsonFile(await readInputFile(file, "Smartnode wallet file"), file);
+  const json = await readJsonFile(file, smartnodeFile("Smartnode wallet file"));
   return parseWith(walletFileSchema, json, "Not a valid Smartnode wallet file", file);
+}
+
+const isChecksumMismatch = (err: unknown): boolean =>
+  err instanceof InputError && err.field === "crypto.checksum";
+
+/**
+ * Decrypt the wallet's seed. EIP-2335 password normalisation first; only when the checksum does
+ * not match and the password holds C1 control characters, the normalisation of the Go encryptor
+ * that wrote the wallet (go-eth2-wallet-encryptor-keystorev4 keeps C1; see
+ * {@link PasswordNormalization}).
+ */
+async function decryptWalletSeed(
+  crypto: KeystoreCrypto,
+  password: Uint8Array,
+  file: string,
+): Promise<Uint8Array> {
+  try {
+    return await decryptCrypto(crypto, password, { file });
+  } catch (err) {
+    if (!isChecksumMismatch(err) || !hasC1Control(password)) throw err;
+    return decryptCrypto(crypto, password, { file, normalization: "keystorev4-go" });
+  }
 }
 
 /**
@@ -105,11 +89,7 @@ export async function readWalletFile(file: string): Promise<WalletFile> {
  */
 export async function loadNodeWallet(dataDir: string): Promise<NodeWallet | undefined> {
   const file = join(dataDir, WALLET_FILE);
-  try {
-    await fsp.access(file);
-  } catch {
-    return undefined;
-  }
+  if (!(await pathExists(file))) return undefined;
   const w = await readWalletFile(file);
   const passwordFile = join(dataDir, PASSWORD_FILE);
   let password: Buffer;
@@ -127,9 +107,9 @@ export async function loadNodeWallet(dataDir: string): Promise<NodeWallet | unde
   }
   let seed: Uint8Array;
   try {
-    seed = await decryptCrypto(w.crypto, password, { file });
+    seed = await decryptWalletSeed(w.crypto, password, file);
   } catch (err) {
-    if (err instanceof InputError && err.field === "crypto.checksum") {
+    if (isChecksumMismatch(err)) {
       throw new InputError("Wrong wallet password: it does not decrypt the Smartnode wallet", {
         file,
         field: "crypto.checksum",
@@ -160,7 +140,8 @@ export async function loadNodeWallet(dataDir: string): Promise<NodeWallet | unde
 }
 
 /**
- * Encrypt a seed into a Smartnode wallet file (pbkdf2, as `eth2ks.New()`); `c` defaults to 2^18.
+ * Encrypt a seed into a Smartnode wallet file (pbkdf2, as `eth2ks.New()`); `c` defaults to 2^18,
+ * the password normalisation to EIP-2335 ("keystorev4-go" writes it as the Go encryptor does).
  *
  * @example
  * const json = await encryptNodeWallet(seed, password, { nextAccount: 2 });
@@ -168,13 +149,20 @@ export async function loadNodeWallet(dataDir: string): Promise<NodeWallet | unde
 export async function encryptNodeWallet(
   seed: Uint8Array,
   password: string,
-  opts: { nextAccount: number; derivationPath?: string; walletIndex?: number; pbkdf2C?: number },
+  opts: {
+    nextAccount: number;
+    derivationPath?: string;
+    walletIndex?: number;
+    pbkdf2C?: number;
+    normalization?: PasswordNormalization;
+  },
 ): Promise<string> {
   const crypto = await encryptCrypto(
     seed,
     password,
     "pbkdf2",
     opts.pbkdf2C ? { c: opts.pbkdf2C } : {},
+    opts.normalization,
   );
   return walletFileJson({
     crypto,

@@ -1,10 +1,10 @@
 /**
  * Atomic output: every key, share or database file is written to a temporary sibling and renamed
  * into place, so a crash, a full disk or a bad input never leaves a half-written output. Secrets
- * are mode 0600, directories holding them 0700.
+ * are mode 0600, directories holding them 0700. Also a plain existence probe for inputs.
  */
 import { randomBytes } from "node:crypto";
-import { constants, promises as fsp } from "node:fs";
+import { promises as fsp } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { OutputError } from "../errors.js";
 
@@ -99,16 +99,27 @@ export async function writeDirAtomic(
  * await assertAbsent("/out/keyshares.json");
  */
 export async function assertAbsent(path: string): Promise<void> {
-  try {
-    await fsp.access(path, constants.F_OK);
-  } catch {
-    return;
-  }
+  if (!(await pathExists(path))) return;
   throw new OutputError(`Output ${path} already exists`, {
     metaMessages: [
       "rpdvt never overwrites keys or shares: choose a new --out path or move the old one away.",
     ],
   });
+}
+
+/**
+ * True when `path` exists (file, folder or anything else the process may see).
+ *
+ * @example
+ * if (!(await pathExists("/data/wallet"))) return undefined;
+ */
+export async function pathExists(path: string): Promise<boolean> {
+  try {
+    await fsp.access(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

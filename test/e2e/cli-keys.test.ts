@@ -4,46 +4,34 @@
  * exit code ≠ 0, no stack trace, nothing written.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { promises as fsp } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import {
+  exists,
+  makeTempDir,
+  type RunResult as Result,
+  rpdvt,
+  DKG_OPERATORS as VECTORS,
+} from "../helpers.js";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
-const BIN = join(ROOT, "bin/rpdvt.js");
-const VECTORS = join(ROOT, "../shared/vectors/ssv/dkg-operators");
 const OWNER = "0xDCc846fA10C7CfCE9e6Eb37e06eD93b666cFC5E9";
-
-type Result = { out: string; err: string; code: number };
-function rpdvt(...args: string[]): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { cwd: ROOT, maxBuffer: 1 << 24 },
-      (error, stdout, stderr) =>
-        resolve({ out: stdout, err: stderr, code: error ? Number(error.code ?? 1) : 0 }),
-    );
-  });
-}
-const exists = (p: string) =>
-  fsp.access(p).then(
-    () => true,
-    () => false,
-  );
 
 let tmp: string;
 let rp: string;
 let pubkeys: string[];
 before(async () => {
-  tmp = await fsp.mkdtemp(join(tmpdir(), "rpdvt-cli-"));
+  tmp = await makeTempDir("cli");
   rp = join(tmp, "rp");
   const r = await rpdvt("fixture", "rocketpool", "--validators", "3", "--out", rp, "--json");
   assert.equal(r.code, 0, r.err);
   pubkeys = JSON.parse(r.out).pubkeys;
 });
 after(() => fsp.rm(tmp, { recursive: true, force: true }));
+
+/** `rpdvt keys split --rocketpool-dir <fixture> --format <format> …args`. */
+const split = (format: string, ...args: string[]) =>
+  rpdvt("keys", "split", "--rocketpool-dir", rp, "--format", format, ...args);
 
 /** Assert the bad-input contract and return stderr. */
 function assertCleanError(r: Result, pattern: RegExp): string {
@@ -57,12 +45,7 @@ function assertCleanError(r: Result, pattern: RegExp): string {
 describe("keys split → verify, every format", () => {
   test("ssv: split with operators_info.json, verify decrypts every share with the operators' keys", async () => {
     const out = join(tmp, "keyshares.json");
-    const s = await rpdvt(
-      "keys",
-      "split",
-      "--rocketpool-dir",
-      rp,
-      "--format",
+    const s = await split(
       "ssv",
       "--operator-ids",
       "11,22,33,44",
@@ -118,12 +101,7 @@ describe("keys split → verify, every format", () => {
       ["obol", []],
     ] as const) {
       const out = join(tmp, `out-${format}`);
-      const s = await rpdvt(
-        "keys",
-        "split",
-        "--rocketpool-dir",
-        rp,
-        "--format",
+      const s = await split(
         format,
         ...extra,
         "--validators",
@@ -168,62 +146,18 @@ describe("bad input: clear error, exit ≠ 0, nothing written", () => {
       /Cluster size 5 is not supported|not in the operators file/,
     );
     assertCleanError(
-      await rpdvt(
-        "keys",
-        "split",
-        "--rocketpool-dir",
-        rp,
-        "--format",
-        "dirk",
-        "--operator-ids",
-        "1,2,3,4,5",
-        "--out",
-        out,
-      ),
+      await split("dirk", "--operator-ids", "1,2,3,4,5", "--out", out),
       /Cluster size 5/,
     );
-    assertCleanError(
-      await rpdvt(
-        "keys",
-        "split",
-        "--rocketpool-dir",
-        rp,
-        "--format",
-        "dirk",
-        "--operator-ids",
-        "2,1,3,4",
-        "--out",
-        out,
-      ),
-      /ascending/,
-    );
-    assertCleanError(
-      await rpdvt(
-        "keys",
-        "split",
-        "--rocketpool-dir",
-        rp,
-        "--format",
-        "dirk",
-        "--operator-ids",
-        "1,1,3,4",
-        "--out",
-        out,
-      ),
-      /twice/,
-    );
+    assertCleanError(await split("dirk", "--operator-ids", "2,1,3,4", "--out", out), /ascending/);
+    assertCleanError(await split("dirk", "--operator-ids", "1,1,3,4", "--out", out), /twice/);
     assert.equal(await exists(out), false);
   });
 
   test("missing SSV owner/nonce, unknown validator, unknown format", async () => {
     const out = join(tmp, "never2.json");
     assertCleanError(
-      await rpdvt(
-        "keys",
-        "split",
-        "--rocketpool-dir",
-        rp,
-        "--format",
+      await split(
         "ssv",
         "--operator-ids",
         "11,22,33,44",
@@ -238,16 +172,7 @@ describe("bad input: clear error, exit ≠ 0, nothing written", () => {
       await rpdvt(...ssvArgs(out), "--validators", `0x${"ab".repeat(48)}`),
       /not|unknown|found/i,
     );
-    const f = await rpdvt(
-      "keys",
-      "split",
-      "--rocketpool-dir",
-      rp,
-      "--format",
-      "lighthouse",
-      "--out",
-      out,
-    );
+    const f = await split("lighthouse", "--out", out);
     assert.notEqual(f.code, 0);
     assert.match(f.err, /Allowed choices are ssv, obol, dirk, cluster/);
     assert.equal(await exists(out), false);

@@ -1,26 +1,14 @@
 /** `rpdvt demo --json`: the main job runs on its embedded default and its summary holds up. */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { promises as fsp } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-
-const ROOT = new URL("../..", import.meta.url).pathname;
+import { makeTempDir, rpdvt } from "../helpers.js";
 
 test("demo --json: every format written and verified, 3-of-4 signing works, 2-of-4 does not", async () => {
-  const dir = join(await fsp.mkdtemp(join(tmpdir(), "rpdvt-demo-")), "run");
+  const dir = join(await makeTempDir("demo"), "run");
   try {
-    const { out, code, err } = await new Promise<{ out: string; err: string; code: number }>(
-      (resolve) =>
-        execFile(
-          process.execPath,
-          [join(ROOT, "bin/rpdvt.js"), "demo", "--validators", "2", "--dir", dir, "--json"],
-          { cwd: ROOT, maxBuffer: 1 << 24 },
-          (e, stdout, stderr) =>
-            resolve({ out: stdout, err: stderr, code: e ? Number(e.code ?? 1) : 0 }),
-        ),
-    );
+    const { out, code, err } = await rpdvt("demo", "--validators", "2", "--dir", dir, "--json");
     assert.equal(code, 0, err);
     const summary = JSON.parse(out.trim().split("\n").at(-1) as string);
     assert.equal(summary.ok, true);

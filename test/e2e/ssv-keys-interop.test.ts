@@ -6,14 +6,10 @@
  * RSA keys from ssv-dkg's examples (../shared/vectors/ssv/dkg-operators).
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { publicKeyOf } from "../../src/crypto/bls.js";
-import { randomScalar, scalarToBytes } from "../../src/crypto/shamir.js";
 import { splitValidatorKey } from "../../src/keysplit/split.js";
 import {
   type SsvKeysharesFile,
@@ -22,10 +18,18 @@ import {
 } from "../../src/keysplit/ssv.js";
 import { readOperatorsInfo, type SsvOperatorKey } from "../../src/keysplit/ssv-operators.js";
 import { toHex } from "../../src/util/hex.js";
+import {
+  copyDkgOperatorKeys,
+  DKG_OPERATORS as DKG_OPS,
+  flipByte,
+  makeTempDir,
+  type RunResult,
+  randomValidatorKey,
+  runNode,
+} from "../helpers.js";
 
 const HARNESS = new URL("../interop/ssv-keys/", import.meta.url).pathname;
 const INSTALL = "bash test/interop/ssv-keys/install.sh";
-const DKG_OPS = new URL("../../../shared/vectors/ssv/dkg-operators/", import.meta.url).pathname;
 const OWNER = "0x012f55b6cc5d57f943f1e79cf00214b652513f88";
 const IDS4 = [11, 22, 33, 44];
 const IDS7 = [11, 22, 33, 44, 55, 66, 77];
@@ -39,26 +43,13 @@ function assertHarnessInstalled(): void {
   );
 }
 
-function run(
-  script: string,
-  args: string[],
-  stdin?: string,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      [join(HARNESS, script), ...args],
-      { cwd: HARNESS, maxBuffer: 64 << 20 },
-      (err, stdout, stderr) => {
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-      },
-    );
-    if (stdin !== undefined) child.stdin?.end(stdin);
-  });
+/** Run a harness script (test/interop/ssv-keys) with Node. */
+function run(script: string, args: string[], stdin?: string): Promise<RunResult> {
+  return runNode([join(HARNESS, script), ...args], { cwd: HARNESS, maxBuffer: 64 << 20, stdin });
 }
 
 async function ssvKeysValidate(files: string[]): Promise<{ code: number; lines: HarnessLine[] }> {
-  const { code, stdout, stderr } = await run("validate.cjs", files);
+  const { code, out: stdout, err: stderr } = await run("validate.cjs", files);
   const lines = stdout
     .trim()
     .split("\n")
@@ -76,8 +67,8 @@ let seq = 0;
 
 function newValidators(count: number, ids: number[]) {
   return Array.from({ length: count }, () => {
-    const secret = scalarToBytes(randomScalar());
-    return { secret, split: splitValidatorKey({ secret, pubkey: publicKeyOf(secret) }, ids) };
+    const key = randomValidatorKey();
+    return { secret: key.secret, split: splitValidatorKey(key, ids) };
   });
 }
 
@@ -105,21 +96,11 @@ async function tamper(file: string, edit: (f: SsvKeysharesFile) => void): Promis
   return out;
 }
 
-function flipByte(hex: string, offset: number): string {
-  const b = Buffer.from(hex.slice(2), "hex");
-  b[offset] = (b[offset] as number) ^ 0x01;
-  return `0x${b.toString("hex")}`;
-}
-
 before(async () => {
-  dir = await mkdtemp(join(tmpdir(), "rpdvt-ssv-interop-"));
+  dir = await makeTempDir("ssv-interop");
   ops = await readOperatorsInfo(join(DKG_OPS, "operators_info.json"), IDS7);
   keys7 = join(dir, "keys7");
-  await mkdir(keys7);
-  for (const i of [1, 2, 3, 4, 5, 6, 7]) {
-    await copyFile(join(DKG_OPS, `op${i}.json`), join(keys7, `op${i}.json`));
-    await copyFile(join(DKG_OPS, `pw${i}`), join(keys7, `pw${i}`));
-  }
+  await copyDkgOperatorKeys(keys7, 7);
 });
 after(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -200,10 +181,10 @@ describe("rpdvt verifies keyshares built by ssv-keys@1.1.0", () => {
         nonce: 7,
       };
       const built = await run("build.cjs", [], JSON.stringify(input));
-      assert.equal(built.code, 0, built.stderr);
-      const theirs = JSON.parse(built.stdout) as SsvKeysharesFile;
+      assert.equal(built.code, 0, built.err);
+      const theirs = JSON.parse(built.out) as SsvKeysharesFile;
       const file = join(dir, `ssv-keys-${ids.length}.json`);
-      await writeFile(file, built.stdout);
+      await writeFile(file, built.out);
 
       const mine = JSON.parse(await readFile(await ours(1, ids, 0), "utf8")) as SsvKeysharesFile;
       const shape = (f: SsvKeysharesFile) => [

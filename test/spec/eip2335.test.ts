@@ -6,6 +6,7 @@ import { publicKeyOf } from "../../src/crypto/bls.js";
 import {
   decryptKeystore,
   encryptKeystore,
+  hasC1Control,
   normalizePassword,
   parseKeystore,
 } from "../../src/crypto/eip2335.js";
@@ -26,6 +27,27 @@ describe("EIP-2335 test vectors", () => {
     assert.equal(toHex(normalizePassword(PASSWORD)), ENCODED_PASSWORD);
     // control codes are stripped
     assert.equal(toHex(normalizePassword("test\u0000pass\u007fword\u0085🔑")), ENCODED_PASSWORD);
+  });
+
+  test("keystorev4-go normalisation: go-eth2-wallet-encryptor-keystorev4's own cases; C1 kept", () => {
+    // wealdtech/go-eth2-wallet-encryptor-keystorev4 norm_internal_test.go TestNormPassphrase
+    const go = (p: string) => Buffer.from(normalizePassword(p, "keystorev4-go")).toString("utf8");
+    assert.equal(go(""), "");
+    assert.equal(go("passphrase"), "passphrase");
+    assert.equal(go(PASSWORD), "testpassword🔑");
+    assert.equal(go("üöüöäöüöü"), "üöüöäöüöü".normalize("NFKD"));
+    const controls = Buffer.from([
+      0x74, 0x65, 0x73, 0x74, 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x63, 0x6f, 0x08,
+      0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x6e, 0x74, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15,
+      0x16, 0x17, 0x72, 0x6f, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f, 0x6c, 0x7f,
+    ]).toString("latin1");
+    assert.equal(go(controls), "testcontrol");
+    // a C1 character is two bytes in UTF-8, which Go's one-byte strip table never matches
+    assert.equal(go("pass\u0085word"), "pass\u0085word");
+    assert.equal(Buffer.from(normalizePassword("pass\u0085word")).toString("utf8"), "password");
+    assert.equal(hasC1Control("pass\u0085word"), true);
+    assert.equal(hasC1Control(new TextEncoder().encode("pass\u009fword")), true);
+    assert.equal(hasC1Control(PASSWORD), false);
   });
 
   for (const name of ["scrypt", "pbkdf2"]) {

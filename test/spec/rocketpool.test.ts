@@ -5,15 +5,16 @@
  */
 import assert from "node:assert/strict";
 import { promises as fsp } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { mnemonicToSeedSync } from "@scure/bip39";
 import { deriveSecretKey, validatorKeyPath } from "../../src/crypto/eip2333.js";
+import { decryptCrypto } from "../../src/crypto/eip2335.js";
 import { InputError } from "../../src/errors.js";
 import { walletFileJson } from "../../src/rocketpool/formats.js";
 import { encryptNodeWallet, loadNodeWallet } from "../../src/rocketpool/wallet.js";
 import { fromHex, toHex } from "../../src/util/hex.js";
+import { makeTempDir } from "../helpers.js";
 
 /** EIP-2333 Test Cases 0–3: seed, master_SK, child_index, child_SK (decimal, as in the EIP). */
 const EIP2333 = [
@@ -65,7 +66,7 @@ describe("EIP-2333 test vectors", () => {
 
 describe("Smartnode wallet format", () => {
   test("round trip with the real KDF (pbkdf2 c=2^18): seed, next_account, Go field order", async () => {
-    const dir = await fsp.mkdtemp(join(tmpdir(), "rpdvt-wallet-"));
+    const dir = await makeTempDir("wallet");
     try {
       const seed = mnemonicToSeedSync(
         "legal winner thank year wave sausage worth useful legal winner thank yellow",
@@ -117,7 +118,7 @@ describe("Smartnode wallet format", () => {
   });
 
   test("KDF params come from the file: EIP-2335's pbkdf2 vector decrypts (NFKD password), then is refused as not a 64-byte seed", async () => {
-    const dir = await fsp.mkdtemp(join(tmpdir(), "rpdvt-wallet-"));
+    const dir = await makeTempDir("wallet");
     try {
       const vector = JSON.parse(
         await fsp.readFile(new URL("./vectors/eip2335/pbkdf2.json", import.meta.url), "utf8"),
@@ -138,6 +139,43 @@ describe("Smartnode wallet format", () => {
       });
       await fsp.writeFile(join(dir, "password"), "testpassword");
       await assert.rejects(loadNodeWallet(dir), /Wrong wallet password/);
+    } finally {
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a password with U+0085 (C1) opens wallets written by the Go encryptor (C1 kept) and per EIP-2335 (C1 stripped)", async () => {
+    const dir = await makeTempDir("wallet");
+    try {
+      const seed = new Uint8Array(64).map((_, i) => i * 7 + 1);
+      const password = "correct horse\u0085battery staple";
+      await fsp.writeFile(join(dir, "password"), password);
+      for (const normalization of ["keystorev4-go", "eip-2335"] as const) {
+        const json = await encryptNodeWallet(seed, password, {
+          nextAccount: 2,
+          pbkdf2C: 1024,
+          normalization,
+        });
+        // the two normalisations really give different keys for this password
+        const other = normalization === "eip-2335" ? "keystorev4-go" : "eip-2335";
+        await assert.rejects(
+          decryptCrypto(JSON.parse(json).crypto, password, { normalization: other }),
+          (e: unknown) => e instanceof InputError && e.field === "crypto.checksum",
+        );
+        await fsp.writeFile(join(dir, "wallet"), json);
+        const w = await loadNodeWallet(dir);
+        assert.ok(w, normalization);
+        assert.equal(toHex(w.seed), toHex(seed), normalization);
+        assert.equal(w.nextAccount, 2);
+      }
+      // a wrong password with a C1 character is still a wrong password, under both normalisations
+      await fsp.writeFile(join(dir, "password"), "correct horse\u0085battery stapler");
+      await assert.rejects(loadNodeWallet(dir), (e: unknown) => {
+        assert.ok(e instanceof InputError);
+        assert.match(e.shortMessage, /Wrong wallet password/);
+        assert.equal(e.field, "crypto.checksum");
+        return true;
+      });
     } finally {
       await fsp.rm(dir, { recursive: true, force: true });
     }

@@ -5,8 +5,7 @@
  * reject altered copies naming the item and field.
  */
 import assert from "node:assert/strict";
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { publicKeyOf } from "../../src/crypto/bls.js";
@@ -21,6 +20,7 @@ import { verifySsvKeyshares } from "../../src/keysplit/ssv.js";
 import { decodeSharesData, type SsvKeysharesFile } from "../../src/keysplit/ssv-format.js";
 import { loadOperatorPrivateKeys, readOperatorsInfo } from "../../src/keysplit/ssv-operators.js";
 import { fromHex } from "../../src/util/hex.js";
+import { copyDkgOperatorKeys, flipByte, makeTempDir } from "../helpers.js";
 
 const VEC = new URL("../../../shared/vectors/ssv/", import.meta.url);
 const vec = (name: string) => new URL(name, VEC).pathname;
@@ -43,12 +43,6 @@ async function tampered(name: string, edit: (f: SsvKeysharesFile) => void): Prom
   return f;
 }
 
-function flipByte(hex: string, offset: number): string {
-  const b = Buffer.from(hex.slice(2), "hex");
-  b[offset] = (b[offset] as number) ^ 0x01;
-  return `0x${b.toString("hex")}`;
-}
-
 async function rejects(file: string, patterns: RegExp[], opts: { operatorKeysDir?: string } = {}) {
   await assert.rejects(verifySsvKeyshares(file, opts), (e: unknown) => {
     assert.ok(e instanceof BaseError, String(e));
@@ -58,13 +52,9 @@ async function rejects(file: string, patterns: RegExp[], opts: { operatorKeysDir
 }
 
 before(async () => {
-  dir = await mkdtemp(join(tmpdir(), "rpdvt-ssv-vectors-"));
+  dir = await makeTempDir("ssv-vectors");
   keys4 = join(dir, "keys4");
-  await mkdir(keys4);
-  for (const i of [1, 2, 3, 4]) {
-    await copyFile(join(DKG_OPS, `op${i}.json`), join(keys4, `op${i}.json`));
-    await copyFile(join(DKG_OPS, `pw${i}`), join(keys4, `pw${i}`));
-  }
+  await copyDkgOperatorKeys(keys4, 4);
 });
 after(async () => {
   await rm(dir, { recursive: true, force: true });

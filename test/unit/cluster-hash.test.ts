@@ -1,14 +1,10 @@
-/** Canonical JSON / definition hash and EIP-55 addresses used by the rpdvt cluster format. */
+/** Canonical JSON / definition hash of the rpdvt cluster format, and EIP-55 addresses (util/address). */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { describe, test } from "node:test";
 import { InputError } from "../../src/errors.js";
-import {
-  checksumAddress,
-  isChecksumAddress,
-  parseAddress,
-} from "../../src/keysplit/cluster-address.js";
 import { canonicalJson, clusterDefinitionHash } from "../../src/keysplit/cluster-hash.js";
+import { checksumAddress, isChecksumAddress, parseAddress } from "../../src/util/address.js";
 
 describe("canonicalJson / clusterDefinitionHash", () => {
   test("sorted keys at every depth, no whitespace, undefined members dropped, arrays kept in order", () => {
@@ -64,5 +60,23 @@ describe("EIP-55", () => {
     );
     assert.throws(() => parseAddress("0x1234"), InputError);
     assert.throws(() => parseAddress("5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"), InputError);
+  });
+
+  // From ssv.test.ts: the SSV owner address goes through the same module.
+  const OWNER = "0xdcc846fa10c7cfce9e6eb37e06ed93b666cfc5e9";
+  const OWNER_EIP55 = "0xDCc846fA10C7CfCE9e6Eb37e06eD93b666cFC5E9"; // as written by ssv-dkg in dkg-4.json
+
+  test("checksumAddress matches the EIP-55 test vectors and rejects a broken checksum", () => {
+    for (const a of vectors) {
+      assert.equal(checksumAddress(a.toLowerCase()), a);
+      assert.equal(checksumAddress(`0x${a.slice(2).toUpperCase()}`), a);
+      assert.equal(checksumAddress(a), a);
+    }
+    assert.equal(checksumAddress(OWNER), OWNER_EIP55);
+    assert.throws(
+      () => checksumAddress("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD"),
+      /invalid EIP-55 checksum/,
+    );
+    assert.throws(() => checksumAddress("0x1234"), /40 hex digits/);
   });
 });

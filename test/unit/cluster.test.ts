@@ -1,11 +1,9 @@
 /** rpdvt cluster format: write → verify → load shares → recover, tampering, atomicity. */
 import assert from "node:assert/strict";
 import { promises as fsp } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, mock, test } from "node:test";
-import { publicKeyOf } from "../../src/crypto/bls.js";
-import { randomScalar, recoverSecret, scalarToBytes } from "../../src/crypto/shamir.js";
+import { recoverSecret } from "../../src/crypto/shamir.js";
 import { InputError, OutputError, VerificationError } from "../../src/errors.js";
 import {
   detectCluster,
@@ -20,6 +18,7 @@ import { detectDirk } from "../../src/keysplit/dirk.js";
 import { detectObol } from "../../src/keysplit/obol.js";
 import { type SplitValidator, splitValidatorKey } from "../../src/keysplit/split.js";
 import { toHex } from "../../src/util/hex.js";
+import { makeTempDir, randomValidatorKey, readJson } from "../helpers.js";
 
 const LIGHT = { n: 2 ** 10 };
 const IDS = [11, 22, 33, 44];
@@ -34,15 +33,11 @@ const FEE_55 = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
 const FEE2_55 = "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359";
 
 function splitOne(ids = IDS): { secret: Uint8Array; sv: SplitValidator } {
-  const secret = scalarToBytes(randomScalar());
-  return {
-    secret,
-    sv: splitValidatorKey({ secret, pubkey: publicKeyOf(secret), path: "m/12381/3600/7/0/0" }, ids),
-  };
+  const key = randomValidatorKey("m/12381/3600/7/0/0");
+  return { secret: key.secret, sv: splitValidatorKey(key, ids) };
 }
 
 type Json = Record<string, unknown>;
-const readJson = async (f: string): Promise<Json> => JSON.parse(await fsp.readFile(f, "utf8"));
 /** Write a definition edited by `edit`, re-hashed when `rehash` (a "valid-looking" forgery). */
 async function editDefinition(
   file: string,
@@ -57,7 +52,7 @@ async function editDefinition(
 
 let root: string;
 before(async () => {
-  root = await fsp.mkdtemp(join(tmpdir(), "rpdvt-cluster-"));
+  root = await makeTempDir("cluster");
 });
 after(async () => {
   await fsp.rm(root, { recursive: true, force: true });

@@ -7,16 +7,15 @@
  */
 import assert from "node:assert/strict";
 import { promises as fsp } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { publicKeyOf } from "../../src/crypto/bls.js";
 import { decryptCrypto, keystoreCryptoSchema } from "../../src/crypto/eip2335.js";
-import { randomScalar, scalarToBytes } from "../../src/crypto/shamir.js";
 import { writeDirk } from "../../src/keysplit/dirk.js";
 import { evaluateVerificationVector } from "../../src/keysplit/dirk-vvec.js";
 import { splitValidatorKey } from "../../src/keysplit/split.js";
 import { fromHex } from "../../src/util/hex.js";
+import { makeTempDir, randomValidatorKey } from "../helpers.js";
 
 const GO_ACCOUNT = {
   crypto: {
@@ -75,10 +74,9 @@ test("Go-written account: crypto decrypts to the share of `pubkey`, which is par
 });
 
 test("rpdvt accounts have exactly the Go account's members and value types", async () => {
-  const root = await fsp.mkdtemp(join(tmpdir(), "rpdvt-dirkvec-"));
+  const root = await makeTempDir("dirkvec");
   try {
-    const secret = scalarToBytes(randomScalar());
-    const sv = splitValidatorKey({ secret, pubkey: publicKeyOf(secret) }, [1, 2, 3, 4]);
+    const sv = splitValidatorKey(randomValidatorKey(), [1, 2, 3, 4]);
     await writeDirk(join(root, "out"), [sv], { kdfParams: { c: 16 }, quiet: true });
     const pdir = join(root, "out", "participant-1", "wallets");
     const [walletUuid] = await fsp.readdir(pdir);

@@ -1,12 +1,11 @@
 /** Dirk distributed accounts: write → verify → decrypt → recover, tampering, atomicity. */
 import assert from "node:assert/strict";
 import { promises as fsp } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { publicKeyOf } from "../../src/crypto/bls.js";
 import { decryptCrypto } from "../../src/crypto/eip2335.js";
-import { evalPoly, randomScalar, recoverSecret, scalarToBytes } from "../../src/crypto/shamir.js";
+import { evalPoly, recoverSecret, scalarToBytes } from "../../src/crypto/shamir.js";
 import { InputError, OutputError, VerificationError } from "../../src/errors.js";
 import { detectDirk, verifyDirk, writeDirk } from "../../src/keysplit/dirk.js";
 import {
@@ -16,18 +15,18 @@ import {
 } from "../../src/keysplit/dirk-vvec.js";
 import { type SplitValidator, splitValidatorKey } from "../../src/keysplit/split.js";
 import { toHex } from "../../src/util/hex.js";
+import { makeTempDir, randomValidatorKey, readJson } from "../helpers.js";
 
 const LIGHT = { c: 2 ** 10 };
 const IDS = [11, 22, 33, 44];
 const ENDPOINTS = IDS.map((id) => ({ id, endpoint: `signer-${id}.example.org:${13000 + id}` }));
 
 function splitOne(ids = IDS): { secret: Uint8Array; sv: SplitValidator } {
-  const secret = scalarToBytes(randomScalar());
-  return { secret, sv: splitValidatorKey({ secret, pubkey: publicKeyOf(secret) }, ids) };
+  const key = randomValidatorKey();
+  return { secret: key.secret, sv: splitValidatorKey(key, ids) };
 }
 
 type Json = Record<string, unknown>;
-const readJson = async (f: string): Promise<Json> => JSON.parse(await fsp.readFile(f, "utf8"));
 
 /** participant id → { walletDir, accounts by name }. */
 async function layout(out: string) {
@@ -55,7 +54,7 @@ async function layout(out: string) {
 
 let root: string;
 before(async () => {
-  root = await fsp.mkdtemp(join(tmpdir(), "rpdvt-dirk-"));
+  root = await makeTempDir("dirk");
 });
 after(async () => {
   await fsp.rm(root, { recursive: true, force: true });

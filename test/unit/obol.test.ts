@@ -1,23 +1,20 @@
 /** Obol Charon --split-existing-keys folder: write → verify → decrypt, tampering, atomicity. */
 import assert from "node:assert/strict";
 import { promises as fsp } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { publicKeyOf } from "../../src/crypto/bls.js";
 import { decryptKeystore, parseKeystore } from "../../src/crypto/eip2335.js";
-import { randomScalar, scalarToBytes } from "../../src/crypto/shamir.js";
 import { InputError, OutputError, VerificationError } from "../../src/errors.js";
 import { detectObol, verifyObol, writeObol } from "../../src/keysplit/obol.js";
 import type { ValidatorKey } from "../../src/keysplit/split.js";
 import { toHex } from "../../src/util/hex.js";
+import { makeTempDir, randomValidatorKey } from "../helpers.js";
 
 const LIGHT = { n: 2 ** 10 };
 const FEE = "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed";
 
 function validatorKey(i: number): ValidatorKey {
-  const secret = scalarToBytes(randomScalar());
-  return { secret, pubkey: publicKeyOf(secret), path: `m/12381/3600/${i}/0/0` };
+  return randomValidatorKey(`m/12381/3600/${i}/0/0`);
 }
 
 async function modes(dir: string): Promise<Map<string, number>> {
@@ -31,7 +28,7 @@ async function modes(dir: string): Promise<Map<string, number>> {
 
 let root: string;
 before(async () => {
-  root = await fsp.mkdtemp(join(tmpdir(), "rpdvt-obol-"));
+  root = await makeTempDir("obol");
 });
 after(async () => {
   await fsp.rm(root, { recursive: true, force: true });

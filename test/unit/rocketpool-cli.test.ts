@@ -1,16 +1,15 @@
 /** `rpdvt fixture rocketpool` and `rpdvt keys list` through their commander factories. */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { promises as fsp } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { expandHome, formatKeyTable } from "../../src/cli/keys-list.js";
+import { makeTempDir, runNode } from "../helpers.js";
 
 let tmp: string;
 
 before(async () => {
-  tmp = await fsp.mkdtemp(join(tmpdir(), "rpdvt-rpcli-"));
+  tmp = await makeTempDir("rpcli");
 });
 
 after(async () => {
@@ -32,15 +31,7 @@ async function run(command: "fixture" | "list", args: string[]) {
       'await (which === "fixture" ? fixtureCommand() : keysListCommand()).parseAsync(["node", "rpdvt", ...rest]);',
     ].join("\n"),
   );
-  return new Promise<{ out: string; err: string; code: number }>((resolve) => {
-    execFile(
-      process.execPath,
-      ["--import", "tsx", runner, command, ...args],
-      { cwd: new URL("../..", import.meta.url).pathname },
-      (error, stdout, stderr) =>
-        resolve({ out: stdout, err: stderr, code: error ? Number(error.code ?? 1) : 0 }),
-    );
-  });
+  return runNode(["--import", "tsx", runner, command, ...args]);
 }
 
 test("fixture rocketpool --json, then keys list (table and --json)", async () => {

@@ -5,7 +5,6 @@
  */
 import assert from "node:assert/strict";
 import { promises as fsp } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { mnemonicToSeedSync } from "@scure/bip39";
@@ -22,6 +21,7 @@ import { smartnodeRandomPassword, writeRocketPoolFixture } from "../../src/rocke
 import { parseCustomKeyPasswords } from "../../src/rocketpool/formats.js";
 import { CLIENTS, PER_KEY_LAYOUTS, PRYSM, pubkeyName } from "../../src/rocketpool/layout.js";
 import { fromHex, toHex } from "../../src/util/hex.js";
+import { makeTempDir } from "../helpers.js";
 
 const MNEMONIC =
   "legal winner thank year wave sausage worth useful legal winner thank year wave sausage worth useful legal winner thank year wave sausage worth title";
@@ -35,6 +35,16 @@ async function copyData(): Promise<string> {
   const dst = join(tmp, `copy-${n++}`, "data");
   await fsp.cp(fx.dataDir, dst, { recursive: true });
   return dst;
+}
+
+/** Overwrite every validator keystore's password file (all layouts and Prysm) with `password`. */
+async function breakKeystorePasswords(d: string, password: string): Promise<void> {
+  for (const layout of PER_KEY_LAYOUTS) {
+    for (const p of [...fx.pubkeys, ...fx.orphanPubkeys, ...fx.customPubkeys]) {
+      await fsp.writeFile(join(d, layout.password(p)), password);
+    }
+  }
+  await fsp.writeFile(join(d, PRYSM.password), password);
 }
 
 function hex(b: Uint8Array): string {
@@ -53,7 +63,7 @@ async function expectInputError(
 }
 
 before(async () => {
-  tmp = await fsp.mkdtemp(join(tmpdir(), "rpdvt-rp-"));
+  tmp = await makeTempDir("rp");
   fx = await writeRocketPoolFixture(join(tmp, "node"), {
     validators: 3,
     customKeys: 2,
@@ -245,12 +255,7 @@ describe("readRocketPoolKeys", () => {
 
   test("wallet keys are never decrypted from keystores (all keystore passwords wrong)", async () => {
     const d = await copyData();
-    for (const layout of PER_KEY_LAYOUTS) {
-      for (const p of [...fx.pubkeys, ...fx.orphanPubkeys, ...fx.customPubkeys]) {
-        await fsp.writeFile(join(d, layout.password(p)), "wrong password");
-      }
-    }
-    await fsp.writeFile(join(d, PRYSM.password), "wrong password");
+    await breakKeystorePasswords(d, "wrong password");
     const wanted = [...fx.pubkeys, ...fx.orphanPubkeys].map((p) => fromHex(p));
     const r = await readRocketPoolKeys(d, { validators: wanted });
     assert.equal(r.keys.length, 4);
@@ -411,12 +416,7 @@ describe("readRocketPoolKeys", () => {
 
   test("list decrypts no validator keystore", async () => {
     const d = await copyData();
-    for (const layout of PER_KEY_LAYOUTS) {
-      for (const p of [...fx.pubkeys, ...fx.orphanPubkeys, ...fx.customPubkeys]) {
-        await fsp.writeFile(join(d, layout.password(p)), "wrong");
-      }
-    }
-    await fsp.writeFile(join(d, PRYSM.password), "wrong");
+    await breakKeystorePasswords(d, "wrong");
     const l = await listRocketPoolKeys(join(d, ".."));
     assert.equal(l.entries.length, 6);
     assert.equal(l.prysmStore, PRYSM.keystore);

@@ -4,14 +4,11 @@
  */
 import assert from "node:assert/strict";
 import { generateKeyPair } from "node:crypto";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
-import { publicKeyOf } from "../../src/crypto/bls.js";
 import { encodeOperatorPublicKey } from "../../src/crypto/rsa.js";
-import { randomScalar, scalarToBytes } from "../../src/crypto/shamir.js";
 import { BaseError, InputError, VerificationError } from "../../src/errors.js";
 import { splitValidatorKey } from "../../src/keysplit/split.js";
 import {
@@ -19,6 +16,7 @@ import {
   type SsvKeysharesFile,
   verifySsvKeyshares,
 } from "../../src/keysplit/ssv.js";
+import { flipByte, makeTempDir, randomValidatorKey } from "../helpers.js";
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 const OWNER = "0x81592c3de184a3e2c0dcb5a261bc107bfa91f494";
@@ -32,8 +30,7 @@ let file7: SsvKeysharesFile;
 let seq = 0;
 
 function splitNew(ids: number[]) {
-  const secret = scalarToBytes(randomScalar());
-  return splitValidatorKey({ secret, pubkey: publicKeyOf(secret) }, ids);
+  return splitValidatorKey(randomValidatorKey(), ids);
 }
 
 async function writeJson(json: unknown): Promise<string> {
@@ -50,13 +47,6 @@ async function tampered(
   const copy = structuredClone(file);
   edit(copy);
   return writeJson(copy);
-}
-
-/** Flip the low bit of byte `offset` of a 0x-hex string. */
-function flipByte(hex: string, offset: number): string {
-  const b = Buffer.from(hex.slice(2), "hex");
-  b[offset] = (b[offset] as number) ^ 0x01;
-  return `0x${b.toString("hex")}`;
 }
 
 function hexPart(hex: string, offset: number, length: number): string {
@@ -79,7 +69,7 @@ async function rejects(
 }
 
 before(async () => {
-  dir = await mkdtemp(join(tmpdir(), "rpdvt-ssv-verify-"));
+  dir = await makeTempDir("ssv-verify");
   keysDir = join(dir, "operator-keys");
   await mkdir(keysDir);
   const allIds = [...new Set([...IDS4, ...IDS7])];

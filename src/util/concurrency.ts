@@ -1,8 +1,10 @@
 /**
- * Bounded concurrency for KDF-heavy work (scrypt/pbkdf2 run on libuv's thread pool, so a few
- * decryptions in flight keep every core busy without allocating 256 MiB per queued scrypt).
+ * Bounded concurrency for KDF-heavy work: scrypt and pbkdf2 run on libuv's thread pool, so a few
+ * encryptions/decryptions in flight keep the cores busy without queueing hundreds of them (scrypt
+ * n=2^18, r=8 needs 256 MiB per call).
  */
 import { availableParallelism } from "node:os";
+import type { KdfChoice } from "../crypto/eip2335.js";
 
 /**
  * Default concurrency: one job per available core.
@@ -15,11 +17,25 @@ export function defaultConcurrency(): number {
 }
 
 /**
+ * How many keystores to encrypt/decrypt at once. scrypt n=2^18, r=8 needs 256 MiB per call
+ * (128·n·r bytes, EIP-2335 defaults), so heavy scrypt runs 2 at a time; otherwise up to 4 (the
+ * default libuv thread-pool size, which runs Node's scrypt/pbkdf2).
+ *
+ * @example
+ * const limit = kdfConcurrency("scrypt", {}); // 2
+ */
+export function kdfConcurrency(kdf: KdfChoice, params: { n?: number; c?: number } = {}): number {
+  const cores = Math.max(1, Math.min(4, availableParallelism()));
+  if (kdf === "scrypt" && (params.n ?? 2 ** 18) >= 2 ** 16) return Math.min(2, cores);
+  return cores;
+}
+
+/**
  * Map `items` through async `fn` with at most `limit` calls in flight; results keep input order.
  * On the first failure no new item starts, running ones finish, and that first error is thrown.
  *
  * @example
- * const secrets = await mapConcurrent(jobs, defaultConcurrency(), (j) => decrypt(j));
+ * const secrets = await mapConcurrent(jobs, kdfConcurrency("scrypt"), (j) => decrypt(j));
  */
 export async function mapConcurrent<T, R>(
   items: readonly T[],
