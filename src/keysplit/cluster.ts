@@ -12,7 +12,7 @@
  *
  * Definition (JSON, keys as below; 0x-hex lowercase; addresses EIP-55):
  *   { version: "rpdvt-cluster/v1", name, createdAt (ISO 8601 UTC), threshold (= 2F+1),
- *     operators: [{ id, name?, identity: null (reserved for the node's p2p identity), endpoint? }]
+ *     operators: [{ id, name?, identity: libp2p secp256k1 peer id or null, endpoint? }]
  *       (ids strictly ascending, n ∈ {4, 7, 10, 13}),
  *     validators: [{ pubkey, shares: [{ operatorId, pubkey }] (operators' order), feeRecipient, path? }],
  *     hash }
@@ -32,6 +32,7 @@ import {
   randomPassword,
 } from "../crypto/eip2335.js";
 import { InputError, VerificationError } from "../errors.js";
+import { publicKeyFromIdentity } from "../p2p/identity.js";
 import { isChecksumAddress, parseAddress } from "../util/address.js";
 import { kdfConcurrency, mapConcurrent } from "../util/concurrency.js";
 import { SECRET_DIR_MODE, writeDirAtomic, writeSecretFile } from "../util/fs.js";
@@ -66,7 +67,7 @@ const hex0x48 = z.string().regex(/^0x[0-9a-f]{96}$/, "must be 0x + 48 bytes of l
 const operatorSchema = z.strictObject({
   id: z.number().int().positive(),
   name: z.string().optional(),
-  identity: z.null(),
+  identity: z.string().nullable(),
   endpoint: z.string().optional(),
 });
 const definitionSchema = z.strictObject({
@@ -92,7 +93,11 @@ const definitionSchema = z.strictObject({
 
 /** A parsed, hash-checked cluster definition. */
 export type ClusterDefinition = z.infer<typeof definitionSchema>;
-export type ClusterOperator = { id: number; name?: string; endpoint?: string };
+/**
+ * An operator of a cluster: `identity` is its p2p identity (secp256k1 libp2p peer id,
+ * `rpdvt node identity`); `endpoint` its "host:port" for the DV node's p2p.
+ */
+export type ClusterOperator = { id: number; name?: string; endpoint?: string; identity?: string };
 
 export type ClusterWriteOptions = {
   operators: ClusterOperator[];
@@ -140,7 +145,9 @@ function buildDefinition(
     threshold: thresholdFor(ids.length),
     operators: ids.map((id) => {
       const op = byId.get(id) as ClusterOperator;
-      return { id, name: op.name, identity: null, endpoint: op.endpoint };
+      if (op.identity !== undefined)
+        publicKeyFromIdentity(op.identity, `operators[${id}].identity`);
+      return { id, name: op.name, identity: op.identity ?? null, endpoint: op.endpoint };
     }),
     validators: validators.map((sv, i) => {
       const pubkey = toHex(sv.pubkey);
@@ -273,6 +280,18 @@ export async function readClusterDefinition(file: string): Promise<ClusterDefini
     });
   }
   const ids = def.operators.map((o) => o.id);
+  def.operators.forEach((o, i) => {
+    if (o.identity === null) return;
+    try {
+      publicKeyFromIdentity(o.identity, `operators[${i}].identity`);
+    } catch (err) {
+      throw new InputError((err as InputError).shortMessage, {
+        file,
+        field: `operators[${i}].identity`,
+        cause: err,
+      });
+    }
+  });
   try {
     assertOperatorIds(ids);
   } catch (err) {

@@ -1,0 +1,179 @@
+/**
+ * The DV node's view of a beacon node: the subset of the standard Beacon API
+ * (ethereum/beacon-APIs) the duty workflow needs, as typed values (@lodestar/types). Two
+ * implementations: src/beacon/ (REST client with fallback over several beacon nodes, used against
+ * Lodestar's dev chain and real networks) and the simulated beacon in src/core/simnet (tests).
+ *
+ * Values use @lodestar/types' TS types (`phase0.AttestationData`, …) so SSZ hashing and signing
+ * roots come from Lodestar's own type definitions. Each method names the endpoint whose semantics
+ * it has. Attestations and aggregates use the pre-Electra (phase0) containers; the `duties`
+ * argument of {@link BeaconNode.submitAttestations} carries what an Electra+ client needs to build
+ * a `SingleAttestation` (committee_index, attester_index) for POST /eth/v2/beacon/pool/attestations.
+ */
+import type { ForkName } from "@lodestar/params";
+import type { BeaconBlock, phase0 } from "@lodestar/types";
+import { BaseError } from "../errors.js";
+
+/**
+ * Chain parameters a DV node needs (from GET /eth/v1/config/spec and /eth/v1/beacon/genesis).
+ *
+ * @example
+ * const { slotsPerEpoch, genesisValidatorsRoot } = await beacon.chainInfo();
+ */
+export type ChainInfo = {
+  genesisTime: number;
+  genesisValidatorsRoot: Uint8Array;
+  secondsPerSlot: number;
+  slotsPerEpoch: number;
+  /** Fork schedule ascending by epoch: version (4 bytes) active from `epoch`. */
+  forks: { name: string; epoch: number; version: Uint8Array }[];
+};
+
+/**
+ * GET /eth/v1/beacon/states/head/validators entry (the fields the node uses).
+ *
+ * @example
+ * const [v] = await beacon.validators([pubkey]); // { index, pubkey, status: "active_ongoing", … }
+ */
+export type ValidatorInfo = {
+  index: number;
+  pubkey: Uint8Array;
+  status: string;
+  balanceGwei: bigint;
+};
+
+/**
+ * POST /eth/v1/validator/duties/attester/{epoch} entry.
+ *
+ * @example
+ * const duties = await beacon.attesterDuties(epoch, [index]);
+ */
+export type AttesterDuty = {
+  pubkey: Uint8Array;
+  validatorIndex: number;
+  committeeIndex: number;
+  committeeLength: number;
+  committeesAtSlot: number;
+  validatorCommitteeIndex: number;
+  slot: number;
+};
+
+/**
+ * GET /eth/v1/validator/duties/proposer/{epoch} entry.
+ *
+ * @example
+ * const proposers = await beacon.proposerDuties(epoch);
+ */
+export type ProposerDuty = { pubkey: Uint8Array; validatorIndex: number; slot: number };
+
+/**
+ * GET /eth/v3/validator/blocks/{slot} response (full, non-blinded block): the block of the fork
+ * active at the slot, and for Deneb+ the blob bundle that POST /eth/v2/beacon/blocks needs with it
+ * (`BlockContents`: kzg_proofs, blobs).
+ *
+ * @example
+ * const { fork, block } = await beacon.produceBlock(slot, randaoReveal, graffiti);
+ */
+export type ProducedBlock = {
+  fork: ForkName;
+  block: BeaconBlock;
+  kzgProofs?: Uint8Array[] | undefined;
+  blobs?: Uint8Array[] | undefined;
+};
+
+/**
+ * POST /eth/v2/beacon/blocks body: the produced block with its (threshold) signature.
+ *
+ * @example
+ * await beacon.publishBlock({ ...produced, signature });
+ */
+export type SignedProducedBlock = ProducedBlock & { signature: Uint8Array };
+
+/**
+ * What the duty workflow calls on a beacon node. Every method may throw (network, 4xx/5xx);
+ * callers treat that as a failed step for that duty, never as fatal.
+ *
+ * @example
+ * const data = await beacon.attestationData(slot, 0);
+ */
+export interface BeaconNode {
+  /** GET /eth/v1/config/spec, /eth/v1/beacon/genesis, /eth/v1/config/fork_schedule. */
+  chainInfo(): Promise<ChainInfo>;
+  /** GET|POST /eth/v1/beacon/states/head/validators (id = pubkeys). Unknown pubkeys are omitted. */
+  validators(pubkeys: readonly Uint8Array[]): Promise<ValidatorInfo[]>;
+  /** POST /eth/v1/validator/duties/attester/{epoch}. */
+  attesterDuties(epoch: number, indices: readonly number[]): Promise<AttesterDuty[]>;
+  /** GET /eth/v1/validator/duties/proposer/{epoch} (all proposers of the epoch). */
+  proposerDuties(epoch: number): Promise<ProposerDuty[]>;
+  /** GET /eth/v1/validator/attestation_data?slot&committee_index. */
+  attestationData(slot: number, committeeIndex: number): Promise<phase0.AttestationData>;
+  /**
+   * POST /eth/v1/beacon/pool/attestations (phase0 `Attestation`, one aggregation bit each).
+   * `duties[i]` (when given) is the duty of `attestations[i]`, for Electra+ `SingleAttestation`.
+   */
+  submitAttestations(
+    attestations: phase0.Attestation[],
+    duties?: readonly AttesterDuty[],
+  ): Promise<void>;
+  /** POST /eth/v1/validator/liveness/{epoch}: liveness of validators in `epoch` (doppelganger). */
+  liveness(epoch: number, indices: readonly number[]): Promise<Map<number, boolean>>;
+  /** GET /eth/v3/validator/blocks/{slot}?randao_reveal&graffiti (non-blinded). */
+  produceBlock(
+    slot: number,
+    randaoReveal: Uint8Array,
+    graffiti: Uint8Array,
+  ): Promise<ProducedBlock>;
+  /** POST /eth/v2/beacon/blocks (broadcast_validation=gossip). */
+  publishBlock(signed: SignedProducedBlock): Promise<void>;
+  /**
+   * GET /eth/v1/validator/aggregate_attestation?slot&attestation_data_root (Electra+: v2 with
+   * committee_index).
+   */
+  aggregateAttestation(
+    slot: number,
+    attestationDataRoot: Uint8Array,
+    committeeIndex: number,
+  ): Promise<phase0.Attestation>;
+  /** POST /eth/v1/validator/aggregate_and_proofs. */
+  submitAggregateAndProofs(signed: phase0.SignedAggregateAndProof[]): Promise<void>;
+  /** POST /eth/v1/beacon/pool/voluntary_exits. */
+  submitVoluntaryExit(signed: phase0.SignedVoluntaryExit): Promise<void>;
+}
+
+/**
+ * A {@link BeaconNode} over several: each call tries the nodes in order and returns the first
+ * success (Charon's eth2wrap fallback, simplified: no latency-based ordering). Throws the last
+ * error when every node failed.
+ *
+ * @example
+ * const beacon = fallbackBeacon([primary, secondary]);
+ */
+export function fallbackBeacon(nodes: readonly BeaconNode[]): BeaconNode {
+  if (nodes.length === 0) throw new BaseError("fallbackBeacon needs at least one beacon node");
+  if (nodes.length === 1) return nodes[0] as BeaconNode;
+  const call = async <T>(fn: (b: BeaconNode) => Promise<T>): Promise<T> => {
+    let last: unknown;
+    for (const b of nodes) {
+      try {
+        return await fn(b);
+      } catch (err) {
+        last = err;
+      }
+    }
+    throw new BaseError(`All ${nodes.length} beacon nodes failed`, { cause: last });
+  };
+  return {
+    chainInfo: () => call((b) => b.chainInfo()),
+    validators: (p) => call((b) => b.validators(p)),
+    attesterDuties: (e, i) => call((b) => b.attesterDuties(e, i)),
+    proposerDuties: (e) => call((b) => b.proposerDuties(e)),
+    attestationData: (s, c) => call((b) => b.attestationData(s, c)),
+    submitAttestations: (a, d) => call((b) => b.submitAttestations(a, d)),
+    liveness: (e, i) => call((b) => b.liveness(e, i)),
+    produceBlock: (s, r, g) => call((b) => b.produceBlock(s, r, g)),
+    publishBlock: (s) => call((b) => b.publishBlock(s)),
+    aggregateAttestation: (s, r, c) => call((b) => b.aggregateAttestation(s, r, c)),
+    submitAggregateAndProofs: (s) => call((b) => b.submitAggregateAndProofs(s)),
+    submitVoluntaryExit: (s) => call((b) => b.submitVoluntaryExit(s)),
+  };
+}

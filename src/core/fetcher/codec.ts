@@ -1,0 +1,266 @@
+/**
+ * Canonical encoding of an {@link UnsignedDataSet} — the QBFT value of a duty (one value covers
+ * every validator of the cluster for that slot and duty type, Charon's `UnsignedDataSet`).
+ *
+ * Layout (all integers big-endian; SSZ payloads per consensus-specs SSZ):
+ *
+ *   version u8 (=1) ‖ kind u8 (1 attestation, 2 block, 3 aggregate) ‖ count u32 ‖
+ *   count × ( pubkey[48] ‖ len u32 ‖ payload[len] ), pubkeys strictly ascending (bytewise)
+ *
+ *   attestation payload: SSZ(AttestationData)[128] ‖ validatorIndex u64 ‖ committeeIndex u64 ‖
+ *                        committeeLength u32 ‖ committeesAtSlot u32 ‖ validatorCommitteeIndex u32
+ *   block payload:       forkNameLen u8 ‖ forkName ‖ blockLen u32 ‖ SSZ(BeaconBlock of fork) ‖
+ *                        nProofs u16 ‖ nProofs × kzgProof[48] ‖ nBlobs u16 ‖ nBlobs × (len u32 ‖ blob)
+ *   aggregate payload:   committeeLength u32 ‖ SSZ(AggregateAndProof)
+ *
+ * Decoding is strict (every length checked, no trailing bytes) and canonical: a value decodes only
+ * if re-encoding it gives the same bytes, so equal sets have equal hashes. Decoding never throws.
+ */
+import { ForkName } from "@lodestar/params";
+import { type BeaconBlock, ssz, sszTypesFor } from "@lodestar/types";
+import { InputError } from "../../errors.js";
+import { hex, sameBytes, type UnsignedData, type UnsignedDataSet, unhex } from "../types.js";
+
+/**
+ * Encoding version byte.
+ *
+ * @example
+ * value[0] === UNSIGNED_SET_VERSION // true
+ */
+export const UNSIGNED_SET_VERSION = 1;
+/**
+ * Kind byte of each payload type.
+ *
+ * @example
+ * value[1] === UNSIGNED_KIND.attestation
+ */
+export const UNSIGNED_KIND = { attestation: 1, block: 2, aggregate: 3 } as const;
+const KIND_BY_BYTE: Record<number, UnsignedData["kind"]> = {
+  1: "attestation",
+  2: "block",
+  3: "aggregate",
+};
+/**
+ * Bound on entries in one set: 100 000 validators (far above any DV cluster; bounds decoding).
+ *
+ * @example
+ * if (set.size > MAX_SET_ENTRIES) throw new InputError("too many validators");
+ */
+export const MAX_SET_ENTRIES = 100_000;
+const ATT_DATA_LEN = 128; // SSZ fixed size of AttestationData (8+8+32+40+40)
+const KZG_PROOF_LEN = 48;
+const FORKS = new Set<string>(Object.values(ForkName));
+
+type BlockSsz = { serialize(v: BeaconBlock): Uint8Array; deserialize(b: Uint8Array): BeaconBlock };
+const blockType = (fork: ForkName): BlockSsz =>
+  sszTypesFor(fork).BeaconBlock as unknown as BlockSsz;
+
+class Writer {
+  parts: Uint8Array[] = [];
+  u8(v: number): void {
+    this.parts.push(Uint8Array.of(v));
+  }
+  u16(v: number): void {
+    const b = Buffer.alloc(2);
+    b.writeUInt16BE(v);
+    this.parts.push(b);
+  }
+  u32(v: number): void {
+    const b = Buffer.alloc(4);
+    b.writeUInt32BE(v);
+    this.parts.push(b);
+  }
+  u64(v: number): void {
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64BE(BigInt(v));
+    this.parts.push(b);
+  }
+  bytes(b: Uint8Array): void {
+    this.parts.push(b);
+  }
+  done(): Uint8Array {
+    return new Uint8Array(Buffer.concat(this.parts));
+  }
+}
+
+class Reader {
+  off = 0;
+  readonly buf: Buffer;
+  constructor(bytes: Uint8Array) {
+    this.buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+  need(n: number): void {
+    if (n < 0 || this.off + n > this.buf.length) throw new RangeError("truncated");
+  }
+  u8(): number {
+    this.need(1);
+    return this.buf.readUInt8(this.off++);
+  }
+  u16(): number {
+    this.need(2);
+    const v = this.buf.readUInt16BE(this.off);
+    this.off += 2;
+    return v;
+  }
+  u32(): number {
+    this.need(4);
+    const v = this.buf.readUInt32BE(this.off);
+    this.off += 4;
+    return v;
+  }
+  u64(): number {
+    this.need(8);
+    const v = this.buf.readBigUInt64BE(this.off);
+    this.off += 8;
+    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError("u64 too large");
+    return Number(v);
+  }
+  bytes(n: number): Uint8Array {
+    this.need(n);
+    const out = new Uint8Array(this.buf.subarray(this.off, this.off + n));
+    this.off += n;
+    return out;
+  }
+}
+
+function encodePayload(w: Writer, u: UnsignedData): void {
+  switch (u.kind) {
+    case "attestation": {
+      w.bytes(ssz.phase0.AttestationData.serialize(u.data));
+      w.u64(u.duty.validatorIndex);
+      w.u64(u.duty.committeeIndex);
+      w.u32(u.duty.committeeLength);
+      w.u32(u.duty.committeesAtSlot);
+      w.u32(u.duty.validatorCommitteeIndex);
+      return;
+    }
+    case "block": {
+      const name = new TextEncoder().encode(u.block.fork);
+      w.u8(name.length);
+      w.bytes(name);
+      const b = blockType(u.block.fork).serialize(u.block.block);
+      w.u32(b.length);
+      w.bytes(b);
+      const proofs = u.block.kzgProofs ?? [];
+      w.u16(proofs.length);
+      for (const p of proofs) w.bytes(p);
+      const blobs = u.block.blobs ?? [];
+      w.u16(blobs.length);
+      for (const blob of blobs) {
+        w.u32(blob.length);
+        w.bytes(blob);
+      }
+      return;
+    }
+    case "aggregate": {
+      w.u32(u.committeeLength);
+      w.bytes(ssz.phase0.AggregateAndProof.serialize(u.aggregateAndProof));
+    }
+  }
+}
+
+function decodePayload(kind: UnsignedData["kind"], pk: Uint8Array, p: Uint8Array): UnsignedData {
+  const r = new Reader(p);
+  switch (kind) {
+    case "attestation": {
+      const data = ssz.phase0.AttestationData.deserialize(r.bytes(ATT_DATA_LEN));
+      const validatorIndex = r.u64();
+      const committeeIndex = r.u64();
+      const committeeLength = r.u32();
+      const committeesAtSlot = r.u32();
+      const validatorCommitteeIndex = r.u32();
+      if (r.off !== p.length) throw new RangeError("trailing bytes");
+      return {
+        kind,
+        data,
+        duty: {
+          pubkey: pk,
+          validatorIndex,
+          committeeIndex,
+          committeeLength,
+          committeesAtSlot,
+          validatorCommitteeIndex,
+          slot: data.slot,
+        },
+      };
+    }
+    case "block": {
+      const fork = new TextDecoder().decode(r.bytes(r.u8()));
+      if (!FORKS.has(fork)) throw new RangeError("unknown fork");
+      const block = blockType(fork as ForkName).deserialize(r.bytes(r.u32()));
+      const kzgProofs = Array.from({ length: r.u16() }, () => r.bytes(KZG_PROOF_LEN));
+      const blobs = Array.from({ length: r.u16() }, () => r.bytes(r.u32()));
+      if (r.off !== p.length) throw new RangeError("trailing bytes");
+      return { kind, block: { fork: fork as ForkName, block, kzgProofs, blobs } };
+    }
+    case "aggregate": {
+      const committeeLength = r.u32();
+      const aggregateAndProof = ssz.phase0.AggregateAndProof.deserialize(r.bytes(p.length - r.off));
+      return { kind, committeeLength, aggregateAndProof };
+    }
+  }
+}
+
+/**
+ * Encode a set (all entries must be of one kind; the set must not be empty).
+ *
+ * @example
+ * const value = encodeUnsignedSet(set);
+ * await qbft.propose({ slot, dutyType: DutyType.Attester }, value);
+ */
+export function encodeUnsignedSet(set: UnsignedDataSet): Uint8Array {
+  const entries = [...set.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const first = entries[0];
+  if (!first) throw new InputError("Cannot encode an empty unsigned data set");
+  const kind = first[1].kind;
+  const w = new Writer();
+  w.u8(UNSIGNED_SET_VERSION);
+  w.u8(UNSIGNED_KIND[kind]);
+  w.u32(entries.length);
+  for (const [pk, u] of entries) {
+    if (u.kind !== kind) throw new InputError("Unsigned data set mixes kinds");
+    const pkb = unhex(pk);
+    if (pkb.length !== 48) throw new InputError(`Bad validator pubkey ${pk}`);
+    w.bytes(pkb);
+    const pw = new Writer();
+    encodePayload(pw, u);
+    const payload = pw.done();
+    w.u32(payload.length);
+    w.bytes(payload);
+  }
+  return w.done();
+}
+
+/**
+ * Decode a set; `undefined` for anything malformed or non-canonical (never throws).
+ *
+ * @example
+ * const set = decodeUnsignedSet(decided.value);
+ * if (!set) return false;
+ */
+export function decodeUnsignedSet(
+  bytes: Uint8Array,
+): { kind: UnsignedData["kind"]; set: UnsignedDataSet } | undefined {
+  try {
+    const r = new Reader(bytes);
+    if (r.u8() !== UNSIGNED_SET_VERSION) return undefined;
+    const kind = KIND_BY_BYTE[r.u8()];
+    if (!kind) return undefined;
+    const count = r.u32();
+    if (count < 1 || count > MAX_SET_ENTRIES) return undefined;
+    const set: UnsignedDataSet = new Map();
+    let prev = "";
+    for (let i = 0; i < count; i++) {
+      const pk = r.bytes(48);
+      const pkHex = hex(pk);
+      if (pkHex <= prev) return undefined;
+      prev = pkHex;
+      set.set(pkHex, decodePayload(kind, pk, r.bytes(r.u32())));
+    }
+    if (r.off !== bytes.length) return undefined;
+    if (!sameBytes(encodeUnsignedSet(set), bytes)) return undefined;
+    return { kind, set };
+  } catch {
+    return undefined;
+  }
+}

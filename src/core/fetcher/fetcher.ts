@@ -1,0 +1,119 @@
+/**
+ * The fetcher (Charon core/fetcher): turns a scheduled duty into the unsigned data the cluster
+ * must agree on, by asking this operator's beacon node (Beacon API semantics, src/core/beacon.ts):
+ *
+ * - attester: GET attestation_data once per committee index of the slot (phase0 validator.md
+ *   "Attesting"), one entry per validator with its committee position;
+ * - proposer: GET /eth/v3/validator/blocks/{slot} with the threshold-signed randao reveal;
+ * - aggregator: GET aggregate_attestation for the attestation data the cluster decided
+ *   (phase0 validator.md "Aggregation"), wrapped in an AggregateAndProof with the
+ *   threshold-signed selection proof.
+ *
+ * Beacon errors fail only the affected validators (returned in `failed`), never the duty.
+ */
+import { type phase0, ssz } from "@lodestar/types";
+import type { AttesterDuty, BeaconNode, ProposerDuty } from "../beacon.js";
+import { hex, type PubkeyHex, type UnsignedDataSet } from "../types.js";
+
+/**
+ * What a fetch produced: the set, and the validators whose data could not be fetched (with the
+ * beacon error's message).
+ *
+ * @example
+ * const { set, failed } = await fetcher.attestations(slot, duties);
+ */
+export type FetchResult = { set: UnsignedDataSet; failed: { pubkey: PubkeyHex; error: string }[] };
+
+/**
+ * One validator's aggregation input.
+ *
+ * @example
+ * const item: AggregationInput = { duty, data, selectionProof };
+ */
+export type AggregationInput = {
+  duty: AttesterDuty;
+  data: phase0.AttestationData;
+  selectionProof: Uint8Array;
+};
+
+const msg = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/**
+ * The fetcher component.
+ *
+ * @example
+ * const fetcher = createFetcher(beacon);
+ * const { set } = await fetcher.attestations(100, duties);
+ */
+export interface Fetcher {
+  attestations(slot: number, duties: readonly AttesterDuty[]): Promise<FetchResult>;
+  block(duty: ProposerDuty, randaoReveal: Uint8Array, graffiti: Uint8Array): Promise<FetchResult>;
+  aggregates(slot: number, inputs: readonly AggregationInput[]): Promise<FetchResult>;
+}
+
+/**
+ * Create a fetcher over a beacon node.
+ *
+ * @example
+ * const fetcher = createFetcher(fallbackBeacon([bn1, bn2]));
+ */
+export function createFetcher(beacon: BeaconNode): Fetcher {
+  return {
+    async attestations(slot, duties) {
+      const set: UnsignedDataSet = new Map();
+      const failed: FetchResult["failed"] = [];
+      const byCommittee = new Map<number, AttesterDuty[]>();
+      for (const d of duties) {
+        const list = byCommittee.get(d.committeeIndex) ?? [];
+        list.push(d);
+        byCommittee.set(d.committeeIndex, list);
+      }
+      await Promise.all(
+        [...byCommittee].map(async ([ci, list]) => {
+          try {
+            const data = await beacon.attestationData(slot, ci);
+            for (const d of list) set.set(hex(d.pubkey), { kind: "attestation", data, duty: d });
+          } catch (err) {
+            for (const d of list) failed.push({ pubkey: hex(d.pubkey), error: msg(err) });
+          }
+        }),
+      );
+      return { set, failed };
+    },
+    async block(duty, randaoReveal, graffiti) {
+      try {
+        const block = await beacon.produceBlock(duty.slot, randaoReveal, graffiti);
+        return { set: new Map([[hex(duty.pubkey), { kind: "block", block }]]), failed: [] };
+      } catch (err) {
+        return { set: new Map(), failed: [{ pubkey: hex(duty.pubkey), error: msg(err) }] };
+      }
+    },
+    async aggregates(slot, inputs) {
+      const set: UnsignedDataSet = new Map();
+      const failed: FetchResult["failed"] = [];
+      await Promise.all(
+        inputs.map(async ({ duty, data, selectionProof }) => {
+          try {
+            const aggregate = await beacon.aggregateAttestation(
+              slot,
+              ssz.phase0.AttestationData.hashTreeRoot(data),
+              duty.committeeIndex,
+            );
+            set.set(hex(duty.pubkey), {
+              kind: "aggregate",
+              committeeLength: duty.committeeLength,
+              aggregateAndProof: {
+                aggregatorIndex: duty.validatorIndex,
+                aggregate,
+                selectionProof,
+              },
+            });
+          } catch (err) {
+            failed.push({ pubkey: hex(duty.pubkey), error: msg(err) });
+          }
+        }),
+      );
+      return { set, failed };
+    },
+  };
+}

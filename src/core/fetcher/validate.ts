@@ -1,0 +1,149 @@
+/**
+ * The consensus validity predicate β (QBFT `isValid`) of a duty's unsigned data set: an honest
+ * operator PREPAREs a proposal only if every entry is well-formed for the instance's slot AND its
+ * own slashing protection would let it sign the entry (read-only check, ./../signer/protection.ts)
+ * — so a Byzantine leader cannot make honest operators decide slashable (or unsignable) data.
+ *
+ * Checks per kind (consensus-specs phase0 beacon-chain.md `process_attestation` /
+ * `is_slashable_attestation_data`, validator.md; deneb `process_block_header`):
+ * - attestation: data.slot = slot; source.epoch ≤ target.epoch; target.epoch = epoch(slot);
+ *   beacon_block_root ≠ 0; data.index < committees_at_slot ≤ MAX_COMMITTEES_PER_SLOT;
+ *   validator_committee_index < committee_length; matches this operator's own duty when known;
+ *   slashing protection would accept.
+ * - block: block.slot = slot; proposer_index matches the duty when known; randao_reveal is a valid
+ *   signature of the validator over the epoch (RANDAO domain); slashing protection would accept.
+ * - aggregate: aggregate.data.slot = slot; aggregator index matches the duty when known; selection
+ *   proof verifies and `is_aggregator` holds.
+ * Every entry's pubkey must be a validator of the cluster.
+ */
+import { MAX_COMMITTEES_PER_SLOT } from "@lodestar/params";
+import { verifySignature } from "../../crypto/bls.js";
+import type { ChainInfo } from "../beacon.js";
+import { isAggregator, type SigningRoots } from "../signer/domain.js";
+import type { ProtectionView } from "../signer/protection.js";
+import {
+  type DutyDefinition,
+  DutyType,
+  epochOf,
+  type PubkeyHex,
+  type UnsignedData,
+  unhex,
+} from "../types.js";
+import { decodeUnsignedSet } from "./codec.js";
+
+/**
+ * Options of {@link createValidityCheck}.
+ *
+ * @example
+ * const opts: ValidityOptions = { chain, roots, view, validators, localDuty: () => undefined };
+ */
+export type ValidityOptions = {
+  chain: ChainInfo;
+  roots: SigningRoots;
+  view: ProtectionView;
+  /** The cluster's validator public keys. */
+  validators: ReadonlySet<PubkeyHex>;
+  /** This operator's own resolved duty for (slot, type, pubkey), if any. */
+  localDuty: (slot: number, type: number, pubkey: PubkeyHex) => DutyDefinition | undefined;
+  /** Called with a short reason for every rejected value (metrics). */
+  onReject?: ((reason: string) => void) | undefined;
+};
+
+const KIND_FOR_DUTY: Record<number, UnsignedData["kind"]> = {
+  [DutyType.Attester]: "attestation",
+  [DutyType.Proposer]: "block",
+  [DutyType.Aggregator]: "aggregate",
+};
+
+/**
+ * Build the predicate for `createQbftNode({ isValid })`.
+ *
+ * @example
+ * const isValid = createValidityCheck(opts);
+ * createQbftNode({ ...cfg, isValid });
+ */
+export function createValidityCheck(
+  opts: ValidityOptions,
+): (value: Uint8Array, instance: { slot: number; dutyType: number }) => boolean {
+  const spe = opts.chain.slotsPerEpoch;
+  const reject = (why: string): false => {
+    opts.onReject?.(why);
+    return false;
+  };
+  const entryOk = (slot: number, type: number, pk: PubkeyHex, u: UnsignedData): string | true => {
+    if (!opts.validators.has(pk)) return "unknown-validator";
+    const local = opts.localDuty(slot, type, pk);
+    switch (u.kind) {
+      case "attestation": {
+        const { data, duty } = u;
+        if (data.slot !== slot) return "slot-mismatch";
+        if (data.source.epoch > data.target.epoch) return "source-after-target";
+        if (data.target.epoch !== epochOf(slot, spe)) return "target-epoch";
+        if (data.beaconBlockRoot.every((b) => b === 0)) return "no-block-root";
+        if (
+          duty.committeesAtSlot > MAX_COMMITTEES_PER_SLOT ||
+          data.index >= duty.committeesAtSlot ||
+          data.index !== duty.committeeIndex ||
+          duty.validatorCommitteeIndex >= duty.committeeLength
+        ) {
+          return "committee";
+        }
+        if (local?.kind === "attester") {
+          const d = local.duty;
+          if (
+            d.validatorIndex !== duty.validatorIndex ||
+            d.committeeIndex !== duty.committeeIndex ||
+            d.committeeLength !== duty.committeeLength ||
+            d.validatorCommitteeIndex !== duty.validatorCommitteeIndex
+          ) {
+            return "duty-mismatch";
+          }
+        }
+        const root = opts.roots.attestation(data);
+        if (
+          !opts.view.attestationOk(pk, BigInt(data.source.epoch), BigInt(data.target.epoch), root)
+        ) {
+          return "slashing-protection";
+        }
+        return true;
+      }
+      case "block": {
+        const { block, fork } = u.block;
+        if (block.slot !== slot) return "slot-mismatch";
+        if (local?.kind === "proposer" && local.duty.validatorIndex !== block.proposerIndex) {
+          return "duty-mismatch";
+        }
+        const epoch = epochOf(slot, spe);
+        if (!verifySignature(unhex(pk), opts.roots.randao(epoch), block.body.randaoReveal)) {
+          return "randao";
+        }
+        if (!opts.view.blockOk(pk, BigInt(slot), opts.roots.block(fork, block))) {
+          return "slashing-protection";
+        }
+        return true;
+      }
+      case "aggregate": {
+        const ap = u.aggregateAndProof;
+        if (ap.aggregate.data.slot !== slot) return "slot-mismatch";
+        if (local?.kind === "attester" && local.duty.validatorIndex !== ap.aggregatorIndex) {
+          return "duty-mismatch";
+        }
+        if (!verifySignature(unhex(pk), opts.roots.selectionProof(slot), ap.selectionProof)) {
+          return "selection-proof";
+        }
+        if (!isAggregator(u.committeeLength, ap.selectionProof)) return "not-aggregator";
+        return true;
+      }
+    }
+  };
+  return (value, instance) => {
+    const decoded = decodeUnsignedSet(value);
+    if (!decoded) return reject("malformed");
+    if (KIND_FOR_DUTY[instance.dutyType] !== decoded.kind) return reject("kind");
+    for (const [pk, u] of decoded.set) {
+      const ok = entryOk(instance.slot, instance.dutyType, pk, u);
+      if (ok !== true) return reject(ok);
+    }
+    return true;
+  };
+}

@@ -1,0 +1,326 @@
+/**
+ * Partial-signature exchange (Charon core/parsigex): broadcast this operator's partial signatures
+ * of a duty to the other operators over the parsigex {@link Transport} channel, and receive
+ * theirs — each VERIFIED against the sender's share public key from the cluster definition before
+ * it is stored or handed on (Charon verifies in parsigex too: core/parsigex `Broadcast`/`handle`
+ * with `eth2util/signing.Verify`).
+ *
+ * Wire format (big-endian), one duty per message:
+ *   version u8 (=1) ‖ shareIdx u32 ‖ slot u64 ‖ dutyType u16 ‖ count u16 (≥ 1) ‖
+ *   count × ( validatorPubkey[48] ‖ signingRoot[32] ‖ signature[96] )
+ *
+ * Receive rules, in order (each drop increments a `drop.<reason>` counter, nothing throws):
+ * decode strictly → the claimed shareIdx must be the operator id of the transport-authenticated
+ * sender → known duty type and slot inside the window → per entry: a cluster validator, not yet
+ * stored from this sender for this duty (same root → `duplicate`, other root → `mismatch`, the
+ * first stored stays) → signatures subgroup-checked and verified, in one batch with
+ * `verifyMultipleAggregateSignatures` (random-linear-combination batch check; on failure each is
+ * checked alone to find the bad ones). A sender whose invalid signatures exceed a per-slot budget
+ * is ignored for the rest of that slot (flood bound).
+ */
+import {
+  verify as blstVerify,
+  PublicKey,
+  type Signature,
+  type SignatureSet,
+  verifyMultipleAggregateSignatures,
+} from "@chainsafe/blst";
+import { signatureFromBytes } from "../../crypto/bls.js";
+import type { Transport } from "../transport.js";
+import { type Duty, DutyType, dutyKey, hex, type ParSig, type PubkeyHex, unhex } from "../types.js";
+
+/**
+ * Wire version byte.
+ *
+ * @example
+ * bytes[0] === PARSIGEX_VERSION
+ */
+export const PARSIGEX_VERSION = 1;
+/**
+ * Header: version u8 + shareIdx u32 + slot u64 + dutyType u16 + count u16 = 17 bytes.
+ *
+ * @example
+ * const count = (bytes.length - PARSIGEX_HEADER) / PARSIGEX_ENTRY;
+ */
+export const PARSIGEX_HEADER = 1 + 4 + 8 + 2 + 2;
+/**
+ * One entry: pubkey 48 + signing root 32 + signature 96 = 176 bytes.
+ *
+ * @example
+ * const size = PARSIGEX_HEADER + n * PARSIGEX_ENTRY;
+ */
+export const PARSIGEX_ENTRY = 48 + 32 + 96;
+/**
+ * Entries per message (u16 count field): larger sets are split across messages.
+ *
+ * @example
+ * for (let i = 0; i < ps.length; i += PARSIGEX_MAX_ENTRIES) send(ps.slice(i, i + PARSIGEX_MAX_ENTRIES));
+ */
+export const PARSIGEX_MAX_ENTRIES = 0xffff;
+const KNOWN_TYPES = new Set<number>(Object.values(DutyType));
+
+/**
+ * A decoded parsigex message.
+ *
+ * @example
+ * const m: ParSigMessage = { shareIdx: 2, duty, partials: [{ pubkey, signingRoot, signature }] };
+ */
+export type ParSigMessage = {
+  shareIdx: number;
+  duty: Duty;
+  partials: { pubkey: PubkeyHex; signingRoot: Uint8Array; signature: Uint8Array }[];
+};
+
+/**
+ * Encode a message (throws on out-of-range fields: caller bug).
+ *
+ * @example
+ * transport.broadcast(encodeParSigMessage({ shareIdx, duty, partials }));
+ */
+export function encodeParSigMessage(m: ParSigMessage): Uint8Array {
+  if (m.partials.length < 1 || m.partials.length > PARSIGEX_MAX_ENTRIES) {
+    throw new RangeError(`parsigex: 1..${PARSIGEX_MAX_ENTRIES} partials per message`);
+  }
+  const buf = Buffer.alloc(PARSIGEX_HEADER + m.partials.length * PARSIGEX_ENTRY);
+  let o = buf.writeUInt8(PARSIGEX_VERSION, 0);
+  o = buf.writeUInt32BE(m.shareIdx, o);
+  o = buf.writeBigUInt64BE(BigInt(m.duty.slot), o);
+  o = buf.writeUInt16BE(m.duty.type, o);
+  o = buf.writeUInt16BE(m.partials.length, o);
+  for (const p of m.partials) {
+    const pk = unhex(p.pubkey);
+    if (pk.length !== 48 || p.signingRoot.length !== 32 || p.signature.length !== 96) {
+      throw new RangeError("parsigex: bad entry length");
+    }
+    buf.set(pk, o);
+    buf.set(p.signingRoot, o + 48);
+    buf.set(p.signature, o + 80);
+    o += PARSIGEX_ENTRY;
+  }
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
+}
+
+/**
+ * Decode a message strictly; undefined for anything malformed (never throws).
+ *
+ * @example
+ * const m = decodeParSigMessage(bytes);
+ * if (!m) count("drop.malformed");
+ */
+export function decodeParSigMessage(bytes: Uint8Array): ParSigMessage | undefined {
+  try {
+    if (bytes.length < PARSIGEX_HEADER) return undefined;
+    const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (b.readUInt8(0) !== PARSIGEX_VERSION) return undefined;
+    const shareIdx = b.readUInt32BE(1);
+    const slot = b.readBigUInt64BE(5);
+    const type = b.readUInt16BE(13);
+    const count = b.readUInt16BE(15);
+    if (slot > BigInt(Number.MAX_SAFE_INTEGER) || count < 1) return undefined;
+    if (b.length !== PARSIGEX_HEADER + count * PARSIGEX_ENTRY) return undefined;
+    const partials: ParSigMessage["partials"] = [];
+    for (let i = 0, o = PARSIGEX_HEADER; i < count; i++, o += PARSIGEX_ENTRY) {
+      partials.push({
+        pubkey: hex(b.subarray(o, o + 48)),
+        signingRoot: new Uint8Array(b.subarray(o + 48, o + 80)),
+        signature: new Uint8Array(b.subarray(o + 80, o + 176)),
+      });
+    }
+    return { shareIdx, duty: { slot: Number(slot), type: type as DutyType }, partials };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Options of {@link createParSigEx}.
+ *
+ * @example
+ * const opts: ParSigExOptions = { transport, operatorIds: [1, 2, 3, 4], sharePubkeys, currentSlot, onVerified };
+ */
+export type ParSigExOptions = {
+  transport: Transport;
+  /** Operator id (share index) of each operator index (cluster definition order). */
+  operatorIds: readonly number[];
+  /** validator pubkey → (operator id → share public key bytes), from the cluster definition. */
+  sharePubkeys: ReadonlyMap<PubkeyHex, ReadonlyMap<number, Uint8Array>>;
+  /** The current slot (window checks). */
+  currentSlot: () => number;
+  /** Verified partials from a peer (one call per message, never empty). */
+  onVerified: (duty: Duty, partials: ParSig[], from: number) => void;
+  /** Counter hook (metrics): `received`, `valid`, `drop.<reason>`. */
+  count?: ((label: string, by?: number) => void) | undefined;
+  /** Accept duties up to this many slots ahead of the current slot (clock skew; default 2). */
+  maxSlotsAhead?: number | undefined;
+  /** Keep state for this many slots (default 64 = 2 epochs of mainnet SLOTS_PER_EPOCH). */
+  maxSlotsBehind?: number | undefined;
+  /** Invalid signatures tolerated per sender per slot before it is ignored (default 64). */
+  invalidBudget?: number | undefined;
+};
+
+/**
+ * The parsigex component.
+ *
+ * @example
+ * const px = createParSigEx(opts);
+ * px.broadcast(duty, ownPartials);
+ */
+export interface ParSigEx {
+  /** Send our partials of `duty` to every other operator. */
+  broadcast(duty: Duty, partials: readonly ParSig[]): void;
+  /** Feed raw bytes (wired to the transport; public for fuzzing). Never throws. */
+  receive(from: number, bytes: Uint8Array): void;
+  /** Forget per-duty state older than the window. */
+  prune(): void;
+  close(): void;
+}
+
+/**
+ * Create the parsigex component and subscribe it to its transport.
+ *
+ * @example
+ * const px = createParSigEx({ transport, operatorIds, sharePubkeys, currentSlot, onVerified });
+ */
+export function createParSigEx(opts: ParSigExOptions): ParSigEx {
+  const count = (label: string, by = 1): void => opts.count?.(label, by);
+  const ahead = opts.maxSlotsAhead ?? 2;
+  const behind = opts.maxSlotsBehind ?? 64;
+  const budget = opts.invalidBudget ?? 64;
+  const self = opts.transport.self;
+  const selfId = opts.operatorIds[self] as number;
+  // Parse every share public key once (validated: subgroup + not identity).
+  const shareKeys = new Map<PubkeyHex, Map<number, PublicKey>>();
+  for (const [pk, m] of opts.sharePubkeys) {
+    const inner = new Map<number, PublicKey>();
+    for (const [id, b] of m) inner.set(id, PublicKey.fromBytes(b, true));
+    shareKeys.set(pk, inner);
+  }
+  // dutyKey → sender → pubkey → root hex of the stored partial
+  const seen = new Map<string, { slot: number; bySender: Map<number, Map<PubkeyHex, string>> }>();
+  // `${slot}/${from}` → invalid signatures seen
+  const invalid = new Map<string, number>();
+
+  const verifyAll = (items: { pk: PublicKey; root: Uint8Array; sig: Signature }[]): boolean[] => {
+    if (items.length === 1) {
+      const it = items[0] as (typeof items)[number];
+      return [blstVerify(it.root, it.pk, it.sig)];
+    }
+    const sets: SignatureSet[] = items.map((it) => ({ msg: it.root, pk: it.pk, sig: it.sig }));
+    if (verifyMultipleAggregateSignatures(sets)) return items.map(() => true);
+    return items.map((it) => blstVerify(it.root, it.pk, it.sig));
+  };
+
+  const receive = (from: number, bytes: Uint8Array): void => {
+    try {
+      count("received");
+      const m = decodeParSigMessage(bytes);
+      if (!m) {
+        count("drop.malformed");
+        return;
+      }
+      if (from === self || opts.operatorIds[from] !== m.shareIdx) {
+        count("drop.share-mismatch");
+        return;
+      }
+      if (!KNOWN_TYPES.has(m.duty.type)) {
+        count("drop.unknown-duty");
+        return;
+      }
+      const now = opts.currentSlot();
+      if (m.duty.slot > now + ahead) {
+        count("drop.too-far-ahead");
+        return;
+      }
+      if (m.duty.type !== DutyType.Exit && m.duty.slot < now - behind) {
+        count("drop.too-old");
+        return;
+      }
+      const budgetKey = `${now}/${from}`;
+      if ((invalid.get(budgetKey) ?? 0) > budget) {
+        count("drop.rate-limited");
+        return;
+      }
+      const k = dutyKey(m.duty);
+      let d = seen.get(k);
+      if (!d) {
+        d = { slot: m.duty.type === DutyType.Exit ? now : m.duty.slot, bySender: new Map() };
+        seen.set(k, d);
+      }
+      let mine = d.bySender.get(from);
+      if (!mine) {
+        mine = new Map();
+        d.bySender.set(from, mine);
+      }
+      const toVerify: { p: ParSigMessage["partials"][number]; pk: PublicKey; sig: Signature }[] =
+        [];
+      const inMessage = new Set<PubkeyHex>();
+      for (const p of m.partials) {
+        const share = shareKeys.get(p.pubkey)?.get(m.shareIdx);
+        if (!share) {
+          count("drop.unknown-validator");
+          continue;
+        }
+        const prev = mine.get(p.pubkey);
+        if (prev !== undefined || inMessage.has(p.pubkey)) {
+          count(prev === hex(p.signingRoot) ? "drop.duplicate" : "drop.mismatch");
+          continue;
+        }
+        let sig: Signature;
+        try {
+          sig = signatureFromBytes(p.signature);
+        } catch {
+          count("drop.invalid-signature");
+          invalid.set(budgetKey, (invalid.get(budgetKey) ?? 0) + 1);
+          continue;
+        }
+        inMessage.add(p.pubkey);
+        toVerify.push({ p, pk: share, sig });
+      }
+      if (!toVerify.length) return;
+      const ok = verifyAll(toVerify.map((t) => ({ pk: t.pk, root: t.p.signingRoot, sig: t.sig })));
+      const valid: ParSig[] = [];
+      toVerify.forEach((t, i) => {
+        if (!ok[i]) {
+          count("drop.invalid-signature");
+          invalid.set(budgetKey, (invalid.get(budgetKey) ?? 0) + 1);
+          return;
+        }
+        mine.set(t.p.pubkey, hex(t.p.signingRoot));
+        valid.push({ ...t.p, shareIdx: m.shareIdx });
+      });
+      if (valid.length) {
+        count("valid", valid.length);
+        opts.onVerified(m.duty, valid, from);
+      }
+    } catch {
+      count("drop.internal-error");
+    }
+  };
+
+  const unsubscribe = opts.transport.onMessage(receive);
+
+  return {
+    broadcast(duty, partials) {
+      for (let i = 0; i < partials.length; i += PARSIGEX_MAX_ENTRIES) {
+        const chunk = partials.slice(i, i + PARSIGEX_MAX_ENTRIES);
+        try {
+          opts.transport.broadcast(
+            encodeParSigMessage({ shareIdx: selfId, duty, partials: chunk }),
+          );
+          count("sent", chunk.length);
+        } catch {
+          count("transport-error");
+        }
+      }
+    },
+    receive,
+    prune() {
+      const min = opts.currentSlot() - behind;
+      for (const [k, d] of seen) if (d.slot < min) seen.delete(k);
+      for (const k of invalid.keys()) if (Number(k.split("/")[0]) < min) invalid.delete(k);
+    },
+    close: () => {
+      unsubscribe();
+    },
+  };
+}

@@ -1,0 +1,259 @@
+/**
+ * The scheduler (Charon core/scheduler): from a {@link Clock} and the chain's {@link ChainInfo},
+ * resolves the cluster validators' duties through the beacon node once per epoch (for the current
+ * and the next epoch — duties are stable one epoch ahead, phase0 validator.md "Lookahead") and
+ * triggers each duty at its time within the slot (phase0 validator.md):
+ *
+ * - proposer (randao reveal, then block): at the start of the slot;
+ * - prepare-aggregator (selection proof): at the start of the slot, so the proof is ready early;
+ * - attester: one third into the slot ("Attesting": SECONDS_PER_SLOT / INTERVALS_PER_SLOT);
+ * - aggregator: two thirds into the slot ("Aggregation").
+ * Offsets are options (benchmarks fire everything at the slot start).
+ *
+ * slot(t) = floor((t − genesis) / slotMs), with `genesisClockMs` the clock reading at genesis.
+ * Beacon errors never stop the scheduler: resolution is retried every slot until it succeeds.
+ */
+import type { AttesterDuty, BeaconNode, ChainInfo, ProposerDuty } from "../beacon.js";
+import type { Clock } from "../transport.js";
+import {
+  type Duty,
+  type DutyDefinition,
+  DutyType,
+  epochOf,
+  hex,
+  type PubkeyHex,
+} from "../types.js";
+
+/**
+ * Duty start offsets within a slot, ms.
+ *
+ * @example
+ * const offsets: DutyOffsets = { proposer: 0, attester: 4000, prepareAggregator: 0, aggregator: 8000 };
+ */
+export type DutyOffsets = {
+  proposer: number;
+  attester: number;
+  prepareAggregator: number;
+  aggregator: number;
+};
+
+/**
+ * The phase0 validator.md offsets for a slot length: 0, ⅓, 0, ⅔.
+ *
+ * @example
+ * specOffsets(12_000) // { proposer: 0, attester: 4000, prepareAggregator: 0, aggregator: 8000 }
+ */
+export function specOffsets(slotMs: number): DutyOffsets {
+  return { proposer: 0, attester: slotMs / 3, prepareAggregator: 0, aggregator: (2 * slotMs) / 3 };
+}
+
+/**
+ * Options of {@link createScheduler}.
+ *
+ * @example
+ * const opts: SchedulerOptions = { clock, chain, genesisClockMs: 0, beacon, pubkeys, onDuty };
+ */
+export type SchedulerOptions = {
+  clock: Clock;
+  chain: ChainInfo;
+  /** Clock reading (ms) at genesis. */
+  genesisClockMs: number;
+  beacon: BeaconNode;
+  /** The cluster's validator public keys. */
+  pubkeys: readonly Uint8Array[];
+  offsets?: Partial<DutyOffsets> | undefined;
+  /** Schedule aggregation duties (default true). */
+  aggregation?: boolean | undefined;
+  onDuty: (duty: Duty, defs: Map<PubkeyHex, DutyDefinition>) => void;
+  onSlot?: ((slot: number) => void) | undefined;
+  onError?: ((what: string, err: unknown) => void) | undefined;
+};
+
+/**
+ * The scheduler.
+ *
+ * @example
+ * const s = createScheduler(opts);
+ * await s.start();
+ */
+export interface Scheduler {
+  start(): Promise<void>;
+  stop(): void;
+  currentSlot(): number;
+  slotStartMs(slot: number): number;
+  readonly slotMs: number;
+  /** The resolved duty of a validator, if any (used by validity checks). */
+  definition(slot: number, type: number, pubkey: PubkeyHex): DutyDefinition | undefined;
+  /** Validator index by pubkey, once resolved. */
+  index(pubkey: PubkeyHex): number | undefined;
+}
+
+type EpochDuties = { attester: Map<number, AttesterDuty[]>; proposer: Map<number, ProposerDuty[]> };
+
+/**
+ * Create a scheduler.
+ *
+ * @example
+ * const scheduler = createScheduler({ clock, chain, genesisClockMs, beacon, pubkeys, onDuty });
+ */
+export function createScheduler(opts: SchedulerOptions): Scheduler {
+  const { clock, chain, beacon } = opts;
+  const slotMs = chain.secondsPerSlot * 1000;
+  const spe = chain.slotsPerEpoch;
+  const offsets = { ...specOffsets(slotMs), ...opts.offsets };
+  const aggregation = opts.aggregation ?? true;
+  const wanted = new Set(opts.pubkeys.map((p) => hex(p)));
+  const indices = new Map<PubkeyHex, number>();
+  const epochs = new Map<number, EpochDuties>();
+  const resolving = new Map<number, Promise<EpochDuties | undefined>>();
+  const timers = new Set<() => void>();
+  let stopped = false;
+
+  const currentSlot = (): number =>
+    Math.max(0, Math.floor((clock.now() - opts.genesisClockMs) / slotMs));
+  const slotStartMs = (slot: number): number => opts.genesisClockMs + slot * slotMs;
+  const later = (ms: number, fn: () => void): void => {
+    const cancel = clock.setTimeout(
+      () => {
+        timers.delete(cancel);
+        if (!stopped) fn();
+      },
+      Math.max(0, ms),
+    );
+    timers.add(cancel);
+  };
+  const error = (what: string, err: unknown): void => opts.onError?.(what, err);
+
+  const resolveIndices = async (): Promise<void> => {
+    const missing = opts.pubkeys.filter((p) => !indices.has(hex(p)));
+    if (!missing.length) return;
+    for (const v of await beacon.validators(missing)) {
+      const pk = hex(v.pubkey);
+      if (wanted.has(pk) && v.status.startsWith("active")) indices.set(pk, v.index);
+    }
+  };
+
+  const resolveEpoch = (epoch: number): Promise<EpochDuties | undefined> => {
+    const have = epochs.get(epoch);
+    if (have) return Promise.resolve(have);
+    let p = resolving.get(epoch);
+    if (p) return p;
+    p = (async () => {
+      try {
+        await resolveIndices();
+        const idx = [...indices.values()];
+        const out: EpochDuties = { attester: new Map(), proposer: new Map() };
+        if (idx.length) {
+          const [att, prop] = await Promise.all([
+            beacon.attesterDuties(epoch, idx),
+            beacon.proposerDuties(epoch),
+          ]);
+          for (const d of att) {
+            if (!wanted.has(hex(d.pubkey)) || epochOf(d.slot, spe) !== epoch) continue;
+            out.attester.set(d.slot, [...(out.attester.get(d.slot) ?? []), d]);
+          }
+          for (const d of prop) {
+            if (!wanted.has(hex(d.pubkey)) || epochOf(d.slot, spe) !== epoch) continue;
+            out.proposer.set(d.slot, [...(out.proposer.get(d.slot) ?? []), d]);
+          }
+        }
+        // Only cache complete resolutions (every validator known), else retry next slot.
+        if (indices.size === wanted.size) epochs.set(epoch, out);
+        return out;
+      } catch (err) {
+        error(`duties for epoch ${epoch}`, err);
+        return undefined;
+      } finally {
+        resolving.delete(epoch);
+      }
+    })();
+    resolving.set(epoch, p);
+    return p;
+  };
+
+  const fire = (slot: number, type: DutyType, defs: Map<PubkeyHex, DutyDefinition>, at: number) => {
+    if (!defs.size) return;
+    const run = (): void => {
+      try {
+        opts.onDuty({ slot, type }, defs);
+      } catch (err) {
+        error(`duty ${slot}/${type}`, err);
+      }
+    };
+    if (at <= clock.now()) run();
+    else later(at - clock.now(), run);
+  };
+
+  const scheduleSlot = async (slot: number, fromNow: boolean): Promise<void> => {
+    const ed = await resolveEpoch(epochOf(slot, spe));
+    if (!ed || stopped) return;
+    const start = slotStartMs(slot);
+    const now = clock.now();
+    // A duty whose start time has passed is only fired if we are still inside its slot.
+    const due = (off: number): number | undefined =>
+      start + off >= now || (!fromNow && now < start + slotMs) ? start + off : undefined;
+    const att = ed.attester.get(slot) ?? [];
+    const prop = ed.proposer.get(slot) ?? [];
+    const attDefs = new Map<PubkeyHex, DutyDefinition>(
+      att.map((d) => [hex(d.pubkey), { kind: "attester", duty: d }]),
+    );
+    const propDefs = new Map<PubkeyHex, DutyDefinition>(
+      prop.map((d) => [hex(d.pubkey), { kind: "proposer", duty: d }]),
+    );
+    const plan: [DutyType, Map<PubkeyHex, DutyDefinition>, number][] = [
+      [DutyType.Proposer, propDefs, offsets.proposer],
+      [DutyType.Attester, attDefs, offsets.attester],
+    ];
+    if (aggregation) {
+      plan.push([DutyType.PrepareAggregator, attDefs, offsets.prepareAggregator]);
+      plan.push([DutyType.Aggregator, attDefs, offsets.aggregator]);
+    }
+    for (const [type, defs, off] of plan) {
+      const at = due(off);
+      if (at !== undefined) fire(slot, type, defs, at);
+    }
+  };
+
+  const tick = (slot: number): void => {
+    if (stopped) return;
+    const epoch = epochOf(slot, spe);
+    for (const e of epochs.keys()) if (e < epoch - 1) epochs.delete(e);
+    opts.onSlot?.(slot);
+    void scheduleSlot(slot, false);
+    void resolveEpoch(epochOf(slot, spe) + 1);
+    later(slotStartMs(slot + 1) - clock.now(), () => tick(slot + 1));
+  };
+
+  return {
+    slotMs,
+    currentSlot,
+    slotStartMs,
+    async start() {
+      stopped = false;
+      const slot = currentSlot();
+      await resolveEpoch(epochOf(slot, spe));
+      if (stopped) return;
+      const now = currentSlot();
+      opts.onSlot?.(now);
+      void scheduleSlot(now, true);
+      void resolveEpoch(epochOf(now, spe) + 1);
+      later(slotStartMs(now + 1) - clock.now(), () => tick(now + 1));
+    },
+    stop() {
+      stopped = true;
+      for (const c of timers) c();
+      timers.clear();
+    },
+    definition(slot, type, pk) {
+      const ed = epochs.get(epochOf(slot, spe));
+      if (!ed) return undefined;
+      if (type === DutyType.Proposer || type === DutyType.Randao) {
+        const d = ed.proposer.get(slot)?.find((x) => hex(x.pubkey) === pk);
+        return d ? { kind: "proposer", duty: d } : undefined;
+      }
+      const d = ed.attester.get(slot)?.find((x) => hex(x.pubkey) === pk);
+      return d ? { kind: "attester", duty: d } : undefined;
+    },
+    index: (pk) => indices.get(pk),
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * Read-only slashing-protection check for consensus validity (`isValid`): would this operator's
+ * slashing-protection database accept signing this attestation / block? Used so a Byzantine
+ * leader cannot make honest operators decide data they would then refuse to sign (or, worse, that
+ * a lagging peer would sign).
+ *
+ * The database (src/slashing/db.ts) only offers check-AND-insert, so this keeps a per-validator
+ * summary — EIP-3076 "Minimal" form: the highest signed source/target epochs (with the signing
+ * root at the highest target) and the highest signed block slot (with its root) — loaded from the
+ * database's own minimal export on first use and advanced by the signer after every accepted
+ * insert. Checked against it, the rules are the EIP-3076 low-watermark conditions (2), (4), (5)
+ * with the database's repeat exemption: at least as strict as the database (anything it passes
+ * the database accepts too; honest chains always pass, since source is non-decreasing and each
+ * validator attests once per target epoch). Assumes this process is the database's only writer.
+ */
+import { InputError } from "../../errors.js";
+import type { SlashingProtectionDb } from "../../slashing/db.js";
+import { hex, type PubkeyHex } from "../types.js";
+
+type Summary = {
+  source?: bigint;
+  target?: bigint;
+  /** Signing root at `target` (undefined = unknown → no repeat exemption). */
+  targetRoot?: string;
+  slot?: bigint;
+  slotRoot?: string;
+};
+
+/**
+ * See the module header.
+ *
+ * @example
+ * const view = createProtectionView(db);
+ * if (!view.attestationOk(pk, 3n, 4n, root)) rejectProposal();
+ */
+export interface ProtectionView {
+  /** True iff the database would accept this attestation (read-only). */
+  attestationOk(
+    pubkey: PubkeyHex,
+    source: bigint,
+    target: bigint,
+    signingRoot: Uint8Array,
+  ): boolean;
+  /** True iff the database would accept this block (read-only). */
+  blockOk(pubkey: PubkeyHex, slot: bigint, signingRoot: Uint8Array): boolean;
+  /** Record an attestation the database accepted (signer only). */
+  recordAttestation(
+    pubkey: PubkeyHex,
+    source: bigint,
+    target: bigint,
+    signingRoot: Uint8Array,
+  ): void;
+  /** Record a block the database accepted (signer only). */
+  recordBlock(pubkey: PubkeyHex, slot: bigint, signingRoot: Uint8Array): void;
+}
+
+/**
+ * Create the view over `db` (lazy: a validator's summary is read on its first check).
+ *
+ * @example
+ * const view = createProtectionView(SlashingProtectionDb.open(dir, { genesisValidatorsRoot }));
+ */
+export function createProtectionView(db: SlashingProtectionDb): ProtectionView {
+  const summaries = new Map<PubkeyHex, Summary>();
+  const load = (pk: PubkeyHex): Summary => {
+    let s = summaries.get(pk);
+    if (s) return s;
+    s = {};
+    try {
+      const rec = db.exportInterchange({ pubkeys: [pk], format: "minimal" }).data[0];
+      const a = rec?.signed_attestations[0];
+      if (a) {
+        s.source = BigInt(a.source_epoch);
+        s.target = BigInt(a.target_epoch);
+        if (a.signing_root) s.targetRoot = a.signing_root.toLowerCase();
+      }
+      const b = rec?.signed_blocks[0];
+      if (b) {
+        s.slot = BigInt(b.slot);
+        if (b.signing_root) s.slotRoot = b.signing_root.toLowerCase();
+      }
+    } catch (err) {
+      // "No slashing-protection records for this validator": nothing signed yet.
+      if (!(err instanceof InputError)) throw err;
+    }
+    summaries.set(pk, s);
+    return s;
+  };
+  return {
+    attestationOk(pk, source, target, signingRoot) {
+      if (source > target) return false;
+      const s = load(pk);
+      if (s.target === undefined || s.source === undefined) return true;
+      if (target === s.target && source === s.source && s.targetRoot === hex(signingRoot)) {
+        return true; // exact repeat
+      }
+      return source >= s.source && target > s.target;
+    },
+    blockOk(pk, slot, signingRoot) {
+      const s = load(pk);
+      if (s.slot === undefined) return true;
+      if (slot === s.slot) return s.slotRoot === hex(signingRoot);
+      return slot > s.slot;
+    },
+    recordAttestation(pk, source, target, signingRoot) {
+      const s = load(pk);
+      if (s.source === undefined || source > s.source) s.source = source;
+      if (s.target === undefined || target > s.target) {
+        s.target = target;
+        s.targetRoot = hex(signingRoot);
+      }
+    },
+    recordBlock(pk, slot, signingRoot) {
+      const s = load(pk);
+      if (s.slot === undefined || slot > s.slot) {
+        s.slot = slot;
+        s.slotRoot = hex(signingRoot);
+      }
+    },
+  };
+}

@@ -1,0 +1,523 @@
+/**
+ * A simulated beacon node for DV tests and benchmarks: implements {@link BeaconNode} on a
+ * simulated clock, with a deterministic chain (a block every slot, proper checkpoints: target =
+ * (epoch, root of the epoch's first block), source = the previous epoch's checkpoint, i.e. full
+ * participation justifies every epoch), deterministic duties for the cluster's validators, and a
+ * JUDGE: every submitted signature is verified against the validator's public key with domains
+ * from Lodestar's own config (`createBeaconConfig(...).getDomain` / `getDomainForVoluntaryExit`,
+ * independent of the node's src/core/signer/domain.ts), inclusions are recorded, and any
+ * slashable pair it ever receives (double vote, surround vote — consensus-specs
+ * `is_slashable_attestation_data`; double proposal) is flagged in {@link SimBeacon.slashings}.
+ *
+ * Fork schedule: phase0 … Deneb all active from epoch 0 (Deneb is current), so exits must use the
+ * Capella version (EIP-7044) while everything else uses Deneb's.
+ */
+import { aggregateSignatures, fastAggregateVerify, PublicKey, Signature } from "@chainsafe/blst";
+import { BitArray } from "@chainsafe/ssz";
+import { createBeaconConfig } from "@lodestar/config";
+import {
+  DOMAIN_AGGREGATE_AND_PROOF,
+  DOMAIN_BEACON_ATTESTER,
+  DOMAIN_BEACON_PROPOSER,
+  DOMAIN_RANDAO,
+  DOMAIN_SELECTION_PROOF,
+  ForkName,
+} from "@lodestar/params";
+import { type BeaconBlock, type phase0, ssz, sszTypesFor } from "@lodestar/types";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { verifySignature } from "../../crypto/bls.js";
+import { BaseError } from "../../errors.js";
+import { isSlashableAttestationPair } from "../../slashing/rules.js";
+import type {
+  AttesterDuty,
+  BeaconNode,
+  ChainInfo,
+  ProducedBlock,
+  ProposerDuty,
+  SignedProducedBlock,
+  ValidatorInfo,
+} from "../beacon.js";
+import { isAggregator } from "../signer/domain.js";
+import type { Clock } from "../transport.js";
+import { epochOf, hex } from "../types.js";
+
+/**
+ * Options of {@link createSimBeacon}.
+ *
+ * @example
+ * const beacon = createSimBeacon({ clock: net.globalClock, validators: pubkeys, slotsPerEpoch: 4 });
+ */
+export type SimBeaconOptions = {
+  clock: Clock;
+  /** Cluster validator public keys (their indices are firstIndex, firstIndex+1, …). */
+  validators: readonly Uint8Array[];
+  genesisClockMs?: number | undefined;
+  secondsPerSlot?: number | undefined;
+  slotsPerEpoch?: number | undefined;
+  firstIndex?: number | undefined;
+  committeesPerSlot?: number | undefined;
+  /** Committee length (≥ 16·k makes 1/k of attesters aggregators; < 32 makes all of them). */
+  committeeLength?: number | undefined;
+  /** A cluster validator proposes at slots with slot % proposerEvery == 0 (0 = never). */
+  proposerEvery?: number | undefined;
+  seed?: number | undefined;
+  /**
+   * Verify submitted attestation signatures (default true — the judge). Benchmarks may turn it
+   * off so the judge's verification is not counted as DV latency.
+   */
+  verifySubmissions?: boolean | undefined;
+};
+
+/**
+ * One recorded attestation (what the judge saw).
+ *
+ * @example
+ * beacon.attestations.filter((a: SeenAttestation) => a.slot === 5);
+ */
+export type SeenAttestation = {
+  validatorIndex: number;
+  slot: number;
+  source: number;
+  target: number;
+  dataRoot: string;
+  at: number;
+};
+
+/**
+ * The simulated beacon node plus its judge's records and test hooks.
+ *
+ * @example
+ * const b = createSimBeacon({ clock, validators });
+ * assert.deepEqual(b.slashings, []);
+ */
+export interface SimBeacon extends BeaconNode {
+  readonly chain: ChainInfo;
+  readonly genesisClockMs: number;
+  /** Validator index of cluster validator i. */
+  indexOf(pubkey: Uint8Array): number;
+  /** Attestations accepted (valid signature), in arrival order (duplicates included). */
+  readonly attestations: SeenAttestation[];
+  /** Is there a valid attestation of `validatorIndex` for `slot`? */
+  included(validatorIndex: number, slot: number): boolean;
+  /** Slashable pairs ever received (must stay empty). */
+  readonly slashings: string[];
+  /** Rejected submissions (bad signature, unknown committee position…). */
+  readonly invalid: string[];
+  readonly blocks: { slot: number; proposerIndex: number; root: string }[];
+  readonly aggregates: { slot: number; aggregatorIndex: number; bits: number }[];
+  readonly exits: { validatorIndex: number; epoch: number }[];
+  /** Attester duties handed out for `slot` (cluster validators). */
+  dutiesAt(slot: number): AttesterDuty[];
+  /** Make `index` look live in `epoch` (a doppelganger signing elsewhere). */
+  markLive(index: number, epoch: number): void;
+  /** Replace served attestation data (a faulty / malicious beacon node). */
+  overrideAttestationData(
+    fn: ((data: phase0.AttestationData) => phase0.AttestationData) | undefined,
+  ): void;
+  /** Make every call fail (a beacon node that is down). */
+  setDown(down: boolean): void;
+  /** A view of this beacon (same chain/judge) whose data can be overridden separately. */
+  view(): SimBeacon;
+}
+
+const VERSION = (b: number): Uint8Array => Uint8Array.of(b, 0, 0, 0x42);
+const FORKS = [
+  { name: ForkName.phase0, version: VERSION(0) },
+  { name: ForkName.altair, version: VERSION(1) },
+  { name: ForkName.bellatrix, version: VERSION(2) },
+  { name: ForkName.capella, version: VERSION(3) },
+  { name: ForkName.deneb, version: VERSION(4) },
+];
+
+/**
+ * Create a simulated beacon node. See the module header.
+ *
+ * @example
+ * const beacon = createSimBeacon({ clock: net.globalClock, validators: pubkeys, slotsPerEpoch: 4,
+ *   proposerEvery: 3, committeeLength: 16 });
+ */
+export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
+  const seed = opts.seed ?? 1;
+  const spe = opts.slotsPerEpoch ?? 32;
+  const sps = opts.secondsPerSlot ?? 12;
+  const slotMs = sps * 1000;
+  const genesisClockMs = opts.genesisClockMs ?? 0;
+  const firstIndex = opts.firstIndex ?? 100;
+  const cps = opts.committeesPerSlot ?? 2;
+  const committeeLength = opts.committeeLength ?? 128;
+  const proposerEvery = opts.proposerEvery ?? 0;
+  const gvr = sha256(new TextEncoder().encode(`rpdvt-sim-gvr/${seed}`));
+  const chain: ChainInfo = {
+    genesisTime: Math.floor(genesisClockMs / 1000),
+    genesisValidatorsRoot: gvr,
+    secondsPerSlot: sps,
+    slotsPerEpoch: spe,
+    forks: FORKS.map((f) => ({ name: f.name, epoch: 0, version: f.version })),
+  };
+  // The judge's domains: Lodestar's config (independent of src/core/signer/domain.ts).
+  const v = (name: ForkName) => FORKS.find((f) => f.name === name)?.version as Uint8Array;
+  const config = createBeaconConfig(
+    {
+      GENESIS_FORK_VERSION: v(ForkName.phase0),
+      ALTAIR_FORK_VERSION: v(ForkName.altair),
+      ALTAIR_FORK_EPOCH: 0,
+      BELLATRIX_FORK_VERSION: v(ForkName.bellatrix),
+      BELLATRIX_FORK_EPOCH: 0,
+      CAPELLA_FORK_VERSION: v(ForkName.capella),
+      CAPELLA_FORK_EPOCH: 0,
+      DENEB_FORK_VERSION: v(ForkName.deneb),
+      DENEB_FORK_EPOCH: 0,
+      ELECTRA_FORK_EPOCH: Number.POSITIVE_INFINITY,
+      FULU_FORK_EPOCH: Number.POSITIVE_INFINITY,
+      GLOAS_FORK_EPOCH: Number.POSITIVE_INFINITY,
+      HEZE_FORK_EPOCH: Number.POSITIVE_INFINITY,
+    },
+    gvr,
+  );
+  const signingRoot = (objectRoot: Uint8Array, domain: Uint8Array): Uint8Array =>
+    ssz.phase0.SigningData.hashTreeRoot({ objectRoot, domain });
+
+  const pubkeys = opts.validators.map((p) => p.slice());
+  const byIndex = new Map<number, Uint8Array>(pubkeys.map((p, i) => [firstIndex + i, p]));
+  const indexByPk = new Map<string, number>(pubkeys.map((p, i) => [hex(p), firstIndex + i]));
+  const currentSlot = (): number =>
+    Math.max(0, Math.floor((opts.clock.now() - genesisClockMs) / slotMs));
+  const root = (tag: string, n: number): Uint8Array =>
+    sha256(new TextEncoder().encode(`rpdvt-sim/${seed}/${tag}/${n}`));
+  const blockRoot = (slot: number): Uint8Array => root("block", slot);
+  const checkpoint = (epoch: number): phase0.Checkpoint => ({
+    epoch,
+    root: blockRoot(epoch * spe),
+  });
+
+  // Duties: validator i attests once per epoch at a deterministic slot; committee i % cps.
+  const dutyCache = new Map<number, AttesterDuty[]>();
+  const position = new Map<string, number>(); // `${slot}/${ci}/${pos}` → validator index
+  const epochDuties = (epoch: number): AttesterDuty[] => {
+    let d = dutyCache.get(epoch);
+    if (d) return d;
+    d = [];
+    const used = new Map<string, number>();
+    pubkeys.forEach((pk, i) => {
+      const slot = epoch * spe + ((i * 7 + epoch * 3 + seed) % spe);
+      const ci = i % cps;
+      const k = `${slot}/${ci}`;
+      const pos = used.get(k) ?? 0;
+      used.set(k, pos + 1);
+      const index = firstIndex + i;
+      position.set(`${slot}/${ci}/${pos}`, index);
+      (d as AttesterDuty[]).push({
+        pubkey: pk,
+        validatorIndex: index,
+        committeeIndex: ci,
+        committeeLength,
+        committeesAtSlot: cps,
+        validatorCommitteeIndex: pos,
+        slot,
+      });
+    });
+    dutyCache.set(epoch, d);
+    return d;
+  };
+  const proposerAt = (slot: number): number | undefined => {
+    if (proposerEvery <= 0 || slot % proposerEvery !== 0 || pubkeys.length === 0) return undefined;
+    return firstIndex + (Math.floor(slot / proposerEvery) % pubkeys.length);
+  };
+
+  // Judge state.
+  const attestations: SeenAttestation[] = [];
+  const included = new Set<string>();
+  const votes = new Map<number, { source: bigint; target: bigint; signingRoot: string }[]>();
+  const slashings: string[] = [];
+  const invalid: string[] = [];
+  const blocks: SimBeacon["blocks"] = [];
+  const aggregates: SimBeacon["aggregates"] = [];
+  const exits: SimBeacon["exits"] = [];
+  const pool = new Map<string, { att: phase0.Attestation; sigs: Uint8Array[] }>();
+  const external = new Set<string>();
+
+  const bad = (what: string): void => {
+    invalid.push(what);
+  };
+
+  const judgeVote = (vi: number, data: phase0.AttestationData): void => {
+    const rec = {
+      source: BigInt(data.source.epoch),
+      target: BigInt(data.target.epoch),
+      signingRoot: hex(ssz.phase0.AttestationData.hashTreeRoot(data)),
+    };
+    const list = votes.get(vi) ?? [];
+    for (const prev of list) {
+      if (isSlashableAttestationPair(prev, rec)) {
+        slashings.push(
+          `validator ${vi}: (${prev.source}→${prev.target}) vs (${rec.source}→${rec.target})`,
+        );
+      }
+    }
+    if (!list.some((p) => p.signingRoot === rec.signingRoot)) list.push(rec);
+    votes.set(vi, list);
+  };
+
+  const make = (
+    dataOverride: { fn?: (d: phase0.AttestationData) => phase0.AttestationData },
+    down: { v: boolean },
+  ): SimBeacon => {
+    const guard = (): void => {
+      if (down.v) throw new BaseError("sim beacon: node is down");
+    };
+    const self: SimBeacon = {
+      chain,
+      genesisClockMs,
+      indexOf: (pk) => indexByPk.get(hex(pk)) ?? -1,
+      attestations,
+      included: (vi, slot) => included.has(`${vi}/${slot}`),
+      slashings,
+      invalid,
+      blocks,
+      aggregates,
+      exits,
+      dutiesAt: (slot) => epochDuties(epochOf(slot, spe)).filter((d) => d.slot === slot),
+      markLive: (index, epoch) => {
+        external.add(`${index}/${epoch}`);
+      },
+      overrideAttestationData(fn) {
+        dataOverride.fn = fn;
+      },
+      setDown(d) {
+        down.v = d;
+      },
+      view: () => make({}, { v: false }),
+
+      async chainInfo() {
+        guard();
+        return chain;
+      },
+      async validators(req) {
+        guard();
+        const out: ValidatorInfo[] = [];
+        for (const pk of req) {
+          const index = indexByPk.get(hex(pk));
+          if (index !== undefined) {
+            out.push({ index, pubkey: pk, status: "active_ongoing", balanceGwei: 32_000_000_000n });
+          }
+        }
+        return out;
+      },
+      async attesterDuties(epoch, indices) {
+        guard();
+        const want = new Set(indices);
+        return epochDuties(epoch).filter((d) => want.has(d.validatorIndex));
+      },
+      async proposerDuties(epoch) {
+        guard();
+        const out: ProposerDuty[] = [];
+        for (let s = epoch * spe; s < (epoch + 1) * spe; s++) {
+          const vi = proposerAt(s);
+          out.push({
+            slot: s,
+            validatorIndex: vi ?? 1,
+            pubkey: vi !== undefined ? (byIndex.get(vi) as Uint8Array) : new Uint8Array(48),
+          });
+        }
+        return out;
+      },
+      async attestationData(slot, committeeIndex) {
+        guard();
+        if (slot > currentSlot()) throw new BaseError(`sim beacon: slot ${slot} is in the future`);
+        const e = epochOf(slot, spe);
+        const data: phase0.AttestationData = {
+          slot,
+          index: committeeIndex,
+          beaconBlockRoot: blockRoot(slot),
+          source: e === 0 ? { epoch: 0, root: new Uint8Array(32) } : checkpoint(e - 1),
+          target: checkpoint(e),
+        };
+        return dataOverride.fn ? dataOverride.fn(data) : data;
+      },
+      async submitAttestations(atts) {
+        guard();
+        let rejected = 0;
+        for (const att of atts) {
+          const { data } = att;
+          const bits = att.aggregationBits.getTrueBitIndexes();
+          if (bits.length !== 1 || att.aggregationBits.bitLen !== committeeLength) {
+            bad(
+              `attestation slot ${data.slot}: ${bits.length} bits of ${att.aggregationBits.bitLen}`,
+            );
+            rejected++;
+            continue;
+          }
+          epochDuties(epochOf(data.slot, spe));
+          const vi = position.get(`${data.slot}/${data.index}/${bits[0]}`);
+          const pk = vi !== undefined ? byIndex.get(vi) : undefined;
+          const domain = config.getDomain(data.slot, DOMAIN_BEACON_ATTESTER, data.slot);
+          const sr = signingRoot(ssz.phase0.AttestationData.hashTreeRoot(data), domain);
+          const checked =
+            opts.verifySubmissions === false || (pk && verifySignature(pk, sr, att.signature));
+          if (vi === undefined || !pk || !checked) {
+            bad(`attestation slot ${data.slot} committee ${data.index}: bad signature/position`);
+            rejected++;
+            continue;
+          }
+          judgeVote(vi, data);
+          attestations.push({
+            validatorIndex: vi,
+            slot: data.slot,
+            source: data.source.epoch,
+            target: data.target.epoch,
+            dataRoot: hex(ssz.phase0.AttestationData.hashTreeRoot(data)),
+            at: opts.clock.now(),
+          });
+          included.add(`${vi}/${data.slot}`);
+          const pk2 = hex(ssz.phase0.AttestationData.hashTreeRoot(data));
+          const entry = pool.get(pk2);
+          if (!entry) {
+            pool.set(pk2, {
+              att: {
+                data,
+                aggregationBits: BitArray.fromBoolArray(att.aggregationBits.toBoolArray()),
+                signature: att.signature,
+              },
+              sigs: [att.signature],
+            });
+          } else if (!entry.att.aggregationBits.get(bits[0] as number)) {
+            entry.att.aggregationBits.set(bits[0] as number, true);
+            entry.sigs.push(att.signature);
+          }
+        }
+        if (rejected) throw new BaseError(`sim beacon: ${rejected} attestation(s) rejected`);
+      },
+      async liveness(epoch, indices) {
+        guard();
+        const out = new Map<number, boolean>();
+        for (const i of indices) {
+          const live =
+            external.has(`${i}/${epoch}`) ||
+            attestations.some((a) => a.validatorIndex === i && epochOf(a.slot, spe) === epoch);
+          out.set(i, live);
+        }
+        return out;
+      },
+      async produceBlock(slot, randaoReveal, graffiti) {
+        guard();
+        const vi = proposerAt(slot);
+        const pk = vi !== undefined ? byIndex.get(vi) : undefined;
+        if (vi === undefined || !pk)
+          throw new BaseError(`sim beacon: no cluster proposer at ${slot}`);
+        const domain = config.getDomain(slot, DOMAIN_RANDAO, slot);
+        const sr = signingRoot(ssz.Epoch.hashTreeRoot(epochOf(slot, spe)), domain);
+        if (!verifySignature(pk, sr, randaoReveal)) {
+          bad(`randao reveal for slot ${slot}`);
+          throw new BaseError("sim beacon: invalid randao reveal");
+        }
+        const block = sszTypesFor(ForkName.deneb).BeaconBlock.defaultValue();
+        block.slot = slot;
+        block.proposerIndex = vi;
+        block.parentRoot = blockRoot(slot - 1);
+        block.stateRoot = root("state", slot);
+        block.body.randaoReveal = randaoReveal;
+        block.body.graffiti = graffiti;
+        return { fork: ForkName.deneb, block } satisfies ProducedBlock;
+      },
+      async publishBlock(signed: SignedProducedBlock) {
+        guard();
+        const b = signed.block as BeaconBlock;
+        const pk = byIndex.get(b.proposerIndex);
+        const type = sszTypesFor(signed.fork).BeaconBlock as unknown as {
+          hashTreeRoot(v: BeaconBlock): Uint8Array;
+        };
+        const br = type.hashTreeRoot(b);
+        const sr = signingRoot(br, config.getDomain(b.slot, DOMAIN_BEACON_PROPOSER, b.slot));
+        if (!pk || !verifySignature(pk, sr, signed.signature)) {
+          bad(`block slot ${b.slot}: bad signature`);
+          throw new BaseError("sim beacon: invalid block signature");
+        }
+        const r = hex(br);
+        if (
+          blocks.some(
+            (x) => x.slot === b.slot && x.proposerIndex === b.proposerIndex && x.root !== r,
+          )
+        ) {
+          slashings.push(`validator ${b.proposerIndex}: double proposal at slot ${b.slot}`);
+        }
+        blocks.push({ slot: b.slot, proposerIndex: b.proposerIndex, root: r });
+      },
+      async aggregateAttestation(slot, dataRoot) {
+        guard();
+        const entry = pool.get(hex(dataRoot));
+        if (!entry || entry.att.data.slot !== slot) {
+          throw new BaseError("sim beacon: no attestations for this data root");
+        }
+        const sig = aggregateSignatures(entry.sigs.map((s) => Signature.fromBytes(s, true)));
+        return {
+          ...entry.att,
+          aggregationBits: entry.att.aggregationBits.clone(),
+          signature: sig.toBytes(),
+        };
+      },
+      async submitAggregateAndProofs(signed) {
+        guard();
+        let rejected = 0;
+        for (const s of signed) {
+          const m = s.message;
+          const slot = m.aggregate.data.slot;
+          const pk = byIndex.get(m.aggregatorIndex);
+          const selRoot = signingRoot(
+            ssz.Slot.hashTreeRoot(slot),
+            config.getDomain(slot, DOMAIN_SELECTION_PROOF, slot),
+          );
+          const apRoot = signingRoot(
+            ssz.phase0.AggregateAndProof.hashTreeRoot(m),
+            config.getDomain(slot, DOMAIN_AGGREGATE_AND_PROOF, slot),
+          );
+          const members = m.aggregate.aggregationBits
+            .getTrueBitIndexes()
+            .map((b) => byIndex.get(position.get(`${slot}/${m.aggregate.data.index}/${b}`) ?? -1));
+          const aggOk =
+            members.length > 0 &&
+            members.every((x) => x !== undefined) &&
+            fastAggregateVerify(
+              signingRoot(
+                ssz.phase0.AttestationData.hashTreeRoot(m.aggregate.data),
+                config.getDomain(slot, DOMAIN_BEACON_ATTESTER, slot),
+              ),
+              members.map((x) => PublicKey.fromBytes(x as Uint8Array, true)),
+              Signature.fromBytes(m.aggregate.signature, true),
+            );
+          if (
+            !pk ||
+            !verifySignature(pk, selRoot, m.selectionProof) ||
+            !isAggregator(committeeLength, m.selectionProof) ||
+            !verifySignature(pk, apRoot, s.signature) ||
+            !aggOk
+          ) {
+            bad(`aggregate slot ${slot} aggregator ${m.aggregatorIndex}`);
+            rejected++;
+            continue;
+          }
+          aggregates.push({ slot, aggregatorIndex: m.aggregatorIndex, bits: members.length });
+        }
+        if (rejected) throw new BaseError(`sim beacon: ${rejected} aggregate(s) rejected`);
+      },
+      async submitVoluntaryExit(signed) {
+        guard();
+        const { epoch, validatorIndex } = signed.message;
+        const pk = byIndex.get(validatorIndex);
+        const slot = currentSlot();
+        const sr = signingRoot(
+          ssz.phase0.VoluntaryExit.hashTreeRoot(signed.message),
+          config.getDomainForVoluntaryExit(slot, epoch * spe),
+        );
+        if (!pk || epoch > epochOf(slot, spe) || !verifySignature(pk, sr, signed.signature)) {
+          bad(`exit of ${validatorIndex}`);
+          throw new BaseError("sim beacon: invalid voluntary exit");
+        }
+        if (!exits.some((x) => x.validatorIndex === validatorIndex)) {
+          exits.push({ validatorIndex, epoch });
+        }
+      },
+    };
+    return self;
+  };
+  return make({}, { v: false });
+}

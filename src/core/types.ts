@@ -1,0 +1,189 @@
+/**
+ * Core types of the DV node's duty workflow (scheduler → fetcher → consensus → dutydb → signer →
+ * parsigex → sigagg → broadcast), after Obol Charon's core/types.go: a {@link Duty} is
+ * (slot, type); data moves between steps as sets keyed by validator public key (0x-hex), so one
+ * consensus instance per (slot, duty type) covers every validator of the cluster.
+ *
+ * Duty type numbers follow Charon core.DutyType (core/types.go) so logs and metrics line up with
+ * Charon's; they are also the QBFT `InstanceId.dutyType`.
+ */
+import type { phase0 } from "@lodestar/types";
+import type { AttesterDuty, ProducedBlock, ProposerDuty } from "./beacon.js";
+
+/**
+ * Duty types (Charon core/types.go numbering; never renumber — they are on the wire).
+ *
+ * @example
+ * const duty: Duty = { slot: 123, type: DutyType.Attester };
+ */
+export const DutyType = {
+  Proposer: 1,
+  Attester: 2,
+  Exit: 4,
+  Randao: 7,
+  PrepareAggregator: 8,
+  Aggregator: 9,
+} as const;
+
+/**
+ * One of the {@link DutyType} numbers.
+ *
+ * @example
+ * const t: DutyType = DutyType.Aggregator;
+ */
+export type DutyType = (typeof DutyType)[keyof typeof DutyType];
+
+/**
+ * Human-readable name of a duty type (logs, metrics labels, tracker).
+ *
+ * @example
+ * dutyTypeName(DutyType.Attester) // "attester"
+ */
+export function dutyTypeName(t: number): string {
+  return (
+    (
+      {
+        1: "proposer",
+        2: "attester",
+        4: "exit",
+        7: "randao",
+        8: "prepare_aggregator",
+        9: "aggregator",
+      } as Record<number, string>
+    )[t] ?? `unknown_${t}`
+  );
+}
+
+/**
+ * A duty: what the cluster must do at `slot`. Exits use the first slot of the exit epoch, so every
+ * operator that consents to the same exit derives the same duty.
+ *
+ * @example
+ * const d: Duty = { slot: 64, type: DutyType.Exit };
+ */
+export type Duty = { slot: number; type: DutyType };
+
+/**
+ * Map key of a duty, "slot/type".
+ *
+ * @example
+ * dutyKey({ slot: 5, type: DutyType.Attester }) // "5/2"
+ */
+export function dutyKey(d: Duty): string {
+  return `${d.slot}/${d.type}`;
+}
+
+/**
+ * A validator public key as lowercase 0x-hex (48 bytes) — the key of every per-duty set.
+ *
+ * @example
+ * const pk: PubkeyHex = "0xa99a76ed7796f7be22d5b7e85deeb7c5677e88e511e0b337618f8c4eb61349b4bf2d153f649f7b53359fe8b94a38e44c";
+ */
+export type PubkeyHex = string;
+
+/**
+ * What the scheduler resolved for one validator of a duty.
+ *
+ * @example
+ * const def: DutyDefinition = { kind: "attester", duty: attesterDuty };
+ */
+export type DutyDefinition =
+  | { kind: "attester"; duty: AttesterDuty }
+  | { kind: "proposer"; duty: ProposerDuty }
+  | { kind: "exit"; validatorIndex: number; epoch: number };
+
+/**
+ * Unsigned data of one validator for a consensus duty (what the cluster agrees on).
+ *
+ * - attestation: the AttestationData plus the validator's committee position (Charon's
+ *   `core.AttestationData{Data, Duty}`), so any operator can build the Attestation.
+ * - block: the beacon node's proposal for the slot.
+ * - aggregate: the AggregateAndProof to sign (selection proof already threshold-signed).
+ *
+ * @example
+ * const u: UnsignedData = { kind: "attestation", data, duty };
+ */
+export type UnsignedData =
+  | { kind: "attestation"; data: phase0.AttestationData; duty: AttesterDuty }
+  | { kind: "block"; block: ProducedBlock }
+  | { kind: "aggregate"; aggregateAndProof: phase0.AggregateAndProof; committeeLength: number };
+
+/**
+ * A set of unsigned data keyed by validator public key.
+ *
+ * @example
+ * const set: UnsignedDataSet = new Map([[pubkey, { kind: "attestation", data, duty }]]);
+ */
+export type UnsignedDataSet = Map<PubkeyHex, UnsignedData>;
+
+/**
+ * One partial (share) signature: by operator `shareIdx` (the operator id = Shamir x-coordinate)
+ * of `signingRoot` for validator `pubkey`.
+ *
+ * @example
+ * const p: ParSig = { pubkey, signingRoot, signature, shareIdx: 2 };
+ */
+export type ParSig = {
+  pubkey: PubkeyHex;
+  signingRoot: Uint8Array;
+  signature: Uint8Array;
+  shareIdx: number;
+};
+
+/**
+ * Why a duty failed for a validator (Charon core/tracker reasons, condensed). `late` = the
+ * aggregate reached the beacon node after the duty deadline.
+ *
+ * @example
+ * const r: FailureReason = "no-quorum";
+ */
+export type FailureReason =
+  | "no-quorum"
+  | "consensus-timeout"
+  | "slashing-protection"
+  | "insufficient-partials"
+  | "beacon-error"
+  | "late"
+  | "doppelganger";
+
+/**
+ * Epoch of a slot (consensus-specs phase0 `compute_epoch_at_slot`).
+ *
+ * @example
+ * epochOf(65, 32) // 2
+ */
+export function epochOf(slot: number, slotsPerEpoch: number): number {
+  return Math.floor(slot / slotsPerEpoch);
+}
+
+/**
+ * Lowercase 0x-hex of bytes (pubkeys, roots).
+ *
+ * @example
+ * hex(new Uint8Array([1, 255])) // "0x01ff"
+ */
+export function hex(bytes: Uint8Array): string {
+  return `0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex")}`;
+}
+
+/**
+ * Bytes of 0x-hex (no validation beyond even length; callers pass trusted hex).
+ *
+ * @example
+ * unhex("0x01ff") // Uint8Array [1, 255]
+ */
+export function unhex(s: string): Uint8Array {
+  return new Uint8Array(Buffer.from(s.startsWith("0x") ? s.slice(2) : s, "hex"));
+}
+
+/**
+ * Byte equality.
+ *
+ * @example
+ * sameBytes(a, a.slice()) // true
+ */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(
+    Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+  );
+}

@@ -1,0 +1,377 @@
+/**
+ * DV workflow components in isolation: the unsigned-set codec (canonical, strict), the validity
+ * predicate, the duty DB's write-once rule, signing roots cross-checked against Lodestar's config
+ * (incl. EIP-7044), parsigex (verification, sender/share binding, dedupe, fuzzing never crashes),
+ * sigagg (t-of-n, verified aggregate), the metrics exposition and the beacon fallback.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { SecretKey } from "@chainsafe/blst";
+import { createBeaconConfig } from "@lodestar/config";
+import { DOMAIN_BEACON_ATTESTER, DOMAIN_RANDAO, DOMAIN_VOLUNTARY_EXIT } from "@lodestar/params";
+import { ssz } from "@lodestar/types";
+import { type BeaconNode, fallbackBeacon } from "../../src/core/beacon.js";
+import { createDutyDb } from "../../src/core/dutydb/dutydb.js";
+import { decodeUnsignedSet, encodeUnsignedSet } from "../../src/core/fetcher/codec.js";
+import { createValidityCheck } from "../../src/core/fetcher/validate.js";
+import { createDvMetrics } from "../../src/core/metrics.js";
+import {
+  createParSigEx,
+  decodeParSigMessage,
+  encodeParSigMessage,
+} from "../../src/core/parsigex/parsigex.js";
+import { createSigAgg } from "../../src/core/sigagg/sigagg.js";
+import { createDomains, createSigningRoots, isAggregator } from "../../src/core/signer/domain.js";
+import { createSimBeacon } from "../../src/core/simnet/beacon.js";
+import { mutate } from "../../src/core/simnet/byzantine.js";
+import { randomSecret } from "../../src/core/simnet/dv.js";
+import { createPrng } from "../../src/core/simnet/prng.js";
+import type { Transport } from "../../src/core/transport.js";
+import {
+  type Duty,
+  DutyType,
+  hex,
+  type ParSig,
+  type UnsignedDataSet,
+} from "../../src/core/types.js";
+import { publicKeyOf } from "../../src/crypto/bls.js";
+import { splitValidatorKey } from "../../src/keysplit/split.js";
+
+const clock = { now: () => 100_000, setTimeout: () => () => {} };
+const rng = createPrng(7);
+const secrets = [randomSecret(rng), randomSecret(rng)];
+const pubkeys = secrets.map((s) => publicKeyOf(s));
+const beacon = createSimBeacon({ clock, validators: pubkeys, slotsPerEpoch: 4 });
+const chain = beacon.chain;
+const roots = createSigningRoots(chain);
+const pk0 = hex(pubkeys[0] as Uint8Array);
+const pk1 = hex(pubkeys[1] as Uint8Array);
+
+async function attSet(slot: number): Promise<UnsignedDataSet> {
+  const set: UnsignedDataSet = new Map();
+  for (const d of (await beacon.attesterDuties(Math.floor(slot / 4), [100, 101])).map((d) => ({
+    ...d,
+    slot,
+  }))) {
+    set.set(hex(d.pubkey), {
+      kind: "attestation",
+      data: await beacon.attestationData(slot, d.committeeIndex),
+      duty: d,
+    });
+  }
+  return set;
+}
+
+describe("unsigned set codec", () => {
+  it("round-trips, is canonical (order-independent) and rejects every single-byte corruption", async () => {
+    const set = await attSet(2);
+    const bytes = encodeUnsignedSet(set);
+    const reversed = encodeUnsignedSet(new Map([...set].reverse()));
+    assert.deepEqual(reversed, bytes);
+    const d = decodeUnsignedSet(bytes);
+    assert.ok(d && d.kind === "attestation" && d.set.size === 2);
+    assert.deepEqual(encodeUnsignedSet(d.set), bytes);
+    const r = createPrng(3);
+    let accepted = 0;
+    for (let i = 0; i < 2000; i++) {
+      const m = mutate(r, bytes);
+      const out = decodeUnsignedSet(m);
+      if (out) {
+        accepted++;
+        assert.deepEqual(encodeUnsignedSet(out.set), m, "only canonical encodings decode");
+      }
+    }
+    assert.ok(accepted < 2000);
+    assert.equal(decodeUnsignedSet(new Uint8Array(0)), undefined);
+  });
+});
+
+describe("validity predicate", () => {
+  it("accepts honest data and rejects wrong slot, wrong target epoch, zero root, source > target", async () => {
+    const set = await attSet(6);
+    const view = {
+      attestationOk: () => true,
+      blockOk: () => true,
+      recordAttestation() {},
+      recordBlock() {},
+    };
+    const rejects: string[] = [];
+    const isValid = createValidityCheck({
+      chain,
+      roots,
+      view,
+      validators: new Set([pk0, pk1]),
+      localDuty: () => undefined,
+      onReject: (r) => rejects.push(r),
+    });
+    const inst = { slot: 6, dutyType: DutyType.Attester };
+    assert.equal(isValid(encodeUnsignedSet(set), inst), true);
+    const tweak = (
+      f: (
+        d: import("@lodestar/types").phase0.AttestationData,
+      ) => import("@lodestar/types").phase0.AttestationData,
+    ) => {
+      const m: UnsignedDataSet = new Map();
+      for (const [k, u] of set) if (u.kind === "attestation") m.set(k, { ...u, data: f(u.data) });
+      return encodeUnsignedSet(m);
+    };
+    assert.equal(isValid(encodeUnsignedSet(set), { slot: 7, dutyType: DutyType.Attester }), false);
+    assert.equal(
+      isValid(
+        tweak((d) => ({ ...d, target: { ...d.target, epoch: 2 } })),
+        inst,
+      ),
+      false,
+    );
+    assert.equal(
+      isValid(
+        tweak((d) => ({ ...d, beaconBlockRoot: new Uint8Array(32) })),
+        inst,
+      ),
+      false,
+    );
+    assert.equal(
+      isValid(
+        tweak((d) => ({ ...d, source: { ...d.source, epoch: 3 } })),
+        inst,
+      ),
+      false,
+    );
+    assert.equal(isValid(encodeUnsignedSet(set), { slot: 6, dutyType: DutyType.Proposer }), false);
+    assert.deepEqual(rejects, [
+      "slot-mismatch",
+      "target-epoch",
+      "no-block-root",
+      "source-after-target",
+      "kind",
+    ]);
+  });
+});
+
+describe("duty DB", () => {
+  it("is write-once per duty and pubkey", async () => {
+    const db = createDutyDb();
+    const duty: Duty = { slot: 2, type: DutyType.Attester };
+    const set = await attSet(2);
+    assert.deepEqual(db.store(duty, set).stored.length, 2);
+    assert.deepEqual(db.store(duty, set).repeated.length, 2);
+    const other: UnsignedDataSet = new Map();
+    for (const [k, u] of set) {
+      if (u.kind === "attestation")
+        other.set(k, { ...u, data: { ...u.data, beaconBlockRoot: new Uint8Array(32).fill(9) } });
+    }
+    assert.deepEqual(db.store(duty, other).conflicts.sort(), [pk0, pk1].sort());
+    const kept = db.get(duty, pk0);
+    assert.ok(kept?.kind === "attestation" && kept.data.beaconBlockRoot[0] !== 9);
+    db.prune(3);
+    assert.equal(db.get(duty, pk0), undefined);
+  });
+});
+
+describe("signing roots", () => {
+  const v = (b: number) => Uint8Array.of(b, 0, 0, 0x42);
+  const config = createBeaconConfig(
+    {
+      GENESIS_FORK_VERSION: v(0),
+      ALTAIR_FORK_VERSION: v(1),
+      ALTAIR_FORK_EPOCH: 0,
+      BELLATRIX_FORK_VERSION: v(2),
+      BELLATRIX_FORK_EPOCH: 0,
+      CAPELLA_FORK_VERSION: v(3),
+      CAPELLA_FORK_EPOCH: 0,
+      DENEB_FORK_VERSION: v(4),
+      DENEB_FORK_EPOCH: 0,
+      ELECTRA_FORK_EPOCH: Number.POSITIVE_INFINITY,
+      FULU_FORK_EPOCH: Number.POSITIVE_INFINITY,
+      GLOAS_FORK_EPOCH: Number.POSITIVE_INFINITY,
+      HEZE_FORK_EPOCH: Number.POSITIVE_INFINITY,
+    },
+    chain.genesisValidatorsRoot,
+  );
+  it("compute_domain matches Lodestar's getDomain; exits use Capella (EIP-7044)", () => {
+    const domains = createDomains(chain);
+    assert.deepEqual(
+      domains.at(DOMAIN_BEACON_ATTESTER, 5),
+      config.getDomain(20, DOMAIN_BEACON_ATTESTER, 20),
+    );
+    assert.deepEqual(domains.at(DOMAIN_RANDAO, 1), config.getDomain(4, DOMAIN_RANDAO, 4));
+    assert.deepEqual(domains.exit(3), config.getDomainForVoluntaryExit(100, 12));
+    assert.deepEqual(
+      domains.exit(3),
+      config.getDomainAtFork("capella" as never, DOMAIN_VOLUNTARY_EXIT),
+    );
+    assert.notDeepEqual(
+      domains.exit(3),
+      domains.at(DOMAIN_VOLUNTARY_EXIT, 3),
+      "not the current (Deneb) fork",
+    );
+  });
+  it("is_aggregator: modulo 1 always selects; the spec's byte order is little-endian", () => {
+    const sig = SecretKey.fromKeygen(new Uint8Array(32).fill(1)).sign(new Uint8Array(32)).toBytes();
+    assert.equal(isAggregator(15, sig), true);
+    let selected = 0;
+    for (let i = 0; i < 256; i++)
+      if (isAggregator(512, Uint8Array.of(i, ...new Uint8Array(95)))) selected++;
+    assert.ok(selected > 0 && selected < 32, `${selected}/256 selected at modulo 32`);
+    assert.ok(roots.selectionProof(3).length === 32 && ssz.Slot.hashTreeRoot(3).length === 32);
+  });
+});
+
+function fakeTransport(
+  self: number,
+  n: number,
+): Transport & { sent: Uint8Array[]; deliver(from: number, b: Uint8Array): void } {
+  const handlers = new Set<(from: number, b: Uint8Array) => void>();
+  const sent: Uint8Array[] = [];
+  return {
+    self,
+    n,
+    sent,
+    send: (_to, b) => sent.push(b),
+    broadcast: (b) => sent.push(b),
+    onMessage(cb) {
+      handlers.add(cb);
+      return () => handlers.delete(cb);
+    },
+    deliver(from, b) {
+      for (const h of handlers) h(from, b);
+    },
+  };
+}
+
+describe("parsigex and sigagg", () => {
+  const ids = [1, 2, 3, 4];
+  const split = secrets.map((secret, i) =>
+    splitValidatorKey({ pubkey: pubkeys[i] as Uint8Array, secret }, ids),
+  );
+  const sharePubkeys = new Map(
+    split.map((sv) => [hex(sv.pubkey), new Map(sv.shares.map((s) => [s.id, s.pubkey]))]),
+  );
+  const duty: Duty = { slot: 10, type: DutyType.Randao };
+  const root = roots.randao(2);
+  const partial = (v: number, op: number): ParSig => {
+    const sv = split[v] as (typeof split)[number];
+    const share = sv.shares[op] as (typeof sv.shares)[number];
+    return {
+      pubkey: hex(sv.pubkey),
+      signingRoot: root,
+      signature: SecretKey.fromBytes(share.secret).sign(root).toBytes(),
+      shareIdx: share.id,
+    };
+  };
+
+  it("verifies against the sender's share, binds sender to share index, dedupes", () => {
+    const t = fakeTransport(0, 4);
+    const got: ParSig[] = [];
+    const counts: Record<string, number> = {};
+    createParSigEx({
+      transport: t,
+      operatorIds: ids,
+      sharePubkeys,
+      currentSlot: () => 10,
+      onVerified: (_d, p) => got.push(...p),
+      count: (l, by = 1) => {
+        counts[l] = (counts[l] ?? 0) + by;
+      },
+    });
+    const msg = (op: number, ps: ParSig[]) =>
+      encodeParSigMessage({ shareIdx: ids[op] as number, duty, partials: ps });
+    t.deliver(1, msg(1, [partial(0, 1), partial(1, 1)]));
+    assert.equal(got.length, 2);
+    t.deliver(1, msg(1, [partial(0, 1)])); // replay
+    t.deliver(2, msg(1, [partial(0, 1)])); // operator 2 claims operator 1's share index
+    t.deliver(2, msg(2, [{ ...partial(0, 1), shareIdx: 3 }])); // op 1's signature under op 2's index
+    t.deliver(
+      3,
+      encodeParSigMessage({
+        shareIdx: 4,
+        duty: { slot: 99, type: DutyType.Randao },
+        partials: [partial(0, 3)],
+      }),
+    );
+    t.deliver(3, msg(3, [{ ...partial(0, 3), signingRoot: new Uint8Array(32).fill(1) }]));
+    assert.equal(got.length, 2);
+    assert.deepEqual(
+      [
+        counts["drop.duplicate"],
+        counts["drop.share-mismatch"],
+        counts["drop.invalid-signature"],
+        counts["drop.too-far-ahead"],
+      ],
+      [1, 1, 2, 1],
+    );
+  });
+
+  it("fuzzed and malformed messages never throw; only genuine partials get through", () => {
+    const t = fakeTransport(0, 4);
+    const got: ParSig[] = [];
+    const px = createParSigEx({
+      transport: t,
+      operatorIds: ids,
+      sharePubkeys,
+      currentSlot: () => 10,
+      onVerified: (_d, p) => got.push(...p),
+    });
+    const genuine = partial(0, 1);
+    const valid = encodeParSigMessage({ shareIdx: 2, duty, partials: [genuine] });
+    const r = createPrng(11);
+    for (let i = 0; i < 3000; i++) {
+      const b = i % 3 === 0 ? r.bytes(r.int(600)) : mutate(r, valid);
+      assert.doesNotThrow(() => px.receive(1 + r.int(3), b));
+      assert.doesNotThrow(() => decodeParSigMessage(b));
+    }
+    // A mutation may move the genuine partial to another duty slot (it is still operator 2's
+    // valid signature of that root); nothing else — no forged or altered signature — passes.
+    for (const p of got) {
+      assert.equal(p.shareIdx, 2);
+      assert.deepEqual(p.signature, genuine.signature);
+      assert.deepEqual(p.signingRoot, genuine.signingRoot);
+    }
+  });
+
+  it("sigagg aggregates only at t partials of the expected root, and the result verifies", () => {
+    const done: Uint8Array[] = [];
+    const agg = createSigAgg({
+      threshold: 3,
+      validatorPubkeys: new Map([[pk0, pubkeys[0] as Uint8Array]]),
+      onAggregated: (_d, _pk, _r, sig) => done.push(sig),
+    });
+    agg.add(duty, [partial(0, 0), partial(0, 1)]);
+    agg.expect(duty, pk0, root);
+    assert.equal(done.length, 0);
+    agg.add(duty, [{ ...partial(0, 2), signingRoot: new Uint8Array(32).fill(5) }]); // other root
+    assert.equal(done.length, 0);
+    agg.add(duty, [partial(0, 3)]);
+    assert.equal(done.length, 1);
+    const full = SecretKey.fromBytes(secrets[0] as Uint8Array)
+      .sign(root)
+      .toBytes();
+    assert.deepEqual(done[0], full, "threshold signature = the validator's own signature");
+    assert.equal(agg.partials(duty, pk0), 3);
+  });
+});
+
+describe("metrics and beacon fallback", () => {
+  it("renders Prometheus text format per registry", () => {
+    const m = createDvMetrics();
+    m.dutyOutcomes.inc({ type: "attester", outcome: "failed", reason: "no-quorum" });
+    m.dutyLatency.observe({ type: "attester" }, 0.3);
+    const text = m.registry.metrics();
+    assert.match(text, /# TYPE rpdvt_duty_outcomes_total counter/);
+    assert.match(
+      text,
+      /rpdvt_duty_outcomes_total\{type="attester",outcome="failed",reason="no-quorum"\} 1/,
+    );
+    assert.match(text, /rpdvt_duty_latency_seconds_bucket\{type="attester",le="0.5"\} 1/);
+    assert.match(text, /rpdvt_duty_latency_seconds_bucket\{type="attester",le="0.25"\} 0/);
+    assert.equal(createDvMetrics().registry.metrics().includes("no-quorum"), false);
+  });
+  it("fallbackBeacon tries the next node on error", async () => {
+    const down = beacon.view();
+    down.setDown(true);
+    const fb = fallbackBeacon([down, beacon.view()] as BeaconNode[]);
+    assert.equal((await fb.chainInfo()).slotsPerEpoch, 4);
+    const allDown = fallbackBeacon([down, down]);
+    await assert.rejects(allDown.chainInfo(), /All 2 beacon nodes failed/);
+  });
+});
