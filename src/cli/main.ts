@@ -3,9 +3,12 @@
  */
 import { Command } from "commander";
 import { demoCommand } from "./demo.js";
+import { devnetCommand } from "./devnet.js";
 import { fixtureCommand } from "./fixture.js";
 import { keysCommand } from "./keys.js";
+import { nodeCommand } from "./node.js";
 import { planCommand } from "./plan.js";
+import { reputationCommand } from "./reputation.js";
 import { slashingProtectionCommand } from "./slashing-protection.js";
 
 const program = new Command("rpdvt")
@@ -17,9 +20,12 @@ const program = new Command("rpdvt")
 
 for (const c of [
   demoCommand(),
+  devnetCommand(),
   fixtureCommand(),
   keysCommand(),
+  nodeCommand(),
   planCommand(),
+  reputationCommand(),
   slashingProtectionCommand(),
 ])
   program.addCommand(c);

@@ -26,7 +26,7 @@ import { promises as fsp } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { generateMnemonic, mnemonicToSeedSync, validateMnemonic } from "@scure/bip39";
 import { wordlist } from "@scure/bip39/wordlists/english.js";
-import { publicKeyOf } from "../crypto/bls.js";
+import { publicKeyOf, secretKeyFromBytes } from "../crypto/bls.js";
 import { deriveSecretKey, validatorKeyPath } from "../crypto/eip2333.js";
 import { encryptCrypto, encryptKeystore } from "../crypto/eip2335.js";
 import { InputError } from "../errors.js";
@@ -101,6 +101,11 @@ export type FixtureOptions = {
   mnemonic?: string;
   /** Imported keys in custom-keys/ (not derived from the wallet). */
   customKeys?: number;
+  /**
+   * Secrets of imported keys to place in custom-keys/ (after the `customKeys` generated ones),
+   * e.g. the devnet's interop keys, so a demo node holds validators that are live on the devnet.
+   */
+  customSecrets?: readonly Uint8Array[];
   /** Orphan keystores: wallet accounts validators … validators+orphans-1 (≤ 100). */
   orphans?: number;
   /** Validator keystore KDF cost: "fast" (default, 2^10) or "real" (2^18). */
@@ -193,7 +198,14 @@ export async function writeRocketPoolFixture(
   // Custom keys stand for keys made elsewhere (e.g. staking-deposit-cli from another mnemonic):
   // derived from a seed tied to the mnemonic so a given mnemonic always yields the same fixture keys.
   const customSeed = createHash("sha256").update("rpdvt fixture custom keys").update(seed).digest();
-  const customKeys = Array.from({ length: customCount }, (_, j) => derive(customSeed, j));
+  const customKeys = [
+    ...Array.from({ length: customCount }, (_, j) => derive(customSeed, j)),
+    ...(opts.customSecrets ?? []).map((secret, j) => ({
+      secret: secretKeyFromBytes(secret, { field: `customSecrets[${j}]` }).toBytes(),
+      pubkey: publicKeyOf(secret),
+      path: "",
+    })),
+  ];
 
   const dataDir = join(resolve(outDir), "data");
   const all = [...walletKeys, ...orphanKeys, ...customKeys];

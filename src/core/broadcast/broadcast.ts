@@ -8,6 +8,9 @@
  * - block: POST the signed block (with blob bundle when present);
  * - aggregate: SignedAggregateAndProof; exit: SignedVoluntaryExit.
  * Every call resolves (true) or rejects with the beacon node's error; callers record it.
+ * Every operator of the cluster broadcasts the same aggregate, so "already known" answers (the
+ * beacon node got it from another operator first) count as success; a rejected batch is retried
+ * item by item so one bad item never fails the others.
  */
 import { BitArray } from "@chainsafe/ssz";
 import type { phase0 } from "@lodestar/types";
@@ -50,6 +53,39 @@ export function buildAttestation(
 }
 
 /**
+ * Whether a beacon node's error only says it already has the object (Lodestar:
+ * ATTESTATION_ERROR_ATTESTATION_ALREADY_KNOWN, BLOCK_ERROR_ALREADY_KNOWN, …; other clients
+ * "already known" / "already seen"): every error line names that, and nothing else.
+ *
+ * @example
+ * isAlreadyKnown(new Error("Multiple errors\nATTESTATION_ERROR_ATTESTATION_ALREADY_KNOWN")) // true
+ */
+export function isAlreadyKnown(err: unknown): boolean {
+  const text = [
+    err instanceof Error ? err.message : String(err),
+    (err as { details?: unknown })?.details,
+  ]
+    .filter((x): x is string => typeof x === "string")
+    .join("\n");
+  const lines = text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(
+      (l) =>
+        /ERROR_|already|rejected|error/i.test(l) &&
+        !/^(Request|Details|Beacon node rejected|Multiple errors)/i.test(l) &&
+        !/^https?:/.test(l),
+    );
+  const known = /ALREADY_KNOWN|already known|already seen|PRIOR_ATTESTATION_KNOWN/i;
+  return known.test(text) && lines.every((l) => known.test(l));
+}
+
+const tolerateKnown = (p: Promise<void>): Promise<void> =>
+  p.catch((err: unknown) => {
+    if (!isAlreadyKnown(err)) throw err;
+  });
+
+/**
  * Create a broadcaster over a beacon node.
  *
  * @example
@@ -75,7 +111,14 @@ export function createBroadcaster(beacon: BeaconNode): Broadcaster {
           for (const b of batch) b.resolve();
         },
         (err) => {
-          for (const b of batch) b.reject(err);
+          if (isAlreadyKnown(err)) {
+            for (const b of batch) b.resolve();
+            return;
+          }
+          // Mixed outcome: submit one by one so each item gets its own answer.
+          for (const b of batch) {
+            tolerateKnown(beacon.submitAttestations([b.att], [b.duty])).then(b.resolve, b.reject);
+          }
         },
       );
   };
@@ -86,8 +129,9 @@ export function createBroadcaster(beacon: BeaconNode): Broadcaster {
         queue.push({ att: buildAttestation(data, duty, signature), duty, resolve, reject });
       });
     },
-    block: (block, signature) => beacon.publishBlock({ ...block, signature }),
-    aggregate: (message, signature) => beacon.submitAggregateAndProofs([{ message, signature }]),
-    exit: (message, signature) => beacon.submitVoluntaryExit({ message, signature }),
+    block: (block, signature) => tolerateKnown(beacon.publishBlock({ ...block, signature })),
+    aggregate: (message, signature) =>
+      tolerateKnown(beacon.submitAggregateAndProofs([{ message, signature }])),
+    exit: (message, signature) => tolerateKnown(beacon.submitVoluntaryExit({ message, signature })),
   };
 }

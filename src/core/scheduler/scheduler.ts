@@ -143,11 +143,23 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
         await resolveIndices();
         const idx = [...indices.values()];
         const out: EpochDuties = { attester: new Map(), proposer: new Map() };
+        let complete = true;
         if (idx.length) {
-          const [att, prop] = await Promise.all([
+          // Proposer duties may be unavailable for the next epoch (Lodestar 1.5 answers them
+          // wrongly; the client rejects that): keep the attester duties and retry the rest.
+          const [att, propResult] = await Promise.all([
             beacon.attesterDuties(epoch, idx),
-            beacon.proposerDuties(epoch),
+            beacon.proposerDuties(epoch).then(
+              (d) => ({ ok: true as const, d }),
+              (err: unknown) => ({ ok: false as const, err }),
+            ),
           ]);
+          if (!propResult.ok) {
+            complete = false;
+            if (epochOf(currentSlot(), spe) >= epoch)
+              error(`proposer duties for epoch ${epoch}`, propResult.err);
+          }
+          const prop = propResult.ok ? propResult.d : [];
           for (const d of att) {
             if (!wanted.has(hex(d.pubkey)) || epochOf(d.slot, spe) !== epoch) continue;
             out.attester.set(d.slot, [...(out.attester.get(d.slot) ?? []), d]);
@@ -158,7 +170,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
           }
         }
         // Only cache complete resolutions (every validator known), else retry next slot.
-        if (indices.size === wanted.size) epochs.set(epoch, out);
+        if (indices.size === wanted.size && complete) epochs.set(epoch, out);
         return out;
       } catch (err) {
         error(`duties for epoch ${epoch}`, err);

@@ -1,0 +1,198 @@
+/**
+ * `rpdvt devnet start|stop|status [--work-dir DIR]`: a local REAL Lodestar 1.5.1 dev chain for
+ * trying the DV node by hand (src/devnet). `start` launches it in the background (it keeps
+ * running after the command returns), prints its REST URL and PID and writes DIR/lodestar.pid and
+ * DIR/devnet.json; `stop` ends it by that PID (SIGTERM, SIGKILL after 3 s); `status` says whether
+ * it runs and where the chain is (head slot, finalized epoch).
+ */
+import { promises as fsp } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { Command, InvalidArgumentError } from "commander";
+import { createBeaconClient } from "../beacon/client.js";
+import {
+  DEFAULT_GENESIS_DELAY_S,
+  DEFAULT_SECONDS_PER_SLOT,
+  DEVNET_FILES,
+  ensureInstalled,
+  isDevnetProcess,
+  startDevnet,
+  stopPid,
+} from "../devnet/index.js";
+import { InputError } from "../errors.js";
+import { printJson, runAction } from "./run.js";
+
+/**
+ * Default work dir of the CLI devnet (one per machine user, so stop/status find it).
+ *
+ * @example
+ * join(DEFAULT_DEVNET_DIR, "lodestar.log")
+ */
+export const DEFAULT_DEVNET_DIR = join(tmpdir(), "rpdvt-devnet");
+
+function intParser(min: number): (v: string) => number {
+  return (v) => {
+    if (!/^\d+$/.test(v.trim()) || Number(v) < min) {
+      throw new InvalidArgumentError(`expected a whole number ≥ ${min}`);
+    }
+    return Number(v);
+  };
+}
+
+type DevnetInfo = {
+  restUrl: string;
+  pid: number;
+  genesisTime: number;
+  secondsPerSlot: number;
+  logFile: string;
+};
+
+async function readInfo(workDir: string): Promise<DevnetInfo | null> {
+  const text = await fsp.readFile(join(workDir, DEVNET_FILES.info), "utf8").catch(() => null);
+  if (text === null) return null;
+  try {
+    return JSON.parse(text) as DevnetInfo;
+  } catch (err) {
+    throw new InputError("devnet.json is not JSON", {
+      file: join(workDir, DEVNET_FILES.info),
+      cause: err,
+    });
+  }
+}
+
+async function readPid(workDir: string): Promise<number | null> {
+  const text = await fsp.readFile(join(workDir, DEVNET_FILES.pid), "utf8").catch(() => null);
+  const pid = Number(text?.trim());
+  return text !== null && Number.isInteger(pid) && pid > 0 ? pid : null;
+}
+
+const workDirOption = ["--work-dir <dir>", "devnet folder (log, pid file, DB)"] as const;
+
+/**
+ * The `devnet` command (start | stop | status).
+ *
+ * @example
+ * await devnetCommand().parseAsync(["node", "x", "start", "--work-dir", "/tmp/dn"]);
+ * await devnetCommand().parseAsync(["node", "x", "stop", "--work-dir", "/tmp/dn"]);
+ */
+export function devnetCommand(): Command {
+  const start = new Command("start")
+    .description(
+      "Start a local Lodestar 1.5.1 dev chain in the background (Capella, minimal preset, 2 s slots); " +
+        "Lodestar runs validators 0..47, 48..63 are left to rpdvt",
+    )
+    .option(...workDirOption, DEFAULT_DEVNET_DIR)
+    .option("--validators <n>", "interop validators in genesis", intParser(1), 64)
+    .option("--lodestar-validators <a..b>", "validators Lodestar runs itself", "0..47")
+    .option("--seconds-per-slot <n>", "slot length", intParser(1), DEFAULT_SECONDS_PER_SLOT)
+    .option(
+      "--genesis-delay <s>",
+      "seconds from launch to genesis",
+      intParser(0),
+      DEFAULT_GENESIS_DELAY_S,
+    )
+    .option("--install", "install Lodestar first if needed (npm ci, ~1-2 min)")
+    .option("--json", "print the devnet as JSON")
+    .action(
+      runAction(
+        async (o: {
+          workDir: string;
+          validators: number;
+          lodestarValidators: string;
+          secondsPerSlot: number;
+          genesisDelay: number;
+          install?: boolean;
+          json?: boolean;
+        }) => {
+          await ensureInstalled({ install: o.install === true });
+          const d = await startDevnet({
+            workDir: resolve(o.workDir),
+            validators: o.validators,
+            lodestarValidators: o.lodestarValidators,
+            secondsPerSlot: o.secondsPerSlot,
+            genesisDelay: o.genesisDelay,
+            detached: true,
+          });
+          const { stop: _stop, ...info } = d;
+          if (o.json) {
+            printJson(info);
+            return;
+          }
+          process.stdout.write(
+            [
+              `REST URL:     ${d.restUrl}`,
+              `PID:          ${d.pid}`,
+              `Genesis:      ${new Date(d.genesisTime * 1000).toISOString()} (in ${Math.max(0, d.genesisTime - Math.floor(Date.now() / 1000))} s)`,
+              `Log:          ${d.logFile}`,
+              `PID file:     ${join(d.workDir, DEVNET_FILES.pid)}`,
+              `Stop it with: rpdvt devnet stop --work-dir ${d.workDir}`,
+              "",
+            ].join("\n"),
+          );
+        },
+      ),
+    );
+
+  const stop = new Command("stop")
+    .description("Stop the devnet started from --work-dir (by the PID in its pid file)")
+    .option(...workDirOption, DEFAULT_DEVNET_DIR)
+    .action(
+      runAction(async (o: { workDir: string }) => {
+        const dir = resolve(o.workDir);
+        const pid = await readPid(dir);
+        if (pid === null || !isDevnetProcess(pid)) {
+          await fsp.rm(join(dir, DEVNET_FILES.pid), { force: true });
+          process.stdout.write(`No devnet runs from ${dir}\n`);
+          return;
+        }
+        await stopPid(pid);
+        await fsp.rm(join(dir, DEVNET_FILES.pid), { force: true });
+        process.stdout.write(`Stopped devnet PID ${pid}\n`);
+      }),
+    );
+
+  const status = new Command("status")
+    .description("Is the devnet of --work-dir running, and where is its chain")
+    .option(...workDirOption, DEFAULT_DEVNET_DIR)
+    .option("--json", "print the status as JSON")
+    .action(
+      runAction(async (o: { workDir: string; json?: boolean }) => {
+        const dir = resolve(o.workDir);
+        const pid = await readPid(dir);
+        const info = await readInfo(dir);
+        const running = pid !== null && isDevnetProcess(pid);
+        const out: Record<string, unknown> = { workDir: dir, running, pid };
+        if (running && info) {
+          out.restUrl = info.restUrl;
+          const beacon = createBeaconClient([info.restUrl], { timeoutMs: 3000 });
+          try {
+            const [sync, fin] = await Promise.all([beacon.syncing(), beacon.finalityCheckpoints()]);
+            out.headSlot = sync.headSlot;
+            out.finalizedEpoch = fin.finalized.epoch;
+            out.justifiedEpoch = fin.currentJustified.epoch;
+          } catch (err) {
+            out.restError = (err as Error).message.split("\n")[0];
+          }
+        }
+        if (o.json) {
+          printJson(out);
+          return;
+        }
+        process.stdout.write(
+          running
+            ? `Devnet running: PID ${pid}, ${out.restUrl ?? "REST URL unknown"}` +
+                (out.headSlot !== undefined
+                  ? `, head slot ${out.headSlot}, justified epoch ${out.justifiedEpoch}, finalized epoch ${out.finalizedEpoch}\n`
+                  : `, REST API not answering (${out.restError ?? "no devnet.json"})\n`)
+            : `No devnet runs from ${dir}\n`,
+        );
+        if (!running) process.exitCode = 3;
+      }),
+    );
+
+  return new Command("devnet")
+    .description("Local Lodestar beacon node dev chain (real Lodestar 1.5.1) for end-to-end tests")
+    .addCommand(start)
+    .addCommand(stop)
+    .addCommand(status);
+}

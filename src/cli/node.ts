@@ -1,0 +1,295 @@
+/**
+ * `rpdvt node run|identity`: the distributed-validator operator node. `run` loads this operator's
+ * share keystores (decrypted once, kept in memory only), its p2p identity and slashing-protection
+ * DB, connects to the other operators over libp2p (cluster members only) and to the beacon
+ * node(s), and performs the cluster validators' duties until SIGINT/SIGTERM. Prometheus metrics
+ * and a JSON status endpoint are served on 127.0.0.1 when `--metrics-port` is given.
+ */
+import { createServer, type Server } from "node:http";
+import { resolve } from "node:path";
+import { SLOTS_PER_EPOCH } from "@lodestar/params";
+import { Command } from "commander";
+import { createBeaconClient } from "../beacon/index.js";
+import { secp256k1Signer, secp256k1Verifier } from "../core/consensus/signer.js";
+import { createDvNode, type DvNode } from "../core/node.js";
+import { systemClock } from "../core/transport.js";
+import { InputError } from "../errors.js";
+import { loadOperator } from "../keysplit/cluster.js";
+import { readPasswordFile } from "../keysplit/format-io.js";
+import { loadIdentity, publicKeyFromIdentity } from "../p2p/identity.js";
+import { createP2PTransport, type P2PTransport } from "../p2p/transport.js";
+import { SlashingProtectionDb } from "../slashing/db.js";
+import { nodeIdentityCommand } from "./node-identity.js";
+import { runAction } from "./run.js";
+
+type RunFlags = {
+  cluster: string;
+  identity: string;
+  dataDir: string;
+  beaconUrl: string[];
+  listen?: string;
+  passwordFile?: string;
+  metricsPort?: string;
+  doppelgangerEpochs: string;
+  quiet?: boolean;
+};
+
+/** One JSON log line on stderr (never secrets). */
+function logLine(
+  quiet: boolean | undefined,
+  event: string,
+  fields: Record<string, unknown> = {},
+): void {
+  if (quiet) return;
+  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), event, ...fields })}\n`);
+}
+
+/**
+ * Status document served at /status (and used by `rpdvt demo`): peers, duty summary, recent
+ * failures.
+ *
+ * @example
+ * const s = nodeStatus(node, transport);
+ */
+export function nodeStatus(node: DvNode, transport: P2PTransport, operatorId: number) {
+  const reports = node.tracker.reports();
+  return {
+    operatorId,
+    peerId: transport.peerId,
+    connectedPeers: transport.connectedPeers(),
+    summary: node.tracker.summary(),
+    doppelgangers: node.doppelgangers(),
+    recent: reports.slice(-50),
+  };
+}
+
+function serveMetrics(
+  port: number,
+  node: DvNode,
+  transport: P2PTransport,
+  operatorId: number,
+): Promise<Server> {
+  const server = createServer((req, res) => {
+    if (req.url === "/metrics") {
+      res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
+      res.end(node.metrics.registry.metrics());
+    } else if (req.url === "/status") {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify(nodeStatus(node, transport, operatorId)));
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  return new Promise((ok, fail) => {
+    server.once("error", fail);
+    server.listen(port, "127.0.0.1", () => ok(server));
+  });
+}
+
+/**
+ * Start one DV operator node; resolves with a `stop` function once it is running.
+ *
+ * @example
+ * const { stop } = await runNode({ cluster: "squad/operator-1", identity: "id.json", dataDir: "d", beaconUrl: ["http://127.0.0.1:5052"] });
+ */
+export async function runNode(
+  flags: RunFlags,
+): Promise<{ stop: () => Promise<void>; metricsPort?: number }> {
+  if (flags.beaconUrl.length === 0) {
+    throw new InputError("At least one --beacon-url is required", {
+      field: "--beacon-url",
+      metaMessages: ["Example: --beacon-url http://127.0.0.1:5052 (repeat for fallback nodes)."],
+    });
+  }
+  const doppelgangerEpochs = Number(flags.doppelgangerEpochs);
+  if (!Number.isInteger(doppelgangerEpochs) || doppelgangerEpochs < 0) {
+    throw new InputError("--doppelganger-epochs must be a non-negative integer", {
+      field: "--doppelganger-epochs",
+    });
+  }
+  const password = flags.passwordFile ? await readPasswordFile(flags.passwordFile) : undefined;
+  const op = await loadOperator(resolve(flags.cluster), password, { quiet: true });
+  const def = op.definition;
+  const index = def.operators.findIndex((o) => o.id === op.operatorId);
+  const identity = await loadIdentity(flags.identity);
+  const peers = def.operators.map((o, i) => {
+    if (o.identity === null) {
+      throw new InputError(`Operator ${o.id} has no p2p identity in the cluster definition`, {
+        field: `operators[${i}].identity`,
+        metaMessages: [
+          "Each operator runs `rpdvt node identity --out FILE` and the cluster is created with their peer ids.",
+        ],
+      });
+    }
+    return {
+      index: i,
+      publicKey: publicKeyFromIdentity(o.identity, `operators[${i}].identity`),
+      address: o.endpoint,
+    };
+  });
+  const self = peers[index];
+  if (!self || Buffer.compare(Buffer.from(self.publicKey), Buffer.from(identity.publicKey)) !== 0) {
+    throw new InputError(
+      `The identity key is not operator ${op.operatorId}'s identity in the cluster definition`,
+      {
+        file: flags.identity,
+        metaMessages: [
+          "Use the identity file this operator registered when the cluster was created.",
+        ],
+      },
+    );
+  }
+  const listen = flags.listen ?? self.address;
+  if (!listen) {
+    throw new InputError(
+      "No listen address: give --listen host:port or an endpoint in the cluster definition",
+      { field: "--listen" },
+    );
+  }
+  const beacon = createBeaconClient(flags.beaconUrl, { timeoutMs: 4_000 });
+  const chain = await beacon.chainInfo();
+  if (chain.slotsPerEpoch !== SLOTS_PER_EPOCH) {
+    throw new InputError(
+      `The beacon node runs ${chain.slotsPerEpoch} slots per epoch, this process's consensus preset ${SLOTS_PER_EPOCH}`,
+      {
+        metaMessages: [
+          `Set LODESTAR_PRESET=${chain.slotsPerEpoch === 8 ? "minimal" : "mainnet"} in the environment of rpdvt node run.`,
+        ],
+      },
+    );
+  }
+  // The DB is bound to the chain (genesis_validators_root) on first use and refuses another one.
+  const slashingDb = SlashingProtectionDb.open(resolve(flags.dataDir), {
+    genesisValidatorsRoot: chain.genesisValidatorsRoot,
+  });
+  const transport = await createP2PTransport({ identity, self: index, peers, listen });
+  await transport.start();
+  const node = createDvNode({
+    cluster: def,
+    operatorId: op.operatorId,
+    shares: op.shares,
+    transport: { consensus: transport, parsigex: transport.channel("parsigex") },
+    clock: systemClock,
+    beacon,
+    slashingDb,
+    identity: {
+      signer: secp256k1Signer(identity.secretKey),
+      verifier: secp256k1Verifier(peers.map((p) => p.publicKey)),
+    },
+    options: {
+      doppelgangerEpochs,
+      onError: (what, err) =>
+        logLine(flags.quiet, "error", {
+          what,
+          message: err instanceof Error ? err.message : String(err),
+        }),
+    },
+  });
+  node.tracker.onReport((r) =>
+    logLine(flags.quiet, "duty", {
+      slot: r.slot,
+      type: r.type,
+      validator: r.pubkey.slice(0, 12),
+      outcome: r.outcome,
+      reason: r.reason,
+      details: r.details,
+      latencyMs: r.latencyMs,
+    }),
+  );
+  transport.onPeerChange((e) =>
+    logLine(flags.quiet, e.connected ? "peer-connected" : "peer-disconnected", {
+      operatorIndex: e.index,
+    }),
+  );
+  await node.start();
+  const server =
+    flags.metricsPort !== undefined
+      ? await serveMetrics(Number(flags.metricsPort), node, transport, op.operatorId)
+      : undefined;
+  const address = server?.address();
+  logLine(flags.quiet, "started", {
+    operatorId: op.operatorId,
+    peerId: transport.peerId,
+    listen: transport.addresses(),
+    validators: op.shares.size,
+    metrics:
+      typeof address === "object" && address
+        ? `http://127.0.0.1:${address.port}/metrics`
+        : undefined,
+  });
+  let stopped = false;
+  return {
+    metricsPort: typeof address === "object" && address ? address.port : undefined,
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      node.stop();
+      node.tracker.flush();
+      await transport.stop();
+      await new Promise<void>((ok) => (server ? server.close(() => ok()) : ok()));
+      slashingDb.close();
+      logLine(flags.quiet, "stopped", { operatorId: op.operatorId });
+    },
+  };
+}
+
+/**
+ * The `node` command group: `run` and `identity`.
+ *
+ * @example
+ * program.addCommand(nodeCommand());
+ */
+export function nodeCommand(): Command {
+  const run = new Command("run")
+    .description(
+      "Run this operator's DV node: duties for every cluster validator, with the other operators",
+    )
+    .requiredOption(
+      "--cluster <dir>",
+      "this operator's folder from the cluster output (operator-<id>/: cluster.json, keystores, password.txt)",
+    )
+    .requiredOption("--identity <file>", "this operator's p2p identity key (rpdvt node identity)")
+    .requiredOption("--data-dir <dir>", "data folder (slashing-protection.sqlite lives here)")
+    .option(
+      "--beacon-url <url>",
+      "beacon node REST URL (repeat for fallback)",
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
+    .option(
+      "--listen <host:port>",
+      "p2p listen address (default: this operator's endpoint in the cluster definition)",
+    )
+    .option(
+      "--password-file <file>",
+      "file holding the share keystores' password (default: password.txt in the operator folder)",
+    )
+    .option(
+      "--metrics-port <port>",
+      "serve /metrics (Prometheus) and /status (JSON) on 127.0.0.1:<port>",
+    )
+    .option(
+      "--doppelganger-epochs <n>",
+      "epochs to watch validators' liveness before the first signature",
+      "2",
+    )
+    .option("--quiet", "no log lines")
+    .action(
+      runAction(async (flags: RunFlags) => {
+        const { stop } = await runNode(flags);
+        await new Promise<void>((done) => {
+          const onSignal = () => {
+            process.off("SIGINT", onSignal);
+            process.off("SIGTERM", onSignal);
+            void stop().then(done, done);
+          };
+          process.on("SIGINT", onSignal);
+          process.on("SIGTERM", onSignal);
+        });
+      }),
+    );
+  return new Command("node")
+    .description("The DV operator node")
+    .addCommand(run)
+    .addCommand(nodeIdentityCommand());
+}

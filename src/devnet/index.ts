@@ -1,0 +1,29 @@
+/**
+ * Local devnet: a REAL Lodestar 1.5.1 beacon node dev chain (Capella, minimal preset) for
+ * end-to-end tests of the rpdvt DV node — install check, start/stop, interop keys, and the
+ * cluster of the validators Lodestar leaves to rpdvt. See devnet/lodestar/README.md.
+ *
+ * @example
+ * import { startDevnet, interopSecretKey } from "./devnet/index.js";
+ */
+export { createDevnetCluster, DEVNET_DV_INDICES, type DevnetClusterOptions } from "./cluster.js";
+export {
+  ensureInstalled,
+  INSTALL_COMMAND,
+  isInstalled,
+  LODESTAR_DIR,
+  LODESTAR_VERSION,
+} from "./install.js";
+export { interopPublicKey, interopSecretKey, parseIndexRange } from "./interop.js";
+export {
+  DEFAULT_GENESIS_DELAY_S,
+  DEFAULT_SECONDS_PER_SLOT,
+  DEVNET_FILES,
+  type DevnetHandle,
+  type DevnetOptions,
+  freePort,
+  isDevnetProcess,
+  startDevnet,
+  stopPid,
+  tailFile,
+} from "./start.js";

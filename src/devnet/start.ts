@@ -1,0 +1,487 @@
+/**
+ * Launch and stop a REAL Lodestar beacon node dev chain (`lodestar dev`, @chainsafe/lodestar
+ * 1.5.1 from devnet/lodestar, Capella from genesis, minimal preset, mock execution engine):
+ * `validators` interop validators in genesis, of which Lodestar's in-process validator client
+ * runs `lodestarValidators`; the rest (default 48..63) are left to rpdvt.
+ *
+ * The command line is the one proven in devnet/lodestar/README.md, plus SHARD_COMMITTEE_PERIOD 0
+ * so that voluntary exits can be tested right after genesis. Everything binds 127.0.0.1 on
+ * free ports; discovery is off. The node runs in its own process group (stop() and the exit
+ * handlers signal the group). Lodestar 1.5.1 does not finish a graceful stop on the first
+ * SIGTERM; a second SIGTERM makes it exit; SIGKILL after {@link STOP_GRACE_MS} at the latest.
+ *
+ * Files in the work dir: lodestar.log (stdout+stderr), lodestar.pid, devnet.json (the handle's
+ * data), genesis.ssz (written by `lodestar dev`), data/ (beacon DB, reset at every start).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { closeSync, promises as fsp, openSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { BaseError, InputError } from "../errors.js";
+import { ensureInstalled, LODESTAR_ENTRY, LODESTAR_VERSION } from "./install.js";
+import { parseIndexRange } from "./interop.js";
+
+/**
+ * Options of {@link startDevnet}.
+ *
+ * @example
+ * await startDevnet({ secondsPerSlot: 2, genesisDelay: 8, workDir: "/tmp/dn" });
+ */
+export type DevnetOptions = {
+  /** Interop validators in genesis. Default 64. */
+  validators?: number;
+  /** Validators Lodestar runs itself, "a..b". Default "0..47". */
+  lodestarValidators?: string;
+  /** SECONDS_PER_SLOT. Default {@link DEFAULT_SECONDS_PER_SLOT}. */
+  secondsPerSlot?: number;
+  /** Seconds from launch to genesis. Default {@link DEFAULT_GENESIS_DELAY_S}. */
+  genesisDelay?: number;
+  /** Where the log, pid file, genesis and DB go. Default: a fresh dir under the OS temp dir. */
+  workDir?: string;
+  /** How long to wait for the REST API. Default {@link READY_TIMEOUT_MS}. */
+  readyTimeoutMs?: number;
+  /**
+   * Leave the node running when this process exits (the CLI's `devnet start`): no exit handlers,
+   * the child is unref'd. Default false: the node dies with this process.
+   */
+  detached?: boolean;
+  /** Extra `lodestar dev` arguments (appended). */
+  extraArgs?: string[];
+};
+
+/**
+ * A running devnet.
+ *
+ * @example
+ * const { restUrl, pid, stop } = await startDevnet();
+ */
+export type DevnetHandle = {
+  restUrl: string;
+  pid: number;
+  genesisTime: number;
+  secondsPerSlot: number;
+  workDir: string;
+  logFile: string;
+  ports: { rest: number; p2p: number };
+  /** SIGTERM (twice), SIGKILL after 3 s; resolves when the process is gone. Idempotent. */
+  stop(): Promise<void>;
+};
+
+/**
+ * 2 s slots: 8-slot epochs (minimal preset) of 16 s; finality of epoch 1 ≈ 64 s after genesis.
+ *
+ * @example
+ * await startDevnet({ secondsPerSlot: DEFAULT_SECONDS_PER_SLOT });
+ */
+export const DEFAULT_SECONDS_PER_SLOT = 2;
+/**
+ * Launch → genesis. Measured here: the REST API answers 2.8 s after launch (idle machine); the
+ * margin covers a loaded 2-core CI box. A late genesis only costs empty first slots.
+ *
+ * @example
+ * await startDevnet({ genesisDelay: DEFAULT_GENESIS_DELAY_S });
+ */
+export const DEFAULT_GENESIS_DELAY_S = 8;
+/**
+ * REST readiness deadline (cold start under load stays far below this).
+ *
+ * @example
+ * await startDevnet({ readyTimeoutMs: READY_TIMEOUT_MS });
+ */
+export const READY_TIMEOUT_MS = 60_000;
+/**
+ * SIGTERM → SIGKILL grace (the brief's 3 s; Lodestar 1.5.1 needs a 2nd TERM or a KILL).
+ *
+ * @example
+ * await stopPid(pid, STOP_GRACE_MS);
+ */
+export const STOP_GRACE_MS = 3_000;
+/** Second SIGTERM (Lodestar 1.5.1 force-exits on it). */
+const SECOND_TERM_MS = 1_000;
+const POLL_MS = 200;
+
+/**
+ * File names in the work dir.
+ *
+ * @example
+ * join(workDir, DEVNET_FILES.pid)
+ */
+export const DEVNET_FILES = {
+  log: "lodestar.log",
+  pid: "lodestar.pid",
+  info: "devnet.json",
+} as const;
+
+/**
+ * A TCP port free on 127.0.0.1 now (bind port 0, read it, close).
+ *
+ * @example
+ * const port = await freePort();
+ */
+export async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", rej);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => res(port));
+    });
+  });
+}
+
+/**
+ * The last `lines` lines of a log file ("" if unreadable).
+ *
+ * @example
+ * console.error(tailFile("/tmp/devnet/lodestar.log", 30));
+ */
+export function tailFile(file: string, lines = 40): string {
+  try {
+    const text = readFileSync(file, "utf8");
+    return text
+      .split("\n")
+      .slice(-lines - 1)
+      .join("\n")
+      .trimEnd();
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * Is `pid` alive (and, where /proc exists, a Lodestar process)?
+ *
+ * @example
+ * if (isDevnetProcess(pid)) await stopPid(pid);
+ */
+export function isDevnetProcess(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EPERM") return false;
+  }
+  try {
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // A zombie (state Z) is dead for our purposes.
+    if (/^\d+ \(.*\) Z /.test(stat)) return false;
+    return cmd.includes("lodestar");
+  } catch {
+    return !process.platform.startsWith("linux");
+  }
+}
+
+function signalGroup(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, sig);
+  } catch {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+/**
+ * Stop a devnet process that is not this process's child (the CLI's `devnet stop`): SIGTERM its
+ * group, again after 1 s, SIGKILL after `graceMs`, then wait until it is gone.
+ *
+ * @example
+ * await stopPid(Number(await readFile("/tmp/devnet/lodestar.pid", "utf8")));
+ */
+export async function stopPid(pid: number, graceMs = STOP_GRACE_MS): Promise<void> {
+  if (!isDevnetProcess(pid)) return;
+  const start = Date.now();
+  signalGroup(pid, "SIGTERM");
+  let secondTerm = false;
+  let killed = false;
+  while (isDevnetProcess(pid)) {
+    const t = Date.now() - start;
+    if (!secondTerm && t >= SECOND_TERM_MS) {
+      secondTerm = true;
+      signalGroup(pid, "SIGTERM");
+    }
+    if (!killed && t >= graceMs) {
+      killed = true;
+      signalGroup(pid, "SIGKILL");
+    }
+    if (t > graceMs + 10_000) {
+      throw new BaseError(`Process ${pid} survived SIGKILL for 10 s`, {
+        metaMessages: ["Check it with ps; it may be stuck in the kernel (disk)."],
+      });
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function lodestarArgs(o: {
+  validators: number;
+  lodestarValidators: string;
+  genesisTime: number;
+  secondsPerSlot: number;
+  rest: number;
+  p2p: number;
+  dataDir: string;
+}): string[] {
+  const restUrl = `http://127.0.0.1:${o.rest}`;
+  return [
+    "dev",
+    ...["--genesisValidators", String(o.validators)],
+    ...["--startValidators", o.lodestarValidators],
+    ...["--genesisTime", String(o.genesisTime)],
+    ...["--params.SECONDS_PER_SLOT", String(o.secondsPerSlot)],
+    ...["--params.ALTAIR_FORK_EPOCH", "0"],
+    ...["--params.BELLATRIX_FORK_EPOCH", "0"],
+    ...["--params.CAPELLA_FORK_EPOCH", "0"],
+    ...["--params.TERMINAL_TOTAL_DIFFICULTY", "0"],
+    // Voluntary exits valid from genesis (minimal preset default: 64 epochs, mainnet 256).
+    ...["--params.SHARD_COMMITTEE_PERIOD", "0"],
+    "--execution.engineMock",
+    "--rest",
+    ...["--rest.address", "127.0.0.1"],
+    ...["--rest.port", String(o.rest)],
+    ...["--rest.namespace", "*"],
+    ...["--beaconNodes", restUrl],
+    ...["--listenAddress", "127.0.0.1"],
+    ...["--port", String(o.p2p)],
+    ...["--discv5", "false"],
+    ...["--dataDir", o.dataDir],
+    "--reset",
+  ];
+}
+
+function validateOptions(opts: DevnetOptions) {
+  const validators = opts.validators ?? 64;
+  const lodestarValidators = opts.lodestarValidators ?? "0..47";
+  const secondsPerSlot = opts.secondsPerSlot ?? DEFAULT_SECONDS_PER_SLOT;
+  const genesisDelay = opts.genesisDelay ?? DEFAULT_GENESIS_DELAY_S;
+  if (!Number.isInteger(validators) || validators < 1) {
+    throw new InputError(`validators must be a positive integer, got ${validators}`, {
+      field: "validators",
+    });
+  }
+  const run = parseIndexRange(lodestarValidators);
+  if (!/^\d+\.\.\d+$/.test(lodestarValidators.trim()) || run.some((i) => i >= validators)) {
+    throw new InputError(
+      `lodestarValidators must be a range "a..b" within 0..${validators - 1}, got ${lodestarValidators}`,
+      { field: "lodestarValidators" },
+    );
+  }
+  if (!Number.isInteger(secondsPerSlot) || secondsPerSlot < 1) {
+    throw new InputError(`secondsPerSlot must be a positive integer, got ${secondsPerSlot}`, {
+      field: "secondsPerSlot",
+    });
+  }
+  if (!Number.isFinite(genesisDelay) || genesisDelay < 0) {
+    throw new InputError(`genesisDelay must be ≥ 0 seconds, got ${genesisDelay}`, {
+      field: "genesisDelay",
+    });
+  }
+  return {
+    validators,
+    lodestarValidators: lodestarValidators.trim(),
+    secondsPerSlot,
+    genesisDelay,
+  };
+}
+
+/** Refuse to start over a devnet that still runs from the same work dir. */
+async function assertNotRunning(workDir: string): Promise<void> {
+  const pidText = await fsp.readFile(join(workDir, DEVNET_FILES.pid), "utf8").catch(() => "");
+  const pid = Number(pidText.trim());
+  if (pidText && Number.isInteger(pid) && pid > 0 && isDevnetProcess(pid)) {
+    throw new BaseError(`A devnet already runs from ${workDir} (PID ${pid})`, {
+      metaMessages: [`Stop it first: rpdvt devnet stop --work-dir ${workDir}`],
+    });
+  }
+}
+
+type Launch = {
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  exitCode: () => number | null | undefined;
+};
+
+function launch(args: string[], workDir: string, logFile: string, detached: boolean): Launch {
+  const fd = openSync(logFile, "a");
+  const env: NodeJS.ProcessEnv = { ...process.env, LODESTAR_PRESET: "minimal" };
+  // Not for Lodestar: the test runner's and tsx's settings of this process.
+  delete env.NODE_TEST_CONTEXT;
+  delete env.NODE_OPTIONS;
+  let child: ChildProcess;
+  try {
+    child = spawn(process.execPath, [LODESTAR_ENTRY, ...args], {
+      cwd: workDir,
+      env,
+      detached: true,
+      stdio: ["ignore", fd, fd],
+    });
+  } finally {
+    closeSync(fd);
+  }
+  let code: number | null | undefined;
+  const exited = new Promise<number | null>((res) => {
+    child.once("exit", (c, sig) => {
+      code = c ?? (sig ? -1 : null);
+      res(code);
+    });
+    child.once("error", () => {
+      code = -1;
+      res(code);
+    });
+  });
+  if (detached) child.unref();
+  return { child, exited, exitCode: () => code };
+}
+
+async function waitReady(
+  restUrl: string,
+  l: Launch,
+  timeoutMs: number,
+): Promise<{ ok: true } | { ok: false; reason: string }> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (l.exitCode() !== undefined)
+      return { ok: false, reason: `exited with code ${l.exitCode()}` };
+    try {
+      const res = await fetch(`${restUrl}/eth/v1/node/version`, {
+        signal: AbortSignal.timeout(2_000),
+      });
+      if (res.ok) {
+        const body = (await res.json()) as { data?: { version?: string } };
+        const v = body?.data?.version ?? "";
+        if (!v.includes(`v${LODESTAR_VERSION}`)) {
+          return { ok: false, reason: `another server answers on ${restUrl} (version "${v}")` };
+        }
+        return { ok: true };
+      }
+    } catch {
+      /* not up yet */
+    }
+    await Promise.race([new Promise((r) => setTimeout(r, POLL_MS)), l.exited]);
+  }
+  return { ok: false, reason: `its REST API did not answer within ${timeoutMs} ms` };
+}
+
+/**
+ * Start a Lodestar dev chain and wait until its REST API answers. Genesis is `genesisDelay`
+ * seconds after launch. Unless `detached`, the node is killed when this process exits (normal
+ * exit, uncaught exception, SIGINT/SIGTERM/SIGHUP); call `stop()` to end it earlier.
+ *
+ * @example
+ * const devnet = await startDevnet({ validators: 64, lodestarValidators: "0..47" });
+ * try {
+ *   const beacon = createBeaconClient([devnet.restUrl], { timeoutMs: 5000 });
+ *   console.log(await beacon.chainInfo());
+ * } finally {
+ *   await devnet.stop();
+ * }
+ */
+export async function startDevnet(opts: DevnetOptions = {}): Promise<DevnetHandle> {
+  const o = validateOptions(opts);
+  await ensureInstalled();
+  const workDir = resolve(opts.workDir ?? (await fsp.mkdtemp(join(tmpdir(), "rpdvt-devnet-"))));
+  await fsp.mkdir(workDir, { recursive: true });
+  await assertNotRunning(workDir);
+  const logFile = join(workDir, DEVNET_FILES.log);
+  await fsp.writeFile(logFile, "");
+
+  // Ports are free when picked; another process may take one before Lodestar binds it: then
+  // Lodestar exits (EADDRINUSE) and we try once more with new ports.
+  let lastReason = "";
+  for (let tryNo = 0; tryNo < 2; tryNo++) {
+    const rest = await freePort();
+    let p2p = await freePort();
+    while (p2p === rest) p2p = await freePort();
+    const restUrl = `http://127.0.0.1:${rest}`;
+    const genesisTime = Math.floor(Date.now() / 1000) + Math.ceil(o.genesisDelay);
+    const args = [
+      ...lodestarArgs({ ...o, genesisTime, rest, p2p, dataDir: join(workDir, "data") }),
+      ...(opts.extraArgs ?? []),
+    ];
+    await fsp.appendFile(logFile, `# rpdvt: lodestar ${args.join(" ")}\n`);
+    const l = launch(args, workDir, logFile, opts.detached === true);
+    const pid = l.child.pid;
+    if (pid === undefined) {
+      await l.exited;
+      throw new BaseError("Could not launch Lodestar", {
+        metaMessages: [`Entry point: ${LODESTAR_ENTRY}`, `Log: ${logFile}`],
+      });
+    }
+    const handlers = opts.detached ? undefined : installExitHandlers(pid);
+    let stopping: Promise<void> | undefined;
+    const stop = () => {
+      stopping ??= (async () => {
+        if (l.exitCode() === undefined) {
+          signalGroup(pid, "SIGTERM");
+          const t1 = setTimeout(() => signalGroup(pid, "SIGTERM"), SECOND_TERM_MS);
+          const t2 = setTimeout(() => signalGroup(pid, "SIGKILL"), STOP_GRACE_MS);
+          await l.exited;
+          clearTimeout(t1);
+          clearTimeout(t2);
+        }
+        handlers?.remove();
+        await fsp.rm(join(workDir, DEVNET_FILES.pid), { force: true });
+      })();
+      return stopping;
+    };
+    const ready = await waitReady(restUrl, l, opts.readyTimeoutMs ?? READY_TIMEOUT_MS);
+    if (!ready.ok) {
+      await stop();
+      lastReason = ready.reason;
+      const tail = tailFile(logFile, 30);
+      if (tryNo === 0 && /EADDRINUSE/.test(tail)) continue;
+      throw new BaseError(`Lodestar devnet did not start: ${ready.reason}`, {
+        details: tail || "(empty log)",
+        metaMessages: [
+          `Log: ${logFile}`,
+          `Reinstall if the log shows a module or native-addon error: FORCE=1 bash devnet/lodestar/install.sh`,
+        ],
+      });
+    }
+    const handle: DevnetHandle = {
+      restUrl,
+      pid,
+      genesisTime,
+      secondsPerSlot: o.secondsPerSlot,
+      workDir,
+      logFile,
+      ports: { rest, p2p },
+      stop,
+    };
+    const { stop: _s, ...info } = handle;
+    await fsp.writeFile(join(workDir, DEVNET_FILES.pid), `${pid}\n`);
+    await fsp.writeFile(
+      join(workDir, DEVNET_FILES.info),
+      `${JSON.stringify({ ...info, validators: o.validators, lodestarValidators: o.lodestarValidators, startedAt: new Date().toISOString() }, null, 2)}\n`,
+    );
+    return handle;
+  }
+  throw new BaseError(`Lodestar devnet did not start: ${lastReason}`, {
+    metaMessages: [`Log: ${logFile}`],
+  });
+}
+
+const FATAL_SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+
+/** Kill the node's group when this process exits or is signalled; returns the remover. */
+function installExitHandlers(pid: number): { remove(): void } {
+  const onExit = () => signalGroup(pid, "SIGKILL");
+  const onSignal = (sig: NodeJS.Signals) => {
+    signalGroup(pid, "SIGKILL");
+    remove();
+    // Nobody else handles it: die of the signal as we would have without this handler.
+    if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+  };
+  const remove = () => {
+    process.off("exit", onExit);
+    for (const s of FATAL_SIGNALS) process.off(s, onSignal);
+  };
+  process.on("exit", onExit);
+  for (const s of FATAL_SIGNALS) process.on(s, onSignal);
+  return { remove };
+}

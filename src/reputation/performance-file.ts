@@ -1,0 +1,257 @@
+/**
+ * Rocket Pool minipool performance files (`rp-minipool-performance-<network>-<interval>.json`),
+ * published with every rewards interval next to the rewards tree, and the Saturn successor
+ * `rp-performance-<network>-<interval>.json` (same minipool records plus megapool validators).
+ *
+ * Format (rocket-pool/smartnode):
+ * - shared/services/rewards/types.go / rewards-file-v{1,2,3}.go: `MinipoolPerformanceFile_v1`
+ *   (no version fields; records `SmoothingPoolMinipoolPerformance_v1` with float
+ *   `participationRate`/`ethEarned`), `MinipoolPerformanceFile_v2`/`_v3` (`rewardsFileVersion`,
+ *   `rulesetVersion`, `index`, `network`, `startTime`, `endTime`, `consensus/executionStart/EndBlock`,
+ *   `minipoolPerformance`: minipool address → `{pubkey, successfulAttestations, missedAttestations,
+ *   attestationScore, missingAttestationSlots, ethEarned}`), and performance-file-v1.go
+ *   (`PerformanceFile_v1`: adds `megapoolPerformance` megapool → `{voterShare,
+ *   validatorPerformance: pubkey → same record}`; newer records may add `bonusEthEarned`,
+ *   `consensusIncome`, `effectiveCommission`, which are ignored here).
+ * - Serialisation is Go `encoding/json`: map keys are `common.Address` text (lowercase `0x` hex,
+ *   sorted), `pubkey` is `ValidatorPubkey.Hex()` (hex WITHOUT `0x`), uint64 are JSON numbers,
+ *   `*QuotedBigInt` is a quoted decimal string (its UnmarshalJSON accepts any `big.Int.SetString(s,
+ *   0)` form, so `0x` hex too), `missingAttestationSlots` is built from a Go map (unordered).
+ * - generator-impl-v*.go: `MissedAttestations = len(MissingAttestationSlots)`; minipools with no
+ *   duty at all are left out.
+ * - rocket-pool/rocketpool-research "Merkle Rewards System/rewards-calculation-spec.md"
+ *   (Calculating Attestation Performance and Minipool Scores): an attestation is successful when
+ *   included within 32 slots; each successful one adds `minipoolScore = (1e18 − fee)·bond/32e18 +
+ *   fee` (≤ 1e18) to `attestationScore`. Only nodes opted into the Smoothing Pool appear.
+ *
+ * Parsing checks those invariants (missed = number of missing slots; 0 ≤ attestationScore ≤
+ * successful·1e18) so a hand-edited or truncated file is rejected with the field named.
+ */
+import { createHash } from "node:crypto";
+import { basename } from "node:path";
+import { z } from "zod";
+import { InputError } from "../errors.js";
+import { fileWording, parseJsonText, readInputFile } from "../util/json-file.js";
+import { parseWith } from "../util/schema.js";
+
+/** 1 ETH in wei: the scale of a per-attestation minipool score (rewards spec). */
+export const WEI_PER_ETH = 10n ** 18n;
+
+/** File names the Smartnode writes (config MinipoolPerformanceFilenameFormat / performanceFilenameFormat). */
+const FILE_NAME_RE = /^rp-(?:minipool-)?performance-([a-z0-9-]+?)-(\d+)\.json$/;
+
+const ADDRESS_KEY = /^0x[0-9a-fA-F]{40}$/;
+
+const uint = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+
+/** `*QuotedBigInt`: quoted decimal (as written) or `0x` hex (accepted by its UnmarshalJSON). */
+const quotedBigInt = z
+  .string()
+  .regex(/^(?:\d+|0x[0-9a-fA-F]+)$/, "must be a quoted non-negative integer")
+  .transform((s) => BigInt(s));
+
+const recordSchema = z.object({
+  pubkey: z.string().regex(/^(0x)?[0-9a-fA-F]{96}$/, "must be a 48-byte hex public key"),
+  successfulAttestations: uint,
+  missedAttestations: uint,
+  attestationScore: quotedBigInt.nullish(),
+  participationRate: z.number().min(0).max(1).nullish(),
+  missingAttestationSlots: z.array(uint).nullish(),
+  ethEarned: z.union([quotedBigInt, z.number().nonnegative()]).nullish(),
+});
+
+const megapoolRecordSchema = recordSchema.omit({ pubkey: true });
+
+const fileSchema = z.object({
+  rewardsFileVersion: uint.optional(),
+  rulesetVersion: uint.optional(),
+  index: uint,
+  network: z.string().regex(/^[a-z0-9-]+$/, "must be a lowercase network name"),
+  startTime: z.string().optional(),
+  endTime: z.string().optional(),
+  minipoolPerformance: z.record(z.string(), recordSchema).nullish(),
+  megapoolPerformance: z
+    .record(
+      z.string(),
+      z.object({
+        validatorPerformance: z.record(z.string(), megapoolRecordSchema).nullish(),
+      }),
+    )
+    .nullish(),
+});
+
+/** One validator's attestation record for one interval. */
+export type PerformanceRecord = {
+  /** Minipool (or megapool) contract address as in the file, lowercase `0x` hex. */
+  address: string;
+  /** Validator public key, lowercase `0x` hex. */
+  pubkey: string;
+  kind: "minipool" | "megapool-validator";
+  successfulAttestations: number;
+  missedAttestations: number;
+  /** Sum of per-attestation minipool scores, wei-scaled (files v2+); undefined in v1 files. */
+  attestationScore: bigint | undefined;
+  /** Slots of the missed attestations, ascending. */
+  missingAttestationSlots: number[];
+  /** Smoothing Pool ETH earned in wei (v2+; v1 wrote a float and is left undefined). */
+  ethEarnedWei: bigint | undefined;
+};
+
+/** A parsed performance file with the hash of its exact bytes. */
+export type PerformanceFile = {
+  /** Path as given. */
+  file: string;
+  /** Base name, e.g. `rp-minipool-performance-mainnet-20.json`. */
+  name: string;
+  /** SHA-256 of the file's bytes, `0x` hex. */
+  sha256: string;
+  network: string;
+  /** Rewards interval index. */
+  interval: number;
+  rewardsFileVersion: number | undefined;
+  rulesetVersion: number | undefined;
+  startTime: string | undefined;
+  endTime: string | undefined;
+  records: PerformanceRecord[];
+};
+
+/**
+ * Parse the bytes of a performance file; `file` names it in errors and is checked against the
+ * Smartnode's naming (`rp-minipool-performance-<network>-<interval>.json`) when it follows it.
+ *
+ * @example
+ * const pf = parsePerformanceFile(await readFile(f), f);
+ * pf.records.length; // minipools with duties in that interval
+ */
+export function parsePerformanceFile(bytes: Uint8Array, file: string): PerformanceFile {
+  const json = parseJsonText(Buffer.from(bytes), file, fileWording("Performance file"));
+  const f = parseWith(fileSchema, json, "Not a Rocket Pool minipool performance file", file);
+  const name = basename(file);
+  const m = FILE_NAME_RE.exec(name);
+  if (m && (m[1] !== f.network || Number(m[2]) !== f.index)) {
+    throw new InputError(
+      `File name says ${m[1]} interval ${m[2]} but the file holds ${f.network} interval ${f.index}`,
+      { file, field: "index", metaMessages: ["Use the file exactly as published (renamed?)."] },
+    );
+  }
+  const records: PerformanceRecord[] = [];
+  for (const [address, r] of Object.entries(f.minipoolPerformance ?? {})) {
+    records.push(
+      toRecord(address, r.pubkey, r, "minipool", file, `minipoolPerformance.${address}`),
+    );
+  }
+  for (const [address, mp] of Object.entries(f.megapoolPerformance ?? {})) {
+    for (const [pubkey, r] of Object.entries(mp.validatorPerformance ?? {})) {
+      const field = `megapoolPerformance.${address}.validatorPerformance.${pubkey}`;
+      if (!/^(0x)?[0-9a-fA-F]{96}$/.test(pubkey))
+        throw new InputError("Megapool validator key is not a 48-byte hex public key", {
+          file,
+          field,
+        });
+      records.push(toRecord(address, pubkey, r, "megapool-validator", file, field));
+    }
+  }
+  records.sort((a, b) => (a.pubkey < b.pubkey ? -1 : a.pubkey > b.pubkey ? 1 : 0));
+  return {
+    file,
+    name,
+    sha256: `0x${createHash("sha256").update(bytes).digest("hex")}`,
+    network: f.network,
+    interval: f.index,
+    rewardsFileVersion: f.rewardsFileVersion,
+    rulesetVersion: f.rulesetVersion,
+    startTime: f.startTime,
+    endTime: f.endTime,
+    records,
+  };
+}
+
+function toRecord(
+  address: string,
+  pubkey: string,
+  r: z.infer<typeof megapoolRecordSchema>,
+  kind: PerformanceRecord["kind"],
+  file: string,
+  field: string,
+): PerformanceRecord {
+  if (!ADDRESS_KEY.test(address))
+    throw new InputError("Performance record key is not an address", { file, field });
+  const slots = [...(r.missingAttestationSlots ?? [])].sort((a, b) => a - b);
+  if (r.missingAttestationSlots != null && slots.length !== r.missedAttestations) {
+    throw new InputError(
+      `missedAttestations is ${r.missedAttestations} but ${slots.length} missing slots are listed`,
+      {
+        file,
+        field: `${field}.missedAttestations`,
+        metaMessages: ["The Smartnode writes missed = number of missing slots: file edited?"],
+      },
+    );
+  }
+  const score = r.attestationScore ?? undefined;
+  if (score !== undefined && score > BigInt(r.successfulAttestations) * WEI_PER_ETH) {
+    throw new InputError("attestationScore exceeds 1 ETH per successful attestation", {
+      file,
+      field: `${field}.attestationScore`,
+      metaMessages: ["Per the rewards spec each attestation scores at most 1e18: file edited?"],
+    });
+  }
+  return {
+    address: address.toLowerCase(),
+    pubkey: `0x${pubkey.replace(/^0x/, "").toLowerCase()}`,
+    kind,
+    successfulAttestations: r.successfulAttestations,
+    missedAttestations: r.missedAttestations,
+    attestationScore: score,
+    missingAttestationSlots: slots,
+    ethEarnedWei: typeof r.ethEarned === "bigint" ? r.ethEarned : undefined,
+  };
+}
+
+/**
+ * Read and parse one performance file (InputError naming the file on any problem).
+ *
+ * @example
+ * const pf = await readPerformanceFile("rp-minipool-performance-mainnet-20.json");
+ */
+export async function readPerformanceFile(file: string): Promise<PerformanceFile> {
+  const bytes = await readInputFile(file, fileWording("Performance file"));
+  return parsePerformanceFile(bytes, file);
+}
+
+/**
+ * Read several performance files: all of one network, each interval once, sorted by interval.
+ *
+ * @example
+ * const files = await readPerformanceFiles(["rp-minipool-performance-mainnet-20.json", "…-21.json"]);
+ */
+export async function readPerformanceFiles(files: readonly string[]): Promise<PerformanceFile[]> {
+  const out: PerformanceFile[] = [];
+  for (const f of files) out.push(await readPerformanceFile(f));
+  return checkPerformanceSet(out);
+}
+
+/**
+ * Check a set of parsed files (one network, no interval twice) and sort it by interval.
+ *
+ * @example
+ * checkPerformanceSet([pf20, pf21]);
+ */
+export function checkPerformanceSet(files: PerformanceFile[]): PerformanceFile[] {
+  const sorted = [...files].sort((a, b) => a.interval - b.interval);
+  for (let i = 1; i < sorted.length; i++) {
+    const a = sorted[i - 1] as PerformanceFile;
+    const b = sorted[i] as PerformanceFile;
+    if (a.network !== b.network)
+      throw new InputError(`Performance files of two networks: ${a.network} and ${b.network}`, {
+        file: b.file,
+        field: "network",
+      });
+    if (a.interval === b.interval)
+      throw new InputError(`Interval ${a.interval} given twice`, {
+        file: b.file,
+        field: "index",
+        metaMessages: [`Also in ${a.file}. Give each interval's file once.`],
+      });
+  }
+  return sorted;
+}
