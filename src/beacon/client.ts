@@ -875,8 +875,11 @@ export function createBeaconClient(
 
     async publishBlock(signed) {
       const { fork, block, signature } = signed;
+      // Deneb+ publishes block contents (block + kzg proofs + blobs); earlier forks the block alone.
+      const hasContents =
+        (sszTypesFor(fork) as unknown as Record<string, unknown>).SignedBlockContents !== undefined;
       const body =
-        signed.kzgProofs && signed.blobs
+        hasContents && signed.kzgProofs && signed.blobs
           ? sszType(fork, "SignedBlockContents").toJson({
               signedBlock: { message: block, signature },
               kzgProofs: signed.kzgProofs,

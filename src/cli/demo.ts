@@ -1,186 +1,290 @@
 /**
- * `rpdvt demo`: the main job on an embedded default. Generates a realistic Rocket Pool node, splits
- * its validator keys for a 4-operator squad into every supported format, verifies every output
- * independently (decryption, share ↔ pubkey interpolation, signatures), then shows the squad
- * signing with one operator down: 3 of 4 partial signatures recombine into a signature that
- * verifies under the validator's own public key, and 2 of 4 do not.
+ * `rpdvt demo`: the main job on an embedded default. A generated Rocket Pool node whose imported
+ * (custom-keys) validators are live on a local Lodestar dev chain is split for a 4-operator squad;
+ * the devnet and the 4 `rpdvt node run` processes start; duties run with live per-operator status
+ * in the terminal; operators are stopped and restarted on cue; and the summary is measured from
+ * the beacon node (duties, inclusion, proposals, slashings, finality), never from rpdvt's own
+ * bookkeeping. Lodestar's own validators (indices 0..47) are the baseline in the same run.
  */
-import { generateKeyPairSync } from "node:crypto";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { Command } from "commander";
-import { signMessage, verifySignature } from "../crypto/bls.js";
-import { recoverSignature } from "../crypto/interpolate.js";
-import { encodeOperatorPublicKey } from "../crypto/rsa.js";
+import { createBeaconClient } from "../beacon/index.js";
+import { DEVNET_DV_INDICES } from "../devnet/cluster.js";
+import { ensureInstalled } from "../devnet/install.js";
+import { interopSecretKey } from "../devnet/interop.js";
+import { createJudge, slashedValidators } from "../devnet/judge.js";
+import { startSquad } from "../devnet/squad.js";
+import { startDevnet } from "../devnet/start.js";
 import { InputError } from "../errors.js";
-import { loadOperatorShares } from "../keysplit/cluster.js";
-import { type SplitPlan, splitKeys } from "../keysplit/run.js";
-import { verifyOutput } from "../keysplit/verify.js";
 import { readRocketPoolKeys } from "../rocketpool/datadir.js";
 import { writeRocketPoolFixture } from "../rocketpool/fixture.js";
-import { SECRET_DIR_MODE, SECRET_FILE_MODE } from "../util/fs.js";
+import { SECRET_DIR_MODE } from "../util/fs.js";
 import { toHex } from "../util/hex.js";
 import { printJson, runAction } from "./run.js";
 
-/** The demo squad: 4 operators (F = 1, threshold 3). */
+/** The demo squad: n = 4 operators (F = 1, threshold 3). */
 const OPERATOR_IDS = [1, 2, 3, 4];
-/** Any address works on a local demo; a real Rocket Pool validator uses its fee distributor. */
+/** Any address works on the devnet; a real Rocket Pool validator uses its fee distributor / smoothing pool. */
 const DEMO_FEE_RECIPIENT = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
-const DEMO_OWNER = "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359";
+/** Genesis validators Lodestar runs itself (`lodestar dev --startValidators 0..47`). */
+const LODESTAR_INDICES = Array.from({ length: 48 }, (_, i) => i);
+const ALL_INDICES = Array.from({ length: 64 }, (_, i) => i);
 
-type DemoFlags = { validators: string; dir?: string; json?: boolean };
+type DemoFlags = {
+  epochs: string;
+  stopOperators: string;
+  doppelgangerEpochs: string;
+  dir?: string;
+  json?: boolean;
+};
 
-function log(json: boolean | undefined, line: string): void {
-  if (!json) process.stdout.write(`${line}\n`);
-}
+type Phase = { name: string; operatorsUp: number; fromEpoch: number; toEpoch: number };
 
-async function timed<T>(f: () => Promise<T>): Promise<[T, number]> {
-  const t = performance.now();
-  const r = await f();
-  return [r, Math.round(performance.now() - t)];
+function intFlag(value: string, flag: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new InputError(`${flag} ${value} must be an integer in ${min}..${max}`, { field: flag });
+  }
+  return n;
 }
 
 /**
  * The `demo` command.
  *
  * @example
- * await demoCommand().parseAsync(["node", "demo", "--validators", "2", "--json"]);
+ * await demoCommand().parseAsync(["node", "demo", "--epochs", "2", "--stop-operators", "2", "--json"]);
  */
 export function demoCommand(): Command {
   return new Command("demo")
     .description(
-      "Run the main job on an embedded default: a generated Rocket Pool node split for a 4-operator squad, every output verified, threshold signing with an operator down",
+      "Run the main job on an embedded default: a Rocket Pool node's validators split for a 4-operator squad, performing duties on a local Lodestar dev chain while operators go down and come back",
     )
-    .option("--validators <n>", "validators in the generated Rocket Pool node", "4")
+    .option("--epochs <n>", "epochs with all operators up (after the doppelganger watch)", "2")
+    .option(
+      "--stop-operators <k>",
+      "operators to stop, one after the other (0, 1 or 2), then restart",
+      "2",
+    )
+    .option(
+      "--doppelganger-epochs <n>",
+      "epochs each node watches liveness before its first signature",
+      "1",
+    )
     .option("--dir <dir>", "working folder (default: ./.rpdvt-demo/run-<time>)")
-    .option("--json", "print one JSON summary as the last line")
+    .option("--json", "print one JSON summary as the last line (measured from the beacon node)")
     .action(
       runAction(async (flags: DemoFlags) => {
-        const n = Number(flags.validators);
-        if (!Number.isInteger(n) || n < 1 || n > 1000) {
-          throw new InputError(`--validators ${flags.validators} must be an integer in 1..1000`, {
-            field: "--validators",
-          });
-        }
+        const epochs = intFlag(flags.epochs, "--epochs", 1, 20);
+        const stopCount = intFlag(flags.stopOperators, "--stop-operators", 0, 2);
+        const dgEpochs = intFlag(flags.doppelgangerEpochs, "--doppelganger-epochs", 0, 4);
+        const say = (line: string) => {
+          if (!flags.json) process.stdout.write(`${line}\n`);
+          else process.stderr.write(`${line}\n`);
+        };
         const dir = resolve(
           flags.dir ?? join(".rpdvt-demo", `run-${new Date().toISOString().replace(/[:.]/g, "-")}`),
         );
         await mkdir(dir, { recursive: true, mode: SECRET_DIR_MODE });
-        const quiet = flags.json;
-        const timings: Record<string, number> = {};
-        log(flags.json, `rpdvt demo — working in ${dir}\n`);
+        say(`rpdvt demo — working in ${dir}`);
 
-        const [fixture, tFixture] = await timed(() =>
-          writeRocketPoolFixture(join(dir, "rocketpool"), { validators: n, onProgress: undefined }),
-        );
-        timings.fixture = tFixture;
-        log(
-          flags.json,
-          `1. Generated a Rocket Pool node with ${fixture.pubkeys.length} validators (${tFixture} ms): ${fixture.dataDir}`,
-        );
+        await ensureInstalled({ install: true });
 
-        const [read, tRead] = await timed(() => readRocketPoolKeys(fixture.dataDir));
-        timings.readKeys = tRead;
-        const keys = read.keys;
-        log(
-          flags.json,
-          `2. Derived ${keys.length} validator keys from the wallet seed (${tRead} ms)`,
+        // 1. A Rocket Pool node: 2 wallet validators + 16 imported keys that are devnet genesis validators.
+        const fixture = await writeRocketPoolFixture(join(dir, "rocketpool"), {
+          validators: 2,
+          customSecrets: DEVNET_DV_INDICES.map((i) => interopSecretKey(i)),
+        });
+        const { keys } = await readRocketPoolKeys(fixture.dataDir);
+        const onChain = new Set(fixture.customPubkeys);
+        const squadKeys = keys.filter((k) => onChain.has(toHex(k.pubkey)));
+        say(
+          `1. Rocket Pool node ${fixture.dataDir}: ${keys.length} validator keys; ${squadKeys.length} of them are live on the devnet`,
         );
 
-        // The squad's SSV operator keys (RSA-2048); private keys kept so verify can decrypt shares.
-        const opKeysDir = join(dir, "ssv-operator-keys");
-        await mkdir(opKeysDir, { mode: SECRET_DIR_MODE });
-        const operators = await Promise.all(
-          OPERATOR_IDS.map(async (id) => {
-            const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-            await writeFile(
-              join(opKeysDir, `operator-${id}.pem`),
-              privateKey.export({ type: "pkcs8", format: "pem" }),
-              {
-                mode: SECRET_FILE_MODE,
-              },
-            );
-            return { id, publicKey: encodeOperatorPublicKey(publicKey) };
-          }),
-        );
-
-        const plans: [string, SplitPlan][] = [
-          ["ssv-keyshares.json", { format: "ssv", operators, owner: DEMO_OWNER, nonce: 0 }],
-          [
-            "cluster",
-            {
-              format: "cluster",
-              operators: OPERATOR_IDS.map((id) => ({ id, endpoint: `127.0.0.1:${9000 + id}` })),
-              feeRecipients: DEMO_FEE_RECIPIENT,
-              name: "demo squad",
-            },
-          ],
-          ["dirk", { format: "dirk", operatorIds: OPERATOR_IDS }],
-          [
-            "obol-split-keys",
-            { format: "obol", nodes: OPERATOR_IDS.length, feeRecipient: DEMO_FEE_RECIPIENT },
-          ],
-        ];
-        const outputs = [];
-        log(flags.json, "3. Split for a 4-operator squad (threshold 3) and verified each output:");
-        for (const [name, plan] of plans) {
-          const out = join(dir, name);
-          const [summary, tSplit] = await timed(() => splitKeys(keys, out, plan, { quiet }));
-          const [report, tVerify] = await timed(() =>
-            verifyOutput(out, { operatorKeysDir: opKeysDir, quiet: true }),
+        // 2. The devnet (real Lodestar) and the squad.
+        const devnet = await startDevnet({ workDir: join(dir, "devnet"), genesisDelay: 20 });
+        let squad: Awaited<ReturnType<typeof startSquad>> | undefined;
+        try {
+          const beacon = createBeaconClient([devnet.restUrl], { timeoutMs: 4_000 });
+          const chain = await beacon.chainInfo();
+          const spe = chain.slotsPerEpoch;
+          const slotMs = chain.secondsPerSlot * 1000;
+          say(
+            `2. Lodestar devnet ${devnet.restUrl} (pid ${devnet.pid}): 64 genesis validators, Lodestar runs 0..47, the squad runs 48..63; ${chain.secondsPerSlot} s slots, ${spe} slots/epoch`,
           );
-          outputs.push({
-            ...summary,
-            verified: true,
-            checks: report.checks.length,
-            splitMs: tSplit,
-            verifyMs: tVerify,
+          squad = await startSquad({
+            workDir: join(dir, "squad"),
+            keys: squadKeys,
+            operatorIds: OPERATOR_IDS,
+            beaconUrl: devnet.restUrl,
+            feeRecipient: DEMO_FEE_RECIPIENT,
+            doppelgangerEpochs: dgEpochs,
           });
-          log(
-            flags.json,
-            `   ✓ ${plan.format.padEnd(7)} ${report.format} → ${out} (split ${tSplit} ms, verify ${tVerify} ms, ${report.checks.length} checks passed)`,
+          say(
+            `3. Split for 4 operators (threshold 3) and started 4 rpdvt node processes: ${squad.clusterDir}`,
           );
-        }
 
-        // Threshold signing with operator 4 down.
-        const shares = await Promise.all(
-          OPERATOR_IDS.map((id) => loadOperatorShares(join(dir, "cluster", `operator-${id}`))),
-        );
-        const message = new Uint8Array(32).fill(0xab);
-        let good = 0;
-        let refusedBelowThreshold = 0;
-        for (const k of keys) {
-          const pk = toHex(k.pubkey);
-          const partials = OPERATOR_IDS.map((id, i) => ({
-            id,
-            signature: signMessage(shares[i]?.get(pk) as Uint8Array, message),
-          }));
-          const up = partials.slice(0, 3);
-          if (verifySignature(k.pubkey, message, recoverSignature(up))) good++;
-          if (!verifySignature(k.pubkey, message, recoverSignature(up.slice(0, 2))))
-            refusedBelowThreshold++;
+          const ours = [...DEVNET_DV_INDICES];
+          const judge = createJudge(beacon, ours, spe);
+          const baseline = createJudge(beacon, LODESTAR_INDICES, spe);
+          const nowSlot = () => Math.floor((Date.now() - chain.genesisTime * 1000) / slotMs);
+          const startEpoch = Math.max(0, Math.floor(nowSlot() / spe));
+          // Nodes watch `dgEpochs` full epochs first; measure from the epoch after that.
+          const e0 = startEpoch + dgEpochs + 1;
+          const phases: Phase[] = [
+            { name: "all operators up", operatorsUp: 4, fromEpoch: e0, toEpoch: e0 + epochs - 1 },
+          ];
+          let next = e0 + epochs;
+          // Operator changes one slot before a phase starts: stop the highest ids one by one, then
+          // restart them all one epoch (+ the doppelganger watch) before the last phase.
+          const actions: { atSlot: number; done: boolean; run: () => Promise<void> }[] = [];
+          const stopped: number[] = [];
+          for (let k = 0; k < stopCount; k++) {
+            const id = OPERATOR_IDS[OPERATOR_IDS.length - 1 - k] as number;
+            actions.push({
+              atSlot: next * spe - 1,
+              done: false,
+              run: async () => {
+                await squad?.stop(id);
+                stopped.push(id);
+                say(`   ✗ stopped operator ${id} (${4 - stopped.length} of 4 up)`);
+              },
+            });
+            phases.push({
+              name: `${k + 1} operator(s) down`,
+              operatorsUp: 4 - k - 1,
+              fromEpoch: next,
+              toEpoch: next + 1,
+            });
+            next += 2;
+          }
+          if (stopCount > 0) {
+            actions.push({
+              atSlot: next * spe - 1,
+              done: false,
+              run: async () => {
+                for (const id of stopped.splice(0)) {
+                  await squad?.start(id);
+                  say(`   ✓ restarted operator ${id}`);
+                }
+              },
+            });
+            // The restarted nodes' doppelganger watch plus one epoch to reconnect and catch up.
+            phases.push({
+              name: "stopped operators restarted",
+              operatorsUp: 4,
+              fromEpoch: next + dgEpochs + 1,
+              toEpoch: next + dgEpochs + 2,
+            });
+          }
+          const lastEpoch = (phases.at(-1) as Phase).toEpoch;
+          const balancesBefore = await beacon.balances(ours);
+
+          // Run: status line every slot; operator changes just before phase boundaries.
+          let lastStatusSlot = -1;
+          const endSlot = (lastEpoch + 2) * spe; // +1 epoch for inclusion of the last phase's attestations
+          while (nowSlot() < endSlot) {
+            const slot = nowSlot();
+            if (slot < 0) {
+              await new Promise((r) => setTimeout(r, 500)); // before genesis
+              continue;
+            }
+            const epoch = Math.floor(slot / spe);
+            await judge.observe(epoch);
+            await baseline.observe(epoch);
+            for (const a of actions) {
+              if (a.done || slot < a.atSlot) continue;
+              a.done = true;
+              await a.run();
+            }
+            if (slot !== lastStatusSlot) {
+              lastStatusSlot = slot;
+              const statuses = await Promise.all(OPERATOR_IDS.map((id) => squad?.status(id)));
+              const cells = statuses.map((s, i) => {
+                if (!s) return `op${OPERATOR_IDS[i]}: down`;
+                const sum = (s.summary as Record<string, Record<string, number>>).attester ?? {};
+                const ok = sum.success ?? 0;
+                const failed = Object.entries(sum)
+                  .filter(([k]) => k.startsWith("failed"))
+                  .reduce((a, [, v]) => a + v, 0);
+                return `op${OPERATOR_IDS[i]}: ${(s.connectedPeers as number[]).length} peers, ${ok} ok/${failed} failed`;
+              });
+              const fin = (await beacon.finalityCheckpoints()).finalized.epoch;
+              say(
+                `   slot ${String(slot).padStart(3)} epoch ${String(epoch).padStart(2)} finalized ${fin} | ${cells.join(" | ")}`,
+              );
+            }
+            await new Promise((r) => setTimeout(r, 500));
+          }
+
+          // Summary, measured from the beacon node.
+          const head = (await beacon.blockHeader("head"))?.slot ?? nowSlot();
+          const phaseResults = [];
+          for (const p of phases) {
+            phaseResults.push({
+              ...p,
+              ...(await judge.attestations(p.fromEpoch, p.toEpoch, head)),
+            });
+          }
+          const all = await judge.attestations(e0, lastEpoch, head);
+          const lodestar = await baseline.attestations(e0, lastEpoch, head);
+          const proposals = await judge.proposals(startEpoch, lastEpoch, head);
+          const slashed = await slashedValidators(beacon, ALL_INDICES);
+          const finalizedEpoch = (await beacon.finalityCheckpoints()).finalized.epoch;
+          const balancesAfter = await beacon.balances(ours);
+          const balanceGainGwei = ours.reduce(
+            (a, i) => a + ((balancesAfter.get(i) ?? 0n) - (balancesBefore.get(i) ?? 0n)),
+            0n,
+          );
+          const summary = {
+            validators: ours.length,
+            operators: OPERATOR_IDS.length,
+            threshold: 3,
+            stoppedOperators: stopCount,
+            attestationDuties: all.duties,
+            attestationsIncluded: all.included,
+            effectiveness: all.effectiveness,
+            meanInclusionDistance: all.meanInclusionDistance,
+            lodestarBaseline: {
+              validators: LODESTAR_INDICES.length,
+              attestationDuties: lodestar.duties,
+              attestationsIncluded: lodestar.included,
+              effectiveness: lodestar.effectiveness,
+              meanInclusionDistance: lodestar.meanInclusionDistance,
+            },
+            proposals,
+            slashings: slashed.length,
+            finalizedEpoch,
+            balanceGainGwei: balanceGainGwei.toString(),
+            phases: phaseResults,
+            dir,
+          };
+          say("");
+          for (const p of phaseResults) {
+            say(
+              `   ${p.name.padEnd(28)} epochs ${p.fromEpoch}-${p.toEpoch}: ${p.included}/${p.duties} attestations included`,
+            );
+          }
+          say(
+            `4. Squad: ${all.included}/${all.duties} attestations included (effectiveness ${pct(all.effectiveness)}, mean inclusion distance ${fmt(all.meanInclusionDistance)}); Lodestar's own validators: ${pct(lodestar.effectiveness)}, ${fmt(lodestar.meanInclusionDistance)}`,
+          );
+          say(
+            `   proposals ${proposals.landed}/${proposals.duties}, slashings: ${slashed.length === 0 ? "none" : slashed.join(",")}, finalized epoch ${finalizedEpoch}, squad balances ${balanceGainGwei >= 0n ? "+" : ""}${balanceGainGwei} gwei`,
+          );
+          if (flags.json) printJson(summary);
+        } finally {
+          await squad?.stopAll();
+          await devnet.stop();
         }
-        log(
-          flags.json,
-          `4. Operator 4 down: 3-of-4 partial signatures recombined into a valid validator signature for ${good}/${keys.length} validators; 2-of-4 gave none (${refusedBelowThreshold}/${keys.length} invalid, as they must be)`,
-        );
-        const summary = {
-          dir,
-          validators: keys.length,
-          operators: OPERATOR_IDS.length,
-          threshold: 3,
-          outputs,
-          thresholdSigning: {
-            stoppedOperators: 1,
-            validSignatures: good,
-            belowThresholdInvalid: refusedBelowThreshold,
-          },
-          timings,
-          ok: good === keys.length && refusedBelowThreshold === keys.length,
-        };
-        if (!summary.ok) process.exitCode = 1;
-        if (flags.json) printJson(summary);
-        else log(false, `\n${summary.ok ? "Demo passed" : "Demo FAILED"}: see ${dir}`);
       }),
     );
+}
+
+function pct(x: number | null): string {
+  return x === null ? "n/a" : `${(x * 100).toFixed(1)}%`;
+}
+
+function fmt(x: number | null): string {
+  return x === null ? "n/a" : x.toFixed(2);
 }

@@ -4,11 +4,15 @@
 import { Command } from "commander";
 import { demoCommand } from "./demo.js";
 import { devnetCommand } from "./devnet.js";
+import { doctorCommand } from "./doctor.js";
+import { exitCommand } from "./exit.js";
 import { fixtureCommand } from "./fixture.js";
 import { keysCommand } from "./keys.js";
+import { migrateCommand } from "./migrate.js";
 import { nodeCommand } from "./node.js";
 import { planCommand } from "./plan.js";
 import { reputationCommand } from "./reputation.js";
+import { setupCommand } from "./setup.js";
 import { slashingProtectionCommand } from "./slashing-protection.js";
 
 const program = new Command("rpdvt")
@@ -21,11 +25,15 @@ const program = new Command("rpdvt")
 for (const c of [
   demoCommand(),
   devnetCommand(),
+  doctorCommand(),
+  exitCommand(),
   fixtureCommand(),
   keysCommand(),
+  migrateCommand(),
   nodeCommand(),
   planCommand(),
   reputationCommand(),
+  setupCommand(),
   slashingProtectionCommand(),
 ])
   program.addCommand(c);

@@ -71,8 +71,17 @@ function serveMetrics(
 ): Promise<Server> {
   const server = createServer((req, res) => {
     if (req.url === "/metrics") {
-      res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
-      res.end(node.metrics.registry.metrics());
+      const { registry } = node.metrics;
+      registry.metrics().then(
+        (text) => {
+          res.writeHead(200, { "content-type": registry.contentType });
+          res.end(text);
+        },
+        (e: unknown) => {
+          res.writeHead(500, { "content-type": "text/plain" });
+          res.end(String(e));
+        },
+      );
     } else if (req.url === "/status") {
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify(nodeStatus(node, transport, operatorId)));

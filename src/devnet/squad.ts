@@ -58,6 +58,7 @@ export async function startSquad(opts: SquadOptions): Promise<Squad> {
   const ports = await Promise.all(opts.operatorIds.map(() => freePort()));
   const metricsPorts = await Promise.all(opts.operatorIds.map(() => freePort()));
   const clusterDir = join(opts.workDir, "cluster");
+  await fsp.mkdir(opts.workDir, { recursive: true, mode: 0o700 });
   // PBKDF2 (EIP-2335, c = 2^18) rather than scrypt: 4 operators × n validators keystores in seconds.
   await writeCluster(
     clusterDir,

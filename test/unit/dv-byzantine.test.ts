@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { defaultLeader } from "../../src/core/consensus/params.js";
 import { decodeUnsignedSet, encodeUnsignedSet } from "../../src/core/fetcher/codec.js";
+import { metricValue } from "../../src/core/metrics.js";
 import { createDvSimCluster, type DvSimCluster } from "../../src/core/simnet/dv.js";
 import { DutyType } from "../../src/core/types.js";
 
@@ -44,8 +45,10 @@ function assertAllIncluded(c: DvSimCluster, from: number, to: number): void {
   for (const [k, s] of roots) assert.equal(s.size, 1, `one data root for ${k}`);
 }
 
-const parsigexCount = (c: DvSimCluster, i: number, event: string): number =>
-  c.nodes[i]?.metrics.parsigex.get({ event }) ?? 0;
+const parsigexCount = async (c: DvSimCluster, i: number, event: string): Promise<number> => {
+  const m = c.nodes[i]?.metrics;
+  return m ? metricValue(m.parsigex, { event }) : 0;
+};
 
 /** Another valid attestation set: every entry's beacon_block_root changed. */
 function altValue(value: Uint8Array): Uint8Array | undefined {
@@ -83,7 +86,10 @@ for (const n of [4, 7] as const) {
           c.corruptPartials(byz, mode);
           await c.runToSlot(10);
           assertAllIncluded(c, 1, 9);
-          assert.ok(parsigexCount(c, 0, "drop.invalid-signature") > 0, "bad partials counted");
+          assert.ok(
+            (await parsigexCount(c, 0, "drop.invalid-signature")) > 0,
+            "bad partials counted",
+          );
         });
       });
     }
@@ -95,14 +101,16 @@ for (const n of [4, 7] as const) {
         c.flood(byz, { everyMs: 200, perTick: 10, untilMs: 10 * c.slotMs });
         await c.runToSlot(10);
         assertAllIncluded(c, 1, 9);
-        const drops = [
-          "drop.malformed",
-          "drop.duplicate",
-          "drop.share-mismatch",
-          "drop.invalid-signature",
-        ]
-          .map((e) => parsigexCount(c, 0, e))
-          .reduce((a, b) => a + b, 0);
+        const drops = (
+          await Promise.all(
+            [
+              "drop.malformed",
+              "drop.duplicate",
+              "drop.share-mismatch",
+              "drop.invalid-signature",
+            ].map((e) => parsigexCount(c, 0, e)),
+          )
+        ).reduce((a, b) => a + b, 0);
         assert.ok(drops > 50, `flood traffic dropped (${drops})`);
         assert.ok(
           Object.keys(c.nodes[0]?.consensusStats()?.counters ?? {}).some((k) =>
@@ -141,11 +149,14 @@ describe("DV with a Byzantine leader proposing slashable data", () => {
         );
       }
       assert.deepEqual(c.beacon.slashings, []);
-      const rejected = [0, 1, 2, 3]
-        .filter((i) => i !== byz)
-        .map(
-          (i) => c.nodes[i]?.metrics.consensusRejected.get({ reason: "slashing-protection" }) ?? 0,
-        );
+      const rejected = await Promise.all(
+        [0, 1, 2, 3]
+          .filter((i) => i !== byz)
+          .map(async (i) => {
+            const m = c.nodes[i]?.metrics;
+            return m ? metricValue(m.consensusRejected, { reason: "slashing-protection" }) : 0;
+          }),
+      );
       assert.ok(
         rejected.every((r) => r > 0),
         `honest operators rejected the proposal (${rejected})`,

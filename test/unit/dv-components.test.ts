@@ -352,19 +352,19 @@ describe("parsigex and sigagg", () => {
 });
 
 describe("metrics and beacon fallback", () => {
-  it("renders Prometheus text format per registry", () => {
+  it("renders Prometheus text format per registry", async () => {
     const m = createDvMetrics();
     m.dutyOutcomes.inc({ type: "attester", outcome: "failed", reason: "no-quorum" });
     m.dutyLatency.observe({ type: "attester" }, 0.3);
-    const text = m.registry.metrics();
+    const text = await m.registry.metrics();
     assert.match(text, /# TYPE rpdvt_duty_outcomes_total counter/);
     assert.match(
       text,
       /rpdvt_duty_outcomes_total\{type="attester",outcome="failed",reason="no-quorum"\} 1/,
     );
-    assert.match(text, /rpdvt_duty_latency_seconds_bucket\{type="attester",le="0.5"\} 1/);
-    assert.match(text, /rpdvt_duty_latency_seconds_bucket\{type="attester",le="0.25"\} 0/);
-    assert.equal(createDvMetrics().registry.metrics().includes("no-quorum"), false);
+    assert.match(text, /rpdvt_duty_latency_seconds_bucket\{le="0.5",type="attester"\} 1/);
+    assert.match(text, /rpdvt_duty_latency_seconds_bucket\{le="0.25",type="attester"\} 0/);
+    assert.equal((await createDvMetrics().registry.metrics()).includes("no-quorum"), false);
   });
   it("fallbackBeacon tries the next node on error", async () => {
     const down = beacon.view();

@@ -10,6 +10,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { metricValue } from "../../src/core/metrics.js";
 import { createDvSimCluster, type DvSimCluster } from "../../src/core/simnet/dv.js";
 import { DutyType } from "../../src/core/types.js";
 
@@ -160,8 +161,10 @@ describe("DV doppelganger protection", () => {
         .reports({ sinceSlot: 9 })
         .filter((r) => r.outcome === "success");
       assert.ok((signed?.length ?? 0) > 0);
+      const m3 = c.nodes[3]?.metrics;
+      assert.ok(m3);
       assert.ok(
-        (c.nodes[3]?.metrics.signerRefusals.get({ reason: "doppelganger" }) ?? 0) > 0,
+        (await metricValue(m3.signerRefusals, { reason: "doppelganger" })) > 0,
         "it waited",
       );
     });
@@ -173,8 +176,8 @@ describe("DV tracker and metrics", () => {
     await withCluster({ n: 4, validators: 2, seed: 141, latencyMs: 20 }, async (c) => {
       await c.startAll({ aggregation: false });
       await c.runToSlot(8);
-      const a = c.nodes[0]?.metrics.registry.metrics() ?? "";
-      const b = c.nodes[1]?.metrics.registry.metrics() ?? "";
+      const a = (await c.nodes[0]?.metrics.registry.metrics()) ?? "";
+      const b = (await c.nodes[1]?.metrics.registry.metrics()) ?? "";
       assert.notEqual(c.nodes[0]?.metrics.registry, c.nodes[1]?.metrics.registry);
       for (const name of [
         'rpdvt_duty_outcomes_total{type="attester",outcome="success",reason=""}',

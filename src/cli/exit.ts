@@ -1,0 +1,152 @@
+/**
+ * `rpdvt exit`: sign a voluntary exit with the validator's cold key re-derived from the Smartnode
+ * wallet seed (EIP-7044 domain: Capella fork version + the beacon node's genesis validators root),
+ * show it, and submit it only after an explicit confirmation (`--yes` in scripts). `--out FILE`
+ * writes the signed exit JSON instead of submitting. `--cluster-format` prints how to get a
+ * threshold-signed exit from the DV software instead. See src/ops/exit/exit.ts.
+ */
+import * as p from "@clack/prompts";
+import { Command, Option } from "commander";
+import { createBeaconClient } from "../beacon/index.js";
+import { InputError } from "../errors.js";
+import {
+  capellaVersionOf,
+  clusterExitInstructions,
+  coldKeyFromWallet,
+  signedExitJson,
+  signVoluntaryExit,
+} from "../ops/exit/exit.js";
+import { assertAbsent, writeFileAtomic } from "../util/fs.js";
+import { fromHex, toHex } from "../util/hex.js";
+import { DEFAULT_ROCKETPOOL_DIR, expandHome } from "./keys-list.js";
+import { parseIdList } from "./keys-split.js";
+import { printJson, runAction } from "./run.js";
+
+type ExitFlags = {
+  rocketpoolDir: string;
+  validator: string;
+  beaconUrl: string[];
+  epoch?: string;
+  out?: string;
+  yes?: boolean;
+  json?: boolean;
+  clusterFormat?: "cluster" | "ssv" | "obol";
+  operatorIds?: string;
+};
+
+/**
+ * The `exit` command.
+ *
+ * @example
+ * program.addCommand(exitCommand());
+ * // rpdvt exit --validator 0x… --beacon-url http://127.0.0.1:5052 --out exit.json
+ */
+export function exitCommand(): Command {
+  return new Command("exit")
+    .description(
+      "Sign a voluntary exit with the cold key from the Smartnode wallet (EIP-7044), show it, submit only on confirmation",
+    )
+    .requiredOption("--validator <pubkey>", "0x validator public key")
+    .option(
+      "--rocketpool-dir <dir>",
+      "Smartnode folder or its data folder (holds the wallet)",
+      DEFAULT_ROCKETPOOL_DIR,
+    )
+    .option(
+      "--beacon-url <url>",
+      "beacon node REST URL (repeat for fallback)",
+      (v: string, a: string[]) => [...a, v],
+      [] as string[],
+    )
+    .option("--epoch <n>", "exit epoch (default: the current epoch)")
+    .option("--out <file>", "write the signed exit JSON here instead of submitting it")
+    .option("--yes", "submit without asking (scripts)")
+    .option("--json", "print the signed exit as JSON")
+    .addOption(
+      new Option(
+        "--cluster-format <format>",
+        "only print how the DV cluster signs the exit itself",
+      ).choices(["cluster", "ssv", "obol"]),
+    )
+    .option("--operator-ids <ids>", "with --cluster-format ssv: the cluster's operator ids")
+    .action(
+      runAction(async (f: ExitFlags) => {
+        const pubkey = toHex(fromHex(f.validator, { field: "--validator", length: 48 }));
+        if (f.clusterFormat) {
+          process.stdout.write(
+            `${clusterExitInstructions(f.clusterFormat, pubkey, f.operatorIds ? parseIdList(f.operatorIds) : [])}\n`,
+          );
+          return;
+        }
+        if (f.beaconUrl.length === 0)
+          throw new InputError(
+            "--beacon-url is required (genesis validators root, validator index)",
+            { field: "--beacon-url" },
+          );
+        if (f.out) await assertAbsent(expandHome(f.out));
+        const beacon = createBeaconClient(f.beaconUrl, { timeoutMs: 10_000 });
+        const chain = await beacon.chainInfo();
+        const [v] = await beacon.validators([fromHex(pubkey)]);
+        if (!v)
+          throw new InputError(`Validator ${pubkey} is not on this beacon chain`, {
+            field: "--validator",
+            metaMessages: ["Check --beacon-url (network) and the public key."],
+          });
+        const epoch =
+          f.epoch !== undefined
+            ? Number(f.epoch)
+            : Math.floor(
+                (Date.now() / 1000 - chain.genesisTime) /
+                  chain.secondsPerSlot /
+                  chain.slotsPerEpoch,
+              );
+        if (!Number.isSafeInteger(epoch) || epoch < 0)
+          throw new InputError("--epoch must be a non-negative integer", { field: "--epoch" });
+        const { secret, account } = await coldKeyFromWallet(expandHome(f.rocketpoolDir), pubkey);
+        let signed: ReturnType<typeof signVoluntaryExit>;
+        try {
+          signed = signVoluntaryExit(
+            secret,
+            { epoch, validatorIndex: v.index },
+            {
+              genesisValidatorsRoot: chain.genesisValidatorsRoot,
+              capellaForkVersion: capellaVersionOf(chain),
+            },
+          );
+        } finally {
+          secret.fill(0);
+        }
+        const json = signedExitJson(signed);
+        const text = `${JSON.stringify(json, null, 2)}\n`;
+        if (f.out) {
+          await writeFileAtomic(expandHome(f.out), text);
+          if (f.json) return printJson({ out: f.out, exit: json, submitted: false });
+          process.stdout.write(
+            `Signed exit of validator ${v.index} (wallet account ${account}) written to ${f.out} — NOT submitted.\nSubmit later: curl -X POST -H 'content-type: application/json' --data @${f.out} <beacon>/eth/v1/beacon/pool/voluntary_exits\n`,
+          );
+          return;
+        }
+        process.stderr.write(
+          `Voluntary exit of validator ${v.index} (${pubkey}, status ${v.status}) at epoch ${epoch}:\n${text}`,
+        );
+        process.stderr.write(
+          "An exit is IRREVERSIBLE: the validator stops validating and its ETH is withdrawn.\n",
+        );
+        if (!f.yes) {
+          if (!process.stdin.isTTY)
+            throw new InputError(
+              "Not submitted: confirm with --yes, or write it to a file with --out",
+              { field: "--yes" },
+            );
+          const ok = await p.confirm({
+            message: `Submit the exit of validator ${v.index} now?`,
+            initialValue: false,
+          });
+          if (p.isCancel(ok) || ok !== true) throw new InputError("Not submitted");
+        }
+        await beacon.submitVoluntaryExit(signed);
+        if (f.json) return printJson({ exit: json, submitted: true });
+        process.stdout.write(`Submitted the exit of validator ${v.index}.\n`);
+      }),
+    );
+}

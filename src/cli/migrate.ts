@@ -1,0 +1,411 @@
+/**
+ * `rpdvt migrate`: guided, resumable migration of Smartnode validators into a DV cluster (see
+ * src/ops/migrate/migrate.ts for the steps). On a terminal it asks for what is missing
+ * (@clack/prompts) and for a final confirmation; in scripts every choice is a flag and `--yes`
+ * confirms. `--dry-run` prints the plan and changes nothing. `--resume ID`, `--rollback ID`,
+ * `--list` manage earlier migrations.
+ */
+import * as p from "@clack/prompts";
+import { Command, Option } from "commander";
+import { createBeaconClient } from "../beacon/index.js";
+import { InputError } from "../errors.js";
+import type { SplitPlan } from "../keysplit/run.js";
+import { parseOperatorPairs, readOperatorsInfo } from "../keysplit/ssv-operators.js";
+import { readFeeRecipientFile } from "../ops/feerecipient/feerecipient.js";
+import {
+  createKeymanagerClient,
+  DEFAULT_KEYMANAGER_URL,
+  readKeymanagerToken,
+  TOKEN_FILE,
+} from "../ops/keymanager/client.js";
+import {
+  formatPlan,
+  listMigrations,
+  type MigrationRuntime,
+  migrationDir,
+  planMigration,
+  RECREATION_WARNINGS,
+  resumeMigration,
+  rollbackMigration,
+  type SlashingSource,
+  startMigration,
+} from "../ops/migrate/migrate.js";
+import { listRocketPoolKeys, resolveDataDir } from "../rocketpool/datadir.js";
+import { toHex } from "../util/hex.js";
+import { DEFAULT_ROCKETPOOL_DIR, expandHome } from "./keys-list.js";
+import { parseEndpoints, parseIdList } from "./keys-split.js";
+import { printJson, runAction } from "./run.js";
+
+type MigrateFlags = {
+  rocketpoolDir: string;
+  validators?: string;
+  all?: boolean;
+  format?: "cluster" | "ssv";
+  operatorIds?: string;
+  endpoints?: string;
+  name?: string;
+  feeRecipient?: string;
+  operatorsFile?: string;
+  operatorKey: string[];
+  owner?: string;
+  nonce?: string;
+  out?: string;
+  keymanagerUrl: string;
+  keymanagerTokenFile?: string;
+  interchange?: string;
+  allowMissingHistory?: boolean;
+  beaconUrl: string[];
+  skipLivenessWait?: boolean;
+  livenessEpochs: string;
+  importSlashing: string[];
+  dryRun?: boolean;
+  yes?: boolean;
+  resume?: string;
+  rollback?: string;
+  force?: boolean;
+  list?: boolean;
+  json?: boolean;
+  testLightKdf?: boolean;
+};
+
+const interactive = (f: MigrateFlags) =>
+  Boolean(process.stdin.isTTY && process.stdout.isTTY && !f.yes && !f.json);
+
+async function ask<T>(v: Promise<T | symbol>): Promise<Exclude<T, symbol>> {
+  const r = await v;
+  if (p.isCancel(r) || typeof r === "symbol")
+    throw new InputError("Cancelled: nothing was changed");
+  return r as Exclude<T, symbol>;
+}
+
+async function chooseValidators(f: MigrateFlags, dataDir: string): Promise<string[]> {
+  const { entries } = await listRocketPoolKeys(dataDir);
+  if (f.all) return entries.map((e) => toHex(e.pubkey));
+  if (f.validators) return f.validators.split(",").map((v) => v.trim().toLowerCase());
+  if (!interactive(f)) {
+    throw new InputError("Which validators? Give --validators 0x…,0x… or --all", {
+      field: "--validators",
+    });
+  }
+  return ask(
+    p.multiselect({
+      message: "Validators to move into the DV cluster",
+      options: entries.map((e) => ({
+        value: toHex(e.pubkey),
+        label: `${toHex(e.pubkey).slice(0, 18)}…`,
+        hint: `${e.source}${e.index !== undefined ? ` #${e.index}` : ""}`,
+      })),
+      required: true,
+    }),
+  );
+}
+
+async function buildSplit(f: MigrateFlags, dataDir: string): Promise<SplitPlan> {
+  const format =
+    f.format ??
+    (interactive(f)
+      ? await ask(
+          p.select({
+            message: "Cluster format",
+            options: [
+              { value: "cluster" as const, label: "rpdvt cluster" },
+              { value: "ssv" as const, label: "SSV keyshares" },
+            ],
+          }),
+        )
+      : undefined);
+  if (!format) throw new InputError("--format is required (cluster or ssv)", { field: "--format" });
+  let ids = f.operatorIds ? parseIdList(f.operatorIds) : undefined;
+  if (!ids && interactive(f) && format === "cluster") {
+    ids = parseIdList(
+      await ask(p.text({ message: "Operator ids (n = 4, 7, 10, 13)", placeholder: "1,2,3,4" })),
+    );
+  }
+  if (format === "ssv") {
+    if (!f.owner || f.nonce === undefined || !/^\d+$/.test(f.nonce)) {
+      throw new InputError("--owner and --nonce are required for SSV keyshares", {
+        field: "--owner/--nonce",
+      });
+    }
+    const operators = [
+      ...(f.operatorsFile ? await readOperatorsInfo(f.operatorsFile, ids) : []),
+      ...parseOperatorPairs(f.operatorKey),
+    ];
+    if (operators.length === 0)
+      throw new InputError("SSV keyshares need the operators' public keys", {
+        field: "--operators-file/--operator-key",
+      });
+    return { format: "ssv", operators, owner: f.owner, nonce: Number(f.nonce), version: "v1.1.0" };
+  }
+  if (!ids)
+    throw new InputError("--operator-ids is required for --format cluster", {
+      field: "--operator-ids",
+    });
+  let fee = f.feeRecipient;
+  if (!fee) {
+    const fr = await readFeeRecipientFile(dataDir);
+    if (!fr) {
+      throw new InputError(
+        "--fee-recipient is required: no rp-fee-recipient file in the Smartnode folder",
+        {
+          field: "--fee-recipient",
+          metaMessages: [
+            "Rocket Pool validators must use the smoothing pool (if opted in) or the node's fee distributor.",
+          ],
+        },
+      );
+    }
+    fee = fr.address;
+  }
+  const endpoints = parseEndpoints(f.endpoints);
+  return {
+    format: "cluster",
+    operators: ids.map((id) => ({
+      id,
+      ...(endpoints.has(id) ? { endpoint: endpoints.get(id) as string } : {}),
+    })),
+    feeRecipients: fee,
+    ...(f.name ? { name: f.name } : {}),
+  };
+}
+
+async function runtime(
+  f: MigrateFlags,
+  slashing: SlashingSource | undefined,
+  quiet: boolean,
+): Promise<MigrationRuntime> {
+  const rt: MigrationRuntime = {
+    quiet: true,
+    log: quiet ? undefined : (l) => process.stderr.write(`${l}\n`),
+    ...(f.testLightKdf ? { kdfParams: { n: 2 ** 10, c: 2 ** 10 } } : {}),
+  };
+  if (slashing?.kind === "keymanager") {
+    rt.keymanager = createKeymanagerClient(
+      slashing.url,
+      await readKeymanagerToken(slashing.tokenFile),
+    );
+  }
+  if (f.beaconUrl.length) rt.beacon = createBeaconClient(f.beaconUrl, { timeoutMs: 10_000 });
+  return rt;
+}
+
+function parseImports(list: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const s of list) {
+    const m = /^(\d+)=(.+)$/.exec(s);
+    if (!m)
+      throw new InputError(`--import-slashing "${s}" is not ID=DATADIR`, {
+        field: "--import-slashing",
+      });
+    out[m[1] as string] = expandHome(m[2] as string);
+  }
+  return out;
+}
+
+function loud(lines: string[]): void {
+  process.stderr.write(
+    `\n${"!".repeat(78)}\n${lines.map((l) => `!! ${l}`).join("\n")}\n${"!".repeat(78)}\n\n`,
+  );
+}
+
+/**
+ * The `migrate` command.
+ *
+ * @example
+ * program.addCommand(migrateCommand());
+ * // rpdvt migrate --validators 0x… --format cluster --operator-ids 1,2,3,4 --out ./cluster --beacon-url http://127.0.0.1:5052 --yes
+ */
+export function migrateCommand(): Command {
+  return new Command("migrate")
+    .description(
+      "Move Smartnode validators into a DV cluster safely: split, take the slashing history, quarantine the keys, wait out doppelgangers, hand over (resumable, rollback-able)",
+    )
+    .option("--rocketpool-dir <dir>", "Smartnode folder or its data folder", DEFAULT_ROCKETPOOL_DIR)
+    .option("--validators <pubkeys>", "comma-separated 0x pubkeys to migrate")
+    .option("--all", "migrate every validator of the node")
+    .addOption(new Option("--format <format>", "cluster format").choices(["cluster", "ssv"]))
+    .option("--operator-ids <ids>", "operator ids, ascending (n ∈ {4,7,10,13})")
+    .option("--endpoints <list>", "cluster: ID=HOST:PORT per operator")
+    .option("--name <name>", "cluster: name")
+    .option(
+      "--fee-recipient <address>",
+      "cluster: fee recipient (default: the Smartnode's rp-fee-recipient file)",
+    )
+    .option("--operators-file <file>", "ssv: operators_info.json")
+    .option(
+      "--operator-key <ID=BASE64>",
+      "ssv: operator public key (repeat)",
+      (v: string, a: string[]) => [...a, v],
+      [] as string[],
+    )
+    .option("--owner <address>", "ssv: owner address")
+    .option("--nonce <n>", "ssv: owner nonce")
+    .option("--out <path>", "split output (folder for cluster, file for ssv); must not exist")
+    .option("--keymanager-url <url>", "Smartnode VC keymanager API", DEFAULT_KEYMANAGER_URL)
+    .option("--keymanager-token-file <file>", `bearer token file (default <data>/${TOKEN_FILE})`)
+    .option(
+      "--interchange <file>",
+      "EIP-3076 history exported by hand (VC already stopped; Teku/Prysm)",
+    )
+    .option(
+      "--allow-missing-history",
+      "proceed for validators without slashing history (never activated)",
+    )
+    .option(
+      "--beacon-url <url>",
+      "beacon node REST URL (repeat for fallback)",
+      (v: string, a: string[]) => [...a, v],
+      [] as string[],
+    )
+    .option(
+      "--skip-liveness-wait",
+      "DANGEROUS: do not wait/verify that the validators stopped attesting",
+    )
+    .option("--liveness-epochs <n>", "whole epochs the validators must be seen not live (≥ 2)", "2")
+    .option(
+      "--import-slashing <ID=DATADIR>",
+      "also import the history into an operator's DV node data dir (repeat)",
+      (v: string, a: string[]) => [...a, v],
+      [] as string[],
+    )
+    .option("--dry-run", "print the plan, change nothing")
+    .option("--yes", "no prompts, no confirmation (scripts)")
+    .option("--resume <id>", "resume an interrupted migration")
+    .option("--rollback <id>", "restore the quarantined keys of a migration byte-for-byte")
+    .option("--force", "with --rollback: even after the hand-over (the cluster must be stopped)")
+    .option("--list", "list migrations and their state")
+    .option("--json", "print the result as JSON")
+    .addOption(
+      new Option("--test-light-kdf", "tests only: share keystores with scrypt n=2^10").hideHelp(),
+    )
+    .action(
+      runAction(async (f: MigrateFlags) => {
+        const dataDir = await resolveDataDir(expandHome(f.rocketpoolDir));
+        if (f.list) {
+          const list = await listMigrations(dataDir);
+          if (f.json) return printJson(list);
+          process.stdout.write(
+            list.length
+              ? `${list.map((m) => `${m.id}  ${m.validators} validator(s)  ${m.state}`).join("\n")}\n`
+              : "No migrations.\n",
+          );
+          return;
+        }
+        if (f.rollback) {
+          if (f.force)
+            loud([
+              "Rolling back AFTER the hand-over: every operator's DV node must be stopped and stay stopped.",
+            ]);
+          const r = await rollbackMigration(dataDir, f.rollback, { force: f.force });
+          if (f.json) return printJson(r);
+          process.stdout.write(
+            `Restored ${r.restored} item(s) byte-for-byte from ${migrationDir(dataDir, f.rollback)}.\nRestart the Smartnode validator client to load them again: docker restart rocketpool_validator\nDo NOT use the cluster output of this migration.\n`,
+          );
+          return;
+        }
+        const quiet = Boolean(f.json);
+        if (f.resume) {
+          const plan = JSON.parse(
+            await (await import("node:fs/promises")).readFile(
+              `${migrationDir(dataDir, f.resume)}/plan.json`,
+              "utf8",
+            ),
+          );
+          if (!plan.skipLiveness && f.beaconUrl.length === 0)
+            throw new InputError("--beacon-url is needed to resume (liveness wait)", {
+              field: "--beacon-url",
+            });
+          const r = await resumeMigration(
+            dataDir,
+            f.resume,
+            await runtime(f, plan.slashing, quiet),
+          );
+          if (f.json) return printJson(r);
+          process.stdout.write(
+            `Migration ${r.id} complete. Hand-over files:\n${r.handover.map((h) => `  ${h}`).join("\n")}\n`,
+          );
+          return;
+        }
+        const validators = await chooseValidators(f, dataDir);
+        const split = await buildSplit(f, dataDir);
+        const out =
+          f.out ??
+          (interactive(f)
+            ? await ask(
+                p.text({ message: "Output path for the cluster", placeholder: "./cluster" }),
+              )
+            : undefined);
+        if (!out) throw new InputError("--out is required", { field: "--out" });
+        const slashing: SlashingSource = f.interchange
+          ? { kind: "file", file: expandHome(f.interchange) }
+          : {
+              kind: "keymanager",
+              url: f.keymanagerUrl,
+              tokenFile: expandHome(f.keymanagerTokenFile ?? `${dataDir}/${TOKEN_FILE}`),
+            };
+        if (f.skipLivenessWait) {
+          loud([
+            "--skip-liveness-wait: rpdvt will NOT verify that the old validator client stopped signing.",
+            "If any other machine still holds these keys, starting the cluster WILL get them slashed.",
+            "Only use this for validators that are not active yet, or on a test network.",
+          ]);
+        } else if (f.beaconUrl.length === 0) {
+          throw new InputError(
+            "--beacon-url is required to verify the validators stopped attesting",
+            {
+              field: "--beacon-url",
+              metaMessages: [
+                "The Smartnode's beacon node: http://127.0.0.1:5052 (if its API port is exposed).",
+              ],
+            },
+          );
+        }
+        const plan = await planMigration({
+          rocketpoolDir: dataDir,
+          validators,
+          split,
+          out: expandHome(out),
+          slashing,
+          skipLiveness: f.skipLivenessWait,
+          livenessEpochs: Number(f.livenessEpochs),
+          importTo: parseImports(f.importSlashing),
+          allowMissingHistory: f.allowMissingHistory,
+        });
+        if (f.dryRun) {
+          if (f.json) return printJson({ dryRun: true, plan });
+          process.stdout.write(`DRY RUN — nothing will be changed.\n\n${formatPlan(plan)}`);
+          return;
+        }
+        if (interactive(f)) {
+          p.note(formatPlan(plan), "Migration plan");
+          if (!(await ask(p.confirm({ message: "Start the migration?", initialValue: false }))))
+            throw new InputError("Cancelled: nothing was changed");
+        } else if (!f.yes) {
+          throw new InputError(
+            "Not a terminal: confirm with --yes (or look first with --dry-run)",
+            { field: "--yes" },
+          );
+        }
+        if (!quiet)
+          process.stderr.write(
+            `Migration ${plan.id} (journal: ${migrationDir(dataDir, plan.id)}/journal.jsonl)\n`,
+          );
+        const r = await startMigration(plan, await runtime(f, slashing, quiet));
+        if (f.json) return printJson(r);
+        process.stdout.write(
+          [
+            `Migration ${r.id} complete.`,
+            `Cluster output: ${r.out}`,
+            r.livenessSkipped
+              ? "Liveness wait: SKIPPED"
+              : `Not live in epochs: ${r.checkedEpochs.join(", ")}`,
+            "Hand-over (import into every operator's slashing DB before its first start):",
+            ...r.handover.map((h) => `  ${h}`),
+            ...r.warnings.map((w) => `Warning: ${w}`),
+            "",
+          ].join("\n"),
+        );
+        loud(RECREATION_WARNINGS);
+      }),
+    );
+}

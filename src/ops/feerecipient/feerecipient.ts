@@ -1,0 +1,225 @@
+/**
+ * The fee recipient a Rocket Pool validator must use, and the one the Smartnode configured.
+ *
+ * Rules (rocket-pool/smartnode shared/utils/rp/fee-recipient.go GetFeeRecipientInfo and
+ * rocketpool/node/manage-fee-recipient.go): the node's validators use the Smoothing Pool
+ * (`rocketSmoothingPool`) when the node is opted in, or opted out but still in the cool-down —
+ * epoch(opt-out time) + 1 not yet finalized, epoch = (changed − genesis) / secondsPerEpoch;
+ * otherwise the node's fee distributor (RocketNodeDistributorFactory.getProxyAddress(node)).
+ * Megapool validators (Saturn) get their megapool address per key through the keymanager API
+ * (shared/services/rocketpool/fee-recipient.go UpdateFeeRecipientPerKey(pubkeys, megapoolAddress)).
+ *
+ * Chain reads (viem over JSON-RPC): contract addresses from RocketStorage
+ * `getAddress(keccak256(abi.encodePacked("contract.address", name)))`; RocketNodeManager
+ * `getSmoothingPoolRegistrationState(address) → bool`, `getSmoothingPoolRegistrationChanged(address)
+ * → uint256` (unix time); RocketNodeDistributorFactory `getProxyAddress(address) → address`;
+ * RocketMinipoolManager `getMinipoolByPubkey(bytes) → address`; RocketMegapoolFactory
+ * `getMegapoolDeployed(address) → bool`, `getExpectedAddress(address) → address` (names as in the
+ * smartnode bindings).
+ *
+ * The file the VC reads (smartnode-config.go GetGlobalFeeRecipientFilePath, fee-recipient.go
+ * getGlobalFeeRecipientFileContents): Docker mode `data/validators/rp-fee-recipient.txt` holding
+ * the EIP-55 address alone; native mode `data/validators/rp-fee-recipient-env.txt` holding
+ * `FEE_RECIPIENT=<address>`.
+ */
+import { promises as fsp } from "node:fs";
+import { join } from "node:path";
+import {
+  type Address,
+  createPublicClient,
+  encodePacked,
+  http,
+  keccak256,
+  parseAbi,
+  zeroAddress,
+} from "viem";
+import { BaseError, InputError } from "../../errors.js";
+import { parseAddress } from "../../util/address.js";
+
+/** Docker-mode fee recipient file, relative to the data folder. */
+export const FEE_RECIPIENT_FILE = join("validators", "rp-fee-recipient.txt");
+/** Native-mode fee recipient file, relative to the data folder. */
+export const NATIVE_FEE_RECIPIENT_FILE = join("validators", "rp-fee-recipient-env.txt");
+/** RocketStorage on Ethereum mainnet (docs.rocketpool.net, smartnode mainnet config). */
+export const MAINNET_ROCKET_STORAGE = "0x1d8f8f00cfa6758d7bE78336684788Fb0ee0Fa46";
+
+/**
+ * Read the fee recipient the Smartnode wrote for its VC, or undefined when neither file exists.
+ *
+ * @example
+ * const fr = await readFeeRecipientFile("/home/me/.rocketpool/data"); // { address: "0x…", file, mode: "docker" }
+ */
+export async function readFeeRecipientFile(
+  dataDir: string,
+): Promise<{ address: string; file: string; mode: "docker" | "native" } | undefined> {
+  for (const [rel, mode] of [
+    [FEE_RECIPIENT_FILE, "docker"],
+    [NATIVE_FEE_RECIPIENT_FILE, "native"],
+  ] as const) {
+    const file = join(dataDir, rel);
+    let text: string;
+    try {
+      text = (await fsp.readFile(file, "utf8")).trim();
+    } catch {
+      continue;
+    }
+    const raw = mode === "native" ? /^FEE_RECIPIENT=(.*)$/m.exec(text)?.[1]?.trim() : text;
+    if (!raw) {
+      throw new InputError("Fee recipient file has no address", {
+        file,
+        metaMessages: [
+          mode === "native" ? "Expected FEE_RECIPIENT=0x…" : "Expected one 0x address.",
+        ],
+      });
+    }
+    return { address: parseAddress(raw, { file }), file, mode };
+  }
+  return undefined;
+}
+
+/** On-chain facts the rule needs. */
+export type FeeRecipientInfo = {
+  smoothingPool: string;
+  feeDistributor: string;
+  inSmoothingPool: boolean;
+  /** Unix seconds of the last opt-in/opt-out (0 = never). */
+  registrationChanged: number;
+  megapool?: string | undefined;
+};
+
+/**
+ * True while an opted-out node must still use the Smoothing Pool (epoch of the opt-out + 1 not
+ * finalized yet).
+ *
+ * @example
+ * inOptOutCooldown(1_700_000_000, { genesisTime: 1_606_824_023, secondsPerEpoch: 384, finalizedEpoch: 250_000 })
+ */
+export function inOptOutCooldown(
+  registrationChanged: number,
+  beacon: { genesisTime: number; secondsPerEpoch: number; finalizedEpoch: number },
+): boolean {
+  if (registrationChanged === 0) return false;
+  const epoch = Math.floor(
+    Math.max(0, registrationChanged - beacon.genesisTime) / beacon.secondsPerEpoch,
+  );
+  return beacon.finalizedEpoch < epoch + 1;
+}
+
+/**
+ * The fee recipient a validator must use, and why.
+ *
+ * @example
+ * expectedFeeRecipient(info, { cooldown: false, megapoolValidator: false }) // { address: info.feeDistributor, reason: "fee distributor" }
+ */
+export function expectedFeeRecipient(
+  info: FeeRecipientInfo,
+  o: { cooldown: boolean; megapoolValidator: boolean },
+): { address: string; reason: string } {
+  if (o.megapoolValidator && info.megapool)
+    return { address: parseAddress(info.megapool), reason: "megapool" };
+  if (info.inSmoothingPool)
+    return { address: parseAddress(info.smoothingPool), reason: "smoothing pool (opted in)" };
+  if (o.cooldown)
+    return {
+      address: parseAddress(info.smoothingPool),
+      reason: "smoothing pool (opt-out cool-down)",
+    };
+  return { address: parseAddress(info.feeDistributor), reason: "fee distributor" };
+}
+
+/** ABIs of the calls made (function names as in rocket-pool/smartnode bindings). */
+export const ROCKET_ABI = parseAbi([
+  "function getAddress(bytes32 _key) view returns (address)",
+  "function getSmoothingPoolRegistrationState(address _nodeAddress) view returns (bool)",
+  "function getSmoothingPoolRegistrationChanged(address _nodeAddress) view returns (uint256)",
+  "function getProxyAddress(address _nodeAddress) view returns (address)",
+  "function getMinipoolByPubkey(bytes _pubkey) view returns (address)",
+  "function getMegapoolDeployed(address _nodeAddress) view returns (bool)",
+  "function getExpectedAddress(address _nodeAddress) view returns (address)",
+]);
+
+/**
+ * RocketStorage key of a contract name.
+ *
+ * @example
+ * contractKey("rocketNodeManager")
+ */
+export function contractKey(name: string): `0x${string}` {
+  return keccak256(encodePacked(["string", "string"], ["contract.address", name]));
+}
+
+/**
+ * Read the fee-recipient facts of a node from an execution client, and which of `pubkeys` are
+ * megapool validators (not minipools, megapool deployed).
+ *
+ * @example
+ * const { info, megapoolValidators } = await fetchFeeRecipientInfo("http://127.0.0.1:8545", node, { pubkeys });
+ */
+export async function fetchFeeRecipientInfo(
+  rpcUrl: string,
+  nodeAddress: string,
+  opts: { rocketStorage?: string; pubkeys?: string[]; timeoutMs?: number } = {},
+): Promise<{ info: FeeRecipientInfo; megapoolValidators: Set<string> }> {
+  const client = createPublicClient({
+    transport: http(rpcUrl, { timeout: opts.timeoutMs ?? 10_000, retryCount: 0 }),
+  });
+  const node = parseAddress(nodeAddress, { field: "--node-address" }) as Address;
+  const storage = parseAddress(opts.rocketStorage ?? MAINNET_ROCKET_STORAGE, {
+    field: "--rocket-storage",
+  }) as Address;
+  const read = async <T>(address: Address, functionName: string, args: unknown[]): Promise<T> => {
+    try {
+      return (await client.readContract({
+        address,
+        abi: ROCKET_ABI,
+        functionName,
+        args,
+      } as never)) as T;
+    } catch (err) {
+      throw new BaseError(`eth_call ${functionName} failed on ${rpcUrl}`, {
+        cause: err,
+        metaMessages: [
+          "Is the execution client synced, and is --rocket-storage the RocketStorage of this network?",
+        ],
+      });
+    }
+  };
+  const contract = async (name: string) => {
+    const a = await read<Address>(storage, "getAddress", [contractKey(name)]);
+    if (a === zeroAddress) throw new BaseError(`RocketStorage has no ${name} on this network`);
+    return a;
+  };
+  const [nodeManager, distributorFactory, smoothingPool] = await Promise.all([
+    contract("rocketNodeManager"),
+    contract("rocketNodeDistributorFactory"),
+    contract("rocketSmoothingPool"),
+  ]);
+  const [inSp, changed, distributor] = await Promise.all([
+    read<boolean>(nodeManager, "getSmoothingPoolRegistrationState", [node]),
+    read<bigint>(nodeManager, "getSmoothingPoolRegistrationChanged", [node]),
+    read<Address>(distributorFactory, "getProxyAddress", [node]),
+  ]);
+  const megapoolValidators = new Set<string>();
+  let megapool: string | undefined;
+  if (opts.pubkeys?.length) {
+    const factory = await contract("rocketMegapoolFactory").catch(() => undefined);
+    if (factory && (await read<boolean>(factory, "getMegapoolDeployed", [node]))) {
+      megapool = await read<Address>(factory, "getExpectedAddress", [node]);
+      const minipoolManager = await contract("rocketMinipoolManager");
+      for (const pk of opts.pubkeys) {
+        const mp = await read<Address>(minipoolManager, "getMinipoolByPubkey", [pk]);
+        if (mp === zeroAddress) megapoolValidators.add(pk.toLowerCase());
+      }
+    }
+  }
+  return {
+    info: {
+      smoothingPool,
+      feeDistributor: distributor,
+      inSmoothingPool: inSp,
+      registrationChanged: Number(changed),
+      megapool,
+    },
+    megapoolValidators,
+  };
+}

@@ -1,0 +1,669 @@
+/**
+ * `rpdvt migrate`: move Rocket Pool validators from the Smartnode's validator client into a DV
+ * cluster without ever letting two signers hold a key at once. A resumable state machine whose
+ * every step is journaled (../journal.ts) in `data/rpdvt-quarantine/<id>/journal.jsonl`:
+ *
+ *   plan            what will happen (plan.json), nothing changed yet
+ *   split           keys → shares (src/keysplit/run.ts splitKeys; atomic output at --out)
+ *   snapshot        byte copies of everything the quarantine will touch (+ manifest, sha256)
+ *   slashing-export keymanager DELETE /eth/v1/keystores (the VC stops signing and hands over its
+ *                   EIP-3076 history) or --interchange FILE; raw answer kept verbatim
+ *   quarantine      keys moved out of every client layout and custom-keys; Prysm store and
+ *                   Lighthouse definitions rewritten; then "no key is loadable" is verified
+ *   liveness        2 whole epochs with the validators NOT live (./liveness.ts)
+ *   handover        the interchange per operator (handover/operator-<id>/slashing-protection.json),
+ *                   optionally imported into operators' slashing DBs
+ *   complete
+ *
+ * Resuming re-runs from the first step without a `done` entry; every step is idempotent.
+ * Rollback restores the snapshot byte-for-byte (../quarantine/quarantine.ts). Nothing is deleted.
+ */
+import { randomBytes } from "node:crypto";
+import { promises as fsp } from "node:fs";
+import { join } from "node:path";
+import { BaseError, InputError, VerificationError } from "../../errors.js";
+import type { KdfParams } from "../../keysplit/format-io.js";
+import {
+  planOperatorIds,
+  type SplitPlan,
+  type SplitSummary,
+  splitKeys,
+} from "../../keysplit/run.js";
+import {
+  listRocketPoolKeys,
+  readRocketPoolKeys,
+  resolveDataDir,
+} from "../../rocketpool/datadir.js";
+import { SlashingProtectionDb } from "../../slashing/db.js";
+import {
+  type Interchange,
+  parseInterchange,
+  readInterchangeFile,
+  serializeInterchange,
+} from "../../slashing/interchange.js";
+import {
+  assertAbsent,
+  pathExists,
+  SECRET_DIR_MODE,
+  writeDirAtomic,
+  writeFileAtomic,
+  writeSecretFile,
+} from "../../util/fs.js";
+import { toHex } from "../../util/hex.js";
+import { crashPoint, fsyncDir, Journal } from "../journal.js";
+import type { Keymanager } from "../keymanager/client.js";
+import {
+  applyQuarantine,
+  planQuarantine,
+  QUARANTINE_DIR,
+  type QuarantineItem,
+  readManifest,
+  rollbackQuarantine,
+  snapshotQuarantine,
+} from "../quarantine/quarantine.js";
+import {
+  type Clock,
+  currentEpoch,
+  DEFAULT_LIVENESS_EPOCHS,
+  type LivenessBeacon,
+  systemClock,
+  waitUntilNotLive,
+} from "./liveness.js";
+
+/** The steps, in order. */
+export const STEPS = [
+  "plan",
+  "split",
+  "snapshot",
+  "slashing-export",
+  "quarantine",
+  "liveness",
+  "handover",
+  "complete",
+] as const;
+export type Step = (typeof STEPS)[number];
+
+export const JOURNAL_FILE = "journal.jsonl";
+export const PLAN_FILE = "plan.json";
+export const INTERCHANGE_FILE = "slashing-protection.json";
+export const KEYMANAGER_RESPONSE_FILE = "keymanager-delete-response.json";
+export const HANDOVER_DIR = "handover";
+
+/**
+ * Every Smartnode command that writes validator keystores again — after a migration each of them
+ * would put a second signer next to the cluster.
+ */
+export const RECREATION_WARNINGS = [
+  "NEVER run `rocketpool wallet rebuild`: it re-creates the keystore of every wallet validator, including migrated ones.",
+  "NEVER run `rocketpool wallet recover` without `--skip-validator-key-recovery` (-k): it re-creates them too.",
+  "NEVER run `rocketpool minipool import-key` for a migrated validator, nor restore a backup of data/validators.",
+  "Run `rpdvt doctor` after any Smartnode update or restore: it fails when a cluster key is back in a Smartnode folder.",
+];
+
+/** Where the slashing-protection history comes from. */
+export type SlashingSource =
+  | { kind: "keymanager"; url: string; tokenFile: string }
+  | { kind: "file"; file: string };
+
+/** plan.json: everything a resume needs, no secrets. */
+export type MigrationPlan = {
+  id: string;
+  createdAt: string;
+  dataDir: string;
+  /** 0x-hex validator public keys, lowercase. */
+  validators: string[];
+  split: SplitPlan;
+  out: string;
+  slashing: SlashingSource;
+  skipLiveness: boolean;
+  livenessEpochs: number;
+  /** Operator id → data folder whose slashing DB gets the interchange imported. */
+  importTo: Record<string, string>;
+  allowMissingHistory: boolean;
+  /** What the quarantine will touch (at plan time). */
+  quarantine: QuarantineItem[];
+  operatorIds: number[];
+};
+
+/** The beacon calls a migration makes (src/beacon's createBeaconClient provides them). */
+export type MigrationBeacon = Omit<LivenessBeacon, "chainInfo"> & {
+  chainInfo(): Promise<{
+    genesisTime: number;
+    secondsPerSlot: number;
+    slotsPerEpoch: number;
+    genesisValidatorsRoot: Uint8Array;
+  }>;
+};
+
+/** Non-serialisable parts supplied by the caller on start and resume. */
+export type MigrationRuntime = {
+  keymanager?: Keymanager;
+  beacon?: MigrationBeacon;
+  clock?: Clock;
+  kdfParams?: KdfParams;
+  quiet?: boolean;
+  log?: (line: string) => void;
+};
+
+export type MigrationResult = {
+  id: string;
+  dir: string;
+  out: string;
+  split: SplitSummary | undefined;
+  checkedEpochs: number[];
+  livenessSkipped: boolean;
+  handover: string[];
+  imported: string[];
+  warnings: string[];
+};
+
+const hexOf = (pk: string) => pk.replace(/^0x/, "").toLowerCase();
+
+/**
+ * A fresh migration id: `mig-<UTC timestamp>-<6 hex>`.
+ *
+ * @example
+ * newMigrationId() // "mig-20250101T120000Z-a1b2c3"
+ */
+export function newMigrationId(now = new Date()): string {
+  const ts = now
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
+  return `mig-${ts}-${randomBytes(3).toString("hex")}`;
+}
+
+/**
+ * The folder of migration `id` in a data folder.
+ *
+ * @example
+ * migrationDir("/home/me/.rocketpool/data", "mig-…") // ".../data/rpdvt-quarantine/mig-…"
+ */
+export function migrationDir(dataDir: string, id: string): string {
+  if (!/^mig-[0-9A-Za-z-]+$/.test(id)) {
+    throw new InputError(`"${id}" is not a migration id`, {
+      metaMessages: ["List them with `rpdvt migrate --list`."],
+    });
+  }
+  return join(dataDir, QUARANTINE_DIR, id);
+}
+
+/**
+ * Build (and check) a plan. Reads only: the key list, the quarantine targets, the output path.
+ *
+ * @example
+ * const plan = await planMigration({ rocketpoolDir, validators, split, out, slashing });
+ */
+export async function planMigration(opts: {
+  rocketpoolDir: string;
+  validators: string[];
+  split: SplitPlan;
+  out: string;
+  slashing: SlashingSource;
+  skipLiveness?: boolean;
+  livenessEpochs?: number;
+  importTo?: Record<string, string>;
+  allowMissingHistory?: boolean;
+}): Promise<MigrationPlan> {
+  const dataDir = await resolveDataDir(opts.rocketpoolDir);
+  if (opts.validators.length === 0) {
+    throw new InputError("No validators to migrate", {
+      field: "--validators",
+      metaMessages: ["Give --validators 0x…,0x… or --all."],
+    });
+  }
+  const { entries } = await listRocketPoolKeys(dataDir);
+  const known = new Set(entries.map((e) => toHex(e.pubkey)));
+  const validators = [...new Set(opts.validators.map((v) => `0x${hexOf(v)}`))];
+  for (const v of validators) {
+    if (!known.has(v)) {
+      throw new InputError(`Validator ${v} is not in this Smartnode data folder`, {
+        file: dataDir,
+        field: "--validators",
+        metaMessages: ["List them with `rpdvt keys list`."],
+      });
+    }
+  }
+  await assertAbsent(opts.out);
+  if (opts.slashing.kind === "file" && !(await pathExists(opts.slashing.file))) {
+    throw new InputError("Interchange file not found", { file: opts.slashing.file });
+  }
+  const epochs = opts.livenessEpochs ?? DEFAULT_LIVENESS_EPOCHS;
+  if (!Number.isInteger(epochs) || epochs < DEFAULT_LIVENESS_EPOCHS) {
+    throw new InputError(`--liveness-epochs must be a whole number ≥ ${DEFAULT_LIVENESS_EPOCHS}`, {
+      field: "--liveness-epochs",
+    });
+  }
+  const operatorIds =
+    opts.split.format === "obol"
+      ? Array.from({ length: opts.split.nodes ?? 4 }, (_, i) => i + 1)
+      : planOperatorIds(opts.split);
+  return {
+    id: newMigrationId(),
+    createdAt: new Date().toISOString(),
+    dataDir,
+    validators,
+    split: opts.split,
+    out: opts.out,
+    slashing: opts.slashing,
+    skipLiveness: opts.skipLiveness ?? false,
+    livenessEpochs: epochs,
+    importTo: opts.importTo ?? {},
+    allowMissingHistory: opts.allowMissingHistory ?? false,
+    quarantine: await planQuarantine(dataDir, validators.map(hexOf)),
+    operatorIds,
+  };
+}
+
+/**
+ * Human-readable plan (what `--dry-run` prints).
+ *
+ * @example
+ * process.stdout.write(formatPlan(plan));
+ */
+export function formatPlan(plan: MigrationPlan): string {
+  const q = plan.quarantine;
+  const lines = [
+    `Migration ${plan.id}`,
+    `  Smartnode data folder: ${plan.dataDir}`,
+    `  Validators (${plan.validators.length}):`,
+    ...plan.validators.map((v) => `    ${v}`),
+    `  1. split into ${plan.split.format} for operators ${plan.operatorIds.join(",")} → ${plan.out}`,
+    `  2. snapshot ${q.length} item(s) into ${join(plan.dataDir, QUARANTINE_DIR, plan.id, "snapshot")}`,
+    plan.slashing.kind === "keymanager"
+      ? `  3. keymanager DELETE /eth/v1/keystores at ${plan.slashing.url} (the VC stops signing, returns the EIP-3076 history)`
+      : `  3. read the slashing-protection history from ${plan.slashing.file} (the VC must already be stopped)`,
+    `  4. quarantine (moved to ${join(QUARANTINE_DIR, plan.id, "moved")}, nothing deleted):`,
+    ...q.map((it) => `    ${it.kind === "path" ? "move   " : "rewrite"} ${it.rel}`),
+    plan.skipLiveness
+      ? "  5. liveness wait SKIPPED (--skip-liveness-wait) — you take the doppelganger risk yourself"
+      : `  5. wait until the validators were not live for ${plan.livenessEpochs} whole epochs`,
+    `  6. hand the interchange to operators ${plan.operatorIds.join(",")}${
+      Object.keys(plan.importTo).length
+        ? ` (import into ${Object.keys(plan.importTo).join(",")})`
+        : ""
+    }`,
+    "",
+    ...RECREATION_WARNINGS.map((w) => `  ! ${w}`),
+    "",
+  ];
+  return lines.join("\n");
+}
+
+/**
+ * List the migrations in a data folder with their last step.
+ *
+ * @example
+ * for (const m of await listMigrations(dataDir)) console.log(m.id, m.state);
+ */
+export async function listMigrations(
+  dataDir: string,
+): Promise<{ id: string; state: string; validators: number }[]> {
+  const root = join(dataDir, QUARANTINE_DIR);
+  const names = await fsp.readdir(root).catch(() => [] as string[]);
+  const out: { id: string; state: string; validators: number }[] = [];
+  for (const id of names.filter((n) => n.startsWith("mig-")).sort()) {
+    const j = await Journal.open(join(root, id, JOURNAL_FILE), { create: false }).catch(
+      () => undefined,
+    );
+    const plan = await readPlan(join(root, id)).catch(() => undefined);
+    const last = j?.lastStep();
+    const state = j?.isDone("rollback")
+      ? "rolled back"
+      : last
+        ? `${last.step}${last.done ? " done" : " (interrupted)"}`
+        : "empty";
+    out.push({ id, state, validators: plan?.validators.length ?? 0 });
+  }
+  return out;
+}
+
+async function readPlan(dir: string): Promise<MigrationPlan> {
+  const file = join(dir, PLAN_FILE);
+  try {
+    return JSON.parse(await fsp.readFile(file, "utf8")) as MigrationPlan;
+  } catch (err) {
+    throw new InputError("Cannot read the migration plan", { file, cause: err });
+  }
+}
+
+/**
+ * Start a planned migration: create its folder, journal and plan.json, then run every step.
+ *
+ * @example
+ * const result = await startMigration(plan, { keymanager, beacon });
+ */
+export async function startMigration(
+  plan: MigrationPlan,
+  rt: MigrationRuntime,
+): Promise<MigrationResult> {
+  const dir = join(plan.dataDir, QUARANTINE_DIR, plan.id);
+  await fsp.mkdir(join(plan.dataDir, QUARANTINE_DIR), { recursive: true, mode: SECRET_DIR_MODE });
+  await fsp.mkdir(dir, { mode: SECRET_DIR_MODE });
+  await fsyncDir(join(plan.dataDir, QUARANTINE_DIR));
+  const journal = await Journal.open(join(dir, JOURNAL_FILE));
+  await journal.append("plan", "begin");
+  await writeFileAtomic(join(dir, PLAN_FILE), `${JSON.stringify(plan, null, 2)}\n`);
+  await journal.append("plan", "done", { validators: plan.validators.length });
+  crashPoint("plan");
+  return runSteps(dir, plan, journal, rt);
+}
+
+/**
+ * Resume an interrupted migration from its first unfinished step.
+ *
+ * @example
+ * await resumeMigration(dataDir, "mig-20250101T120000Z-a1b2c3", { keymanager, beacon });
+ */
+export async function resumeMigration(
+  dataDir: string,
+  id: string,
+  rt: MigrationRuntime,
+): Promise<MigrationResult> {
+  const dir = migrationDir(dataDir, id);
+  const journal = await Journal.open(join(dir, JOURNAL_FILE), { create: false });
+  if (journal.isDone("rollback")) {
+    throw new InputError(`Migration ${id} was rolled back`, {
+      metaMessages: ["Start a new migration instead."],
+    });
+  }
+  if (!journal.isDone("plan")) {
+    throw new InputError(`Migration ${id} never finished planning: nothing was changed`, {
+      metaMessages: ["Start a new migration; this folder can be left as it is."],
+    });
+  }
+  return runSteps(dir, await readPlan(dir), journal, rt);
+}
+
+function filterInterchange(ic: Interchange, pubkeys: readonly string[]) {
+  const want = new Set(pubkeys);
+  const data = ic.data.filter((d) => want.has(d.pubkey.toLowerCase()));
+  const have = new Set(data.map((d) => d.pubkey.toLowerCase()));
+  return {
+    interchange: { metadata: ic.metadata, data },
+    missing: pubkeys.filter((p) => !have.has(p)),
+  };
+}
+
+async function runSteps(
+  dir: string,
+  plan: MigrationPlan,
+  journal: Journal,
+  rt: MigrationRuntime,
+): Promise<MigrationResult> {
+  const log = rt.log ?? (() => {});
+  const clock = rt.clock ?? systemClock;
+  const warnings: string[] = [];
+  const result: MigrationResult = {
+    id: plan.id,
+    dir,
+    out: plan.out,
+    split: undefined,
+    checkedEpochs: [],
+    livenessSkipped: false,
+    handover: [],
+    imported: [],
+    warnings,
+  };
+  const step = async (name: Step, fn: () => Promise<unknown>) => {
+    if (journal.isDone(name)) {
+      log(`✓ ${name} (already done)`);
+      return journal.done(name)?.data;
+    }
+    await journal.append(name, "begin");
+    log(`… ${name}`);
+    let data: unknown;
+    try {
+      data = await fn();
+    } catch (err) {
+      await journal.append(name, "failed", {
+        error: err instanceof BaseError ? err.shortMessage : String(err),
+      });
+      throw err;
+    }
+    await journal.append(name, "done", data);
+    log(`✓ ${name}`);
+    crashPoint(name);
+    return data;
+  };
+
+  // 1. split
+  result.split = (await step("split", async () => {
+    if (await pathExists(plan.out)) {
+      // The split output is written atomically: if it exists, an earlier run finished it.
+      return { format: plan.split.format, out: plan.out, resumed: true };
+    }
+    const { keys, warnings: w } = await readRocketPoolKeys(plan.dataDir, {
+      validators: plan.validators.map((v) => new Uint8Array(Buffer.from(hexOf(v), "hex"))),
+    });
+    warnings.push(...w);
+    try {
+      return await splitKeys(keys, plan.out, plan.split, {
+        quiet: rt.quiet ?? true,
+        kdfParams: rt.kdfParams,
+      });
+    } finally {
+      for (const k of keys) k.secret.fill(0);
+    }
+  })) as SplitSummary;
+
+  // 2. snapshot
+  await step("snapshot", async () => {
+    const items = await planQuarantine(plan.dataDir, plan.validators.map(hexOf));
+    const m = await snapshotQuarantine(plan.dataDir, dir, items, {
+      migrationId: plan.id,
+      pubkeys: plan.validators.map(hexOf),
+    });
+    return { items: m.items.length, files: m.files.length };
+  });
+
+  // 3. slashing-protection history
+  const exported = (await step("slashing-export", async () => {
+    const icFile = join(dir, INTERCHANGE_FILE);
+    const chain = await rt.beacon?.chainInfo();
+    const removedEpoch = chain ? currentEpoch(chain, clock.now()) : undefined;
+    let raw: unknown;
+    if (plan.slashing.kind === "keymanager") {
+      const respFile = join(dir, KEYMANAGER_RESPONSE_FILE);
+      if (await pathExists(respFile)) {
+        raw = JSON.parse(await fsp.readFile(respFile, "utf8")).slashingProtection;
+      } else {
+        if (!rt.keymanager)
+          throw new InputError("A keymanager client is needed for this step", {
+            field: "--keymanager-url",
+          });
+        const res = await rt.keymanager.delete(plan.validators);
+        // Keep the VC's answer before anything else: it may not give the history twice.
+        await writeFileAtomic(
+          respFile,
+          `${JSON.stringify({ statuses: res.statuses, slashingProtection: res.slashingProtection, raw: res.raw }, null, 2)}\n`,
+        );
+        await journal.append("slashing-export", "info", { statuses: res.statuses });
+        crashPoint("slashing-export:deleted");
+        raw = res.slashingProtection;
+        const bad = res.statuses.filter((s) => s.status === "error");
+        if (bad.length > 0) {
+          throw new VerificationError(
+            "The validator client could not remove some keys: they may still be signing",
+            {
+              metaMessages: [
+                ...bad.map((s) => `${s.pubkey}: ${s.message ?? "error"}`),
+                "Stop the validator client (`docker stop rocketpool_validator`), then resume with --interchange FILE.",
+              ],
+            },
+          );
+        }
+      }
+    } else {
+      raw = await readInterchangeFile(plan.slashing.file);
+    }
+    const ic = parseInterchange(
+      raw,
+      plan.slashing.kind === "file" ? plan.slashing.file : "keymanager slashing_protection",
+    );
+    if (
+      chain &&
+      ic.metadata.genesis_validators_root.toLowerCase() !== toHex(chain.genesisValidatorsRoot)
+    ) {
+      throw new VerificationError(
+        "The slashing-protection history is for another network than the beacon node",
+        {
+          details: `history ${ic.metadata.genesis_validators_root}, beacon ${toHex(chain.genesisValidatorsRoot)}`,
+          metaMessages: ["Check --beacon-url and the interchange source."],
+        },
+      );
+    }
+    const { interchange, missing } = filterInterchange(ic, plan.validators);
+    if (missing.length > 0 && !plan.allowMissingHistory) {
+      throw new VerificationError(
+        `No slashing-protection history for ${missing.length} validator(s)`,
+        {
+          metaMessages: [
+            ...missing.map((m) => `  ${m}`),
+            "The VC did not know these keys (keymanager status not_found) or the file does not cover them.",
+            "If they really never signed (never activated), pass --allow-missing-history; otherwise find the VC that ran them.",
+          ],
+        },
+      );
+    }
+    if (!(await pathExists(icFile)))
+      await writeFileAtomic(icFile, serializeInterchange(interchange));
+    return {
+      source: plan.slashing.kind,
+      removedEpoch,
+      genesisValidatorsRoot: ic.metadata.genesis_validators_root,
+      records: interchange.data.length,
+      missing,
+    };
+  })) as { removedEpoch?: number };
+
+  // 4. quarantine
+  await step("quarantine", async () => {
+    const report = await applyQuarantine(plan.dataDir, dir, await readManifest(dir), journal);
+    return { actions: report.length };
+  });
+
+  // 5. liveness
+  const live = (await step("liveness", async () => {
+    if (plan.skipLiveness) {
+      const w =
+        "LIVENESS WAIT SKIPPED: nothing proved that no other machine still signs with these keys. Starting the cluster now risks slashing.";
+      warnings.push(w);
+      log(`!!! ${w}`);
+      return { skipped: true };
+    }
+    if (!rt.beacon)
+      throw new InputError("--beacon-url is needed to watch liveness", { field: "--beacon-url" });
+    const chain = await rt.beacon.chainInfo();
+    // Count only epochs after the removal AND after any epoch seen live (a resume after a
+    // doppelganger alarm must not count the epochs before the other signer was stopped).
+    const lastLive = journal.entries
+      .filter((e) => e.step === "liveness" && e.status === "info")
+      .map((e) => e.data as { epoch: number; live: number[] })
+      .filter((d) => d.live.length > 0)
+      .reduce((m, d) => Math.max(m, d.epoch), -1);
+    const removed = Math.max(exported?.removedEpoch ?? currentEpoch(chain, clock.now()), lastLive);
+    const r = await waitUntilNotLive(
+      rt.beacon,
+      plan.validators.map((v) => new Uint8Array(Buffer.from(hexOf(v), "hex"))),
+      {
+        removedEpoch: removed,
+        epochs: plan.livenessEpochs,
+        clock,
+        onEpoch: async (epoch, liveIdx) => {
+          await journal.append("liveness", "info", { epoch, live: liveIdx });
+          log(
+            `  epoch ${epoch}: ${liveIdx.length === 0 ? "not live" : `LIVE ${liveIdx.join(",")}`}`,
+          );
+        },
+      },
+    );
+    if (r.unknown.length)
+      warnings.push(
+        `${r.unknown.length} validator(s) unknown to the beacon chain (not deposited?): ${r.unknown.join(", ")}`,
+      );
+    return { checkedEpochs: r.checkedEpochs, indices: r.indices };
+  })) as { skipped?: boolean; checkedEpochs?: number[] };
+  result.livenessSkipped = live?.skipped === true;
+  result.checkedEpochs = live?.checkedEpochs ?? [];
+
+  // 6. handover
+  const handover = (await step("handover", async () => {
+    const text = await fsp.readFile(join(dir, INTERCHANGE_FILE), "utf8");
+    const ic = parseInterchange(JSON.parse(text), join(dir, INTERCHANGE_FILE));
+    const hdir = join(dir, HANDOVER_DIR);
+    if (!(await pathExists(hdir))) {
+      await writeDirAtomic(hdir, async (tmp) => {
+        for (const id of plan.operatorIds) {
+          await fsp.mkdir(join(tmp, `operator-${id}`), { mode: SECRET_DIR_MODE });
+          await writeSecretFile(join(tmp, `operator-${id}`, INTERCHANGE_FILE), text);
+        }
+        await writeSecretFile(
+          join(tmp, "README.txt"),
+          [
+            `Slashing-protection history of the ${plan.validators.length} migrated validator(s) (EIP-3076 v5).`,
+            "Each operator imports it into its DV node's slashing-protection DB BEFORE the node first signs:",
+            "  rpdvt slashing-protection import --data-dir <node data dir> --file operator-<id>/slashing-protection.json",
+            "(SSV nodes keep their own protection and have no import: they must not start before the liveness wait ended.)",
+            "",
+          ].join("\n"),
+        );
+      });
+    }
+    const imported: string[] = [];
+    for (const [id, dataDir] of Object.entries(plan.importTo)) {
+      const db = SlashingProtectionDb.open(dataDir, {
+        genesisValidatorsRoot: ic.metadata.genesis_validators_root,
+      });
+      try {
+        db.importInterchange(ic, { file: join(hdir, `operator-${id}`, INTERCHANGE_FILE) });
+      } finally {
+        db.close();
+      }
+      imported.push(dataDir);
+    }
+    return {
+      files: plan.operatorIds.map((id) => join(hdir, `operator-${id}`, INTERCHANGE_FILE)),
+      imported,
+    };
+  })) as { files: string[]; imported: string[] };
+  result.handover = handover.files;
+  result.imported = handover.imported;
+
+  await step("complete", async () => ({ warnings: warnings.length }));
+  return result;
+}
+
+/**
+ * Roll a migration back: restore every quarantined file byte-for-byte (Prysm store and Lighthouse
+ * definitions included). Refused after the hand-over unless `force` (the cluster may be signing).
+ *
+ * @example
+ * await rollbackMigration(dataDir, "mig-…");
+ */
+export async function rollbackMigration(
+  dataDir: string,
+  id: string,
+  opts: { force?: boolean } = {},
+): Promise<{ restored: number; report: { action: string; rel: string; detail?: string }[] }> {
+  const dir = migrationDir(dataDir, id);
+  const journal = await Journal.open(join(dir, JOURNAL_FILE), { create: false });
+  if (journal.isDone("handover") && !opts.force) {
+    throw new InputError(`Migration ${id} already handed the validators to the cluster`, {
+      metaMessages: [
+        "Rolling back now puts the keys back into the Smartnode VC while the cluster may be signing with them: that is a slashing.",
+        "Stop every operator's DV node first and make sure it stays stopped, then re-run with --force.",
+      ],
+    });
+  }
+  await journal.append("rollback", "begin");
+  if (!(await pathExists(join(dir, "snapshot")))) {
+    await journal.append("rollback", "done", { restored: 0, note: "nothing was quarantined yet" });
+    return { restored: 0, report: [] };
+  }
+  const report = await rollbackQuarantine(dataDir, dir);
+  await journal.append("rollback", "done", {
+    restored: report.filter((r) => r.action === "restored").length,
+  });
+  return { restored: report.filter((r) => r.action === "restored").length, report };
+}

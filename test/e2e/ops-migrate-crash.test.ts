@@ -1,0 +1,184 @@
+/**
+ * `rpdvt migrate` as a user runs it (child processes), killed with SIGKILL at chosen journal steps
+ * (RPDVT_TEST_CRASH_AFTER) and resumed each time until complete; then rolled back and compared
+ * byte-for-byte with the Smartnode folder as it was. Also: --dry-run changes nothing; no --yes on
+ * a non-terminal changes nothing.
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { promises as fsp } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { readClusterDefinition } from "../../src/keysplit/cluster.js";
+import { Journal } from "../../src/ops/journal.js";
+import { findKeysInSmartnode } from "../../src/ops/quarantine/quarantine.js";
+import { writeRocketPoolFixture } from "../../src/rocketpool/fixture.js";
+import { makeTempDir, ROOT } from "../helpers.js";
+import {
+  startFakeBeacon,
+  startFakeKeymanager,
+  treeState,
+  writeLighthouseDefinitions,
+} from "../unit/ops-fakes.js";
+
+const TOKEN = "0x1234567890abcdef1234567890abcdef";
+const FEE = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
+
+function run(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ out: string; err: string; code: number | null; signal: string | null }> {
+  return new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", join(ROOT, "test/e2e/ops-runner.ts"), ...args],
+      {
+        cwd: ROOT,
+        env: { ...process.env, ...env },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (err += d));
+    child.on("close", (code, signal) => resolve({ out, err, code, signal }));
+  });
+}
+
+describe("e2e: rpdvt migrate — crash at every step, resume, rollback", () => {
+  let dir: string;
+  let dataDir: string;
+  let pubkeys: string[];
+  let km: Awaited<ReturnType<typeof startFakeKeymanager>>;
+  let bn: Awaited<ReturnType<typeof startFakeBeacon>>;
+  let pristine: Record<string, string>;
+  const noQ = (rel: string) => rel.startsWith("rpdvt-quarantine");
+
+  before(async () => {
+    dir = await makeTempDir("ops-crash");
+    const fx = await writeRocketPoolFixture(join(dir, "rp"), { validators: 3 });
+    dataDir = fx.dataDir;
+    pubkeys = fx.pubkeys;
+    await writeLighthouseDefinitions(dataDir, pubkeys);
+    await fsp.writeFile(join(dataDir, "validators/token-file.txt"), TOKEN, { mode: 0o600 });
+    km = await startFakeKeymanager({ token: TOKEN, keys: pubkeys, dataDir });
+    // 1-second epochs: the liveness wait takes ~3 s.
+    bn = await startFakeBeacon({
+      pubkeys,
+      genesisTime: Math.floor(Date.now() / 1000) - 100,
+      secondsPerSlot: 1,
+      slotsPerEpoch: 1,
+    });
+    pristine = await treeState(dataDir);
+  });
+  after(async () => {
+    await km.close();
+    await bn.close();
+    await fsp.rm(dir, { recursive: true, force: true });
+  });
+
+  const base = (out: string) => [
+    "migrate",
+    "--rocketpool-dir",
+    join(dir, "rp"),
+    "--validators",
+    `${pubkeys[0]},${pubkeys[2]}`,
+    "--format",
+    "cluster",
+    "--operator-ids",
+    "1,2,3,4",
+    "--fee-recipient",
+    FEE,
+    "--out",
+    out,
+    "--keymanager-url",
+    km.url,
+    "--beacon-url",
+    bn.url,
+    "--test-light-kdf",
+  ];
+
+  it("--dry-run prints the plan and changes nothing; without --yes on a pipe nothing happens", async () => {
+    const r = await run([...base(join(dir, "dry")), "--dry-run"]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /DRY RUN/);
+    assert.match(r.out, /validators\/teku\/keys\/0x/);
+    const r2 = await run(base(join(dir, "dry")));
+    assert.equal(r2.code, 1);
+    assert.match(r2.err, /confirm with --yes/);
+    assert.deepEqual(await treeState(dataDir), pristine);
+    assert.equal(km.calls.length, 0);
+  });
+
+  it("is killed after plan, split, snapshot, the DELETE, the 3rd move and liveness; each resume finishes the job", async () => {
+    const out = join(dir, "cluster");
+    const first = await run([...base(out), "--yes"], { RPDVT_TEST_CRASH_AFTER: "split" });
+    assert.equal(first.signal, "SIGKILL", first.err);
+    const list = await run(["migrate", "--rocketpool-dir", join(dir, "rp"), "--list", "--json"]);
+    const id = (JSON.parse(list.out) as { id: string }[])[0]?.id;
+    assert.ok(id, list.err);
+    const resume = [
+      "migrate",
+      "--rocketpool-dir",
+      join(dir, "rp"),
+      "--resume",
+      id as string,
+      "--beacon-url",
+      bn.url,
+      "--json",
+    ];
+    for (const point of ["snapshot", "slashing-export:deleted", "quarantine:3", "liveness"]) {
+      const r = await run(resume, { RPDVT_TEST_CRASH_AFTER: point });
+      assert.equal(r.signal, "SIGKILL", `expected a kill at ${point}: ${r.err}`);
+    }
+    const done = await run(resume);
+    assert.equal(done.code, 0, done.err);
+    const result = JSON.parse(done.out) as { handover: string[]; checkedEpochs: number[] };
+    assert.equal(result.handover.length, 4);
+    assert.equal(result.checkedEpochs.length, 2);
+    // The VC was asked once: the resume after the kill used the saved answer.
+    assert.equal(km.calls.filter((c) => c.method === "DELETE").length, 1);
+    const j = await Journal.open(join(dataDir, "rpdvt-quarantine", id as string, "journal.jsonl"), {
+      create: false,
+    });
+    for (const s of [
+      "plan",
+      "split",
+      "snapshot",
+      "slashing-export",
+      "quarantine",
+      "liveness",
+      "handover",
+      "complete",
+    ])
+      assert.ok(j.isDone(s), s);
+    const def = await readClusterDefinition(join(out, "cluster.json"));
+    assert.equal(def.validators.length, 2);
+    const migrated = [pubkeys[0] as string, pubkeys[2] as string].map((p) => p.slice(2));
+    assert.equal((await findKeysInSmartnode(dataDir, migrated)).size, 0);
+    assert.equal((await findKeysInSmartnode(dataDir, [(pubkeys[1] as string).slice(2)])).size, 1);
+
+    // Rollback: refused without --force after the hand-over, then byte-identical.
+    const refused = await run([
+      "migrate",
+      "--rocketpool-dir",
+      join(dir, "rp"),
+      "--rollback",
+      id as string,
+    ]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.err, /already handed the validators to the cluster/);
+    const rb = await run([
+      "migrate",
+      "--rocketpool-dir",
+      join(dir, "rp"),
+      "--rollback",
+      id as string,
+      "--force",
+      "--json",
+    ]);
+    assert.equal(rb.code, 0, rb.err);
+    assert.deepEqual(await treeState(dataDir, noQ), pristine);
+  });
+});

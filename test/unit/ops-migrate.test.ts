@@ -1,0 +1,251 @@
+import assert from "node:assert/strict";
+import { promises as fsp } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { readClusterDefinition } from "../../src/keysplit/cluster.js";
+import { Journal } from "../../src/ops/journal.js";
+import { createKeymanagerClient } from "../../src/ops/keymanager/client.js";
+import {
+  formatPlan,
+  JOURNAL_FILE,
+  type MigrationBeacon,
+  migrationDir,
+  planMigration,
+  resumeMigration,
+  rollbackMigration,
+  startMigration,
+} from "../../src/ops/migrate/migrate.js";
+import { definitionPubkeys, LIGHTHOUSE_DEFINITIONS } from "../../src/ops/quarantine/lighthouse.js";
+import { openPrysmStoreText } from "../../src/ops/quarantine/prysm.js";
+import { findKeysInSmartnode } from "../../src/ops/quarantine/quarantine.js";
+import { writeRocketPoolFixture } from "../../src/rocketpool/fixture.js";
+import { PRYSM } from "../../src/rocketpool/layout.js";
+import { SlashingProtectionDb } from "../../src/slashing/db.js";
+import { makeTempDir } from "../helpers.js";
+import {
+  GVR,
+  startFakeKeymanager,
+  treeState,
+  virtualClock,
+  writeLighthouseDefinitions,
+} from "./ops-fakes.js";
+
+const FEE = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
+const LIGHT = { n: 2 ** 10, c: 2 ** 10 };
+const TOKEN = "0x1234567890abcdef1234567890abcdef";
+const hex = (p: string) => p.slice(2);
+
+/** An injected beacon: validators get indices 100+, liveness from `live`; 12 s slots, 32-slot epochs. */
+function fakeBeacon(
+  pubkeys: string[],
+  clock: { now(): number },
+  live: (e: number) => boolean = () => false,
+) {
+  const calls: number[] = [];
+  const beacon: MigrationBeacon = {
+    chainInfo: async () => ({
+      genesisTime: 1_600_000_000,
+      secondsPerSlot: 12,
+      slotsPerEpoch: 32,
+      genesisValidatorsRoot: Buffer.from(hex(GVR), "hex"),
+    }),
+    validators: async (pks) =>
+      pks.flatMap((pk) => {
+        const i = pubkeys.indexOf(`0x${Buffer.from(pk).toString("hex")}`);
+        return i < 0 ? [] : [{ index: 100 + i, pubkey: pk, status: "active_ongoing" }];
+      }),
+    liveness: async (epoch, indices) => {
+      calls.push(epoch);
+      const nowEpoch = Math.floor((clock.now() / 1000 - 1_600_000_000) / 384);
+      assert.ok(
+        epoch < nowEpoch,
+        `liveness of epoch ${epoch} asked before it ended (now ${nowEpoch})`,
+      );
+      return new Map(indices.map((i) => [i, live(epoch)]));
+    },
+  };
+  return { beacon, calls };
+}
+
+describe("ops: migrate (in-process)", () => {
+  let dir: string;
+  let dataDir: string;
+  let pubkeys: string[];
+  let custom: string[];
+  let km: Awaited<ReturnType<typeof startFakeKeymanager>>;
+  let before0: Record<string, string>;
+
+  before(async () => {
+    dir = await makeTempDir("ops-migrate");
+    const fx = await writeRocketPoolFixture(join(dir, "rp"), { validators: 3, customKeys: 1 });
+    dataDir = fx.dataDir;
+    pubkeys = fx.pubkeys;
+    custom = fx.customPubkeys;
+    await writeLighthouseDefinitions(dataDir, [...pubkeys, ...custom]);
+    await fsp.writeFile(join(dataDir, "validators/token-file.txt"), TOKEN);
+    km = await startFakeKeymanager({ token: TOKEN, keys: [...pubkeys, ...custom], dataDir });
+    before0 = await treeState(dataDir);
+  });
+  after(async () => {
+    await km.close();
+    await fsp.rm(dir, { recursive: true, force: true });
+  });
+
+  const plan = (validators: string[], out: string, extra: Record<string, unknown> = {}) =>
+    planMigration({
+      rocketpoolDir: join(dir, "rp"),
+      validators,
+      split: {
+        format: "cluster",
+        operators: [1, 2, 3, 4].map((id) => ({ id })),
+        feeRecipients: FEE,
+      },
+      out,
+      slashing: {
+        kind: "keymanager",
+        url: km.url,
+        tokenFile: join(dataDir, "validators/token-file.txt"),
+      },
+      ...extra,
+    });
+
+  it("dry run: the plan lists every layout and changes nothing", async () => {
+    const p = await plan([pubkeys[0] as string, custom[0] as string], join(dir, "dry-out"));
+    const text = formatPlan(p);
+    for (const c of [
+      "lighthouse",
+      "lodestar",
+      "nimbus",
+      "teku",
+      "custom-keys",
+      "all-accounts.keystore.json",
+      "validator_definitions.yml",
+    ])
+      assert.match(text, new RegExp(c.replace(/\./g, "\\.")));
+    assert.match(text, /wallet rebuild/);
+    assert.deepEqual(await treeState(dataDir), before0);
+  });
+
+  it("migrates 2 wallet keys + 1 custom key, then rolls back byte-identically", async () => {
+    const migrated = [pubkeys[0] as string, pubkeys[2] as string, custom[0] as string];
+    const clock = virtualClock(1_600_000_000_000 + 1000 * 384_000 + 5000);
+    const { beacon, calls } = fakeBeacon(migrated, clock);
+    const p = await plan(migrated, join(dir, "cluster"), {
+      importTo: { "1": join(dir, "op1-data") },
+    });
+    const keymanager = createKeymanagerClient(km.url, TOKEN);
+    const r = await startMigration(p, { keymanager, beacon, clock, kdfParams: LIGHT });
+    // The split output is a valid cluster of the migrated keys.
+    const def = await readClusterDefinition(join(dir, "cluster", "cluster.json"));
+    assert.deepEqual(def.validators.map((v) => v.pubkey).sort(), [...migrated].sort());
+    // The VC was asked (with the token) to delete exactly these keys.
+    const del = km.calls.find((c) => c.method === "DELETE");
+    assert.deepEqual((del?.body as { pubkeys: string[] } | undefined)?.pubkeys, migrated);
+    // Nothing loadable is left, the other key is untouched everywhere.
+    assert.equal((await findKeysInSmartnode(dataDir, migrated.map(hex))).size, 0);
+    const left = await findKeysInSmartnode(dataDir, [hex(pubkeys[1] as string)]);
+    assert.ok(
+      (left.get(hex(pubkeys[1] as string)) ?? []).length >= 6,
+      "the unmigrated key is still in every layout",
+    );
+    const store = await openPrysmStoreText(
+      dataDir,
+      await fsp.readFile(join(dataDir, PRYSM.keystore), "utf8"),
+      "x",
+    );
+    assert.deepEqual(store.hexes, [hex(pubkeys[1] as string)]);
+    const defs = definitionPubkeys(
+      await fsp.readFile(join(dataDir, LIGHTHOUSE_DEFINITIONS), "utf8"),
+      "x",
+    );
+    assert.deepEqual(
+      defs.map((d) => d.hex),
+      [hex(pubkeys[1] as string)],
+    );
+    // Liveness: two whole epochs after the removal epoch, each asked once it was over.
+    assert.deepEqual(r.checkedEpochs, [1001, 1002]);
+    assert.deepEqual(calls, [1001, 1002]);
+    // Hand-over: one interchange per operator, and operator 1's DB has the history.
+    assert.equal(r.handover.length, 4);
+    const ic = JSON.parse(await fsp.readFile(r.handover[0] as string, "utf8"));
+    assert.deepEqual(ic.data.map((d: { pubkey: string }) => d.pubkey).sort(), [...migrated].sort());
+    const db = SlashingProtectionDb.open(join(dir, "op1-data"));
+    assert.equal(db.exportInterchange({ format: "complete" }).data.length, 3);
+    db.close();
+    // Journal: every step done, in order.
+    const j = await Journal.open(join(r.dir, JOURNAL_FILE), { create: false });
+    const done = j.entries.filter((e) => e.status === "done").map((e) => e.step);
+    assert.deepEqual(done, [
+      "plan",
+      "split",
+      "snapshot",
+      "slashing-export",
+      "quarantine",
+      "liveness",
+      "handover",
+      "complete",
+    ]);
+
+    // Rollback is refused after the hand-over unless forced; forced, it restores every byte.
+    await assert.rejects(rollbackMigration(dataDir, r.id), /already handed the validators/);
+    const rb = await rollbackMigration(dataDir, r.id, { force: true });
+    assert.ok(rb.restored > 0);
+    const skip = (rel: string) => rel.startsWith("rpdvt-quarantine");
+    assert.deepEqual(await treeState(dataDir, skip), before0);
+    // Nothing was deleted: the moved originals are still in the quarantine.
+    assert.ok((await fsp.readdir(join(migrationDir(dataDir, r.id), "moved"))).length > 0);
+  });
+
+  it("a validator live after removal stops the migration loudly; resume watches again", async () => {
+    const victim = pubkeys[1] as string;
+    const clock = virtualClock(1_600_000_000_000 + 2000 * 384_000 + 5000);
+    let doppelganger = true;
+    const { beacon } = fakeBeacon([victim], clock, () => doppelganger);
+    const p = await plan([victim], join(dir, "cluster-2"));
+    const keymanager = createKeymanagerClient(km.url, TOKEN);
+    await assert.rejects(
+      startMigration(p, { keymanager, beacon, clock, kdfParams: LIGHT }),
+      /DANGER: 1 migrated validator\(s\) were LIVE in epoch 2001/,
+    );
+    const j = await Journal.open(join(migrationDir(dataDir, p.id), JOURNAL_FILE), {
+      create: false,
+    });
+    assert.equal(j.entries.at(-1)?.status, "failed");
+    assert.equal(j.isDone("quarantine"), true);
+    doppelganger = false; // the other signer was found and stopped
+    const r = await resumeMigration(dataDir, p.id, { keymanager, beacon, clock, kdfParams: LIGHT });
+    assert.equal(r.checkedEpochs.length, 2);
+    assert.ok((r.checkedEpochs[0] as number) > 2001);
+  });
+
+  it("refuses a wrong keymanager token and a validator without history", async () => {
+    const bad = createKeymanagerClient(km.url, "wrong");
+    await assert.rejects(bad.list(), /refused the token \(HTTP 401\)/);
+    // A VC that never loaded the key has no history for it: the migration stops before the
+    // quarantine, and rolling back leaves the Smartnode folder as it was.
+    const km2 = await startFakeKeymanager({ token: TOKEN, keys: [] });
+    try {
+      const snap = await treeState(dataDir, (rel) => rel.startsWith("rpdvt-quarantine"));
+      const p = await planMigration({
+        rocketpoolDir: join(dir, "rp"),
+        validators: [pubkeys[0] as string],
+        split: {
+          format: "cluster",
+          operators: [1, 2, 3, 4].map((id) => ({ id })),
+          feeRecipients: FEE,
+        },
+        out: join(dir, "cluster-4"),
+        slashing: { kind: "keymanager", url: km2.url, tokenFile: "" },
+        skipLiveness: true,
+      });
+      await assert.rejects(
+        startMigration(p, { keymanager: createKeymanagerClient(km2.url, TOKEN), kdfParams: LIGHT }),
+        /No slashing-protection history for 1 validator/,
+      );
+      await rollbackMigration(dataDir, p.id);
+      assert.deepEqual(await treeState(dataDir, (rel) => rel.startsWith("rpdvt-quarantine")), snap);
+    } finally {
+      await km2.close();
+    }
+  });
+});
