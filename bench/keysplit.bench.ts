@@ -95,6 +95,7 @@ try {
   console.log(`ratio pipeline / floor = ${(pipeline / floor).toFixed(2)}  (target ≤ 2)`);
 
   // ---- 2. keystore path -----------------------------------------------------------------------
+  if (K === 0) process.exit(0);
   process.stderr.write(`setup: ${K} keystore-only validators with real scrypt (n=2^18)…\n`);
   const ks = await writeRocketPoolFixture(join(work, "rp-ks"), { validators: K, kdf: "real" });
   // No wallet, and only the scrypt client layouts: the reader must decrypt one scrypt keystore per key.

@@ -10,6 +10,7 @@ import { promises as fsp } from "node:fs";
 import { join, relative } from "node:path";
 import type { KeystoreCrypto } from "../crypto/eip2335.js";
 import { InputError } from "../errors.js";
+import { mapConcurrent } from "../util/concurrency.js";
 import { pathExists } from "../util/fs.js";
 import { isAccessDenied, readInputFile, readJsonFile } from "../util/json-file.js";
 import { parseWith } from "../util/schema.js";
@@ -80,6 +81,9 @@ async function listDir(dir: string): Promise<string[]> {
   }
 }
 
+/** Keystore files read at once while scanning (I/O-bound; bounded to keep file handles low). */
+const SCAN_CONCURRENCY = 32;
+
 /**
  * Scan a data folder (already resolved to `…/data`) for keystores.
  *
@@ -90,48 +94,62 @@ export async function scanKeystores(dataDir: string): Promise<ScanResult> {
   const warnings: string[] = [];
   const keystores: FoundKeystore[] = [];
 
-  for (const layout of PER_KEY_LAYOUTS) {
-    for (const entry of await listDir(join(dataDir, layout.listDir))) {
-      const m = layout.entry.exec(entry);
-      if (!m?.[1]) continue;
-      const pubkey = m[1].toLowerCase();
-      const name = `0x${m[1]}`;
-      const rel = layout.keystore(name);
-      const file = join(dataDir, rel);
-      if (!(await pathExists(file))) {
-        warnings.push(
-          `${layout.client}: ${join(dataDir, layout.listDir, entry)} has no keystore (${rel} missing)`,
-        );
-        continue;
-      }
-      const ks: ClientKeystore = parseWith(
-        clientKeystoreSchema,
-        await readJsonFile(file, smartnodeFile(`${layout.client} keystore`)),
-        `Not a valid ${layout.client} validator keystore`,
-        file,
+  // Per-entry reads are independent and I/O-bound: run them concurrently, then merge in listing
+  // order so warnings and keystores come out as a sequential scan would list them.
+  const jobs = (
+    await Promise.all(
+      PER_KEY_LAYOUTS.map(async (layout) =>
+        (await listDir(join(dataDir, layout.listDir))).map((entry) => ({ layout, entry })),
+      ),
+    )
+  ).flat();
+  const scanned = await mapConcurrent(jobs, SCAN_CONCURRENCY, async ({ layout, entry }) => {
+    const out: { warnings: string[]; keystore?: FoundKeystore } = { warnings: [] };
+    const { warnings } = out; // this entry's warnings, merged in listing order below
+    const m = layout.entry.exec(entry);
+    if (!m?.[1]) return out;
+    const pubkey = m[1].toLowerCase();
+    const name = `0x${m[1]}`;
+    const rel = layout.keystore(name);
+    const file = join(dataDir, rel);
+    if (!(await pathExists(file))) {
+      warnings.push(
+        `${layout.client}: ${join(dataDir, layout.listDir, entry)} has no keystore (${rel} missing)`,
       );
-      const passwordFile = join(dataDir, layout.password(name));
-      const hasPassword = await pathExists(passwordFile);
-      if (!hasPassword)
-        warnings.push(
-          `${layout.client}: keystore ${rel} has no password file (${layout.password(name)} missing)`,
-        );
-      if (ks.pubkey !== pubkey) {
-        warnings.push(
-          `Mismatch: ${rel} is filed under 0x${pubkey} but its "pubkey" field says 0x${ks.pubkey}`,
-        );
-      }
-      keystores.push({
-        origin: layout.client,
-        file,
-        rel,
-        pubkey,
-        declaredPubkey: ks.pubkey,
-        path: ks.path,
-        crypto: ks.crypto,
-        passwordFile: hasPassword ? passwordFile : undefined,
-      });
+      return out;
     }
+    const ks: ClientKeystore = parseWith(
+      clientKeystoreSchema,
+      await readJsonFile(file, smartnodeFile(`${layout.client} keystore`)),
+      `Not a valid ${layout.client} validator keystore`,
+      file,
+    );
+    const passwordFile = join(dataDir, layout.password(name));
+    const hasPassword = await pathExists(passwordFile);
+    if (!hasPassword)
+      warnings.push(
+        `${layout.client}: keystore ${rel} has no password file (${layout.password(name)} missing)`,
+      );
+    if (ks.pubkey !== pubkey) {
+      warnings.push(
+        `Mismatch: ${rel} is filed under 0x${pubkey} but its "pubkey" field says 0x${ks.pubkey}`,
+      );
+    }
+    out.keystore = {
+      origin: layout.client,
+      file,
+      rel,
+      pubkey,
+      declaredPubkey: ks.pubkey,
+      path: ks.path,
+      crypto: ks.crypto,
+      passwordFile: hasPassword ? passwordFile : undefined,
+    };
+    return out;
+  });
+  for (const r of scanned) {
+    warnings.push(...r.warnings);
+    if (r.keystore) keystores.push(r.keystore);
   }
 
   let prysm: FoundPrysmStore | undefined;

@@ -34,5 +34,13 @@ test("already-known beacon errors are recognised, mixed or other errors are not"
   );
   assert.equal(isAlreadyKnown(lodestar("ATTESTATION_ERROR_INVALID_SIGNATURE")), false);
   assert.equal(isAlreadyKnown(new Error("BLOCK_ERROR_ALREADY_KNOWN")), true);
+  assert.equal(
+    isAlreadyKnown(
+      new Error(
+        "Beacon node rejected POST /eth/v1/beacon/blocks (HTTP 500)\n\nRequest: POST /eth/v1/beacon/blocks\n  http://127.0.0.1:1: HTTP 500 — PublishError.Duplicate",
+      ),
+    ),
+    true,
+  );
   assert.equal(isAlreadyKnown(new Error("connect ECONNREFUSED 127.0.0.1:5052")), false);
 });

@@ -54,7 +54,8 @@ export function buildAttestation(
 
 /**
  * Whether a beacon node's error only says it already has the object (Lodestar:
- * ATTESTATION_ERROR_ATTESTATION_ALREADY_KNOWN, BLOCK_ERROR_ALREADY_KNOWN, …; other clients
+ * ATTESTATION_ERROR_ATTESTATION_ALREADY_KNOWN, BLOCK_ERROR_ALREADY_KNOWN, gossip
+ * PublishError.Duplicate for a block another operator published first, …; other clients
  * "already known" / "already seen"): every error line names that, and nothing else.
  *
  * @example
@@ -76,7 +77,8 @@ export function isAlreadyKnown(err: unknown): boolean {
         !/^(Request|Details|Beacon node rejected|Multiple errors)/i.test(l) &&
         !/^https?:/.test(l),
     );
-  const known = /ALREADY_KNOWN|already known|already seen|PRIOR_ATTESTATION_KNOWN/i;
+  const known =
+    /ALREADY_KNOWN|already known|already seen|PRIOR_ATTESTATION_KNOWN|PublishError\.Duplicate/i;
   return known.test(text) && lines.every((l) => known.test(l));
 }
 
