@@ -124,6 +124,7 @@ export function demoCommand(): Command {
           say(
             `3. Split for 4 operators (threshold 3) and started 4 rpdvt node processes: ${squad.clusterDir}`,
           );
+          say(`   Dashboard (operator 1): http://127.0.0.1:${squad.operators[0]?.metricsPort}/`);
 
           const ours = [...DEVNET_DV_INDICES];
           const judge = createJudge(beacon, ours, spe);

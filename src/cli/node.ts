@@ -13,6 +13,8 @@ import { createBeaconClient } from "../beacon/index.js";
 import { secp256k1Signer, secp256k1Verifier } from "../core/consensus/signer.js";
 import { createDvNode, type DvNode } from "../core/node.js";
 import { systemClock } from "../core/transport.js";
+import { createDashboard, type Dashboard } from "../dashboard/handler.js";
+import { nodeDashboardSource } from "../dashboard/node-source.js";
 import { InputError } from "../errors.js";
 import { loadOperator } from "../keysplit/cluster.js";
 import { readPasswordFile } from "../keysplit/format-io.js";
@@ -31,6 +33,8 @@ type RunFlags = {
   passwordFile?: string;
   metricsPort?: string;
   doppelgangerEpochs: string;
+  dashboard?: boolean;
+  dashboardToken?: string;
   quiet?: boolean;
 };
 
@@ -68,6 +72,7 @@ function serveMetrics(
   node: DvNode,
   transport: P2PTransport,
   operatorId: number,
+  dashboard?: Dashboard,
 ): Promise<Server> {
   const server = createServer((req, res) => {
     if (req.url === "/metrics") {
@@ -85,7 +90,7 @@ function serveMetrics(
     } else if (req.url === "/status") {
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify(nodeStatus(node, transport, operatorId)));
-    } else {
+    } else if (!dashboard?.handle(req, res)) {
       res.writeHead(404).end();
     }
   });
@@ -115,6 +120,9 @@ export async function runNode(
     throw new InputError("--doppelganger-epochs must be a non-negative integer", {
       field: "--doppelganger-epochs",
     });
+  }
+  if (flags.dashboard && flags.metricsPort === undefined) {
+    throw new InputError("--dashboard needs --metrics-port", { field: "--dashboard" });
   }
   const password = flags.passwordFile ? await readPasswordFile(flags.passwordFile) : undefined;
   const op = await loadOperator(resolve(flags.cluster), password, { quiet: true });
@@ -210,10 +218,16 @@ export async function runNode(
       operatorIndex: e.index,
     }),
   );
+  const dashboard = flags.dashboard
+    ? createDashboard({
+        source: nodeDashboardSource(node, transport, def, op.operatorId),
+        token: flags.dashboardToken ?? process.env.RPDVT_DASHBOARD_TOKEN,
+      })
+    : undefined;
   await node.start();
   const server =
     flags.metricsPort !== undefined
-      ? await serveMetrics(Number(flags.metricsPort), node, transport, op.operatorId)
+      ? await serveMetrics(Number(flags.metricsPort), node, transport, op.operatorId, dashboard)
       : undefined;
   const address = server?.address();
   logLine(flags.quiet, "started", {
@@ -225,6 +239,10 @@ export async function runNode(
       typeof address === "object" && address
         ? `http://127.0.0.1:${address.port}/metrics`
         : undefined,
+    dashboard:
+      dashboard && typeof address === "object" && address
+        ? `http://127.0.0.1:${address.port}/`
+        : undefined,
   });
   let stopped = false;
   return {
@@ -235,6 +253,7 @@ export async function runNode(
       node.stop();
       node.tracker.flush();
       await transport.stop();
+      dashboard?.close();
       await new Promise<void>((ok) => (server ? server.close(() => ok()) : ok()));
       slashingDb.close();
       logLine(flags.quiet, "stopped", { operatorId: op.operatorId });
@@ -281,6 +300,11 @@ export function nodeCommand(): Command {
       "--doppelganger-epochs <n>",
       "epochs to watch validators' liveness before the first signature",
       "2",
+    )
+    .option("--dashboard", "also serve the web dashboard at http://127.0.0.1:<metrics-port>/")
+    .option(
+      "--dashboard-token <token>",
+      "token the dashboard's state-changing (POST) requests must carry (default: $RPDVT_DASHBOARD_TOKEN)",
     )
     .option("--quiet", "no log lines")
     .action(

@@ -117,6 +117,7 @@ export async function startSquad(opts: SquadOptions): Promise<Squad> {
         opts.beaconUrl,
         "--metrics-port",
         String(op.metricsPort),
+        "--dashboard",
         "--doppelganger-epochs",
         String(opts.doppelgangerEpochs),
       ],
