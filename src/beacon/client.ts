@@ -21,6 +21,11 @@
  * - liveness: POST /eth/v1/validator/liveness/{epoch} (standard), falling back to Lodestar ≤ 1.5's
  *   GET /eth/v1/validator/liveness?indices=…&epoch=… (answers only for the current epoch ± 1)
  * - exits: POST /eth/v1/beacon/pool/voluntary_exits
+ * - sync committee (Altair+): POST /eth/v1/validator/duties/sync/{epoch}, GET
+ *   /eth/v1/beacon/blocks/{block_id}/root, POST /eth/v1/beacon/pool/sync_committees, GET
+ *   /eth/v1/validator/sync_committee_contribution (its aggregation bits are a bit vector of the
+ *   preset's subcommittee size: preset checked first), POST
+ *   /eth/v1/validator/contribution_and_proofs
  *
  * Attestations and aggregates: v1 endpoints and phase0 containers up to Deneb; from Electra on
  * (by the fork of the slot) the v2 endpoints with Eth-Consensus-Version, `SingleAttestation`
@@ -30,7 +35,7 @@
  * with a clear error, before any block is parsed.
  */
 import { ACTIVE_PRESET, ForkName, ForkSeq } from "@lodestar/params";
-import { type BeaconBlock, type phase0, ssz, sszTypesFor } from "@lodestar/types";
+import { type altair, type BeaconBlock, type phase0, ssz, sszTypesFor } from "@lodestar/types";
 import type { z } from "zod";
 import type {
   AttesterDuty,
@@ -38,6 +43,7 @@ import type {
   ChainInfo,
   ProducedBlock,
   ProposerDuty,
+  SyncCommitteeDuty,
   ValidatorInfo,
 } from "../core/beacon.js";
 import type { Clock } from "../core/transport.js";
@@ -76,6 +82,10 @@ export type BeaconClientOptions = {
  */
 export const SLOT_FRACTION = {
   attestationData: 1 / 3,
+  blockRoot: 1 / 3,
+  submitSyncMessages: 1 / 3,
+  contribution: 1 / 3,
+  submitContributions: 1 / 3,
   submitAttestations: 1 / 3,
   aggregate: 1 / 3,
   submitAggregates: 1 / 3,
@@ -961,6 +971,72 @@ export function createBeaconClient(
         "/eth/v1/beacon/pool/voluntary_exits",
         ssz.phase0.SignedVoluntaryExit.toJson(exit),
         timeout(),
+      );
+    },
+
+    async syncCommitteeDuties(epoch, indices): Promise<SyncCommitteeDuty[]> {
+      if (indices.length === 0) return [];
+      const req: HttpRequest = {
+        method: "POST",
+        path: `/eth/v1/validator/duties/sync/${epoch}`,
+        body: indices.map(String),
+        timeoutMs: timeout(SLOT_FRACTION.duties),
+      };
+      const res = await http.request(req);
+      return parse(J.syncDutiesResponse, res.body, req, res.url).data.map((d) => ({
+        pubkey: d.pubkey,
+        validatorIndex: d.validator_index,
+        validatorSyncCommitteeIndices: d.validator_sync_committee_indices,
+      }));
+    },
+
+    async beaconBlockRoot(blockId) {
+      const res = await get(
+        J.blockRootResponse,
+        `/eth/v1/beacon/blocks/${blockId}/root`,
+        undefined,
+        timeout(SLOT_FRACTION.blockRoot),
+      );
+      return res.data.root;
+    },
+
+    async submitSyncCommitteeMessages(messages) {
+      if (messages.length === 0) return;
+      await post(
+        "/eth/v1/beacon/pool/sync_committees",
+        messages.map((m) => ssz.altair.SyncCommitteeMessage.toJson(m)),
+        timeout(SLOT_FRACTION.submitSyncMessages),
+      );
+    },
+
+    async syncCommitteeContribution(slot, subcommitteeIndex, beaconBlockRoot) {
+      await assertPreset();
+      const req: HttpRequest = {
+        method: "GET",
+        path: "/eth/v1/validator/sync_committee_contribution",
+        query: {
+          slot,
+          subcommittee_index: subcommitteeIndex,
+          beacon_block_root: toHex(beaconBlockRoot),
+        },
+        timeoutMs: timeout(SLOT_FRACTION.contribution),
+      };
+      const res = await http.request(req);
+      const data = parse(J.dataResponse, res.body, req, res.url).data;
+      return fromJson(
+        ssz.altair.SyncCommitteeContribution,
+        data,
+        req,
+        res.url,
+      ) as altair.SyncCommitteeContribution;
+    },
+
+    async submitContributionAndProofs(signed) {
+      if (signed.length === 0) return;
+      await post(
+        "/eth/v1/validator/contribution_and_proofs",
+        signed.map((x) => ssz.altair.SignedContributionAndProof.toJson(x)),
+        timeout(SLOT_FRACTION.submitContributions),
       );
     },
   };

@@ -174,6 +174,34 @@ export const proposerDutiesResponse = z.object({
 });
 
 /**
+ * POST /eth/v1/validator/duties/sync/{epoch} (apis/validator/duties/sync.yaml).
+ *
+ * @example
+ * syncDutiesResponse.parse(body).data[0]?.validator_sync_committee_indices
+ */
+export const syncDutiesResponse = z.object({
+  execution_optimistic: z.boolean().optional(),
+  data: z.array(
+    z.object({
+      pubkey: hexBytes(48),
+      validator_index: uintNum,
+      validator_sync_committee_indices: z.array(uintNum),
+    }),
+  ),
+});
+
+/**
+ * GET /eth/v1/beacon/blocks/{block_id}/root (apis/beacon/blocks/block_root.yaml).
+ *
+ * @example
+ * blockRootResponse.parse(body).data.root
+ */
+export const blockRootResponse = z.object({
+  execution_optimistic: z.boolean().optional(),
+  data: z.object({ root: hexBytes(32) }),
+});
+
+/**
  * POST /eth/v1/validator/liveness/{epoch} and Lodestar ≤ 1.5's GET form (adds `epoch`).
  *
  * @example

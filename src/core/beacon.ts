@@ -11,7 +11,7 @@
  * a `SingleAttestation` (committee_index, attester_index) for POST /eth/v2/beacon/pool/attestations.
  */
 import type { ForkName } from "@lodestar/params";
-import type { BeaconBlock, phase0 } from "@lodestar/types";
+import type { altair, BeaconBlock, phase0 } from "@lodestar/types";
 import { BaseError } from "../errors.js";
 
 /**
@@ -65,6 +65,19 @@ export type AttesterDuty = {
  * const proposers = await beacon.proposerDuties(epoch);
  */
 export type ProposerDuty = { pubkey: Uint8Array; validatorIndex: number; slot: number };
+
+/**
+ * POST /eth/v1/validator/duties/sync/{epoch} entry: the validator's positions in the current sync
+ * committee (altair validator.md "Sync committee"; valid for the whole sync committee period).
+ *
+ * @example
+ * const [d] = await beacon.syncCommitteeDuties(epoch, [index]); d?.validatorSyncCommitteeIndices;
+ */
+export type SyncCommitteeDuty = {
+  pubkey: Uint8Array;
+  validatorIndex: number;
+  validatorSyncCommitteeIndices: number[];
+};
 
 /**
  * GET /eth/v3/validator/blocks/{slot} response (full, non-blinded block): the block of the fork
@@ -138,6 +151,20 @@ export interface BeaconNode {
   submitAggregateAndProofs(signed: phase0.SignedAggregateAndProof[]): Promise<void>;
   /** POST /eth/v1/beacon/pool/voluntary_exits. */
   submitVoluntaryExit(signed: phase0.SignedVoluntaryExit): Promise<void>;
+  /** POST /eth/v1/validator/duties/sync/{epoch} (Altair+). */
+  syncCommitteeDuties(epoch: number, indices: readonly number[]): Promise<SyncCommitteeDuty[]>;
+  /** GET /eth/v1/beacon/blocks/{block_id}/root ("head" or a slot). */
+  beaconBlockRoot(blockId: "head" | number): Promise<Uint8Array>;
+  /** POST /eth/v1/beacon/pool/sync_committees. */
+  submitSyncCommitteeMessages(messages: altair.SyncCommitteeMessage[]): Promise<void>;
+  /** GET /eth/v1/validator/sync_committee_contribution?slot&subcommittee_index&beacon_block_root. */
+  syncCommitteeContribution(
+    slot: number,
+    subcommitteeIndex: number,
+    beaconBlockRoot: Uint8Array,
+  ): Promise<altair.SyncCommitteeContribution>;
+  /** POST /eth/v1/validator/contribution_and_proofs. */
+  submitContributionAndProofs(signed: altair.SignedContributionAndProof[]): Promise<void>;
 }
 
 /**
@@ -175,5 +202,10 @@ export function fallbackBeacon(nodes: readonly BeaconNode[]): BeaconNode {
     aggregateAttestation: (s, r, c) => call((b) => b.aggregateAttestation(s, r, c)),
     submitAggregateAndProofs: (s) => call((b) => b.submitAggregateAndProofs(s)),
     submitVoluntaryExit: (s) => call((b) => b.submitVoluntaryExit(s)),
+    syncCommitteeDuties: (e, i) => call((b) => b.syncCommitteeDuties(e, i)),
+    beaconBlockRoot: (id) => call((b) => b.beaconBlockRoot(id)),
+    submitSyncCommitteeMessages: (m) => call((b) => b.submitSyncCommitteeMessages(m)),
+    syncCommitteeContribution: (s, i, r) => call((b) => b.syncCommitteeContribution(s, i, r)),
+    submitContributionAndProofs: (s) => call((b) => b.submitContributionAndProofs(s)),
   };
 }

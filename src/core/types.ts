@@ -7,8 +7,8 @@
  * Duty type numbers follow Charon core.DutyType (core/types.go) so logs and metrics line up with
  * Charon's; they are also the QBFT `InstanceId.dutyType`.
  */
-import type { phase0 } from "@lodestar/types";
-import type { AttesterDuty, ProducedBlock, ProposerDuty } from "./beacon.js";
+import type { altair, phase0 } from "@lodestar/types";
+import type { AttesterDuty, ProducedBlock, ProposerDuty, SyncCommitteeDuty } from "./beacon.js";
 
 /**
  * Duty types (Charon core/types.go numbering; never renumber — they are on the wire).
@@ -23,6 +23,9 @@ export const DutyType = {
   Randao: 7,
   PrepareAggregator: 8,
   Aggregator: 9,
+  SyncMessage: 10,
+  PrepareSyncContribution: 11,
+  SyncContribution: 12,
 } as const;
 
 /**
@@ -49,6 +52,9 @@ export function dutyTypeName(t: number): string {
         7: "randao",
         8: "prepare_aggregator",
         9: "aggregator",
+        10: "sync_message",
+        11: "prepare_sync_contribution",
+        12: "sync_contribution",
       } as Record<number, string>
     )[t] ?? `unknown_${t}`
   );
@@ -90,6 +96,7 @@ export type PubkeyHex = string;
 export type DutyDefinition =
   | { kind: "attester"; duty: AttesterDuty }
   | { kind: "proposer"; duty: ProposerDuty }
+  | { kind: "sync"; duty: SyncCommitteeDuty }
   | { kind: "exit"; validatorIndex: number; epoch: number };
 
 /**
@@ -99,6 +106,9 @@ export type DutyDefinition =
  *   `core.AttestationData{Data, Duty}`), so any operator can build the Attestation.
  * - block: the beacon node's proposal for the slot.
  * - aggregate: the AggregateAndProof to sign (selection proof already threshold-signed).
+ * - sync_message: the beacon block root a sync-committee member signs at `slot` (altair
+ *   validator.md "Sync committee messages"; one root for the whole set).
+ * - sync_contribution: the ContributionAndProof to sign (selection proof already threshold-signed).
  *
  * @example
  * const u: UnsignedData = { kind: "attestation", data, duty };
@@ -106,7 +116,9 @@ export type DutyDefinition =
 export type UnsignedData =
   | { kind: "attestation"; data: phase0.AttestationData; duty: AttesterDuty }
   | { kind: "block"; block: ProducedBlock }
-  | { kind: "aggregate"; aggregateAndProof: phase0.AggregateAndProof; committeeLength: number };
+  | { kind: "aggregate"; aggregateAndProof: phase0.AggregateAndProof; committeeLength: number }
+  | { kind: "sync_message"; slot: number; beaconBlockRoot: Uint8Array; validatorIndex: number }
+  | { kind: "sync_contribution"; contributionAndProof: altair.ContributionAndProof };
 
 /**
  * A set of unsigned data keyed by validator public key.

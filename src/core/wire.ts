@@ -23,6 +23,13 @@
  * - aggregator: threshold-sign the selection proof (duty `prepare_aggregator`) → `is_aggregator`
  *   → at ⅔ slot fetch the aggregate for the decided attestation data → consensus → sign
  *   AggregateAndProof → exchange → aggregate → submit;
+ * - sync committee message (altair validator.md): at ⅓ slot fetch the head block root → consensus
+ *   (one instance per slot for all the cluster's sync-committee members, so every operator signs
+ *   the same root) → sign (DOMAIN_SYNC_COMMITTEE; not slashable) → exchange → aggregate → submit;
+ * - sync contribution: threshold-sign the selection proof for the validator's (lowest)
+ *   subcommittee (duty `prepare_sync_contribution`) → `is_sync_committee_aggregator` → at ⅔ slot
+ *   fetch the contribution for the decided block root → consensus → sign ContributionAndProof →
+ *   exchange → aggregate → submit;
  * - exit: an operator request (each operator must consent; t requests with the same epoch make
  *   the signature) → sign VoluntaryExit (Capella domain) → exchange → aggregate → submit.
  */
@@ -35,12 +42,17 @@ import type { QbftNode } from "./consensus/node.js";
 import type { Decided } from "./consensus/types.js";
 import type { DutyDb } from "./dutydb/dutydb.js";
 import { decodeUnsignedSet, encodeUnsignedSet } from "./fetcher/codec.js";
-import type { AggregationInput, Fetcher } from "./fetcher/fetcher.js";
+import type { AggregationInput, ContributionInput, Fetcher } from "./fetcher/fetcher.js";
 import type { DvMetrics } from "./metrics.js";
 import type { ParSigEx } from "./parsigex/parsigex.js";
 import type { Scheduler } from "./scheduler/scheduler.js";
 import type { SigAgg } from "./sigagg/sigagg.js";
-import { isAggregator, type SigningRoots } from "./signer/domain.js";
+import {
+  isAggregator,
+  isSyncCommitteeAggregator,
+  type SigningRoots,
+  syncSubcommitteeOf,
+} from "./signer/domain.js";
 import type { Doppelganger } from "./signer/doppelganger.js";
 import type { Signer, SignRequest } from "./signer/signer.js";
 import type { Tracker } from "./tracker/tracker.js";
@@ -164,6 +176,11 @@ export function wire(c: Components): Wired {
   const proposerDefs = new Map<string, DutyDefinition>(); // `${slot}/${pk}` → proposer duty
   const selections = new Map<string, { duty: DutyDefinition; proof: Uint8Array }>(); // aggregators
   const exits = new Map<string, phase0.VoluntaryExit>(); // `${dutyKey}/${pk}`
+  // Sync-committee aggregators: `${slot}/${pk}` → duty, subcommittee, selection proof.
+  const syncSelections = new Map<
+    string,
+    { duty: DutyDefinition; subcommitteeIndex: number; proof: Uint8Array }
+  >();
   const consensusPeers = new Map<string, { slot: number; peers: Set<number> }>();
   const peerLastSlot = new Map<number, number>();
 
@@ -269,6 +286,15 @@ export function wire(c: Components): Wired {
         case "aggregate":
           req = { pubkey: pk, signingRoot: c.roots.aggregateAndProof(u.aggregateAndProof) };
           break;
+        case "sync_message":
+          req = {
+            pubkey: pk,
+            signingRoot: c.roots.syncCommitteeMessage(u.slot, u.beaconBlockRoot),
+          };
+          break;
+        case "sync_contribution":
+          req = { pubkey: pk, signingRoot: c.roots.contributionAndProof(u.contributionAndProof) };
+          break;
       }
       sigagg.expect(duty, pk, req.signingRoot);
       if (c.signer.has(pk)) requests.push(req);
@@ -371,6 +397,41 @@ export function wire(c: Components): Wired {
         if (msg) submitted(duty, pk, c.broadcaster.exit(msg, sig));
         return;
       }
+      case DutyType.SyncMessage: {
+        const u = c.dutydb.get(duty, pk);
+        if (u?.kind === "sync_message") {
+          const { slot, beaconBlockRoot, validatorIndex } = u;
+          submitted(
+            duty,
+            pk,
+            c.broadcaster.syncMessage({ slot, beaconBlockRoot, validatorIndex, signature: sig }),
+          );
+        }
+        return;
+      }
+      case DutyType.PrepareSyncContribution: {
+        tracker.event(duty, pk, { step: "broadcast" });
+        const def = scheduler.definition(duty.slot, DutyType.SyncContribution, pk);
+        const sub =
+          def?.kind === "sync"
+            ? syncSubcommitteeOf(def.duty.validatorSyncCommitteeIndices)
+            : undefined;
+        if (def && sub !== undefined && isSyncCommitteeAggregator(sig)) {
+          syncSelections.set(`${duty.slot}/${pk}`, {
+            duty: def,
+            subcommitteeIndex: sub,
+            proof: sig,
+          });
+        }
+        return;
+      }
+      case DutyType.SyncContribution: {
+        const u = c.dutydb.get(duty, pk);
+        if (u?.kind === "sync_contribution") {
+          submitted(duty, pk, c.broadcaster.contribution(u.contributionAndProof, sig));
+        }
+        return;
+      }
     }
   };
 
@@ -440,6 +501,62 @@ export function wire(c: Components): Wired {
         });
         return;
       }
+      case DutyType.SyncMessage: {
+        tracker.start(duty, [...defs.keys()], deadlineOf(duty));
+        emit({ step: "duty", duty });
+        const duties = [...defs.values()].flatMap((d) => (d.kind === "sync" ? [d.duty] : []));
+        void c.fetcher.syncMessages(duty.slot, duties).then(({ set, failed }) => {
+          for (const f of failed)
+            tracker.event(duty, f.pubkey, { step: "fetch-failed", error: f.error });
+          if (set.size) emit({ step: "fetched", duty });
+          propose(duty, set);
+        });
+        return;
+      }
+      case DutyType.PrepareSyncContribution: {
+        const reqs: SignRequest[] = [];
+        const started: PubkeyHex[] = [];
+        for (const [pk, def] of defs) {
+          if (def.kind !== "sync") continue;
+          const sub = syncSubcommitteeOf(def.duty.validatorSyncCommitteeIndices);
+          if (sub === undefined) continue;
+          const root = c.roots.syncSelectionProof(duty.slot, sub);
+          started.push(pk);
+          sigagg.expect(duty, pk, root);
+          if (c.signer.has(pk)) reqs.push({ pubkey: pk, signingRoot: root });
+        }
+        if (!started.length) return;
+        tracker.start(duty, started, deadlineOf(duty));
+        emit({ step: "duty", duty });
+        signAndExchange(duty, reqs);
+        return;
+      }
+      case DutyType.SyncContribution: {
+        const inputs: ContributionInput[] = [];
+        const selected: PubkeyHex[] = [];
+        const msgDuty: Duty = { slot: duty.slot, type: DutyType.SyncMessage };
+        for (const pk of defs.keys()) {
+          const sel = syncSelections.get(`${duty.slot}/${pk}`);
+          const m = c.dutydb.get(msgDuty, pk);
+          if (sel?.duty.kind !== "sync" || m?.kind !== "sync_message") continue;
+          inputs.push({
+            duty: sel.duty.duty,
+            subcommitteeIndex: sel.subcommitteeIndex,
+            beaconBlockRoot: m.beaconBlockRoot,
+            selectionProof: sel.proof,
+          });
+          selected.push(pk);
+        }
+        if (!inputs.length) return;
+        tracker.start(duty, selected, deadlineOf(duty));
+        emit({ step: "duty", duty });
+        void c.fetcher.contributions(duty.slot, inputs).then(({ set, failed }) => {
+          for (const f of failed)
+            tracker.event(duty, f.pubkey, { step: "fetch-failed", error: f.error });
+          propose(duty, set);
+        });
+        return;
+      }
     }
   };
 
@@ -453,7 +570,7 @@ export function wire(c: Components): Wired {
       sigagg.prune(min);
       c.parsigex.prune();
       for (const [k, v] of consensusPeers) if (v.slot < min) consensusPeers.delete(k);
-      for (const m of [proposerDefs, selections]) {
+      for (const m of [proposerDefs, selections, syncSelections]) {
         for (const k of m.keys()) if (Number(k.split("/")[0]) < min) m.delete(k);
       }
       let peers = 0;

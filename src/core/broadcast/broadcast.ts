@@ -6,14 +6,17 @@
  *   committee length — phase0 validator.md "Construct attestation"); aggregates that become ready
  *   in the same tick are submitted in one POST (with their duties, for Electra+ clients);
  * - block: POST the signed block (with blob bundle when present);
- * - aggregate: SignedAggregateAndProof; exit: SignedVoluntaryExit.
+ * - aggregate: SignedAggregateAndProof; exit: SignedVoluntaryExit;
+ * - sync committee message (altair validator.md: slot, beacon_block_root, validator_index,
+ *   signature; those ready in the same tick are submitted in one POST) and
+ *   SignedContributionAndProof.
  * Every call resolves (true) or rejects with the beacon node's error; callers record it.
  * Every operator of the cluster broadcasts the same aggregate, so "already known" answers (the
  * beacon node got it from another operator first) count as success; a rejected batch is retried
  * item by item so one bad item never fails the others.
  */
 import { BitArray } from "@chainsafe/ssz";
-import type { phase0 } from "@lodestar/types";
+import type { altair, phase0 } from "@lodestar/types";
 import type { AttesterDuty, BeaconNode, ProducedBlock } from "../beacon.js";
 
 /**
@@ -32,6 +35,8 @@ export interface Broadcaster {
   block(block: ProducedBlock, signature: Uint8Array): Promise<void>;
   aggregate(message: phase0.AggregateAndProof, signature: Uint8Array): Promise<void>;
   exit(message: phase0.VoluntaryExit, signature: Uint8Array): Promise<void>;
+  syncMessage(message: altair.SyncCommitteeMessage): Promise<void>;
+  contribution(message: altair.ContributionAndProof, signature: Uint8Array): Promise<void>;
 }
 
 /**
@@ -124,7 +129,38 @@ export function createBroadcaster(beacon: BeaconNode): Broadcaster {
         },
       );
   };
+  let syncQueue: {
+    msg: altair.SyncCommitteeMessage;
+    resolve: () => void;
+    reject: (e: unknown) => void;
+  }[] = [];
+  const flushSync = (): void => {
+    const batch = syncQueue;
+    syncQueue = [];
+    beacon.submitSyncCommitteeMessages(batch.map((b) => b.msg)).then(
+      () => {
+        for (const b of batch) b.resolve();
+      },
+      (err) => {
+        if (isAlreadyKnown(err)) {
+          for (const b of batch) b.resolve();
+          return;
+        }
+        for (const b of batch) {
+          tolerateKnown(beacon.submitSyncCommitteeMessages([b.msg])).then(b.resolve, b.reject);
+        }
+      },
+    );
+  };
   return {
+    syncMessage(msg) {
+      return new Promise<void>((resolve, reject) => {
+        if (syncQueue.length === 0) queueMicrotask(flushSync);
+        syncQueue.push({ msg, resolve, reject });
+      });
+    },
+    contribution: (message, signature) =>
+      tolerateKnown(beacon.submitContributionAndProofs([{ message, signature }])),
     attestation(data, duty, signature) {
       return new Promise<void>((resolve, reject) => {
         if (queue.length === 0) queueMicrotask(flush);

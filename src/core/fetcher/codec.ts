@@ -4,7 +4,8 @@
  *
  * Layout (all integers big-endian; SSZ payloads per consensus-specs SSZ):
  *
- *   version u8 (=1) ‖ kind u8 (1 attestation, 2 block, 3 aggregate) ‖ count u32 ‖
+ *   version u8 (=1) ‖ kind u8 (1 attestation, 2 block, 3 aggregate, 4 sync message,
+ *   5 sync contribution) ‖ count u32 ‖
  *   count × ( pubkey[48] ‖ len u32 ‖ payload[len] ), pubkeys strictly ascending (bytewise)
  *
  *   attestation payload: SSZ(AttestationData)[128] ‖ validatorIndex u64 ‖ committeeIndex u64 ‖
@@ -12,6 +13,8 @@
  *   block payload:       forkNameLen u8 ‖ forkName ‖ blockLen u32 ‖ SSZ(BeaconBlock of fork) ‖
  *                        nProofs u16 ‖ nProofs × kzgProof[48] ‖ nBlobs u16 ‖ nBlobs × (len u32 ‖ blob)
  *   aggregate payload:   committeeLength u32 ‖ SSZ(AggregateAndProof)
+ *   sync message payload: slot u64 ‖ beaconBlockRoot[32] ‖ validatorIndex u64
+ *   sync contribution payload: SSZ(ContributionAndProof) (bit vector length of the preset)
  *
  * Decoding is strict (every length checked, no trailing bytes) and canonical: a value decodes only
  * if re-encoding it gives the same bytes, so equal sets have equal hashes. Decoding never throws.
@@ -34,11 +37,19 @@ export const UNSIGNED_SET_VERSION = 1;
  * @example
  * value[1] === UNSIGNED_KIND.attestation
  */
-export const UNSIGNED_KIND = { attestation: 1, block: 2, aggregate: 3 } as const;
+export const UNSIGNED_KIND = {
+  attestation: 1,
+  block: 2,
+  aggregate: 3,
+  sync_message: 4,
+  sync_contribution: 5,
+} as const;
 const KIND_BY_BYTE: Record<number, UnsignedData["kind"]> = {
   1: "attestation",
   2: "block",
   3: "aggregate",
+  4: "sync_message",
+  5: "sync_contribution",
 };
 /**
  * Bound on entries in one set: 100 000 validators (far above any DV cluster; bounds decoding).
@@ -155,6 +166,17 @@ function encodePayload(w: Writer, u: UnsignedData): void {
     case "aggregate": {
       w.u32(u.committeeLength);
       w.bytes(ssz.phase0.AggregateAndProof.serialize(u.aggregateAndProof));
+      return;
+    }
+    case "sync_message": {
+      if (u.beaconBlockRoot.length !== 32) throw new InputError("Block root must be 32 bytes");
+      w.u64(u.slot);
+      w.bytes(u.beaconBlockRoot);
+      w.u64(u.validatorIndex);
+      return;
+    }
+    case "sync_contribution": {
+      w.bytes(ssz.altair.ContributionAndProof.serialize(u.contributionAndProof));
     }
   }
 }
@@ -197,6 +219,16 @@ function decodePayload(kind: UnsignedData["kind"], pk: Uint8Array, p: Uint8Array
       const committeeLength = r.u32();
       const aggregateAndProof = ssz.phase0.AggregateAndProof.deserialize(r.bytes(p.length - r.off));
       return { kind, committeeLength, aggregateAndProof };
+    }
+    case "sync_message": {
+      const slot = r.u64();
+      const beaconBlockRoot = r.bytes(32);
+      const validatorIndex = r.u64();
+      if (r.off !== p.length) throw new RangeError("trailing bytes");
+      return { kind, slot, beaconBlockRoot, validatorIndex };
+    }
+    case "sync_contribution": {
+      return { kind, contributionAndProof: ssz.altair.ContributionAndProof.deserialize(p) };
     }
   }
 }

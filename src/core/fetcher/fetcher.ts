@@ -7,12 +7,18 @@
  * - proposer: GET /eth/v3/validator/blocks/{slot} with the threshold-signed randao reveal;
  * - aggregator: GET aggregate_attestation for the attestation data the cluster decided
  *   (phase0 validator.md "Aggregation"), wrapped in an AggregateAndProof with the
- *   threshold-signed selection proof.
+ *   threshold-signed selection proof;
+ * - sync message: GET /eth/v1/beacon/blocks/head/root once for the slot, one entry per sync
+ *   committee member (altair validator.md "Sync committee messages": the head block root);
+ * - sync contribution: GET sync_committee_contribution for the decided block root per
+ *   subcommittee (altair validator.md "Aggregation selection" / "Construct
+ *   SyncCommitteeContribution"), wrapped in a ContributionAndProof with the threshold-signed
+ *   selection proof.
  *
  * Beacon errors fail only the affected validators (returned in `failed`), never the duty.
  */
-import { type phase0, ssz } from "@lodestar/types";
-import type { AttesterDuty, BeaconNode, ProposerDuty } from "../beacon.js";
+import { type altair, type phase0, ssz } from "@lodestar/types";
+import type { AttesterDuty, BeaconNode, ProposerDuty, SyncCommitteeDuty } from "../beacon.js";
 import { hex, type PubkeyHex, type UnsignedDataSet } from "../types.js";
 
 /**
@@ -36,6 +42,20 @@ export type AggregationInput = {
   selectionProof: Uint8Array;
 };
 
+/**
+ * One sync-committee aggregator's input: its duty, the subcommittee, the decided block root and
+ * the threshold-signed selection proof.
+ *
+ * @example
+ * const item: ContributionInput = { duty, subcommitteeIndex: 0, beaconBlockRoot, selectionProof };
+ */
+export type ContributionInput = {
+  duty: SyncCommitteeDuty;
+  subcommitteeIndex: number;
+  beaconBlockRoot: Uint8Array;
+  selectionProof: Uint8Array;
+};
+
 const msg = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /**
@@ -49,6 +69,8 @@ export interface Fetcher {
   attestations(slot: number, duties: readonly AttesterDuty[]): Promise<FetchResult>;
   block(duty: ProposerDuty, randaoReveal: Uint8Array, graffiti: Uint8Array): Promise<FetchResult>;
   aggregates(slot: number, inputs: readonly AggregationInput[]): Promise<FetchResult>;
+  syncMessages(slot: number, duties: readonly SyncCommitteeDuty[]): Promise<FetchResult>;
+  contributions(slot: number, inputs: readonly ContributionInput[]): Promise<FetchResult>;
 }
 
 /**
@@ -105,6 +127,53 @@ export function createFetcher(beacon: BeaconNode): Fetcher {
               aggregateAndProof: {
                 aggregatorIndex: duty.validatorIndex,
                 aggregate,
+                selectionProof,
+              },
+            });
+          } catch (err) {
+            failed.push({ pubkey: hex(duty.pubkey), error: msg(err) });
+          }
+        }),
+      );
+      return { set, failed };
+    },
+    async syncMessages(slot, duties) {
+      const set: UnsignedDataSet = new Map();
+      try {
+        const beaconBlockRoot = await beacon.beaconBlockRoot("head");
+        for (const d of duties) {
+          set.set(hex(d.pubkey), {
+            kind: "sync_message",
+            slot,
+            beaconBlockRoot,
+            validatorIndex: d.validatorIndex,
+          });
+        }
+        return { set, failed: [] };
+      } catch (err) {
+        return { set, failed: duties.map((d) => ({ pubkey: hex(d.pubkey), error: msg(err) })) };
+      }
+    },
+    async contributions(slot, inputs) {
+      const set: UnsignedDataSet = new Map();
+      const failed: FetchResult["failed"] = [];
+      // One request per (subcommittee, root): every aggregator of it gets the same contribution.
+      const cache = new Map<string, Promise<altair.SyncCommitteeContribution>>();
+      await Promise.all(
+        inputs.map(async ({ duty, subcommitteeIndex, beaconBlockRoot, selectionProof }) => {
+          const k = `${subcommitteeIndex}/${hex(beaconBlockRoot)}`;
+          let p = cache.get(k);
+          if (!p) {
+            p = beacon.syncCommitteeContribution(slot, subcommitteeIndex, beaconBlockRoot);
+            cache.set(k, p);
+          }
+          try {
+            const contribution = await p;
+            set.set(hex(duty.pubkey), {
+              kind: "sync_contribution",
+              contributionAndProof: {
+                aggregatorIndex: duty.validatorIndex,
+                contribution,
                 selectionProof,
               },
             });

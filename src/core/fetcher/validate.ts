@@ -14,18 +14,30 @@
  *   signature of the validator over the epoch (RANDAO domain); slashing protection would accept.
  * - aggregate: aggregate.data.slot = slot; aggregator index matches the duty when known; selection
  *   proof verifies and `is_aggregator` holds.
+ * - sync_message (altair validator.md): slot = slot; block root ≠ 0 and the SAME for every entry
+ *   (all operators sign one root); validator index matches the duty when known.
+ * - sync_contribution: contribution.slot = slot; subcommittee_index < SYNC_COMMITTEE_SUBNET_COUNT
+ *   and is the validator's (lowest) subcommittee when its duty is known; aggregator index matches;
+ *   selection proof verifies (DOMAIN_SYNC_COMMITTEE_SELECTION_PROOF) and
+ *   `is_sync_committee_aggregator` holds; block root ≠ 0.
  * Every entry's pubkey must be a validator of the cluster.
  */
-import { MAX_COMMITTEES_PER_SLOT } from "@lodestar/params";
+import { MAX_COMMITTEES_PER_SLOT, SYNC_COMMITTEE_SUBNET_COUNT } from "@lodestar/params";
 import { verifySignature } from "../../crypto/bls.js";
 import type { ChainInfo } from "../beacon.js";
-import { isAggregator, type SigningRoots } from "../signer/domain.js";
+import {
+  isAggregator,
+  isSyncCommitteeAggregator,
+  type SigningRoots,
+  syncSubcommitteeOf,
+} from "../signer/domain.js";
 import type { ProtectionView } from "../signer/protection.js";
 import {
   type DutyDefinition,
   DutyType,
   epochOf,
   type PubkeyHex,
+  sameBytes,
   type UnsignedData,
   unhex,
 } from "../types.js";
@@ -53,7 +65,10 @@ const KIND_FOR_DUTY: Record<number, UnsignedData["kind"]> = {
   [DutyType.Attester]: "attestation",
   [DutyType.Proposer]: "block",
   [DutyType.Aggregator]: "aggregate",
+  [DutyType.SyncMessage]: "sync_message",
+  [DutyType.SyncContribution]: "sync_contribution",
 };
+const isZero = (b: Uint8Array): boolean => b.every((x) => x === 0);
 
 /**
  * Build the predicate for `createQbftNode({ isValid })`.
@@ -134,12 +149,44 @@ export function createValidityCheck(
         if (!isAggregator(u.committeeLength, ap.selectionProof)) return "not-aggregator";
         return true;
       }
+      case "sync_message": {
+        if (u.slot !== slot) return "slot-mismatch";
+        if (isZero(u.beaconBlockRoot)) return "no-block-root";
+        if (local?.kind === "sync" && local.duty.validatorIndex !== u.validatorIndex) {
+          return "duty-mismatch";
+        }
+        return true;
+      }
+      case "sync_contribution": {
+        const cp = u.contributionAndProof;
+        const c = cp.contribution;
+        if (c.slot !== slot) return "slot-mismatch";
+        if (c.subcommitteeIndex >= SYNC_COMMITTEE_SUBNET_COUNT) return "subcommittee";
+        if (isZero(c.beaconBlockRoot)) return "no-block-root";
+        if (local?.kind === "sync") {
+          if (local.duty.validatorIndex !== cp.aggregatorIndex) return "duty-mismatch";
+          const sub = syncSubcommitteeOf(local.duty.validatorSyncCommitteeIndices);
+          if (sub !== c.subcommitteeIndex) return "subcommittee";
+        }
+        const root = opts.roots.syncSelectionProof(slot, c.subcommitteeIndex);
+        if (!verifySignature(unhex(pk), root, cp.selectionProof)) return "selection-proof";
+        if (!isSyncCommitteeAggregator(cp.selectionProof)) return "not-aggregator";
+        return true;
+      }
     }
   };
   return (value, instance) => {
     const decoded = decodeUnsignedSet(value);
     if (!decoded) return reject("malformed");
     if (KIND_FOR_DUTY[instance.dutyType] !== decoded.kind) return reject("kind");
+    if (decoded.kind === "sync_message") {
+      let first: Uint8Array | undefined;
+      for (const u of decoded.set.values()) {
+        if (u.kind !== "sync_message") continue;
+        if (!first) first = u.beaconBlockRoot;
+        else if (!sameBytes(first, u.beaconBlockRoot)) return reject("block-root-mismatch");
+      }
+    }
     for (const [pk, u] of decoded.set) {
       const ok = entryOk(instance.slot, instance.dutyType, pk, u);
       if (ok !== true) return reject(ok);

@@ -7,13 +7,22 @@
  * - proposer (randao reveal, then block): at the start of the slot;
  * - prepare-aggregator (selection proof): at the start of the slot, so the proof is ready early;
  * - attester: one third into the slot ("Attesting": SECONDS_PER_SLOT / INTERVALS_PER_SLOT);
- * - aggregator: two thirds into the slot ("Aggregation").
+ * - aggregator: two thirds into the slot ("Aggregation");
+ * - sync committee (altair validator.md, validators in the current sync committee, every slot
+ *   from the Altair fork on): selection proofs at the start of the slot, the sync committee
+ *   message one third into the slot, the contribution two thirds into it.
  * Offsets are options (benchmarks fire everything at the slot start).
  *
  * slot(t) = floor((t − genesis) / slotMs), with `genesisClockMs` the clock reading at genesis.
  * Beacon errors never stop the scheduler: resolution is retried every slot until it succeeds.
  */
-import type { AttesterDuty, BeaconNode, ChainInfo, ProposerDuty } from "../beacon.js";
+import type {
+  AttesterDuty,
+  BeaconNode,
+  ChainInfo,
+  ProposerDuty,
+  SyncCommitteeDuty,
+} from "../beacon.js";
 import type { Clock } from "../transport.js";
 import {
   type Duty,
@@ -28,23 +37,34 @@ import {
  * Duty start offsets within a slot, ms.
  *
  * @example
- * const offsets: DutyOffsets = { proposer: 0, attester: 4000, prepareAggregator: 0, aggregator: 8000 };
+ * const offsets: Partial<DutyOffsets> = { proposer: 0, attester: 4000, aggregator: 8000 };
  */
 export type DutyOffsets = {
   proposer: number;
   attester: number;
   prepareAggregator: number;
   aggregator: number;
+  syncMessage: number;
+  prepareSyncContribution: number;
+  syncContribution: number;
 };
 
 /**
- * The phase0 validator.md offsets for a slot length: 0, ⅓, 0, ⅔.
+ * The phase0 / altair validator.md offsets for a slot length: 0, ⅓, 0, ⅔ (sync: ⅓, 0, ⅔).
  *
  * @example
- * specOffsets(12_000) // { proposer: 0, attester: 4000, prepareAggregator: 0, aggregator: 8000 }
+ * specOffsets(12_000) // { proposer: 0, attester: 4000, prepareAggregator: 0, aggregator: 8000, … }
  */
 export function specOffsets(slotMs: number): DutyOffsets {
-  return { proposer: 0, attester: slotMs / 3, prepareAggregator: 0, aggregator: (2 * slotMs) / 3 };
+  return {
+    proposer: 0,
+    attester: slotMs / 3,
+    prepareAggregator: 0,
+    aggregator: (2 * slotMs) / 3,
+    syncMessage: slotMs / 3,
+    prepareSyncContribution: 0,
+    syncContribution: (2 * slotMs) / 3,
+  };
 }
 
 /**
@@ -88,7 +108,11 @@ export interface Scheduler {
   index(pubkey: PubkeyHex): number | undefined;
 }
 
-type EpochDuties = { attester: Map<number, AttesterDuty[]>; proposer: Map<number, ProposerDuty[]> };
+type EpochDuties = {
+  attester: Map<number, AttesterDuty[]>;
+  proposer: Map<number, ProposerDuty[]>;
+  sync: SyncCommitteeDuty[];
+};
 
 /**
  * Create a scheduler.
@@ -142,18 +166,23 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       try {
         await resolveIndices();
         const idx = [...indices.values()];
-        const out: EpochDuties = { attester: new Map(), proposer: new Map() };
+        const out: EpochDuties = { attester: new Map(), proposer: new Map(), sync: [] };
         let complete = true;
         if (idx.length) {
           // Proposer duties may be unavailable for the next epoch (Lodestar 1.5 answers them
           // wrongly; the client rejects that): keep the attester duties and retry the rest.
-          const [att, propResult] = await Promise.all([
+          const altair = chain.forks.some((f) => f.name !== "phase0" && f.epoch <= epoch);
+          const [att, propResult, sync] = await Promise.all([
             beacon.attesterDuties(epoch, idx),
             beacon.proposerDuties(epoch).then(
               (d) => ({ ok: true as const, d }),
               (err: unknown) => ({ ok: false as const, err }),
             ),
+            altair ? beacon.syncCommitteeDuties(epoch, idx) : [],
           ]);
+          out.sync = sync.filter(
+            (d) => wanted.has(hex(d.pubkey)) && d.validatorSyncCommitteeIndices.length > 0,
+          );
           if (!propResult.ok) {
             complete = false;
             if (epochOf(currentSlot(), spe) >= epoch)
@@ -216,9 +245,15 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       [DutyType.Proposer, propDefs, offsets.proposer],
       [DutyType.Attester, attDefs, offsets.attester],
     ];
+    const syncDefs = new Map<PubkeyHex, DutyDefinition>(
+      ed.sync.map((d) => [hex(d.pubkey), { kind: "sync", duty: d }]),
+    );
+    plan.push([DutyType.SyncMessage, syncDefs, offsets.syncMessage]);
     if (aggregation) {
       plan.push([DutyType.PrepareAggregator, attDefs, offsets.prepareAggregator]);
       plan.push([DutyType.Aggregator, attDefs, offsets.aggregator]);
+      plan.push([DutyType.PrepareSyncContribution, syncDefs, offsets.prepareSyncContribution]);
+      plan.push([DutyType.SyncContribution, syncDefs, offsets.syncContribution]);
     }
     for (const [type, defs, off] of plan) {
       const at = due(off);
@@ -262,6 +297,14 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       if (type === DutyType.Proposer || type === DutyType.Randao) {
         const d = ed.proposer.get(slot)?.find((x) => hex(x.pubkey) === pk);
         return d ? { kind: "proposer", duty: d } : undefined;
+      }
+      if (
+        type === DutyType.SyncMessage ||
+        type === DutyType.PrepareSyncContribution ||
+        type === DutyType.SyncContribution
+      ) {
+        const d = ed.sync.find((x) => hex(x.pubkey) === pk);
+        return d ? { kind: "sync", duty: d } : undefined;
       }
       const d = ed.attester.get(slot)?.find((x) => hex(x.pubkey) === pk);
       return d ? { kind: "attester", duty: d } : undefined;

@@ -11,25 +11,35 @@
  * - `get_domain(state, domain_type, epoch)`: the fork version active at `epoch` (here: the last
  *   entry of the fork schedule with `epoch <= epoch`).
  *
- * Objects and domains (phase0 validator.md; altair for the sync types, not used yet):
+ * Objects and domains (phase0 validator.md; altair validator.md for the sync-committee types):
  * attestation data → DOMAIN_BEACON_ATTESTER at data.target.epoch; block → DOMAIN_BEACON_PROPOSER at
  * epoch(slot); randao reveal → DOMAIN_RANDAO over the epoch (uint64); selection proof →
  * DOMAIN_SELECTION_PROOF over the slot (uint64); AggregateAndProof → DOMAIN_AGGREGATE_AND_PROOF
  * at epoch(aggregate.data.slot); VoluntaryExit → DOMAIN_VOLUNTARY_EXIT with the **Capella** fork
  * version whatever the current fork (EIP-7044, deneb/beacon-chain.md
- * `process_voluntary_exit`; before a chain has Capella, the version at the exit epoch).
+ * `process_voluntary_exit`; before a chain has Capella, the version at the exit epoch); sync
+ * committee message → the beacon block root (Root) under DOMAIN_SYNC_COMMITTEE at epoch(slot);
+ * sync selection proof → SyncAggregatorSelectionData(slot, subcommittee_index) under
+ * DOMAIN_SYNC_COMMITTEE_SELECTION_PROOF at epoch(slot); ContributionAndProof →
+ * DOMAIN_CONTRIBUTION_AND_PROOF at epoch(contribution.slot).
  */
 import {
   DOMAIN_AGGREGATE_AND_PROOF,
   DOMAIN_BEACON_ATTESTER,
   DOMAIN_BEACON_PROPOSER,
+  DOMAIN_CONTRIBUTION_AND_PROOF,
   DOMAIN_RANDAO,
   DOMAIN_SELECTION_PROOF,
+  DOMAIN_SYNC_COMMITTEE,
+  DOMAIN_SYNC_COMMITTEE_SELECTION_PROOF,
   DOMAIN_VOLUNTARY_EXIT,
   type ForkName,
+  SYNC_COMMITTEE_SIZE,
+  SYNC_COMMITTEE_SUBNET_COUNT,
   TARGET_AGGREGATORS_PER_COMMITTEE,
+  TARGET_AGGREGATORS_PER_SYNC_SUBCOMMITTEE,
 } from "@lodestar/params";
-import { type BeaconBlock, type phase0, ssz, sszTypesFor } from "@lodestar/types";
+import { type altair, type BeaconBlock, type phase0, ssz, sszTypesFor } from "@lodestar/types";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { InputError } from "../../errors.js";
 import type { ChainInfo } from "../beacon.js";
@@ -162,6 +172,21 @@ export function createSigningRoots(chain: ChainInfo) {
       ),
     voluntaryExit: (exit: phase0.VoluntaryExit): Uint8Array =>
       computeSigningRoot(ssz.phase0.VoluntaryExit.hashTreeRoot(exit), domains.exit(exit.epoch)),
+    syncCommitteeMessage: (slot: number, beaconBlockRoot: Uint8Array): Uint8Array =>
+      computeSigningRoot(
+        ssz.Root.hashTreeRoot(beaconBlockRoot),
+        domains.at(DOMAIN_SYNC_COMMITTEE, epochOf(slot, spe)),
+      ),
+    syncSelectionProof: (slot: number, subcommitteeIndex: number): Uint8Array =>
+      computeSigningRoot(
+        ssz.altair.SyncAggregatorSelectionData.hashTreeRoot({ slot, subcommitteeIndex }),
+        domains.at(DOMAIN_SYNC_COMMITTEE_SELECTION_PROOF, epochOf(slot, spe)),
+      ),
+    contributionAndProof: (cp: altair.ContributionAndProof): Uint8Array =>
+      computeSigningRoot(
+        ssz.altair.ContributionAndProof.hashTreeRoot(cp),
+        domains.at(DOMAIN_CONTRIBUTION_AND_PROOF, epochOf(cp.contribution.slot, spe)),
+      ),
   };
 }
 
@@ -178,4 +203,50 @@ export function isAggregator(committeeLength: number, selectionProof: Uint8Array
   const h = sha256(selectionProof);
   const v = Buffer.from(h.buffer, h.byteOffset, 8).readBigUInt64LE(0);
   return v % BigInt(modulo) === 0n;
+}
+
+/**
+ * Validators per sync subcommittee: SYNC_COMMITTEE_SIZE // SYNC_COMMITTEE_SUBNET_COUNT of the
+ * preset this process loaded (mainnet 128, minimal 8).
+ *
+ * @example
+ * const subcommittee = Math.floor(position / SYNC_SUBCOMMITTEE_SIZE);
+ */
+export const SYNC_SUBCOMMITTEE_SIZE = Math.floor(SYNC_COMMITTEE_SIZE / SYNC_COMMITTEE_SUBNET_COUNT);
+
+/**
+ * consensus-specs altair validator.md `is_sync_committee_aggregator`: modulo = max(1,
+ * SYNC_COMMITTEE_SIZE // SYNC_COMMITTEE_SUBNET_COUNT // TARGET_AGGREGATORS_PER_SYNC_SUBCOMMITTEE);
+ * aggregator iff bytes_to_uint64(hash(signature)[0:8]) % modulo == 0 (mainnet modulo 8,
+ * minimal 1: every member aggregates).
+ *
+ * @example
+ * if (isSyncCommitteeAggregator(selectionProof)) scheduleContribution();
+ */
+export function isSyncCommitteeAggregator(selectionProof: Uint8Array): boolean {
+  const modulo = Math.max(
+    1,
+    Math.floor(SYNC_SUBCOMMITTEE_SIZE / TARGET_AGGREGATORS_PER_SYNC_SUBCOMMITTEE),
+  );
+  const h = sha256(selectionProof);
+  const v = Buffer.from(h.buffer, h.byteOffset, 8).readBigUInt64LE(0);
+  return v % BigInt(modulo) === 0n;
+}
+
+/**
+ * The sync subcommittee a DV validator aggregates for: the lowest one among its positions
+ * (altair validator.md `compute_subnets_for_sync_committee`: position // subcommittee size). One
+ * per validator and slot, because a duty's partial signatures are keyed by validator (parsigex,
+ * sigagg); `undefined` without positions.
+ *
+ * @example
+ * syncSubcommitteeOf([130, 5]) // 0 on mainnet (5 // 128)
+ */
+export function syncSubcommitteeOf(positions: readonly number[]): number | undefined {
+  let best: number | undefined;
+  for (const p of positions) {
+    const s = Math.floor(p / SYNC_SUBCOMMITTEE_SIZE);
+    if (best === undefined || s < best) best = s;
+  }
+  return best;
 }

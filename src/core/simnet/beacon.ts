@@ -9,6 +9,13 @@
  * slashable pair it ever receives (double vote, surround vote — consensus-specs
  * `is_slashable_attestation_data`; double proposal) is flagged in {@link SimBeacon.slashings}.
  *
+ * Sync committee (altair validator.md; option `syncCommittee`): the first k cluster validators
+ * hold one position each in the current sync committee (validator i: subcommittee i mod 4); the
+ * judge verifies sync committee messages (DOMAIN_SYNC_COMMITTEE over the block root of the slot)
+ * and contributions (selection proof over SyncAggregatorSelectionData,
+ * `is_sync_committee_aggregator`, ContributionAndProof signature, and the contribution's
+ * aggregate signature over its members), all with Lodestar's domains.
+ *
  * Fork schedule: phase0 … Deneb all active from epoch 0 (Deneb is current), so exits must use the
  * Capella version (EIP-7044) while everything else uses Deneb's.
  */
@@ -19,9 +26,15 @@ import {
   DOMAIN_AGGREGATE_AND_PROOF,
   DOMAIN_BEACON_ATTESTER,
   DOMAIN_BEACON_PROPOSER,
+  DOMAIN_CONTRIBUTION_AND_PROOF,
   DOMAIN_RANDAO,
   DOMAIN_SELECTION_PROOF,
+  DOMAIN_SYNC_COMMITTEE,
+  DOMAIN_SYNC_COMMITTEE_SELECTION_PROOF,
   ForkName,
+  SYNC_COMMITTEE_SIZE,
+  SYNC_COMMITTEE_SUBNET_COUNT,
+  TARGET_AGGREGATORS_PER_SYNC_SUBCOMMITTEE,
 } from "@lodestar/params";
 import { type BeaconBlock, type phase0, ssz, sszTypesFor } from "@lodestar/types";
 import { sha256 } from "@noble/hashes/sha2.js";
@@ -35,6 +48,7 @@ import type {
   ProducedBlock,
   ProposerDuty,
   SignedProducedBlock,
+  SyncCommitteeDuty,
   ValidatorInfo,
 } from "../beacon.js";
 import { isAggregator } from "../signer/domain.js";
@@ -66,6 +80,8 @@ export type SimBeaconOptions = {
    * off so the judge's verification is not counted as DV latency.
    */
   verifySubmissions?: boolean | undefined;
+  /** The first k cluster validators are in the current sync committee (default 0). */
+  syncCommittee?: number | undefined;
 };
 
 /**
@@ -106,6 +122,17 @@ export interface SimBeacon extends BeaconNode {
   readonly blocks: { slot: number; proposerIndex: number; root: string }[];
   readonly aggregates: { slot: number; aggregatorIndex: number; bits: number }[];
   readonly exits: { validatorIndex: number; epoch: number }[];
+  /** Valid sync committee messages received (duplicates included). */
+  readonly syncMessages: { slot: number; validatorIndex: number; root: string }[];
+  /** Valid contributions received (duplicates included); `bits` = participants. */
+  readonly contributions: {
+    slot: number;
+    aggregatorIndex: number;
+    subcommitteeIndex: number;
+    bits: number;
+  }[];
+  /** Sync committee duties of the cluster validators (every epoch: one period). */
+  readonly syncDuties: SyncCommitteeDuty[];
   /** Attester duties handed out for `slot` (cluster validators). */
   dutiesAt(slot: number): AttesterDuty[];
   /** Make `index` look live in `epoch` (a doppelganger signing elsewhere). */
@@ -235,6 +262,24 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
   const exits: SimBeacon["exits"] = [];
   const pool = new Map<string, { att: phase0.Attestation; sigs: Uint8Array[] }>();
   const external = new Set<string>();
+  const subSize = SYNC_COMMITTEE_SIZE / SYNC_COMMITTEE_SUBNET_COUNT;
+  const syncDuties: SyncCommitteeDuty[] = pubkeys
+    .slice(0, Math.min(opts.syncCommittee ?? 0, pubkeys.length, SYNC_COMMITTEE_SIZE))
+    .map((pk, i) => ({
+      pubkey: pk,
+      validatorIndex: firstIndex + i,
+      validatorSyncCommitteeIndices: [
+        (i % SYNC_COMMITTEE_SUBNET_COUNT) * subSize + Math.floor(i / SYNC_COMMITTEE_SUBNET_COUNT),
+      ],
+    }));
+  const syncPosition = new Map<number, number[]>(
+    syncDuties.map((d) => [d.validatorIndex, d.validatorSyncCommitteeIndices]),
+  );
+  const syncMessages: SimBeacon["syncMessages"] = [];
+  const contributions: SimBeacon["contributions"] = [];
+  const syncPool = new Map<string, Map<number, Uint8Array>>(); // `${slot}/${root}` → index → sig
+  const syncDomain = (slot: number, type: Uint8Array): Uint8Array =>
+    config.getDomain(slot, type, slot);
 
   const bad = (what: string): void => {
     invalid.push(what);
@@ -276,6 +321,9 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
       blocks,
       aggregates,
       exits,
+      syncMessages,
+      contributions,
+      syncDuties,
       dutiesAt: (slot) => epochDuties(epochOf(slot, spe)).filter((d) => d.slot === slot),
       markLive: (index, epoch) => {
         external.add(`${index}/${epoch}`);
@@ -515,6 +563,131 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
         if (!exits.some((x) => x.validatorIndex === validatorIndex)) {
           exits.push({ validatorIndex, epoch });
         }
+      },
+      async syncCommitteeDuties(_epoch, indices) {
+        guard();
+        const want = new Set(indices);
+        return syncDuties.filter((d) => want.has(d.validatorIndex));
+      },
+      async beaconBlockRoot(blockId) {
+        guard();
+        return blockRoot(blockId === "head" ? currentSlot() : blockId);
+      },
+      async submitSyncCommitteeMessages(msgs) {
+        guard();
+        let rejected = 0;
+        for (const m of msgs) {
+          const pk = byIndex.get(m.validatorIndex);
+          const sr = signingRoot(
+            ssz.Root.hashTreeRoot(m.beaconBlockRoot),
+            syncDomain(m.slot, DOMAIN_SYNC_COMMITTEE),
+          );
+          const checked =
+            opts.verifySubmissions === false || (pk && verifySignature(pk, sr, m.signature));
+          if (!pk || !syncPosition.has(m.validatorIndex) || !checked) {
+            bad(`sync message slot ${m.slot} validator ${m.validatorIndex}`);
+            rejected++;
+            continue;
+          }
+          const root = hex(m.beaconBlockRoot);
+          syncMessages.push({ slot: m.slot, validatorIndex: m.validatorIndex, root });
+          const k = `${m.slot}/${root}`;
+          const entry = syncPool.get(k) ?? new Map<number, Uint8Array>();
+          if (!entry.has(m.validatorIndex)) entry.set(m.validatorIndex, m.signature);
+          syncPool.set(k, entry);
+        }
+        if (rejected) throw new BaseError(`sim beacon: ${rejected} sync message(s) rejected`);
+      },
+      async syncCommitteeContribution(slot, subcommitteeIndex, beaconBlockRoot) {
+        guard();
+        const entry = syncPool.get(`${slot}/${hex(beaconBlockRoot)}`);
+        const bits = BitArray.fromBitLen(subSize);
+        const sigs: Uint8Array[] = [];
+        for (const [vi, sig] of entry ?? []) {
+          let member = false;
+          for (const p of syncPosition.get(vi) ?? []) {
+            if (Math.floor(p / subSize) !== subcommitteeIndex) continue;
+            bits.set(p % subSize, true);
+            member = true;
+          }
+          if (member) sigs.push(sig);
+        }
+        if (!sigs.length) throw new BaseError("sim beacon: no sync messages for this subcommittee");
+        return {
+          slot,
+          beaconBlockRoot,
+          subcommitteeIndex,
+          aggregationBits: bits,
+          signature: aggregateSignatures(sigs.map((x) => Signature.fromBytes(x, true))).toBytes(),
+        };
+      },
+      async submitContributionAndProofs(signed) {
+        guard();
+        let rejected = 0;
+        for (const s of signed) {
+          const m = s.message;
+          const c = m.contribution;
+          const pk = byIndex.get(m.aggregatorIndex);
+          const selRoot = signingRoot(
+            ssz.altair.SyncAggregatorSelectionData.hashTreeRoot({
+              slot: c.slot,
+              subcommitteeIndex: c.subcommitteeIndex,
+            }),
+            syncDomain(c.slot, DOMAIN_SYNC_COMMITTEE_SELECTION_PROOF),
+          );
+          const cpRoot = signingRoot(
+            ssz.altair.ContributionAndProof.hashTreeRoot(m),
+            syncDomain(c.slot, DOMAIN_CONTRIBUTION_AND_PROOF),
+          );
+          // The judge's own is_sync_committee_aggregator (altair validator.md).
+          const modulo = Math.max(
+            1,
+            Math.floor(subSize / TARGET_AGGREGATORS_PER_SYNC_SUBCOMMITTEE),
+          );
+          const h = sha256(m.selectionProof);
+          const selected =
+            Buffer.from(h.buffer, h.byteOffset, 8).readBigUInt64LE(0) % BigInt(modulo) === 0n;
+          const inSub = (syncPosition.get(m.aggregatorIndex) ?? []).some(
+            (p) => Math.floor(p / subSize) === c.subcommitteeIndex,
+          );
+          const members: Uint8Array[] = [];
+          for (const b of c.aggregationBits.getTrueBitIndexes()) {
+            const pos = c.subcommitteeIndex * subSize + b;
+            for (const [vi, ps] of syncPosition) {
+              if (ps.includes(pos)) members.push(byIndex.get(vi) as Uint8Array);
+            }
+          }
+          const aggOk =
+            members.length === c.aggregationBits.getTrueBitIndexes().length &&
+            members.length > 0 &&
+            fastAggregateVerify(
+              signingRoot(
+                ssz.Root.hashTreeRoot(c.beaconBlockRoot),
+                syncDomain(c.slot, DOMAIN_SYNC_COMMITTEE),
+              ),
+              members.map((x) => PublicKey.fromBytes(x, true)),
+              Signature.fromBytes(c.signature, true),
+            );
+          if (
+            !pk ||
+            !inSub ||
+            !selected ||
+            !verifySignature(pk, selRoot, m.selectionProof) ||
+            !verifySignature(pk, cpRoot, s.signature) ||
+            !aggOk
+          ) {
+            bad(`contribution slot ${c.slot} aggregator ${m.aggregatorIndex}`);
+            rejected++;
+            continue;
+          }
+          contributions.push({
+            slot: c.slot,
+            aggregatorIndex: m.aggregatorIndex,
+            subcommitteeIndex: c.subcommitteeIndex,
+            bits: members.length,
+          });
+        }
+        if (rejected) throw new BaseError(`sim beacon: ${rejected} contribution(s) rejected`);
       },
     };
     return self;

@@ -135,6 +135,8 @@ const CONSENSUS_TYPES = new Set<number>([
   DutyType.Attester,
   DutyType.Proposer,
   DutyType.Aggregator,
+  DutyType.SyncMessage,
+  DutyType.SyncContribution,
 ]);
 
 /**
