@@ -6,6 +6,8 @@ import { execFile } from "node:child_process";
 import { promises as fsp } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Command } from "commander";
+import { createDvSimCluster, type DvSimCluster } from "../src/core/simnet/dv.js";
 import { publicKeyOf } from "../src/crypto/bls.js";
 import { randomScalar, scalarToBytes } from "../src/crypto/shamir.js";
 import type { ValidatorKey } from "../src/keysplit/split.js";
@@ -126,5 +128,69 @@ export async function copyDkgOperatorKeys(dest: string, count: number): Promise<
   for (let i = 1; i <= count; i++) {
     await fsp.copyFile(join(DKG_OPERATORS, `op${i}.json`), join(dest, `op${i}.json`));
     await fsp.copyFile(join(DKG_OPERATORS, `pw${i}`), join(dest, `pw${i}`));
+  }
+}
+
+/**
+ * What an in-process command printed, and the `process.exitCode` it left (undefined on success).
+ *
+ * @example
+ * const r: CommandResult = await runCommand(planCommand(), ["trust", "--json"]);
+ */
+export type CommandResult = { stdout: string; stderr: string; code: number | string | undefined };
+
+/**
+ * Run a commander `command` in this process with `args` (as if typed after the program name),
+ * capturing the strings written to stdout/stderr and the exit code `runAction` sets. Binary chunks
+ * (node:test's own reports to its parent) pass through; `process.exitCode` is restored afterwards.
+ *
+ * @example
+ * const r = await runCommand(planCommand(), ["sybil", "--json"]);
+ * assert.equal(r.code, undefined, r.stderr);
+ */
+export async function runCommand(command: Command, args: string[]): Promise<CommandResult> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const ow = process.stdout.write.bind(process.stdout);
+  const ew = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((s: string | Uint8Array, ...rest: unknown[]) =>
+    typeof s === "string"
+      ? out.push(s) > 0
+      : ow(s, ...(rest as []))) as typeof process.stdout.write;
+  process.stderr.write = ((s: string | Uint8Array, ...rest: unknown[]) =>
+    typeof s === "string"
+      ? err.push(s) > 0
+      : ew(s, ...(rest as []))) as typeof process.stderr.write;
+  const prev = process.exitCode;
+  process.exitCode = undefined;
+  try {
+    await command.parseAsync(["node", command.name(), ...args]);
+  } finally {
+    process.stdout.write = ow;
+    process.stderr.write = ew;
+  }
+  const code = process.exitCode;
+  process.exitCode = prev;
+  return { stdout: out.join(""), stderr: err.join(""), code };
+}
+
+/**
+ * Create a DV simnet cluster in a fresh temp data folder, run `fn` on it, then close it and
+ * remove the folder (even when `fn` throws).
+ *
+ * @example
+ * await withDvCluster({ n: 4, validators: 2, seed: 1 }, async (c) => { await c.runToSlot(8); });
+ */
+export async function withDvCluster(
+  opts: Omit<Parameters<typeof createDvSimCluster>[0], "dataDir">,
+  fn: (c: DvSimCluster) => Promise<void>,
+): Promise<void> {
+  const dir = await makeTempDir("dv");
+  const c = await createDvSimCluster({ ...opts, dataDir: dir });
+  try {
+    await fn(c);
+  } finally {
+    c.close();
+    await fsp.rm(dir, { recursive: true, force: true });
   }
 }

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { devnetCommand } from "../../src/cli/devnet.js";
 import { ensureInstalled, isDevnetProcess, stopPid } from "../../src/devnet/index.js";
+import { runCommand } from "../helpers.js";
 
 let dir: string;
 let pid: number | undefined;
@@ -23,33 +24,10 @@ after(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-/** Run the command, capturing stdout/stderr and the exit code runAction sets. */
+/** Run the command, capturing stdout/stderr and the exit code runAction sets (0 on success). */
 async function run(...args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const out = process.stdout.write.bind(process.stdout);
-  const err = process.stderr.write.bind(process.stderr);
-  // Only strings are ours: the test runner streams its own (binary) reports through stdout too.
-  process.stdout.write = ((s: string | Uint8Array, ...rest: never[]) => {
-    if (typeof s !== "string") return out(s, ...rest);
-    stdout += s;
-    return true;
-  }) as typeof process.stdout.write;
-  process.stderr.write = ((s: string | Uint8Array, ...rest: never[]) => {
-    if (typeof s !== "string") return err(s, ...rest);
-    stderr += s;
-    return true;
-  }) as typeof process.stderr.write;
-  process.exitCode = undefined;
-  try {
-    await devnetCommand().parseAsync(["node", "rpdvt", ...args]);
-  } finally {
-    process.stdout.write = out;
-    process.stderr.write = err;
-  }
-  const code = process.exitCode ?? 0;
-  process.exitCode = undefined;
-  return { code, stdout, stderr };
+  const r = await runCommand(devnetCommand(), args);
+  return { ...r, code: r.code ?? 0 };
 }
 
 test("devnet start → status → stop by PID", { timeout: 90_000 }, async () => {

@@ -4,28 +4,14 @@
  * domains) with F operators crashed, under 30% message loss, and with a round-1 leader offline.
  */
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, it } from "node:test";
 import { defaultLeader } from "../../src/core/consensus/params.js";
 import { metricValue } from "../../src/core/metrics.js";
-import { createDvSimCluster, type DvSimCluster } from "../../src/core/simnet/dv.js";
+import type { DvSimCluster } from "../../src/core/simnet/dv.js";
 import { DutyType } from "../../src/core/types.js";
+import { withDvCluster } from "../helpers.js";
 
-async function withCluster(
-  opts: Omit<Parameters<typeof createDvSimCluster>[0], "dataDir">,
-  fn: (c: DvSimCluster) => Promise<void>,
-): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), "rpdvt-dv-"));
-  const c = await createDvSimCluster({ ...opts, dataDir: dir });
-  try {
-    await fn(c);
-  } finally {
-    c.close();
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+const withCluster = withDvCluster;
 
 function assertAllIncluded(c: DvSimCluster, from: number, to: number): number {
   const duties = c.attesterDuties(from, to);

@@ -5,29 +5,15 @@
  * produces a valid aggregate, honest operators agree, nothing slashable is ever signed.
  */
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, it } from "node:test";
 import { defaultLeader } from "../../src/core/consensus/params.js";
 import { decodeUnsignedSet, encodeUnsignedSet } from "../../src/core/fetcher/codec.js";
 import { metricValue } from "../../src/core/metrics.js";
-import { createDvSimCluster, type DvSimCluster } from "../../src/core/simnet/dv.js";
+import type { DvSimCluster } from "../../src/core/simnet/dv.js";
 import { DutyType } from "../../src/core/types.js";
+import { withDvCluster } from "../helpers.js";
 
-async function withCluster(
-  opts: Omit<Parameters<typeof createDvSimCluster>[0], "dataDir">,
-  fn: (c: DvSimCluster) => Promise<void>,
-): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), "rpdvt-dvb-"));
-  const c = await createDvSimCluster({ ...opts, dataDir: dir });
-  try {
-    await fn(c);
-  } finally {
-    c.close();
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+const withCluster = withDvCluster;
 
 function assertAllIncluded(c: DvSimCluster, from: number, to: number): void {
   const duties = c.attesterDuties(from, to);

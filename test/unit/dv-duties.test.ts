@@ -6,27 +6,12 @@
  * and the tracker / metrics API.
  */
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, it } from "node:test";
 import { metricValue } from "../../src/core/metrics.js";
-import { createDvSimCluster, type DvSimCluster } from "../../src/core/simnet/dv.js";
 import { DutyType } from "../../src/core/types.js";
+import { withDvCluster } from "../helpers.js";
 
-async function withCluster(
-  opts: Omit<Parameters<typeof createDvSimCluster>[0], "dataDir">,
-  fn: (c: DvSimCluster) => Promise<void>,
-): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), "rpdvt-dvd-"));
-  const c = await createDvSimCluster({ ...opts, dataDir: dir });
-  try {
-    await fn(c);
-  } finally {
-    c.close();
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+const withCluster = withDvCluster;
 
 describe("DV proposer duty", () => {
   for (const n of [4, 7] as const) {

@@ -27,6 +27,7 @@ import {
   writeIdentityFile,
 } from "../../src/p2p/identity.js";
 import { protocolId } from "../../src/p2p/transport.js";
+import { runCommand } from "../helpers.js";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
@@ -207,31 +208,8 @@ describe("p2p addresses and channel names", () => {
 
 describe("rpdvt node identity", () => {
   async function run(...args: string[]) {
-    let stdout = "";
-    let stderr = "";
-    const out = process.stdout.write.bind(process.stdout);
-    const err = process.stderr.write.bind(process.stderr);
-    // Only strings are ours: the test runner streams its own reports through stdout too.
-    process.stdout.write = ((s: string | Uint8Array, ...rest: never[]) => {
-      if (typeof s !== "string") return out(s, ...rest);
-      stdout += s;
-      return true;
-    }) as typeof process.stdout.write;
-    process.stderr.write = ((s: string | Uint8Array, ...rest: never[]) => {
-      if (typeof s !== "string") return err(s, ...rest);
-      stderr += s;
-      return true;
-    }) as typeof process.stderr.write;
-    const code = process.exitCode;
-    process.exitCode = undefined;
-    try {
-      await nodeIdentityCommand().parseAsync(["node", "identity", ...args]);
-      return { stdout, stderr, exitCode: process.exitCode ?? 0 };
-    } finally {
-      process.stdout.write = out;
-      process.stderr.write = err;
-      process.exitCode = code;
-    }
+    const r = await runCommand(nodeIdentityCommand(), args);
+    return { stdout: r.stdout, stderr: r.stderr, exitCode: r.code ?? 0 };
   }
 
   test("--out writes a key and prints its identity; --show reads it back", async () => {

@@ -9,6 +9,7 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { planCommand } from "../../src/cli/plan.js";
 import { EXAMPLE_TRUST_CONFIG } from "../../src/plan/trust/example.js";
+import { runCommand } from "../helpers.js";
 
 let dir = "";
 before(async () => {
@@ -18,32 +19,7 @@ after(async () => {
   await fsp.rm(dir, { recursive: true, force: true });
 });
 
-async function runPlan(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const ow = process.stdout.write.bind(process.stdout);
-  const ew = process.stderr.write.bind(process.stderr);
-  // node:test reports to the parent over stdout as binary chunks: let those through.
-  process.stdout.write = ((s: string | Uint8Array, ...rest: unknown[]) =>
-    typeof s === "string"
-      ? out.push(s) > 0
-      : ow(s, ...(rest as []))) as typeof process.stdout.write;
-  process.stderr.write = ((s: string | Uint8Array, ...rest: unknown[]) =>
-    typeof s === "string"
-      ? err.push(s) > 0
-      : ew(s, ...(rest as []))) as typeof process.stderr.write;
-  const prev = process.exitCode;
-  process.exitCode = undefined;
-  try {
-    await planCommand().parseAsync(["node", "plan", ...args]);
-  } finally {
-    process.stdout.write = ow;
-    process.stderr.write = ew;
-  }
-  const code = process.exitCode;
-  process.exitCode = prev;
-  return { stdout: out.join(""), stderr: err.join(""), code };
-}
+const runPlan = (args: string[]) => runCommand(planCommand(), args);
 
 /** Minimal well-formedness: one root, balanced tags, no NaN/undefined in the markup. */
 function assertSvg(svg: string) {

@@ -14,6 +14,7 @@ import { planCommand } from "../../src/cli/plan.js";
 import { InputError } from "../../src/errors.js";
 import { sybilExact } from "../../src/plan/sybil/exact.js";
 import { sybilMonteCarlo } from "../../src/plan/sybil/monteCarlo.js";
+import { runCommand } from "../helpers.js";
 
 const close = (a: number, b: number, rel = 1e-12) =>
   assert.ok(Math.abs(a - b) <= rel * Math.max(Math.abs(b), 1e-300), `${a} vs ${b}`);
@@ -162,32 +163,7 @@ describe("Sybil Monte Carlo", () => {
 });
 
 /** Run `plan …` capturing stdout/stderr and the exit code. */
-async function runPlan(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const ow = process.stdout.write.bind(process.stdout);
-  const ew = process.stderr.write.bind(process.stderr);
-  // node:test reports to the parent over stdout as binary chunks: let those through.
-  process.stdout.write = ((s: string | Uint8Array, ...rest: unknown[]) =>
-    typeof s === "string"
-      ? out.push(s) > 0
-      : ow(s, ...(rest as []))) as typeof process.stdout.write;
-  process.stderr.write = ((s: string | Uint8Array, ...rest: unknown[]) =>
-    typeof s === "string"
-      ? err.push(s) > 0
-      : ew(s, ...(rest as []))) as typeof process.stderr.write;
-  const before = process.exitCode;
-  process.exitCode = undefined;
-  try {
-    await planCommand().parseAsync(["node", "plan", ...args]);
-  } finally {
-    process.stdout.write = ow;
-    process.stderr.write = ew;
-  }
-  const code = process.exitCode;
-  process.exitCode = before;
-  return { stdout: out.join(""), stderr: err.join(""), code };
-}
+const runPlan = (args: string[]) => runCommand(planCommand(), args);
 
 describe("plan sybil CLI", () => {
   test("--json prints the contract object", async () => {

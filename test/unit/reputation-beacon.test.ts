@@ -18,6 +18,7 @@ import { buildClaimPayload, claimFileText, signClaim } from "../../src/reputatio
 import { fixturePubkey } from "../../src/reputation/fixture.js";
 import { observeBeacon, parseEpochRange } from "../../src/reputation/observe.js";
 import { computeReputation } from "../../src/reputation/score.js";
+import { runCommand } from "../helpers.js";
 
 const FAR = "18446744073709551615";
 const P = [0, 1, 2].map((i) => fixturePubkey("beacon", i));
@@ -170,31 +171,7 @@ function startFake(): Promise<Fake> {
   );
 }
 
-async function runCli(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const ow = process.stdout.write.bind(process.stdout);
-  const ew = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string | Uint8Array, ...rest: unknown[]) =>
-    typeof s === "string"
-      ? out.push(s) > 0
-      : ow(s, ...(rest as []))) as typeof process.stdout.write;
-  process.stderr.write = ((s: string | Uint8Array, ...rest: unknown[]) =>
-    typeof s === "string"
-      ? err.push(s) > 0
-      : ew(s, ...(rest as []))) as typeof process.stderr.write;
-  const prev = process.exitCode;
-  process.exitCode = undefined;
-  try {
-    await reputationCommand().parseAsync(["node", "reputation", ...args]);
-  } finally {
-    process.stdout.write = ow;
-    process.stderr.write = ew;
-  }
-  const code = process.exitCode;
-  process.exitCode = prev;
-  return { stdout: out.join(""), stderr: err.join(""), code };
-}
+const runCli = (args: string[]) => runCommand(reputationCommand(), args);
 
 before(async () => {
   fake = await startFake();

@@ -27,6 +27,7 @@ import {
   generatePerformanceFiles,
 } from "../../src/reputation/fixture.js";
 import { readPerformanceFiles } from "../../src/reputation/performance-file.js";
+import { runCommand } from "../helpers.js";
 
 const STORAGE = "0x1000000000000000000000000000000000000001";
 const NODE_MANAGER = "0x2000000000000000000000000000000000000002";
@@ -180,23 +181,10 @@ describe("on-chain checks", () => {
     const file = path.join(dir, "claim.json");
     await fsp.writeFile(file, claimFileText(await claimBy(node)));
     const run = async (args: string[]) => {
-      const out: string[] = [];
-      const ow = process.stdout.write.bind(process.stdout);
-      process.stdout.write = ((s: string | Uint8Array, ...rest: unknown[]) =>
-        typeof s === "string"
-          ? out.push(s) > 0
-          : ow(s, ...(rest as []))) as typeof process.stdout.write;
-      const prev = process.exitCode;
-      process.exitCode = undefined;
-      try {
-        await reputationCommand().parseAsync(["node", "reputation", ...args]);
-      } finally {
-        process.stdout.write = ow;
-      }
-      const code = process.exitCode;
-      process.exitCode = prev;
-      return { out: out.join(""), code };
+      const r = await runCommand(reputationCommand(), args);
+      return { out: r.stdout, code: r.code };
     };
+
     const ok = await run(["verify", file, "--rpc", rpcUrl, "--rocket-storage", STORAGE, "--json"]);
     assert.equal(ok.code, undefined);
     assert.equal(JSON.parse(ok.out).ok, true);

@@ -30,6 +30,7 @@ import {
   readPerformanceFiles,
 } from "../../src/reputation/performance-file.js";
 import { writeRocketPoolFixture } from "../../src/rocketpool/fixture.js";
+import { runCommand } from "../helpers.js";
 
 /** The well-known Hardhat/Foundry development mnemonic and its first account (m/44'/60'/0'/0/0). */
 const MNEMONIC = "test test test test test test test test test test test junk";
@@ -41,31 +42,7 @@ let nodePubkeys: string[] = [];
 let perfPaths: string[] = [];
 let files: PerformanceFile[] = [];
 
-async function runCli(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const ow = process.stdout.write.bind(process.stdout);
-  const ew = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string | Uint8Array, ...rest: unknown[]) =>
-    typeof s === "string"
-      ? out.push(s) > 0
-      : ow(s, ...(rest as []))) as typeof process.stdout.write;
-  process.stderr.write = ((s: string | Uint8Array, ...rest: unknown[]) =>
-    typeof s === "string"
-      ? err.push(s) > 0
-      : ew(s, ...(rest as []))) as typeof process.stderr.write;
-  const prev = process.exitCode;
-  process.exitCode = undefined;
-  try {
-    await reputationCommand().parseAsync(["node", "reputation", ...args]);
-  } finally {
-    process.stdout.write = ow;
-    process.stderr.write = ew;
-  }
-  const code = process.exitCode;
-  process.exitCode = prev;
-  return { stdout: out.join(""), stderr: err.join(""), code };
-}
+const runCli = (args: string[]) => runCommand(reputationCommand(), args);
 
 before(async () => {
   dir = await fsp.mkdtemp(path.join(os.tmpdir(), "rpdvt-rep-claim-"));

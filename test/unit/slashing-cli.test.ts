@@ -7,6 +7,7 @@ import { after, before, describe, test } from "node:test";
 import { slashingProtectionCommand } from "../../src/cli/slashing-protection.js";
 import { SlashingProtectionDb } from "../../src/slashing/db.js";
 import { parseInterchange } from "../../src/slashing/interchange.js";
+import { runCommand } from "../helpers.js";
 
 const GVR = `0x${"33".repeat(32)}`;
 const PK1 = `0x${"a1".repeat(48)}`;
@@ -21,33 +22,10 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Run the command, capturing stdout/stderr and the exit code runAction sets. */
+/** Run the command, capturing stdout/stderr and the exit code runAction sets (0 on success). */
 async function run(...args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const out = process.stdout.write.bind(process.stdout);
-  const err = process.stderr.write.bind(process.stderr);
-  // Only strings are ours: the test runner streams its own (binary) reports through stdout too.
-  process.stdout.write = ((s: string | Uint8Array, ...rest: never[]) => {
-    if (typeof s !== "string") return out(s, ...rest);
-    stdout += s;
-    return true;
-  }) as typeof process.stdout.write;
-  process.stderr.write = ((s: string | Uint8Array, ...rest: never[]) => {
-    if (typeof s !== "string") return err(s, ...rest);
-    stderr += s;
-    return true;
-  }) as typeof process.stderr.write;
-  process.exitCode = undefined;
-  try {
-    await slashingProtectionCommand().parseAsync(["node", "rpdvt", ...args]);
-  } finally {
-    process.stdout.write = out;
-    process.stderr.write = err;
-  }
-  const code = process.exitCode ?? 0;
-  process.exitCode = undefined;
-  return { code, stdout, stderr };
+  const r = await runCommand(slashingProtectionCommand(), args);
+  return { ...r, code: r.code ?? 0 };
 }
 
 const interchange = {
