@@ -2,13 +2,16 @@
  * `rpdvt exit`: sign a voluntary exit with the validator's cold key re-derived from the Smartnode
  * wallet seed (EIP-7044 domain: Capella fork version + the beacon node's genesis validators root),
  * show it, and submit it only after an explicit confirmation (`--yes` in scripts). `--out FILE`
- * writes the signed exit JSON instead of submitting. `--cluster-format` prints how to get a
- * threshold-signed exit from the DV software instead. See src/ops/exit/exit.ts.
+ * writes the signed exit JSON instead of submitting. `--cluster-nodes URL[,URL…] --token T` gets a
+ * threshold-signed exit from the rpdvt DV nodes instead (each operator's node consents over its
+ * dashboard API; src/ops/exit/cluster.ts). `--cluster-format` prints how other DV software does it.
+ * See src/ops/exit/exit.ts.
  */
 import * as p from "@clack/prompts";
 import { Command, Option } from "commander";
 import { createBeaconClient } from "../beacon/index.js";
 import { InputError } from "../errors.js";
+import { clusterInfo, parseNodeUrls, requestClusterExit } from "../ops/exit/cluster.js";
 import {
   capellaVersionOf,
   clusterExitInstructions,
@@ -32,6 +35,8 @@ type ExitFlags = {
   json?: boolean;
   clusterFormat?: "cluster" | "ssv" | "obol";
   operatorIds?: string;
+  clusterNodes?: string;
+  token?: string;
 };
 
 /**
@@ -69,6 +74,14 @@ export function exitCommand(): Command {
       ).choices(["cluster", "ssv", "obol"]),
     )
     .option("--operator-ids <ids>", "with --cluster-format ssv: the cluster's operator ids")
+    .option(
+      "--cluster-nodes <urls>",
+      "threshold-signed exit: the operators' rpdvt node dashboard URLs, comma-separated (each must consent)",
+    )
+    .option(
+      "--token <token>",
+      "with --cluster-nodes: the nodes' dashboard token (default: $RPDVT_DASHBOARD_TOKEN)",
+    )
     .action(
       runAction(async (f: ExitFlags) => {
         const pubkey = toHex(fromHex(f.validator, { field: "--validator", length: 48 }));
@@ -78,6 +91,7 @@ export function exitCommand(): Command {
           );
           return;
         }
+        if (f.clusterNodes !== undefined) return clusterExit(f, pubkey);
         if (f.beaconUrl.length === 0)
           throw new InputError(
             "--beacon-url is required (genesis validators root, validator index)",
@@ -148,5 +162,97 @@ export function exitCommand(): Command {
         if (f.json) return printJson({ exit: json, submitted: true });
         process.stdout.write(`Submitted the exit of validator ${v.index}.\n`);
       }),
+    );
+}
+
+/** `--cluster-nodes`: ask each operator's node to consent to the threshold-signed exit. */
+async function clusterExit(f: ExitFlags, pubkey: string): Promise<void> {
+  const urls = parseNodeUrls(f.clusterNodes ?? "");
+  const token = f.token ?? process.env.RPDVT_DASHBOARD_TOKEN;
+  if (!token)
+    throw new InputError("--cluster-nodes needs the nodes' dashboard token", {
+      field: "--token",
+      metaMessages: ["Give --token or set RPDVT_DASHBOARD_TOKEN (the nodes' --dashboard-token)."],
+    });
+  if (f.out)
+    throw new InputError("--out is for cold-key exits: the cluster submits its exit itself", {
+      field: "--out",
+    });
+  let epoch: number | undefined;
+  if (f.epoch !== undefined) {
+    epoch = Number(f.epoch);
+    if (!/^\d+$/.test(f.epoch) || !Number.isSafeInteger(epoch))
+      throw new InputError("--epoch must be a non-negative integer", { field: "--epoch" });
+  }
+  let validatorIndex: number | undefined;
+  if (f.beaconUrl.length > 0) {
+    const beacon = createBeaconClient(f.beaconUrl, { timeoutMs: 10_000 });
+    const chain = await beacon.chainInfo();
+    const [v] = await beacon.validators([fromHex(pubkey)]);
+    if (!v)
+      throw new InputError(`Validator ${pubkey} is not on this beacon chain`, {
+        field: "--validator",
+      });
+    validatorIndex = v.index;
+    epoch ??= Math.floor(
+      (Date.now() / 1000 - chain.genesisTime) / chain.secondsPerSlot / chain.slotsPerEpoch,
+    );
+  }
+  const info = await clusterInfo(urls[0] as string);
+  if (info && info.validators.length > 0 && !info.validators.includes(pubkey))
+    throw new InputError(`Validator ${pubkey} is not a validator of this cluster`, {
+      field: "--validator",
+      metaMessages: [`${urls[0]} runs: ${info.validators.join(", ")}`],
+    });
+  const what =
+    `Threshold-signed voluntary exit of validator ${pubkey}` +
+    (validatorIndex !== undefined ? ` (index ${validatorIndex})` : "") +
+    ` at epoch ${epoch ?? "<current epoch of the first node that accepts>"}.\n` +
+    `Asking ${urls.length} operator node(s) to consent: ${urls.join(", ")}\n` +
+    (info
+      ? `Cluster ${info.clusterName ?? ""} threshold ${info.threshold}: the exit is submitted once ${info.threshold} operators consent.\n`
+      : "The exit is submitted once the cluster threshold of operators consent.\n");
+  process.stderr.write(what);
+  process.stderr.write(
+    "An exit is IRREVERSIBLE: the validator stops validating and its ETH is withdrawn.\n",
+  );
+  if (!f.yes) {
+    if (!process.stdin.isTTY)
+      throw new InputError("Not requested: confirm with --yes", { field: "--yes" });
+    const ok = await p.confirm({
+      message: `Ask ${urls.length} node(s) to sign the exit of ${pubkey} now?`,
+      initialValue: false,
+    });
+    if (p.isCancel(ok) || ok !== true) throw new InputError("Not requested");
+  }
+  const res = await requestClusterExit(urls, token, { pubkey, epoch, validatorIndex });
+  const accepted = res.results.filter((r) => r.accepted).length;
+  if (f.json) {
+    printJson({
+      pubkey,
+      epoch: res.epoch,
+      threshold: info?.threshold,
+      accepted,
+      nodes: res.results,
+    });
+  } else {
+    for (const r of res.results) {
+      process.stdout.write(
+        r.accepted
+          ? `${r.url}: accepted (operator ${r.operatorId ?? "?"}, epoch ${r.epoch ?? res.epoch})\n`
+          : `${r.url}: refused (${r.status === 0 ? "unreachable" : `HTTP ${r.status}`}: ${r.error})\n`,
+      );
+    }
+    process.stdout.write(
+      `${accepted} of ${urls.length} node(s) consented` +
+        (info ? ` (threshold ${info.threshold})` : "") +
+        ".\n",
+    );
+  }
+  const needed = info?.threshold ?? 1;
+  if (accepted < needed)
+    throw new InputError(
+      `Only ${accepted} node(s) consented: fewer than the threshold ${needed}, the exit will not be signed`,
+      { metaMessages: ["Fix the refusals above (token, node down) and run the command again."] },
     );
 }

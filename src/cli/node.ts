@@ -220,7 +220,17 @@ export async function runNode(
   );
   const dashboard = flags.dashboard
     ? createDashboard({
-        source: nodeDashboardSource(node, transport, def, op.operatorId),
+        source: nodeDashboardSource(node, transport, def, op.operatorId, {
+          currentEpoch: () =>
+            Math.max(
+              0,
+              Math.floor(
+                (Date.now() / 1000 - chain.genesisTime) /
+                  chain.secondsPerSlot /
+                  chain.slotsPerEpoch,
+              ),
+            ),
+        }),
         token: flags.dashboardToken ?? process.env.RPDVT_DASHBOARD_TOKEN,
       })
     : undefined;

@@ -5,8 +5,11 @@
  *  - GET /events        Server-Sent Events (html.spec.whatwg.org "server-sent events"): one
  *                       `cluster` event with the view on connect and every `intervalMs`;
  *  - GET /api/plan      planner results (./plan.ts) for the query string;
- *  - any other method   refused 401 without the dashboard token (./auth.ts); with it, 405 —
- *                       this version has no state-changing route.
+ *  - POST /api/exit     `{pubkey, epoch?, validatorIndex?}`: this operator consents to a
+ *                       threshold-signed voluntary exit (source.requestExit → DvNode.requestExit);
+ *                       403 when the node has no dashboard token configured, 401 without the
+ *                       token, 400 on bad input, 202 when accepted;
+ *  - any other method   refused 401 without the dashboard token (./auth.ts); with it, 405.
  * Requests whose Host is not loopback are refused 403. The handler never binds a socket itself:
  * `rpdvt node run --dashboard` mounts it on the metrics server; {@link startDashboardServer}
  * binds 127.0.0.1 for tests.
@@ -16,7 +19,7 @@ import { BaseError, InputError } from "../errors.js";
 import { hasValidToken, isLoopbackHost } from "./auth.js";
 import { dashboardHtml } from "./page.js";
 import { parsePlanQuery, planDashboard } from "./plan.js";
-import type { DashboardSource } from "./types.js";
+import type { DashboardSource, ExitRequest } from "./types.js";
 import { clusterView } from "./view.js";
 
 /** Default push period of /events: the page updates once per second. */
@@ -64,6 +67,73 @@ const CSP =
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { ...SECURITY_HEADERS, "content-type": "application/json" });
   res.end(JSON.stringify(body));
+}
+
+/** Largest accepted POST body (an exit request is ~150 bytes). */
+export const MAX_BODY_BYTES = 4_096;
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((ok, fail) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    // Oversized bodies are drained (not kept) so that the 400 answer still reaches the client.
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(c);
+    });
+    req.on("end", () =>
+      size > MAX_BODY_BYTES
+        ? fail(new InputError(`Request body larger than ${MAX_BODY_BYTES} bytes`))
+        : ok(Buffer.concat(chunks).toString("utf8")),
+    );
+    req.on("error", fail);
+  });
+}
+
+const uintField = (v: unknown, field: string): number | undefined => {
+  if (v === undefined || v === null) return undefined;
+  const n = typeof v === "string" && /^\d+$/.test(v) ? Number(v) : v;
+  if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0)
+    throw new InputError(`${field} must be a non-negative integer`, {
+      field,
+      details: `got ${JSON.stringify(v)}`,
+    });
+  return n;
+};
+
+/**
+ * Validate the JSON body of POST /api/exit.
+ *
+ * @example
+ * parseExitRequest('{"pubkey":"0x93ab…","epoch":12}'); // { pubkey: "0x93ab…", epoch: 12 }
+ */
+export function parseExitRequest(text: string): ExitRequest {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new InputError("The exit request must be a JSON object", {
+      metaMessages: ['Example: {"pubkey":"0x…","epoch":123}'],
+    });
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body))
+    throw new InputError("The exit request must be a JSON object");
+  const b = body as Record<string, unknown>;
+  const unknown = Object.keys(b).filter((k) => !["pubkey", "epoch", "validatorIndex"].includes(k));
+  if (unknown.length > 0)
+    throw new InputError(`Unknown field(s) in the exit request: ${unknown.join(", ")}`, {
+      field: unknown[0],
+    });
+  if (typeof b.pubkey !== "string" || !/^0x[0-9a-fA-F]{96}$/.test(b.pubkey))
+    throw new InputError("pubkey must be a 0x-prefixed 48-byte hex BLS public key", {
+      field: "pubkey",
+    });
+  const out: ExitRequest = { pubkey: b.pubkey.toLowerCase() };
+  const epoch = uintField(b.epoch, "epoch");
+  const validatorIndex = uintField(b.validatorIndex, "validatorIndex");
+  if (epoch !== undefined) out.epoch = epoch;
+  if (validatorIndex !== undefined) out.validatorIndex = validatorIndex;
+  return out;
 }
 
 function errorBody(e: unknown): { error: string; field?: string; details?: string } {
@@ -121,6 +191,36 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
     });
   };
 
+  const handleExit = (req: IncomingMessage, res: ServerResponse): void => {
+    if (opts.token === undefined || opts.token === "") {
+      req.resume();
+      sendJson(res, 403, {
+        error: "Exits are disabled: this node has no dashboard token (--dashboard-token)",
+      });
+      return;
+    }
+    if (!hasValidToken(req, opts.token)) {
+      req.resume();
+      res.setHeader("www-authenticate", 'Bearer realm="rpdvt-dashboard"');
+      sendJson(res, 401, { error: "A valid dashboard token is required (--dashboard-token)" });
+      return;
+    }
+    const source = opts.source;
+    if (!source.requestExit) {
+      req.resume();
+      sendJson(res, 501, { error: "This dashboard source cannot sign exits" });
+      return;
+    }
+    readBody(req)
+      .then((text) => {
+        const accepted = source.requestExit?.(parseExitRequest(text));
+        sendJson(res, 202, { accepted: true, ...accepted });
+      })
+      .catch((e: unknown) => {
+        if (!res.headersSent) sendJson(res, e instanceof InputError ? 400 : 500, errorBody(e));
+      });
+  };
+
   const handle = (req: IncomingMessage, res: ServerResponse): boolean => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     const path = url.pathname;
@@ -132,13 +232,19 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
       return true;
     }
     const method = req.method ?? "GET";
+    if (method === "POST" && path === "/api/exit") {
+      handleExit(req, res);
+      return true;
+    }
     if (method !== "GET" && method !== "HEAD") {
       if (!hasValidToken(req, opts.token)) {
         res.setHeader("www-authenticate", 'Bearer realm="rpdvt-dashboard"');
         sendJson(res, 401, { error: "A valid dashboard token is required (--dashboard-token)" });
       } else {
         res.setHeader("allow", "GET, HEAD");
-        sendJson(res, 405, { error: "No state-changing dashboard route in this version" });
+        sendJson(res, 405, {
+          error: `No ${method} route ${path} (state-changing: POST /api/exit)`,
+        });
       }
       req.resume();
       return true;

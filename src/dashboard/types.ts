@@ -55,11 +55,37 @@ export type ClusterSnapshot = {
 };
 
 /**
- * Where the dashboard reads the cluster state from.
+ * A request for this operator's consent to a voluntary exit (POST /api/exit). Without `epoch` the
+ * node uses the current epoch; without `validatorIndex` the index the node resolved from its duties.
+ *
+ * @example
+ * const req: ExitRequest = { pubkey: "0x93ab…", epoch: 12 };
+ */
+export type ExitRequest = { pubkey: string; epoch?: number | undefined; validatorIndex?: number };
+
+/**
+ * What a node answers to an accepted {@link ExitRequest}: its partial signature is on its way to
+ * the other operators; the cluster submits the exit once t operators consented with the same epoch.
+ *
+ * @example
+ * const r: ExitAccepted = { pubkey: "0x93ab…", epoch: 12, operatorId: 1 };
+ */
+export type ExitAccepted = {
+  pubkey: string;
+  epoch: number;
+  validatorIndex?: number | undefined;
+  operatorId: number;
+};
+
+/**
+ * Where the dashboard reads the cluster state from; `requestExit` (optional) makes POST /api/exit
+ * available.
  *
  * @example
  * const source: DashboardSource = { snapshot: () => fakeSnapshot };
  */
 export interface DashboardSource {
   snapshot(): ClusterSnapshot;
+  /** This operator consents to exiting a cluster validator (throws InputError on bad input). */
+  requestExit?(req: ExitRequest): ExitAccepted;
 }

@@ -4,7 +4,14 @@
  * apis/beacon/rewards/attestations.yaml, apis/validator/duties/proposer.yaml,
  * apis/beacon/blocks/block.v2.yaml, apis/validator/liveness.yaml). uint64 values arrive as decimal
  * strings; FAR_FUTURE_EPOCH (2^64 − 1) becomes Infinity. Deliberately separate from src/beacon/
- * (the DV node's client): read-only, no fallback, every call names the URL in its error.
+ * (the DV node's client): read-only, no fallback node, every call names the URL in its error.
+ *
+ * Older beacon nodes (found on Lodestar 1.5.1, the devnet's) are coped with: validator ids go as
+ * repeated `id=` query parameters (it answers [] to a comma list); liveness falls back to the old
+ * GET /eth/v1/validator/liveness?indices=…&epoch=… when POST is missing (that form answers only
+ * for the current epoch ± 1); a missing rewards endpoint, and proposer duties refused for past
+ * epochs ("must equal current … or next epoch"), come back as null = not available (the score
+ * then leaves that component out).
  */
 import { BaseError } from "../errors.js";
 
@@ -36,10 +43,10 @@ export type AttestationRewards = {
 export interface ReputationBeacon {
   /** GET /eth/v1/beacon/states/{stateId}/validators?id=… (unknown ids are left out). */
   validators(stateId: string, ids: readonly string[]): Promise<BeaconValidator[]>;
-  /** POST /eth/v1/beacon/rewards/attestations/{epoch} with the validator indices. */
-  attestationRewards(epoch: number, indices: readonly number[]): Promise<AttestationRewards>;
-  /** GET /eth/v1/validator/duties/proposer/{epoch}. */
-  proposerDuties(epoch: number): Promise<{ validatorIndex: number; slot: number }[]>;
+  /** POST /eth/v1/beacon/rewards/attestations/{epoch} with the validator indices; null when the node has no such endpoint. */
+  attestationRewards(epoch: number, indices: readonly number[]): Promise<AttestationRewards | null>;
+  /** GET /eth/v1/validator/duties/proposer/{epoch}; null when the node does not serve that (past) epoch. */
+  proposerDuties(epoch: number): Promise<{ validatorIndex: number; slot: number }[] | null>;
   /** GET /eth/v2/beacon/blocks/{slot}: the block's proposer_index, or null when the slot is empty (404). */
   blockProposer(slot: number): Promise<number | null>;
   /** POST /eth/v1/validator/liveness/{epoch}. */
@@ -66,6 +73,24 @@ export class ReputationBeaconError extends BaseError {
         "Check --beacon (a standard Beacon API URL, e.g. http://localhost:5052) and that it serves these epochs (archive/historical states may be needed).",
       ],
     });
+  }
+}
+
+/** An HTTP answer that says the route does not exist (vs. a state or epoch not found). */
+const isMissingRoute = (status: number, message: string): boolean =>
+  status === 405 || status === 501 || (status === 404 && /route/i.test(message));
+/** Lodestar ≤ 1.5's refusal of proposer duties outside [current, next] epoch. */
+const PAST_DUTIES = /must equal current \d+ or next epoch/;
+
+/** Answered with an HTTP error status; `message` is the node's error message. */
+class HttpStatusError extends ReputationBeaconError {
+  constructor(
+    request: string,
+    readonly status: number,
+    readonly httpMessage: string,
+    baseUrl: string,
+  ) {
+    super(request, `HTTP ${status}: ${httpMessage}`, baseUrl);
   }
 }
 
@@ -151,7 +176,7 @@ export function httpReputationBeacon(
         const j = JSON.parse(text) as { message?: unknown };
         if (typeof j.message === "string") msg = j.message;
       } catch {}
-      throw new ReputationBeaconError(request, `HTTP ${res.status}: ${msg}`, base);
+      throw new HttpStatusError(request, res.status, msg, base);
     }
     try {
       return obj(JSON.parse(text), "response").data;
@@ -178,12 +203,26 @@ export function httpReputationBeacon(
     }
   };
 
+  /** `call`, with HTTP errors the predicate accepts turned into null. */
+  const callOr = async (
+    when: (status: number, message: string) => boolean,
+    ...args: Parameters<typeof call>
+  ): Promise<unknown> => {
+    try {
+      return await call(...args);
+    } catch (err) {
+      if (err instanceof HttpStatusError && when(err.status, err.httpMessage)) return null;
+      throw err;
+    }
+  };
+  let oldLiveness = false;
+
   return {
     async validators(stateId, ids) {
       const out: BeaconValidator[] = [];
       for (let i = 0; i < ids.length; i += IDS_PER_REQUEST) {
         const chunk = ids.slice(i, i + IDS_PER_REQUEST);
-        const path = `/eth/v1/beacon/states/${encodeURIComponent(stateId)}/validators?id=${chunk.map(encodeURIComponent).join(",")}`;
+        const path = `/eth/v1/beacon/states/${encodeURIComponent(stateId)}/validators?${chunk.map((id) => `id=${encodeURIComponent(id)}`).join("&")}`;
         const data = await call("GET", path);
         parse("GET /eth/v1/beacon/states/{state_id}/validators", () => {
           for (const [j, e] of arr(data, "data").entries()) {
@@ -205,11 +244,13 @@ export function httpReputationBeacon(
       return out;
     },
     async attestationRewards(epoch, indices) {
-      const data = await call(
+      const data = await callOr(
+        isMissingRoute,
         "POST",
         `/eth/v1/beacon/rewards/attestations/${epoch}`,
         indices.map(String),
       );
+      if (data === null) return null;
       return parse("POST /eth/v1/beacon/rewards/attestations/{epoch}", () => {
         const d = obj(data, "data");
         const hts = (r: Obj, w: string) =>
@@ -233,7 +274,12 @@ export function httpReputationBeacon(
       });
     },
     async proposerDuties(epoch) {
-      const data = await call("GET", `/eth/v1/validator/duties/proposer/${epoch}`);
+      const data = await callOr(
+        (status, message) => status === 500 && PAST_DUTIES.test(message),
+        "GET",
+        `/eth/v1/validator/duties/proposer/${epoch}`,
+      );
+      if (data === null) return null;
       return parse("GET /eth/v1/validator/duties/proposer/{epoch}", () =>
         arr(data, "data").map((e, j) => {
           const r = obj(e, `data[${j}]`);
@@ -252,11 +298,28 @@ export function httpReputationBeacon(
       );
     },
     async liveness(epoch, indices) {
-      const data = await call("POST", `/eth/v1/validator/liveness/${epoch}`, indices.map(String));
+      const oldForm = () =>
+        call(
+          "GET",
+          `/eth/v1/validator/liveness?${indices.map((i) => `indices=${i}`).join("&")}&epoch=${epoch}`,
+        );
+      let data: unknown = null;
+      if (!oldLiveness) {
+        data = await callOr(
+          isMissingRoute,
+          "POST",
+          `/eth/v1/validator/liveness/${epoch}`,
+          indices.map(String),
+        );
+        if (data === null) oldLiveness = true;
+      }
+      if (data === null) data = await oldForm();
+      // The old form writes index as a number, the standard one as a string.
       return parse("POST /eth/v1/validator/liveness/{epoch}", () =>
         arr(data, "data").map((e, j) => {
           const r = obj(e, `data[${j}]`);
-          return { index: u64(r.index, "index"), isLive: r.is_live === true };
+          const index = typeof r.index === "number" ? String(r.index) : r.index;
+          return { index: u64(index, "index"), isLive: r.is_live === true };
         }),
       );
     },

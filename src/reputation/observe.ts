@@ -32,6 +32,8 @@ export type EpochObservation = {
   actualRewardGwei: number;
   idealRewardGwei: number;
   proposals: { slot: number; validatorIndex: number; proposed: boolean }[];
+  /** What the beacon node could not serve for this epoch (absent when everything was served). */
+  unavailable?: ("attestationRewards" | "proposerDuties")[];
 };
 
 /** Everything observed, plus its summary. */
@@ -85,9 +87,14 @@ export async function observeBeacon(
   beacon: ReputationBeacon,
   pubkeys: readonly string[],
   range: { from: number; to: number },
-  opts: { concurrency?: number; onEpoch?: () => void } = {},
+  opts: {
+    concurrency?: number;
+    onEpoch?: () => void;
+    /** Slots per epoch of the chain (default {@link SLOTS_PER_EPOCH}; 8 on minimal-preset devnets). */
+    slotsPerEpoch?: number;
+  } = {},
 ): Promise<BeaconObservation> {
-  const stateId = String((range.to + 1) * SLOTS_PER_EPOCH - 1);
+  const stateId = String((range.to + 1) * (opts.slotsPerEpoch ?? SLOTS_PER_EPOCH) - 1);
   const wanted = [...new Set(pubkeys.map((p) => `0x${p.replace(/^0x/, "").toLowerCase()}`))].sort();
   const validators = (await beacon.validators(stateId, wanted)).sort((a, b) => a.index - b.index);
   const known = new Set(validators.map((v) => v.pubkey));
@@ -117,11 +124,15 @@ export async function observeBeacon(
         .filter((l) => l.isLive && activeSet.has(l.index))
         .map((l) => l.index)
         .sort((a, b) => a - b);
-      const ideal = [...rewards.ideal].sort(
+      const unavailable: EpochObservation["unavailable"] = [];
+      if (rewards === null) unavailable.push("attestationRewards");
+      if (duties === null) unavailable.push("proposerDuties");
+      if (unavailable.length > 0) obs.unavailable = unavailable;
+      const ideal = [...(rewards?.ideal ?? [])].sort(
         (a, b) => a.effectiveBalanceGwei - b.effectiveBalanceGwei,
       );
       const seen = new Set<number>();
-      for (const t of rewards.total) {
+      for (const t of rewards?.total ?? []) {
         if (!activeSet.has(t.validatorIndex) || seen.has(t.validatorIndex)) continue;
         seen.add(t.validatorIndex);
         const eb = (byIndex.get(t.validatorIndex) as BeaconValidator).effectiveBalanceGwei;
@@ -132,7 +143,7 @@ export async function observeBeacon(
         obs.actualRewardGwei += t.headTargetSourceGwei;
         obs.idealRewardGwei += row.headTargetSourceGwei;
       }
-      for (const d of duties.filter((d) => activeSet.has(d.validatorIndex))) {
+      for (const d of (duties ?? []).filter((d) => activeSet.has(d.validatorIndex))) {
         const proposer = await beacon.blockProposer(d.slot);
         obs.proposals.push({
           slot: d.slot,

@@ -11,10 +11,12 @@ import { createDvMetrics } from "../../src/core/metrics.js";
 import type { DutyReport } from "../../src/core/tracker/tracker.js";
 import { hasValidToken, isLoopbackHost } from "../../src/dashboard/auth.js";
 import { createFakeSource, FAKE_FAILURE_REASONS } from "../../src/dashboard/fake-source.js";
-import { startDashboardServer } from "../../src/dashboard/handler.js";
+import { parseExitRequest, startDashboardServer } from "../../src/dashboard/handler.js";
 import { nodeDashboardSource } from "../../src/dashboard/node-source.js";
 import { parsePlanQuery, type planDashboard } from "../../src/dashboard/plan.js";
 import { clusterView, quantile, shortKey } from "../../src/dashboard/view.js";
+import { InputError } from "../../src/errors.js";
+import { parseNodeUrls, requestClusterExit } from "../../src/ops/exit/cluster.js";
 import { sybilExact } from "../../src/plan/sybil/exact.js";
 
 const TOKEN = "s3cret-token";
@@ -172,20 +174,27 @@ describe("dashboard", () => {
     assert.throws(() => parsePlanQuery({ n: 40, attacker: 1, honest: 1 }), /Invalid planner input/);
   });
 
-  test("POST without (or with a wrong) token is refused 401; with it, 405", async () => {
-    const none = await send(`${srv.url}api/exit`, { method: "POST", body: "{}" });
+  test("POST without (or with a wrong) token is refused 401; with it, 405 but on /api/exit", async () => {
+    const none = await send(`${srv.url}api/cluster`, { method: "POST", body: "{}" });
     assert.equal(none.status, 401);
     assert.match(String(none.headers["www-authenticate"]), /Bearer/);
-    const wrong = await send(`${srv.url}api/exit`, {
+    const wrong = await send(`${srv.url}api/cluster`, {
       method: "POST",
       headers: { authorization: "Bearer nope" },
     });
     assert.equal(wrong.status, 401);
-    const right = await send(`${srv.url}api/exit`, {
+    const right = await send(`${srv.url}api/cluster`, {
       method: "POST",
       headers: { authorization: `Bearer ${TOKEN}` },
     });
     assert.equal(right.status, 405);
+    // The fake source takes no exits: the route exists, the source cannot sign.
+    const exit = await send(`${srv.url}api/exit`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKEN}` },
+      body: "{}",
+    });
+    assert.equal(exit.status, 501);
   });
 
   test("refuses non-loopback Host (DNS rebinding) and leaves other paths alone", async () => {
@@ -301,4 +310,137 @@ test("docs/grafana-dashboard.json queries only metrics the node exports", async 
   ]) {
     assert.ok(used.has(name), name);
   }
+});
+
+describe("dashboard POST /api/exit", () => {
+  const PK = `0x${"01".repeat(48)}`;
+  const calls: [string, number, number | undefined][] = [];
+  // A node source over the fake snapshot and a stub node recording requestExit.
+  const nodeStub = {
+    tracker: { reports: () => [], pending: () => [], summary: () => ({}) },
+    doppelgangers: () => [],
+    requestExit: (pk: string, epoch: number, index?: number) => {
+      calls.push([pk, epoch, index]);
+    },
+  } as unknown as Parameters<typeof nodeDashboardSource>[0];
+  const transport = { peerId: "self", stats: () => ({ peers: [] }) } as unknown as Parameters<
+    typeof nodeDashboardSource
+  >[1];
+  const def = {
+    name: "c",
+    threshold: 3,
+    operators: [1, 2, 3, 4].map((id) => ({ id })),
+    validators: [{ pubkey: PK }],
+  } as unknown as Parameters<typeof nodeDashboardSource>[2];
+  const source = nodeDashboardSource(nodeStub, transport, def, 2, { currentEpoch: () => 7 });
+  let srv: Awaited<ReturnType<typeof startDashboardServer>>;
+  let open: Awaited<ReturnType<typeof startDashboardServer>>;
+  before(async () => {
+    srv = await startDashboardServer({ source, token: TOKEN });
+    open = await startDashboardServer({ source });
+  });
+  after(async () => {
+    await srv.close();
+    await open.close();
+  });
+  const post = (base: string, body: unknown, token = TOKEN) =>
+    send(`${base}api/exit`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        ...(token ? { "x-rpdvt-token": token } : {}),
+      },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    });
+
+  test("refused 403 when the node has no token, 401 without / with a wrong token", async () => {
+    const r403 = await post(open.url, { pubkey: PK }, TOKEN);
+    assert.equal(r403.status, 403);
+    assert.match(r403.body, /no dashboard token/);
+    assert.equal((await post(srv.url, { pubkey: PK }, "")).status, 401);
+    assert.equal((await post(srv.url, { pubkey: PK }, "wrong")).status, 401);
+    assert.deepEqual(calls, []);
+  });
+
+  test("bad input is refused 400 and never reaches the node", async () => {
+    for (const body of [
+      "not json",
+      "[]",
+      {},
+      { pubkey: "0x1234" },
+      { pubkey: PK, epoch: -1 },
+      { pubkey: PK, epoch: 1.5 },
+      { pubkey: PK, validatorIndex: "x" },
+      { pubkey: PK, extra: 1 },
+      { pubkey: `0x${"02".repeat(48)}` }, // not a cluster validator
+    ]) {
+      const r = await post(srv.url, body);
+      assert.equal(r.status, 400, `${JSON.stringify(body)} → ${r.status} ${r.body}`);
+      assert.ok(JSON.parse(r.body).error);
+    }
+    assert.equal((await post(srv.url, "x".repeat(10_000))).status, 400);
+    assert.deepEqual(calls, []);
+  });
+
+  test("accepted 202: requestExit gets the pubkey, epoch (given or current) and index", async () => {
+    const a = await post(srv.url, {
+      pubkey: PK.toUpperCase().replace("0X", "0x"),
+      epoch: 12,
+      validatorIndex: 48,
+    });
+    assert.equal(a.status, 202, a.body);
+    assert.deepEqual(JSON.parse(a.body), {
+      accepted: true,
+      pubkey: PK,
+      epoch: 12,
+      validatorIndex: 48,
+      operatorId: 2,
+    });
+    const b = await post(srv.url, { pubkey: PK, epoch: "13" });
+    assert.equal(b.status, 202);
+    const c = await post(srv.url, { pubkey: PK });
+    assert.equal(JSON.parse(c.body).epoch, 7);
+    assert.deepEqual(calls, [
+      [PK, 12, 48],
+      [PK, 13, undefined],
+      [PK, 7, undefined],
+    ]);
+  });
+
+  test("parseExitRequest", () => {
+    assert.deepEqual(parseExitRequest(`{"pubkey":"${PK}","epoch":3}`), { pubkey: PK, epoch: 3 });
+    assert.throws(() => parseExitRequest('{"pubkey":1}'), InputError);
+  });
+
+  test("rpdvt exit --cluster-nodes client: per-node accepted/refused, one epoch for all", async () => {
+    calls.length = 0;
+    assert.deepEqual(parseNodeUrls(`${srv.url}, ${open.url}`), [
+      srv.url.replace(/\/$/, ""),
+      open.url.replace(/\/$/, ""),
+    ]);
+    assert.throws(() => parseNodeUrls("ftp://x"), InputError);
+    const urls = [open.url, srv.url, srv.url].map((u) => u.replace(/\/$/, ""));
+    const res = await requestClusterExit(urls, TOKEN, { pubkey: PK });
+    assert.equal(res.epoch, 7);
+    assert.deepEqual(
+      res.results.map((r) => [r.accepted, r.status]),
+      [
+        [false, 403],
+        [true, 202],
+        [true, 202],
+      ],
+    );
+    assert.match(String(res.results[0]?.error), /no dashboard token/);
+    assert.deepEqual(calls, [
+      [PK, 7, undefined],
+      [PK, 7, undefined],
+    ]);
+    const bad = await requestClusterExit(urls.slice(1), "nope", { pubkey: PK, epoch: 9 });
+    assert.deepEqual(
+      bad.results.map((r) => r.status),
+      [401, 401],
+    );
+    const down = await requestClusterExit(["http://127.0.0.1:1"], TOKEN, { pubkey: PK, epoch: 9 });
+    assert.equal(down.results[0]?.status, 0);
+  });
 });

@@ -64,7 +64,9 @@ function startFake(): Promise<Fake> {
     m = route("GET", /^\/eth\/v1\/beacon\/states\/(\d+)\/validators$/);
     if (m) {
       assert.equal(m[1], String(104 * 32 - 1), "state at the last slot of the range");
-      const ids = (url.searchParams.get("id") ?? "").split(",");
+      // Repeated id= parameters (Lodestar ≤ 1.5 answers [] to a comma list).
+      assert.equal(url.searchParams.get("id")?.includes(","), false, "ids repeated, not joined");
+      const ids = url.searchParams.getAll("id");
       return send(200, {
         execution_optimistic: false,
         finalized: true,
@@ -232,6 +234,77 @@ describe("beacon observation", () => {
     assert.throws(() => parseEpochRange("5-3"), /end must be ≥ its start/);
     assert.throws(() => parseEpochRange("0-2000"), /at most 1575 epochs/);
     assert.deepEqual(parseEpochRange("7"), { from: 7, to: 7 });
+  });
+});
+
+describe("Lodestar 1.5.1 quirks", () => {
+  test("old liveness GET form, no rewards route, past proposer duties refused → unavailable", async () => {
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      const url = new URL(req.url ?? "/", "http://x");
+      seen.push(`${req.method} ${url.pathname}${url.search}`);
+      const send = (status: number, data: unknown) => {
+        res.writeHead(status, { "content-type": "application/json" });
+        res.end(JSON.stringify(data));
+      };
+      if (req.method === "GET" && url.pathname === "/eth/v1/beacon/states/23/validators") {
+        return send(200, {
+          data: url.searchParams.getAll("id").map((pk, i) => ({
+            index: String(i),
+            balance: "32000000000",
+            status: "active_ongoing",
+            validator: {
+              pubkey: pk,
+              effective_balance: "32000000000",
+              slashed: false,
+              activation_epoch: "0",
+              exit_epoch: FAR,
+            },
+          })),
+        });
+      }
+      if (req.method === "GET" && url.pathname === "/eth/v1/validator/liveness") {
+        const idx = url.searchParams.getAll("indices").map(Number);
+        assert.equal(url.searchParams.get("epoch"), "2");
+        return send(200, { data: idx.map((index) => ({ index, epoch: 2, is_live: index === 0 })) });
+      }
+      if (req.method === "GET" && url.pathname === "/eth/v1/validator/duties/proposer/2") {
+        return send(500, {
+          statusCode: 500,
+          error: "Internal Server Error",
+          message: "Requested epoch 2 must equal current 3 or next epoch 4",
+        });
+      }
+      send(404, {
+        message: `Route ${req.method}:${url.pathname} not found`,
+        error: "Not Found",
+        statusCode: 404,
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const obs = await observeBeacon(
+        httpReputationBeacon(url),
+        [P[0] as string, P[1] as string],
+        { from: 2, to: 2 },
+        { slotsPerEpoch: 8 },
+      );
+      assert.equal(obs.summary.stateId, "23");
+      assert.equal(obs.summary.liveDuties, 2);
+      assert.equal(obs.summary.live, 1);
+      assert.equal(obs.summary.idealRewardGwei, 0);
+      assert.deepEqual(obs.epochs[0]?.unavailable, ["attestationRewards", "proposerDuties"]);
+      assert.ok(seen.some((r) => r.startsWith("POST /eth/v1/validator/liveness/2")));
+      assert.ok(seen.some((r) => /liveness\?indices=0&indices=1&epoch=2$/.test(r)));
+      const score = computeReputation({ intervals: [], beacon: obs.summary });
+      const comp = (id: string) => score.components.find((c) => c.id === id)?.value;
+      assert.equal(comp("attestationEfficiency"), null);
+      assert.equal(comp("proposals"), null);
+      assert.equal(typeof comp("beaconLiveness"), "number");
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 });
 

@@ -11,7 +11,8 @@
  *
  * Distributed validators (after migration): the cold-key path still works — the wallet seed is the
  * validator key. The threshold path has each operator's DV software sign a partial exit, combined
- * by the cluster; {@link clusterExitInstructions} prints the command per format.
+ * by the cluster (`rpdvt exit --cluster-nodes`, ./cluster.ts); {@link clusterExitInstructions}
+ * prints the command per format.
  */
 import { DOMAIN_VOLUNTARY_EXIT } from "@lodestar/params";
 import { type phase0, ssz } from "@lodestar/types";
@@ -166,7 +167,9 @@ export function clusterExitInstructions(
       ].join("\n");
     default:
       return [
-        "rpdvt cluster: the DV node has no threshold-exit command yet. Sign with the cold key instead:",
+        "rpdvt cluster: ask the operators' rpdvt nodes (run with --dashboard and a --dashboard-token) to sign it:",
+        `  rpdvt exit --cluster-nodes http://127.0.0.1:<metrics-port>/,… --token <dashboard token> --validator ${pubkey}`,
+        "or sign with the cold key instead:",
         `  rpdvt exit --rocketpool-dir ~/.rocketpool --validator ${pubkey} --beacon-url http://<beacon>:5052`,
       ].join("\n");
   }
