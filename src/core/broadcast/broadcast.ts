@@ -93,51 +93,19 @@ const tolerateKnown = (p: Promise<void>): Promise<void> =>
   });
 
 /**
- * Create a broadcaster over a beacon node.
+ * Batch items submitted in the same tick into one call of `submit`. "Already known" for the whole
+ * batch counts as success; any other failure resubmits item by item so each gets its own answer.
  *
  * @example
- * const bcast = createBroadcaster(fallbackBeacon(nodes));
+ * const add = tickBatcher((msgs: altair.SyncCommitteeMessage[]) => beacon.submitSyncCommitteeMessages(msgs));
+ * await add(msg);
  */
-export function createBroadcaster(beacon: BeaconNode): Broadcaster {
-  let queue: {
-    att: phase0.Attestation;
-    duty: AttesterDuty;
-    resolve: () => void;
-    reject: (e: unknown) => void;
-  }[] = [];
+function tickBatcher<T>(submit: (items: T[]) => Promise<void>): (item: T) => Promise<void> {
+  let queue: { item: T; resolve: () => void; reject: (e: unknown) => void }[] = [];
   const flush = (): void => {
     const batch = queue;
     queue = [];
-    beacon
-      .submitAttestations(
-        batch.map((b) => b.att),
-        batch.map((b) => b.duty),
-      )
-      .then(
-        () => {
-          for (const b of batch) b.resolve();
-        },
-        (err) => {
-          if (isAlreadyKnown(err)) {
-            for (const b of batch) b.resolve();
-            return;
-          }
-          // Mixed outcome: submit one by one so each item gets its own answer.
-          for (const b of batch) {
-            tolerateKnown(beacon.submitAttestations([b.att], [b.duty])).then(b.resolve, b.reject);
-          }
-        },
-      );
-  };
-  let syncQueue: {
-    msg: altair.SyncCommitteeMessage;
-    resolve: () => void;
-    reject: (e: unknown) => void;
-  }[] = [];
-  const flushSync = (): void => {
-    const batch = syncQueue;
-    syncQueue = [];
-    beacon.submitSyncCommitteeMessages(batch.map((b) => b.msg)).then(
+    submit(batch.map((b) => b.item)).then(
       () => {
         for (const b of batch) b.resolve();
       },
@@ -146,27 +114,39 @@ export function createBroadcaster(beacon: BeaconNode): Broadcaster {
           for (const b of batch) b.resolve();
           return;
         }
-        for (const b of batch) {
-          tolerateKnown(beacon.submitSyncCommitteeMessages([b.msg])).then(b.resolve, b.reject);
-        }
+        for (const b of batch) tolerateKnown(submit([b.item])).then(b.resolve, b.reject);
       },
     );
   };
+  return (item) =>
+    new Promise<void>((resolve, reject) => {
+      if (queue.length === 0) queueMicrotask(flush);
+      queue.push({ item, resolve, reject });
+    });
+}
+
+/**
+ * Create a broadcaster over a beacon node.
+ *
+ * @example
+ * const bcast = createBroadcaster(fallbackBeacon(nodes));
+ */
+export function createBroadcaster(beacon: BeaconNode): Broadcaster {
+  const attestation = tickBatcher((items: { att: phase0.Attestation; duty: AttesterDuty }[]) =>
+    beacon.submitAttestations(
+      items.map((i) => i.att),
+      items.map((i) => i.duty),
+    ),
+  );
+  const syncMessage = tickBatcher((msgs: altair.SyncCommitteeMessage[]) =>
+    beacon.submitSyncCommitteeMessages(msgs),
+  );
   return {
-    syncMessage(msg) {
-      return new Promise<void>((resolve, reject) => {
-        if (syncQueue.length === 0) queueMicrotask(flushSync);
-        syncQueue.push({ msg, resolve, reject });
-      });
-    },
+    syncMessage,
     contribution: (message, signature) =>
       tolerateKnown(beacon.submitContributionAndProofs([{ message, signature }])),
-    attestation(data, duty, signature) {
-      return new Promise<void>((resolve, reject) => {
-        if (queue.length === 0) queueMicrotask(flush);
-        queue.push({ att: buildAttestation(data, duty, signature), duty, resolve, reject });
-      });
-    },
+    attestation: (data, duty, signature) =>
+      attestation({ att: buildAttestation(data, duty, signature), duty }),
     block: (block, signature) => tolerateKnown(beacon.publishBlock({ ...block, signature })),
     aggregate: (message, signature) =>
       tolerateKnown(beacon.submitAggregateAndProofs([{ message, signature }])),
