@@ -65,6 +65,7 @@ export function slashingProtectionCommand(): Command {
           });
         const db = SlashingProtectionDb.open(opts.dataDir, {
           genesisValidatorsRoot: opts.genesisValidatorsRoot,
+          exclusive: true,
         });
         let summary: ImportSummary;
         try {

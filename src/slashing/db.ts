@@ -28,6 +28,7 @@ import Database from "better-sqlite3";
 import { InputError } from "../errors.js";
 import { SECRET_DIR_MODE, SECRET_FILE_MODE } from "../util/fs.js";
 import { toHex } from "../util/hex.js";
+import { acquireLock, type Lock } from "../util/lockfile.js";
 import { type ConflictingRecord, type SigningRequest, SlashingProtectionError } from "./errors.js";
 import {
   INTERCHANGE_FORMAT_VERSION,
@@ -58,6 +59,13 @@ export type OpenOptions = {
   genesisValidatorsRoot?: BytesLike | undefined;
   /** How long to wait for another writer's transaction (ms). */
   busyTimeoutMs?: number | undefined;
+  /**
+   * Hold `<file>.lock` (src/util/lockfile.ts) until {@link SlashingProtectionDb.close}: set by
+   * whoever keeps state derived from the database (the node's protection view) or rewrites it
+   * (import), so no second such process works on the same file. Other openers (export, doctor)
+   * are still safe: every write is its own transaction.
+   */
+  exclusive?: boolean | undefined;
 };
 
 /** Result of an accepted request. `repeat`: the identical message was already signed. */
@@ -120,11 +128,18 @@ export class SlashingProtectionDb {
   #db: Database.Database;
   #gvr: string | undefined;
   #s: ReturnType<typeof prepareStatements>;
+  #lock: Lock | undefined;
 
-  private constructor(path: string, db: Database.Database, gvr: string | undefined) {
+  private constructor(
+    path: string,
+    db: Database.Database,
+    gvr: string | undefined,
+    lock: Lock | undefined,
+  ) {
     this.path = path;
     this.#db = db;
     this.#gvr = gvr;
+    this.#lock = lock;
     this.#s = prepareStatements(db);
   }
 
@@ -160,11 +175,16 @@ export class SlashingProtectionDb {
         ? undefined
         : toRootHex(opts.genesisValidatorsRoot, "genesis_validators_root");
     const busyTimeoutMs = Math.max(0, Math.floor(opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS));
+    const lock =
+      opts.exclusive && !memory
+        ? acquireLock(`${path}.lock`, `The slashing-protection database ${path}`)
+        : undefined;
     if (!memory) createPrivateFile(path);
     let db: Database.Database;
     try {
       db = new Database(path, { fileMustExist: !memory, timeout: busyTimeoutMs });
     } catch (err) {
+      lock?.release();
       throw new InputError("Cannot open the slashing-protection database", {
         file: path,
         details: err instanceof Error ? err.message : String(err),
@@ -175,9 +195,10 @@ export class SlashingProtectionDb {
       db.defaultSafeIntegers(true);
       const gvr = bindNetwork(db, path, wantGvr);
       if (!memory) tightenModes(path);
-      return new SlashingProtectionDb(path, db, gvr);
+      return new SlashingProtectionDb(path, db, gvr, lock);
     } catch (err) {
       db.close();
+      lock?.release();
       if (err instanceof SlashingProtectionError || err instanceof InputError) throw err;
       throw new InputError("Cannot open the slashing-protection database", {
         file: path,
@@ -435,6 +456,7 @@ export class SlashingProtectionDb {
    */
   close(): void {
     if (this.#db.open) this.#db.close();
+    this.#lock?.release();
   }
 
   // ---------------------------------------------------------------------------------------------

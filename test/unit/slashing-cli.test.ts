@@ -159,4 +159,26 @@ describe("slashing-protection CLI", () => {
     assert.match(r.stderr, /Warning: .*1 validator/s);
     assert.match(r.stderr, /slot 100/);
   });
+
+  test("while a node holds the database, import is refused and export still works", async () => {
+    const data = join(dir, "node5");
+    const node = SlashingProtectionDb.open(data, { genesisValidatorsRoot: GVR, exclusive: true });
+    node.checkAndInsertBlock(PK1, 50, R(6));
+    const file = join(dir, "in5.json");
+    await writeFile(file, JSON.stringify(interchange));
+    try {
+      const refused = await run("import", "--data-dir", data, "--file", file);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /in use by another process/);
+      assert.match(refused.stderr, new RegExp(`PID ${process.pid}`));
+      assert.doesNotMatch(refused.stderr, /at .*\.ts:\d+/, "no stack trace");
+      const exp = await run("export", "--data-dir", data, "--out", join(dir, "out5.json"));
+      assert.equal(exp.code, 0, exp.stderr);
+    } finally {
+      node.close();
+    }
+    const after = await run("import", "--data-dir", data, "--file", file, "--json");
+    assert.equal(after.code, 0, after.stderr);
+    assert.equal(JSON.parse(after.stdout).signedBlocks, 2);
+  });
 });
