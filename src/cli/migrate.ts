@@ -3,11 +3,13 @@
  * src/ops/migrate/migrate.ts for the steps). On a terminal it asks for what is missing
  * (@clack/prompts) and for a final confirmation; in scripts every choice is a flag and `--yes`
  * confirms. `--dry-run` prints the plan and changes nothing. `--resume ID`, `--rollback ID`,
- * `--list` manage earlier migrations.
+ * `--list` manage earlier migrations. `--share-kdf` picks the KDF of the cluster's share
+ * keystores (EIP-2335: scrypt n=2^18 by default, or pbkdf2 c=2^18).
  */
 import * as p from "@clack/prompts";
 import { Command, Option } from "commander";
 import { createBeaconClient } from "../beacon/index.js";
+import type { KdfChoice } from "../crypto/eip2335.js";
 import { InputError } from "../errors.js";
 import type { SplitPlan } from "../keysplit/run.js";
 import { parseOperatorPairs, readOperatorsInfo } from "../keysplit/ssv-operators.js";
@@ -45,6 +47,7 @@ type MigrateFlags = {
   endpoints?: string;
   name?: string;
   feeRecipient?: string;
+  shareKdf?: KdfChoice;
   operatorsFile?: string;
   operatorKey: string[];
   owner?: string;
@@ -65,7 +68,6 @@ type MigrateFlags = {
   force?: boolean;
   list?: boolean;
   json?: boolean;
-  testLightKdf?: boolean;
 };
 
 const interactive = (f: MigrateFlags) =>
@@ -122,6 +124,12 @@ async function buildSplit(f: MigrateFlags, dataDir: string): Promise<SplitPlan> 
     );
   }
   if (format === "ssv") {
+    if (f.shareKdf) {
+      throw new InputError("--share-kdf applies to --format cluster only", {
+        field: "--share-kdf",
+        metaMessages: ["SSV keyshares carry RSA-encrypted shares, not EIP-2335 keystores."],
+      });
+    }
     if (!f.owner || f.nonce === undefined || !/^\d+$/.test(f.nonce)) {
       throw new InputError("--owner and --nonce are required for SSV keyshares", {
         field: "--owner/--nonce",
@@ -166,6 +174,7 @@ async function buildSplit(f: MigrateFlags, dataDir: string): Promise<SplitPlan> 
     })),
     feeRecipients: fee,
     ...(f.name ? { name: f.name } : {}),
+    kdf: f.shareKdf ?? "scrypt",
   };
 }
 
@@ -177,7 +186,6 @@ async function runtime(
   const rt: MigrationRuntime = {
     quiet: true,
     log: quiet ? undefined : (l) => process.stderr.write(`${l}\n`),
-    ...(f.testLightKdf ? { kdfParams: { n: 2 ** 10, c: 2 ** 10 } } : {}),
   };
   if (slashing?.kind === "keymanager") {
     rt.keymanager = createKeymanagerClient(
@@ -231,6 +239,14 @@ export function migrateCommand(): Command {
       "--fee-recipient <address>",
       "cluster: fee recipient (default: the Smartnode's rp-fee-recipient file)",
     )
+    .addOption(
+      new Option(
+        "--share-kdf <kdf>",
+        "cluster: KDF of the share keystores (EIP-2335). scrypt (default, n=2^18: ~0.75 s and 256 MiB " +
+          "per keystore to unlock, strongest against brute force of a stolen file) or pbkdf2 (EIP-2335's " +
+          "lighter KDF, c=2^18: ~0.06 s, no memory cost) for many validators per node or small machines",
+      ).choices(["scrypt", "pbkdf2"]),
+    )
     .option("--operators-file <file>", "ssv: operators_info.json")
     .option(
       "--operator-key <ID=BASE64>",
@@ -275,9 +291,6 @@ export function migrateCommand(): Command {
     .option("--force", "with --rollback: even after the hand-over (the cluster must be stopped)")
     .option("--list", "list migrations and their state")
     .option("--json", "print the result as JSON")
-    .addOption(
-      new Option("--test-light-kdf", "tests only: share keystores with scrypt n=2^10").hideHelp(),
-    )
     .action(
       runAction(async (f: MigrateFlags) => {
         const dataDir = await resolveDataDir(expandHome(f.rocketpoolDir));

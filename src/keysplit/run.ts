@@ -3,6 +3,7 @@
  * split, shared by every format) → the chosen format's writer. Inputs are validated before any
  * key is split, so a bad flag fails fast and nothing is written.
  */
+import type { KdfChoice } from "../crypto/eip2335.js";
 import { InputError } from "../errors.js";
 import { assertAbsent } from "../util/fs.js";
 import { startProgress } from "../util/progress.js";
@@ -32,6 +33,8 @@ export type SplitPlan =
       operators: ClusterOperator[];
       feeRecipients: string | Map<string, string>;
       name?: string;
+      /** KDF of the share keystores (EIP-2335 parameters, 2^18); default scrypt. */
+      kdf?: KdfChoice;
     };
 
 export type SplitSummary = {

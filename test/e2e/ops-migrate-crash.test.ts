@@ -2,10 +2,9 @@
  * `rpdvt migrate` as a user runs it (child processes), killed with SIGKILL at chosen journal steps
  * (RPDVT_TEST_CRASH_AFTER) and resumed each time until complete; then rolled back and compared
  * byte-for-byte with the Smartnode folder as it was. Also: --dry-run changes nothing; no --yes on
- * a non-terminal changes nothing.
+ * a non-terminal changes nothing. Shares use `--share-kdf pbkdf2` (EIP-2335's lighter KDF).
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -13,38 +12,17 @@ import { readClusterDefinition } from "../../src/keysplit/cluster.js";
 import { Journal } from "../../src/ops/journal.js";
 import { findKeysInSmartnode } from "../../src/ops/quarantine/quarantine.js";
 import { writeRocketPoolFixture } from "../../src/rocketpool/fixture.js";
-import { makeTempDir, ROOT } from "../helpers.js";
+import { makeTempDir } from "../helpers.js";
 import {
   startFakeBeacon,
   startFakeKeymanager,
   treeState,
   writeLighthouseDefinitions,
 } from "../unit/ops-fakes.js";
+import { runOps as run } from "./ops-cli.js";
 
 const TOKEN = "0x1234567890abcdef1234567890abcdef";
 const FEE = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
-
-function run(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ out: string; err: string; code: number | null; signal: string | null }> {
-  return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", join(ROOT, "test/e2e/ops-runner.ts"), ...args],
-      {
-        cwd: ROOT,
-        env: { ...process.env, ...env },
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (err += d));
-    child.on("close", (code, signal) => resolve({ out, err, code, signal }));
-  });
-}
 
 describe("e2e: rpdvt migrate — crash at every step, resume, rollback", () => {
   let dir: string;
@@ -96,7 +74,8 @@ describe("e2e: rpdvt migrate — crash at every step, resume, rollback", () => {
     km.url,
     "--beacon-url",
     bn.url,
-    "--test-light-kdf",
+    "--share-kdf",
+    "pbkdf2",
   ];
 
   it("--dry-run prints the plan and changes nothing; without --yes on a pipe nothing happens", async () => {
@@ -104,6 +83,13 @@ describe("e2e: rpdvt migrate — crash at every step, resume, rollback", () => {
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /DRY RUN/);
     assert.match(r.out, /validators\/teku\/keys\/0x/);
+    assert.match(r.out, /share keystores: pbkdf2/);
+    const help = await run(["migrate", "--help"]);
+    assert.match(help.out, /--share-kdf <kdf>[\s\S]*lighter\s+KDF[\s\S]*"scrypt",\s+"pbkdf2"/);
+    assert.doesNotMatch(help.out, /test-light/);
+    const ssv = await run([...base(join(dir, "dry")), "--format", "ssv", "--dry-run"]);
+    assert.equal(ssv.code, 1);
+    assert.match(ssv.err, /--share-kdf applies to --format cluster only/);
     const r2 = await run(base(join(dir, "dry")));
     assert.equal(r2.code, 1);
     assert.match(r2.err, /confirm with --yes/);

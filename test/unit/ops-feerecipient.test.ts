@@ -1,20 +1,30 @@
 /**
- * Fee recipient: the Rocket Pool rule (smoothing pool when opted in or cooling down, else the fee
- * distributor; megapool validators their megapool), the Smartnode's file formats (Docker: bare
- * address; native: FEE_RECIPIENT=…), and the chain reads through viem against a tiny JSON-RPC
- * server of our own that answers eth_call for exactly those selectors.
+ * Fee recipient: the Rocket Pool rule (smoothing pool when opted in or cooling down — megapool
+ * validators too, RPIP-43 —, else megapool validators their megapool, else the fee distributor),
+ * the Smartnode's file names and formats (Docker: bare address; native: FEE_RECIPIENT=…), and the
+ * chain reads through viem against a tiny JSON-RPC server of our own that answers eth_call for
+ * exactly those selectors. Constants pinned against rocket-pool/smartnode and rocket-pool/rocketpool
+ * (commits in src/ops/feerecipient/feerecipient.ts).
  */
 import assert from "node:assert/strict";
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { decodeFunctionData, encodeFunctionResult, zeroAddress } from "viem";
+import {
+  decodeFunctionData,
+  encodeFunctionResult,
+  keccak256,
+  toFunctionSignature,
+  zeroAddress,
+} from "viem";
 import {
   contractKey,
   expectedFeeRecipient,
+  FEE_RECIPIENT_FILE,
   fetchFeeRecipientInfo,
   inOptOutCooldown,
   MAINNET_ROCKET_STORAGE,
+  NATIVE_FEE_RECIPIENT_FILE,
   ROCKET_ABI,
   readFeeRecipientFile,
 } from "../../src/ops/feerecipient/feerecipient.js";
@@ -96,7 +106,7 @@ describe("ops: fee recipient", () => {
     await fsp.rm(dir, { recursive: true, force: true });
   });
 
-  it("rule: smoothing pool when opted in or cooling down, else distributor; megapool validators their megapool", () => {
+  it("rule: smoothing pool when opted in or cooling down (megapool validators too), else megapool, else distributor", () => {
     const info = {
       smoothingPool: ADDR.rocketSmoothingPool as string,
       feeDistributor: DISTRIBUTOR,
@@ -129,11 +139,53 @@ describe("ops: fee recipient", () => {
       }).address.toLowerCase(),
       MEGAPOOL,
     );
+    // RPIP-43: in the smoothing pool, the smoothing pool is the ONLY allowed fee recipient, also
+    // for megapool validators; so is it during the opt-out cool-down (Smartnode rule).
+    for (const [over, cooldown, reason] of [
+      [{ inSmoothingPool: true }, false, "smoothing pool (opted in)"],
+      [{}, true, "smoothing pool (opt-out cool-down)"],
+    ] as const) {
+      const r = expectedFeeRecipient({ ...info, ...over }, { cooldown, megapoolValidator: true });
+      assert.deepEqual([r.address.toLowerCase(), r.reason], [ADDR.rocketSmoothingPool, reason]);
+    }
+    // A megapool validator of a node without a deployed megapool falls back to the distributor.
+    assert.equal(
+      expectedFeeRecipient(
+        { ...info, megapool: undefined },
+        { cooldown: false, megapoolValidator: true },
+      ).reason,
+      "fee distributor",
+    );
     // Opt-out at genesis + 10 epochs + 1 s: cooling down until epoch 11 is finalized.
     const b = { genesisTime: 1000, secondsPerEpoch: 384 };
     assert.equal(inOptOutCooldown(1000 + 3841, { ...b, finalizedEpoch: 10 }), true);
     assert.equal(inOptOutCooldown(1000 + 3841, { ...b, finalizedEpoch: 11 }), false);
     assert.equal(inOptOutCooldown(0, { ...b, finalizedEpoch: 0 }), false);
+  });
+
+  it("pins the Smartnode and contract constants", () => {
+    // smartnode-config.go: FeeRecipientFilename, NativeFeeRecipientFilename, mainnet storageAddress.
+    assert.equal(FEE_RECIPIENT_FILE, join("validators", "rp-fee-recipient.txt"));
+    assert.equal(NATIVE_FEE_RECIPIENT_FILE, join("validators", "rp-fee-recipient-env.txt"));
+    assert.equal(MAINNET_ROCKET_STORAGE, "0x1d8f8f00cfa6758d7bE78336684788Fb0ee0Fa46");
+    // RocketStorage key = keccak256(abi.encodePacked("contract.address", name)).
+    assert.equal(
+      contractKey("rocketMegapoolFactory"),
+      keccak256(new TextEncoder().encode("contract.addressrocketMegapoolFactory")),
+    );
+    // The interface signatures (rocket-pool/rocketpool contracts/interface/…).
+    assert.deepEqual(
+      ROCKET_ABI.map((f) => toFunctionSignature(f)),
+      [
+        "getAddress(bytes32)",
+        "getSmoothingPoolRegistrationState(address)",
+        "getSmoothingPoolRegistrationChanged(address)",
+        "getProxyAddress(address)",
+        "getMinipoolByPubkey(bytes)",
+        "getMegapoolDeployed(address)",
+        "getExpectedAddress(address)",
+      ],
+    );
   });
 
   it("reads the Smartnode's Docker and native fee recipient files", async () => {

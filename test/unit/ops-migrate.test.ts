@@ -31,7 +31,6 @@ import {
 } from "./ops-fakes.js";
 
 const FEE = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
-const LIGHT = { n: 2 ** 10, c: 2 ** 10 };
 const TOKEN = "0x1234567890abcdef1234567890abcdef";
 const hex = (p: string) => p.slice(2);
 
@@ -99,6 +98,7 @@ describe("ops: migrate (in-process)", () => {
         format: "cluster",
         operators: [1, 2, 3, 4].map((id) => ({ id })),
         feeRecipients: FEE,
+        kdf: "pbkdf2",
       },
       out,
       slashing: {
@@ -123,6 +123,7 @@ describe("ops: migrate (in-process)", () => {
     ])
       assert.match(text, new RegExp(c.replace(/\./g, "\\.")));
     assert.match(text, /wallet rebuild/);
+    assert.match(text, /share keystores: pbkdf2/);
     assert.deepEqual(await treeState(dataDir), before0);
   });
 
@@ -134,10 +135,19 @@ describe("ops: migrate (in-process)", () => {
       importTo: { "1": join(dir, "op1-data") },
     });
     const keymanager = createKeymanagerClient(km.url, TOKEN);
-    const r = await startMigration(p, { keymanager, beacon, clock, kdfParams: LIGHT });
+    const r = await startMigration(p, { keymanager, beacon, clock });
     // The split output is a valid cluster of the migrated keys.
     const def = await readClusterDefinition(join(dir, "cluster", "cluster.json"));
     assert.deepEqual(def.validators.map((v) => v.pubkey).sort(), [...migrated].sort());
+    // --share-kdf pbkdf2: EIP-2335's pbkdf2 with its standard c = 2^18.
+    const shares = await fsp.readdir(join(dir, "cluster", "operator-1", "keystores"));
+    const share = JSON.parse(
+      await fsp.readFile(
+        join(dir, "cluster", "operator-1", "keystores", shares[0] as string),
+        "utf8",
+      ),
+    );
+    assert.deepEqual([share.crypto.kdf.function, share.crypto.kdf.params.c], ["pbkdf2", 2 ** 18]);
     // The VC was asked (with the token) to delete exactly these keys.
     const del = km.calls.find((c) => c.method === "DELETE");
     assert.deepEqual((del?.body as { pubkeys: string[] } | undefined)?.pubkeys, migrated);
@@ -204,7 +214,7 @@ describe("ops: migrate (in-process)", () => {
     const p = await plan([victim], join(dir, "cluster-2"));
     const keymanager = createKeymanagerClient(km.url, TOKEN);
     await assert.rejects(
-      startMigration(p, { keymanager, beacon, clock, kdfParams: LIGHT }),
+      startMigration(p, { keymanager, beacon, clock }),
       /DANGER: 1 migrated validator\(s\) were LIVE in epoch 2001/,
     );
     const j = await Journal.open(join(migrationDir(dataDir, p.id), JOURNAL_FILE), {
@@ -213,7 +223,7 @@ describe("ops: migrate (in-process)", () => {
     assert.equal(j.entries.at(-1)?.status, "failed");
     assert.equal(j.isDone("quarantine"), true);
     doppelganger = false; // the other signer was found and stopped
-    const r = await resumeMigration(dataDir, p.id, { keymanager, beacon, clock, kdfParams: LIGHT });
+    const r = await resumeMigration(dataDir, p.id, { keymanager, beacon, clock });
     assert.equal(r.checkedEpochs.length, 2);
     assert.ok((r.checkedEpochs[0] as number) > 2001);
   });
@@ -233,13 +243,14 @@ describe("ops: migrate (in-process)", () => {
           format: "cluster",
           operators: [1, 2, 3, 4].map((id) => ({ id })),
           feeRecipients: FEE,
+          kdf: "pbkdf2",
         },
         out: join(dir, "cluster-4"),
         slashing: { kind: "keymanager", url: km2.url, tokenFile: "" },
         skipLiveness: true,
       });
       await assert.rejects(
-        startMigration(p, { keymanager: createKeymanagerClient(km2.url, TOKEN), kdfParams: LIGHT }),
+        startMigration(p, { keymanager: createKeymanagerClient(km2.url, TOKEN) }),
         /No slashing-protection history for 1 validator/,
       );
       await rollbackMigration(dataDir, p.id);

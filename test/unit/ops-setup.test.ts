@@ -5,14 +5,27 @@
  * rpdvt node service runs `rpdvt node run` with the given paths. Everything 0600, atomic.
  */
 import assert from "node:assert/strict";
+import { createPublicKey } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
+import { decryptCrypto } from "../../src/crypto/eip2335.js";
 import { encodeOperatorPublicKey } from "../../src/crypto/rsa.js";
 import { loadOperatorPrivateKeys } from "../../src/keysplit/ssv-operators.js";
 import { RPDVT_NODE_DEFAULTS, writeRpdvtNodeSetup } from "../../src/ops/setup/rpdvt-node.js";
-import { SSV_DEFAULTS, writeSsvNodeSetup } from "../../src/ops/setup/ssv.js";
+import {
+  generateSsvOperatorKey,
+  SMARTNODE_BEACON_URL,
+  SMARTNODE_DOCKER_NETWORK,
+  SMARTNODE_EL_HTTP_URL,
+  SMARTNODE_EL_WS_URL,
+  SSV_DEFAULTS,
+  SSV_NETWORKS,
+  ssvComposeYaml,
+  ssvConfigYaml,
+  writeSsvNodeSetup,
+} from "../../src/ops/setup/ssv.js";
 import { makeTempDir } from "../helpers.js";
 
 describe("ops: setup", () => {
@@ -74,6 +87,66 @@ describe("ops: setup", () => {
       /WebSocket/,
     );
     await assert.rejects(fsp.access(join(dir, "bad")));
+  });
+
+  it("ssv-node: pins what was confirmed against ssvlabs/ssv and rocket-pool/smartnode (see ssv.ts)", async () => {
+    // Defaults: p2p 13001/12001 (defaults.golden.json), metrics 15000 (config.example.yaml),
+    // image ssvlabs/ssv-node (Makefile docker-image), Smartnode services eth1:8546 / eth2:5052.
+    assert.deepEqual(
+      [SSV_DEFAULTS.tcpPort, SSV_DEFAULTS.udpPort, SSV_DEFAULTS.metricsPort],
+      [13001, 12001, 15000],
+    );
+    assert.equal(SSV_DEFAULTS.image, "ssvlabs/ssv-node:latest");
+    assert.deepEqual(
+      [SMARTNODE_DOCKER_NETWORK, SMARTNODE_BEACON_URL, SMARTNODE_EL_WS_URL, SMARTNODE_EL_HTTP_URL],
+      ["rocketpool_net", "http://eth2:5052", "ws://eth1:8546", "http://eth1:8545"],
+    );
+    assert.deepEqual([...SSV_NETWORKS], ["mainnet", "holesky", "hoodi"]);
+    // Exactly the yaml keys of ssvlabs/ssv cli/operator/config.go (+ globalcfg, basedb, …).
+    const cfg = parse(
+      ssvConfigYaml(SSV_DEFAULTS, { dbPath: "d", keyFile: "k", passwordFile: "p", logFile: "l" }),
+    );
+    assert.deepEqual(Object.keys(cfg).sort(), [
+      "KeyStore",
+      "MetricsAPIPort",
+      "db",
+      "eth1",
+      "eth2",
+      "global",
+      "p2p",
+      "ssv",
+    ]);
+    assert.deepEqual(Object.keys(cfg.global).sort(), ["LogFilePath", "LogLevel"]);
+    assert.deepEqual(Object.keys(cfg.KeyStore).sort(), ["PasswordFile", "PrivateKeyFile"]);
+    assert.equal(cfg.OperatorPrivateKey, undefined); // exclusive with KeyStore in the node
+    assert.equal(cfg.MetricsAPIPort, 15000);
+    // The image's Makefile runs `${BUILD_PATH} start-node --config=${CONFIG_PATH}`.
+    const svc = parse(ssvComposeYaml(SSV_DEFAULTS)).services["ssv-node"];
+    assert.equal(svc.command, "make BUILD_PATH=/go/bin/ssvnode start-node");
+    assert.deepEqual(svc.environment, ["CONFIG_PATH=/ssv/config.yaml"]);
+    assert.deepEqual(svc.ports, [
+      "13001:13001/tcp",
+      "12001:12001/udp",
+      "127.0.0.1:15000:15000/tcp",
+    ]);
+    // Operator key: pubKey = base64 of a PKIX PEM labelled "RSA PUBLIC KEY"; plaintext PKCS#1 PEM
+    // (ssvsigner/keys/rsaencryption PublicKeyToPEM / PEMToPrivateKey).
+    const k = await generateSsvOperatorKey("pw", { pbkdf2C: 2 ** 10 });
+    const pem = Buffer.from(k.publicKey, "base64").toString("utf8");
+    assert.match(pem, /^-----BEGIN RSA PUBLIC KEY-----\n/);
+    const der = Buffer.from(pem.replace(/-----[A-Z ]+-----|\s/g, ""), "base64");
+    assert.equal(
+      createPublicKey({ key: der, format: "der", type: "spki" }).asymmetricKeyDetails
+        ?.modulusLength,
+      2048,
+    );
+    const ks = JSON.parse(k.keystore);
+    const plain = await decryptCrypto(ks, "pw");
+    assert.match(new TextDecoder().decode(plain), /^-----BEGIN RSA PRIVATE KEY-----\n/);
+    assert.equal(
+      JSON.parse(await generateSsvOperatorKey("pw").then((x) => x.keystore)).kdf.params.c,
+      2 ** 18,
+    );
   });
 
   it("rpdvt-node: compose joins rocketpool_net and runs `rpdvt node run` with the paths; systemd unit too", async () => {

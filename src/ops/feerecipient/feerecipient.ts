@@ -1,26 +1,41 @@
 /**
  * The fee recipient a Rocket Pool validator must use, and the one the Smartnode configured.
  *
- * Rules (rocket-pool/smartnode shared/utils/rp/fee-recipient.go GetFeeRecipientInfo and
- * rocketpool/node/manage-fee-recipient.go): the node's validators use the Smoothing Pool
- * (`rocketSmoothingPool`) when the node is opted in, or opted out but still in the cool-down —
- * epoch(opt-out time) + 1 not yet finalized, epoch = (changed − genesis) / secondsPerEpoch;
- * otherwise the node's fee distributor (RocketNodeDistributorFactory.getProxyAddress(node)).
- * Megapool validators (Saturn) get their megapool address per key through the keymanager API
- * (shared/services/rocketpool/fee-recipient.go UpdateFeeRecipientPerKey(pubkeys, megapoolAddress)).
+ * Rule, in this order:
+ * 1. the Smoothing Pool (`rocketSmoothingPool`) when the node is opted in, or opted out but still
+ *    in the cool-down: epoch(opt-out time) + 1 not yet finalized, epoch = (changed − genesis) /
+ *    secondsPerEpoch (rocket-pool/smartnode shared/utils/rp/fee-recipient.go GetFeeRecipientInfo,
+ *    commit 2472fa97cab5646c89c01f9dd3a5b8f8dbc4fe5d; rocketpool/node/manage-fee-recipient.go,
+ *    commit 9e0b39799445196a1733254ae980a2e24de9b946: `IsInSmoothingPool || IsInOptOutCooldown`
+ *    → smoothing pool). This holds for megapool validators too: "If participating in the
+ *    smoothing pool, the smoothing pool address SHALL be the only allowed fee recipient"
+ *    (rocket-pool/RPIPs RPIPs/RPIP-43.md, commit 031bd8933d8755572c56bf588488d987c6f5d8a1);
+ * 2. otherwise a megapool (Saturn) validator: its megapool address (RPIP-43 also allows the
+ *    smoothing pool or rETH there, as donations); the Smartnode sets it per key through the
+ *    keymanager API (shared/services/rocketpool/fee-recipient.go UpdateFeeRecipientPerKey,
+ *    commit 0cf42480d4602c7eb1e16e1eb0ca5e16d22ed7e6);
+ * 3. otherwise the node's fee distributor (RocketNodeDistributorFactory.getProxyAddress(node)).
  *
  * Chain reads (viem over JSON-RPC): contract addresses from RocketStorage
  * `getAddress(keccak256(abi.encodePacked("contract.address", name)))`; RocketNodeManager
  * `getSmoothingPoolRegistrationState(address) → bool`, `getSmoothingPoolRegistrationChanged(address)
  * → uint256` (unix time); RocketNodeDistributorFactory `getProxyAddress(address) → address`;
  * RocketMinipoolManager `getMinipoolByPubkey(bytes) → address`; RocketMegapoolFactory
- * `getMegapoolDeployed(address) → bool`, `getExpectedAddress(address) → address` (names as in the
- * smartnode bindings).
+ * `getMegapoolDeployed(address) → bool`, `getExpectedAddress(address) → address`. Signatures as in
+ * rocket-pool/rocketpool contracts/interface/: node/RocketNodeManagerInterface.sol (commit
+ * 84ae5df75011dd1cf64411f70f858620832b9b75), node/RocketNodeDistributorFactoryInterface.sol
+ * (136c246524716081a27b47339b3bbb923392ff9a), minipool/RocketMinipoolManagerInterface.sol
+ * (defb7c327c20fae3f7bc03a7bc51b120c1571183), megapool/RocketMegapoolFactoryInterface.sol
+ * (24ee78d70cdad8c5d9f0df15410e871a5bd3ec77); the name "rocketMegapoolFactory" as the contracts
+ * register it (RocketNodeManager.deployMegapool `getContractAddress("rocketMegapoolFactory")`).
  *
- * The file the VC reads (smartnode-config.go GetGlobalFeeRecipientFilePath, fee-recipient.go
- * getGlobalFeeRecipientFileContents): Docker mode `data/validators/rp-fee-recipient.txt` holding
- * the EIP-55 address alone; native mode `data/validators/rp-fee-recipient-env.txt` holding
- * `FEE_RECIPIENT=<address>`.
+ * The file the VC reads (smartnode shared/services/config/smartnode-config.go, commit
+ * 01b9fec9c5d3059627c87fded06768015cf029d8: FeeRecipientFilename "rp-fee-recipient.txt",
+ * NativeFeeRecipientFilename "rp-fee-recipient-env.txt", GetFeeRecipientFilePath; contents from
+ * shared/services/rocketpool/fee-recipient.go getGlobalFeeRecipientFileContents): Docker mode
+ * `data/validators/rp-fee-recipient.txt` holding the EIP-55 address alone; native mode
+ * `data/validators/rp-fee-recipient-env.txt` holding `FEE_RECIPIENT=<address>`. It is the node-wide
+ * value (rules 1 and 3); megapool validators override it per key.
  */
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
@@ -40,7 +55,7 @@ import { parseAddress } from "../../util/address.js";
 export const FEE_RECIPIENT_FILE = join("validators", "rp-fee-recipient.txt");
 /** Native-mode fee recipient file, relative to the data folder. */
 export const NATIVE_FEE_RECIPIENT_FILE = join("validators", "rp-fee-recipient-env.txt");
-/** RocketStorage on Ethereum mainnet (docs.rocketpool.net, smartnode mainnet config). */
+/** RocketStorage on Ethereum mainnet (smartnode-config.go storageAddress[Network_Mainnet]). */
 export const MAINNET_ROCKET_STORAGE = "0x1d8f8f00cfa6758d7bE78336684788Fb0ee0Fa46";
 
 /**
@@ -106,7 +121,9 @@ export function inOptOutCooldown(
 }
 
 /**
- * The fee recipient a validator must use, and why.
+ * The fee recipient a validator must use, and why: the smoothing pool (opted in, or opted out and
+ * still cooling down) before anything else — megapool validators included —, then the megapool
+ * for megapool validators, then the node's fee distributor.
  *
  * @example
  * expectedFeeRecipient(info, { cooldown: false, megapoolValidator: false }) // { address: info.feeDistributor, reason: "fee distributor" }
@@ -115,8 +132,6 @@ export function expectedFeeRecipient(
   info: FeeRecipientInfo,
   o: { cooldown: boolean; megapoolValidator: boolean },
 ): { address: string; reason: string } {
-  if (o.megapoolValidator && info.megapool)
-    return { address: parseAddress(info.megapool), reason: "megapool" };
   if (info.inSmoothingPool)
     return { address: parseAddress(info.smoothingPool), reason: "smoothing pool (opted in)" };
   if (o.cooldown)
@@ -124,10 +139,12 @@ export function expectedFeeRecipient(
       address: parseAddress(info.smoothingPool),
       reason: "smoothing pool (opt-out cool-down)",
     };
+  if (o.megapoolValidator && info.megapool)
+    return { address: parseAddress(info.megapool), reason: "megapool" };
   return { address: parseAddress(info.feeDistributor), reason: "fee distributor" };
 }
 
-/** ABIs of the calls made (function names as in rocket-pool/smartnode bindings). */
+/** ABIs of the calls made (signatures as in rocket-pool/rocketpool contracts/interface, above). */
 export const ROCKET_ABI = parseAbi([
   "function getAddress(bytes32 _key) view returns (address)",
   "function getSmoothingPoolRegistrationState(address _nodeAddress) view returns (bool)",

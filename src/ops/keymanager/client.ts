@@ -8,11 +8,16 @@
  * Auth: `Authorization: Bearer <token>`.
  *
  * Where the Smartnode runs it (rocket-pool/smartnode
- * shared/services/rocketpool/assets/install/scripts/start-vc.sh): Lighthouse, Lodestar and Nimbus
- * VCs get `--http-port/--keymanager.port/--keymanager-port ${VC_KEYMANAGER_API_PORT:-5062}` and a
- * token file `/validators/token-file.txt` (the host's `data/validators/token-file.txt`, written by
+ * shared/services/rocketpool/assets/install/scripts/start-vc.sh, commit
+ * 124aed9aaec4e999885dc86627ac24b96233439b): Lighthouse, Lodestar and Nimbus VCs get
+ * `--http-port/--keymanager.port/--keymanager-port ${VC_KEYMANAGER_API_PORT:-5062}` and a token
+ * file `/validators/token-file.txt` (the host's `data/validators/token-file.txt`, written by
  * `echo -n`, so no newline). Teku and Prysm get no keymanager API in the Smartnode's setup: their
- * history has to be exported by hand and given with `--interchange`.
+ * history has to be exported by hand and given with `--interchange`. In Docker mode the VC
+ * container (`rocketpool_validator`, templates/validator.tmpl) publishes that port to the host
+ * only when the Smartnode is configured to (`GetKeymanagerApiOpenPort`); the Smartnode itself
+ * reaches it as `http://<project>_validator:<port>` (shared/services/rocketpool/fee-recipient.go,
+ * commit 0cf42480d4602c7eb1e16e1eb0ca5e16d22ed7e6).
  */
 import { join } from "node:path";
 import { z } from "zod";
@@ -91,6 +96,7 @@ function unreachable(url: string, err: unknown): BaseError {
     cause: err,
     metaMessages: [
       "The Smartnode VC (Lighthouse, Lodestar, Nimbus) serves it on port 5062: is `rocketpool_validator` running, and is the port published to this host?",
+      'Docker mode publishes it only if configured: add `ports: ["127.0.0.1:5062:5062"]` to the validator service in ~/.rocketpool/override/validator.yml, then `rocketpool service start`.',
       "Teku and Prysm have no keymanager API in the Smartnode: stop the VC, export its slashing-protection history yourself and pass --interchange FILE.",
     ],
   });

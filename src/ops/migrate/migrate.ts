@@ -22,7 +22,6 @@ import { randomBytes } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
 import { BaseError, InputError, VerificationError } from "../../errors.js";
-import type { KdfParams } from "../../keysplit/format-io.js";
 import {
   planOperatorIds,
   type SplitPlan,
@@ -140,7 +139,6 @@ export type MigrationRuntime = {
   keymanager?: Keymanager;
   beacon?: MigrationBeacon;
   clock?: Clock;
-  kdfParams?: KdfParams;
   quiet?: boolean;
   log?: (line: string) => void;
 };
@@ -268,7 +266,9 @@ export function formatPlan(plan: MigrationPlan): string {
     `  Smartnode data folder: ${plan.dataDir}`,
     `  Validators (${plan.validators.length}):`,
     ...plan.validators.map((v) => `    ${v}`),
-    `  1. split into ${plan.split.format} for operators ${plan.operatorIds.join(",")} → ${plan.out}`,
+    `  1. split into ${plan.split.format} for operators ${plan.operatorIds.join(",")} → ${plan.out}${
+      plan.split.format === "cluster" ? ` (share keystores: ${plan.split.kdf ?? "scrypt"})` : ""
+    }`,
     `  2. snapshot ${q.length} item(s) into ${join(plan.dataDir, QUARANTINE_DIR, plan.id, "snapshot")}`,
     plan.slashing.kind === "keymanager"
       ? `  3. keymanager DELETE /eth/v1/keystores at ${plan.slashing.url} (the VC stops signing, returns the EIP-3076 history)`
@@ -438,10 +438,7 @@ async function runSteps(
     });
     warnings.push(...w);
     try {
-      return await splitKeys(keys, plan.out, plan.split, {
-        quiet: rt.quiet ?? true,
-        kdfParams: rt.kdfParams,
-      });
+      return await splitKeys(keys, plan.out, plan.split, { quiet: rt.quiet ?? true });
     } finally {
       for (const k of keys) k.secret.fill(0);
     }

@@ -1,20 +1,36 @@
 /**
  * `rpdvt setup ssv-node`: everything an operator needs to run an SSV node next to a Smartnode.
  *
- * Formats and sources:
- * - config.yaml — ssvlabs/ssv config/config.example.yaml: `db.Path`, `ssv.Network`,
- *   `eth2.BeaconNodeAddr` (HTTP), `eth1.ETH1Addr` (WebSocket), `p2p.TcpPort`/`UdpPort` (13001/12001),
- *   `MetricsAPIPort`, and the operator key as `KeyStore: { PrivateKeyFile, PasswordFile }`.
- * - encrypted_private_key.json — the ssv-dkg / ssv node keystore (ssvlabs/ssv-dkg
- *   examples/operatorN/encrypted_private_key.json; vector shared/vectors/ssv/dkg-operators/op1.json):
- *   an EIP-2335 `crypto` object at top level (pbkdf2, c = 2^18) whose plaintext is the RSA-2048
- *   private key PEM; `pubKey` = the base64 operator public key (what is registered on SSV).
- * - Docker: the Smartnode's compose project is `rocketpool`, its network `net` → `rocketpool_net`;
- *   services `eth1` (HTTP 8545, WS 8546) and `eth2` (REST 5052) (rocket-pool/smartnode
- *   shared/services/rocketpool/assets/install/templates/{eth1,eth2}.tmpl). The SSV container joins
- *   that network as an external one and reaches the clients by service name.
- * - Image and command: `ssvlabs/ssv-node`, `make BUILD_PATH=/go/bin/ssvnode start-node` with
- *   `CONFIG_PATH` (SSV operator docs, node setup).
+ * Formats and sources (checked against the stored sources at the commits given):
+ * - config.yaml — ssvlabs/ssv config/config.example.yaml (commit
+ *   071d912d4d7a5899fc6fed62b8eb49002afea93d) and the yaml tags of the node's config struct
+ *   (cli/operator/config.go, commit 0559ec59d94e37278d378ed9970b9a244bb4310d): `global.LogLevel`,
+ *   `global.LogFilePath`, `db.Path`, `ssv.Network`, `eth2.BeaconNodeAddr` (HTTP), `eth1.ETH1Addr`
+ *   (WebSocket), `p2p.TcpPort`/`p2p.UdpPort`, `KeyStore: { PrivateKeyFile, PasswordFile }` (both
+ *   or neither; exclusive with `OperatorPrivateKey`), `MetricsAPIPort`. Defaults
+ *   (cli/operator/testdata/defaults.golden.json): p2p 13001/tcp and 12001/udp, ssv.Network mainnet,
+ *   MetricsAPIPort 0 = off (the example and the SSV docs enable 15000).
+ * - `ssv.Network` values: the `Name` of networkconfig/{mainnet,holesky,hoodi}.go.
+ * - encrypted_private_key.json — what `ssvnode generate-operator-keys --password-file` writes and
+ *   the node reads (ssvsigner/keystore/file.go DecryptKeystore: wealdtech keystorev4, i.e. an
+ *   EIP-2335 `crypto` object at top level, pbkdf2 c = 2^18, plus `pubKey`; commit
+ *   2e4bc69071df2ec8fcadcf001a49a49d34af0c30). The plaintext is the PKCS#1 "RSA PRIVATE KEY" PEM
+ *   (ssvsigner/keys/rsaencryption/rsa_encryption.go PEMToPrivateKey); `pubKey` is base64 of the PKIX
+ *   "RSA PUBLIC KEY" PEM (PublicKeyToBase64PEM), the key registered on SSV. Same format as ssv-dkg
+ *   (vector shared/vectors/ssv/dkg-operators/op1.json).
+ * - Image and command: `ssvlabs/ssv-node:latest` running `make BUILD_PATH=/go/bin/ssvnode
+ *   start-node`, the Makefile passing `--config=${CONFIG_PATH}` (ssvlabs/ssv Makefile, commit
+ *   00094efd954b0d4cd1c7164bf9af13c8e5255827; the docker compose example of ssvlabs/gitbook-docs
+ *   operator-user-guides/operator-node/installation/installation.md, commit
+ *   5a4c96a8570d1586908f9bd1885f3a223c1d8c68). Native: `ssvnode start-node --config FILE`
+ *   (cli/config/config.go `--config`/`-c`).
+ * - Docker: the Smartnode's compose project is `rocketpool` (smartnode-config.go defaultProjectName,
+ *   commit 01b9fec9c5d3059627c87fded06768015cf029d8), its network `net` → `rocketpool_net`;
+ *   services `eth1` (HTTP 8545, WS 8546: execution-common-config.go defaultEcHttpPort/WsPort,
+ *   commit 0599b8e6f4905487f13aee7a81214370ce95dcc0) and `eth2` (REST 5052:
+ *   consensus-common-config.go defaultBnApiPort, commit 332b380e4e3a4201ad66425421230ce803abd582)
+ *   in shared/services/rocketpool/assets/install/templates/{eth1,eth2}.tmpl. The SSV container
+ *   joins that network as an external one and reaches the clients by service name.
  */
 import { generateKeyPairSync } from "node:crypto";
 import { join } from "node:path";
@@ -23,13 +39,13 @@ import { encodeOperatorPublicKey, parseOperatorPrivateKey } from "../../crypto/r
 import { InputError } from "../../errors.js";
 import { writeDirAtomic, writeSecretFile } from "../../util/fs.js";
 
-/** Smartnode docker network (compose project "rocketpool", network "net"). */
+/** Smartnode docker network (compose project "rocketpool" + network "net", see the header). */
 export const SMARTNODE_DOCKER_NETWORK = "rocketpool_net";
 /** Smartnode service endpoints inside that network. */
 export const SMARTNODE_BEACON_URL = "http://eth2:5052";
 export const SMARTNODE_EL_HTTP_URL = "http://eth1:8545";
 export const SMARTNODE_EL_WS_URL = "ws://eth1:8546";
-/** SSV networks the node knows. */
+/** SSV networks for a Smartnode's chain (`Name` in ssvlabs/ssv networkconfig/<network>.go). */
 export const SSV_NETWORKS = ["mainnet", "holesky", "hoodi"] as const;
 
 export type SsvSetupOptions = {
