@@ -19,6 +19,7 @@ import { InputError } from "../errors.js";
 import { loadOperator } from "../keysplit/cluster.js";
 import { readPasswordFile } from "../keysplit/format-io.js";
 import { loadIdentity, publicKeyFromIdentity } from "../p2p/identity.js";
+import { startPeerInfo } from "../p2p/peerinfo.js";
 import { createP2PTransport, type P2PTransport } from "../p2p/transport.js";
 import { SlashingProtectionDb } from "../slashing/db.js";
 import { nodeIdentityCommand } from "./node-identity.js";
@@ -218,6 +219,8 @@ export async function runNode(
       operatorIndex: e.index,
     }),
   );
+  // Version and RTT for the operators' dashboards; answered with or without --dashboard.
+  const peerInfo = startPeerInfo(transport);
   const dashboard = flags.dashboard
     ? createDashboard({
         source: nodeDashboardSource(node, transport, def, op.operatorId, {
@@ -230,6 +233,8 @@ export async function runNode(
                   chain.slotsPerEpoch,
               ),
             ),
+          beacon,
+          peerInfo,
         }),
         token: flags.dashboardToken ?? process.env.RPDVT_DASHBOARD_TOKEN,
       })
@@ -262,6 +267,7 @@ export async function runNode(
       stopped = true;
       node.stop();
       node.tracker.flush();
+      peerInfo.stop();
       await transport.stop();
       dashboard?.close();
       await new Promise<void>((ok) => (server ? server.close(() => ok()) : ok()));

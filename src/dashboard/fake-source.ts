@@ -1,6 +1,7 @@
 /**
  * A scriptable in-memory {@link DashboardSource} for tests and UI previews: a cluster of n
- * operators (operator 1 is "self"), fixed validators, and duty reports added slot by slot with
+ * operators (operator 1 is "self"; others have a version and an RTT while online), fixed active
+ * validators (indices 48, 49, …, 32 ETH and a little), and duty reports added slot by slot with
  * outcomes cycling through success and every tracker failure reason
  * (src/core/tracker/tracker.ts).
  */
@@ -97,8 +98,15 @@ export function createFakeSource(opts: {
           peerId: `16Uiu2HAmFake${id}`,
           self: id === 1,
           online: id === 1 || up,
+          version: "0.1.0",
+          rttMs: id !== 1 && up ? 0.5 + id / 10 : undefined,
         })),
-        validators,
+        validators: validators.map((pubkey, i) => ({
+          pubkey,
+          index: 48 + i,
+          status: "active_ongoing",
+          balanceGwei: 32_000_000_000 + i * 1_000_000,
+        })),
         reports: [...reports],
         pending: [],
         summary: {},

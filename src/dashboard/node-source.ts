@@ -1,32 +1,97 @@
 /**
  * The dashboard's status source for a running DV node: operators from the cluster definition
  * (src/keysplit/cluster.ts) with their connection state from the libp2p transport
- * (src/p2p/transport.ts stats()), duties from the node's tracker (src/core/tracker/tracker.ts).
+ * (src/p2p/transport.ts stats()) and version and RTT from the peer-info exchange
+ * (src/p2p/peerinfo.ts), validators' status and balance from the beacon node (read in the
+ * background at most every {@link BEACON_REFRESH_MS}), duties from the node's tracker
+ * (src/core/tracker/tracker.ts).
  */
+import type { BeaconNode } from "../core/beacon.js";
 import type { DvNode } from "../core/node.js";
 import { InputError } from "../errors.js";
 import type { ClusterDefinition } from "../keysplit/cluster.js";
+import { type PeerInfoService, RPDVT_VERSION } from "../p2p/peerinfo.js";
 import type { P2PTransport } from "../p2p/transport.js";
-import type { ClusterSnapshot, DashboardSource, ExitAccepted, ExitRequest } from "./types.js";
+import { toHex } from "../util/hex.js";
+import type {
+  ClusterSnapshot,
+  DashboardSource,
+  ExitAccepted,
+  ExitRequest,
+  ValidatorState,
+} from "./types.js";
 
 /** Finalised reports handed to the dashboard per snapshot (newest kept). */
 export const SNAPSHOT_REPORTS = 1_000;
 
 /**
- * Status source over a running node. With `currentEpoch` it also takes exit requests
- * (POST /api/exit → {@link DvNode.requestExit}): only for the cluster's own validators, at the
- * given epoch or else the current one.
+ * Validator status/balance refresh period: 6 s. Balances change once per epoch (6.4 min on
+ * mainnet), statuses more rarely; half a mainnet slot keeps a fresh page within seconds of a
+ * change at one cheap beacon request per period (and only while the dashboard is open).
  *
  * @example
- * const dashboard = createDashboard({ source: nodeDashboardSource(node, transport, def, op.operatorId, { currentEpoch }) });
+ * nodeDashboardSource(node, transport, def, 1, { beacon, beaconRefreshMs: BEACON_REFRESH_MS });
+ */
+export const BEACON_REFRESH_MS = 6_000;
+
+/**
+ * Status source over a running node. With `currentEpoch` it also takes exit requests
+ * (POST /api/exit → {@link DvNode.requestExit}): only for the cluster's own validators, at the
+ * given epoch or else the current one. With `beacon` it shows the validators' status and balance;
+ * with `peerInfo` the other operators' versions and RTTs.
+ *
+ * @example
+ * const dashboard = createDashboard({
+ *   source: nodeDashboardSource(node, transport, def, op.operatorId, { currentEpoch, beacon, peerInfo }),
+ * });
  */
 export function nodeDashboardSource(
   node: Pick<DvNode, "tracker" | "doppelgangers"> & Partial<Pick<DvNode, "requestExit">>,
   transport: Pick<P2PTransport, "peerId" | "stats">,
   def: Pick<ClusterDefinition, "name" | "threshold" | "operators" | "validators">,
   operatorId: number,
-  opts: { currentEpoch?: () => number } = {},
+  opts: {
+    currentEpoch?: () => number;
+    /** Where validators' status and balance are read (none: pubkeys only). */
+    beacon?: Pick<BeaconNode, "validators"> | undefined;
+    beaconRefreshMs?: number | undefined;
+    peerInfo?: Pick<PeerInfoService, "version" | "get"> | undefined;
+  } = {},
 ): DashboardSource {
+  const pubkeys = def.validators.map((v) => v.pubkey.toLowerCase());
+  const onChain = new Map<string, ValidatorState>();
+  let readAt = Number.NEGATIVE_INFINITY;
+  let reading = false;
+  // snapshot() is synchronous: it starts a background read when the last one is old enough and
+  // shows the last values read (a failed read keeps them; the next snapshot retries).
+  const refreshValidators = () => {
+    const beacon = opts.beacon;
+    const refreshMs = opts.beaconRefreshMs ?? BEACON_REFRESH_MS;
+    if (!beacon || reading || Date.now() - readAt < refreshMs) return;
+    reading = true;
+    beacon
+      .validators(pubkeys.map((p) => Buffer.from(p.slice(2), "hex")))
+      .then(
+        (vs) => {
+          readAt = Date.now();
+          for (const v of vs) {
+            const pubkey = toHex(v.pubkey).toLowerCase();
+            onChain.set(pubkey, {
+              pubkey,
+              index: v.index,
+              status: v.status,
+              balanceGwei: Number(v.balanceGwei),
+            });
+          }
+        },
+        () => {
+          readAt = Date.now();
+        },
+      )
+      .finally(() => {
+        reading = false;
+      });
+  };
   const requestExit = (req: ExitRequest): ExitAccepted => {
     const pubkey = req.pubkey.toLowerCase();
     if (!def.validators.some((v) => v.pubkey.toLowerCase() === pubkey)) {
@@ -44,6 +109,7 @@ export function nodeDashboardSource(
   return {
     ...(node.requestExit ? { requestExit } : {}),
     snapshot(): ClusterSnapshot {
+      refreshValidators();
       const peers = new Map(transport.stats().peers.map((p) => [p.index, p]));
       return {
         time: Date.now(),
@@ -53,16 +119,20 @@ export function nodeDashboardSource(
         operators: def.operators.map((o, index) => {
           const self = o.id === operatorId;
           const p = peers.get(index);
+          const online = self || (p?.connected ?? false);
+          const info = self ? undefined : opts.peerInfo?.get(index);
           return {
             index,
             id: o.id,
             name: o.name,
             peerId: self ? transport.peerId : (p?.peerId ?? ""),
             self,
-            online: self || (p?.connected ?? false),
+            online,
+            version: self ? (opts.peerInfo?.version ?? RPDVT_VERSION) : info?.version,
+            rttMs: online ? info?.rttMs : undefined,
           };
         }),
-        validators: def.validators.map((v) => v.pubkey),
+        validators: pubkeys.map((pubkey) => onChain.get(pubkey) ?? { pubkey }),
         reports: node.tracker.reports().slice(-SNAPSHOT_REPORTS),
         pending: node.tracker.pending(),
         summary: node.tracker.summary(),

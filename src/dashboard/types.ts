@@ -24,6 +24,27 @@ export type OperatorView = {
   self: boolean;
   /** Self: always; others: connected to self right now. */
   online: boolean;
+  /** Software version it announced (src/p2p/peerinfo.ts); self: this node's own. */
+  version?: string | undefined;
+  /** Round-trip time of this node's link to it (peer-info ping); undefined for self / unknown. */
+  rttMs?: number | undefined;
+};
+
+/**
+ * One cluster validator, with its beacon-chain state when the node has read it (GET
+ * /eth/v1/beacon/states/head/validators; refreshed periodically).
+ *
+ * @example
+ * const v: ValidatorState = { pubkey: "0x93ab…", index: 48, status: "active_ongoing", balanceGwei: 32_000_000_000 };
+ */
+export type ValidatorState = {
+  /** Public key, 0x-hex lower case. */
+  pubkey: string;
+  index?: number | undefined;
+  /** Beacon-API validator status ("pending_queued", "active_ongoing", "exited_unslashed", …). */
+  status?: string | undefined;
+  /** Balance in Gwei (a Number: exact up to 9·10^15 Gwei). */
+  balanceGwei?: number | undefined;
 };
 
 /**
@@ -42,8 +63,8 @@ export type ClusterSnapshot = {
   /** Signing threshold t of the cluster. */
   threshold: number;
   operators: OperatorView[];
-  /** Validator public keys (0x-hex) of the cluster. */
-  validators: string[];
+  /** The cluster's validators (beacon state not known yet: pubkey only). */
+  validators: ValidatorState[];
   /** Finalised duty reports, oldest first (the dashboard shows the newest ones). */
   reports: DutyReport[];
   /** Duties still in flight. */

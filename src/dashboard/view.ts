@@ -1,11 +1,12 @@
 /**
  * Derives what the dashboard's cluster view shows from a {@link ClusterSnapshot}: operators with
- * their connected-peer count, per-validator latest duties, the newest duties (newest slot first)
- * with outcome and failure reason, failure counts by reason, and consensus statistics from the
+ * their connected-peer count, validators with their beacon state, latest duties and effectiveness
+ * (share of their finalised duties that succeeded), the newest duties (newest slot first) with
+ * outcome and failure reason, failure counts by reason, and consensus statistics from the
  * reports' `round` and `latencyMs` fields (src/core/tracker/tracker.ts). Pure functions, no I/O.
  */
 import type { DutyReport } from "../core/tracker/tracker.js";
-import type { ClusterSnapshot, OperatorView } from "./types.js";
+import type { ClusterSnapshot, OperatorView, ValidatorState } from "./types.js";
 
 /** Duties listed in the duty table (newest first). */
 export const MAX_DUTY_ROWS = 200;
@@ -43,12 +44,17 @@ export type ClusterView = {
   clusterName?: string | undefined;
   threshold: number;
   operators: Array<OperatorView & { connectedPeers: number | null }>;
-  validators: Array<{
-    pubkey: string;
-    short: string;
-    doppelganger: boolean;
-    lastDuties: Array<Pick<DutyRow, "slot" | "type" | "outcome" | "reason">>;
-  }>;
+  validators: Array<
+    ValidatorState & {
+      short: string;
+      doppelganger: boolean;
+      lastDuties: Array<Pick<DutyRow, "slot" | "type" | "outcome" | "reason">>;
+      /** Successful / finalised duties of this validator in the snapshot (null: none yet). */
+      effectiveness: number | null;
+      /** Finalised duties of this validator in the snapshot. */
+      duties: number;
+    }
+  >;
   duties: DutyRow[];
   pending: DutyRow[];
   totals: { duties: number; success: number; failed: number };
@@ -115,15 +121,20 @@ export function clusterView(snap: ClusterSnapshot): ClusterView {
     (a, b) => b.slot - a.slot || b.startedAt - a.startedAt,
   );
   const doppel = new Set(snap.doppelgangers);
-  const validators = snap.validators.map((pubkey) => ({
-    pubkey,
-    short: shortKey(pubkey),
-    doppelganger: doppel.has(pubkey),
-    lastDuties: newestFirst
-      .filter((r) => r.pubkey === pubkey)
-      .slice(0, DUTIES_PER_VALIDATOR)
-      .map((r) => ({ slot: r.slot, type: r.type, outcome: r.outcome, reason: r.reason })),
-  }));
+  const validators = snap.validators.map((v) => {
+    const own = newestFirst.filter((r) => r.pubkey === v.pubkey);
+    const ok = own.filter((r) => r.outcome === "success").length;
+    return {
+      ...v,
+      short: shortKey(v.pubkey),
+      doppelganger: doppel.has(v.pubkey),
+      lastDuties: own
+        .slice(0, DUTIES_PER_VALIDATOR)
+        .map((r) => ({ slot: r.slot, type: r.type, outcome: r.outcome, reason: r.reason })),
+      effectiveness: own.length ? ok / own.length : null,
+      duties: own.length,
+    };
+  });
   const failuresByReason: Record<string, number> = {};
   const rounds: Record<string, number> = {};
   const latencies: number[] = [];

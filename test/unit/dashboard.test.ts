@@ -17,6 +17,7 @@ import { parsePlanQuery, type planDashboard } from "../../src/dashboard/plan.js"
 import { clusterView, quantile, shortKey } from "../../src/dashboard/view.js";
 import { InputError } from "../../src/errors.js";
 import { parseNodeUrls, requestClusterExit } from "../../src/ops/exit/cluster.js";
+import { type PeerInfoService, RPDVT_VERSION, startPeerInfo } from "../../src/p2p/peerinfo.js";
 import { sybilExact } from "../../src/plan/sybil/exact.js";
 
 const TOKEN = "s3cret-token";
@@ -224,12 +225,13 @@ describe("dashboard helpers", () => {
     assert.equal(shortKey(`0x${"ab".repeat(48)}`), "0xababab…abab");
   });
 
-  test("node source: operators from the definition, state from the transport", () => {
+  test("node source: operators from the definition, state from the transport, beacon, peer info", async () => {
+    const pubkey = `0x${"aa".repeat(48)}`;
     const report: DutyReport = {
       slot: 5,
       dutyType: 1,
       type: "attester",
-      pubkey: "0xaa",
+      pubkey,
       outcome: "success",
       startedAt: 0,
       latencyMs: 120,
@@ -241,6 +243,27 @@ describe("dashboard helpers", () => {
       pending: () => [],
       summary: () => ({ attester: { success: 1 } }),
     } as unknown as Parameters<typeof nodeDashboardSource>[0]["tracker"];
+    let beaconCalls = 0;
+    const beacon = {
+      validators: async (pks: readonly Uint8Array[]) => {
+        beaconCalls++;
+        return pks.map((pk) => ({
+          index: 48,
+          pubkey: pk,
+          status: "active_ongoing",
+          balanceGwei: 32_000_012_345n,
+        }));
+      },
+    };
+    const peerInfo: Pick<PeerInfoService, "version" | "get"> = {
+      version: "9.9.9",
+      get: (i) =>
+        i === 1
+          ? { version: "1.2.3", rttMs: 0.7, seenAt: 1 }
+          : i === 2
+            ? { version: "1.2.2", rttMs: 5, seenAt: 1 }
+            : undefined,
+    };
     const src = nodeDashboardSource(
       { tracker, doppelgangers: () => [] },
       {
@@ -261,22 +284,82 @@ describe("dashboard helpers", () => {
           { id: 2, identity: null },
           { id: 3, identity: null },
         ],
-        validators: [{ pubkey: "0xaa", shares: [], feeRecipient: "0x" }],
+        validators: [
+          { pubkey: pubkey.toUpperCase().replace("0X", "0x"), shares: [], feeRecipient: "0x" },
+        ],
       },
       1,
+      { beacon, beaconRefreshMs: 60_000, peerInfo },
     );
     const snap = src.snapshot();
     assert.deepEqual(
-      snap.operators.map((o) => [o.id, o.peerId, o.self, o.online]),
+      snap.operators.map((o) => [o.id, o.peerId, o.self, o.online, o.version, o.rttMs]),
       [
-        [1, "self-peer", true, true],
-        [2, "p2", false, true],
-        [3, "p3", false, false],
+        [1, "self-peer", true, true, "9.9.9", undefined],
+        [2, "p2", false, true, "1.2.3", 0.7],
+        // Offline: the last version known, no RTT.
+        [3, "p3", false, false, "1.2.2", undefined],
       ],
     );
-    const v = clusterView(snap);
+    // The first snapshot starts the beacon read and shows the pubkey only.
+    assert.deepEqual(snap.validators, [{ pubkey }]);
+    await new Promise((r) => setImmediate(r));
+    const later = src.snapshot();
+    assert.deepEqual(later.validators, [
+      { pubkey, index: 48, status: "active_ongoing", balanceGwei: 32_000_012_345 },
+    ]);
+    assert.equal(beaconCalls, 1, "one read per refresh period");
+    const v = clusterView(later);
     assert.equal(v.validators[0]?.lastDuties[0]?.outcome, "success");
+    assert.equal(v.validators[0]?.effectiveness, 1);
+    assert.equal(v.validators[0]?.status, "active_ongoing");
     assert.equal(v.consensus.latencyMs.p50, 120);
+  });
+
+  test("node source: a failed beacon read keeps the last values; self version by default", async () => {
+    const pubkey = `0x${"bb".repeat(48)}`;
+    let fail = false;
+    const src = nodeDashboardSource(
+      {
+        tracker: {
+          reports: () => [],
+          pending: () => [],
+          summary: () => ({}),
+        } as unknown as Parameters<typeof nodeDashboardSource>[0]["tracker"],
+        doppelgangers: () => [],
+      },
+      { peerId: "self", stats: () => ({ peers: [] }) as never },
+      {
+        name: "c",
+        threshold: 1,
+        operators: [{ id: 1, identity: null }],
+        validators: [{ pubkey, shares: [], feeRecipient: "0x" }],
+      },
+      1,
+      {
+        beaconRefreshMs: 0,
+        beacon: {
+          validators: async (pks) => {
+            if (fail) throw new Error("beacon down");
+            return pks.map((pk) => ({
+              index: 7,
+              pubkey: pk,
+              status: "pending_queued",
+              balanceGwei: 1n,
+            }));
+          },
+        },
+      },
+    );
+    assert.equal(src.snapshot().operators[0]?.version, RPDVT_VERSION);
+    await new Promise((r) => setImmediate(r));
+    fail = true;
+    assert.equal(src.snapshot().validators[0]?.status, "pending_queued");
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(src.snapshot().validators, [
+      { pubkey, index: 7, status: "pending_queued", balanceGwei: 1 },
+    ]);
+    assert.equal(clusterView(src.snapshot()).validators[0]?.effectiveness, null);
   });
 });
 
@@ -442,5 +525,112 @@ describe("dashboard POST /api/exit", () => {
     );
     const down = await requestClusterExit(["http://127.0.0.1:1"], TOKEN, { pubkey: PK, epoch: 9 });
     assert.equal(down.results[0]?.status, 0);
+  });
+});
+
+describe("peer info (src/p2p/peerinfo.ts)", () => {
+  type Msg = { from: number; to: number; bytes: Uint8Array };
+  /** Two operators on a link the test drives: messages queue until delivered one by one. */
+  function link() {
+    const queue: Msg[] = [];
+    const handlers = [
+      new Set<(f: number, b: Uint8Array) => void>(),
+      new Set<(f: number, b: Uint8Array) => void>(),
+    ];
+    const peerCbs: Array<(e: { index: number; peerId: string; connected: boolean }) => void> = [];
+    let up = false;
+    let clock = 0;
+    const transport = (self: number) => ({
+      channel: () => ({
+        self,
+        n: 2,
+        send: (to: number, bytes: Uint8Array) => void queue.push({ from: self, to, bytes }),
+        broadcast: () => {},
+        onMessage: (cb: (f: number, b: Uint8Array) => void) => {
+          handlers[self]?.add(cb);
+          return () => void handlers[self]?.delete(cb);
+        },
+      }),
+      onPeerChange: (cb: (e: { index: number; peerId: string; connected: boolean }) => void) => {
+        const wrapped = (e: { index: number; peerId: string; connected: boolean }) =>
+          e.index !== self && cb(e);
+        peerCbs.push(wrapped);
+        return () => {};
+      },
+      connectedPeers: () => (up ? [1 - self] : []),
+    });
+    return {
+      transport,
+      now: () => clock,
+      setUp(connected: boolean) {
+        up = connected;
+        for (const cb of peerCbs) for (const index of [0, 1]) cb({ index, peerId: "", connected });
+      },
+      inject: (m: Msg) => queue.push(m),
+      /** Deliver every queued message in order, the clock advancing 1 ms per delivery. */
+      drain() {
+        let delivered = 0;
+        for (let m = queue.shift(); m; m = queue.shift()) {
+          clock++;
+          delivered++;
+          for (const h of handlers[m.to] ?? []) h(m.from, m.bytes);
+        }
+        return delivered;
+      },
+    };
+  }
+  const opts = (l: ReturnType<typeof link>, version: string) =>
+    ({ version, now: l.now, intervalMs: 60_000 }) as const;
+
+  test("versions are exchanged; the RTT is measured after a warm-up exchange", () => {
+    const l = link();
+    const a = startPeerInfo(l.transport(0) as never, opts(l, "1.0.0"));
+    const b = startPeerInfo(l.transport(1) as never, opts(l, "2.0.0"));
+    try {
+      assert.equal(a.get(1), undefined);
+      l.setUp(true);
+      // ping ×2, pong ×2 (warm-up: no RTT), ping ×2, pong ×2.
+      assert.equal(l.drain(), 8);
+      assert.equal(a.get(1)?.version, "2.0.0");
+      assert.equal(b.get(0)?.version, "1.0.0");
+      // A's second ping left at t = 3 and its pong arrived at t = 7.
+      assert.equal(a.get(1)?.rttMs, 4);
+      assert.equal(b.get(0)?.rttMs, 4);
+
+      l.setUp(false);
+      assert.equal(a.get(1)?.rttMs, undefined);
+      assert.equal(a.get(1)?.version, "2.0.0", "the last version known stays");
+    } finally {
+      a.stop();
+      b.stop();
+    }
+  });
+
+  test("bad messages are ignored; a bad version shows as invalid; stop detaches", () => {
+    const l = link();
+    const a = startPeerInfo(l.transport(0) as never, opts(l, "1.0.0"));
+    const bytes = (s: string) => Buffer.from(s, "utf8");
+    for (const s of [
+      "not json",
+      "null",
+      '{"type":"hello","version":"1","t":1}',
+      '{"type":"ping","version":"1"}',
+      `{"type":"ping","version":"1","t":1,"pad":"${"x".repeat(300)}"}`,
+    ])
+      l.inject({ from: 1, to: 0, bytes: bytes(s) });
+    l.drain();
+    assert.equal(a.get(1), undefined);
+    l.inject({ from: 1, to: 0, bytes: bytes('{"type":"ping","version":"<b>x</b>","t":1}') });
+    assert.equal(l.drain(), 2, "the ping is answered");
+    assert.equal(a.get(1)?.version, "invalid");
+    // A pong nobody asked for yields no RTT.
+    l.inject({ from: 1, to: 0, bytes: bytes('{"type":"pong","version":"2.0.0","t":12345}') });
+    l.drain();
+    assert.equal(a.get(1)?.rttMs, undefined);
+    assert.equal(a.get(1)?.version, "2.0.0");
+    a.stop();
+    l.inject({ from: 1, to: 0, bytes: bytes('{"type":"ping","version":"3.0.0","t":1}') });
+    assert.equal(l.drain(), 1, "no answer after stop");
+    assert.equal(a.get(1)?.version, "2.0.0");
   });
 });
