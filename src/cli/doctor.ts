@@ -41,7 +41,10 @@ export function doctorCommand(): Command {
       (v: string, a: string[]) => [...a, v],
       [] as string[],
     )
-    .option("--execution-url <url>", "execution client JSON-RPC URL")
+    .option(
+      "--execution-url <url>",
+      "execution client JSON-RPC URL (sync check; with --node-address: each validator's fee recipient by the Rocket Pool rule)",
+    )
     .option("--identity <file>", "p2p identity file (mode check)")
     .option("--node-address <address>", "Rocket Pool node address (on-chain fee recipient rule)")
     .option("--rocket-storage <address>", "RocketStorage address (default: mainnet)")

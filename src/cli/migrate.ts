@@ -5,6 +5,12 @@
  * confirms. `--dry-run` prints the plan and changes nothing. `--resume ID`, `--rollback ID`,
  * `--list` manage earlier migrations. `--share-kdf` picks the KDF of the cluster's share
  * keystores (EIP-2335: scrypt n=2^18 by default, or pbkdf2 c=2^18).
+ *
+ * Cluster fee recipients (src/ops/feerecipient/feerecipient.ts): `--fee-recipient` for every
+ * validator; else with `--execution-url` + `--node-address` the Rocket Pool rule per validator on
+ * chain (resolveFeeRecipients, the code path of `rpdvt doctor`), so a node with minipool and
+ * megapool validators gets each one right; else the Smartnode's node-wide rp-fee-recipient file,
+ * with a warning that megapool validators need one of the other two.
  */
 import * as p from "@clack/prompts";
 import { Command, Option } from "commander";
@@ -13,7 +19,7 @@ import type { KdfChoice } from "../crypto/eip2335.js";
 import { InputError } from "../errors.js";
 import type { SplitPlan } from "../keysplit/run.js";
 import { parseOperatorPairs, readOperatorsInfo } from "../keysplit/ssv-operators.js";
-import { readFeeRecipientFile } from "../ops/feerecipient/feerecipient.js";
+import { readFeeRecipientFile, resolveFeeRecipients } from "../ops/feerecipient/feerecipient.js";
 import {
   createKeymanagerClient,
   DEFAULT_KEYMANAGER_URL,
@@ -25,7 +31,9 @@ import {
   listMigrations,
   type MigrationRuntime,
   migrationDir,
+  type PlannedFeeRecipient,
   planMigration,
+  planToJson,
   RECREATION_WARNINGS,
   resumeMigration,
   rollbackMigration,
@@ -47,6 +55,9 @@ type MigrateFlags = {
   endpoints?: string;
   name?: string;
   feeRecipient?: string;
+  executionUrl?: string;
+  nodeAddress?: string;
+  rocketStorage?: string;
   shareKdf?: KdfChoice;
   operatorsFile?: string;
   operatorKey: string[];
@@ -102,7 +113,96 @@ async function chooseValidators(f: MigrateFlags, dataDir: string): Promise<strin
   );
 }
 
-async function buildSplit(f: MigrateFlags, dataDir: string): Promise<SplitPlan> {
+/** Megapool validators take their fee recipient per key: the node-wide file is not their answer. */
+const FILE_FEE_RECIPIENT_WARNING =
+  "Fee recipient taken from the Smartnode's node-wide rp-fee-recipient file (smoothing pool or fee distributor): a megapool validator outside the smoothing pool must use its megapool instead. If any migrated validator is a megapool validator, give --execution-url with --node-address (computed per validator) or --fee-recipient.";
+
+type FeeChoice = { feeRecipients: string | Map<string, string>; why: PlannedFeeRecipient[] };
+
+async function chooseFeeRecipients(
+  f: MigrateFlags,
+  dataDir: string,
+  validators: string[],
+  warnings: string[],
+): Promise<FeeChoice> {
+  if (f.feeRecipient) {
+    return {
+      feeRecipients: f.feeRecipient,
+      why: validators.map((pubkey) => ({
+        pubkey,
+        address: f.feeRecipient as string,
+        reason: "--fee-recipient (explicit override)",
+      })),
+    };
+  }
+  if (f.executionUrl) {
+    if (!f.nodeAddress) {
+      throw new InputError("--node-address is needed with --execution-url", {
+        field: "--node-address",
+        metaMessages: [
+          "The Rocket Pool node address (`rocketpool node status`) whose fee recipients to compute.",
+        ],
+      });
+    }
+    const r = await resolveFeeRecipients({
+      executionUrl: f.executionUrl,
+      nodeAddress: f.nodeAddress,
+      pubkeys: validators,
+      rocketStorage: f.rocketStorage,
+      beacon: f.beaconUrl.length
+        ? createBeaconClient(f.beaconUrl, { timeoutMs: 10_000 })
+        : undefined,
+    });
+    if (r.cooldown === undefined) {
+      throw new InputError(
+        "--beacon-url is needed: the node opted out of the smoothing pool, and only the beacon node tells whether the opt-out cool-down is over",
+        {
+          field: "--beacon-url",
+          metaMessages: [
+            "During the cool-down every validator must still use the smoothing pool.",
+            "Or give --fee-recipient explicitly.",
+          ],
+        },
+      );
+    }
+    return {
+      feeRecipients: new Map(r.validators.map((v) => [v.pubkey, v.address])),
+      why: r.validators.map((v) => ({
+        pubkey: v.pubkey,
+        address: v.address,
+        reason: `${v.reason}${v.megapoolValidator ? ", megapool validator" : ""} (on chain)`,
+      })),
+    };
+  }
+  const fr = await readFeeRecipientFile(dataDir);
+  if (!fr) {
+    throw new InputError(
+      "--fee-recipient is required: no rp-fee-recipient file in the Smartnode folder",
+      {
+        field: "--fee-recipient",
+        metaMessages: [
+          "Or compute it per validator on chain: --execution-url http://127.0.0.1:8545 --node-address 0x….",
+          "Rocket Pool validators must use the smoothing pool (if opted in), a megapool validator its megapool, else the node's fee distributor.",
+        ],
+      },
+    );
+  }
+  warnings.push(FILE_FEE_RECIPIENT_WARNING);
+  return {
+    feeRecipients: fr.address,
+    why: validators.map((pubkey) => ({
+      pubkey,
+      address: fr.address,
+      reason: `Smartnode ${fr.file} (node-wide, not checked on chain)`,
+    })),
+  };
+}
+
+async function buildSplit(
+  f: MigrateFlags,
+  dataDir: string,
+  validators: string[],
+): Promise<{ split: SplitPlan; fee?: FeeChoice; warnings: string[] }> {
   const format =
     f.format ??
     (interactive(f)
@@ -143,38 +243,37 @@ async function buildSplit(f: MigrateFlags, dataDir: string): Promise<SplitPlan> 
       throw new InputError("SSV keyshares need the operators' public keys", {
         field: "--operators-file/--operator-key",
       });
-    return { format: "ssv", operators, owner: f.owner, nonce: Number(f.nonce), version: "v1.1.0" };
+    return {
+      split: {
+        format: "ssv",
+        operators,
+        owner: f.owner,
+        nonce: Number(f.nonce),
+        version: "v1.1.0",
+      },
+      warnings: [],
+    };
   }
   if (!ids)
     throw new InputError("--operator-ids is required for --format cluster", {
       field: "--operator-ids",
     });
-  let fee = f.feeRecipient;
-  if (!fee) {
-    const fr = await readFeeRecipientFile(dataDir);
-    if (!fr) {
-      throw new InputError(
-        "--fee-recipient is required: no rp-fee-recipient file in the Smartnode folder",
-        {
-          field: "--fee-recipient",
-          metaMessages: [
-            "Rocket Pool validators must use the smoothing pool (if opted in) or the node's fee distributor.",
-          ],
-        },
-      );
-    }
-    fee = fr.address;
-  }
+  const warnings: string[] = [];
+  const fee = await chooseFeeRecipients(f, dataDir, validators, warnings);
   const endpoints = parseEndpoints(f.endpoints);
   return {
-    format: "cluster",
-    operators: ids.map((id) => ({
-      id,
-      ...(endpoints.has(id) ? { endpoint: endpoints.get(id) as string } : {}),
-    })),
-    feeRecipients: fee,
-    ...(f.name ? { name: f.name } : {}),
-    kdf: f.shareKdf ?? "scrypt",
+    split: {
+      format: "cluster",
+      operators: ids.map((id) => ({
+        id,
+        ...(endpoints.has(id) ? { endpoint: endpoints.get(id) as string } : {}),
+      })),
+      feeRecipients: fee.feeRecipients,
+      ...(f.name ? { name: f.name } : {}),
+      kdf: f.shareKdf ?? "scrypt",
+    },
+    fee,
+    warnings,
   };
 }
 
@@ -237,8 +336,14 @@ export function migrateCommand(): Command {
     .option("--name <name>", "cluster: name")
     .option(
       "--fee-recipient <address>",
-      "cluster: fee recipient (default: the Smartnode's rp-fee-recipient file)",
+      "cluster: fee recipient of every validator (explicit override; default: per validator on chain with --execution-url, else the Smartnode's rp-fee-recipient file)",
     )
+    .option(
+      "--execution-url <url>",
+      "cluster: execution client JSON-RPC URL, to compute each validator's Rocket Pool fee recipient (smoothing pool / megapool / fee distributor)",
+    )
+    .option("--node-address <address>", "cluster: Rocket Pool node address (with --execution-url)")
+    .option("--rocket-storage <address>", "RocketStorage address (default: mainnet)")
     .addOption(
       new Option(
         "--share-kdf <kdf>",
@@ -340,7 +445,8 @@ export function migrateCommand(): Command {
           return;
         }
         const validators = await chooseValidators(f, dataDir);
-        const split = await buildSplit(f, dataDir);
+        const { split, fee, warnings } = await buildSplit(f, dataDir, validators);
+        if (!quiet) for (const w of warnings) process.stderr.write(`Warning: ${w}\n`);
         const out =
           f.out ??
           (interactive(f)
@@ -383,9 +489,11 @@ export function migrateCommand(): Command {
           livenessEpochs: Number(f.livenessEpochs),
           importTo: parseImports(f.importSlashing),
           allowMissingHistory: f.allowMissingHistory,
+          ...(fee ? { feeRecipients: fee.why } : {}),
+          warnings,
         });
         if (f.dryRun) {
-          if (f.json) return printJson({ dryRun: true, plan });
+          if (f.json) return printJson({ dryRun: true, plan: planToJson(plan) });
           process.stdout.write(`DRY RUN — nothing will be changed.\n\n${formatPlan(plan)}`);
           return;
         }

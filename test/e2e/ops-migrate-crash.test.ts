@@ -3,6 +3,9 @@
  * (RPDVT_TEST_CRASH_AFTER) and resumed each time until complete; then rolled back and compared
  * byte-for-byte with the Smartnode folder as it was. Also: --dry-run changes nothing; no --yes on
  * a non-terminal changes nothing. Shares use `--share-kdf pbkdf2` (EIP-2335's lighter KDF).
+ * Fee recipients: per validator on chain with --execution-url (a minipool and a megapool validator
+ * of one node get different ones, shown with the reason in the --json plan), else the Smartnode's
+ * file with a warning about megapool validators.
  */
 import assert from "node:assert/strict";
 import { promises as fsp } from "node:fs";
@@ -14,8 +17,10 @@ import { findKeysInSmartnode } from "../../src/ops/quarantine/quarantine.js";
 import { writeRocketPoolFixture } from "../../src/rocketpool/fixture.js";
 import { makeTempDir } from "../helpers.js";
 import {
+  RP,
   startFakeBeacon,
   startFakeKeymanager,
+  startFakeRocketPoolRpc,
   treeState,
   writeLighthouseDefinitions,
 } from "../unit/ops-fakes.js";
@@ -30,6 +35,7 @@ describe("e2e: rpdvt migrate — crash at every step, resume, rollback", () => {
   let pubkeys: string[];
   let km: Awaited<ReturnType<typeof startFakeKeymanager>>;
   let bn: Awaited<ReturnType<typeof startFakeBeacon>>;
+  let rpc: Awaited<ReturnType<typeof startFakeRocketPoolRpc>>;
   let pristine: Record<string, string>;
   const noQ = (rel: string) => rel.startsWith("rpdvt-quarantine");
 
@@ -40,6 +46,10 @@ describe("e2e: rpdvt migrate — crash at every step, resume, rollback", () => {
     pubkeys = fx.pubkeys;
     await writeLighthouseDefinitions(dataDir, pubkeys);
     await fsp.writeFile(join(dataDir, "validators/token-file.txt"), TOKEN, { mode: 0o600 });
+    // The Smartnode's node-wide fee recipient (Docker mode): the fee distributor.
+    await fsp.writeFile(join(dataDir, "validators/rp-fee-recipient.txt"), FEE);
+    // pubkeys[0] is a minipool, the others megapool validators.
+    rpc = await startFakeRocketPoolRpc({ minipools: new Set([pubkeys[0] as string]) });
     km = await startFakeKeymanager({ token: TOKEN, keys: pubkeys, dataDir });
     // 1-second epochs: the liveness wait takes ~3 s.
     bn = await startFakeBeacon({
@@ -53,6 +63,7 @@ describe("e2e: rpdvt migrate — crash at every step, resume, rollback", () => {
   after(async () => {
     await km.close();
     await bn.close();
+    await rpc.close();
     await fsp.rm(dir, { recursive: true, force: true });
   });
 
@@ -95,6 +106,107 @@ describe("e2e: rpdvt migrate — crash at every step, resume, rollback", () => {
     assert.match(r2.err, /confirm with --yes/);
     assert.deepEqual(await treeState(dataDir), pristine);
     assert.equal(km.calls.length, 0);
+  });
+
+  it("fee recipients: per validator on chain with --execution-url, else the file with a megapool warning", async () => {
+    const noFee = (out: string) => {
+      const a = base(out);
+      a.splice(a.indexOf("--fee-recipient"), 2);
+      return a;
+    };
+    const chain = await run([
+      ...noFee(join(dir, "dry")),
+      "--execution-url",
+      rpc.url,
+      "--node-address",
+      RP.node,
+      "--dry-run",
+      "--json",
+    ]);
+    assert.equal(chain.code, 0, chain.err);
+    const { plan } = JSON.parse(chain.out) as {
+      plan: {
+        feeRecipients: { pubkey: string; address: string; reason: string }[];
+        split: { feeRecipients: Record<string, string> };
+      };
+    };
+    assert.deepEqual(
+      plan.feeRecipients.map((f) => [f.pubkey, f.address.toLowerCase(), f.reason]),
+      [
+        [pubkeys[0], RP.distributor, "fee distributor (on chain)"],
+        [pubkeys[2], RP.megapool, "megapool, megapool validator (on chain)"],
+      ],
+    );
+    assert.deepEqual(
+      Object.keys(plan.split.feeRecipients).sort(),
+      [pubkeys[0] as string, pubkeys[2] as string].sort(),
+    );
+    // Opted in: the smoothing pool for both, and the text plan says why.
+    rpc.state.optedIn = true;
+    const sp = await run([
+      ...noFee(join(dir, "dry")),
+      "--execution-url",
+      rpc.url,
+      "--node-address",
+      RP.node,
+      "--dry-run",
+    ]);
+    rpc.state.optedIn = false;
+    assert.equal(sp.code, 0, sp.err);
+    assert.match(sp.out, /\(smoothing pool \(opted in\), megapool validator \(on chain\)\)/);
+    assert.equal(
+      sp.out.match(
+        /→ 0x4444\S+ {2}\(smoothing pool \(opted in\)(, megapool validator)? \(on chain\)\)/g,
+      )?.length,
+      2,
+    );
+    // Opted out, cool-down not over (finalized epoch before the opt-out's): still the smoothing
+    // pool; without a beacon node that cannot be told, so the migration refuses.
+    rpc.state.registrationChanged = BigInt(Math.floor(Date.now() / 1000) + 1000);
+    const chainArgs = ["--execution-url", rpc.url, "--node-address", RP.node, "--dry-run"];
+    const cool = await run([...noFee(join(dir, "dry")), ...chainArgs]);
+    assert.equal(cool.code, 0, cool.err);
+    assert.equal(cool.out.match(/\(smoothing pool \(opt-out cool-down\)/g)?.length, 2);
+    const blind = noFee(join(dir, "dry"));
+    blind.splice(blind.indexOf("--beacon-url"), 2);
+    const noBeacon = await run([...blind, ...chainArgs, "--skip-liveness-wait"]);
+    rpc.state.registrationChanged = 0n;
+    assert.equal(noBeacon.code, 1);
+    assert.match(noBeacon.err, /--beacon-url is needed: the node opted out of the smoothing pool/);
+    // --execution-url needs the node address.
+    const noNode = await run([...noFee(join(dir, "dry")), "--execution-url", rpc.url, "--dry-run"]);
+    assert.equal(noNode.code, 1);
+    assert.match(noNode.err, /--node-address is needed with --execution-url/);
+    // No execution client: the Smartnode's file for all, with a warning about megapool validators.
+    const file = await run([...noFee(join(dir, "dry")), "--dry-run"]);
+    assert.equal(file.code, 0, file.err);
+    assert.match(
+      file.err,
+      /Warning: .*megapool validator .*--execution-url with --node-address .*--fee-recipient/,
+    );
+    assert.match(
+      file.out,
+      /! WARNING: Fee recipient taken from the Smartnode's node-wide rp-fee-recipient file/,
+    );
+    assert.match(
+      file.out,
+      new RegExp(
+        `→ ${FEE} {2}\\(Smartnode .*rp-fee-recipient\\.txt \\(node-wide, not checked on chain\\)\\)`,
+      ),
+    );
+    // --fee-recipient stays the explicit override for all.
+    const over = await run([
+      ...base(join(dir, "dry")),
+      "--execution-url",
+      rpc.url,
+      "--node-address",
+      RP.node,
+      "--dry-run",
+    ]);
+    assert.equal(over.code, 0, over.err);
+    assert.equal(over.out.match(/\(--fee-recipient \(explicit override\)\)/g)?.length, 2);
+    assert.doesNotMatch(over.err, /Warning/);
+    assert.deepEqual(await treeState(dataDir), pristine);
   });
 
   it("is killed after plan, split, snapshot, the DELETE, the 3rd move and liveness; each resume finishes the job", async () => {

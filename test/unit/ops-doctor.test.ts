@@ -1,7 +1,9 @@
 /**
  * `rpdvt doctor`: a node whose cluster keys are still in the Smartnode, with a wrong fee
  * recipient, a world-readable share, a skewed clock, an unreachable peer and no slashing DB fails
- * those checks; after quarantine and fixes, they pass.
+ * those checks; after quarantine and fixes, they pass. Fee recipients on chain for a node with
+ * minipool and megapool validators: the RPIP-43 donations (smoothing pool, rETH) of megapool
+ * validators pass and say so; in the smoothing pool or its opt-out cool-down they fail.
  */
 import assert from "node:assert/strict";
 import { promises as fsp } from "node:fs";
@@ -19,7 +21,7 @@ import { readRocketPoolKeys } from "../../src/rocketpool/datadir.js";
 import { writeRocketPoolFixture } from "../../src/rocketpool/fixture.js";
 import { SlashingProtectionDb } from "../../src/slashing/db.js";
 import { makeTempDir } from "../helpers.js";
-import { interchangeFor, startFakeBeacon } from "./ops-fakes.js";
+import { interchangeFor, RP, startFakeBeacon, startFakeRocketPoolRpc } from "./ops-fakes.js";
 
 const FEE = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
 const status = (rs: CheckResult[], name: string) => rs.find((r) => r.name === name)?.status;
@@ -140,5 +142,100 @@ describe("ops: rpdvt doctor", () => {
     } finally {
       await bn.close();
     }
+  });
+});
+
+describe("ops: rpdvt doctor — fee recipients per validator on chain (minipool + megapool node)", () => {
+  let dir: string;
+  let pubkeys: string[];
+  let rpc: Awaited<ReturnType<typeof startFakeRocketPoolRpc>>;
+  const SP = RP.contracts.rocketSmoothingPool as string;
+  const RETH = RP.contracts.rocketTokenRETH as string;
+  const fee = (rs: CheckResult[]) => rs.find((r) => r.name === "fee recipient");
+  /** A cluster whose validator i uses addrs[i] (checksummed by the cluster writer). */
+  const cluster = async (name: string, addrs: string[]) => {
+    const { keys } = await readRocketPoolKeys(join(dir, "rp"));
+    await splitKeys(
+      keys,
+      join(dir, name),
+      {
+        format: "cluster",
+        operators: [1, 2, 3, 4].map((id) => ({ id })),
+        feeRecipients: new Map(pubkeys.map((pk, i) => [pk, addrs[i] as string])),
+      },
+      { quiet: true, kdfParams: { n: 2 ** 10 } },
+    );
+    return join(dir, name, "operator-1");
+  };
+  before(async () => {
+    dir = await makeTempDir("ops-doctor-fee");
+    pubkeys = (await writeRocketPoolFixture(join(dir, "rp"), { validators: 3 })).pubkeys;
+    // Validator 0 is a minipool, 1 and 2 are megapool validators.
+    rpc = await startFakeRocketPoolRpc({ minipools: new Set([pubkeys[0] as string]) });
+  });
+  after(async () => {
+    await rpc.close();
+    await fsp.rm(dir, { recursive: true, force: true });
+  });
+
+  it("accepts the RPIP-43 donations of megapool validators outside the smoothing pool, saying so", async () => {
+    const clusterDir = await cluster("donations", [RP.distributor, RETH, SP]);
+    const base = { clusterDir, executionUrl: rpc.url, nodeAddress: RP.node, timeoutMs: 2000 };
+    let rs = await runDoctor(base);
+    assert.equal(status(rs, "execution client"), "pass");
+    assert.equal(fee(rs)?.status, "pass", fee(rs)?.detail);
+    assert.match(fee(rs)?.detail ?? "", /1× fee distributor 0x7777/);
+    assert.match(
+      fee(rs)?.detail ?? "",
+      /1× rETH token — allowed by RPIP-43 .*rETH holders\) 0xAAaa/i,
+    );
+    assert.match(
+      fee(rs)?.detail ?? "",
+      /1× smoothing pool — allowed by RPIP-43 .*other node operators/,
+    );
+    // In the smoothing pool, the smoothing pool is the only allowed fee recipient (RPIP-43): the
+    // minipool's distributor and the megapool validator's rETH donation fail.
+    rpc.state.optedIn = true;
+    rs = await runDoctor(base);
+    assert.equal(fee(rs)?.status, "fail");
+    assert.match(
+      fee(rs)?.detail ?? "",
+      /^2 validator\(s\) use a fee recipient Rocket Pool does not allow/,
+    );
+    assert.match(fee(rs)?.detail ?? "", /requires 0x4444\S+ \(smoothing pool \(opted in\)\)/);
+    // Opted out 10 epochs ago, finalized 40 epochs behind: still cooling down, still the smoothing pool.
+    rpc.state.optedIn = false;
+    const genesisTime = Math.floor(Date.now() / 1000) - 50 * 384;
+    rpc.state.registrationChanged = BigInt(genesisTime + 40 * 384);
+    const bn = await startFakeBeacon({ pubkeys, genesisTime, finalizedEpoch: 10 });
+    try {
+      rs = await runDoctor({ ...base, beaconUrls: [bn.url] });
+      assert.equal(fee(rs)?.status, "fail");
+      assert.match(fee(rs)?.detail ?? "", /\(smoothing pool \(opt-out cool-down\)\)/);
+    } finally {
+      await bn.close();
+    }
+    // Without a beacon node the cool-down cannot be checked: a warning, not a pass.
+    rs = await runDoctor(base);
+    assert.equal(fee(rs)?.status, "warn");
+    assert.match(fee(rs)?.hint ?? "", /--beacon-url/);
+    rpc.state.registrationChanged = 0n;
+  });
+
+  it("fails a minipool validator using the megapool, naming the one Rocket Pool requires", async () => {
+    const clusterDir = await cluster("wrong", [RP.megapool, RP.megapool, RP.megapool]);
+    const rs = await runDoctor({
+      clusterDir,
+      executionUrl: rpc.url,
+      nodeAddress: RP.node,
+      timeoutMs: 2000,
+    });
+    assert.equal(fee(rs)?.status, "fail");
+    assert.match(
+      fee(rs)?.detail ?? "",
+      new RegExp(
+        `^1 validator\\(s\\) .*${(pubkeys[0] as string).slice(0, 12)}.*requires 0x7777\\S+ \\(fee distributor\\)$`,
+      ),
+    );
   });
 });

@@ -2,14 +2,20 @@
  * Fakes for the operations tests: a keymanager API server (GET/DELETE /eth/v1/keystores, bearer
  * auth, returns an EIP-3076 interchange and — like Lighthouse — deletes its own keystores), a
  * beacon node over HTTP (genesis/spec/fork schedule, validators, liveness, headers, syncing,
- * voluntary exits), a JSON-RPC execution client answering eth_call for the Rocket Pool selectors,
- * a virtual clock, and Lighthouse's validator_definitions.yml for fixtures. All servers bind
- * 127.0.0.1 on port 0.
+ * voluntary exits, finality checkpoints), a JSON-RPC execution client answering eth_call for the
+ * Rocket Pool selectors (decoded and encoded with viem against ROCKET_ABI), a virtual clock, and
+ * Lighthouse's validator_definitions.yml for fixtures. All servers bind 127.0.0.1 on port 0.
  */
 import { promises as fsp } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { decodeFunctionData, encodeFunctionResult, zeroAddress } from "viem";
+import {
+  contractKey,
+  MAINNET_ROCKET_STORAGE,
+  ROCKET_ABI,
+} from "../../src/ops/feerecipient/feerecipient.js";
 import { LIGHTHOUSE_DEFINITIONS } from "../../src/ops/quarantine/lighthouse.js";
 
 export type Handler = (
@@ -235,6 +241,8 @@ export async function startFakeBeacon(o: {
   live?: (epoch: number, index: number) => boolean;
   gvr?: string;
   dateOffsetMs?: number;
+  /** Finalized epoch (GET …/finality_checkpoints); default: head epoch − 2. */
+  finalizedEpoch?: number;
 }) {
   const sps = o.secondsPerSlot ?? 12;
   const spe = o.slotsPerEpoch ?? 32;
@@ -352,6 +360,19 @@ export async function startFakeBeacon(o: {
           },
         },
       };
+    if (p === "/eth/v1/beacon/states/head/finality_checkpoints") {
+      const fin = o.finalizedEpoch ?? Math.max(0, Math.floor(headSlot() / spe) - 2);
+      const cp = (epoch: number) => ({ epoch: String(epoch), root: `0x${"77".repeat(32)}` });
+      return {
+        json: {
+          data: {
+            previous_justified: cp(fin),
+            current_justified: cp(fin + 1),
+            finalized: cp(fin),
+          },
+        },
+      };
+    }
     if (p === "/eth/v1/beacon/pool/voluntary_exits" && req.method === "POST") {
       exits.push(JSON.parse(body));
       return { status: 200 };
@@ -359,4 +380,97 @@ export async function startFakeBeacon(o: {
     return { status: 404, json: { message: `no route ${p}` } };
   });
   return { ...srv, exits, livenessCalls };
+}
+
+/** Addresses of the fake Rocket Pool deployment ({@link startFakeRocketPoolRpc}). */
+export const RP = (() => {
+  const A = (b: string) => `0x${b.repeat(40)}` as `0x${string}`;
+  return {
+    node: A("1"),
+    contracts: {
+      rocketNodeManager: A("2"),
+      rocketNodeDistributorFactory: A("3"),
+      rocketSmoothingPool: A("4"),
+      rocketMinipoolManager: A("5"),
+      rocketMegapoolFactory: A("6"),
+      rocketTokenRETH: A("a"),
+    } as Record<string, `0x${string}`>,
+    distributor: A("7"),
+    megapool: A("8"),
+    minipool: A("9"),
+  };
+})();
+
+/**
+ * A JSON-RPC execution client for one Rocket Pool node ({@link RP}): RocketStorage at the mainnet
+ * address, eth_call decoded with viem against ROCKET_ABI and answered from `state` (mutable between
+ * calls), plus eth_chainId and eth_syncing. Validators in `state.minipools` are minipools; any other
+ * pubkey is a megapool validator when `state.megapoolDeployed`.
+ *
+ * @example
+ * const rpc = await startFakeRocketPoolRpc({ minipools: new Set([pk0]) });
+ * rpc.state.optedIn = true;
+ */
+export async function startFakeRocketPoolRpc(
+  init: {
+    optedIn?: boolean;
+    registrationChanged?: bigint;
+    megapoolDeployed?: boolean;
+    minipools?: Set<string>;
+  } = {},
+) {
+  const state = {
+    optedIn: init.optedIn ?? false,
+    registrationChanged: init.registrationChanged ?? 0n,
+    megapoolDeployed: init.megapoolDeployed ?? true,
+    minipools: new Set([...(init.minipools ?? [])].map((p) => p.toLowerCase())),
+  };
+  const seen: { functionName: string; to: string; args: unknown[] }[] = [];
+  const byKey = new Map(Object.entries(RP.contracts).map(([name, a]) => [contractKey(name), a]));
+  const srv = await serve((_req, body) => {
+    const { id, method, params } = JSON.parse(body) as {
+      id: number;
+      method: string;
+      params: [{ to: string; data: `0x${string}` }];
+    };
+    const ok = (result: unknown) => ({ json: { jsonrpc: "2.0", id, result } });
+    if (method === "eth_chainId") return ok("0x1");
+    if (method === "eth_syncing") return ok(false);
+    if (method !== "eth_call")
+      return { json: { jsonrpc: "2.0", id, error: { code: -32601, message: method } } };
+    const { to, data } = params[0];
+    const call = decodeFunctionData({ abi: ROCKET_ABI, data });
+    const args = (call.args ?? []) as unknown as unknown[];
+    const fn: string = call.functionName;
+    seen.push({ functionName: fn, to: to.toLowerCase(), args });
+    const result = (() => {
+      switch (call.functionName) {
+        case "getAddress":
+          if (to.toLowerCase() !== MAINNET_ROCKET_STORAGE.toLowerCase())
+            throw new Error(`getAddress on ${to}, not RocketStorage`);
+          return byKey.get(args[0] as `0x${string}`) ?? zeroAddress;
+        case "getSmoothingPoolRegistrationState":
+          return state.optedIn;
+        case "getSmoothingPoolRegistrationChanged":
+          return state.registrationChanged;
+        case "getProxyAddress":
+          return RP.distributor;
+        case "getMegapoolDeployed":
+          return state.megapoolDeployed;
+        case "getExpectedAddress":
+          return RP.megapool;
+        case "getMinipoolByPubkey":
+          return state.minipools.has((args[0] as string).toLowerCase()) ? RP.minipool : zeroAddress;
+      }
+      throw new Error(`unexpected ${fn}`);
+    })();
+    return ok(
+      encodeFunctionResult({
+        abi: ROCKET_ABI,
+        functionName: call.functionName,
+        result,
+      } as never),
+    );
+  });
+  return { ...srv, state, seen };
 }

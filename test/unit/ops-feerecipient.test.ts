@@ -10,14 +10,9 @@ import assert from "node:assert/strict";
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { keccak256, toFunctionSignature } from "viem";
 import {
-  decodeFunctionData,
-  encodeFunctionResult,
-  keccak256,
-  toFunctionSignature,
-  zeroAddress,
-} from "viem";
-import {
+  allowedFeeRecipients,
   contractKey,
   expectedFeeRecipient,
   FEE_RECIPIENT_FILE,
@@ -27,79 +22,25 @@ import {
   NATIVE_FEE_RECIPIENT_FILE,
   ROCKET_ABI,
   readFeeRecipientFile,
+  resolveFeeRecipients,
 } from "../../src/ops/feerecipient/feerecipient.js";
 import { makeTempDir } from "../helpers.js";
-import { serve } from "./ops-fakes.js";
+import { RP, startFakeRocketPoolRpc } from "./ops-fakes.js";
 
-const A = (b: string) => `0x${b.repeat(40)}` as `0x${string}`;
-const NODE = A("1");
-const ADDR: Record<string, `0x${string}`> = {
-  rocketNodeManager: A("2"),
-  rocketNodeDistributorFactory: A("3"),
-  rocketSmoothingPool: A("4"),
-  rocketMinipoolManager: A("5"),
-  rocketMegapoolFactory: A("6"),
-};
-const DISTRIBUTOR = A("7");
-const MEGAPOOL = A("8");
+const NODE = RP.node;
+const ADDR = RP.contracts as Record<string, string>;
+const DISTRIBUTOR = RP.distributor;
+const MEGAPOOL = RP.megapool;
+const RETH = RP.contracts.rocketTokenRETH as string;
 const MINIPOOL_PK = `0x${"aa".repeat(48)}`;
 const MEGAPOOL_PK = `0x${"bb".repeat(48)}`;
 
 describe("ops: fee recipient", () => {
   let dir: string;
-  let rpc: Awaited<ReturnType<typeof serve>>;
-  const seen: string[] = [];
-  let optedIn = false;
+  let rpc: Awaited<ReturnType<typeof startFakeRocketPoolRpc>>;
   before(async () => {
     dir = await makeTempDir("ops-fee");
-    const byKey = new Map(Object.entries(ADDR).map(([name, a]) => [contractKey(name), a]));
-    rpc = await serve((_req, body) => {
-      const { id, method, params } = JSON.parse(body) as {
-        id: number;
-        method: string;
-        params: [{ to: string; data: `0x${string}` }];
-      };
-      if (method === "eth_chainId") return { json: { jsonrpc: "2.0", id, result: "0x1" } };
-      assert.equal(method, "eth_call");
-      const { to, data } = params[0];
-      const call = decodeFunctionData({ abi: ROCKET_ABI, data });
-      seen.push(call.functionName);
-      const args = (call.args ?? []) as unknown as unknown[];
-      const fn: string = call.functionName;
-      const result = (() => {
-        switch (call.functionName) {
-          case "getAddress":
-            assert.equal(to.toLowerCase(), MAINNET_ROCKET_STORAGE.toLowerCase());
-            return byKey.get(args[0] as `0x${string}`) ?? zeroAddress;
-          case "getSmoothingPoolRegistrationState":
-            assert.equal((args[0] as string).toLowerCase(), NODE);
-            return optedIn;
-          case "getSmoothingPoolRegistrationChanged":
-            return 1_700_000_000n;
-          case "getProxyAddress":
-            assert.equal(to.toLowerCase(), ADDR.rocketNodeDistributorFactory);
-            return DISTRIBUTOR;
-          case "getMegapoolDeployed":
-            return true;
-          case "getExpectedAddress":
-            return MEGAPOOL;
-          case "getMinipoolByPubkey":
-            return (args[0] as string) === MINIPOOL_PK ? A("9") : zeroAddress;
-        }
-        throw new Error(`unexpected ${fn}`);
-      })();
-      return {
-        json: {
-          jsonrpc: "2.0",
-          id,
-          result: encodeFunctionResult({
-            abi: ROCKET_ABI,
-            functionName: call.functionName,
-            result,
-          } as never),
-        },
-      };
-    });
+    rpc = await startFakeRocketPoolRpc({ minipools: new Set([MINIPOOL_PK]) });
   });
   after(async () => {
     await rpc.close();
@@ -212,7 +153,9 @@ describe("ops: fee recipient", () => {
     await assert.rejects(readFeeRecipientFile(d1), /checksum/);
   });
 
-  it("reads the chain through viem: distributor, smoothing pool, megapool per validator", async () => {
+  it("reads the chain through viem: distributor, smoothing pool, megapool per validator, rETH", async () => {
+    rpc.state.optedIn = false;
+    rpc.state.registrationChanged = 1_700_000_000n;
     const { info, megapoolValidators } = await fetchFeeRecipientInfo(rpc.url, NODE, {
       pubkeys: [MINIPOOL_PK, MEGAPOOL_PK],
     });
@@ -221,6 +164,13 @@ describe("ops: fee recipient", () => {
     assert.equal(info.inSmoothingPool, false);
     assert.equal(info.registrationChanged, 1_700_000_000);
     assert.equal(info.megapool?.toLowerCase(), MEGAPOOL);
+    // rETH = RocketStorage getAddress(keccak256("contract.address" ++ "rocketTokenRETH")).
+    assert.equal(info.reth?.toLowerCase(), RETH);
+    assert.ok(
+      rpc.seen.some(
+        (c) => c.functionName === "getAddress" && c.args[0] === contractKey("rocketTokenRETH"),
+      ),
+    );
     assert.deepEqual([...megapoolValidators], [MEGAPOOL_PK]);
     for (const f of [
       "getSmoothingPoolRegistrationState",
@@ -228,8 +178,89 @@ describe("ops: fee recipient", () => {
       "getProxyAddress",
       "getMinipoolByPubkey",
     ])
-      assert.ok(seen.includes(f), f);
-    optedIn = true;
+      assert.ok(
+        rpc.seen.some((c) => c.functionName === f),
+        f,
+      );
+    rpc.state.optedIn = true;
     assert.equal((await fetchFeeRecipientInfo(rpc.url, NODE)).info.inSmoothingPool, true);
+    rpc.state.optedIn = false;
+  });
+
+  it("RPIP-43 alternatives: only a megapool validator outside the smoothing pool may donate to the smoothing pool or rETH", () => {
+    const info = {
+      smoothingPool: ADDR.rocketSmoothingPool as string,
+      feeDistributor: DISTRIBUTOR,
+      inSmoothingPool: false,
+      registrationChanged: 0,
+      megapool: MEGAPOOL,
+      reth: RETH,
+    };
+    const addrs = (i: typeof info, cooldown: boolean, megapoolValidator: boolean) =>
+      allowedFeeRecipients(i, { cooldown, megapoolValidator }).map((c) => c.address.toLowerCase());
+    assert.deepEqual(addrs(info, false, true), [MEGAPOOL, ADDR.rocketSmoothingPool, RETH]);
+    assert.match(
+      allowedFeeRecipients(info, { cooldown: false, megapoolValidator: true })[2]?.reason ?? "",
+      /^rETH token — allowed by RPIP-43 .*donates .* to rETH holders/,
+    );
+    // In the smoothing pool, or cooling down: the smoothing pool alone.
+    assert.deepEqual(addrs({ ...info, inSmoothingPool: true }, false, true), [
+      ADDR.rocketSmoothingPool,
+    ]);
+    assert.deepEqual(addrs(info, true, true), [ADDR.rocketSmoothingPool]);
+    // A minipool validator has no alternative to its fee distributor.
+    assert.deepEqual(addrs(info, false, false), [DISTRIBUTOR]);
+  });
+
+  it("resolves a mixed minipool + megapool node per validator; the smoothing pool and its cool-down override both", async () => {
+    const pubkeys = [MINIPOOL_PK, MEGAPOOL_PK];
+    const ask = (beacon?: Parameters<typeof resolveFeeRecipients>[0]["beacon"]) =>
+      resolveFeeRecipients({ executionUrl: rpc.url, nodeAddress: NODE, pubkeys, beacon });
+    const pairs = (r: Awaited<ReturnType<typeof ask>>) =>
+      r.validators.map((v) => [v.pubkey, v.address.toLowerCase(), v.reason]);
+    // Never opted in.
+    rpc.state.optedIn = false;
+    rpc.state.registrationChanged = 0n;
+    let r = await ask();
+    assert.equal(r.cooldown, false);
+    assert.deepEqual(pairs(r), [
+      [MINIPOOL_PK, DISTRIBUTOR, "fee distributor"],
+      [MEGAPOOL_PK, MEGAPOOL, "megapool"],
+    ]);
+    assert.deepEqual(
+      r.validators.map((v) => v.megapoolValidator),
+      [false, true],
+    );
+    // Opted in: the smoothing pool for every validator.
+    rpc.state.optedIn = true;
+    rpc.state.registrationChanged = 1_700_000_000n;
+    r = await ask();
+    assert.deepEqual(pairs(r), [
+      [MINIPOOL_PK, ADDR.rocketSmoothingPool, "smoothing pool (opted in)"],
+      [MEGAPOOL_PK, ADDR.rocketSmoothingPool, "smoothing pool (opted in)"],
+    ]);
+    // Opted out at genesis + 10 epochs: cooling down until epoch 11 is finalized.
+    rpc.state.optedIn = false;
+    rpc.state.registrationChanged = 1000n + 3841n;
+    const beacon = (finalized: number) => ({
+      chainInfo: async () => ({ genesisTime: 1000, secondsPerSlot: 12, slotsPerEpoch: 32 }),
+      finalityCheckpoints: async () => ({ finalized: { epoch: finalized } }),
+    });
+    r = await ask(beacon(10));
+    assert.equal(r.cooldown, true);
+    assert.deepEqual(
+      pairs(r).map((p) => p[2]),
+      ["smoothing pool (opt-out cool-down)", "smoothing pool (opt-out cool-down)"],
+    );
+    r = await ask(beacon(11));
+    assert.equal(r.cooldown, false);
+    assert.deepEqual(
+      pairs(r).map((p) => p[1]),
+      [DISTRIBUTOR, MEGAPOOL],
+    );
+    // Without a beacon node the cool-down is unknown, and said so.
+    r = await ask();
+    assert.equal(r.cooldown, undefined);
+    rpc.state.registrationChanged = 0n;
   });
 });

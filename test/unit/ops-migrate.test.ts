@@ -10,6 +10,7 @@ import {
   JOURNAL_FILE,
   type MigrationBeacon,
   migrationDir,
+  PLAN_FILE,
   planMigration,
   resumeMigration,
   rollbackMigration,
@@ -21,6 +22,8 @@ import { findKeysInSmartnode } from "../../src/ops/quarantine/quarantine.js";
 import { writeRocketPoolFixture } from "../../src/rocketpool/fixture.js";
 import { PRYSM } from "../../src/rocketpool/layout.js";
 import { SlashingProtectionDb } from "../../src/slashing/db.js";
+import { DB_FILE_NAME } from "../../src/slashing/schema.js";
+import { acquireLock } from "../../src/util/lockfile.js";
 import { makeTempDir } from "../helpers.js";
 import {
   GVR,
@@ -258,5 +261,130 @@ describe("ops: migrate (in-process)", () => {
     } finally {
       await km2.close();
     }
+  });
+
+  it("per-validator fee recipients (minipool + megapool) survive a failed split; a node holding its slashing DB fails the hand-over with nothing imported; resume finishes", async () => {
+    const MEGAPOOL = "0x8888888888888888888888888888888888888888";
+    const migrated = [pubkeys[0] as string, pubkeys[2] as string];
+    const reasons = [
+      { pubkey: migrated[0] as string, address: FEE, reason: "fee distributor (on chain)" },
+      {
+        pubkey: migrated[1] as string,
+        address: MEGAPOOL,
+        reason: "megapool, megapool validator (on chain)",
+      },
+    ];
+    const p = await planMigration({
+      rocketpoolDir: join(dir, "rp"),
+      validators: migrated,
+      split: {
+        format: "cluster",
+        operators: [1, 2, 3, 4].map((id) => ({ id })),
+        feeRecipients: new Map(reasons.map((r) => [r.pubkey, r.address])),
+        kdf: "pbkdf2",
+      },
+      out: join(dir, "cluster-fee"),
+      slashing: {
+        kind: "keymanager",
+        url: km.url,
+        tokenFile: join(dataDir, "validators/token-file.txt"),
+      },
+      skipLiveness: true,
+      importTo: { "1": join(dir, "fee-op1"), "2": join(dir, "fee-op2") },
+      feeRecipients: reasons,
+      warnings: ["test warning"],
+    });
+    // The plan shows each validator's fee recipient and why.
+    const text = formatPlan(p);
+    assert.match(text, new RegExp(`${migrated[0]?.slice(0, 14)}… → ${FEE} {2}\\(fee distributor`));
+    assert.match(text, new RegExp(`${migrated[1]?.slice(0, 14)}… → ${MEGAPOOL} {2}\\(megapool`));
+    assert.match(text, /! WARNING: test warning/);
+    // A plan missing a validator's fee recipient is refused before anything happens.
+    await assert.rejects(
+      planMigration({
+        rocketpoolDir: join(dir, "rp"),
+        validators: migrated,
+        split: {
+          format: "cluster",
+          operators: [1, 2, 3, 4].map((id) => ({ id })),
+          feeRecipients: new Map([[migrated[0] as string, FEE]]),
+        },
+        out: join(dir, "cluster-none"),
+        slashing: { kind: "file", file: join(dataDir, "validators/token-file.txt") },
+      }),
+      (err: Error) =>
+        err.message.includes("No fee recipient for 1 validator(s)") &&
+        err.message.includes(migrated[1] as string),
+    );
+
+    // The split fails (wallet password gone): plan.json must carry the per-validator Map.
+    const pw = join(dataDir, "password");
+    await fsp.rename(pw, `${pw}.away`);
+    const keymanager = createKeymanagerClient(km.url, TOKEN);
+    try {
+      await assert.rejects(startMigration(p, { keymanager }), /wallet password file is missing/);
+    } finally {
+      await fsp.rename(`${pw}.away`, pw);
+    }
+    const saved = JSON.parse(
+      await fsp.readFile(join(migrationDir(dataDir, p.id), PLAN_FILE), "utf8"),
+    );
+    assert.deepEqual(saved.split.feeRecipients, {
+      [migrated[0] as string]: FEE,
+      [migrated[1] as string]: MEGAPOOL,
+    });
+
+    // Operator 2's node is running on its data dir (holds the DB lock): the hand-over fails.
+    await fsp.mkdir(join(dir, "fee-op2"), { recursive: true });
+    const held = acquireLock(join(dir, "fee-op2", `${DB_FILE_NAME}.lock`), "test node");
+    let failed: Error | undefined;
+    try {
+      await resumeMigration(dataDir, p.id, { keymanager }).catch((e: Error) => {
+        failed = e;
+      });
+    } finally {
+      held.release();
+    }
+    assert.match(
+      failed?.message ?? "",
+      /Cannot open operator 2's slashing-protection database: nothing was imported/,
+    );
+    assert.match(failed?.message ?? "", /in use by another process/);
+    assert.match(failed?.message ?? "", new RegExp(`rpdvt migrate --resume ${p.id}`));
+    // The resumed split used the saved per-validator fee recipients.
+    const def = await readClusterDefinition(join(dir, "cluster-fee", "cluster.json"));
+    assert.deepEqual(Object.fromEntries(def.validators.map((v) => [v.pubkey, v.feeRecipient])), {
+      [migrated[0] as string]: FEE,
+      [migrated[1] as string]: MEGAPOOL,
+    });
+    // No half-state: operator 1 got nothing, its DB lock is free, the step is not done.
+    const op1 = join(dir, "fee-op1", DB_FILE_NAME);
+    if (await fsp.stat(op1).catch(() => undefined)) {
+      const db = SlashingProtectionDb.openFile(op1, { exclusive: true });
+      assert.equal(db.exportInterchange({ format: "complete" }).data.length, 0);
+      db.close();
+    }
+    const j = await Journal.open(join(migrationDir(dataDir, p.id), JOURNAL_FILE), {
+      create: false,
+    });
+    assert.equal(j.isDone("handover"), false);
+    assert.equal(j.entries.at(-1)?.status, "failed");
+
+    // The node stopped: resume imports into both and completes.
+    const r = await resumeMigration(dataDir, p.id, { keymanager });
+    assert.deepEqual(r.imported, [join(dir, "fee-op1"), join(dir, "fee-op2")]);
+    assert.ok(r.warnings.includes("test warning"));
+    for (const d of ["fee-op1", "fee-op2"]) {
+      const db = SlashingProtectionDb.open(join(dir, d));
+      assert.deepEqual(
+        db
+          .exportInterchange({ format: "complete" })
+          .data.map((x) => x.pubkey)
+          .sort(),
+        [...migrated].sort(),
+      );
+      db.close();
+    }
+    await rollbackMigration(dataDir, p.id, { force: true });
   });
 });

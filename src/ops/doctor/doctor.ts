@@ -15,9 +15,11 @@
  * - keys quarantined: no cluster validator key loadable from any Smartnode client layout
  *   (../quarantine/quarantine.ts findKeysInSmartnode) — a key in both places is the mass-slashing
  *   setup;
- * - fee recipient: the cluster definition's feeRecipient against the Rocket Pool rule
- *   (../feerecipient/feerecipient.ts) via the execution client, else the Smartnode's
- *   rp-fee-recipient file;
+ * - fee recipient: each cluster validator's feeRecipient against the Rocket Pool rule
+ *   (../feerecipient/feerecipient.ts resolveFeeRecipients, the same code path as `rpdvt migrate`)
+ *   via the execution client — a megapool validator outside the smoothing pool may also use the
+ *   smoothing pool or the rETH token (RPIP-43 donations: pass, saying so) —, else the
+ *   Smartnode's rp-fee-recipient file;
  * - slashing DB: present, bound to this network, holding every cluster validator, recent;
  * - file modes: share keystores, passwords, identity and DB not readable by group/others.
  */
@@ -33,10 +35,9 @@ import { DB_FILE_NAME } from "../../slashing/schema.js";
 import { pathExists } from "../../util/fs.js";
 import { toHex } from "../../util/hex.js";
 import {
-  expectedFeeRecipient,
-  fetchFeeRecipientInfo,
-  inOptOutCooldown,
+  type FeeRecipientChoice,
   readFeeRecipientFile,
+  resolveFeeRecipients,
 } from "../feerecipient/feerecipient.js";
 import { findKeysInSmartnode } from "../quarantine/quarantine.js";
 
@@ -323,24 +324,26 @@ export async function runDoctor(inp: DoctorInputs): Promise<CheckResult[]> {
         (inp.executionUrl !== undefined && inp.nodeAddress !== undefined)),
     async () => {
       const vals = (cluster as ClusterDefinition).validators;
-      let expected: (pk: string) => { address: string; reason: string };
+      let allowed: (pk: string) => FeeRecipientChoice[];
+      let cooldownUnknown = false;
       if (inp.executionUrl && inp.nodeAddress) {
-        const { info, megapoolValidators } = await fetchFeeRecipientInfo(
-          inp.executionUrl,
-          inp.nodeAddress,
-          { rocketStorage: inp.rocketStorage, pubkeys: vals.map((v) => v.pubkey), timeoutMs },
-        );
-        let cooldown = false;
-        if (!info.inSmoothingPool && info.registrationChanged !== 0 && beacon && chain) {
-          const fin = await beacon.finalityCheckpoints();
-          cooldown = inOptOutCooldown(info.registrationChanged, {
-            genesisTime: chain.genesisTime,
-            secondsPerEpoch: chain.secondsPerSlot * chain.slotsPerEpoch,
-            finalizedEpoch: fin.finalized.epoch,
-          });
-        }
-        expected = (pk) =>
-          expectedFeeRecipient(info, { cooldown, megapoolValidator: megapoolValidators.has(pk) });
+        const r = await resolveFeeRecipients({
+          executionUrl: inp.executionUrl,
+          nodeAddress: inp.nodeAddress,
+          pubkeys: vals.map((v) => v.pubkey),
+          rocketStorage: inp.rocketStorage,
+          beacon:
+            beacon && chain
+              ? {
+                  chainInfo: async () => chain,
+                  finalityCheckpoints: () => beacon.finalityCheckpoints(),
+                }
+              : undefined,
+          timeoutMs,
+        });
+        const byKey = new Map(r.validators.map((v) => [v.pubkey, v.allowed]));
+        allowed = (pk) => byKey.get(pk.toLowerCase()) ?? [];
+        cooldownUnknown = r.cooldown === undefined;
       } else {
         const fr = await readFeeRecipientFile(await resolveDataDir(inp.rocketpoolDir as string));
         if (!fr)
@@ -349,21 +352,38 @@ export async function runDoctor(inp: DoctorInputs): Promise<CheckResult[]> {
             detail:
               "no rp-fee-recipient file in the Smartnode folder and no --execution-url/--node-address",
           };
-        expected = () => ({ address: fr.address, reason: `Smartnode ${fr.file}` });
+        allowed = () => [{ address: fr.address, reason: `Smartnode ${fr.file}` }];
       }
-      const bad = vals.filter(
-        (v) => v.feeRecipient.toLowerCase() !== expected(v.pubkey).address.toLowerCase(),
-      );
-      if (bad.length === 0)
-        return {
-          status: "pass",
-          detail: `${vals.length} validator(s): ${expected(vals[0]?.pubkey ?? "").reason} ${vals[0]?.feeRecipient}`,
-        };
-      const e = expected(bad[0]?.pubkey ?? "");
+      const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+      const matched = vals.map((v) => ({
+        v,
+        choice: allowed(v.pubkey).find((c) => same(c.address, v.feeRecipient)),
+      }));
+      const bad = matched.filter((m) => !m.choice).map((m) => m.v);
+      if (bad.length === 0) {
+        const groups = new Map<string, number>();
+        for (const m of matched) {
+          const key = `${m.choice?.reason} ${m.v.feeRecipient}`;
+          groups.set(key, (groups.get(key) ?? 0) + 1);
+        }
+        const detail = `${vals.length} validator(s): ${[...groups].map(([k, n]) => `${n}× ${k}`).join("; ")}`;
+        // Without the beacon node the opt-out cool-down is unknown: only the smoothing pool is
+        // right in every case.
+        const spOnly = matched.every((m) => m.choice?.reason.startsWith("smoothing pool"));
+        if (cooldownUnknown && !spOnly)
+          return {
+            status: "warn",
+            detail: `${detail} (the node opted out of the smoothing pool: cool-down not checked)`,
+            hint: "Give --beacon-url: during the opt-out cool-down the smoothing pool is still required.",
+          };
+        return { status: "pass", detail };
+      }
+      const first = bad[0] as ClusterDefinition["validators"][number];
+      const [req, ...alts] = allowed(first.pubkey);
       return {
         status: "fail",
-        detail: `${bad.length} validator(s) use ${bad[0]?.feeRecipient}, Rocket Pool requires ${e.address} (${e.reason})`,
-        hint: "A wrong fee recipient is penalised by the oDAO: recreate the cluster definition with the right --fee-recipient.",
+        detail: `${bad.length} validator(s) use a fee recipient Rocket Pool does not allow (${first.pubkey.slice(0, 12)}…: ${first.feeRecipient}), Rocket Pool requires ${req?.address} (${req?.reason})${alts.length ? ` or, as an RPIP-43 donation, ${alts.map((a) => `${a.address} (${a.reason.split(" — ")[0]})`).join(" or ")}` : ""}`,
+        hint: "A wrong fee recipient is penalised by the oDAO: recreate the cluster definition with the right fee recipient (rpdvt migrate computes it per validator with --execution-url and --node-address).",
       };
     },
   );

@@ -10,8 +10,10 @@
  *    → smoothing pool). This holds for megapool validators too: "If participating in the
  *    smoothing pool, the smoothing pool address SHALL be the only allowed fee recipient"
  *    (rocket-pool/RPIPs RPIPs/RPIP-43.md, commit 031bd8933d8755572c56bf588488d987c6f5d8a1);
- * 2. otherwise a megapool (Saturn) validator: its megapool address (RPIP-43 also allows the
- *    smoothing pool or rETH there, as donations); the Smartnode sets it per key through the
+ * 2. otherwise a megapool (Saturn) validator: its megapool address; RPIP-43 also allows "the
+ *    smoothing pool's address (note that this donates EL rewards to other node operators), or the
+ *    rETH token's address (note that this donates EL rewards to rETH holders)" there
+ *    ({@link allowedFeeRecipients}); the Smartnode sets the megapool per key through the
  *    keymanager API (shared/services/rocketpool/fee-recipient.go UpdateFeeRecipientPerKey,
  *    commit 0cf42480d4602c7eb1e16e1eb0ca5e16d22ed7e6);
  * 3. otherwise the node's fee distributor (RocketNodeDistributorFactory.getProxyAddress(node)).
@@ -27,7 +29,9 @@
  * (136c246524716081a27b47339b3bbb923392ff9a), minipool/RocketMinipoolManagerInterface.sol
  * (defb7c327c20fae3f7bc03a7bc51b120c1571183), megapool/RocketMegapoolFactoryInterface.sol
  * (24ee78d70cdad8c5d9f0df15410e871a5bd3ec77); the name "rocketMegapoolFactory" as the contracts
- * register it (RocketNodeManager.deployMegapool `getContractAddress("rocketMegapoolFactory")`).
+ * register it (RocketNodeManager.deployMegapool `getContractAddress("rocketMegapoolFactory")`); the
+ * rETH token is RocketStorage's "rocketTokenRETH" (contracts/contract/token/RocketTokenRETH.sol,
+ * registered under that name by the deployment).
  *
  * The file the VC reads (smartnode shared/services/config/smartnode-config.go, commit
  * 01b9fec9c5d3059627c87fded06768015cf029d8: FeeRecipientFilename "rp-fee-recipient.txt",
@@ -100,7 +104,12 @@ export type FeeRecipientInfo = {
   /** Unix seconds of the last opt-in/opt-out (0 = never). */
   registrationChanged: number;
   megapool?: string | undefined;
+  /** The rETH token (read only when the node has a megapool: an RPIP-43 alternative). */
+  reth?: string | undefined;
 };
+
+/** A fee recipient and why Rocket Pool wants (or allows) it. */
+export type FeeRecipientChoice = { address: string; reason: string };
 
 /**
  * True while an opted-out node must still use the Smoothing Pool (epoch of the opt-out + 1 not
@@ -142,6 +151,40 @@ export function expectedFeeRecipient(
   if (o.megapoolValidator && info.megapool)
     return { address: parseAddress(info.megapool), reason: "megapool" };
   return { address: parseAddress(info.feeDistributor), reason: "fee distributor" };
+}
+
+/**
+ * Every fee recipient Rocket Pool accepts for one validator, the required one first. Only a
+ * megapool validator of a node outside the smoothing pool (and past any opt-out cool-down) has
+ * alternatives (RPIP-43): the smoothing pool and the rETH token, both donations.
+ *
+ * @example
+ * allowedFeeRecipients(info, { cooldown: false, megapoolValidator: true }).map((c) => c.address) // [megapool, smoothing pool, rETH]
+ */
+export function allowedFeeRecipients(
+  info: FeeRecipientInfo,
+  o: { cooldown: boolean; megapoolValidator: boolean },
+): FeeRecipientChoice[] {
+  const required = expectedFeeRecipient(info, o);
+  if (!o.megapoolValidator || !info.megapool || info.inSmoothingPool || o.cooldown)
+    return [required];
+  return [
+    required,
+    {
+      address: parseAddress(info.smoothingPool),
+      reason:
+        "smoothing pool — allowed by RPIP-43 for a megapool validator outside the smoothing pool (donates its execution rewards to the other node operators)",
+    },
+    ...(info.reth
+      ? [
+          {
+            address: parseAddress(info.reth),
+            reason:
+              "rETH token — allowed by RPIP-43 for a megapool validator outside the smoothing pool (donates its execution rewards to rETH holders)",
+          },
+        ]
+      : []),
+  ];
 }
 
 /** ABIs of the calls made (signatures as in rocket-pool/rocketpool contracts/interface, above). */
@@ -218,10 +261,12 @@ export async function fetchFeeRecipientInfo(
   ]);
   const megapoolValidators = new Set<string>();
   let megapool: string | undefined;
+  let reth: string | undefined;
   if (opts.pubkeys?.length) {
     const factory = await contract("rocketMegapoolFactory").catch(() => undefined);
     if (factory && (await read<boolean>(factory, "getMegapoolDeployed", [node]))) {
       megapool = await read<Address>(factory, "getExpectedAddress", [node]);
+      reth = await contract("rocketTokenRETH");
       const minipoolManager = await contract("rocketMinipoolManager");
       for (const pk of opts.pubkeys) {
         const mp = await read<Address>(minipoolManager, "getMinipoolByPubkey", [pk]);
@@ -236,7 +281,83 @@ export async function fetchFeeRecipientInfo(
       inSmoothingPool: inSp,
       registrationChanged: Number(changed),
       megapool,
+      reth,
     },
     megapoolValidators,
+  };
+}
+
+/** The beacon reads the opt-out cool-down needs (src/beacon's createBeaconClient has them). */
+export type CooldownBeacon = {
+  chainInfo(): Promise<{ genesisTime: number; secondsPerSlot: number; slotsPerEpoch: number }>;
+  finalityCheckpoints(): Promise<{ finalized: { epoch: number } }>;
+};
+
+/** One validator's fee recipient by the rule, and every alternative Rocket Pool allows. */
+export type ValidatorFeeRecipient = FeeRecipientChoice & {
+  pubkey: string;
+  megapoolValidator: boolean;
+  allowed: FeeRecipientChoice[];
+};
+
+/**
+ * The rule evaluated on chain for each of `pubkeys` (0x-hex): the facts from the execution client
+ * ({@link fetchFeeRecipientInfo}), the opt-out cool-down from the beacon node's finalized epoch.
+ * `cooldown` is undefined when it matters (the node opted out at some point) but no beacon node
+ * was given — the per-validator answers then assume the cool-down is over; callers decide
+ * whether that is good enough. Used by `rpdvt migrate` and `rpdvt doctor` alike.
+ *
+ * @example
+ * const r = await resolveFeeRecipients({ executionUrl: "http://127.0.0.1:8545", nodeAddress, pubkeys, beacon });
+ * const map = new Map(r.validators.map((v) => [v.pubkey, v.address]));
+ */
+export async function resolveFeeRecipients(o: {
+  executionUrl: string;
+  nodeAddress: string;
+  pubkeys: string[];
+  rocketStorage?: string | undefined;
+  beacon?: CooldownBeacon | undefined;
+  timeoutMs?: number | undefined;
+}): Promise<{
+  info: FeeRecipientInfo;
+  cooldown: boolean | undefined;
+  validators: ValidatorFeeRecipient[];
+}> {
+  const pubkeys = o.pubkeys.map((p) => p.toLowerCase());
+  const { info, megapoolValidators } = await fetchFeeRecipientInfo(o.executionUrl, o.nodeAddress, {
+    ...(o.rocketStorage ? { rocketStorage: o.rocketStorage } : {}),
+    pubkeys,
+    ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
+  });
+  let cooldown: boolean | undefined = false;
+  if (!info.inSmoothingPool && info.registrationChanged !== 0) {
+    if (o.beacon) {
+      const [chain, fin] = await Promise.all([
+        o.beacon.chainInfo(),
+        o.beacon.finalityCheckpoints(),
+      ]);
+      cooldown = inOptOutCooldown(info.registrationChanged, {
+        genesisTime: chain.genesisTime,
+        secondsPerEpoch: chain.secondsPerSlot * chain.slotsPerEpoch,
+        finalizedEpoch: Number(fin.finalized.epoch),
+      });
+    } else cooldown = undefined;
+  }
+  return {
+    info,
+    cooldown,
+    validators: pubkeys.map((pubkey) => {
+      const rule = {
+        cooldown: cooldown ?? false,
+        megapoolValidator: megapoolValidators.has(pubkey),
+      };
+      const allowed = allowedFeeRecipients(info, rule);
+      return {
+        pubkey,
+        ...(allowed[0] as FeeRecipientChoice),
+        megapoolValidator: rule.megapoolValidator,
+        allowed,
+      };
+    }),
   };
 }

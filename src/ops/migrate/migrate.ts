@@ -4,7 +4,9 @@
  * every step is journaled (../journal.ts) in `data/rpdvt-quarantine/<id>/journal.jsonl`:
  *
  *   plan            what will happen (plan.json), nothing changed yet
- *   split           keys → shares (src/keysplit/run.ts splitKeys; atomic output at --out)
+ *   split           keys → shares (src/keysplit/run.ts splitKeys; atomic output at --out), the
+ *                   cluster definition with each validator's fee recipient (a Map when they differ,
+ *                   e.g. minipool and megapool validators of one node: ../feerecipient)
  *   snapshot        byte copies of everything the quarantine will touch (+ manifest, sha256)
  *   slashing-export keymanager DELETE /eth/v1/keystores (the VC stops signing and hands over its
  *                   EIP-3076 history) or --interchange FILE; raw answer kept verbatim
@@ -12,7 +14,9 @@
  *                   Lighthouse definitions rewritten; then "no key is loadable" is verified
  *   liveness        2 whole epochs with the validators NOT live (./liveness.ts)
  *   handover        the interchange per operator (handover/operator-<id>/slashing-protection.json),
- *                   optionally imported into operators' slashing DBs
+ *                   optionally imported into operators' slashing DBs — every DB opened
+ *                   `exclusive` (PID lock, src/slashing/db.ts) before any import, so a running
+ *                   node fails the step cleanly and `--resume` retries it
  *   complete
  *
  * Resuming re-runs from the first step without a `done` entry; every step is idempotent.
@@ -40,6 +44,7 @@ import {
   readInterchangeFile,
   serializeInterchange,
 } from "../../slashing/interchange.js";
+import { parseAddress } from "../../util/address.js";
 import {
   assertAbsent,
   pathExists,
@@ -122,7 +127,14 @@ export type MigrationPlan = {
   /** What the quarantine will touch (at plan time). */
   quarantine: QuarantineItem[];
   operatorIds: number[];
+  /** Cluster format: each validator's fee recipient and why (shown in the plan). */
+  feeRecipients?: PlannedFeeRecipient[] | undefined;
+  /** Things the operator must know before confirming (also repeated in the result). */
+  warnings?: string[] | undefined;
 };
+
+/** One validator's fee recipient in a plan, and why it is that one. */
+export type PlannedFeeRecipient = { pubkey: string; address: string; reason: string };
 
 /** The beacon calls a migration makes (src/beacon's createBeaconClient provides them). */
 export type MigrationBeacon = Omit<LivenessBeacon, "chainInfo"> & {
@@ -202,6 +214,12 @@ export async function planMigration(opts: {
   livenessEpochs?: number;
   importTo?: Record<string, string>;
   allowMissingHistory?: boolean;
+  /**
+   * Cluster format: why each validator gets its fee recipient (e.g. from
+   * ../feerecipient/feerecipient.ts resolveFeeRecipients); checked against `split.feeRecipients`.
+   */
+  feeRecipients?: PlannedFeeRecipient[];
+  warnings?: string[];
 }): Promise<MigrationPlan> {
   const dataDir = await resolveDataDir(opts.rocketpoolDir);
   if (opts.validators.length === 0) {
@@ -232,6 +250,10 @@ export async function planMigration(opts: {
       field: "--liveness-epochs",
     });
   }
+  const feeRecipients =
+    opts.split.format === "cluster"
+      ? planFeeRecipients(validators, opts.split.feeRecipients, opts.feeRecipients)
+      : undefined;
   const operatorIds =
     opts.split.format === "obol"
       ? Array.from({ length: opts.split.nodes ?? 4 }, (_, i) => i + 1)
@@ -250,7 +272,62 @@ export async function planMigration(opts: {
     allowMissingHistory: opts.allowMissingHistory ?? false,
     quarantine: await planQuarantine(dataDir, validators.map(hexOf)),
     operatorIds,
+    ...(feeRecipients ? { feeRecipients } : {}),
+    ...(opts.warnings?.length ? { warnings: opts.warnings } : {}),
   };
+}
+
+function planFeeRecipients(
+  validators: string[],
+  given: string | Map<string, string>,
+  reasons: PlannedFeeRecipient[] | undefined,
+): PlannedFeeRecipient[] {
+  const why = new Map((reasons ?? []).map((r) => [r.pubkey.toLowerCase(), r]));
+  const byKey =
+    typeof given === "string"
+      ? undefined
+      : new Map([...given].map(([k, v]) => [`0x${hexOf(k)}`, v]));
+  const missing = validators.filter((v) => byKey && !byKey.has(v));
+  if (missing.length) {
+    throw new InputError(`No fee recipient for ${missing.length} validator(s)`, {
+      field: "--fee-recipient",
+      metaMessages: [
+        ...missing.map((m) => `  ${m}`),
+        "Give --fee-recipient for all of them, or --execution-url and --node-address to compute each one.",
+      ],
+    });
+  }
+  return validators.map((pubkey) => {
+    const address = parseAddress(
+      typeof given === "string" ? given : (byKey?.get(pubkey) as string),
+      {
+        field: `fee recipient of ${pubkey}`,
+      },
+    );
+    const r = why.get(pubkey);
+    if (r && r.address.toLowerCase() !== address.toLowerCase()) {
+      throw new InputError(`Fee recipient of ${pubkey} disagrees with its reason`, {
+        details: `${address} vs ${r.address} (${r.reason})`,
+      });
+    }
+    return { pubkey, address, reason: r?.reason ?? "given" };
+  });
+}
+
+/**
+ * The plan as plain JSON data: the cluster split's per-validator fee recipient Map becomes an
+ * object (JSON.stringify would write `{}`); {@link readPlan} turns it back. Used for plan.json and
+ * `--json` output.
+ *
+ * @example
+ * printJson({ dryRun: true, plan: planToJson(plan) });
+ */
+export function planToJson(plan: MigrationPlan): Record<string, unknown> {
+  const split =
+    plan.split.format === "cluster" && plan.split.feeRecipients instanceof Map
+      ? { ...plan.split, feeRecipients: Object.fromEntries(plan.split.feeRecipients) }
+      : plan.split;
+  return { ...plan, split };
 }
 
 /**
@@ -269,6 +346,14 @@ export function formatPlan(plan: MigrationPlan): string {
     `  1. split into ${plan.split.format} for operators ${plan.operatorIds.join(",")} → ${plan.out}${
       plan.split.format === "cluster" ? ` (share keystores: ${plan.split.kdf ?? "scrypt"})` : ""
     }`,
+    ...(plan.feeRecipients
+      ? [
+          "     fee recipients:",
+          ...plan.feeRecipients.map(
+            (f) => `       ${f.pubkey.slice(0, 14)}… → ${f.address}  (${f.reason})`,
+          ),
+        ]
+      : []),
     `  2. snapshot ${q.length} item(s) into ${join(plan.dataDir, QUARANTINE_DIR, plan.id, "snapshot")}`,
     plan.slashing.kind === "keymanager"
       ? `  3. keymanager DELETE /eth/v1/keystores at ${plan.slashing.url} (the VC stops signing, returns the EIP-3076 history)`
@@ -284,6 +369,7 @@ export function formatPlan(plan: MigrationPlan): string {
         : ""
     }`,
     "",
+    ...(plan.warnings ?? []).map((w) => `  ! WARNING: ${w}`),
     ...RECREATION_WARNINGS.map((w) => `  ! ${w}`),
     "",
   ];
@@ -321,7 +407,11 @@ export async function listMigrations(
 async function readPlan(dir: string): Promise<MigrationPlan> {
   const file = join(dir, PLAN_FILE);
   try {
-    return JSON.parse(await fsp.readFile(file, "utf8")) as MigrationPlan;
+    const plan = JSON.parse(await fsp.readFile(file, "utf8")) as MigrationPlan;
+    const fee = plan.split.format === "cluster" ? plan.split.feeRecipients : undefined;
+    if (plan.split.format === "cluster" && fee !== undefined && typeof fee !== "string")
+      plan.split.feeRecipients = new Map(Object.entries(fee as unknown as Record<string, string>));
+    return plan;
   } catch (err) {
     throw new InputError("Cannot read the migration plan", { file, cause: err });
   }
@@ -343,7 +433,7 @@ export async function startMigration(
   await fsyncDir(join(plan.dataDir, QUARANTINE_DIR));
   const journal = await Journal.open(join(dir, JOURNAL_FILE));
   await journal.append("plan", "begin");
-  await writeFileAtomic(join(dir, PLAN_FILE), `${JSON.stringify(plan, null, 2)}\n`);
+  await writeFileAtomic(join(dir, PLAN_FILE), `${JSON.stringify(planToJson(plan), null, 2)}\n`);
   await journal.append("plan", "done", { validators: plan.validators.length });
   crashPoint("plan");
   return runSteps(dir, plan, journal, rt);
@@ -393,7 +483,7 @@ async function runSteps(
 ): Promise<MigrationResult> {
   const log = rt.log ?? (() => {});
   const clock = rt.clock ?? systemClock;
-  const warnings: string[] = [];
+  const warnings: string[] = [...(plan.warnings ?? [])];
   const result: MigrationResult = {
     id: plan.id,
     dir,
@@ -607,18 +697,42 @@ async function runSteps(
         );
       });
     }
-    const imported: string[] = [];
-    for (const [id, dataDir] of Object.entries(plan.importTo)) {
-      const db = SlashingProtectionDb.open(dataDir, {
-        genesisValidatorsRoot: ic.metadata.genesis_validators_root,
-      });
-      try {
-        db.importInterchange(ic, { file: join(hdir, `operator-${id}`, INTERCHANGE_FILE) });
-      } finally {
-        db.close();
+    // Take every DB's lock before importing into any: a node running on one of them fails the
+    // step with nothing imported anywhere, and --resume retries it once that node is stopped.
+    const dbs: [string, SlashingProtectionDb][] = [];
+    try {
+      for (const [id, dataDir] of Object.entries(plan.importTo)) {
+        try {
+          dbs.push([
+            id,
+            SlashingProtectionDb.open(dataDir, {
+              genesisValidatorsRoot: ic.metadata.genesis_validators_root,
+              exclusive: true,
+            }),
+          ]);
+        } catch (err) {
+          throw new InputError(
+            `Cannot open operator ${id}'s slashing-protection database: nothing was imported`,
+            {
+              file: dataDir,
+              field: "--import-slashing",
+              details: err instanceof BaseError ? err.shortMessage : String(err),
+              cause: err,
+              metaMessages: [
+                ...(err instanceof BaseError ? err.metaMessages : []),
+                `A DV node running on ${dataDir} must be stopped: it must not sign before the import.`,
+                `Then continue with: rpdvt migrate --resume ${plan.id} (the hand-over files are ready in ${hdir}).`,
+              ],
+            },
+          );
+        }
       }
-      imported.push(dataDir);
+      for (const [id, db] of dbs)
+        db.importInterchange(ic, { file: join(hdir, `operator-${id}`, INTERCHANGE_FILE) });
+    } finally {
+      for (const [, db] of dbs) db.close();
     }
+    const imported = Object.values(plan.importTo);
     return {
       files: plan.operatorIds.map((id) => join(hdir, `operator-${id}`, INTERCHANGE_FILE)),
       imported,
