@@ -13,6 +13,8 @@
  *   POST /eth/v1/validator/beacon_committee_subscriptions
  * - aggregation: GET /eth/v1/validator/aggregate_attestation, POST
  *   /eth/v1/validator/aggregate_and_proofs
+ * - fee recipients: POST /eth/v1/validator/prepare_beacon_proposer, sent to EVERY node (not the
+ *   first that answers: whichever node ends up producing a block must know the recipient)
  * - blocks: GET /eth/v3/validator/blocks/{slot} with builder_boost_factor=0 (local payload; falls
  *   back to GET /eth/v2/validator/blocks/{slot} where v3 is missing, e.g. Lodestar 1.5), POST
  *   /eth/v2/beacon/blocks?broadcast_validation=gossip (falls back to POST /eth/v1/beacon/blocks),
@@ -43,6 +45,7 @@ import type {
   ChainInfo,
   ProducedBlock,
   ProposerDuty,
+  ProposerPreparation,
   SyncCommitteeDuty,
   ValidatorInfo,
 } from "../core/beacon.js";
@@ -219,8 +222,18 @@ export type BlockHeaderInfo = {
  */
 export type BeaconBlockInfo = {
   fork: ForkName;
-  /** SignedBeaconBlock value of the fork (@lodestar/types). */
-  signedBlock: { message: { slot: number; proposerIndex: number }; signature: Uint8Array };
+  /**
+   * SignedBeaconBlock value of the fork (@lodestar/types); the fields read here are typed
+   * (`executionPayload` from Bellatrix on).
+   */
+  signedBlock: {
+    message: {
+      slot: number;
+      proposerIndex: number;
+      body: { executionPayload?: { feeRecipient: Uint8Array } | undefined };
+    };
+    signature: Uint8Array;
+  };
   executionOptimistic: boolean | undefined;
   finalized: boolean | undefined;
 };
@@ -847,6 +860,40 @@ export function createBeaconClient(
         timeout(SLOT_FRACTION.submitAggregates),
         electra ? { "Eth-Consensus-Version": fork } : undefined,
       );
+    },
+
+    async prepareBeaconProposer(entries: readonly ProposerPreparation[]) {
+      if (entries.length === 0) return;
+      const req: HttpRequest = {
+        method: "POST",
+        path: "/eth/v1/validator/prepare_beacon_proposer",
+        body: entries.map((e) => ({
+          validator_index: String(e.validatorIndex),
+          fee_recipient: e.feeRecipient,
+        })),
+        timeoutMs: timeout(SLOT_FRACTION.duties),
+      };
+      const results = await Promise.allSettled(http.urls.map((url) => http.requestOne(url, req)));
+      const attempts = results.flatMap((r) =>
+        r.status === "rejected" && r.reason instanceof BeaconApiError ? r.reason.attempts : [],
+      );
+      const other = results.find(
+        (r) => r.status === "rejected" && !(r.reason instanceof BeaconApiError),
+      );
+      if (other?.status === "rejected") throw other.reason;
+      if (attempts.length) {
+        throw new BeaconApiError(
+          `${attempts.length} of ${http.urls.length} beacon nodes refused the fee recipients`,
+          {
+            method: req.method,
+            path: req.path,
+            attempts,
+            metaMessages: [
+              "Their proposals would pay the node's default fee recipient: the node retries every epoch.",
+            ],
+          },
+        );
+      }
     },
 
     async produceBlock(slot, randaoReveal, graffitiBytes) {

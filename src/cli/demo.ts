@@ -3,29 +3,49 @@
  * (custom-keys) validators are live on a local Lodestar dev chain is split for a 4-operator squad;
  * the devnet and the 4 `rpdvt node run` processes start; duties run with live per-operator status
  * in the terminal; operators are stopped and restarted on cue; and the summary is measured from
- * the beacon node (duties, inclusion, proposals, slashings, finality), never from rpdvt's own
- * bookkeeping. Lodestar's own validators (indices 0..47) are the baseline in the same run.
+ * the beacon node (duties, inclusion, proposals and their fee recipient, slashings, finality),
+ * never from rpdvt's own bookkeeping. Lodestar's own validators (indices 0..47) are the baseline
+ * in the same run.
+ *
+ * Added duty latency (what a DV costs over one signer): each node's Prometheus histogram
+ * rpdvt_duty_fetch_to_broadcast_seconds{type="attester"} (per validator: unsigned data fetched →
+ * aggregate signature handed to the beacon node) is scraped at the start and the end of the
+ * all-operators-up phase; the difference, pooled over the 4 nodes, gives median and p99
+ * (interpolated inside the histogram's buckets, like Prometheus histogram_quantile: within half a
+ * bucket width). A single signer's own time on that path — one slashing-protection
+ * check-and-insert plus one BLS signature, the same src/core/signer code on a SQLite file —
+ * is measured in this process on this host (median of 200) and subtracted.
  */
 import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { Command } from "commander";
 import { createBeaconClient } from "../beacon/index.js";
+import { type HistogramBucket, histogramQuantile, parseHistogramBuckets } from "../core/metrics.js";
+import { createProtectionView } from "../core/signer/protection.js";
+import { createSigner } from "../core/signer/signer.js";
 import { DEVNET_DV_INDICES } from "../devnet/cluster.js";
 import { ensureInstalled } from "../devnet/install.js";
 import { interopSecretKey } from "../devnet/interop.js";
 import { createJudge, slashedValidators } from "../devnet/judge.js";
 import { startSquad } from "../devnet/squad.js";
 import { startDevnet } from "../devnet/start.js";
-import { InputError } from "../errors.js";
+import { BaseError, InputError } from "../errors.js";
+import type { ValidatorKey } from "../keysplit/split.js";
 import { readRocketPoolKeys } from "../rocketpool/datadir.js";
 import { writeRocketPoolFixture } from "../rocketpool/fixture.js";
+import { SlashingProtectionDb } from "../slashing/db.js";
 import { SECRET_DIR_MODE } from "../util/fs.js";
 import { toHex } from "../util/hex.js";
 import { printJson, runAction } from "./run.js";
 
 /** The demo squad: n = 4 operators (F = 1, threshold 3). */
 const OPERATOR_IDS = [1, 2, 3, 4];
-/** Any address works on the devnet; a real Rocket Pool validator uses its fee distributor / smoothing pool. */
+/**
+ * The squad's fee recipient. A real Rocket Pool validator must use its node's fee distributor or
+ * the Smoothing Pool (src/ops/feerecipient, from on-chain state the fixture does not model); on the
+ * devnet any address works as long as it is not Lodestar's default (the zero address), so the
+ * judge can tell a registered recipient from the default.
+ */
 const DEMO_FEE_RECIPIENT = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
 /** Genesis validators Lodestar runs itself (`lodestar dev --startValidators 0..47`). */
 const LODESTAR_INDICES = Array.from({ length: 48 }, (_, i) => i);
@@ -127,7 +147,12 @@ export function demoCommand(): Command {
           say(`   Dashboard (operator 1): http://127.0.0.1:${squad.operators[0]?.metricsPort}/`);
 
           const ours = [...DEVNET_DV_INDICES];
-          const judge = createJudge(beacon, ours, spe);
+          const judge = createJudge(
+            beacon,
+            ours,
+            spe,
+            new Map(ours.map((i) => [i, DEMO_FEE_RECIPIENT])),
+          );
           const baseline = createJudge(beacon, LODESTAR_INDICES, spe);
           const nowSlot = () => Math.floor((Date.now() - chain.genesisTime * 1000) / slotMs);
           const startEpoch = Math.max(0, Math.floor(nowSlot() / spe));
@@ -182,6 +207,27 @@ export function demoCommand(): Command {
           const lastEpoch = (phases.at(-1) as Phase).toEpoch;
           const balancesBefore = await beacon.balances(ours);
 
+          // The nodes' fetched → broadcast histograms over the all-up phase, and a single signer's
+          // sign time measured at its end (same host, same load).
+          const latencyFromSlot = e0 * spe;
+          const latencyToSlot = (e0 + epochs) * spe - 1;
+          let latencyStart: HistogramBucket[] | undefined;
+          let latencyEnd: HistogramBucket[] | undefined;
+          let baselineSignMs: number | undefined;
+          const scrapeLatency = async (): Promise<HistogramBucket[]> => {
+            const texts = await Promise.all(
+              (squad?.operators ?? []).map((op) =>
+                fetch(`http://127.0.0.1:${op.metricsPort}/metrics`, {
+                  signal: AbortSignal.timeout(2_000),
+                }).then(
+                  (r) => (r.ok ? r.text() : ""),
+                  () => "",
+                ),
+              ),
+            );
+            return parseHistogramBuckets(texts, LATENCY_METRIC, { type: "attester" });
+          };
+
           // Run: status line every slot; operator changes just before phase boundaries.
           let lastStatusSlot = -1;
           const endSlot = (lastEpoch + 2) * spe; // +1 epoch for inclusion of the last phase's attestations
@@ -194,6 +240,15 @@ export function demoCommand(): Command {
             const epoch = Math.floor(slot / spe);
             await judge.observe(epoch);
             await baseline.observe(epoch);
+            if (!latencyStart && slot >= latencyFromSlot) latencyStart = await scrapeLatency();
+            if (latencyStart && !latencyEnd && slot >= latencyToSlot) {
+              latencyEnd = await scrapeLatency();
+              baselineSignMs = singleSignerMs(
+                join(dir, "single-signer"),
+                chain.genesisValidatorsRoot,
+                squadKeys[0],
+              );
+            }
             for (const a of actions) {
               if (a.done || slot < a.atSlot) continue;
               a.done = true;
@@ -238,6 +293,10 @@ export function demoCommand(): Command {
             (a, i) => a + ((balancesAfter.get(i) ?? 0n) - (balancesBefore.get(i) ?? 0n)),
             0n,
           );
+          const addedLatencyMs = addedLatency(latencyStart, latencyEnd, baselineSignMs);
+          const feeRecipientOk = proposals.landed
+            ? proposals.rightFeeRecipient / proposals.landed
+            : null;
           const summary = {
             validators: ours.length,
             operators: OPERATOR_IDS.length,
@@ -255,6 +314,10 @@ export function demoCommand(): Command {
               meanInclusionDistance: lodestar.meanInclusionDistance,
             },
             proposals,
+            feeRecipient: DEMO_FEE_RECIPIENT,
+            feeRecipientOk,
+            secondsPerSlot: chain.secondsPerSlot,
+            addedLatencyMs,
             slashings: slashed.length,
             finalizedEpoch,
             balanceGainGwei: balanceGainGwei.toString(),
@@ -271,7 +334,10 @@ export function demoCommand(): Command {
             `4. Squad: ${all.included}/${all.duties} attestations included (effectiveness ${pct(all.effectiveness)}, mean inclusion distance ${fmt(all.meanInclusionDistance)}); Lodestar's own validators: ${pct(lodestar.effectiveness)}, ${fmt(lodestar.meanInclusionDistance)}`,
           );
           say(
-            `   proposals ${proposals.landed}/${proposals.duties}, slashings: ${slashed.length === 0 ? "none" : slashed.join(",")}, finalized epoch ${finalizedEpoch}, squad balances ${balanceGainGwei >= 0n ? "+" : ""}${balanceGainGwei} gwei`,
+            `   added duty latency over a single signer (attestations, all up): median ${ms(addedLatencyMs.median)}, p99 ${ms(addedLatencyMs.p99)} (${addedLatencyMs.samples} validator-duty observations on the 4 nodes; single signer's slashing check + BLS sign ${ms(addedLatencyMs.baselineSignMs)})`,
+          );
+          say(
+            `   proposals ${proposals.landed}/${proposals.duties} (fee recipient ${DEMO_FEE_RECIPIENT} in ${proposals.rightFeeRecipient}/${proposals.landed}), slashings: ${slashed.length === 0 ? "none" : slashed.join(",")}, finalized epoch ${finalizedEpoch}, squad balances ${balanceGainGwei >= 0n ? "+" : ""}${balanceGainGwei} gwei`,
           );
           if (flags.json) printJson(summary);
         } finally {
@@ -280,6 +346,75 @@ export function demoCommand(): Command {
         }
       }),
     );
+}
+
+/** The nodes' histogram of unsigned data fetched → aggregate handed to the beacon node. */
+const LATENCY_METRIC = "rpdvt_duty_fetch_to_broadcast_seconds";
+/** Single-signer timing: warm-up rounds, then measured rounds (median taken). */
+const BASELINE_WARMUP = 10;
+const BASELINE_ROUNDS = 200;
+
+/**
+ * A single signer's time (ms, median) for one attestation on this host: the slashing-protection
+ * check-and-insert (SQLite file in `dataDir`) plus one BLS signature with the full key — the same
+ * src/core/signer code a DV node runs for its share.
+ */
+function singleSignerMs(
+  dataDir: string,
+  genesisValidatorsRoot: Uint8Array,
+  key: ValidatorKey | undefined,
+): number {
+  if (!key) throw new BaseError("No squad key to time a single signer with");
+  const db = SlashingProtectionDb.open(dataDir, { genesisValidatorsRoot });
+  const pubkey = toHex(key.pubkey);
+  const signer = createSigner({
+    shares: new Map([[pubkey, key.secret]]),
+    shareIdx: 0,
+    slashingDb: db,
+    view: createProtectionView(db),
+  });
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < BASELINE_WARMUP + BASELINE_ROUNDS; i++) {
+      const signingRoot = crypto.getRandomValues(new Uint8Array(32));
+      const protect = { kind: "attestation" as const, source: BigInt(i), target: BigInt(i + 1) };
+      const t0 = performance.now();
+      const r = signer.sign([{ pubkey, signingRoot, protect }]);
+      const t = performance.now() - t0;
+      if (r.signed.length !== 1) throw new BaseError("The single-signer baseline was refused");
+      if (i >= BASELINE_WARMUP) times.push(t);
+    }
+  } finally {
+    signer.close();
+    db.close();
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)] as number;
+}
+
+/** Median / p99 (ms) of the histogram's growth between two scrapes, minus the baseline. */
+function addedLatency(
+  start: HistogramBucket[] | undefined,
+  end: HistogramBucket[] | undefined,
+  baselineSignMs: number | undefined,
+): { median: number | null; p99: number | null; baselineSignMs: number | null; samples: number } {
+  const before = new Map((start ?? []).map((b) => [b.le, b.count]));
+  const buckets = (end ?? []).map((b) => ({ le: b.le, count: b.count - (before.get(b.le) ?? 0) }));
+  const round = (x: number) => Math.round(x * 10) / 10;
+  const q = (p: number): number | null => {
+    const v = histogramQuantile(buckets, p);
+    return v === null || baselineSignMs === undefined ? null : round(v * 1000 - baselineSignMs);
+  };
+  return {
+    median: q(0.5),
+    p99: q(0.99),
+    baselineSignMs: baselineSignMs === undefined ? null : round(baselineSignMs),
+    samples: buckets.at(-1)?.count ?? 0,
+  };
+}
+
+function ms(x: number | null): string {
+  return x === null ? "n/a" : `${x} ms`;
 }
 
 function pct(x: number | null): string {

@@ -176,9 +176,12 @@ export async function runNode(
       },
     );
   }
-  // The DB is bound to the chain (genesis_validators_root) on first use and refuses another one.
+  // The DB is bound to the chain (genesis_validators_root) on first use and refuses another one;
+  // held exclusively: the node's consensus view of it assumes no other writer (a second node on
+  // this data dir, or an import while running, is refused with the holder's PID).
   const slashingDb = SlashingProtectionDb.open(resolve(flags.dataDir), {
     genesisValidatorsRoot: chain.genesisValidatorsRoot,
+    exclusive: true,
   });
   const transport = await createP2PTransport({ identity, self: index, peers, listen });
   await transport.start();

@@ -103,6 +103,17 @@ export type ProducedBlock = {
 export type SignedProducedBlock = ProducedBlock & { signature: Uint8Array };
 
 /**
+ * POST /eth/v1/validator/prepare_beacon_proposer entry: the execution-layer address a validator's
+ * block proposals must pay (beacon-APIs `ProposerPreparationData`; Lodestar's API types it the
+ * same way, the address as a 0x-hex string). A beacon node keeps it for a few epochs only
+ * (Lodestar: 2), so validator clients send it every epoch.
+ *
+ * @example
+ * await beacon.prepareBeaconProposer([{ validatorIndex: 48, feeRecipient: "0x5aAe…eAed" }]);
+ */
+export type ProposerPreparation = { validatorIndex: number; feeRecipient: string };
+
+/**
  * What the duty workflow calls on a beacon node. Every method may throw (network, 4xx/5xx);
  * callers treat that as a failed step for that duty, never as fatal.
  *
@@ -130,6 +141,11 @@ export interface BeaconNode {
   ): Promise<void>;
   /** POST /eth/v1/validator/liveness/{epoch}: liveness of validators in `epoch` (doppelganger). */
   liveness(epoch: number, indices: readonly number[]): Promise<Map<number, boolean>>;
+  /**
+   * POST /eth/v1/validator/prepare_beacon_proposer: the fee recipient of each validator's next
+   * proposals. Sent to every beacon node (any of them may end up producing the block).
+   */
+  prepareBeaconProposer(entries: readonly ProposerPreparation[]): Promise<void>;
   /** GET /eth/v3/validator/blocks/{slot}?randao_reveal&graffiti (non-blinded). */
   produceBlock(
     slot: number,
@@ -170,7 +186,9 @@ export interface BeaconNode {
 /**
  * A {@link BeaconNode} over several: each call tries the nodes in order and returns the first
  * success (Charon's eth2wrap fallback, simplified: no latency-based ordering). Throws the last
- * error when every node failed.
+ * error when every node failed. Exception: `prepareBeaconProposer` goes to EVERY node (as
+ * Lodestar's validator client and Charon do — whichever node produces the block must know the
+ * recipient) and throws, after all were tried, if any of them failed.
  *
  * @example
  * const beacon = fallbackBeacon([primary, secondary]);
@@ -197,6 +215,19 @@ export function fallbackBeacon(nodes: readonly BeaconNode[]): BeaconNode {
     attestationData: (s, c) => call((b) => b.attestationData(s, c)),
     submitAttestations: (a, d) => call((b) => b.submitAttestations(a, d)),
     liveness: (e, i) => call((b) => b.liveness(e, i)),
+    prepareBeaconProposer: async (entries) => {
+      const results = await Promise.allSettled(nodes.map((b) => b.prepareBeaconProposer(entries)));
+      const failed = results.flatMap((r) => (r.status === "rejected" ? [r.reason] : []));
+      if (failed.length) {
+        throw new BaseError(
+          `${failed.length} of ${nodes.length} beacon nodes refused the fee recipients`,
+          {
+            cause: failed[0],
+            details: failed.map((e) => (e instanceof Error ? e.message : String(e))).join("\n"),
+          },
+        );
+      }
+    },
     produceBlock: (s, r, g) => call((b) => b.produceBlock(s, r, g)),
     publishBlock: (s) => call((b) => b.publishBlock(s)),
     aggregateAttestation: (s, r, c) => call((b) => b.aggregateAttestation(s, r, c)),

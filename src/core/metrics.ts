@@ -19,6 +19,17 @@ import { Counter, Gauge, Histogram, Registry } from "prom-client";
  */
 export const LATENCY_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 12] as const;
 /**
+ * Fine buckets (seconds) for the DV's own share of a duty's time, tens to hundreds of ms: quantiles
+ * interpolated from them (Prometheus `histogram_quantile`) are within half a bucket width.
+ *
+ * @example
+ * new Histogram({ name: "y_seconds", help: "Y", buckets: [...FINE_LATENCY_BUCKETS], registers: [r] });
+ */
+export const FINE_LATENCY_BUCKETS = [
+  0.005, 0.01, 0.02, 0.03, 0.04, 0.05, 0.075, 0.1, 0.125, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75, 1,
+  1.5, 2, 4, 8, 12,
+] as const;
+/**
  * Round buckets: round 1 is the happy path; each extra round costs ≥ 750 ms (consensus/timer.ts).
  *
  * @example
@@ -50,6 +61,13 @@ export function createDvMetrics() {
       help: "Time from duty start to aggregate signature ready",
       labelNames: ["type"] as const,
       buckets: [...LATENCY_BUCKETS],
+      registers,
+    }),
+    fetchToBroadcast: new Histogram({
+      name: "rpdvt_duty_fetch_to_broadcast_seconds",
+      help: "Per validator: time from the unsigned data fetched to the aggregate signature handed to the beacon node (consensus, signing, exchange, aggregation: what a DV adds over a single signer, plus its one signature)",
+      labelNames: ["type"] as const,
+      buckets: [...FINE_LATENCY_BUCKETS],
       registers,
     }),
     consensusLatency: new Histogram({
@@ -137,4 +155,72 @@ export async function metricValue(
     }
   }
   return total;
+}
+
+/**
+ * One histogram bucket of the text exposition: cumulative `count` of observations ≤ `le`.
+ *
+ * @example
+ * const b: HistogramBucket = { le: 0.1, count: 42 };
+ */
+export type HistogramBucket = { le: number; count: number };
+
+/**
+ * Read a histogram's cumulative buckets from Prometheus text exposition(s), summing the series
+ * whose labels include `labels` (like PromQL `sum by (le)`); pass several nodes' scrapes to pool
+ * them. Buckets ascend by `le`, the last is `+Inf` (Infinity).
+ *
+ * @example
+ * const buckets = parseHistogramBuckets([textA, textB], "rpdvt_duty_fetch_to_broadcast_seconds", { type: "attester" });
+ */
+export function parseHistogramBuckets(
+  texts: readonly string[],
+  name: string,
+  labels: Record<string, string> = {},
+): HistogramBucket[] {
+  const byLe = new Map<number, number>();
+  const line = new RegExp(`^${name}_bucket\\{([^}]*)\\}\\s+(\\S+)`);
+  for (const text of texts) {
+    for (const l of text.split("\n")) {
+      const m = line.exec(l);
+      if (!m) continue;
+      const got = new Map<string, string>();
+      for (const kv of (m[1] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) {
+        got.set(kv[1] as string, kv[2] as string);
+      }
+      if (!Object.entries(labels).every(([k, v]) => got.get(k) === v)) continue;
+      const leText = got.get("le");
+      if (leText === undefined) continue;
+      const le = leText === "+Inf" ? Number.POSITIVE_INFINITY : Number(leText);
+      byLe.set(le, (byLe.get(le) ?? 0) + Number(m[2]));
+    }
+  }
+  return [...byLe].map(([le, count]) => ({ le, count })).sort((a, b) => a.le - b.le);
+}
+
+/**
+ * The q-quantile (0..1) of a histogram, interpolated linearly inside the bucket it falls in, as
+ * Prometheus `histogram_quantile` does (the first bucket's lower bound is 0; a quantile in the
+ * `+Inf` bucket answers the highest finite bound). Approximate: exact to within the bucket's
+ * width. `null` when there are no observations.
+ *
+ * @example
+ * histogramQuantile([{ le: 0.1, count: 5 }, { le: 0.2, count: 10 }, { le: Infinity, count: 10 }], 0.5) // 0.1
+ */
+export function histogramQuantile(buckets: readonly HistogramBucket[], q: number): number | null {
+  const total = buckets.at(-1)?.count ?? 0;
+  if (total <= 0) return null;
+  const rank = q * total;
+  let lower = 0;
+  let below = 0;
+  for (const b of buckets) {
+    if (b.count >= rank) {
+      if (b.le === Number.POSITIVE_INFINITY) return lower;
+      if (b.count === below) return b.le;
+      return lower + ((b.le - lower) * (rank - below)) / (b.count - below);
+    }
+    lower = b.le;
+    below = b.count;
+  }
+  return lower;
 }

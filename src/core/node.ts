@@ -196,6 +196,9 @@ export function createDvNode(opts: DvNodeOptions): DvNode {
   }
   const operatorIds = cluster.operators.map((op) => op.id);
   const pubkeys = cluster.validators.map((v) => v.pubkey.toLowerCase());
+  const feeRecipients = new Map(
+    cluster.validators.map((v) => [v.pubkey.toLowerCase(), v.feeRecipient]),
+  );
   const validatorPubkeys = new Map(pubkeys.map((pk) => [pk, unhex(pk)]));
   const sharePubkeys = new Map<PubkeyHex, Map<number, Uint8Array>>();
   for (const v of cluster.validators) {
@@ -281,6 +284,7 @@ export function createDvNode(opts: DvNodeOptions): DvNode {
       const sigagg = createSigAgg({
         threshold,
         validatorPubkeys,
+        sharePubkeys,
         onAggregated: (d, pk, root, sig) => wired?.onAggregated(d, pk, root, sig),
         count: (l, by) => metrics.parsigex.inc({ event: `sigagg.${l}` }, by),
       });
@@ -294,6 +298,7 @@ export function createDvNode(opts: DvNodeOptions): DvNode {
         beacon,
         pubkeys: [...validatorPubkeys.values()],
         offsets: o.offsets,
+        feeRecipients,
         aggregation: o.aggregation,
         onDuty: (d, defs) => wired?.onDuty(d, defs),
         onSlot: (s) => wired?.onSlot(s),
@@ -315,6 +320,7 @@ export function createDvNode(opts: DvNodeOptions): DvNode {
           roots,
           view,
           validators,
+          feeRecipients,
           localDuty: (slot, type, pk) => sched.definition(slot, type, pk),
           onReject: (reason) => metrics.consensusRejected.inc({ reason }),
         }),
@@ -325,7 +331,7 @@ export function createDvNode(opts: DvNodeOptions): DvNode {
         operatorIds,
         sharePubkeys,
         currentSlot: () => sched.currentSlot(),
-        onVerified: parsigexToSigagg(sigagg, doppelganger, chain.slotsPerEpoch),
+        onReceived: parsigexToSigagg(sigagg, doppelganger, chain.slotsPerEpoch),
         count: (l, by) => metrics.parsigex.inc({ event: l }, by),
       });
       const w = wire({
@@ -333,7 +339,7 @@ export function createDvNode(opts: DvNodeOptions): DvNode {
         slotsPerEpoch: chain.slotsPerEpoch,
         roots,
         scheduler: sched,
-        fetcher: createFetcher(beacon),
+        fetcher: createFetcher(beacon, { feeRecipients, onError: o.onError }),
         qbft: node,
         dutydb,
         signer,

@@ -183,6 +183,7 @@ export function wire(c: Components): Wired {
   >();
   const consensusPeers = new Map<string, { slot: number; peers: Set<number> }>();
   const peerLastSlot = new Map<number, number>();
+  const fetchedAt = new Map<string, { slot: number; at: number }>(); // dutyKey → data fetched
 
   // ─── consensus channel tap: who is participating in which instance ─────────────────────────
   const seenPeer = (from: number): void => {
@@ -306,6 +307,7 @@ export function wire(c: Components): Wired {
     if (!set.size) return;
     const instance = { slot: duty.slot, dutyType: duty.type };
     const startedAt = clock.now();
+    fetchedAt.set(dutyKey(duty), { slot: duty.slot, at: startedAt });
     tracker.event(duty, undefined, { step: "proposed" });
     let value: Uint8Array;
     try {
@@ -361,6 +363,13 @@ export function wire(c: Components): Wired {
   const onAggregated = (duty: Duty, pk: PubkeyHex, _root: Uint8Array, sig: Uint8Array): void => {
     tracker.event(duty, pk, { step: "aggregated" });
     emit({ step: "aggregated", duty, pubkey: pk });
+    const fetched = fetchedAt.get(dutyKey(duty));
+    if (fetched) {
+      metrics.fetchToBroadcast.observe(
+        { type: dutyTypeName(duty.type) },
+        (clock.now() - fetched.at) / 1000,
+      );
+    }
     switch (duty.type) {
       case DutyType.Attester: {
         const u = c.dutydb.get(duty, pk);
@@ -570,6 +579,7 @@ export function wire(c: Components): Wired {
       sigagg.prune(min);
       c.parsigex.prune();
       for (const [k, v] of consensusPeers) if (v.slot < min) consensusPeers.delete(k);
+      for (const [k, v] of fetchedAt) if (v.slot < min) fetchedAt.delete(k);
       for (const m of [proposerDefs, selections, syncSelections]) {
         for (const k of m.keys()) if (Number(k.split("/")[0]) < min) m.delete(k);
       }
@@ -604,12 +614,13 @@ export function wire(c: Components): Wired {
 }
 
 /**
- * The parsigex → sigagg edge, kept here with the rest of the wiring: verified partials from peers
- * go to sigagg; they also tell doppelganger protection the cluster is producing the validator's
- * signatures.
+ * The parsigex → sigagg edge, kept here with the rest of the wiring: partials from peers (bound to
+ * the sender's share; sigagg verifies them, aggregate first) go to sigagg; they also tell
+ * doppelganger protection the cluster is producing the validator's signatures (a member could
+ * sign a valid partial as well, so verifying first would not change what this proves).
  *
  * @example
- * createParSigEx({ ..., onVerified: parsigexToSigagg(sigagg, doppelganger, slotsPerEpoch) });
+ * createParSigEx({ ..., onReceived: parsigexToSigagg(sigagg, doppelganger, slotsPerEpoch) });
  */
 export function parsigexToSigagg(
   sigagg: SigAgg,

@@ -3,7 +3,9 @@
  * from rpdvt's bookkeeping). Attestation duties come from the beacon's attester duties; inclusion
  * from the attestations inside canonical blocks (aggregation bit at the validator's committee
  * position, data.slot and committee index matching the duty); proposals from proposer duties and
- * the canonical block at that slot; slashings from the validators' `slashed` flag in the state.
+ * the canonical block at that slot (GET /eth/v2/beacon/blocks/{slot}), with its execution
+ * payload's fee_recipient against the one the validator must use; slashings from the validators'
+ * `slashed` flag in the state.
  */
 import type { BeaconClient } from "../beacon/index.js";
 import type { AttesterDuty, ProposerDuty } from "../core/beacon.js";
@@ -20,7 +22,20 @@ export type AttestationStats = {
   effectiveness: number | null;
 };
 
-export type ProposalStats = { duties: number; landed: number };
+/**
+ * Proposals of the judged validators: duties, canonical blocks, and how many of those pay the
+ * expected fee recipient (execution payload fee_recipient; the wrong ones listed).
+ *
+ * @example
+ * const { landed, rightFeeRecipient } = await judge.proposals(2, 5, head);
+ */
+export type ProposalStats = {
+  duties: number;
+  landed: number;
+  /** Landed blocks whose execution payload pays the expected fee recipient. */
+  rightFeeRecipient: number;
+  wrongFeeRecipients: { slot: number; validatorIndex: number; feeRecipient: string | null }[];
+};
 
 /** Read the bits of an SSZ bitlist value (@chainsafe/ssz BitArray). */
 function bitSet(bits: { get(i: number): boolean }, i: number): boolean {
@@ -34,9 +49,10 @@ function bitSet(bits: { get(i: number): boolean }, i: number): boolean {
 /**
  * Collects attester and proposer duties of `indices` while the chain runs (Lodestar serves duties
  * only for the current and next epoch), then measures them against canonical blocks.
+ * `feeRecipients` (validator index → 0x address) is what each validator's blocks must pay.
  *
  * @example
- * const judge = createJudge(beacon, [48, 49], 8);
+ * const judge = createJudge(beacon, [48, 49], 8, new Map([[48, "0x5aAe…"], [49, "0x5aAe…"]]));
  * await judge.observe(currentEpoch); // once per epoch, while running
  * const s = await judge.attestations(2, 5, headSlot);
  */
@@ -44,6 +60,7 @@ export function createJudge(
   beacon: BeaconClient,
   indices: readonly number[],
   slotsPerEpoch: number,
+  feeRecipients: ReadonlyMap<number, string> = new Map(),
 ) {
   const attester = new Map<number, AttesterDuty[]>();
   const proposer = new Map<number, ProposerDuty[]>();
@@ -103,19 +120,39 @@ export function createJudge(
         effectiveness: duties.length ? included / duties.length : null,
       };
     },
-    /** Proposer duties in [fromEpoch, toEpoch] (observed ones) and how many produced a canonical block. */
+    /**
+     * Proposer duties in [fromEpoch, toEpoch] (observed ones), how many produced a canonical
+     * block, and how many of those pay the validator's expected fee recipient.
+     */
     async proposals(fromEpoch: number, toEpoch: number, headSlot: number): Promise<ProposalStats> {
-      let duties = 0;
-      let landed = 0;
+      const out: ProposalStats = {
+        duties: 0,
+        landed: 0,
+        rightFeeRecipient: 0,
+        wrongFeeRecipients: [],
+      };
       for (let e = fromEpoch; e <= toEpoch; e++) {
         for (const d of proposer.get(e) ?? []) {
           if (d.slot > headSlot || d.slot === 0) continue;
-          duties++;
+          out.duties++;
           const b = await beacon.block(d.slot);
-          if (b && b.signedBlock.message.proposerIndex === d.validatorIndex) landed++;
+          const m = b?.signedBlock.message;
+          if (m?.proposerIndex !== d.validatorIndex) continue;
+          out.landed++;
+          const fr = m.body.executionPayload?.feeRecipient;
+          const got = fr ? `0x${Buffer.from(fr).toString("hex")}` : null;
+          if (got !== null && got === feeRecipients.get(d.validatorIndex)?.toLowerCase()) {
+            out.rightFeeRecipient++;
+          } else {
+            out.wrongFeeRecipients.push({
+              slot: d.slot,
+              validatorIndex: d.validatorIndex,
+              feeRecipient: got,
+            });
+          }
         }
       }
-      return { duties, landed };
+      return out;
     },
   };
 }

@@ -64,6 +64,22 @@ test("demo: squad duties on Lodestar's devnet survive 1 of 4 down, stop at 2 of 
       s.proposals.landed >= 1 && s.proposals.landed <= s.proposals.duties,
       `proposals ${s.proposals.landed}/${s.proposals.duties}`,
     );
+    // Fee recipient (issue #7): every landed squad block's execution payload (GET
+    // /eth/v2/beacon/blocks/{slot}) pays the cluster definition's address, not Lodestar's default.
+    assert.equal(s.feeRecipientOk, 1, JSON.stringify(s.proposals));
+    assert.equal(s.proposals.rightFeeRecipient, s.proposals.landed);
+    // Added duty latency over a single signer, from the nodes' /metrics over the all-up phase.
+    // Attestations go out at 1/3 of the slot: the median must fit before the aggregators' cut at
+    // 2/3 (1/3 slot later), the tail before the next slot's block (2/3 slot later), or inclusion
+    // distance suffers. Measured: median 64 ms, p99 146 ms on an idle 2-core host; p99 844 ms
+    // while another engineer's benchmark kept the load average at 23.
+    const slotMs = s.secondsPerSlot * 1000;
+    const lat = s.addedLatencyMs;
+    const shown = JSON.stringify(lat);
+    assert.ok(lat.samples >= 16, shown);
+    assert.ok(lat.baselineSignMs > 0, shown);
+    assert.ok(lat.median > 0 && lat.median < slotMs / 3, shown);
+    assert.ok(lat.p99 >= lat.median && lat.p99 < (2 * slotMs) / 3, shown);
   } finally {
     await fsp.rm(dir, { recursive: true, force: true });
   }

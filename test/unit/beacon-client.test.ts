@@ -439,6 +439,48 @@ describe("endpoints", () => {
     );
   });
 
+  test("prepare_beacon_proposer goes to EVERY node (snake_case strings); one refusing is reported after all were asked", async () => {
+    const FEE = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
+    a.on("POST /eth/v1/validator/prepare_beacon_proposer", () => ({ status: 200 }));
+    b.on("POST /eth/v1/validator/prepare_beacon_proposer", () => ({ status: 200 }));
+    const beacon = createBeaconClient([a.url, b.url], { timeoutMs: 2000 });
+    await beacon.prepareBeaconProposer([
+      { validatorIndex: 48, feeRecipient: FEE },
+      { validatorIndex: 49, feeRecipient: FEE },
+    ]);
+    const want = [
+      { validator_index: "48", fee_recipient: FEE },
+      { validator_index: "49", fee_recipient: FEE },
+    ];
+    for (const bn of [a, b]) {
+      const r = bn.requests.filter((x) => x.path === "/eth/v1/validator/prepare_beacon_proposer");
+      assert.equal(r.length, 1, bn.url);
+      assert.deepEqual(r[0]?.body, want);
+    }
+    // Nothing to register: no request.
+    await beacon.prepareBeaconProposer([]);
+    assert.equal(a.requests.length + b.requests.length, 2);
+    // The first node refuses: the second still gets it, and the error names the first.
+    a.on("POST /eth/v1/validator/prepare_beacon_proposer", () => ({
+      status: 400,
+      json: { code: 400, message: "bad fee recipient" },
+    }));
+    const refused = await beacon
+      .prepareBeaconProposer([{ validatorIndex: 48, feeRecipient: FEE }])
+      .then(
+        () => assert.fail("should throw"),
+        (e: unknown) => e,
+      );
+    assert.ok(refused instanceof BeaconApiError);
+    assert.match(refused.message, /1 of 2 beacon nodes refused the fee recipients/);
+    assert.equal(refused.status, 400);
+    assert.equal(refused.attempts[0]?.url, a.url);
+    assert.equal(
+      b.requests.filter((x) => x.path === "/eth/v1/validator/prepare_beacon_proposer").length,
+      2,
+    );
+  });
+
   test("block production refuses a block whose preset differs from this process's", async () => {
     chainRoutes(a, { preset: "minimal" });
     const beacon = createBeaconClient([a.url], { timeoutMs: 2000 });

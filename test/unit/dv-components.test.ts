@@ -1,8 +1,9 @@
 /**
  * DV workflow components in isolation: the unsigned-set codec (canonical, strict), the validity
  * predicate, the duty DB's write-once rule, signing roots cross-checked against Lodestar's config
- * (incl. EIP-7044), parsigex (verification, sender/share binding, dedupe, fuzzing never crashes),
- * sigagg (t-of-n, verified aggregate), the metrics exposition and the beacon fallback.
+ * (incl. EIP-7044), parsigex (sender/share binding, window, dedupe, fuzzing never crashes),
+ * sigagg (t-of-n, aggregate first with fallback to partial verification, Byzantine partials
+ * dropped), the metrics exposition and the beacon fallback.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -260,7 +261,25 @@ describe("parsigex and sigagg", () => {
     };
   };
 
-  it("verifies against the sender's share, binds sender to share index, dedupes", () => {
+  const sigaggOf = (counts: Record<string, number> = {}) => {
+    const done: Uint8Array[] = [];
+    const agg = createSigAgg({
+      threshold: 3,
+      validatorPubkeys: new Map(pubkeys.map((pk) => [hex(pk), pk])),
+      sharePubkeys,
+      onAggregated: (_d, _pk, _r, sig) => done.push(sig),
+      count: (l, by = 1) => {
+        counts[l] = (counts[l] ?? 0) + by;
+      },
+    });
+    return { agg, done, counts };
+  };
+  const fullSig = (v: number): Uint8Array =>
+    SecretKey.fromBytes(secrets[v] as Uint8Array)
+      .sign(root)
+      .toBytes();
+
+  it("binds sender to share index, checks the window, dedupes; leaves verification to sigagg", () => {
     const t = fakeTransport(0, 4);
     const got: ParSig[] = [];
     const counts: Record<string, number> = {};
@@ -269,7 +288,7 @@ describe("parsigex and sigagg", () => {
       operatorIds: ids,
       sharePubkeys,
       currentSlot: () => 10,
-      onVerified: (_d, p) => got.push(...p),
+      onReceived: (_d, p) => got.push(...p),
       count: (l, by = 1) => {
         counts[l] = (counts[l] ?? 0) + by;
       },
@@ -279,8 +298,8 @@ describe("parsigex and sigagg", () => {
     t.deliver(1, msg(1, [partial(0, 1), partial(1, 1)]));
     assert.equal(got.length, 2);
     t.deliver(1, msg(1, [partial(0, 1)])); // replay
+    t.deliver(1, msg(1, [{ ...partial(0, 1), signingRoot: new Uint8Array(32).fill(2) }])); // 2nd root
     t.deliver(2, msg(1, [partial(0, 1)])); // operator 2 claims operator 1's share index
-    t.deliver(2, msg(2, [{ ...partial(0, 1), shareIdx: 3 }])); // op 1's signature under op 2's index
     t.deliver(
       3,
       encodeParSigMessage({
@@ -289,53 +308,50 @@ describe("parsigex and sigagg", () => {
         partials: [partial(0, 3)],
       }),
     );
-    t.deliver(3, msg(3, [{ ...partial(0, 3), signingRoot: new Uint8Array(32).fill(1) }]));
-    assert.equal(got.length, 2);
+    t.deliver(3, msg(3, [{ ...partial(0, 3), pubkey: hex(new Uint8Array(48).fill(1)) }]));
+    // Op 1's signature under op 2's index: passed on bound to share 3, for sigagg to judge.
+    t.deliver(2, msg(2, [{ ...partial(0, 1), shareIdx: 3 }]));
+    assert.equal(got.length, 3);
+    assert.deepEqual(
+      got.map((p) => p.shareIdx),
+      [2, 2, 3],
+    );
     assert.deepEqual(
       [
         counts["drop.duplicate"],
+        counts["drop.mismatch"],
         counts["drop.share-mismatch"],
-        counts["drop.invalid-signature"],
         counts["drop.too-far-ahead"],
+        counts["drop.unknown-validator"],
+        counts.accepted,
       ],
-      [1, 1, 2, 1],
+      [1, 1, 1, 1, 1, 3],
     );
   });
 
-  it("fuzzed and malformed messages never throw; only genuine partials get through", () => {
+  it("fuzzed and malformed messages never throw; what passes is bound to the sender's share", () => {
     const t = fakeTransport(0, 4);
-    const got: ParSig[] = [];
+    const got: { p: ParSig; from: number }[] = [];
     const px = createParSigEx({
       transport: t,
       operatorIds: ids,
       sharePubkeys,
       currentSlot: () => 10,
-      onVerified: (_d, p) => got.push(...p),
+      onReceived: (_d, ps, from) => got.push(...ps.map((p) => ({ p, from }))),
     });
-    const genuine = partial(0, 1);
-    const valid = encodeParSigMessage({ shareIdx: 2, duty, partials: [genuine] });
+    const valid = encodeParSigMessage({ shareIdx: 2, duty, partials: [partial(0, 1)] });
     const r = createPrng(11);
     for (let i = 0; i < 3000; i++) {
       const b = i % 3 === 0 ? r.bytes(r.int(600)) : mutate(r, valid);
       assert.doesNotThrow(() => px.receive(1 + r.int(3), b));
       assert.doesNotThrow(() => decodeParSigMessage(b));
     }
-    // A mutation may move the genuine partial to another duty slot (it is still operator 2's
-    // valid signature of that root); nothing else — no forged or altered signature — passes.
-    for (const p of got) {
-      assert.equal(p.shareIdx, 2);
-      assert.deepEqual(p.signature, genuine.signature);
-      assert.deepEqual(p.signingRoot, genuine.signingRoot);
-    }
+    assert.ok(got.length > 0);
+    for (const { p, from } of got) assert.equal(p.shareIdx, ids[from]);
   });
 
   it("sigagg aggregates only at t partials of the expected root, and the result verifies", () => {
-    const done: Uint8Array[] = [];
-    const agg = createSigAgg({
-      threshold: 3,
-      validatorPubkeys: new Map([[pk0, pubkeys[0] as Uint8Array]]),
-      onAggregated: (_d, _pk, _r, sig) => done.push(sig),
-    });
+    const { agg, done } = sigaggOf();
     agg.add(duty, [partial(0, 0), partial(0, 1)]);
     agg.expect(duty, pk0, root);
     assert.equal(done.length, 0);
@@ -343,13 +359,68 @@ describe("parsigex and sigagg", () => {
     assert.equal(done.length, 0);
     agg.add(duty, [partial(0, 3)]);
     assert.equal(done.length, 1);
-    const full = SecretKey.fromBytes(secrets[0] as Uint8Array)
-      .sign(root)
-      .toBytes();
-    assert.deepEqual(done[0], full, "threshold signature = the validator's own signature");
+    assert.deepEqual(done[0], fullSig(0), "threshold signature = the validator's own signature");
     assert.equal(agg.partials(duty, pk0), 3);
   });
+
+  for (const bad of ["garbage", "wrong-key", "other share"] as const) {
+    it(`sigagg falls back on a bad partial (${bad}): dropped, counted, aggregate from valid ones`, () => {
+      const { agg, done, counts } = sigaggOf();
+      const r = createPrng(5);
+      const wrong = SecretKey.fromBytes(randomSecret(r));
+      const forged: ParSig = {
+        ...partial(0, 0),
+        signature:
+          bad === "garbage"
+            ? r.bytes(96)
+            : bad === "wrong-key"
+              ? wrong.sign(root).toBytes()
+              : partial(0, 1).signature,
+      };
+      agg.expect(duty, pk0, root);
+      // The forged partial (share 1) is among the first t: the first aggregate fails.
+      agg.add(duty, [forged, partial(0, 1), partial(0, 2)]);
+      assert.equal(done.length, 0);
+      assert.equal(counts["drop.invalid-signature"], 1);
+      assert.equal(counts.fallback, 1);
+      assert.equal(agg.partials(duty, pk0), 2, "the bad partial is gone");
+      agg.add(duty, [partial(0, 0)]); // share 1's genuine partial cannot replace it (barred)…
+      assert.equal(done.length, 0);
+      agg.add(duty, [partial(0, 3)]); // …a fourth operator's completes the aggregate
+      assert.deepEqual(done, [fullSig(0)]);
+      assert.equal(counts.fallback, 1);
+      // Share 1 is now a suspect: its next partial is verified before any aggregate is tried.
+      const next: Duty = { slot: 11, type: DutyType.Randao };
+      agg.expect(next, pk1, root);
+      agg.add(next, [{ ...partial(1, 0), signature: forged.signature }]);
+      agg.add(next, [partial(1, 1), partial(1, 2)]);
+      assert.equal(counts["drop.invalid-signature"], 2);
+      assert.equal(counts.fallback, 1, "no second failed aggregate");
+      agg.add(next, [partial(1, 3)]);
+      assert.deepEqual(agg.aggregate(next, pk1), fullSig(1));
+      assert.equal(counts.aggregated, 2);
+    });
+  }
+
+  it("sigagg: random partials never yield anything but the validator's signature", () => {
+    const r = createPrng(9);
+    for (let round = 0; round < 20; round++) {
+      const { agg, done } = sigaggOf();
+      const d: Duty = { slot: round, type: DutyType.Randao };
+      agg.expect(d, pk0, root);
+      const ps = [0, 1, 2, 3].map((op) => {
+        const p = partial(0, op);
+        return r.int(3) === 0 ? { ...p, signature: mutate(r, p.signature) } : p;
+      });
+      const good = ps.filter((p, op) => sameSig(p.signature, partial(0, op).signature)).length;
+      for (const p of [...ps].sort(() => r.next() - 0.5)) agg.add(d, [p]);
+      assert.equal(done.length, good >= 3 ? 1 : 0, `round ${round}: ${good} genuine`);
+      for (const sig of done) assert.deepEqual(sig, fullSig(0));
+    }
+  });
 });
+
+const sameSig = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b));
 
 describe("metrics and beacon fallback", () => {
   it("renders Prometheus text format per registry", async () => {

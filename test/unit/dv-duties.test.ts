@@ -167,13 +167,20 @@ describe("DV tracker and metrics", () => {
       for (const name of [
         'rpdvt_duty_outcomes_total{type="attester",outcome="success",reason=""}',
         "rpdvt_duty_latency_seconds_bucket",
+        'rpdvt_duty_fetch_to_broadcast_seconds_bucket{le="0.005",type="attester"}',
         "rpdvt_consensus_decided_round_count",
-        'rpdvt_parsigex_messages_total{event="valid"}',
+        'rpdvt_parsigex_messages_total{event="accepted"}',
         "rpdvt_peers_seen 3",
       ]) {
         assert.ok(a.includes(name), name);
         assert.ok(b.includes(name), name);
       }
+      // Fetched → aggregated: at least the simnet's 2 message delays (consensus, partials).
+      const m0 = c.nodes[0]?.metrics;
+      assert.ok(m0);
+      const n = await metricValue(m0.fetchToBroadcast, { type: "attester" });
+      const sum = await metricValue(m0.fetchToBroadcast, { type: "attester" }, "sum");
+      assert.ok(n > 0 && sum / n >= 0.04, `${n} observations, mean ${sum / n} s`);
       const seen: string[] = [];
       c.nodes[0]?.tracker.onReport((r) => seen.push(`${r.slot}/${r.type}/${r.outcome}`));
       await c.runToSlot(11);

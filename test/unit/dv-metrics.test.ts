@@ -5,7 +5,12 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { createDvMetrics, metricValue } from "../../src/core/metrics.js";
+import {
+  createDvMetrics,
+  histogramQuantile,
+  metricValue,
+  parseHistogramBuckets,
+} from "../../src/core/metrics.js";
 
 describe("DV metrics (prom-client)", () => {
   it("two nodes' registries are independent and expose the expected series", async () => {
@@ -24,6 +29,7 @@ describe("DV metrics (prom-client)", () => {
     for (const [name, type] of [
       ["rpdvt_duty_outcomes_total", "counter"],
       ["rpdvt_duty_latency_seconds", "histogram"],
+      ["rpdvt_duty_fetch_to_broadcast_seconds", "histogram"],
       ["rpdvt_consensus_duration_seconds", "histogram"],
       ["rpdvt_consensus_decided_round", "histogram"],
       ["rpdvt_consensus_timeouts_total", "counter"],
@@ -48,5 +54,42 @@ describe("DV metrics (prom-client)", () => {
     const other = await b.registry.metrics();
     assert.equal(other.includes('event="valid"'), false);
     assert.equal(other.includes('type="attester"'), false);
+  });
+
+  it("histograms scraped from several nodes pool by bucket; quantiles interpolate like histogram_quantile", async () => {
+    const a = createDvMetrics();
+    const b = createDvMetrics();
+    // 10 observations: 0.02 (×4, bucket 0.01–0.02), 0.09 (×5, bucket 0.075–0.1), 5 (×1, 4–8).
+    for (let i = 0; i < 4; i++) a.fetchToBroadcast.observe({ type: "attester" }, 0.02);
+    for (let i = 0; i < 5; i++) b.fetchToBroadcast.observe({ type: "attester" }, 0.09);
+    b.fetchToBroadcast.observe({ type: "attester" }, 5);
+    b.fetchToBroadcast.observe({ type: "proposer" }, 0.001); // another label: not counted
+    const texts = [await a.registry.metrics(), await b.registry.metrics()];
+    const buckets = parseHistogramBuckets(texts, "rpdvt_duty_fetch_to_broadcast_seconds", {
+      type: "attester",
+    });
+    assert.deepEqual(buckets.at(-1), { le: Number.POSITIVE_INFINITY, count: 10 });
+    assert.deepEqual(
+      buckets.find((x) => x.le === 0.02),
+      { le: 0.02, count: 4 },
+    );
+    assert.equal(buckets.find((x) => x.le === 0.005)?.count, 0);
+    // Median: rank 5 of 10 → 1 of the 5 in (0.075, 0.1] → 0.075 + 0.025 · 1/5 = 0.08.
+    assert.ok(Math.abs((histogramQuantile(buckets, 0.5) as number) - 0.08) < 1e-9);
+    // p99: rank 9.9 → in (4, 8], 0.9 of its single observation → 7.6.
+    assert.ok(Math.abs((histogramQuantile(buckets, 0.99) as number) - 7.6) < 1e-9);
+    assert.equal(histogramQuantile(buckets, 0.2), 0.015, "rank 2 of 4 in (0.01, 0.02]");
+    assert.equal(histogramQuantile([], 0.5), null);
+    assert.equal(
+      histogramQuantile(
+        [
+          { le: 1, count: 1 },
+          { le: Number.POSITIVE_INFINITY, count: 2 },
+        ],
+        0.99,
+      ),
+      1,
+      "in the +Inf bucket: the highest finite bound",
+    );
   });
 });

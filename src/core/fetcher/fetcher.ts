@@ -4,7 +4,12 @@
  *
  * - attester: GET attestation_data once per committee index of the slot (phase0 validator.md
  *   "Attesting"), one entry per validator with its committee position;
- * - proposer: GET /eth/v3/validator/blocks/{slot} with the threshold-signed randao reveal;
+ * - proposer: GET /eth/v3/validator/blocks/{slot} with the threshold-signed randao reveal (a full
+ *   block: builder_boost_factor=0, blinded answers refused by the client). A block whose execution
+ *   payload pays another fee recipient than the cluster definition's is reported through
+ *   `onError` (this operator's beacon node did not take the prepare_beacon_proposer registration)
+ *   and still proposed: consensus validity (./validate.ts) refuses it, so nobody signs it, and
+ *   another operator's block can win a later round;
  * - aggregator: GET aggregate_attestation for the attestation data the cluster decided
  *   (phase0 validator.md "Aggregation"), wrapped in an AggregateAndProof with the
  *   threshold-signed selection proof;
@@ -17,9 +22,12 @@
  *
  * Beacon errors fail only the affected validators (returned in `failed`), never the duty.
  */
+import { type ForkName, isForkPostBellatrix } from "@lodestar/params";
 import { type altair, type phase0, ssz } from "@lodestar/types";
+import { BaseError } from "../../errors.js";
 import type { AttesterDuty, BeaconNode, ProposerDuty, SyncCommitteeDuty } from "../beacon.js";
 import { hex, type PubkeyHex, type UnsignedDataSet } from "../types.js";
+import { payloadFeeRecipient } from "./validate.js";
 
 /**
  * What a fetch produced: the set, and the validators whose data could not be fetched (with the
@@ -74,12 +82,44 @@ export interface Fetcher {
 }
 
 /**
+ * Options of {@link createFetcher}.
+ *
+ * @example
+ * const o: FetcherOptions = { feeRecipients: new Map([[pk, "0x5aAe…eAed"]]), onError: log };
+ */
+export type FetcherOptions = {
+  /** Fee recipient per validator (cluster definition), checked in produced blocks. */
+  feeRecipients?: ReadonlyMap<PubkeyHex, string> | undefined;
+  /** Problems worth an operator's attention that do not fail the fetch. */
+  onError?: ((what: string, err: unknown) => void) | undefined;
+};
+
+/**
  * Create a fetcher over a beacon node.
  *
  * @example
- * const fetcher = createFetcher(fallbackBeacon([bn1, bn2]));
+ * const fetcher = createFetcher(fallbackBeacon([bn1, bn2]), { feeRecipients, onError });
  */
-export function createFetcher(beacon: BeaconNode): Fetcher {
+export function createFetcher(beacon: BeaconNode, opts: FetcherOptions = {}): Fetcher {
+  const checkFeeRecipient = (duty: ProposerDuty, fork: ForkName, block: object): void => {
+    if (!isForkPostBellatrix(fork)) return;
+    const pk = hex(duty.pubkey);
+    const want = opts.feeRecipients?.get(pk);
+    const got = payloadFeeRecipient(block);
+    if (want && got && hex(got) === want.toLowerCase()) return;
+    opts.onError?.(
+      `block for slot ${duty.slot}`,
+      new BaseError(
+        `The beacon node built validator ${duty.validatorIndex}'s block with fee recipient ${got ? hex(got) : "(none)"}, the cluster definition says ${want ?? "(none)"}`,
+        {
+          metaMessages: [
+            "No operator will sign it (consensus refuses a wrong fee recipient).",
+            "Check that this beacon node accepts POST /eth/v1/validator/prepare_beacon_proposer (the node sends it every epoch) and is not configured to override fee recipients.",
+          ],
+        },
+      ),
+    );
+  };
   return {
     async attestations(slot, duties) {
       const set: UnsignedDataSet = new Map();
@@ -105,6 +145,7 @@ export function createFetcher(beacon: BeaconNode): Fetcher {
     async block(duty, randaoReveal, graffiti) {
       try {
         const block = await beacon.produceBlock(duty.slot, randaoReveal, graffiti);
+        checkFeeRecipient(duty, block.fork, block.block);
         return { set: new Map([[hex(duty.pubkey), { kind: "block", block }]]), failed: [] };
       } catch (err) {
         return { set: new Map(), failed: [{ pubkey: hex(duty.pubkey), error: msg(err) }] };

@@ -10,8 +10,15 @@
  *   beacon_block_root ≠ 0; data.index < committees_at_slot ≤ MAX_COMMITTEES_PER_SLOT;
  *   validator_committee_index < committee_length; matches this operator's own duty when known;
  *   slashing protection would accept.
- * - block: block.slot = slot; proposer_index matches the duty when known; randao_reveal is a valid
- *   signature of the validator over the epoch (RANDAO domain); slashing protection would accept.
+ * - block: block.slot = slot; proposer_index matches the duty when known; from Bellatrix on the
+ *   execution payload's fee_recipient is the cluster definition's fee recipient of the validator
+ *   (bellatrix validator.md `prepare_execution_payload` suggested_fee_recipient; a Rocket Pool
+ *   validator must pay its node's fee distributor or the Smoothing Pool, else it is penalised —
+ *   so no honest operator PREPAREs, hence signs, a block paying anyone else: reason
+ *   "fee-recipient"); randao_reveal is a valid signature of the validator over the epoch (RANDAO
+ *   domain); slashing protection would accept. Only full blocks exist here: the beacon client asks
+ *   for a local payload (builder_boost_factor=0) and refuses blinded answers, so no builder
+ *   (blinded) block, whose recipient sits in execution_payload_header, is ever proposed.
  * - aggregate: aggregate.data.slot = slot; aggregator index matches the duty when known; selection
  *   proof verifies and `is_aggregator` holds.
  * - sync_message (altair validator.md): slot = slot; block root ≠ 0 and the SAME for every entry
@@ -22,7 +29,11 @@
  *   `is_sync_committee_aggregator` holds; block root ≠ 0.
  * Every entry's pubkey must be a validator of the cluster.
  */
-import { MAX_COMMITTEES_PER_SLOT, SYNC_COMMITTEE_SUBNET_COUNT } from "@lodestar/params";
+import {
+  isForkPostBellatrix,
+  MAX_COMMITTEES_PER_SLOT,
+  SYNC_COMMITTEE_SUBNET_COUNT,
+} from "@lodestar/params";
 import { verifySignature } from "../../crypto/bls.js";
 import type { ChainInfo } from "../beacon.js";
 import {
@@ -36,6 +47,7 @@ import {
   type DutyDefinition,
   DutyType,
   epochOf,
+  hex,
   type PubkeyHex,
   sameBytes,
   type UnsignedData,
@@ -55,6 +67,11 @@ export type ValidityOptions = {
   view: ProtectionView;
   /** The cluster's validator public keys. */
   validators: ReadonlySet<PubkeyHex>;
+  /**
+   * Fee recipient (0x-hex address) per validator, from the cluster definition. A Bellatrix+ block
+   * of a validator without one here is refused.
+   */
+  feeRecipients?: ReadonlyMap<PubkeyHex, string> | undefined;
   /** This operator's own resolved duty for (slot, type, pubkey), if any. */
   localDuty: (slot: number, type: number, pubkey: PubkeyHex) => DutyDefinition | undefined;
   /** Called with a short reason for every rejected value (metrics). */
@@ -69,6 +86,19 @@ const KIND_FOR_DUTY: Record<number, UnsignedData["kind"]> = {
   [DutyType.SyncContribution]: "sync_contribution",
 };
 const isZero = (b: Uint8Array): boolean => b.every((x) => x === 0);
+
+/**
+ * The fee recipient of a block's execution payload (Bellatrix+ full blocks), or undefined when the
+ * block has none (pre-Bellatrix, or a shape this node does not produce).
+ *
+ * @example
+ * payloadFeeRecipient(produced.block) // Uint8Array(20)
+ */
+export function payloadFeeRecipient(block: object): Uint8Array | undefined {
+  const body = (block as { body?: { executionPayload?: { feeRecipient?: unknown } } }).body;
+  const fr = body?.executionPayload?.feeRecipient;
+  return fr instanceof Uint8Array && fr.length === 20 ? fr : undefined;
+}
 
 /**
  * Build the predicate for `createQbftNode({ isValid })`.
@@ -127,6 +157,11 @@ export function createValidityCheck(
         if (block.slot !== slot) return "slot-mismatch";
         if (local?.kind === "proposer" && local.duty.validatorIndex !== block.proposerIndex) {
           return "duty-mismatch";
+        }
+        if (isForkPostBellatrix(fork)) {
+          const want = opts.feeRecipients?.get(pk);
+          const got = payloadFeeRecipient(block);
+          if (!want || !got || hex(got) !== want.toLowerCase()) return "fee-recipient";
         }
         const epoch = epochOf(slot, spe);
         if (!verifySignature(unhex(pk), opts.roots.randao(epoch), block.body.randaoReveal)) {

@@ -13,6 +13,13 @@
  *   message one third into the slot, the contribution two thirds into it.
  * Offsets are options (benchmarks fire everything at the slot start).
  *
+ * Fee recipients (bellatrix validator.md "Block proposal"; Lodestar's validator client service
+ * prepareBeaconProposer; Charon app `setFeeRecipient`): at start and at the first slot of every
+ * epoch (and when more validators' indices become known), POST prepare_beacon_proposer with the
+ * cluster definition's fee recipient of every validator whose index is known — beacon nodes
+ * forget registrations after a few epochs (Lodestar: 2). A failure is reported through `onError`
+ * and retried at the next epoch.
+ *
  * slot(t) = floor((t − genesis) / slotMs), with `genesisClockMs` the clock reading at genesis.
  * Beacon errors never stop the scheduler: resolution is retried every slot until it succeeds.
  */
@@ -21,6 +28,7 @@ import type {
   BeaconNode,
   ChainInfo,
   ProposerDuty,
+  ProposerPreparation,
   SyncCommitteeDuty,
 } from "../beacon.js";
 import type { Clock } from "../transport.js";
@@ -82,6 +90,8 @@ export type SchedulerOptions = {
   /** The cluster's validator public keys. */
   pubkeys: readonly Uint8Array[];
   offsets?: Partial<DutyOffsets> | undefined;
+  /** Fee recipient (0x-hex address) per cluster validator, registered every epoch. */
+  feeRecipients?: ReadonlyMap<PubkeyHex, string> | undefined;
   /** Schedule aggregation duties (default true). */
   aggregation?: boolean | undefined;
   onDuty: (duty: Duty, defs: Map<PubkeyHex, DutyDefinition>) => void;
@@ -154,6 +164,22 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     for (const v of await beacon.validators(missing)) {
       const pk = hex(v.pubkey);
       if (wanted.has(pk) && v.status.startsWith("active")) indices.set(pk, v.index);
+    }
+  };
+
+  let preparedCount = 0; // validators with a known index at the last registration attempt
+  const prepareProposers = async (epoch: number): Promise<void> => {
+    preparedCount = indices.size;
+    const entries: ProposerPreparation[] = [];
+    for (const [pk, feeRecipient] of opts.feeRecipients ?? []) {
+      const validatorIndex = indices.get(pk);
+      if (validatorIndex !== undefined) entries.push({ validatorIndex, feeRecipient });
+    }
+    if (!entries.length) return;
+    try {
+      await beacon.prepareBeaconProposer(entries);
+    } catch (err) {
+      error(`fee recipients for epoch ${epoch}`, err);
     }
   };
 
@@ -266,6 +292,8 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     const epoch = epochOf(slot, spe);
     for (const e of epochs.keys()) if (e < epoch - 1) epochs.delete(e);
     opts.onSlot?.(slot);
+    // Every epoch, and as soon as more validators have a known index (activation, late start).
+    if (slot % spe === 0 || indices.size > preparedCount) void prepareProposers(epoch);
     void scheduleSlot(slot, false);
     void resolveEpoch(epochOf(slot, spe) + 1);
     later(slotStartMs(slot + 1) - clock.now(), () => tick(slot + 1));
@@ -282,6 +310,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       if (stopped) return;
       const now = currentSlot();
       opts.onSlot?.(now);
+      void prepareProposers(epochOf(now, spe));
       void scheduleSlot(now, true);
       void resolveEpoch(epochOf(now, spe) + 1);
       later(slotStartMs(now + 1) - clock.now(), () => tick(now + 1));

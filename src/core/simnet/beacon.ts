@@ -16,6 +16,12 @@
  * `is_sync_committee_aggregator`, ContributionAndProof signature, and the contribution's
  * aggregate signature over its members), all with Lodestar's domains.
  *
+ * Fee recipients (POST prepare_beacon_proposer semantics, as Lodestar's BeaconProposerCache): each
+ * view (one operator's beacon node) remembers the registrations it received for
+ * {@link SIM_PREPARATION_EPOCHS} epochs and builds blocks whose execution payload pays the
+ * registered address, else {@link SIM_DEFAULT_FEE_RECIPIENT}; a view can be told to ignore
+ * registrations (a misconfigured beacon node).
+ *
  * Fork schedule: phase0 … Deneb all active from epoch 0 (Deneb is current), so exits must use the
  * Capella version (EIP-7044) while everything else uses Deneb's.
  */
@@ -47,13 +53,31 @@ import type {
   ChainInfo,
   ProducedBlock,
   ProposerDuty,
+  ProposerPreparation,
   SignedProducedBlock,
   SyncCommitteeDuty,
   ValidatorInfo,
 } from "../beacon.js";
 import { isAggregator } from "../signer/domain.js";
 import type { Clock } from "../transport.js";
-import { epochOf, hex } from "../types.js";
+import { epochOf, hex, unhex } from "../types.js";
+
+/**
+ * The fee recipient of blocks for validators nobody registered one for (a beacon node's
+ * `--suggestedFeeRecipient`; deliberately not the zero address, the SSZ default).
+ *
+ * @example
+ * assert.notEqual(block.feeRecipient, SIM_DEFAULT_FEE_RECIPIENT);
+ */
+export const SIM_DEFAULT_FEE_RECIPIENT = `0x${"de".repeat(20)}`;
+/**
+ * Epochs a registration is kept after the epoch it arrived in (Lodestar's BeaconProposerCache
+ * PROPOSER_PRESERVE_EPOCHS = 2).
+ *
+ * @example
+ * const stale = epoch > registeredAt + SIM_PREPARATION_EPOCHS;
+ */
+export const SIM_PREPARATION_EPOCHS = 2;
 
 /**
  * Options of {@link createSimBeacon}.
@@ -119,7 +143,8 @@ export interface SimBeacon extends BeaconNode {
   readonly slashings: string[];
   /** Rejected submissions (bad signature, unknown committee position…). */
   readonly invalid: string[];
-  readonly blocks: { slot: number; proposerIndex: number; root: string }[];
+  /** Published blocks; `feeRecipient`: the execution payload's, lowercase 0x-hex. */
+  readonly blocks: { slot: number; proposerIndex: number; root: string; feeRecipient: string }[];
   readonly aggregates: { slot: number; aggregatorIndex: number; bits: number }[];
   readonly exits: { validatorIndex: number; epoch: number }[];
   /** Valid sync committee messages received (duplicates included). */
@@ -143,6 +168,10 @@ export interface SimBeacon extends BeaconNode {
   ): void;
   /** Make every call fail (a beacon node that is down). */
   setDown(down: boolean): void;
+  /** Accept but ignore prepare_beacon_proposer (blocks then pay the default recipient). */
+  ignoreProposerPreparation(ignore: boolean): void;
+  /** Registrations this view received (prepare_beacon_proposer calls, in order). */
+  readonly preparations: { epoch: number; entries: ProposerPreparation[] }[];
   /** A view of this beacon (same chain/judge) whose data can be overridden separately. */
   view(): SimBeacon;
 }
@@ -310,6 +339,16 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
     const guard = (): void => {
       if (down.v) throw new BaseError("sim beacon: node is down");
     };
+    // This view's (beacon node's) fee recipients: validator index → (epoch received, address).
+    const feeRecipients = new Map<number, { epoch: number; address: string }>();
+    const preparations: SimBeacon["preparations"] = [];
+    let ignorePreparation = false;
+    const feeRecipientOf = (index: number, slot: number): string => {
+      const r = feeRecipients.get(index);
+      return r && r.epoch + SIM_PREPARATION_EPOCHS >= epochOf(slot, spe)
+        ? r.address
+        : SIM_DEFAULT_FEE_RECIPIENT;
+    };
     const self: SimBeacon = {
       chain,
       genesisClockMs,
@@ -334,6 +373,10 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
       setDown(d) {
         down.v = d;
       },
+      ignoreProposerPreparation(ignore) {
+        ignorePreparation = ignore;
+      },
+      preparations,
       view: () => make({}, { v: false }),
 
       async chainInfo() {
@@ -446,6 +489,18 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
         }
         return out;
       },
+      async prepareBeaconProposer(entries) {
+        guard();
+        const epoch = epochOf(currentSlot(), spe);
+        preparations.push({ epoch, entries: entries.map((e) => ({ ...e })) });
+        if (ignorePreparation) return;
+        for (const e of entries) {
+          if (!/^0x[0-9a-fA-F]{40}$/.test(e.feeRecipient)) {
+            throw new BaseError(`sim beacon: bad fee recipient ${e.feeRecipient}`);
+          }
+          feeRecipients.set(e.validatorIndex, { epoch, address: e.feeRecipient.toLowerCase() });
+        }
+      },
       async produceBlock(slot, randaoReveal, graffiti) {
         guard();
         const vi = proposerAt(slot);
@@ -465,6 +520,7 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
         block.stateRoot = root("state", slot);
         block.body.randaoReveal = randaoReveal;
         block.body.graffiti = graffiti;
+        block.body.executionPayload.feeRecipient = unhex(feeRecipientOf(vi, slot));
         return { fork: ForkName.deneb, block } satisfies ProducedBlock;
       },
       async publishBlock(signed: SignedProducedBlock) {
@@ -488,7 +544,14 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
         ) {
           slashings.push(`validator ${b.proposerIndex}: double proposal at slot ${b.slot}`);
         }
-        blocks.push({ slot: b.slot, proposerIndex: b.proposerIndex, root: r });
+        const payload = (b.body as { executionPayload?: { feeRecipient: Uint8Array } })
+          .executionPayload;
+        blocks.push({
+          slot: b.slot,
+          proposerIndex: b.proposerIndex,
+          root: r,
+          feeRecipient: payload ? hex(payload.feeRecipient) : "",
+        });
       },
       async aggregateAttestation(slot, dataRoot) {
         guard();

@@ -127,6 +127,9 @@ export function randomSecret(rng: Prng): Uint8Array {
   }
 }
 
+/** Fee recipient of simulated validator i: "0x1000…0<i+1>" (digits only, so valid EIP-55). */
+const simFeeRecipient = (i: number): string => `0x1${String(i + 1).padStart(39, "0")}`;
+
 /**
  * Options of {@link createDvSimCluster}.
  *
@@ -224,10 +227,10 @@ export async function createDvSimCluster(o: DvSimOptions): Promise<DvSimCluster>
     createdAt: "2025-01-01T00:00:00.000Z",
     threshold,
     operators: ids.map((id) => ({ id, identity: null })),
-    validators: split.map((sv) => ({
+    validators: split.map((sv, i) => ({
       pubkey: hex(sv.pubkey),
       shares: sv.shares.map((s) => ({ operatorId: s.id, pubkey: hex(s.pubkey) })),
-      feeRecipient: "0x0000000000000000000000000000000000000000",
+      feeRecipient: simFeeRecipient(i),
     })),
   };
   const cluster = { ...plain, hash: clusterDefinitionHash(plain) } as ClusterDefinition;
