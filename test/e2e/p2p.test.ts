@@ -194,8 +194,10 @@ describe("p2p transport: 4 libp2p nodes on loopback", () => {
     const s0 = c.node(0).stats();
     assert.ok(s0.refused.inbound >= refused0 + 2, `refused ${s0.refused.inbound - refused0}`);
     assert.equal(s0.unknownPeerStreams, 0);
-    assert.deepEqual(fake.connectedPeers(), []);
-    assert.ok((fake.stats().peers[0]?.dropped ?? 0) >= 20, "the outsider's sends were dropped");
+    // Its own side may briefly see a connection (libp2p v3 completes the upgrade optimistically
+    // before node 0's gater closes it); it never lasts, and nothing gets through (below).
+    await waitFor(() => fake.connectedPeers().length === 0, "the outsider to see no connection");
+    assert.ok((fake.stats().peers[0]?.dropped ?? 0) >= 15, "the outsider's sends were dropped");
     assert.ok(fake.stats().dials.failures >= 1);
     assert.ok(
       logs.every((l) => l.got.length === 0),
