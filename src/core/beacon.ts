@@ -6,9 +6,11 @@
  *
  * Values use @lodestar/types' TS types (`phase0.AttestationData`, …) so SSZ hashing and signing
  * roots come from Lodestar's own type definitions. Each method names the endpoint whose semantics
- * it has. Attestations and aggregates use the pre-Electra (phase0) containers; the `duties`
- * argument of {@link BeaconNode.submitAttestations} carries what an Electra+ client needs to build
- * a `SingleAttestation` (committee_index, attester_index) for POST /eth/v2/beacon/pool/attestations.
+ * it has. Attestations and aggregates are typed with the phase0 containers; from Electra on
+ * (EIP-7549) their values are the fork's own (an electra `Attestation` adds `committee_bits`,
+ * which the phase0 type does not name), and the `duties` argument of
+ * {@link BeaconNode.submitAttestations} carries what an Electra+ client needs to build a
+ * `SingleAttestation` (committee_index, attester_index) for POST /eth/v2/beacon/pool/attestations.
  */
 import type { ForkName } from "@lodestar/params";
 import type { altair, BeaconBlock, phase0 } from "@lodestar/types";

@@ -339,7 +339,7 @@ export function createDvNode(opts: DvNodeOptions): DvNode {
         slotsPerEpoch: chain.slotsPerEpoch,
         roots,
         scheduler: sched,
-        fetcher: createFetcher(beacon, { feeRecipients, onError: o.onError }),
+        fetcher: createFetcher(beacon, { chain, feeRecipients, onError: o.onError }),
         qbft: node,
         dutydb,
         signer,

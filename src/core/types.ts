@@ -7,7 +7,8 @@
  * Duty type numbers follow Charon core.DutyType (core/types.go) so logs and metrics line up with
  * Charon's; they are also the QBFT `InstanceId.dutyType`.
  */
-import type { altair, phase0 } from "@lodestar/types";
+import type { ForkName } from "@lodestar/params";
+import type { altair, electra, phase0 } from "@lodestar/types";
 import type { AttesterDuty, ProducedBlock, ProposerDuty, SyncCommitteeDuty } from "./beacon.js";
 
 /**
@@ -105,7 +106,10 @@ export type DutyDefinition =
  * - attestation: the AttestationData plus the validator's committee position (Charon's
  *   `core.AttestationData{Data, Duty}`), so any operator can build the Attestation.
  * - block: the beacon node's proposal for the slot.
- * - aggregate: the AggregateAndProof to sign (selection proof already threshold-signed).
+ * - aggregate: the AggregateAndProof to sign (selection proof already threshold-signed). Up to
+ *   Deneb the phase0 container and no `fork`; from Electra on (EIP-7549) `fork` names the fork of
+ *   the slot and the value is that fork's AggregateAndProof (electra.Attestation aggregate with
+ *   `committee_bits`; electra validator.md "Construct aggregate").
  * - sync_message: the beacon block root a sync-committee member signs at `slot` (altair
  *   validator.md "Sync committee messages"; one root for the whole set).
  * - sync_contribution: the ContributionAndProof to sign (selection proof already threshold-signed).
@@ -116,9 +120,24 @@ export type DutyDefinition =
 export type UnsignedData =
   | { kind: "attestation"; data: phase0.AttestationData; duty: AttesterDuty }
   | { kind: "block"; block: ProducedBlock }
-  | { kind: "aggregate"; aggregateAndProof: phase0.AggregateAndProof; committeeLength: number }
+  | {
+      kind: "aggregate";
+      aggregateAndProof: AnyAggregateAndProof;
+      committeeLength: number;
+      /** The (Electra or later) fork of the slot; absent before Electra. */
+      fork?: ForkName | undefined;
+    }
   | { kind: "sync_message"; slot: number; beaconBlockRoot: Uint8Array; validatorIndex: number }
   | { kind: "sync_contribution"; contributionAndProof: altair.ContributionAndProof };
+
+/**
+ * An AggregateAndProof of any fork: phase0's up to Deneb, Electra's (its aggregate carries
+ * `committee_bits`, consensus-specs electra beacon-chain.md "Attestation") from Electra on.
+ *
+ * @example
+ * const hasBits = "committeeBits" in (ap as AnyAggregateAndProof).aggregate;
+ */
+export type AnyAggregateAndProof = phase0.AggregateAndProof | electra.AggregateAndProof;
 
 /**
  * A set of unsigned data keyed by validator public key.

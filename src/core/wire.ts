@@ -37,7 +37,7 @@
 import type { phase0 } from "@lodestar/types";
 import { InputError } from "../errors.js";
 import type { Broadcaster } from "./broadcast/broadcast.js";
-import { decodeEnvelope } from "./consensus/codec.js";
+import { peekInstance } from "./consensus/codec.js";
 import type { QbftNode } from "./consensus/node.js";
 import type { Decided } from "./consensus/types.js";
 import type { DutyDb } from "./dutydb/dutydb.js";
@@ -193,9 +193,9 @@ export function wire(c: Components): Wired {
   };
   const untap = c.consensusTransport.onMessage((from, bytes) => {
     seenPeer(from);
-    const r = decodeEnvelope(bytes);
-    if (!r.ok) return;
-    const id = r.envelope.msg.instance;
+    // Header only: consensus itself decodes (and verifies) every message strictly.
+    const id = peekInstance(bytes);
+    if (!id) return;
     const k = `${id.slot}/${id.dutyType}`;
     let e = consensusPeers.get(k);
     if (!e) {

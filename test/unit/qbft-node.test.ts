@@ -373,6 +373,84 @@ describe("QBFT node: decision without the value", () => {
   });
 });
 
+describe("QBFT node: CPU per duty (verify and sign only what can matter)", () => {
+  it("a follower verifies 1 + 2 + 2 signatures and signs 2 messages in the normal case", () => {
+    const t = setup();
+    t.node.start(I, vB);
+    t.feed(t.proposal());
+    for (const s of [1, 2]) t.feed(t.plain(sm(MsgType.Prepare, s, 1)));
+    assert.equal(t.sentOf(MsgType.Commit).length, 1);
+    const stored = t.node.stats().storedMessages;
+    t.feed(t.plain(sm(MsgType.Prepare, 3, 1)));
+    assert.equal(t.c("skip.no-longer-needed"), 1, "PREPARE after the quorum: not verified");
+    assert.equal(t.node.stats().storedMessages, stored, "…and not stored");
+    for (const s of [1, 2]) t.feed(t.plain(sm(MsgType.Commit, s, 1)));
+    assert.equal(t.decisions.length, 1);
+    t.feed(t.plain(sm(MsgType.Commit, 3, 1)));
+    assert.equal(t.c("verify"), 5, "proposal + 2 PREPAREs + 2 COMMITs");
+    assert.equal(t.c("sign"), 2, "PREPARE + COMMIT; no DECIDED until a laggard asks");
+    assert.equal(t.sentOf(MsgType.Decided).length, 0);
+  });
+
+  it("signs DECIDED once, when a ROUND-CHANGE first asks, and the reply verifies", () => {
+    const t = setup();
+    t.node.start(I, vB);
+    t.feed(t.proposal());
+    for (const s of [1, 2]) t.feed(t.plain(sm(MsgType.Prepare, s, 1)));
+    for (const s of [1, 2]) t.feed(t.plain(sm(MsgType.Commit, s, 1)));
+    assert.equal(t.c("sign"), 2);
+    t.feed(t.plain(sm(MsgType.RoundChange, 3, 2)));
+    t.feed(t.plain(sm(MsgType.RoundChange, 1, 2)));
+    const replies = t.sentOf(MsgType.Decided);
+    assert.deepEqual(
+      replies.map((r) => r.to),
+      [3, 1],
+    );
+    assert.equal(t.c("sign"), 3, "one DECIDED signature serves every laggard");
+    const env = replies[0]?.env as Envelope;
+    assert.ok(verifier.verify(SELF, signingBytes(env.msg), env.msg.signature));
+    const d = t.decisions[0] as Decided;
+    assert.ok(
+      verifyDecided({ ...d, value: env.value as Uint8Array, commits: env.justification }, verifier),
+    );
+    // A laggard learns the decision from that reply.
+    const lag = setup({ self: 3 });
+    lag.node.start(I, vB);
+    lag.feed(env, SELF);
+    assert.deepEqual(lag.decisions[0]?.value, vA);
+  });
+
+  it("never counts an unverified message: forged PREPAREs / COMMITs that could matter are checked", () => {
+    const t = setup();
+    t.node.start(I, vB);
+    t.feed(t.proposal());
+    const forge = (m: SignedMessage): SignedMessage => ({ ...m, signature: new Uint8Array(32) });
+    for (const s of [1, 2, 3]) t.feed(t.plain(forge(sm(MsgType.Prepare, s, 1))));
+    assert.equal(t.sentOf(MsgType.Commit).length, 0, "forged PREPAREs make no quorum");
+    for (const s of [1, 2, 3]) t.feed(t.plain(forge(sm(MsgType.Commit, s, 1))));
+    assert.equal(t.decisions.length, 0, "forged COMMITs make no quorum");
+    assert.equal(t.c("drop.bad-signature"), 6);
+    assert.equal(t.c("skip.no-longer-needed"), 0);
+    for (const s of [1, 2]) t.feed(t.plain(sm(MsgType.Prepare, s, 1)));
+    for (const s of [1, 2]) t.feed(t.plain(sm(MsgType.Commit, s, 1)));
+    assert.equal(t.decisions.length, 1, "the genuine messages still count");
+  });
+
+  it("drops PREPAREs of rounds below the current one unverified; keeps future rounds", () => {
+    const t = setup();
+    t.node.start(I, vB);
+    for (const s of [1, 2]) t.feed(t.plain(sm(MsgType.RoundChange, s, 2)));
+    assert.equal(t.node.round(I), 2);
+    const verified = t.c("verify");
+    t.feed(t.plain(sm(MsgType.Prepare, 3, 1)));
+    assert.equal(t.c("skip.no-longer-needed"), 1);
+    assert.equal(t.c("verify"), verified);
+    t.feed(t.plain(sm(MsgType.Prepare, 3, 3)));
+    assert.equal(t.c("verify"), verified + 1, "a PREPARE for a later round may still count");
+    assert.equal(t.c("skip.no-longer-needed"), 1);
+  });
+});
+
 describe("QBFT node: configuration", () => {
   it("rejects bad configuration and inputs with InputError", () => {
     const base = setup();

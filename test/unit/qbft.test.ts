@@ -14,6 +14,7 @@ import {
   MAX_MESSAGE_SIZE,
   MAX_VALUE_SIZE,
   PAYLOAD_LENGTH,
+  peekInstance,
   signingBytes,
 } from "../../src/core/consensus/codec.js";
 import {
@@ -258,6 +259,32 @@ describe("codec", () => {
     const huge = patch(good, 1 + PAYLOAD_LENGTH + 1 + 32, [0xff, 0xff, 0xff, 0xff]);
     assert.equal(reason(huge), "bad-value");
     assert.equal(reason(new Uint8Array(MAX_MESSAGE_SIZE + 1)), "too-large");
+  });
+
+  it("peekInstance reads the instance from the header only, as decodeEnvelope would", () => {
+    for (const env of samples) {
+      assert.deepEqual(peekInstance(encodeEnvelope(env)), env.msg.instance);
+    }
+    const other: InstanceId = { slot: Number.MAX_SAFE_INTEGER, dutyType: 0xffff };
+    const m = { ...msg(MsgType.Prepare, 1, 1), instance: other };
+    const bytes = encodeEnvelope({ msg: m, justification: [] });
+    assert.deepEqual(peekInstance(bytes), other);
+    // A sub-array of a larger buffer (as transports deliver) reads at its own offset.
+    const framed = new Uint8Array(bytes.length + 7);
+    framed.set(bytes, 7);
+    assert.deepEqual(peekInstance(framed.subarray(7)), other);
+    const bad = (at: number, v: number): Uint8Array => {
+      const b = bytes.slice();
+      b[at] = v;
+      return b;
+    };
+    assert.equal(peekInstance(bad(0, 2)), undefined, "version");
+    assert.equal(peekInstance(bad(1, 0)), undefined, "type 0");
+    assert.equal(peekInstance(bad(1, 6)), undefined, "type 6");
+    assert.equal(peekInstance(bad(2, 0xff)), undefined, "slot above 2^53");
+    assert.equal(peekInstance(bytes.subarray(0, 1 + PAYLOAD_LENGTH)), undefined, "short");
+    assert.equal(peekInstance(new Uint8Array(0)), undefined);
+    assert.equal(peekInstance("junk"), undefined);
   });
 
   it("carries values up to MAX_VALUE_SIZE", () => {

@@ -4,9 +4,12 @@
  * - attestation: a phase0 `Attestation` with one aggregation bit set, at the validator's position
  *   in its committee (`validator_committee_index` of the attester duty; aggregation_bits length =
  *   committee length — phase0 validator.md "Construct attestation"); aggregates that become ready
- *   in the same tick are submitted in one POST (with their duties, for Electra+ clients);
+ *   in the same tick are submitted in one POST with their duties, from which an Electra+ beacon
+ *   client builds each `SingleAttestation` (committee_index, attester_index — EIP-7549);
  * - block: POST the signed block (with blob bundle when present);
- * - aggregate: SignedAggregateAndProof; exit: SignedVoluntaryExit;
+ * - aggregate: SignedAggregateAndProof (phase0's, or from Electra on the fork's with the aggregate's
+ *   committee_bits — the beacon client picks the v2 endpoint by the fork of the slot);
+ *   exit: SignedVoluntaryExit;
  * - sync committee message (altair validator.md: slot, beacon_block_root, validator_index,
  *   signature; those ready in the same tick are submitted in one POST) and
  *   SignedContributionAndProof.
@@ -18,6 +21,7 @@
 import { BitArray } from "@chainsafe/ssz";
 import type { altair, phase0 } from "@lodestar/types";
 import type { AttesterDuty, BeaconNode, ProducedBlock } from "../beacon.js";
+import type { AnyAggregateAndProof } from "../types.js";
 
 /**
  * The broadcaster.
@@ -33,7 +37,7 @@ export interface Broadcaster {
     signature: Uint8Array,
   ): Promise<void>;
   block(block: ProducedBlock, signature: Uint8Array): Promise<void>;
-  aggregate(message: phase0.AggregateAndProof, signature: Uint8Array): Promise<void>;
+  aggregate(message: AnyAggregateAndProof, signature: Uint8Array): Promise<void>;
   exit(message: phase0.VoluntaryExit, signature: Uint8Array): Promise<void>;
   syncMessage(message: altair.SyncCommitteeMessage): Promise<void>;
   contribution(message: altair.ContributionAndProof, signature: Uint8Array): Promise<void>;

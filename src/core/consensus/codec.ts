@@ -24,7 +24,13 @@
  * keeps decoding allocation-light and bounds-checked without a schema dependency.
  */
 import { createHash } from "node:crypto";
-import { type Envelope, MsgType, type QbftMessage, type SignedMessage } from "./types.js";
+import {
+  type Envelope,
+  type InstanceId,
+  MsgType,
+  type QbftMessage,
+  type SignedMessage,
+} from "./types.js";
 
 /**
  * Wire format version byte (first byte of every envelope).
@@ -355,6 +361,27 @@ export function decodeEnvelope(bytes: unknown): DecodeResult {
     // Defensive: every read above is bounds-checked, so this is unreachable in practice.
     return { ok: false, reason: "truncated" };
   }
+}
+
+/**
+ * The instance an envelope is for, read from its fixed header only (no value hashing, no copies,
+ * no justification parsing): for taps that only need to know which instance a peer is talking
+ * about (e.g. liveness per instance). `undefined` when the header is not a well-formed version-1
+ * message header. NOT a validity check: consensus still decodes strictly with
+ * {@link decodeEnvelope}.
+ *
+ * @example
+ * const id = peekInstance(bytes); // { slot, dutyType } | undefined
+ */
+export function peekInstance(bytes: unknown): InstanceId | undefined {
+  if (!(bytes instanceof Uint8Array) || bytes.length < 1 + PAYLOAD_LENGTH + 1) return undefined;
+  if (bytes.length > MAX_MESSAGE_SIZE || bytes[0] !== WIRE_VERSION) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const type = view.getUint8(1);
+  if (type < MsgType.PrePrepare || type > MsgType.Decided) return undefined;
+  const slot = view.getBigUint64(2);
+  if (slot > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
+  return { slot: Number(slot), dutyType: view.getUint16(10) };
 }
 
 /**

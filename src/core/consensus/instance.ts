@@ -22,6 +22,13 @@
  *
  * Memory is bounded: only messages for rounds in [rᵢ − W, rᵢ + W] are kept (W = maxRoundsAhead),
  * one per (type, round, sender); a second, different one is counted as equivocation and dropped.
+ *
+ * CPU: a signature is verified only for a message that can still change something (`useless`):
+ * a PREPARE for a round below rᵢ or for a round whose PREPARE quorum this node already has, and any
+ * PRE-PREPARE / PREPARE / COMMIT once a COMMIT quorum is known, are dropped unverified and never
+ * stored (so never counted, never relayed as justification). Every message that counts toward a
+ * quorum or is kept as justification material is still verified first. The DECIDED message is
+ * signed only when a laggard's ROUND-CHANGE first asks for it, not on every decision.
  */
 import { encodePayload, equalBytes, hashValue } from "./codec.js";
 import {
@@ -109,6 +116,9 @@ export class QbftInstance {
   private readonly decidedFrom = new Set<number>();
 
   private decision: { round: number; hash: Uint8Array; commits: SignedMessage[] } | undefined;
+  /** The delivered value (kept to answer laggards with DECIDED). */
+  private decidedValue: Uint8Array | undefined;
+  /** The DECIDED reply, signed on first need (most instances never need one). */
   private decidedEnvelope: Envelope | undefined;
   /** True once the decision has been delivered. */
   delivered = false;
@@ -136,15 +146,16 @@ export class QbftInstance {
   /** Alg 1:11 — begin round 1 with our input value. */
   start(value: Uint8Array): void {
     if (this.round !== 0 || this.stopped) return;
+    const hash = hashValue(value);
     this.input = value;
-    this.inputHash = hex(hashValue(value));
+    this.inputHash = hex(hash);
     this.values.set(this.inputHash, value);
     this.round = 1;
     this.restartTimer();
     if (this.h.leader(1) === this.h.self) {
       this.proposedIn.add(1);
       this.h.broadcast({
-        msg: this.signed(MsgType.PrePrepare, 1, hashValue(value)),
+        msg: this.signed(MsgType.PrePrepare, 1, hash),
         value,
         justification: [],
       });
@@ -192,6 +203,10 @@ export class QbftInstance {
       this.h.count(sameMessage(prev, m) ? "drop.duplicate" : "drop.equivocation");
       return;
     }
+    if (!local && this.useless(m)) {
+      this.h.count("skip.no-longer-needed");
+      return;
+    }
     if (!local && !this.h.verify(m)) {
       this.h.count("drop.bad-signature");
       return;
@@ -213,6 +228,22 @@ export class QbftInstance {
         this.onRoundChange(env, local);
         return;
     }
+  }
+
+  /**
+   * True for a message that can no longer change this instance's state, so it is not worth a
+   * signature verification (it is dropped, not stored):
+   * - any PRE-PREPARE / PREPARE / COMMIT once a COMMIT quorum is known (the decision is final; its
+   *   value, if missing, is learned from any message's bytes before this check);
+   * - a PREPARE for a round below rᵢ (only rᵢ's PREPAREs are ever counted: `tryPrepared`), or for a
+   *   round whose PREPARE quorum this node already has (its prepared certificate is fixed).
+   * ROUND-CHANGEs are always processed (they drive round changes and DECIDED replies).
+   */
+  private useless(m: SignedMessage): boolean {
+    if (m.type === MsgType.RoundChange) return false;
+    if (this.decision) return true;
+    if (m.type !== MsgType.Prepare) return false;
+    return m.round < this.round || this.committedIn.has(m.round);
   }
 
   // --- Alg 2:1 -------------------------------------------------------------------------------
@@ -394,11 +425,7 @@ export class QbftInstance {
     this.commits.clear();
     this.roundChanges.clear();
     this.validity.clear();
-    this.decidedEnvelope = {
-      msg: this.signed(MsgType.Decided, d.round, d.hash),
-      value,
-      justification: d.commits,
-    };
+    this.decidedValue = value;
     this.values.clear();
     this.h.decide({
       instance: this.id,
@@ -411,12 +438,18 @@ export class QbftInstance {
 
   private replyDecided(m: SignedMessage, local: boolean): void {
     const last = this.decidedRepliedTo.get(m.source) ?? 0;
-    if (m.round <= last || !this.decidedEnvelope) return;
+    const d = this.decision;
+    if (m.round <= last || !d || !this.decidedValue) return;
     if (!local && !this.h.verify(m)) {
       this.h.count("drop.bad-signature");
       return;
     }
     this.decidedRepliedTo.set(m.source, m.round);
+    this.decidedEnvelope ??= {
+      msg: this.signed(MsgType.Decided, d.round, d.hash),
+      value: this.decidedValue,
+      justification: d.commits,
+    };
     this.h.count("sent-decided");
     this.h.send(m.source, this.decidedEnvelope);
   }

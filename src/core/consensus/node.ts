@@ -281,7 +281,10 @@ export function createQbftNode(cfg: QbftNodeConfig): QbftNode {
       leader: (round) => leaderFn(instance, round, n),
       timeoutMs: (round) => roundTimeoutMs(timer, round),
       isValid: (value) => cfg.isValid(value, instance),
-      sign: (m) => ({ ...m, signature: cfg.signer.sign(signingBytes(m)) }),
+      sign: (m) => {
+        count("sign");
+        return { ...m, signature: cfg.signer.sign(signingBytes(m)) };
+      },
       verify,
       broadcast: (env) => {
         const bytes = encodeEnvelope(env);

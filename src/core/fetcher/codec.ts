@@ -5,23 +5,38 @@
  * Layout (all integers big-endian; SSZ payloads per consensus-specs SSZ):
  *
  *   version u8 (=1) ‖ kind u8 (1 attestation, 2 block, 3 aggregate, 4 sync message,
- *   5 sync contribution) ‖ count u32 ‖
+ *   5 sync contribution, 6 aggregate of Electra or later) ‖ count u32 ‖
  *   count × ( pubkey[48] ‖ len u32 ‖ payload[len] ), pubkeys strictly ascending (bytewise)
  *
  *   attestation payload: SSZ(AttestationData)[128] ‖ validatorIndex u64 ‖ committeeIndex u64 ‖
  *                        committeeLength u32 ‖ committeesAtSlot u32 ‖ validatorCommitteeIndex u32
  *   block payload:       forkNameLen u8 ‖ forkName ‖ blockLen u32 ‖ SSZ(BeaconBlock of fork) ‖
  *                        nProofs u16 ‖ nProofs × kzgProof[48] ‖ nBlobs u16 ‖ nBlobs × (len u32 ‖ blob)
- *   aggregate payload:   committeeLength u32 ‖ SSZ(AggregateAndProof)
+ *                        (Fulu+: nProofs and nBlobs are u32 — cell proofs, below)
+ *   aggregate payload:   committeeLength u32 ‖ SSZ(phase0 AggregateAndProof)          (kind 3)
+ *   Electra+ aggregate:  forkNameLen u8 ‖ forkName ‖ committeeLength u32 ‖
+ *                        SSZ(AggregateAndProof of fork: committee_bits, EIP-7549)      (kind 6)
  *   sync message payload: slot u64 ‖ beaconBlockRoot[32] ‖ validatorIndex u64
  *   sync contribution payload: SSZ(ContributionAndProof) (bit vector length of the preset)
+ *
+ * Blob bundles (beacon-APIs BlockContents): Deneb/Electra carry one KZG proof per blob (deneb
+ * validator.md "Constructing the BlobSidecars"); Fulu carries the cell proofs, CELLS_PER_EXT_BLOB
+ * per blob (fulu validator.md "Block and sidecar proposal", EIP-7594); either way the body commits
+ * to one blob_kzg_commitment per blob. Values breaking these counts do not decode.
  *
  * Decoding is strict (every length checked, no trailing bytes) and canonical: a value decodes only
  * if re-encoding it gives the same bytes, so equal sets have equal hashes. Decoding never throws.
  */
-import { ForkName } from "@lodestar/params";
+import {
+  CELLS_PER_EXT_BLOB,
+  ForkName,
+  isForkPostDeneb,
+  isForkPostElectra,
+  isForkPostFulu,
+} from "@lodestar/params";
 import { type BeaconBlock, ssz, sszTypesFor } from "@lodestar/types";
 import { InputError } from "../../errors.js";
+import { aggregateAndProofType } from "../signer/domain.js";
 import { hex, sameBytes, type UnsignedData, type UnsignedDataSet, unhex } from "../types.js";
 
 /**
@@ -44,13 +59,26 @@ export const UNSIGNED_KIND = {
   sync_message: 4,
   sync_contribution: 5,
 } as const;
+/**
+ * Kind byte of an aggregate set of Electra or later (payload names its fork; EIP-7549 container).
+ *
+ * @example
+ * value[1] === UNSIGNED_KIND_AGGREGATE_ELECTRA // an electra/fulu aggregator duty's value
+ */
+export const UNSIGNED_KIND_AGGREGATE_ELECTRA = 6;
 const KIND_BY_BYTE: Record<number, UnsignedData["kind"]> = {
   1: "attestation",
   2: "block",
   3: "aggregate",
   4: "sync_message",
   5: "sync_contribution",
+  [UNSIGNED_KIND_AGGREGATE_ELECTRA]: "aggregate",
 };
+/** Kind byte of an entry (aggregates of Electra or later have their own). */
+const kindByte = (u: UnsignedData): number =>
+  u.kind === "aggregate" && u.fork !== undefined && isForkPostElectra(u.fork)
+    ? UNSIGNED_KIND_AGGREGATE_ELECTRA
+    : UNSIGNED_KIND[u.kind];
 /**
  * Bound on entries in one set: 100 000 validators (far above any DV cluster; bounds decoding).
  *
@@ -153,10 +181,12 @@ function encodePayload(w: Writer, u: UnsignedData): void {
       w.u32(b.length);
       w.bytes(b);
       const proofs = u.block.kzgProofs ?? [];
-      w.u16(proofs.length);
-      for (const p of proofs) w.bytes(p);
       const blobs = u.block.blobs ?? [];
-      w.u16(blobs.length);
+      checkBlobCounts(u.block.fork, u.block.block, proofs.length, blobs.length);
+      const count = isForkPostFulu(u.block.fork) ? w.u32.bind(w) : w.u16.bind(w);
+      count(proofs.length);
+      for (const p of proofs) w.bytes(p);
+      count(blobs.length);
       for (const blob of blobs) {
         w.u32(blob.length);
         w.bytes(blob);
@@ -164,6 +194,14 @@ function encodePayload(w: Writer, u: UnsignedData): void {
       return;
     }
     case "aggregate": {
+      if (u.fork !== undefined && isForkPostElectra(u.fork)) {
+        const name = new TextEncoder().encode(u.fork);
+        w.u8(name.length);
+        w.bytes(name);
+        w.u32(u.committeeLength);
+        w.bytes(aggregateAndProofType(u.fork).serialize(u.aggregateAndProof));
+        return;
+      }
       w.u32(u.committeeLength);
       w.bytes(ssz.phase0.AggregateAndProof.serialize(u.aggregateAndProof));
       return;
@@ -181,7 +219,31 @@ function encodePayload(w: Writer, u: UnsignedData): void {
   }
 }
 
-function decodePayload(kind: UnsignedData["kind"], pk: Uint8Array, p: Uint8Array): UnsignedData {
+/**
+ * Blob bundle counts of a block (module header): Deneb+ one commitment per blob; proofs per blob 1
+ * (Deneb, Electra) or CELLS_PER_EXT_BLOB (Fulu+); no bundle before Deneb.
+ */
+function checkBlobCounts(fork: ForkName, block: BeaconBlock, proofs: number, blobs: number): void {
+  if (!isForkPostDeneb(fork)) {
+    if (proofs || blobs) throw new InputError(`A ${fork} block has no blob bundle`);
+    return;
+  }
+  const commitments = (block.body as { blobKzgCommitments?: unknown[] }).blobKzgCommitments;
+  const perBlob = isForkPostFulu(fork) ? CELLS_PER_EXT_BLOB : 1;
+  if ((commitments?.length ?? 0) !== blobs || proofs !== blobs * perBlob) {
+    throw new InputError(
+      `Blob bundle of a ${fork} block: ${blobs} blobs, ${proofs} proofs, ${commitments?.length ?? 0} commitments`,
+      { metaMessages: [`Expected one commitment and ${perBlob} KZG proof(s) per blob.`] },
+    );
+  }
+}
+
+function decodePayload(
+  kind: UnsignedData["kind"],
+  byte: number,
+  pk: Uint8Array,
+  p: Uint8Array,
+): UnsignedData {
   const r = new Reader(p);
   switch (kind) {
     case "attestation": {
@@ -210,12 +272,26 @@ function decodePayload(kind: UnsignedData["kind"], pk: Uint8Array, p: Uint8Array
       const fork = new TextDecoder().decode(r.bytes(r.u8()));
       if (!FORKS.has(fork)) throw new RangeError("unknown fork");
       const block = blockType(fork as ForkName).deserialize(r.bytes(r.u32()));
-      const kzgProofs = Array.from({ length: r.u16() }, () => r.bytes(KZG_PROOF_LEN));
-      const blobs = Array.from({ length: r.u16() }, () => r.bytes(r.u32()));
+      const count = isForkPostFulu(fork as ForkName) ? () => r.u32() : () => r.u16();
+      const nProofs = count();
+      r.need(nProofs * KZG_PROOF_LEN);
+      const kzgProofs = Array.from({ length: nProofs }, () => r.bytes(KZG_PROOF_LEN));
+      const blobs = Array.from({ length: count() }, () => r.bytes(r.u32()));
       if (r.off !== p.length) throw new RangeError("trailing bytes");
+      checkBlobCounts(fork as ForkName, block, kzgProofs.length, blobs.length);
       return { kind, block: { fork: fork as ForkName, block, kzgProofs, blobs } };
     }
     case "aggregate": {
+      if (byte === UNSIGNED_KIND_AGGREGATE_ELECTRA) {
+        const fork = new TextDecoder().decode(r.bytes(r.u8()));
+        if (!FORKS.has(fork) || !isForkPostElectra(fork as ForkName)) {
+          throw new RangeError("not an Electra+ fork");
+        }
+        const committeeLength = r.u32();
+        const type = aggregateAndProofType(fork as ForkName);
+        const aggregateAndProof = type.deserialize(r.bytes(p.length - r.off));
+        return { kind, committeeLength, aggregateAndProof, fork: fork as ForkName };
+      }
       const committeeLength = r.u32();
       const aggregateAndProof = ssz.phase0.AggregateAndProof.deserialize(r.bytes(p.length - r.off));
       return { kind, committeeLength, aggregateAndProof };
@@ -245,12 +321,15 @@ export function encodeUnsignedSet(set: UnsignedDataSet): Uint8Array {
   const first = entries[0];
   if (!first) throw new InputError("Cannot encode an empty unsigned data set");
   const kind = first[1].kind;
+  const byte = kindByte(first[1]);
   const w = new Writer();
   w.u8(UNSIGNED_SET_VERSION);
-  w.u8(UNSIGNED_KIND[kind]);
+  w.u8(byte);
   w.u32(entries.length);
   for (const [pk, u] of entries) {
-    if (u.kind !== kind) throw new InputError("Unsigned data set mixes kinds");
+    if (u.kind !== kind || kindByte(u) !== byte) {
+      throw new InputError("Unsigned data set mixes kinds (or aggregate forks)");
+    }
     const pkb = unhex(pk);
     if (pkb.length !== 48) throw new InputError(`Bad validator pubkey ${pk}`);
     w.bytes(pkb);
@@ -276,7 +355,8 @@ export function decodeUnsignedSet(
   try {
     const r = new Reader(bytes);
     if (r.u8() !== UNSIGNED_SET_VERSION) return undefined;
-    const kind = KIND_BY_BYTE[r.u8()];
+    const byte = r.u8();
+    const kind = KIND_BY_BYTE[byte];
     if (!kind) return undefined;
     const count = r.u32();
     if (count < 1 || count > MAX_SET_ENTRIES) return undefined;
@@ -287,7 +367,7 @@ export function decodeUnsignedSet(
       const pkHex = hex(pk);
       if (pkHex <= prev) return undefined;
       prev = pkHex;
-      set.set(pkHex, decodePayload(kind, pk, r.bytes(r.u32())));
+      set.set(pkHex, decodePayload(kind, byte, pk, r.bytes(r.u32())));
     }
     if (r.off !== bytes.length) return undefined;
     if (!sameBytes(encodeUnsignedSet(set), bytes)) return undefined;

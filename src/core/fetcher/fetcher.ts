@@ -3,7 +3,10 @@
  * must agree on, by asking this operator's beacon node (Beacon API semantics, src/core/beacon.ts):
  *
  * - attester: GET attestation_data once per committee index of the slot (phase0 validator.md
- *   "Attesting"), one entry per validator with its committee position;
+ *   "Attesting"), one entry per validator with its committee position; from Electra on once per
+ *   slot (committee_index=0): the data no longer depends on the committee, `data.index = 0`
+ *   (EIP-7549, electra validator.md "Construct attestation"), the committee travels in the
+ *   SingleAttestation built at broadcast from the duty;
  * - proposer: GET /eth/v3/validator/blocks/{slot} with the threshold-signed randao reveal (a full
  *   block: builder_boost_factor=0, blinded answers refused by the client). A block whose execution
  *   payload pays another fee recipient than the cluster definition's is reported through
@@ -12,7 +15,9 @@
  *   another operator's block can win a later round;
  * - aggregator: GET aggregate_attestation for the attestation data the cluster decided
  *   (phase0 validator.md "Aggregation"), wrapped in an AggregateAndProof with the
- *   threshold-signed selection proof;
+ *   threshold-signed selection proof; from Electra on the v2 aggregate of the duty's committee
+ *   (an electra.Attestation with committee_bits, electra validator.md "Construct aggregate"),
+ *   the entry tagged with the fork of the slot;
  * - sync message: GET /eth/v1/beacon/blocks/head/root once for the slot, one entry per sync
  *   committee member (altair validator.md "Sync committee messages": the head block root);
  * - sync contribution: GET sync_committee_contribution for the decided block root per
@@ -20,12 +25,22 @@
  *   SyncCommitteeContribution"), wrapped in a ContributionAndProof with the threshold-signed
  *   selection proof.
  *
+ * The fork of a slot comes from the chain's fork schedule (`chain` option, else the beacon
+ * node's chainInfo, read once).
+ *
  * Beacon errors fail only the affected validators (returned in `failed`), never the duty.
  */
-import { type ForkName, isForkPostBellatrix } from "@lodestar/params";
+import { type ForkName, isForkPostBellatrix, isForkPostElectra } from "@lodestar/params";
 import { type altair, type phase0, ssz } from "@lodestar/types";
 import { BaseError } from "../../errors.js";
-import type { AttesterDuty, BeaconNode, ProposerDuty, SyncCommitteeDuty } from "../beacon.js";
+import type {
+  AttesterDuty,
+  BeaconNode,
+  ChainInfo,
+  ProposerDuty,
+  SyncCommitteeDuty,
+} from "../beacon.js";
+import { forkAtSlot } from "../signer/domain.js";
 import { hex, type PubkeyHex, type UnsignedDataSet } from "../types.js";
 import { payloadFeeRecipient } from "./validate.js";
 
@@ -92,6 +107,8 @@ export type FetcherOptions = {
   feeRecipients?: ReadonlyMap<PubkeyHex, string> | undefined;
   /** Problems worth an operator's attention that do not fail the fetch. */
   onError?: ((what: string, err: unknown) => void) | undefined;
+  /** The chain (fork schedule); default: `beacon.chainInfo()`, read once. */
+  chain?: ChainInfo | undefined;
 };
 
 /**
@@ -101,6 +118,17 @@ export type FetcherOptions = {
  * const fetcher = createFetcher(fallbackBeacon([bn1, bn2]), { feeRecipients, onError });
  */
 export function createFetcher(beacon: BeaconNode, opts: FetcherOptions = {}): Fetcher {
+  let chain: Promise<ChainInfo> | undefined = opts.chain ? Promise.resolve(opts.chain) : undefined;
+  const forkOf = async (slot: number): Promise<ForkName> => {
+    if (!chain) {
+      const p = beacon.chainInfo();
+      chain = p;
+      p.catch(() => {
+        if (chain === p) chain = undefined; // retry on the next duty
+      });
+    }
+    return forkAtSlot(await chain, slot);
+  };
   const checkFeeRecipient = (duty: ProposerDuty, fork: ForkName, block: object): void => {
     if (!isForkPostBellatrix(fork)) return;
     const pk = hex(duty.pubkey);
@@ -124,11 +152,19 @@ export function createFetcher(beacon: BeaconNode, opts: FetcherOptions = {}): Fe
     async attestations(slot, duties) {
       const set: UnsignedDataSet = new Map();
       const failed: FetchResult["failed"] = [];
+      let electra: boolean;
+      try {
+        electra = isForkPostElectra(await forkOf(slot));
+      } catch (err) {
+        return { set, failed: duties.map((d) => ({ pubkey: hex(d.pubkey), error: msg(err) })) };
+      }
+      // Electra+: one request for the slot (committee_index 0), the data is every committee's.
       const byCommittee = new Map<number, AttesterDuty[]>();
       for (const d of duties) {
-        const list = byCommittee.get(d.committeeIndex) ?? [];
+        const ci = electra ? 0 : d.committeeIndex;
+        const list = byCommittee.get(ci) ?? [];
         list.push(d);
-        byCommittee.set(d.committeeIndex, list);
+        byCommittee.set(ci, list);
       }
       await Promise.all(
         [...byCommittee].map(async ([ci, list]) => {
@@ -157,6 +193,7 @@ export function createFetcher(beacon: BeaconNode, opts: FetcherOptions = {}): Fe
       await Promise.all(
         inputs.map(async ({ duty, data, selectionProof }) => {
           try {
+            const fork = await forkOf(slot);
             const aggregate = await beacon.aggregateAttestation(
               slot,
               ssz.phase0.AttestationData.hashTreeRoot(data),
@@ -170,6 +207,7 @@ export function createFetcher(beacon: BeaconNode, opts: FetcherOptions = {}): Fe
                 aggregate,
                 selectionProof,
               },
+              ...(isForkPostElectra(fork) ? { fork } : {}),
             });
           } catch (err) {
             failed.push({ pubkey: hex(duty.pubkey), error: msg(err) });

@@ -9,7 +9,9 @@
  * - attestation: data.slot = slot; source.epoch ≤ target.epoch; target.epoch = epoch(slot);
  *   beacon_block_root ≠ 0; data.index < committees_at_slot ≤ MAX_COMMITTEES_PER_SLOT;
  *   validator_committee_index < committee_length; matches this operator's own duty when known;
- *   slashing protection would accept.
+ *   slashing protection would accept. From Electra on (the fork of the slot, EIP-7549; electra
+ *   validator.md "Construct attestation") data.index = 0 and the duty's committee index <
+ *   committees_at_slot instead.
  * - block: block.slot = slot; proposer_index matches the duty when known; from Bellatrix on the
  *   execution payload's fee_recipient is the cluster definition's fee recipient of the validator
  *   (bellatrix validator.md `prepare_execution_payload` suggested_fee_recipient; a Rocket Pool
@@ -20,7 +22,11 @@
  *   for a local payload (builder_boost_factor=0) and refuses blinded answers, so no builder
  *   (blinded) block, whose recipient sits in execution_payload_header, is ever proposed.
  * - aggregate: aggregate.data.slot = slot; aggregator index matches the duty when known; selection
- *   proof verifies and `is_aggregator` holds.
+ *   proof verifies and `is_aggregator` holds. From Electra on (electra p2p-interface.md
+ *   `beacon_aggregate_and_proof`, validator.md "Construct aggregate"): the value is of the slot's
+ *   fork, data.index = 0, committee_bits has exactly one bit set — the duty's committee when
+ *   known — and aggregation_bits spans exactly that committee (reason "committee"); before
+ *   Electra a value tagged with a fork is refused ("fork").
  * - sync_message (altair validator.md): slot = slot; block root ≠ 0 and the SAME for every entry
  *   (all operators sign one root); validator index matches the duty when known.
  * - sync_contribution: contribution.slot = slot; subcommittee_index < SYNC_COMMITTEE_SUBNET_COUNT
@@ -28,15 +34,23 @@
  *   selection proof verifies (DOMAIN_SYNC_COMMITTEE_SELECTION_PROOF) and
  *   `is_sync_committee_aggregator` holds; block root ≠ 0.
  * Every entry's pubkey must be a validator of the cluster.
+ *
+ * Cost: the predicate runs once per distinct value per QBFT instance (consensus caches the verdict
+ * by value hash). Within one value, the attestation signing root (an SSZ hash_tree_root, the
+ * dominant cost per entry) is computed once per distinct AttestationData — all validators of a
+ * committee at a slot attest to the same data.
  */
 import {
   isForkPostBellatrix,
+  isForkPostElectra,
   MAX_COMMITTEES_PER_SLOT,
   SYNC_COMMITTEE_SUBNET_COUNT,
 } from "@lodestar/params";
+import type { electra, phase0 } from "@lodestar/types";
 import { verifySignature } from "../../crypto/bls.js";
 import type { ChainInfo } from "../beacon.js";
 import {
+  forkAtSlot,
   isAggregator,
   isSyncCommitteeAggregator,
   type SigningRoots,
@@ -115,7 +129,13 @@ export function createValidityCheck(
     opts.onReject?.(why);
     return false;
   };
-  const entryOk = (slot: number, type: number, pk: PubkeyHex, u: UnsignedData): string | true => {
+  const entryOk = (
+    slot: number,
+    type: number,
+    pk: PubkeyHex,
+    u: UnsignedData,
+    attRoot: (data: phase0.AttestationData) => Uint8Array,
+  ): string | true => {
     if (!opts.validators.has(pk)) return "unknown-validator";
     const local = opts.localDuty(slot, type, pk);
     switch (u.kind) {
@@ -125,10 +145,13 @@ export function createValidityCheck(
         if (data.source.epoch > data.target.epoch) return "source-after-target";
         if (data.target.epoch !== epochOf(slot, spe)) return "target-epoch";
         if (data.beaconBlockRoot.every((b) => b === 0)) return "no-block-root";
+        // Electra+ (EIP-7549): data.index = 0, the committee is the duty's.
+        const postElectra = isForkPostElectra(forkAtSlot(opts.chain, slot));
         if (
           duty.committeesAtSlot > MAX_COMMITTEES_PER_SLOT ||
-          data.index >= duty.committeesAtSlot ||
-          data.index !== duty.committeeIndex ||
+          (postElectra
+            ? data.index !== 0 || duty.committeeIndex >= duty.committeesAtSlot
+            : data.index >= duty.committeesAtSlot || data.index !== duty.committeeIndex) ||
           duty.validatorCommitteeIndex >= duty.committeeLength
         ) {
           return "committee";
@@ -144,7 +167,7 @@ export function createValidityCheck(
             return "duty-mismatch";
           }
         }
-        const root = opts.roots.attestation(data);
+        const root = attRoot(data);
         if (
           !opts.view.attestationOk(pk, BigInt(data.source.epoch), BigInt(data.target.epoch), root)
         ) {
@@ -177,6 +200,24 @@ export function createValidityCheck(
         if (ap.aggregate.data.slot !== slot) return "slot-mismatch";
         if (local?.kind === "attester" && local.duty.validatorIndex !== ap.aggregatorIndex) {
           return "duty-mismatch";
+        }
+        const fork = forkAtSlot(opts.chain, slot);
+        if (isForkPostElectra(fork)) {
+          const agg = ap.aggregate as Partial<electra.Attestation>;
+          if (u.fork !== fork || !agg.committeeBits) return "fork";
+          const committees = agg.committeeBits.getTrueBitIndexes();
+          if (
+            ap.aggregate.data.index !== 0 ||
+            committees.length !== 1 ||
+            ap.aggregate.aggregationBits.bitLen !== u.committeeLength ||
+            (local?.kind === "attester" &&
+              (local.duty.committeeIndex !== committees[0] ||
+                local.duty.committeeLength !== u.committeeLength))
+          ) {
+            return "committee";
+          }
+        } else if (u.fork !== undefined) {
+          return "fork";
         }
         if (!verifySignature(unhex(pk), opts.roots.selectionProof(slot), ap.selectionProof)) {
           return "selection-proof";
@@ -222,8 +263,19 @@ export function createValidityCheck(
         else if (!sameBytes(first, u.beaconBlockRoot)) return reject("block-root-mismatch");
       }
     }
+    // Signing roots of this value's distinct AttestationData (usually one per committee).
+    const attRoots = new Map<string, Uint8Array>();
+    const attRoot = (d: phase0.AttestationData): Uint8Array => {
+      const k = `${d.slot}/${d.index}/${hex(d.beaconBlockRoot)}/${d.source.epoch}/${hex(d.source.root)}/${d.target.epoch}/${hex(d.target.root)}`;
+      let r = attRoots.get(k);
+      if (!r) {
+        r = opts.roots.attestation(d);
+        attRoots.set(k, r);
+      }
+      return r;
+    };
     for (const [pk, u] of decoded.set) {
-      const ok = entryOk(instance.slot, instance.dutyType, pk, u);
+      const ok = entryOk(instance.slot, instance.dutyType, pk, u, attRoot);
       if (ok !== true) return reject(ok);
     }
     return true;

@@ -15,7 +15,9 @@
  * attestation data → DOMAIN_BEACON_ATTESTER at data.target.epoch; block → DOMAIN_BEACON_PROPOSER at
  * epoch(slot); randao reveal → DOMAIN_RANDAO over the epoch (uint64); selection proof →
  * DOMAIN_SELECTION_PROOF over the slot (uint64); AggregateAndProof → DOMAIN_AGGREGATE_AND_PROOF
- * at epoch(aggregate.data.slot); VoluntaryExit → DOMAIN_VOLUNTARY_EXIT with the **Capella** fork
+ * at epoch(aggregate.data.slot), hashed as the AggregateAndProof container of the fork active at
+ * that slot (phase0's up to Deneb; from Electra on Electra's, whose aggregate carries
+ * committee_bits — EIP-7549, electra validator.md "Aggregate signature"); VoluntaryExit → DOMAIN_VOLUNTARY_EXIT with the **Capella** fork
  * version whatever the current fork (EIP-7044, deneb/beacon-chain.md
  * `process_voluntary_exit`; before a chain has Capella, the version at the exit epoch); sync
  * committee message → the beacon block root (Root) under DOMAIN_SYNC_COMMITTEE at epoch(slot);
@@ -33,7 +35,8 @@ import {
   DOMAIN_SYNC_COMMITTEE,
   DOMAIN_SYNC_COMMITTEE_SELECTION_PROOF,
   DOMAIN_VOLUNTARY_EXIT,
-  type ForkName,
+  ForkName,
+  isForkPostElectra,
   SYNC_COMMITTEE_SIZE,
   SYNC_COMMITTEE_SUBNET_COUNT,
   TARGET_AGGREGATORS_PER_COMMITTEE,
@@ -43,7 +46,41 @@ import { type altair, type BeaconBlock, type phase0, ssz, sszTypesFor } from "@l
 import { sha256 } from "@noble/hashes/sha2.js";
 import { InputError } from "../../errors.js";
 import type { ChainInfo } from "../beacon.js";
-import { epochOf } from "../types.js";
+import { type AnyAggregateAndProof, epochOf } from "../types.js";
+
+const FORK_NAMES = new Set<string>(Object.values(ForkName));
+
+/**
+ * The fork active at `slot` on `chain`: the last entry of the fork schedule (ascending) with
+ * epoch ≤ epoch(slot) whose name is a fork Lodestar knows (consensus-specs: the fork whose
+ * containers and rules apply to a message of that slot). phase0 when none is.
+ *
+ * @example
+ * forkAtSlot(chain, 64) // "electra" on a chain with ELECTRA_FORK_EPOCH ≤ 64 / SLOTS_PER_EPOCH
+ */
+export function forkAtSlot(chain: ChainInfo, slot: number): ForkName {
+  const epoch = epochOf(slot, chain.slotsPerEpoch);
+  let fork: ForkName = ForkName.phase0;
+  for (const f of chain.forks)
+    if (f.epoch <= epoch && FORK_NAMES.has(f.name)) fork = f.name as ForkName;
+  return fork;
+}
+
+/**
+ * The SSZ type of the AggregateAndProof container at `fork` (phase0's before Electra).
+ *
+ * @example
+ * aggregateAndProofType(ForkName.electra).hashTreeRoot(ap)
+ */
+export function aggregateAndProofType(fork: ForkName): {
+  hashTreeRoot(v: AnyAggregateAndProof): Uint8Array;
+  serialize(v: AnyAggregateAndProof): Uint8Array;
+  deserialize(b: Uint8Array): AnyAggregateAndProof;
+} {
+  return (isForkPostElectra(fork)
+    ? sszTypesFor(fork).AggregateAndProof
+    : ssz.phase0.AggregateAndProof) as unknown as ReturnType<typeof aggregateAndProofType>;
+}
 
 /**
  * The fork version active at `epoch` (consensus-specs `get_domain`'s version choice).
@@ -165,9 +202,9 @@ export function createSigningRoots(chain: ChainInfo) {
         ssz.Slot.hashTreeRoot(slot),
         domains.at(DOMAIN_SELECTION_PROOF, epochOf(slot, spe)),
       ),
-    aggregateAndProof: (ap: phase0.AggregateAndProof): Uint8Array =>
+    aggregateAndProof: (ap: AnyAggregateAndProof): Uint8Array =>
       computeSigningRoot(
-        ssz.phase0.AggregateAndProof.hashTreeRoot(ap),
+        aggregateAndProofType(forkAtSlot(chain, ap.aggregate.data.slot)).hashTreeRoot(ap),
         domains.at(DOMAIN_AGGREGATE_AND_PROOF, epochOf(ap.aggregate.data.slot, spe)),
       ),
     voluntaryExit: (exit: phase0.VoluntaryExit): Uint8Array =>

@@ -23,7 +23,21 @@
  * registrations (a misconfigured beacon node).
  *
  * Fork schedule: phase0 … Deneb all active from epoch 0 (Deneb is current), so exits must use the
- * Capella version (EIP-7044) while everything else uses Deneb's.
+ * Capella version (EIP-7044) while everything else uses Deneb's. Options `electraEpoch` /
+ * `fuluEpoch` activate Electra / Fulu (default never); from Electra on, by the fork of the slot
+ * (EIP-7549, consensus-specs electra validator.md / p2p-interface.md, beacon-APIs v2 pool and
+ * aggregation endpoints):
+ * - attestation_data has `index = 0` for every committee;
+ * - submitted attestations are judged as the `SingleAttestation`s the REST client POSTs
+ *   (committee_index and attester_index from the duty, round-tripped through Lodestar's
+ *   electra.SingleAttestation): data.index = 0 and the attester sits in that committee;
+ * - aggregate_attestation (per data root AND committee) returns an electra.Attestation
+ *   (committee_bits with the one committee, aggregation_bits over it);
+ * - SignedAggregateAndProofs are judged as electra ones: exactly one committee bit, data.index = 0,
+ *   the aggregator in that committee, and the signature over Lodestar's
+ *   electra AggregateAndProof hash_tree_root — a phase0-shaped one (no committee_bits, or signed
+ *   over the phase0 container) is rejected;
+ * - blocks are the fork's BeaconBlock (Electra: execution_requests).
  */
 import { aggregateSignatures, fastAggregateVerify, PublicKey, Signature } from "@chainsafe/blst";
 import { BitArray } from "@chainsafe/ssz";
@@ -38,11 +52,14 @@ import {
   DOMAIN_SYNC_COMMITTEE,
   DOMAIN_SYNC_COMMITTEE_SELECTION_PROOF,
   ForkName,
+  isForkPostElectra,
+  MAX_COMMITTEES_PER_SLOT,
+  SLOTS_PER_EPOCH,
   SYNC_COMMITTEE_SIZE,
   SYNC_COMMITTEE_SUBNET_COUNT,
   TARGET_AGGREGATORS_PER_SYNC_SUBCOMMITTEE,
 } from "@lodestar/params";
-import { type BeaconBlock, type phase0, ssz, sszTypesFor } from "@lodestar/types";
+import { type BeaconBlock, type electra, type phase0, ssz, sszTypesFor } from "@lodestar/types";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { verifySignature } from "../../crypto/bls.js";
 import { BaseError } from "../../errors.js";
@@ -106,6 +123,10 @@ export type SimBeaconOptions = {
   verifySubmissions?: boolean | undefined;
   /** The first k cluster validators are in the current sync committee (default 0). */
   syncCommittee?: number | undefined;
+  /** Epoch Electra activates (EIP-7549 attestations/aggregates; default never). */
+  electraEpoch?: number | undefined;
+  /** Epoch Fulu activates (≥ electraEpoch; default never). */
+  fuluEpoch?: number | undefined;
 };
 
 /**
@@ -116,6 +137,8 @@ export type SimBeaconOptions = {
  */
 export type SeenAttestation = {
   validatorIndex: number;
+  /** The committee (pre-Electra data.index; Electra+ the SingleAttestation's committee_index). */
+  committeeIndex: number;
   slot: number;
   source: number;
   target: number;
@@ -144,8 +167,21 @@ export interface SimBeacon extends BeaconNode {
   /** Rejected submissions (bad signature, unknown committee position…). */
   readonly invalid: string[];
   /** Published blocks; `feeRecipient`: the execution payload's, lowercase 0x-hex. */
-  readonly blocks: { slot: number; proposerIndex: number; root: string; feeRecipient: string }[];
-  readonly aggregates: { slot: number; aggregatorIndex: number; bits: number }[];
+  readonly blocks: {
+    slot: number;
+    proposerIndex: number;
+    root: string;
+    feeRecipient: string;
+    fork: ForkName;
+  }[];
+  /** Valid aggregates received; `fork` of the slot, `committeeIndex` aggregated. */
+  readonly aggregates: {
+    slot: number;
+    aggregatorIndex: number;
+    bits: number;
+    committeeIndex: number;
+    fork: ForkName;
+  }[];
   readonly exits: { validatorIndex: number; epoch: number }[];
   /** Valid sync committee messages received (duplicates included). */
   readonly syncMessages: { slot: number; validatorIndex: number; root: string }[];
@@ -183,6 +219,8 @@ const FORKS = [
   { name: ForkName.bellatrix, version: VERSION(2) },
   { name: ForkName.capella, version: VERSION(3) },
   { name: ForkName.deneb, version: VERSION(4) },
+  { name: ForkName.electra, version: VERSION(5) },
+  { name: ForkName.fulu, version: VERSION(6) },
 ];
 
 /**
@@ -203,12 +241,23 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
   const committeeLength = opts.committeeLength ?? 128;
   const proposerEvery = opts.proposerEvery ?? 0;
   const gvr = sha256(new TextEncoder().encode(`rpdvt-sim-gvr/${seed}`));
+  const electraEpoch = opts.electraEpoch ?? Number.POSITIVE_INFINITY;
+  const fuluEpoch = opts.fuluEpoch ?? Number.POSITIVE_INFINITY;
+  if (!(electraEpoch >= 0) || !(fuluEpoch >= electraEpoch)) {
+    throw new BaseError(`sim beacon: bad fork epochs electra ${electraEpoch}, fulu ${fuluEpoch}`);
+  }
+  const forkEpoch = (name: ForkName): number =>
+    name === ForkName.electra ? electraEpoch : name === ForkName.fulu ? fuluEpoch : 0;
   const chain: ChainInfo = {
     genesisTime: Math.floor(genesisClockMs / 1000),
     genesisValidatorsRoot: gvr,
     secondsPerSlot: sps,
     slotsPerEpoch: spe,
-    forks: FORKS.map((f) => ({ name: f.name, epoch: 0, version: f.version })),
+    forks: FORKS.filter((f) => Number.isFinite(forkEpoch(f.name))).map((f) => ({
+      name: f.name,
+      epoch: forkEpoch(f.name),
+      version: f.version,
+    })),
   };
   // The judge's domains: Lodestar's config (independent of src/core/signer/domain.ts).
   const v = (name: ForkName) => FORKS.find((f) => f.name === name)?.version as Uint8Array;
@@ -223,8 +272,10 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
       CAPELLA_FORK_EPOCH: 0,
       DENEB_FORK_VERSION: v(ForkName.deneb),
       DENEB_FORK_EPOCH: 0,
-      ELECTRA_FORK_EPOCH: Number.POSITIVE_INFINITY,
-      FULU_FORK_EPOCH: Number.POSITIVE_INFINITY,
+      ELECTRA_FORK_VERSION: v(ForkName.electra),
+      ELECTRA_FORK_EPOCH: electraEpoch,
+      FULU_FORK_VERSION: v(ForkName.fulu),
+      FULU_FORK_EPOCH: fuluEpoch,
       GLOAS_FORK_EPOCH: Number.POSITIVE_INFINITY,
       HEZE_FORK_EPOCH: Number.POSITIVE_INFINITY,
     },
@@ -232,6 +283,12 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
   );
   const signingRoot = (objectRoot: Uint8Array, domain: Uint8Array): Uint8Array =>
     ssz.phase0.SigningData.hashTreeRoot({ objectRoot, domain });
+  // Lodestar's config counts epochs in its preset's SLOTS_PER_EPOCH, the sim in `spe`: hand it
+  // the preset slot starting the same epoch (forks and domains change at epoch boundaries only).
+  const ls = (slot: number): number => epochOf(slot, spe) * SLOTS_PER_EPOCH;
+  // The judge's fork of a slot: Lodestar's fork schedule.
+  const forkAt = (slot: number): ForkName => config.getForkName(ls(slot));
+  const postElectra = (slot: number): boolean => isForkPostElectra(forkAt(slot));
 
   const pubkeys = opts.validators.map((p) => p.slice());
   const byIndex = new Map<number, Uint8Array>(pubkeys.map((p, i) => [firstIndex + i, p]));
@@ -249,6 +306,7 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
   // Duties: validator i attests once per epoch at a deterministic slot; committee i % cps.
   const dutyCache = new Map<number, AttesterDuty[]>();
   const position = new Map<string, number>(); // `${slot}/${ci}/${pos}` → validator index
+  const seat = new Map<string, { ci: number; pos: number }>(); // `${slot}/${vi}` → committee seat
   const epochDuties = (epoch: number): AttesterDuty[] => {
     let d = dutyCache.get(epoch);
     if (d) return d;
@@ -262,6 +320,7 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
       used.set(k, pos + 1);
       const index = firstIndex + i;
       position.set(`${slot}/${ci}/${pos}`, index);
+      seat.set(`${slot}/${index}`, { ci, pos });
       (d as AttesterDuty[]).push({
         pubkey: pk,
         validatorIndex: index,
@@ -289,7 +348,14 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
   const blocks: SimBeacon["blocks"] = [];
   const aggregates: SimBeacon["aggregates"] = [];
   const exits: SimBeacon["exits"] = [];
-  const pool = new Map<string, { att: phase0.Attestation; sigs: Uint8Array[] }>();
+  // Attestation pool: data root (Electra+: and committee, the data no longer names it) → the
+  // aggregate so far.
+  const pool = new Map<
+    string,
+    { att: phase0.Attestation; committeeIndex: number; sigs: Uint8Array[] }
+  >();
+  const poolKey = (slot: number, dataRoot: string, ci: number): string =>
+    postElectra(slot) ? `${dataRoot}/${ci}` : dataRoot;
   const external = new Set<string>();
   const subSize = SYNC_COMMITTEE_SIZE / SYNC_COMMITTEE_SUBNET_COUNT;
   const syncDuties: SyncCommitteeDuty[] = pubkeys
@@ -308,7 +374,7 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
   const contributions: SimBeacon["contributions"] = [];
   const syncPool = new Map<string, Map<number, Uint8Array>>(); // `${slot}/${root}` → index → sig
   const syncDomain = (slot: number, type: Uint8Array): Uint8Array =>
-    config.getDomain(slot, type, slot);
+    config.getDomain(ls(slot), type, ls(slot));
 
   const bad = (what: string): void => {
     invalid.push(what);
@@ -418,62 +484,103 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
         const e = epochOf(slot, spe);
         const data: phase0.AttestationData = {
           slot,
-          index: committeeIndex,
+          // Electra+ (EIP-7549): the committee is not part of the data.
+          index: postElectra(slot) ? 0 : committeeIndex,
           beaconBlockRoot: blockRoot(slot),
           source: e === 0 ? { epoch: 0, root: new Uint8Array(32) } : checkpoint(e - 1),
           target: checkpoint(e),
         };
         return dataOverride.fn ? dataOverride.fn(data) : data;
       },
-      async submitAttestations(atts) {
+      async submitAttestations(atts, duties) {
         guard();
         let rejected = 0;
-        for (const att of atts) {
+        for (const [i, att] of atts.entries()) {
           const { data } = att;
-          const bits = att.aggregationBits.getTrueBitIndexes();
-          if (bits.length !== 1 || att.aggregationBits.bitLen !== committeeLength) {
-            bad(
-              `attestation slot ${data.slot}: ${bits.length} bits of ${att.aggregationBits.bitLen}`,
+          let vi: number | undefined;
+          let ci: number;
+          let pos: number;
+          let signature = att.signature;
+          if (postElectra(data.slot)) {
+            // What the REST client POSTs to /eth/v2/beacon/pool/attestations: SingleAttestation.
+            const duty = duties?.[i];
+            if (!duty) {
+              bad(`attestation slot ${data.slot}: Electra+ SingleAttestation without a duty`);
+              rejected++;
+              continue;
+            }
+            const single = ssz.electra.SingleAttestation.deserialize(
+              ssz.electra.SingleAttestation.serialize({
+                committeeIndex: duty.committeeIndex,
+                attesterIndex: duty.validatorIndex,
+                data,
+                signature: att.signature,
+              }),
             );
-            rejected++;
-            continue;
+            epochDuties(epochOf(data.slot, spe));
+            const s = seat.get(`${data.slot}/${single.attesterIndex}`);
+            if (single.data.index !== 0 || !s || s.ci !== single.committeeIndex) {
+              bad(
+                `attestation slot ${data.slot}: index ${single.data.index}, attester ${single.attesterIndex} not in committee ${single.committeeIndex}`,
+              );
+              rejected++;
+              continue;
+            }
+            vi = single.attesterIndex;
+            ci = s.ci;
+            pos = s.pos;
+            signature = single.signature;
+          } else {
+            const bits = att.aggregationBits.getTrueBitIndexes();
+            if (bits.length !== 1 || att.aggregationBits.bitLen !== committeeLength) {
+              bad(
+                `attestation slot ${data.slot}: ${bits.length} bits of ${att.aggregationBits.bitLen}`,
+              );
+              rejected++;
+              continue;
+            }
+            epochDuties(epochOf(data.slot, spe));
+            ci = data.index;
+            pos = bits[0] as number;
+            vi = position.get(`${data.slot}/${ci}/${pos}`);
           }
-          epochDuties(epochOf(data.slot, spe));
-          const vi = position.get(`${data.slot}/${data.index}/${bits[0]}`);
           const pk = vi !== undefined ? byIndex.get(vi) : undefined;
-          const domain = config.getDomain(data.slot, DOMAIN_BEACON_ATTESTER, data.slot);
+          const domain = config.getDomain(ls(data.slot), DOMAIN_BEACON_ATTESTER, ls(data.slot));
           const sr = signingRoot(ssz.phase0.AttestationData.hashTreeRoot(data), domain);
           const checked =
-            opts.verifySubmissions === false || (pk && verifySignature(pk, sr, att.signature));
+            opts.verifySubmissions === false || (pk && verifySignature(pk, sr, signature));
           if (vi === undefined || !pk || !checked) {
-            bad(`attestation slot ${data.slot} committee ${data.index}: bad signature/position`);
+            bad(`attestation slot ${data.slot} committee ${ci}: bad signature/position`);
             rejected++;
             continue;
           }
           judgeVote(vi, data);
+          const dataRoot = hex(ssz.phase0.AttestationData.hashTreeRoot(data));
           attestations.push({
             validatorIndex: vi,
+            committeeIndex: ci,
             slot: data.slot,
             source: data.source.epoch,
             target: data.target.epoch,
-            dataRoot: hex(ssz.phase0.AttestationData.hashTreeRoot(data)),
+            dataRoot,
             at: opts.clock.now(),
           });
           included.add(`${vi}/${data.slot}`);
-          const pk2 = hex(ssz.phase0.AttestationData.hashTreeRoot(data));
-          const entry = pool.get(pk2);
+          const key = poolKey(data.slot, dataRoot, ci);
+          const entry = pool.get(key);
           if (!entry) {
-            pool.set(pk2, {
+            pool.set(key, {
               att: {
                 data,
-                aggregationBits: BitArray.fromBoolArray(att.aggregationBits.toBoolArray()),
-                signature: att.signature,
+                aggregationBits: BitArray.fromSingleBit(committeeLength, pos),
+                signature,
               },
-              sigs: [att.signature],
+              committeeIndex: ci,
+              sigs: [signature],
             });
-          } else if (!entry.att.aggregationBits.get(bits[0] as number)) {
-            entry.att.aggregationBits.set(bits[0] as number, true);
-            entry.sigs.push(att.signature);
+          } else if (!entry.att.aggregationBits.get(pos)) {
+            entry.att.aggregationBits.set(pos, true);
+            entry.sigs.push(signature);
           }
         }
         if (rejected) throw new BaseError(`sim beacon: ${rejected} attestation(s) rejected`);
@@ -507,13 +614,15 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
         const pk = vi !== undefined ? byIndex.get(vi) : undefined;
         if (vi === undefined || !pk)
           throw new BaseError(`sim beacon: no cluster proposer at ${slot}`);
-        const domain = config.getDomain(slot, DOMAIN_RANDAO, slot);
+        const domain = config.getDomain(ls(slot), DOMAIN_RANDAO, ls(slot));
         const sr = signingRoot(ssz.Epoch.hashTreeRoot(epochOf(slot, spe)), domain);
         if (!verifySignature(pk, sr, randaoReveal)) {
           bad(`randao reveal for slot ${slot}`);
           throw new BaseError("sim beacon: invalid randao reveal");
         }
-        const block = sszTypesFor(ForkName.deneb).BeaconBlock.defaultValue();
+        // The fork's BeaconBlock (Electra+: execution_requests, empty here; no blobs).
+        const fork = forkAt(slot) as ForkName.deneb | ForkName.electra | ForkName.fulu;
+        const block = sszTypesFor(fork).BeaconBlock.defaultValue();
         block.slot = slot;
         block.proposerIndex = vi;
         block.parentRoot = blockRoot(slot - 1);
@@ -521,17 +630,24 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
         block.body.randaoReveal = randaoReveal;
         block.body.graffiti = graffiti;
         block.body.executionPayload.feeRecipient = unhex(feeRecipientOf(vi, slot));
-        return { fork: ForkName.deneb, block } satisfies ProducedBlock;
+        return { fork, block } satisfies ProducedBlock;
       },
       async publishBlock(signed: SignedProducedBlock) {
         guard();
         const b = signed.block as BeaconBlock;
+        if (signed.fork !== forkAt(b.slot)) {
+          bad(`block slot ${b.slot}: fork ${signed.fork}, the slot's is ${forkAt(b.slot)}`);
+          throw new BaseError("sim beacon: block of the wrong fork");
+        }
         const pk = byIndex.get(b.proposerIndex);
         const type = sszTypesFor(signed.fork).BeaconBlock as unknown as {
           hashTreeRoot(v: BeaconBlock): Uint8Array;
         };
         const br = type.hashTreeRoot(b);
-        const sr = signingRoot(br, config.getDomain(b.slot, DOMAIN_BEACON_PROPOSER, b.slot));
+        const sr = signingRoot(
+          br,
+          config.getDomain(ls(b.slot), DOMAIN_BEACON_PROPOSER, ls(b.slot)),
+        );
         if (!pk || !verifySignature(pk, sr, signed.signature)) {
           bad(`block slot ${b.slot}: bad signature`);
           throw new BaseError("sim beacon: invalid block signature");
@@ -551,20 +667,29 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
           proposerIndex: b.proposerIndex,
           root: r,
           feeRecipient: payload ? hex(payload.feeRecipient) : "",
+          fork: signed.fork,
         });
       },
-      async aggregateAttestation(slot, dataRoot) {
+      async aggregateAttestation(slot, dataRoot, committeeIndex) {
         guard();
-        const entry = pool.get(hex(dataRoot));
+        const entry = pool.get(poolKey(slot, hex(dataRoot), committeeIndex));
         if (!entry || entry.att.data.slot !== slot) {
           throw new BaseError("sim beacon: no attestations for this data root");
         }
         const sig = aggregateSignatures(entry.sigs.map((s) => Signature.fromBytes(s, true)));
-        return {
+        const att = {
           ...entry.att,
           aggregationBits: entry.att.aggregationBits.clone(),
           signature: sig.toBytes(),
         };
+        if (!postElectra(slot)) return att;
+        // Electra+ (electra validator.md "Construct aggregate"): one committee in committee_bits,
+        // aggregation_bits over that committee's members.
+        const electraAtt: electra.Attestation = {
+          ...att,
+          committeeBits: BitArray.fromSingleBit(MAX_COMMITTEES_PER_SLOT, entry.committeeIndex),
+        };
+        return electraAtt;
       },
       async submitAggregateAndProofs(signed) {
         guard();
@@ -572,41 +697,85 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
         for (const s of signed) {
           const m = s.message;
           const slot = m.aggregate.data.slot;
+          const fork = forkAt(slot);
           const pk = byIndex.get(m.aggregatorIndex);
           const selRoot = signingRoot(
             ssz.Slot.hashTreeRoot(slot),
-            config.getDomain(slot, DOMAIN_SELECTION_PROOF, slot),
+            config.getDomain(ls(slot), DOMAIN_SELECTION_PROOF, ls(slot)),
           );
-          const apRoot = signingRoot(
-            ssz.phase0.AggregateAndProof.hashTreeRoot(m),
-            config.getDomain(slot, DOMAIN_AGGREGATE_AND_PROOF, slot),
-          );
+          // The committee: pre-Electra data.index; Electra+ the one bit of committee_bits
+          // (electra p2p-interface.md `beacon_aggregate_and_proof`), data.index = 0, and the
+          // aggregate-and-proof hashed as Lodestar's electra container.
+          let ci = m.aggregate.data.index;
+          let apObjectRoot: Uint8Array | undefined;
+          let why = "";
+          if (isForkPostElectra(fork)) {
+            const bits = (m.aggregate as Partial<electra.Attestation>).committeeBits;
+            const committees = bits?.getTrueBitIndexes() ?? [];
+            if (!bits) why = "phase0-shaped aggregate (no committee_bits)";
+            else if (committees.length !== 1) why = `${committees.length} committee bits`;
+            else if (m.aggregate.data.index !== 0) why = `data.index ${m.aggregate.data.index}`;
+            else if (m.aggregate.aggregationBits.bitLen !== committeeLength) {
+              why = `aggregation_bits length ${m.aggregate.aggregationBits.bitLen}`;
+            } else {
+              ci = committees[0] as number;
+              if (seat.get(`${slot}/${m.aggregatorIndex}`)?.ci !== ci) {
+                why = `aggregator not in committee ${ci}`;
+              }
+              try {
+                // Round-trip through the fork's container: the root of exactly what a beacon
+                // node would receive (never a root cached on the object by another type).
+                const type = sszTypesFor(fork).AggregateAndProof;
+                apObjectRoot = type.hashTreeRoot(
+                  type.deserialize(type.serialize(m as electra.AggregateAndProof)),
+                );
+              } catch {
+                why = "not an electra AggregateAndProof";
+              }
+            }
+          } else {
+            apObjectRoot = ssz.phase0.AggregateAndProof.hashTreeRoot(m);
+          }
+          const apRoot = apObjectRoot
+            ? signingRoot(
+                apObjectRoot,
+                config.getDomain(ls(slot), DOMAIN_AGGREGATE_AND_PROOF, ls(slot)),
+              )
+            : undefined;
           const members = m.aggregate.aggregationBits
             .getTrueBitIndexes()
-            .map((b) => byIndex.get(position.get(`${slot}/${m.aggregate.data.index}/${b}`) ?? -1));
+            .map((b) => byIndex.get(position.get(`${slot}/${ci}/${b}`) ?? -1));
           const aggOk =
             members.length > 0 &&
             members.every((x) => x !== undefined) &&
             fastAggregateVerify(
               signingRoot(
                 ssz.phase0.AttestationData.hashTreeRoot(m.aggregate.data),
-                config.getDomain(slot, DOMAIN_BEACON_ATTESTER, slot),
+                config.getDomain(ls(slot), DOMAIN_BEACON_ATTESTER, ls(slot)),
               ),
               members.map((x) => PublicKey.fromBytes(x as Uint8Array, true)),
               Signature.fromBytes(m.aggregate.signature, true),
             );
           if (
+            why ||
             !pk ||
+            !apRoot ||
             !verifySignature(pk, selRoot, m.selectionProof) ||
             !isAggregator(committeeLength, m.selectionProof) ||
             !verifySignature(pk, apRoot, s.signature) ||
             !aggOk
           ) {
-            bad(`aggregate slot ${slot} aggregator ${m.aggregatorIndex}`);
+            bad(`aggregate slot ${slot} aggregator ${m.aggregatorIndex}${why ? `: ${why}` : ""}`);
             rejected++;
             continue;
           }
-          aggregates.push({ slot, aggregatorIndex: m.aggregatorIndex, bits: members.length });
+          aggregates.push({
+            slot,
+            aggregatorIndex: m.aggregatorIndex,
+            bits: members.length,
+            committeeIndex: ci,
+            fork,
+          });
         }
         if (rejected) throw new BaseError(`sim beacon: ${rejected} aggregate(s) rejected`);
       },
@@ -617,7 +786,7 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
         const slot = currentSlot();
         const sr = signingRoot(
           ssz.phase0.VoluntaryExit.hashTreeRoot(signed.message),
-          config.getDomainForVoluntaryExit(slot, epoch * spe),
+          config.getDomainForVoluntaryExit(ls(slot), ls(epoch * spe)),
         );
         if (!pk || epoch > epochOf(slot, spe) || !verifySignature(pk, sr, signed.signature)) {
           bad(`exit of ${validatorIndex}`);

@@ -147,6 +147,7 @@ export type DvSimOptions = {
   dropRate?: number | undefined;
   /** Operator identity signatures: cheap MAC (default) or real secp256k1. */
   signing?: "mac" | "secp256k1" | undefined;
+  /** Simulated beacon options (e.g. `{ electraEpoch: 0 }`: Electra from genesis). */
   beacon?: Partial<Omit<SimBeaconOptions, "clock" | "validators">> | undefined;
   node?: DvNodeOptions["options"] | undefined;
   /** Use this network instead of a fresh simnet (benchmarks). */
