@@ -199,6 +199,7 @@ export async function runNode(
     },
     options: {
       doppelgangerEpochs,
+      qbft: { peerConnected: (i) => transport.connectedPeers().includes(i) },
       onError: (what, err) =>
         logLine(flags.quiet, "error", {
           what,

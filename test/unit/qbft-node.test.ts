@@ -62,6 +62,7 @@ function setup(
     isValid?: (v: Uint8Array) => boolean | Promise<boolean>;
     self?: number;
     maxSlotsAhead?: number;
+    peerConnected?: (operator: number) => boolean;
   } = {},
 ) {
   const sched = new Scheduler();
@@ -96,6 +97,7 @@ function setup(
     verifier,
     isValid: o.isValid ?? ((v) => v[0] === 1),
     maxSlotsAhead: o.maxSlotsAhead,
+    peerConnected: o.peerConnected,
   });
   node.onDecided((d) => decisions.push(d));
   const feed = (env: Envelope, from = env.msg.source): void =>
@@ -297,6 +299,30 @@ describe("QBFT node: round changes (Alg. 3) and DECIDED", () => {
     assert.equal(t.node.round(I), 2);
     await t.sched.run(1750);
     assert.equal(t.node.round(I), 3);
+  });
+
+  it("a round whose leader is not connected times out after 50 ms, others after t(r)", async () => {
+    const L2 = defaultLeader(I, 2, N);
+    const self = 1;
+    assert.ok(L1 !== self && L2 !== self && L2 !== L1, "test instance: two other leaders");
+    const t = setup({ self, peerConnected: (i) => i !== L1 });
+    t.node.start(I, vB);
+    await t.sched.run(49);
+    assert.equal(t.sentOf(MsgType.RoundChange).length, 0);
+    await t.sched.run(50);
+    assert.equal(t.node.round(I), 2, "round 1's leader is offline: no point waiting 750 ms");
+    assert.equal(t.sentOf(MsgType.RoundChange)[0]?.env.msg.round, 2);
+    assert.equal(t.c("timer.leader-unreachable"), 1);
+    await t.sched.run(50 + 999);
+    assert.equal(t.node.round(I), 2, "round 2's leader is connected: the full 1000 ms");
+    await t.sched.run(50 + 1000);
+    assert.equal(t.node.round(I), 3);
+    // Connected leader: the normal timer (the test above), nothing shortened.
+    const u = setup({ self, peerConnected: () => true });
+    u.node.start(I, vB);
+    await u.sched.run(749);
+    assert.equal(u.node.round(I), 1);
+    assert.equal(u.c("timer.leader-unreachable"), 0);
   });
 
   it("a ROUND-CHANGE carries the prepared round, value and PREPARE quorum", async () => {

@@ -79,6 +79,16 @@ export const DEFAULT_MAX_PENDING = 1024;
 export const DEFAULT_VERIFY_CACHE = 4096;
 
 /**
+ * Round timeout when the round's leader is not connected: long enough for a leader that is just
+ * reconnecting (a redial on loopback/LAN takes a few ms) to be seen, short against a 4 s
+ * attestation deadline.
+ *
+ * @example
+ * createQbftNode({ ...cfg, peerConnected: (i) => transport.connectedPeers().includes(i) });
+ */
+export const UNREACHABLE_LEADER_TIMEOUT_MS = 50;
+
+/**
  * Configuration of a {@link QbftNode}.
  *
  * @example
@@ -102,6 +112,13 @@ export type QbftNodeConfig = {
   maxPendingMessages?: number | undefined;
   /** Drop messages whose claimed source is not the transport peer (default true). */
   requireSourceMatch?: boolean | undefined;
+  /**
+   * Is operator `i` connected now? When a round's leader (not this node) is not, the round's
+   * timer is {@link UNREACHABLE_LEADER_TIMEOUT_MS} instead of t(r): its PRE-PREPARE cannot arrive,
+   * so waiting out t(r) only delays the duty (Charon's timers shorten rounds of absent leaders
+   * too). Timers never affect QBFT safety; a wrong answer costs at most one round.
+   */
+  peerConnected?: ((operator: number) => boolean) | undefined;
   verifyCacheSize?: number | undefined;
 };
 
@@ -279,7 +296,13 @@ export function createQbftNode(cfg: QbftNodeConfig): QbftNode {
       instance,
       maxRoundsAhead,
       leader: (round) => leaderFn(instance, round, n),
-      timeoutMs: (round) => roundTimeoutMs(timer, round),
+      timeoutMs: (round) => {
+        const t = roundTimeoutMs(timer, round);
+        const l = leaderFn(instance, round, n);
+        if (l === self || !cfg.peerConnected || cfg.peerConnected(l)) return t;
+        count("timer.leader-unreachable");
+        return Math.min(t, UNREACHABLE_LEADER_TIMEOUT_MS);
+      },
       isValid: (value) => cfg.isValid(value, instance),
       sign: (m) => {
         count("sign");
