@@ -22,11 +22,11 @@
  */
 import {
   verify as blstVerify,
-  PublicKey,
+  type PublicKey,
   type SignatureSet,
   verifyMultipleAggregateSignatures,
 } from "@chainsafe/blst";
-import { signatureFromBytes } from "../../crypto/bls.js";
+import { publicKeyFromBytes, signatureFromBytes } from "../../crypto/bls.js";
 import { recoverSignature } from "../../crypto/interpolate.js";
 import { type Duty, dutyKey, hex, type ParSig, type PubkeyHex } from "../types.js";
 
@@ -105,7 +105,7 @@ export function createSigAgg(opts: SigAggOptions): SigAgg {
     let pk = parsed.get(k);
     if (pk === undefined) {
       try {
-        pk = PublicKey.fromBytes(bytes, true);
+        pk = publicKeyFromBytes(bytes);
       } catch {
         pk = null;
       }
