@@ -98,14 +98,7 @@ export function exitCommand(): Command {
             { field: "--beacon-url" },
           );
         if (f.out) await assertAbsent(expandHome(f.out));
-        const beacon = createBeaconClient(f.beaconUrl, { timeoutMs: 10_000 });
-        const chain = await beacon.chainInfo();
-        const [v] = await beacon.validators([fromHex(pubkey)]);
-        if (!v)
-          throw new InputError(`Validator ${pubkey} is not on this beacon chain`, {
-            field: "--validator",
-            metaMessages: ["Check --beacon-url (network) and the public key."],
-          });
+        const { beacon, chain, validator: v } = await findValidator(f.beaconUrl, pubkey);
         const epoch =
           f.epoch !== undefined
             ? Number(f.epoch)
@@ -166,6 +159,19 @@ export function exitCommand(): Command {
 }
 
 /** `--cluster-nodes`: ask each operator's node to consent to the threshold-signed exit. */
+/** The beacon client, chain info and the validator's entry; a clear error if it is unknown. */
+async function findValidator(beaconUrls: string[], pubkey: string) {
+  const beacon = createBeaconClient(beaconUrls, { timeoutMs: 10_000 });
+  const chain = await beacon.chainInfo();
+  const [validator] = await beacon.validators([fromHex(pubkey)]);
+  if (!validator)
+    throw new InputError(`Validator ${pubkey} is not on this beacon chain`, {
+      field: "--validator",
+      metaMessages: ["Check --beacon-url (network) and the public key."],
+    });
+  return { beacon, chain, validator };
+}
+
 async function clusterExit(f: ExitFlags, pubkey: string): Promise<void> {
   const urls = parseNodeUrls(f.clusterNodes ?? "");
   const token = f.token ?? process.env.RPDVT_DASHBOARD_TOKEN;
@@ -186,14 +192,8 @@ async function clusterExit(f: ExitFlags, pubkey: string): Promise<void> {
   }
   let validatorIndex: number | undefined;
   if (f.beaconUrl.length > 0) {
-    const beacon = createBeaconClient(f.beaconUrl, { timeoutMs: 10_000 });
-    const chain = await beacon.chainInfo();
-    const [v] = await beacon.validators([fromHex(pubkey)]);
-    if (!v)
-      throw new InputError(`Validator ${pubkey} is not on this beacon chain`, {
-        field: "--validator",
-      });
-    validatorIndex = v.index;
+    const { chain, validator } = await findValidator(f.beaconUrl, pubkey);
+    validatorIndex = validator.index;
     epoch ??= Math.floor(
       (Date.now() / 1000 - chain.genesisTime) / chain.secondsPerSlot / chain.slotsPerEpoch,
     );

@@ -10,6 +10,7 @@ import { resolve } from "node:path";
 import { SLOTS_PER_EPOCH } from "@lodestar/params";
 import { Command } from "commander";
 import { createBeaconClient } from "../beacon/index.js";
+import { currentEpoch } from "../core/beacon.js";
 import { secp256k1Signer, secp256k1Verifier } from "../core/consensus/signer.js";
 import { createDvNode, type DvNode } from "../core/node.js";
 import { systemClock } from "../core/transport.js";
@@ -228,15 +229,7 @@ export async function runNode(
   const dashboard = flags.dashboard
     ? createDashboard({
         source: nodeDashboardSource(node, transport, def, op.operatorId, {
-          currentEpoch: () =>
-            Math.max(
-              0,
-              Math.floor(
-                (Date.now() / 1000 - chain.genesisTime) /
-                  chain.secondsPerSlot /
-                  chain.slotsPerEpoch,
-              ),
-            ),
+          currentEpoch: () => currentEpoch(chain, Date.now()),
           beacon,
           peerInfo,
         }),

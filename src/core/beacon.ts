@@ -32,6 +32,20 @@ export type ChainInfo = {
 };
 
 /**
+ * The wall clock's epoch from the genesis time (0 before genesis).
+ *
+ * @example
+ * currentEpoch(chain, Date.now())
+ */
+export function currentEpoch(
+  chain: { genesisTime: number; secondsPerSlot: number; slotsPerEpoch: number },
+  nowMs: number,
+): number {
+  const slot = Math.floor((nowMs / 1000 - chain.genesisTime) / chain.secondsPerSlot);
+  return Math.max(0, Math.floor(slot / chain.slotsPerEpoch));
+}
+
+/**
  * GET /eth/v1/beacon/states/head/validators entry (the fields the node uses).
  *
  * @example

@@ -9,6 +9,7 @@
  * Any liveness seen afterwards means another machine still signs with the key: the migration
  * stops with a loud error — starting the cluster then is how distributed validators get slashed.
  */
+import { currentEpoch } from "../../core/beacon.js";
 import { VerificationError } from "../../errors.js";
 import { toHex } from "../../util/hex.js";
 
@@ -32,20 +33,6 @@ export const systemClock: Clock = {
 
 /** Default and minimum number of whole epochs to watch (Lighthouse/Teku doppelganger: 2). */
 export const DEFAULT_LIVENESS_EPOCHS = 2;
-
-/**
- * Current epoch from the genesis time.
- *
- * @example
- * currentEpoch(chain, Date.now())
- */
-export function currentEpoch(
-  chain: { genesisTime: number; secondsPerSlot: number; slotsPerEpoch: number },
-  nowMs: number,
-): number {
-  const slot = Math.floor((nowMs / 1000 - chain.genesisTime) / chain.secondsPerSlot);
-  return Math.max(0, Math.floor(slot / chain.slotsPerEpoch));
-}
 
 /**
  * Wait until `pubkeys` were not live for `epochs` whole epochs after `removedEpoch`.

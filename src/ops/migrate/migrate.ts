@@ -25,6 +25,7 @@
 import { randomBytes } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
+import { currentEpoch } from "../../core/beacon.js";
 import { BaseError, InputError, VerificationError } from "../../errors.js";
 import {
   planOperatorIds,
@@ -67,7 +68,6 @@ import {
 } from "../quarantine/quarantine.js";
 import {
   type Clock,
-  currentEpoch,
   DEFAULT_LIVENESS_EPOCHS,
   type LivenessBeacon,
   systemClock,
