@@ -188,18 +188,24 @@ function onCpu(fromMs: number, toMs: number): void {
 }
 
 async function onStop(): Promise<void> {
+  if (process.env.RPDVT_BENCH_DEBUG) {
+    console.error(
+      `dv-worker ${init?.index}: QBFT ${JSON.stringify(node?.consensusStats()?.counters)}`,
+    );
+  }
   node?.stop();
   db?.close();
   await transport?.stop();
-  send({
+  const result: FromWorker = {
     type: "result",
     start: [...start],
     decided: [...decided],
     signed: [...signed],
     ready: [...ready],
     cpuMs,
-  });
-  process.disconnect?.();
+  };
+  // Exit once the result is out (so a --cpu-prof profile gets written; lingering handles don't matter).
+  process.send?.(result, () => process.exit(0));
 }
 
 process.on("message", (m: ToWorker) => {

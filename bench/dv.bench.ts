@@ -34,6 +34,7 @@
  * Reuse over another transport: import { runDvBench } and pass `network: (n) => myDvNetwork(n)`.
  */
 import { type ChildProcess, fork } from "node:child_process";
+import { appendFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -56,6 +57,15 @@ if (process.argv.includes("--network") && networkArg !== "libp2p" && networkArg 
   throw new Error("--network must be simnet or libp2p");
 }
 const SPE = 32;
+/** `--cpu-prof DIR`: each operator process writes a V8 CPU profile there (open in Chrome DevTools). */
+const cpuProfDir = process.argv.includes("--cpu-prof")
+  ? process.argv[process.argv.indexOf("--cpu-prof") + 1]
+  : undefined;
+const workerProfileArgs = cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`] : [];
+/** `--samples FILE`: append every sample's phases (JSON lines: slot, pubkey, ms from duty start). */
+const samplesFile = process.argv.includes("--samples")
+  ? process.argv[process.argv.indexOf("--samples") + 1]
+  : undefined;
 
 /**
  * Result of one configuration.
@@ -228,7 +238,7 @@ export async function runDvBenchProcesses(o: {
   const identities = Array.from({ length: o.n }, () => hex(generateIdentity().secretKey));
   const workers = Array.from({ length: o.n }, () =>
     fork(new URL("./dv-worker.ts", import.meta.url).pathname, [], {
-      execArgv: ["--import", "tsx"],
+      execArgv: ["--import", "tsx", ...workerProfileArgs],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     }),
   );
@@ -314,6 +324,14 @@ export async function runDvBenchProcesses(o: {
     );
     const cpus = results.map((r) => r.cpuMs / o.slots);
     const duties = c.attesterDuties(first, first + o.slots);
+    if (samplesFile && duties.length !== lat.length) {
+      const got = new Set(results.flatMap((r) => r.ready.map(([k]) => k)));
+      const missing = duties.filter(
+        (d) =>
+          !got.has(`${d.slot}/${c.cluster.validators[d.validatorIndex]?.pubkey.toLowerCase()}`),
+      );
+      appendFileSync(samplesFile, `${JSON.stringify({ missing })}\n`);
+    }
     const base = await measureBaseline(c, dir, first, o.slots);
     return {
       dv: summarize(lat),
@@ -349,6 +367,7 @@ function latencies(
 ): { lat: number[]; phases: DvBenchResult["phases"] } {
   const lat: number[] = [];
   const ph = { consensus: [] as number[], sign: [] as number[], exchange: [] as number[] };
+  const rows: string[] = [];
   for (const [k, r] of t.ready) {
     if (!inWindow(k)) continue;
     const t0 = t.start.get(Number(k.split("/")[0])) as number;
@@ -360,7 +379,9 @@ function latencies(
       ph.sign.push(ts - td);
       ph.exchange.push(r - ts);
     }
+    rows.push(JSON.stringify({ k, ready: r - t0, decided: td && td - t0, signed: ts && ts - t0 }));
   }
+  if (samplesFile) appendFileSync(samplesFile, rows.map((l) => `${l}\n`).join(""));
   return {
     lat,
     phases: {

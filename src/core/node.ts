@@ -30,7 +30,7 @@ import { createProtectionView } from "./signer/protection.js";
 import { createSigner } from "./signer/signer.js";
 import { createTracker, type Tracker } from "./tracker/tracker.js";
 import type { Clock, Transport } from "./transport.js";
-import { type Duty, hex, type PubkeyHex, sameBytes, unhex } from "./types.js";
+import { type Duty, DutyType, hex, type PubkeyHex, sameBytes, unhex } from "./types.js";
 import { type DvEvent, parsigexToSigagg, type Wired, wire } from "./wire.js";
 
 /**
@@ -96,6 +96,17 @@ export type DvNodeOptions = {
       | undefined;
     parsigexRetries?: number | undefined;
     parsigexRetryMs?: number | undefined;
+    /**
+     * Backup aggregation delay (ms) for duties whose aggregate is only broadcast (attestation,
+     * block, aggregate, sync message/contribution, exit): per slot and validator, f + 1 operators
+     * (rotating with slot and validator, so at least one honest operator that is up) aggregate
+     * and broadcast at once; the other operators do it this much later, as a backup for a primary
+     * whose beacon node failed. Their aggregation CPU then stays out of the window where the
+     * cluster races for the first aggregate. Default: one sixth of a slot (2 s on mainnet: an
+     * attestation aggregated at 4 s is backed up by 6 s, in time for the next block); 0 = every
+     * operator aggregates at once. Randao, selection proofs: always at once (used locally).
+     */
+    aggregationBackupDelayMs?: number | undefined;
     /**
      * Send every consensus and parsigex message `copies` times, `spacingMs` apart (lossy,
      * datagram-like links; both protocols dedupe). Default: once (libp2p streams are reliable).
@@ -200,6 +211,7 @@ export function createDvNode(opts: DvNodeOptions): DvNode {
     cluster.validators.map((v) => [v.pubkey.toLowerCase(), v.feeRecipient]),
   );
   const validatorPubkeys = new Map(pubkeys.map((pk) => [pk, unhex(pk)]));
+  const validatorPosition = new Map(pubkeys.map((pk, i) => [pk, i]));
   const sharePubkeys = new Map<PubkeyHex, Map<number, Uint8Array>>();
   for (const v of cluster.validators) {
     sharePubkeys.set(
@@ -281,12 +293,21 @@ export function createDvNode(opts: DvNodeOptions): DvNode {
       slotMsHolder.ms = chain.secondsPerSlot * 1000;
       const roots = createSigningRoots(chain);
       const dutydb = createDutyDb();
+      const backupMs = o.aggregationBackupDelayMs ?? slotMsHolder.ms / 6;
       const sigagg = createSigAgg({
         threshold,
         validatorPubkeys,
         sharePubkeys,
         onAggregated: (d, pk, root, sig) => wired?.onAggregated(d, pk, root, sig),
         count: (l, by) => metrics.parsigex.inc({ event: `sigagg.${l}` }, by),
+        deferMs: (d, pk) =>
+          BROADCAST_ONLY.has(d.type) &&
+          !isPrimaryAggregator(index, n, d.slot, validatorPosition.get(pk) ?? 0)
+            ? backupMs
+            : 0,
+        setTimer: (ms, cb) => {
+          clock.setTimeout(cb, ms);
+        },
       });
       partialsOf = (d, pk) => sigagg.partials(d, pk);
       const genesisClockMs =
@@ -406,4 +427,33 @@ export function resendingTransport(
     broadcast: (bytes) => repeat(() => base.broadcast(bytes)),
     onMessage: (cb) => base.onMessage(cb),
   };
+}
+
+/** Duty types whose aggregate this node only broadcasts (not used locally): backup-deferrable. */
+const BROADCAST_ONLY: ReadonlySet<number> = new Set([
+  DutyType.Attester,
+  DutyType.Proposer,
+  DutyType.Aggregator,
+  DutyType.SyncMessage,
+  DutyType.SyncContribution,
+  DutyType.Exit,
+]);
+
+/**
+ * Whether operator `index` of `n` is one of the f + 1 = ⌊(n − 1)/3⌋ + 1 primary aggregators of
+ * validator `position` (its place in the cluster definition) at `slot`: a window of f + 1
+ * consecutive indices starting at (slot + position) mod n, so the role rotates over slots and
+ * validators (spreading the work) and any f faulty operators leave at least one primary.
+ *
+ * @example
+ * isPrimaryAggregator(0, 4, 10, 2); // primaries of slot 10, validator 2 (n = 4): indices 0, 1 → true
+ */
+export function isPrimaryAggregator(
+  index: number,
+  n: number,
+  slot: number,
+  position: number,
+): boolean {
+  const f = Math.floor((n - 1) / 3);
+  return (((index - slot - position) % n) + n) % n <= f;
 }

@@ -236,7 +236,7 @@ export function wire(c: Components): Wired {
     // Retransmit what is not yet aggregated here (lossy networks; receivers dedupe).
     let left = c.parsigexRetries;
     const retry = (): void => {
-      const pending = result.signed.filter((p) => !sigagg.aggregate(duty, p.pubkey));
+      const pending = result.signed.filter((p) => !sigagg.complete(duty, p.pubkey));
       if (!pending.length || --left < 0 || clock.now() > deadlineOf(duty)) return;
       c.parsigex.broadcast(duty, pending);
       later(c.parsigexRetryMs, retry);
@@ -261,6 +261,7 @@ export function wire(c: Components): Wired {
       });
     }
     const requests: SignRequest[] = [];
+    const expected: [PubkeyHex, Uint8Array][] = [];
     for (const [pk, u] of decoded.set) {
       if (conflicts.includes(pk)) continue;
       emit({ step: "decided", duty, pubkey: pk });
@@ -297,9 +298,10 @@ export function wire(c: Components): Wired {
           req = { pubkey: pk, signingRoot: c.roots.contributionAndProof(u.contributionAndProof) };
           break;
       }
-      sigagg.expect(duty, pk, req.signingRoot);
+      expected.push([pk, req.signingRoot]);
       if (c.signer.has(pk)) requests.push(req);
     }
+    sigagg.expect(duty, expected);
     signAndExchange(duty, requests);
   };
 
@@ -469,11 +471,15 @@ export function wire(c: Components): Wired {
         const reqs: SignRequest[] = [];
         for (const [pk, def] of defs) {
           proposerDefs.set(`${duty.slot}/${pk}`, def);
-          sigagg.expect(randaoDuty, pk, root);
+          // Aggregated before the duty started (peers ahead): onAggregated found no definition.
           const done = sigagg.aggregate(randaoDuty, pk);
           if (done) fetchBlock(duty.slot, pk, done);
           if (c.signer.has(pk)) reqs.push({ pubkey: pk, signingRoot: root });
         }
+        sigagg.expect(
+          randaoDuty,
+          [...defs.keys()].map((pk) => [pk, root]),
+        );
         signAndExchange(randaoDuty, reqs);
         return;
       }
@@ -483,9 +489,12 @@ export function wire(c: Components): Wired {
         const root = c.roots.selectionProof(duty.slot);
         const reqs: SignRequest[] = [];
         for (const pk of defs.keys()) {
-          sigagg.expect(duty, pk, root);
           if (c.signer.has(pk)) reqs.push({ pubkey: pk, signingRoot: root });
         }
+        sigagg.expect(
+          duty,
+          [...defs.keys()].map((pk) => [pk, root]),
+        );
         signAndExchange(duty, reqs);
         return;
       }
@@ -525,16 +534,18 @@ export function wire(c: Components): Wired {
       case DutyType.PrepareSyncContribution: {
         const reqs: SignRequest[] = [];
         const started: PubkeyHex[] = [];
+        const expected: [PubkeyHex, Uint8Array][] = [];
         for (const [pk, def] of defs) {
           if (def.kind !== "sync") continue;
           const sub = syncSubcommitteeOf(def.duty.validatorSyncCommitteeIndices);
           if (sub === undefined) continue;
           const root = c.roots.syncSelectionProof(duty.slot, sub);
           started.push(pk);
-          sigagg.expect(duty, pk, root);
+          expected.push([pk, root]);
           if (c.signer.has(pk)) reqs.push({ pubkey: pk, signingRoot: root });
         }
         if (!started.length) return;
+        sigagg.expect(duty, expected);
         tracker.start(duty, started, deadlineOf(duty));
         emit({ step: "duty", duty });
         signAndExchange(duty, reqs);
@@ -602,7 +613,7 @@ export function wire(c: Components): Wired {
       const root = c.roots.voluntaryExit(msg);
       tracker.start(duty, [pk], deadlineOf(duty));
       emit({ step: "duty", duty, pubkey: pk });
-      sigagg.expect(duty, pk, root);
+      sigagg.expect(duty, [[pk, root]]);
       signAndExchange(duty, [{ pubkey: pk, signingRoot: root }]);
     },
     stop() {

@@ -8,8 +8,9 @@
  * blst's parse with subgroup check: G2 recovery 3-of-4 1.6 → 0.8 ms on a loaded 2-core host).
  * Inputs are parsed with blst's subgroup check before they reach herumi.
  */
+import { Signature } from "@chainsafe/blst";
 import bls from "bls-eth-wasm";
-import { VerificationError } from "../errors.js";
+import { InputError, VerificationError } from "../errors.js";
 import { publicKeyFromBytes, signatureFromBytes } from "./bls.js";
 
 await bls.init(bls.BLS12_381);
@@ -74,4 +75,45 @@ export function recoverSignature(
   const out = new bls.Signature();
   out.recover(sigs, ids);
   return out.serialize();
+}
+
+/**
+ * Interpolate partial signatures (G2) at x = 0 for a caller that verifies the result: partials are
+ * only decompressed (on-curve check), not subgroup-checked; the result comes back as a blst
+ * {@link Signature} that IS subgroup-checked (parsed uncompressed, no square root). Lagrange
+ * interpolation of t points is unique, so if the result verifies against the validator's key it
+ * is the validator's signature whatever the partials were — one subgroup check instead of t
+ * (0.88 → 0.68 ms for 3-of-4, bench/interpolate.bench.ts). A malformed or out-of-subgroup partial
+ * makes the result fail verification (or this throw {@link InputError}); find it by verifying
+ * the partials one by one.
+ *
+ * @example
+ * const agg = recoverSignatureForVerify(partials.slice(0, 3));
+ * if (verify(root, validatorPk, agg)) use(agg.toBytes());
+ */
+export function recoverSignatureForVerify(
+  partials: readonly (Point & { signature: Uint8Array })[],
+): Signature {
+  const ids = herumiIds(partials);
+  const sigs = partials.map(({ id, signature }) => {
+    let point: Uint8Array;
+    try {
+      point = Signature.fromBytes(signature, false).toBytes(false);
+    } catch (err) {
+      throw new InputError("Invalid BLS signature (not a point on G2)", {
+        field: `partial signature ${id}`,
+        cause: err,
+      });
+    }
+    const s = new bls.Signature();
+    s.deserializeUncompressed(point);
+    return s;
+  });
+  const out = new bls.Signature();
+  out.recover(sigs, ids);
+  try {
+    return Signature.fromBytes(out.serializeUncompressed(), true);
+  } catch (err) {
+    throw new InputError("Interpolated signature is not in the G2 subgroup", { cause: err });
+  }
 }

@@ -353,7 +353,7 @@ describe("parsigex and sigagg", () => {
   it("sigagg aggregates only at t partials of the expected root, and the result verifies", () => {
     const { agg, done } = sigaggOf();
     agg.add(duty, [partial(0, 0), partial(0, 1)]);
-    agg.expect(duty, pk0, root);
+    agg.expect(duty, [[pk0, root]]);
     assert.equal(done.length, 0);
     agg.add(duty, [{ ...partial(0, 2), signingRoot: new Uint8Array(32).fill(5) }]); // other root
     assert.equal(done.length, 0);
@@ -377,7 +377,7 @@ describe("parsigex and sigagg", () => {
               ? wrong.sign(root).toBytes()
               : partial(0, 1).signature,
       };
-      agg.expect(duty, pk0, root);
+      agg.expect(duty, [[pk0, root]]);
       // The forged partial (share 1) is among the first t: the first aggregate fails.
       agg.add(duty, [forged, partial(0, 1), partial(0, 2)]);
       assert.equal(done.length, 0);
@@ -391,7 +391,7 @@ describe("parsigex and sigagg", () => {
       assert.equal(counts.fallback, 1);
       // Share 1 is now a suspect: its next partial is verified before any aggregate is tried.
       const next: Duty = { slot: 11, type: DutyType.Randao };
-      agg.expect(next, pk1, root);
+      agg.expect(next, [[pk1, root]]);
       agg.add(next, [{ ...partial(1, 0), signature: forged.signature }]);
       agg.add(next, [partial(1, 1), partial(1, 2)]);
       assert.equal(counts["drop.invalid-signature"], 2);
@@ -402,12 +402,48 @@ describe("parsigex and sigagg", () => {
     });
   }
 
+  it("sigagg verifies what one call makes ready in one batch; a bad one takes the careful path alone", () => {
+    const { agg, done, counts } = sigaggOf();
+    agg.expect(duty, [
+      [pk0, root],
+      [pk1, root],
+    ]);
+    // One message carrying t partials of both validators; validator 1's share-2 partial is
+    // validator 0's (a valid G2 point, the wrong one): the batch fails, validator 0's aggregate
+    // verifies alone, validator 1's goes the careful path and waits for a fourth partial.
+    agg.add(duty, [
+      partial(0, 0),
+      partial(0, 1),
+      partial(0, 2),
+      partial(1, 0),
+      { ...partial(1, 1), signature: partial(0, 1).signature },
+      partial(1, 2),
+    ]);
+    assert.deepEqual(done, [fullSig(0)]);
+    assert.equal(counts.fallback, 1);
+    assert.equal(counts["drop.invalid-signature"], 1);
+    agg.add(duty, [partial(1, 3)]);
+    assert.deepEqual(done, [fullSig(0), fullSig(1)]);
+    // Both at once, all genuine: one batch, no fallback.
+    const b = sigaggOf();
+    const next: Duty = { slot: 12, type: DutyType.Randao };
+    b.agg.add(next, [partial(0, 0), partial(0, 1), partial(1, 2), partial(1, 3)]);
+    b.agg.add(next, [partial(0, 2), partial(1, 1)]);
+    assert.equal(b.done.length, 0, "nothing before the expected root is known");
+    b.agg.expect(next, [
+      [pk0, root],
+      [pk1, root],
+    ]);
+    assert.deepEqual(b.done, [fullSig(0), fullSig(1)]);
+    assert.equal(b.counts.fallback, undefined);
+  });
+
   it("sigagg: random partials never yield anything but the validator's signature", () => {
     const r = createPrng(9);
     for (let round = 0; round < 20; round++) {
       const { agg, done } = sigaggOf();
       const d: Duty = { slot: round, type: DutyType.Randao };
-      agg.expect(d, pk0, root);
+      agg.expect(d, [[pk0, root]]);
       const ps = [0, 1, 2, 3].map((op) => {
         const p = partial(0, op);
         return r.int(3) === 0 ? { ...p, signature: mutate(r, p.signature) } : p;

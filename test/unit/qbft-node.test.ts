@@ -63,6 +63,7 @@ function setup(
     self?: number;
     maxSlotsAhead?: number;
     peerConnected?: (operator: number) => boolean;
+    requireSourceMatch?: boolean;
   } = {},
 ) {
   const sched = new Scheduler();
@@ -98,6 +99,7 @@ function setup(
     isValid: o.isValid ?? ((v) => v[0] === 1),
     maxSlotsAhead: o.maxSlotsAhead,
     peerConnected: o.peerConnected,
+    requireSourceMatch: o.requireSourceMatch,
   });
   node.onDecided((d) => decisions.push(d));
   const feed = (env: Envelope, from = env.msg.source): void =>
@@ -400,7 +402,7 @@ describe("QBFT node: decision without the value", () => {
 });
 
 describe("QBFT node: CPU per duty (verify and sign only what can matter)", () => {
-  it("a follower verifies 1 + 2 + 2 signatures and signs 2 messages in the normal case", () => {
+  it("a follower verifies 2 + 2 signatures and signs 2 messages in the normal case", () => {
     const t = setup();
     t.node.start(I, vB);
     t.feed(t.proposal());
@@ -413,9 +415,31 @@ describe("QBFT node: CPU per duty (verify and sign only what can matter)", () =>
     for (const s of [1, 2]) t.feed(t.plain(sm(MsgType.Commit, s, 1)));
     assert.equal(t.decisions.length, 1);
     t.feed(t.plain(sm(MsgType.Commit, 3, 1)));
-    assert.equal(t.c("verify"), 5, "proposal + 2 PREPAREs + 2 COMMITs");
+    assert.equal(t.c("verify"), 4, "2 PREPAREs + 2 COMMITs (the leader's proposal: authenticated)");
     assert.equal(t.c("sign"), 2, "PREPARE + COMMIT; no DECIDED until a laggard asks");
     assert.equal(t.sentOf(MsgType.Decided).length, 0);
+  });
+
+  it("verifies a proposal's signature unless the transport authenticated the leader", () => {
+    const forged = (t: ReturnType<typeof setup>): Envelope => {
+      const p = t.proposal();
+      return { ...p, msg: { ...p.msg, signature: new Uint8Array(64).fill(1) } };
+    };
+    // Authenticated leader (source = transport peer, the default): the proposal counts unverified.
+    const a = setup();
+    a.node.start(I, vB);
+    a.feed(forged(a));
+    assert.equal(a.c("verify"), 0);
+    assert.equal(a.sentOf(MsgType.Prepare).length, 1);
+    // No source check: a proposal's claimed sender is only proven by its signature.
+    const b = setup({ requireSourceMatch: false });
+    b.node.start(I, vB);
+    b.feed(forged(b), 3);
+    assert.equal(b.c("verify"), 1);
+    assert.equal(b.c("drop.bad-signature"), 1);
+    assert.equal(b.sentOf(MsgType.Prepare).length, 0);
+    b.feed(b.proposal(), 3);
+    assert.equal(b.sentOf(MsgType.Prepare).length, 1);
   });
 
   it("signs DECIDED once, when a ROUND-CHANGE first asks, and the reply verifies", () => {

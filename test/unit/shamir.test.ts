@@ -3,7 +3,11 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
 import { CURVE_ORDER, publicKeyOf, signMessage, verifySignature } from "../../src/crypto/bls.js";
-import { recoverPublicKey, recoverSignature } from "../../src/crypto/interpolate.js";
+import {
+  recoverPublicKey,
+  recoverSignature,
+  recoverSignatureForVerify,
+} from "../../src/crypto/interpolate.js";
 import {
   lagrangeAtZero,
   mod,
@@ -100,6 +104,8 @@ describe("threshold BLS: interpolation in G1 and G2", () => {
             chosen.map((s) => ({ id: s.id, signature: signMessage(s.secret, msg) })),
           );
           assert.deepEqual(sig, signMessage(secret, msg));
+          const partials = chosen.map((s) => ({ id: s.id, signature: signMessage(s.secret, msg) }));
+          assert.deepEqual(recoverSignatureForVerify(partials).toBytes(), sig);
           assert.ok(verifySignature(pk, msg, sig));
           // t−1 partials do not make a valid signature
           const fewer = recoverSignature(
@@ -118,6 +124,10 @@ describe("threshold BLS: interpolation in G1 and G2", () => {
     assert.throws(() => recoverPublicKey([{ id: 1, pubkey: bad }]), InputError);
     assert.throws(
       () => recoverSignature([{ id: 1, signature: new Uint8Array(96).fill(7) }]),
+      InputError,
+    );
+    assert.throws(
+      () => recoverSignatureForVerify([{ id: 1, signature: new Uint8Array(96).fill(7) }]),
       InputError,
     );
   });

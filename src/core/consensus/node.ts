@@ -366,7 +366,7 @@ export function createQbftNode(cfg: QbftNodeConfig): QbftNode {
     const k = keyOf(id);
     const inst = instances.get(k);
     if (inst) {
-      inst.receive(env, false);
+      inst.receive(env, false, requireSourceMatch);
       return;
     }
     const used = pendingBySource.get(from) ?? 0;
@@ -445,7 +445,7 @@ export function createQbftNode(cfg: QbftNodeConfig): QbftNode {
     pending.delete(k);
     for (const p of buffered) pendingBySource.set(p.from, (pendingBySource.get(p.from) ?? 1) - 1);
     run(() => inst.start(value.slice()));
-    for (const p of buffered) run(() => inst.receive(p.env, false));
+    for (const p of buffered) run(() => inst.receive(p.env, false, requireSourceMatch));
   };
 
   return {

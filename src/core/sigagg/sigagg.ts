@@ -23,11 +23,12 @@
 import {
   verify as blstVerify,
   type PublicKey,
+  type Signature,
   type SignatureSet,
   verifyMultipleAggregateSignatures,
 } from "@chainsafe/blst";
 import { publicKeyFromBytes, signatureFromBytes } from "../../crypto/bls.js";
-import { recoverSignature } from "../../crypto/interpolate.js";
+import { recoverSignatureForVerify } from "../../crypto/interpolate.js";
 import { type Duty, dutyKey, hex, type ParSig, type PubkeyHex } from "../types.js";
 
 /**
@@ -59,6 +60,16 @@ export type SigAggOptions = {
   ) => void;
   /** Counter hook: `aggregated`, `fallback`, `drop.invalid-signature`, `aggregate-invalid`. */
   count?: ((label: string, by?: number) => void) | undefined;
+  /**
+   * Backup deferral: how long this operator waits before aggregating (duty, pubkey) once t
+   * partials are in — 0 aggregates at once (the default). The DV node makes f + 1 operators per
+   * (slot, validator) aggregate at once (at least one of them is honest and up) and the others
+   * back them up later, which takes their aggregation CPU out of the window where the cluster's
+   * operators race for the first aggregate (see node.ts `aggregationBackupDelayMs`).
+   */
+  deferMs?: ((duty: Duty, pubkey: PubkeyHex) => number) | undefined;
+  /** Timer for deferred aggregation (required with `deferMs`). */
+  setTimer?: ((ms: number, cb: () => void) => void) | undefined;
 };
 
 /**
@@ -66,25 +77,39 @@ export type SigAggOptions = {
  *
  * @example
  * const agg = createSigAgg(opts);
- * agg.expect(duty, pubkey, root);
+ * agg.expect(duty, [[pubkey, root]]);
  * agg.add(duty, partials);
  */
 export interface SigAgg {
   /** Add partials (own, or a peer's from parsigex: unverified, sender-bound). */
   add(duty: Duty, partials: readonly ParSig[]): void;
-  /** Aggregate `signingRoot` for (duty, pubkey) once t partials of it are held. */
-  expect(duty: Duty, pubkey: PubkeyHex, signingRoot: Uint8Array): void;
+  /**
+   * Aggregate `signingRoot` for each (duty, pubkey) once t partials of it are held (the first
+   * expectation of a pair stands). One call = one batch verification of what becomes ready.
+   */
+  expect(duty: Duty, expected: Iterable<readonly [PubkeyHex, Uint8Array]>): void;
   /** Number of distinct partials held for the expected root (or the best root if none expected). */
   partials(duty: Duty, pubkey: PubkeyHex): number;
   /** The aggregate, if done. */
   aggregate(duty: Duty, pubkey: PubkeyHex): Uint8Array | undefined;
+  /** Aggregated, or t partials of the expected root held (a backup aggregation waits). */
+  complete(duty: Duty, pubkey: PubkeyHex): boolean;
   /** Drop state for duties with slot < minSlot. */
   prune(minSlot: number): void;
 }
 
 type Held = { signature: Uint8Array; verified: boolean };
 type ByRoot = { root: Uint8Array; sigs: Map<number, Held>; barred: Set<number> };
-type Entry = { slot: number; expected?: string; byRoot: Map<string, ByRoot>; done?: Uint8Array };
+type Entry = {
+  slot: number;
+  expected?: string;
+  byRoot: Map<string, ByRoot>;
+  done?: Uint8Array;
+  /** A backup aggregation is scheduled (deferMs). */
+  deferred?: true;
+};
+/** An entry holding t partials of its expected root `r`, with the validator's parsed key. */
+type Candidate = { duty: Duty; pk: PubkeyHex; e: Entry; r: ByRoot; vpk: PublicKey };
 
 /**
  * Create the sigagg component.
@@ -113,12 +138,18 @@ export function createSigAgg(opts: SigAggOptions): SigAgg {
     }
     return pk ?? undefined;
   };
-  const verifies = (pk: PublicKey | undefined, root: Uint8Array, sig: Uint8Array): boolean => {
-    if (!pk) return false;
+  const verifies = (pk: PublicKey, root: Uint8Array, sig: Signature): boolean => {
     try {
-      return blstVerify(root, pk, signatureFromBytes(sig));
+      return blstVerify(root, pk, sig);
     } catch {
       return false;
+    }
+  };
+  const recover = (chosen: readonly [number, Held][]): Signature | undefined => {
+    try {
+      return recoverSignatureForVerify(chosen.map(([id, h]) => ({ id, signature: h.signature })));
+    } catch {
+      return undefined; // a partial is not a G2 point: found by the careful path
     }
   };
 
@@ -162,33 +193,28 @@ export function createSigAgg(opts: SigAggOptions): SigAgg {
     }
   };
 
-  const tryAggregate = (duty: Duty, pk: PubkeyHex, e: Entry): void => {
-    if (e.done || e.expected === undefined) return;
-    const r = e.byRoot.get(e.expected);
-    if (!r || r.sigs.size < t) return;
-    const vpk = publicKey(opts.validatorPubkeys.get(pk));
-    if (!vpk) return;
-    const suspect = [...r.sigs].flatMap(([id, h]) =>
-      !h.verified && (suspects.get(id) ?? -Infinity) >= e.slot - SUSPECT_SLOTS ? [id] : [],
-    );
-    if (suspect.length) check(e, pk, r, suspect);
+  /** The t partials to interpolate: verified ones first, then by share index. */
+  const choose = (r: ByRoot): [number, Held][] =>
+    [...r.sigs]
+      .sort(([a, x], [b, y]) => Number(y.verified) - Number(x.verified) || a - b)
+      .slice(0, t);
+
+  const finish = (c: Candidate, sig: Signature): void => {
+    const bytes = sig.toBytes(true);
+    c.e.done = bytes;
+    count("aggregated");
+    opts.onAggregated(c.duty, c.pk, c.r.root, bytes);
+  };
+
+  /**
+   * The careful path for one entry whose first aggregate (from `failed`) did not verify: verify
+   * its unverified partials, drop the invalid ones and retry from the rest.
+   */
+  const recoverCarefully = (c: Candidate, failed: readonly [number, Held][]): void => {
+    const { e, r } = c;
+    let chosen = failed;
     // Each failed round verifies ≥ 1 unverified partial or returns: at most t + 1 rounds.
-    while (r.sigs.size >= t) {
-      const chosen = [...r.sigs]
-        .sort(([a, x], [b, y]) => Number(y.verified) - Number(x.verified) || a - b)
-        .slice(0, t);
-      let sig: Uint8Array | undefined;
-      try {
-        sig = recoverSignature(chosen.map(([id, h]) => ({ id, signature: h.signature })));
-      } catch {
-        // a partial is not a G2 point: found below
-      }
-      if (sig && verifies(vpk, r.root, sig)) {
-        e.done = sig;
-        count("aggregated");
-        opts.onAggregated(duty, pk, r.root, sig);
-        return;
-      }
+    for (;;) {
       const unverified = chosen.flatMap(([id, h]) => (h.verified ? [] : [id]));
       if (!unverified.length) {
         // t verified partials, yet no valid aggregate: share keys inconsistent with the
@@ -197,12 +223,68 @@ export function createSigAgg(opts: SigAggOptions): SigAgg {
         return;
       }
       count("fallback");
-      check(e, pk, r, unverified);
+      check(e, c.pk, r, unverified);
+      if (r.sigs.size < t) return;
+      chosen = choose(r);
+      const sig = recover(chosen);
+      if (sig && verifies(c.vpk, r.root, sig)) {
+        finish(c, sig);
+        return;
+      }
     }
+  };
+
+  /**
+   * Aggregate every entry of `touched` that holds t partials of its expected root: interpolate
+   * each, then verify all the aggregates in ONE batch (blst verifyMultipleAggregateSignatures,
+   * random linear combination: 3 aggregates 1.19 → 0.80 ms each, 31 → 0.41 ms each); if the batch
+   * fails, each one alone, and the careful path for those that do not verify.
+   */
+  const settle = (touched: Iterable<Candidate>, now = false): void => {
+    const ready: (Candidate & { chosen: [number, Held][]; sig: Signature | undefined })[] = [];
+    const later = new Map<number, Candidate[]>();
+    for (const c of touched) {
+      const { e, r } = c;
+      if (e.done || (e.deferred && !now)) continue;
+      const wait = now || !opts.setTimer ? 0 : (opts.deferMs?.(c.duty, c.pk) ?? 0);
+      if (wait > 0) {
+        e.deferred = true;
+        later.set(wait, [...(later.get(wait) ?? []), c]);
+        continue;
+      }
+      const suspect = [...r.sigs].flatMap(([id, h]) =>
+        !h.verified && (suspects.get(id) ?? -Infinity) >= e.slot - SUSPECT_SLOTS ? [id] : [],
+      );
+      if (suspect.length) check(e, c.pk, r, suspect);
+      if (r.sigs.size < t) continue;
+      const chosen = choose(r);
+      ready.push({ ...c, chosen, sig: recover(chosen) });
+    }
+    const sets = ready.flatMap((c) => (c.sig ? [{ msg: c.r.root, pk: c.vpk, sig: c.sig }] : []));
+    const allOk =
+      sets.length === ready.length && sets.length > 1 && verifyMultipleAggregateSignatures(sets);
+    for (const c of ready) {
+      if (c.sig && (allOk || verifies(c.vpk, c.r.root, c.sig))) finish(c, c.sig);
+      else recoverCarefully(c, c.chosen);
+    }
+    for (const [ms, cs] of later) {
+      count("deferred", cs.length);
+      opts.setTimer?.(ms, () => settle(cs, true));
+    }
+  };
+
+  /** The entry's expected root if it holds t partials of it and the validator key parses. */
+  const candidate = (duty: Duty, pk: PubkeyHex, e: Entry): Candidate | undefined => {
+    if (e.done || e.expected === undefined) return undefined;
+    const r = e.byRoot.get(e.expected);
+    if (!r || r.sigs.size < t) return undefined;
+    const vpk = publicKey(opts.validatorPubkeys.get(pk));
+    return vpk && { duty, pk, e, r, vpk };
   };
 
   return {
     add(duty, partials) {
+      const touched = new Map<Entry, Candidate>();
       for (const p of partials) {
         const e = entryOf(duty, p.pubkey);
         const rk = hex(p.signingRoot);
@@ -213,13 +295,20 @@ export function createSigAgg(opts: SigAggOptions): SigAgg {
         }
         if (r.sigs.has(p.shareIdx) || r.barred.has(p.shareIdx)) continue;
         r.sigs.set(p.shareIdx, { signature: p.signature, verified: false });
-        tryAggregate(duty, p.pubkey, e);
+        const c = candidate(duty, p.pubkey, e);
+        if (c) touched.set(e, c);
       }
+      settle(touched.values());
     },
-    expect(duty, pk, root) {
-      const e = entryOf(duty, pk);
-      if (e.expected === undefined) e.expected = hex(root);
-      tryAggregate(duty, pk, e);
+    expect(duty, expected) {
+      const touched: Candidate[] = [];
+      for (const [pk, root] of expected) {
+        const e = entryOf(duty, pk);
+        if (e.expected === undefined) e.expected = hex(root);
+        const c = candidate(duty, pk, e);
+        if (c) touched.push(c);
+      }
+      settle(touched);
     },
     partials(duty, pk) {
       const e = entries.get(`${dutyKey(duty)}/${pk}`);
@@ -230,6 +319,10 @@ export function createSigAgg(opts: SigAggOptions): SigAgg {
       return best;
     },
     aggregate: (duty, pk) => entries.get(`${dutyKey(duty)}/${pk}`)?.done,
+    complete(duty, pk) {
+      const e = entries.get(`${dutyKey(duty)}/${pk}`);
+      return e !== undefined && (e.done !== undefined || e.deferred === true);
+    },
     prune(minSlot) {
       for (const [k, e] of entries) if (e.slot < minSlot) entries.delete(k);
       for (const [id, s] of suspects) if (s < minSlot - SUSPECT_SLOTS) suspects.delete(id);

@@ -25,6 +25,7 @@
  * DOMAIN_SYNC_COMMITTEE_SELECTION_PROOF at epoch(slot); ContributionAndProof →
  * DOMAIN_CONTRIBUTION_AND_PROOF at epoch(contribution.slot).
  */
+import "../../util/ssz-hasher.js";
 import {
   DOMAIN_AGGREGATE_AND_PROOF,
   DOMAIN_BEACON_ATTESTER,

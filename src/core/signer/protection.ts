@@ -6,14 +6,14 @@
  *
  * The database (src/slashing/db.ts) only offers check-AND-insert, so this keeps a per-validator
  * summary — EIP-3076 "Minimal" form: the highest signed source/target epochs (with the signing
- * root at the highest target) and the highest signed block slot (with its root) — loaded from the
- * database's own minimal export on first use and advanced by the signer after every accepted
+ * root at the highest target) and the highest signed block slot (with its root) — loaded for every
+ * validator from ONE minimal export of the database on first use (a per-validator export read the
+ * whole validator table each time: O(N) per check) and advanced by the signer after every accepted
  * insert. Checked against it, the rules are the EIP-3076 low-watermark conditions (2), (4), (5)
  * with the database's repeat exemption: at least as strict as the database (anything it passes
  * the database accepts too; honest chains always pass, since source is non-decreasing and each
  * validator attests once per target epoch). Assumes this process is the database's only writer.
  */
-import { InputError } from "../../errors.js";
 import type { SlashingProtectionDb } from "../../slashing/db.js";
 import { hex, type PubkeyHex } from "../types.js";
 
@@ -61,29 +61,33 @@ export interface ProtectionView {
  * const view = createProtectionView(SlashingProtectionDb.open(dir, { genesisValidatorsRoot }));
  */
 export function createProtectionView(db: SlashingProtectionDb): ProtectionView {
-  const summaries = new Map<PubkeyHex, Summary>();
+  // Every validator's summary, from ONE minimal export on first use (a validator without records
+  // has none until this process's signer records one: it is the database's only writer).
+  let summaries: Map<PubkeyHex, Summary> | undefined;
   const load = (pk: PubkeyHex): Summary => {
-    let s = summaries.get(pk);
-    if (s) return s;
-    s = {};
-    try {
-      const rec = db.exportInterchange({ pubkeys: [pk], format: "minimal" }).data[0];
-      const a = rec?.signed_attestations[0];
-      if (a) {
-        s.source = BigInt(a.source_epoch);
-        s.target = BigInt(a.target_epoch);
-        if (a.signing_root) s.targetRoot = a.signing_root.toLowerCase();
+    if (!summaries) {
+      summaries = new Map();
+      for (const rec of db.exportInterchange({ format: "minimal" }).data) {
+        const s: Summary = {};
+        const a = rec.signed_attestations[0];
+        if (a) {
+          s.source = BigInt(a.source_epoch);
+          s.target = BigInt(a.target_epoch);
+          if (a.signing_root) s.targetRoot = a.signing_root.toLowerCase();
+        }
+        const b = rec.signed_blocks[0];
+        if (b) {
+          s.slot = BigInt(b.slot);
+          if (b.signing_root) s.slotRoot = b.signing_root.toLowerCase();
+        }
+        summaries.set(rec.pubkey.toLowerCase(), s);
       }
-      const b = rec?.signed_blocks[0];
-      if (b) {
-        s.slot = BigInt(b.slot);
-        if (b.signing_root) s.slotRoot = b.signing_root.toLowerCase();
-      }
-    } catch (err) {
-      // "No slashing-protection records for this validator": nothing signed yet.
-      if (!(err instanceof InputError)) throw err;
     }
-    summaries.set(pk, s);
+    let s = summaries.get(pk);
+    if (!s) {
+      s = {};
+      summaries.set(pk, s);
+    }
     return s;
   };
   return {
