@@ -2,11 +2,18 @@
  * Which library recombines threshold BLS shares fastest? blst's JS API has no scalar
  * multiplication, so Lagrange interpolation in G1/G2 needs herumi (bls-eth-wasm, used by
  * src/crypto/interpolate.ts) or @noble/curves (audited, pure JS). Baseline: one blst signature,
- * measured in the same run. Run: npx tsx bench/interpolate.bench.ts
+ * measured in the same run. Plus what sigagg runs, `recoverSignatureForVerify` (partials only
+ * decompressed, one subgroup check of the result; blst point additions where the Lagrange
+ * coefficients are small integers — share ids 1..t here — else herumi), against the checked
+ * herumi path `recoverSignature`. Run: npx tsx bench/interpolate.bench.ts
  */
 import { bls12_381 } from "@noble/curves/bls12-381.js";
 import { publicKeyOf, signMessage } from "../src/crypto/bls.js";
-import { recoverPublicKey, recoverSignature } from "../src/crypto/interpolate.js";
+import {
+  recoverPublicKey,
+  recoverSignature,
+  recoverSignatureForVerify,
+} from "../src/crypto/interpolate.js";
 import { lagrangeAtZero, randomScalar, scalarToBytes, splitSecret } from "../src/crypto/shamir.js";
 import { thresholdFor } from "../src/keysplit/split.js";
 import { measure, ms, table } from "./util.js";
@@ -16,6 +23,9 @@ const secret = scalarToBytes(randomScalar());
 const baseline = await measure(() => signMessage(secret, msg), { runs: 200 });
 const rows: (string | number)[][] = [
   ["n", "t", "what", "herumi", "noble", "noble/herumi", "herumi / blst sign"],
+];
+const sigaggRows: (string | number)[][] = [
+  ["n", "t", "share ids", "recoverSignature", "recoverSignatureForVerify", "speed-up"],
 ];
 
 function nobleRecover<P extends { multiply(k: bigint): P; add(o: P): P }>(
@@ -35,6 +45,15 @@ for (const n of [4, 7, 13]) {
   const runs = n === 13 ? 20 : 50;
   const hPk = await measure(() => recoverPublicKey(pks), { runs });
   const hSig = await measure(() => recoverSignature(sigs), { runs });
+  const forVerify = await measure(() => recoverSignatureForVerify(sigs), { runs });
+  sigaggRows.push([
+    n,
+    t,
+    sigs.map((s) => s.id).join(","),
+    ms(hSig.median),
+    ms(forVerify.median),
+    (hSig.median / forVerify.median).toFixed(1),
+  ]);
   const nPk = await measure(
     () =>
       nobleRecover(
@@ -68,3 +87,5 @@ for (const n of [4, 7, 13]) {
 }
 console.log(`baseline: blst sign ${ms(baseline.median)} (median)`);
 table(rows);
+console.log("\nsigagg's G2 recovery (recoverSignatureForVerify) vs the checked herumi path:");
+table(sigaggRows);

@@ -118,6 +118,25 @@ describe("threshold BLS: interpolation in G1 and G2", () => {
     );
   });
 
+  test("share ids 1..n (small Lagrange coefficients, point additions): any t partials recover the signature", () => {
+    fc.assert(
+      fc.property(
+        n.chain((size) =>
+          fc.tuple(fc.constant(size), secretArb, subsetOf(size, thresholdFor(size))),
+        ),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        ([size, secret, pick], msg) => {
+          const ids = Array.from({ length: size }, (_, i) => i + 1);
+          const shares = splitSecret(secret, ids, thresholdFor(size));
+          const chosen = pick.map((k) => shares[k] as (typeof shares)[number]);
+          const partials = chosen.map((s) => ({ id: s.id, signature: signMessage(s.secret, msg) }));
+          assert.deepEqual(recoverSignatureForVerify(partials).toBytes(), signMessage(secret, msg));
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
   test("malformed points are rejected before interpolation", () => {
     const bad = new Uint8Array(48);
     bad[0] = 0xc0; // compressed identity
