@@ -7,7 +7,13 @@
  * node does ≈ 1/n of it. Run: npx tsx bench/qbft.bench.ts [--quick]
  */
 import { secp256k1 } from "@noble/curves/secp256k1.js";
-import { secp256k1TestKeys } from "../src/core/consensus/signer.js";
+import {
+  SECP256K1_BACKEND,
+  type Secp256k1Backend,
+  secp256k1Signer,
+  secp256k1TestKeys,
+  secp256k1Verifier,
+} from "../src/core/consensus/signer.js";
 import { createSimCluster, type SigningScheme } from "../src/core/simnet/cluster.js";
 import { measure, ms, type Stats, summarize, table } from "./util.js";
 
@@ -47,17 +53,28 @@ async function perInstance(
 const keys = secp256k1TestKeys(1, 1);
 const msg = new Uint8Array(97).fill(7);
 const sk = keys.secretKeys[0] as Uint8Array;
-const sig = keys.signers[0]?.sign(msg) as Uint8Array;
 const pk = secp256k1.getPublicKey(sk, true);
 const runs = { runs: quick ? 50 : 300 };
-const sign = await measure(() => keys.signers[0]?.sign(msg), runs);
-const verify = await measure(() => keys.verifier.verify(0, msg, sig), runs);
+const backendCost = async (b: Secp256k1Backend) => {
+  const signer = secp256k1Signer(sk, b);
+  const verifier = secp256k1Verifier([pk], b);
+  const sig = signer.sign(msg);
+  return {
+    sign: await measure(() => signer.sign(msg), runs),
+    verify: await measure(() => verifier.verify(0, msg, sig), runs),
+  };
+};
+const native = await backendCost("libsecp256k1");
+const openssl = await backendCost("openssl");
+const nobleSig = secp256k1.sign(msg, sk);
 const nobleSign = await measure(() => secp256k1.sign(msg, sk), runs);
-const nobleVerify = await measure(() => secp256k1.verify(sig, msg, pk), runs);
+const nobleVerify = await measure(() => secp256k1.verify(nobleSig, msg, pk), runs);
 console.log(
-  `secp256k1 median: node:crypto (used) sign ${ms(sign.median)}, verify ${ms(verify.median)}; ` +
-    `@noble/curves sign ${ms(nobleSign.median)}, verify ${ms(nobleVerify.median)} ` +
-    `(verify ${(nobleVerify.median / verify.median).toFixed(1)}× slower)\n`,
+  `secp256k1 median (used: ${SECP256K1_BACKEND}): libsecp256k1 sign ${ms(native.sign.median)}, ` +
+    `verify ${ms(native.verify.median)}; OpenSSL (node:crypto) sign ${ms(openssl.sign.median)}, ` +
+    `verify ${ms(openssl.verify.median)}; @noble/curves sign ${ms(nobleSign.median)}, verify ` +
+    `${ms(nobleVerify.median)} (verify: OpenSSL ${(openssl.verify.median / native.verify.median).toFixed(1)}×, ` +
+    `noble ${(nobleVerify.median / native.verify.median).toFixed(1)}× libsecp256k1's)\n`,
 );
 
 const rows: (string | number)[][] = [

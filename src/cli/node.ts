@@ -12,6 +12,7 @@ import { Command } from "commander";
 import { createBeaconClient } from "../beacon/index.js";
 import { currentEpoch } from "../core/beacon.js";
 import { secp256k1Signer, secp256k1Verifier } from "../core/consensus/signer.js";
+import { registerPeerRtt } from "../core/metrics.js";
 import { createDvNode, type DvNode } from "../core/node.js";
 import { systemClock } from "../core/transport.js";
 import { createDashboard, type Dashboard } from "../dashboard/handler.js";
@@ -226,6 +227,11 @@ export async function runNode(
   );
   // Version and RTT for the operators' dashboards; answered with or without --dashboard.
   const peerInfo = startPeerInfo(transport);
+  registerPeerRtt(
+    node.metrics.registry,
+    def.operators.flatMap((_, i) => (i === transport.self ? [] : [i])),
+    (i) => peerInfo.get(i)?.rttMs,
+  );
   const dashboard = flags.dashboard
     ? createDashboard({
         source: nodeDashboardSource(node, transport, def, op.operatorId, {

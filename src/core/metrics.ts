@@ -224,3 +224,31 @@ export function histogramQuantile(buckets: readonly HistogramBucket[], q: number
   }
   return lower;
 }
+
+/**
+ * Register `rpdvt_peer_rtt_seconds{peer}` on `registry`: each other operator's last measured
+ * round-trip time (the /rpdvt/peerinfo ping, src/p2p/peerinfo.ts), read at scrape time from
+ * `rttMs` (undefined: not measured on the current connection — no sample for that peer).
+ *
+ * @example
+ * registerPeerRtt(node.metrics.registry, [1, 2, 3], (i) => peerInfo.get(i)?.rttMs);
+ */
+export function registerPeerRtt(
+  registry: Registry,
+  peers: readonly number[],
+  rttMs: (peer: number) => number | undefined,
+): void {
+  new Gauge({
+    name: "rpdvt_peer_rtt_seconds",
+    help: "Round-trip time to the operator (peer-info ping), seconds; absent while not measured",
+    labelNames: ["peer"] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const p of peers) {
+        const ms = rttMs(p);
+        if (ms !== undefined) this.set({ peer: String(p) }, ms / 1000);
+      }
+    },
+  });
+}

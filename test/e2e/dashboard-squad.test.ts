@@ -249,6 +249,17 @@ describe("dashboard of a real squad on the Lodestar devnet, in headless chromium
     assert.ok(attest >= INDICES.length, `attester successes ${attest}`);
     assert.ok(count(/^rpdvt_consensus_decided_round_count[{ ]/) > 0);
     assert.ok(count(/^rpdvt_duty_latency_seconds_count[{ ]/) > 0);
+    // The peer-info RTT of every other operator (all four are up again by now), in seconds.
+    const rtts = text.split("\n").filter((l) => l.startsWith("rpdvt_peer_rtt_seconds{"));
+    assert.deepEqual(
+      rtts.map((l) => l.match(/peer="(\d+)"/)?.[1]).sort(),
+      ["1", "2", "3"],
+      rtts.join("\n"),
+    );
+    for (const l of rtts) {
+      const v = Number(l.split(" ").at(-1));
+      assert.ok(v > 0 && v < 1, l);
+    }
     t.diagnostic(
       `attester successes ${attest}; wall time ${((Date.now() - t0) / 1000).toFixed(1)} s`,
     );

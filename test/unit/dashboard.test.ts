@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { request } from "node:http";
 import { after, before, describe, test } from "node:test";
-import { createDvMetrics } from "../../src/core/metrics.js";
+import { createDvMetrics, registerPeerRtt } from "../../src/core/metrics.js";
 import type { DutyReport } from "../../src/core/tracker/tracker.js";
 import { hasValidToken, isLoopbackHost } from "../../src/dashboard/auth.js";
 import { createFakeSource, FAKE_FAILURE_REASONS } from "../../src/dashboard/fake-source.js";
@@ -370,6 +370,10 @@ test("docs/grafana-dashboard.json queries only metrics the node exports", async 
   m.dutyLatency.observe({ type: "attester" }, 0.1);
   m.consensusLatency.observe({ type: "attester" }, 0.1);
   m.consensusRounds.observe({ type: "attester" }, 1);
+  registerPeerRtt(m.registry, [1, 2], (peer) => (peer === 1 ? 2.5 : undefined));
+  const text = await m.registry.metrics();
+  assert.match(text, /^rpdvt_peer_rtt_seconds\{peer="1"\} 0\.0025$/m);
+  assert.doesNotMatch(text, /rpdvt_peer_rtt_seconds\{peer="2"\}/, "no sample while unmeasured");
   const exported = new Set(
     (await m.registry.metrics())
       .split("\n")
@@ -390,6 +394,7 @@ test("docs/grafana-dashboard.json queries only metrics the node exports", async 
     "rpdvt_duty_latency_seconds",
     "rpdvt_consensus_decided_round",
     "rpdvt_peers_seen",
+    "rpdvt_peer_rtt_seconds",
   ]) {
     assert.ok(used.has(name), name);
   }

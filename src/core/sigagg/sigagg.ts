@@ -1,7 +1,7 @@
 /**
  * Signature aggregation (Charon core/sigagg): once `threshold` (t = 2F+1) partial signatures of
  * the SAME signing root are held for a (duty, validator), interpolate them at x = 0 (Lagrange in
- * G2, src/crypto/interpolate.ts `recoverSignature`) and verify the result against the validator's
+ * G2, src/crypto/interpolate.ts `recoverSignatureForVerify`) and verify the result against the validator's
  * public key over that root before handing it on (consensus-specs BLS `Verify`).
  *
  * Aggregate first: partials arrive unverified from parsigex (decoded and bound to their
@@ -14,6 +14,13 @@
  * aggregate is retried from the valid ones and any others held. A share index caught once is a
  * suspect for {@link SUSPECT_SLOTS}: its partials are verified before use, so a Byzantine
  * operator costs at most one failed aggregate per suspect period, never a blocked or poisoned one.
+ *
+ * Batches: everything one call makes ready (the validators of one parsigex message, or of one
+ * decided value) is interpolated and then verified in ONE randomised batch
+ * (verifyMultipleAggregateSignatures); interpolation only decompresses the partials and
+ * subgroup-checks the result (src/crypto/interpolate.ts `recoverSignatureForVerify`). Backup
+ * deferral (`deferMs`): the node makes f + 1 operators per slot and validator aggregate at once,
+ * the others later, so their CPU stays out of the cluster's race for the first aggregate.
  *
  * Only the root the workflow expects is aggregated (`expect`: the root of the decided data, or of
  * the deterministic message for randao / selection proof / exit); partials for other roots (a
