@@ -298,7 +298,7 @@ export function createDvNode(opts: DvNodeOptions): DvNode {
         threshold,
         validatorPubkeys,
         sharePubkeys,
-        onAggregated: (d, pk, root, sig) => wired?.onAggregated(d, pk, root, sig),
+        onAggregated: (d, pk, root, sig, backup) => wired?.onAggregated(d, pk, root, sig, backup),
         count: (l, by) => metrics.parsigex.inc({ event: `sigagg.${l}` }, by),
         deferMs: (d, pk) =>
           BROADCAST_ONLY.has(d.type) &&

@@ -130,7 +130,13 @@ export type Wired = {
   /** Called by the scheduler's onDuty. */
   onDuty(duty: Duty, defs: Map<PubkeyHex, DutyDefinition>): void;
   /** sigagg's onAggregated (sigagg is built before the wiring). */
-  onAggregated(duty: Duty, pubkey: PubkeyHex, root: Uint8Array, signature: Uint8Array): void;
+  onAggregated(
+    duty: Duty,
+    pubkey: PubkeyHex,
+    root: Uint8Array,
+    signature: Uint8Array,
+    backup: boolean,
+  ): void;
   /** Distinct other operators heard from in a duty's consensus instance (tracker). */
   consensusPeers(duty: Duty): number;
   stop(): void;
@@ -362,11 +368,18 @@ export function wire(c: Components): Wired {
     });
   };
 
-  const onAggregated = (duty: Duty, pk: PubkeyHex, _root: Uint8Array, sig: Uint8Array): void => {
-    tracker.event(duty, pk, { step: "aggregated" });
+  const onAggregated = (
+    duty: Duty,
+    pk: PubkeyHex,
+    _root: Uint8Array,
+    sig: Uint8Array,
+    backup: boolean,
+  ): void => {
+    tracker.event(duty, pk, { step: "aggregated", backup });
     emit({ step: "aggregated", duty, pubkey: pk });
     const fetched = fetchedAt.get(dutyKey(duty));
-    if (fetched) {
+    // A backup aggregation is late on purpose (node.ts aggregationBackupDelayMs): not a latency.
+    if (fetched && !backup) {
       metrics.fetchToBroadcast.observe(
         { type: dutyTypeName(duty.type) },
         (clock.now() - fetched.at) / 1000,

@@ -16,6 +16,7 @@ import { createDutyDb } from "../../src/core/dutydb/dutydb.js";
 import { decodeUnsignedSet, encodeUnsignedSet } from "../../src/core/fetcher/codec.js";
 import { createValidityCheck } from "../../src/core/fetcher/validate.js";
 import { createDvMetrics } from "../../src/core/metrics.js";
+import { isPrimaryAggregator } from "../../src/core/node.js";
 import {
   createParSigEx,
   decodeParSigMessage,
@@ -33,6 +34,7 @@ import {
   DutyType,
   hex,
   type ParSig,
+  type PubkeyHex,
   type UnsignedDataSet,
 } from "../../src/core/types.js";
 import { publicKeyOf } from "../../src/crypto/bls.js";
@@ -436,6 +438,61 @@ describe("parsigex and sigagg", () => {
     ]);
     assert.deepEqual(b.done, [fullSig(0), fullSig(1)]);
     assert.equal(b.counts.fallback, undefined);
+  });
+
+  it("sigagg defers a backup aggregation: nothing until its timer, then once, flagged backup", () => {
+    const timers: [number, () => void][] = [];
+    const done: [PubkeyHex, boolean][] = [];
+    const agg = createSigAgg({
+      threshold: 3,
+      validatorPubkeys: new Map(pubkeys.map((pk) => [hex(pk), pk])),
+      sharePubkeys,
+      onAggregated: (_d, pk, _r, sig, backup) => {
+        assert.deepEqual(sig, fullSig(pk === pk0 ? 0 : 1));
+        done.push([pk, backup]);
+      },
+      deferMs: (_d, pk) => (pk === pk1 ? 250 : 0),
+      setTimer: (ms, cb) => timers.push([ms, cb]),
+    });
+    agg.expect(duty, [
+      [pk0, root],
+      [pk1, root],
+    ]);
+    agg.add(
+      duty,
+      [0, 1, 2].flatMap((op) => [partial(0, op), partial(1, op)]),
+    );
+    assert.deepEqual(done, [[pk0, false]], "the primary's at once");
+    assert.equal(agg.complete(duty, pk1), true, "t partials held: no retransmission needed");
+    assert.equal(agg.aggregate(duty, pk1), undefined);
+    agg.add(duty, [partial(1, 3)]); // more partials do not bring the backup forward
+    assert.equal(timers.length, 1);
+    assert.equal(timers[0]?.[0], 250);
+    timers[0]?.[1]();
+    assert.deepEqual(done, [
+      [pk0, false],
+      [pk1, true],
+    ]);
+    timers[0]?.[1]();
+    assert.equal(done.length, 2, "once");
+  });
+
+  it("primary aggregators: exactly f + 1 per slot and validator, rotating over both", () => {
+    for (const n of [4, 7, 10, 13]) {
+      const f = Math.floor((n - 1) / 3);
+      const load = new Array<number>(n).fill(0);
+      for (let slot = 0; slot < 3 * n; slot++) {
+        for (let v = 0; v < n; v++) {
+          const primaries = [...Array(n).keys()].filter((i) => isPrimaryAggregator(i, n, slot, v));
+          assert.equal(primaries.length, f + 1, `n=${n} slot ${slot} validator ${v}`);
+          for (const i of primaries) load[i] = (load[i] as number) + 1;
+        }
+      }
+      assert.ok(
+        load.every((l) => l === load[0]),
+        `even load n=${n}: ${load}`,
+      );
+    }
   });
 
   it("sigagg: random partials never yield anything but the validator's signature", () => {

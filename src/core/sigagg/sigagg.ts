@@ -59,11 +59,13 @@ export type SigAggOptions = {
   validatorPubkeys: ReadonlyMap<PubkeyHex, Uint8Array>;
   /** validator pubkey → (share index → share public key), from the cluster definition. */
   sharePubkeys: ReadonlyMap<PubkeyHex, ReadonlyMap<number, Uint8Array>>;
+  /** `backup`: a deferred aggregation (`deferMs`), late on purpose. */
   onAggregated: (
     duty: Duty,
     pubkey: PubkeyHex,
     signingRoot: Uint8Array,
     signature: Uint8Array,
+    backup: boolean,
   ) => void;
   /** Counter hook: `aggregated`, `fallback`, `drop.invalid-signature`, `aggregate-invalid`. */
   count?: ((label: string, by?: number) => void) | undefined;
@@ -210,7 +212,7 @@ export function createSigAgg(opts: SigAggOptions): SigAgg {
     const bytes = sig.toBytes(true);
     c.e.done = bytes;
     count("aggregated");
-    opts.onAggregated(c.duty, c.pk, c.r.root, bytes);
+    opts.onAggregated(c.duty, c.pk, c.r.root, bytes, c.e.deferred === true);
   };
 
   /**

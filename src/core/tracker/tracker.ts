@@ -40,7 +40,11 @@ export type TrackerEvent =
   | { step: "decided"; round: number }
   | { step: "signed" }
   | { step: "refused"; reason: FailureReason; details: string }
-  | { step: "aggregated" }
+  | {
+      step: "aggregated";
+      /** A backup aggregation (deferred on purpose): not observed as duty latency. */
+      backup?: boolean | undefined;
+    }
   | { step: "broadcast" }
   | { step: "broadcast-failed"; error: string };
 
@@ -276,10 +280,11 @@ export function createTracker(opts: TrackerOptions): Tracker {
           case "aggregated":
             if (s.aggregatedAt === undefined) {
               s.aggregatedAt = now;
-              opts.metrics?.dutyLatency.observe(
-                { type: dutyTypeName(duty.type) },
-                (now - d.startedAt) / 1000,
-              );
+              if (!ev.backup)
+                opts.metrics?.dutyLatency.observe(
+                  { type: dutyTypeName(duty.type) },
+                  (now - d.startedAt) / 1000,
+                );
             }
             break;
           case "broadcast":
