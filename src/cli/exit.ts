@@ -10,6 +10,7 @@
 import * as p from "@clack/prompts";
 import { Command, Option } from "commander";
 import { createBeaconClient } from "../beacon/index.js";
+import { currentEpoch } from "../core/beacon.js";
 import { InputError } from "../errors.js";
 import { clusterInfo, parseNodeUrls, requestClusterExit } from "../ops/exit/cluster.js";
 import {
@@ -99,14 +100,7 @@ export function exitCommand(): Command {
           );
         if (f.out) await assertAbsent(expandHome(f.out));
         const { beacon, chain, validator: v } = await findValidator(f.beaconUrl, pubkey);
-        const epoch =
-          f.epoch !== undefined
-            ? Number(f.epoch)
-            : Math.floor(
-                (Date.now() / 1000 - chain.genesisTime) /
-                  chain.secondsPerSlot /
-                  chain.slotsPerEpoch,
-              );
+        const epoch = f.epoch !== undefined ? Number(f.epoch) : currentEpoch(chain, Date.now());
         if (!Number.isSafeInteger(epoch) || epoch < 0)
           throw new InputError("--epoch must be a non-negative integer", { field: "--epoch" });
         const { secret, account } = await coldKeyFromWallet(expandHome(f.rocketpoolDir), pubkey);
@@ -194,9 +188,7 @@ async function clusterExit(f: ExitFlags, pubkey: string): Promise<void> {
   if (f.beaconUrl.length > 0) {
     const { chain, validator } = await findValidator(f.beaconUrl, pubkey);
     validatorIndex = validator.index;
-    epoch ??= Math.floor(
-      (Date.now() / 1000 - chain.genesisTime) / chain.secondsPerSlot / chain.slotsPerEpoch,
-    );
+    epoch ??= currentEpoch(chain, Date.now());
   }
   const info = await clusterInfo(urls[0] as string);
   if (info && info.validators.length > 0 && !info.validators.includes(pubkey))

@@ -27,6 +27,7 @@ import { promises as fsp } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { createBeaconClient } from "../../beacon/index.js";
+import { currentEpoch } from "../../core/beacon.js";
 import { BaseError } from "../../errors.js";
 import { type ClusterDefinition, readClusterDefinition } from "../../keysplit/cluster.js";
 import { resolveDataDir } from "../../rocketpool/datadir.js";
@@ -163,9 +164,7 @@ export async function runDoctor(inp: DoctorInputs): Promise<CheckResult[]> {
     ? createBeaconClient(inp.beaconUrls, { timeoutMs })
     : undefined;
   const chain = beacon ? await beacon.chainInfo().catch(() => undefined) : undefined;
-  const currentEpoch = chain
-    ? Math.floor((now() / 1000 - chain.genesisTime) / chain.secondsPerSlot / chain.slotsPerEpoch)
-    : undefined;
+  const epochNow = chain ? currentEpoch(chain, now()) : undefined;
   const dbFile = inp.dataDir ? join(inp.dataDir, DB_FILE_NAME) : undefined;
 
   await check("beacon node", beacon !== undefined, async () => {
@@ -413,10 +412,10 @@ export async function runDoctor(inp: DoctorInputs): Promise<CheckResult[]> {
           detail: `no history for ${missing.length}/${cluster.validators.length} cluster validator(s)`,
           hint: "Import the hand-over interchange before the first start.",
         };
-      if (currentEpoch !== undefined && latest >= 0 && currentEpoch - latest > LIMITS.staleEpochs) {
+      if (epochNow !== undefined && latest >= 0 && epochNow - latest > LIMITS.staleEpochs) {
         return {
           status: "warn",
-          detail: `latest attestation target epoch ${latest}, current ${currentEpoch}`,
+          detail: `latest attestation target epoch ${latest}, current ${epochNow}`,
           hint: "The node has not attested recently: is it running?",
         };
       }
