@@ -539,3 +539,44 @@ describe("metrics and beacon fallback", () => {
     await assert.rejects(allDown.chainInfo(), /All 2 beacon nodes failed/);
   });
 });
+
+describe("simulated beacon node clock", () => {
+  it("waits for a slot that starts within the clock disparity, refuses one further ahead", async () => {
+    let now = 0;
+    const timers: { at: number; cb: () => void }[] = [];
+    const c = {
+      now: () => now,
+      setTimeout(cb: () => void, ms: number) {
+        timers.push({ at: now + ms, cb });
+        return () => {};
+      },
+    };
+    // A genesis time with a fraction, as on the bench's shared clock: at slot 21's exact start
+    // (12 s slots), floor((now − genesis) / slot) is 20 — the request must still be answered.
+    const genesisClockMs = 12_345.6789123;
+    const b = createSimBeacon({ clock: c, validators: pubkeys, slotsPerEpoch: 4, genesisClockMs });
+    const view = b.view();
+    const slotMs = b.chain.secondsPerSlot * 1000;
+    assert.equal(slotMs, 12_000);
+    now = genesisClockMs + 21 * slotMs;
+    assert.equal(Math.floor((now - genesisClockMs) / slotMs), 20, "the float rounding this covers");
+    assert.equal((await view.attestationData(21, 0)).slot, 21);
+    assert.equal(timers.length, 0, "answered at once");
+    // 100 ms early: answered once the slot starts (not before).
+    now = genesisClockMs + 60 * slotMs - 100;
+    let answered = false;
+    const early = view.attestationData(60, 0).then((d) => {
+      answered = true;
+      return d;
+    });
+    await new Promise((r) => setImmediate(r));
+    assert.equal(answered, false);
+    assert.equal(timers.length, 1);
+    assert.equal(timers[0]?.at, genesisClockMs + 60 * slotMs);
+    now = timers[0]?.at as number;
+    timers[0]?.cb();
+    assert.equal((await early).slot, 60);
+    // Beyond the 500 ms disparity: refused.
+    await assert.rejects(view.attestationData(62, 0), /slot 62 is in the future/);
+  });
+});

@@ -79,6 +79,9 @@ import { isAggregator } from "../signer/domain.js";
 import type { Clock } from "../transport.js";
 import { epochOf, hex, unhex } from "../types.js";
 
+/** MAXIMUM_GOSSIP_CLOCK_DISPARITY, 500 ms (consensus-specs phase0 p2p-interface.md, configuration). */
+const MAXIMUM_GOSSIP_CLOCK_DISPARITY_MS = 500;
+
 /**
  * The fee recipient of blocks for validators nobody registered one for (a beacon node's
  * `--suggestedFeeRecipient`; deliberately not the zero address, the SSZ default).
@@ -480,7 +483,15 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
       },
       async attestationData(slot, committeeIndex) {
         guard();
-        if (slot > currentSlot()) throw new BaseError(`sim beacon: slot ${slot} is in the future`);
+        if (slot > currentSlot()) {
+          // A real beacon node waits for a slot that starts within the clock disparity (Lodestar
+          // validator API `waitForSlot`) and refuses one further ahead. Requests at a slot's very
+          // start land here too: floor((now − genesis) / slot) can round to the slot before.
+          const early = genesisClockMs + slot * slotMs - opts.clock.now();
+          if (early > MAXIMUM_GOSSIP_CLOCK_DISPARITY_MS)
+            throw new BaseError(`sim beacon: slot ${slot} is in the future`);
+          if (early > 0) await new Promise<void>((r) => opts.clock.setTimeout(r, early));
+        }
         const e = epochOf(slot, spe);
         const data: phase0.AttestationData = {
           slot,
