@@ -152,7 +152,6 @@ export function exitCommand(): Command {
     );
 }
 
-/** `--cluster-nodes`: ask each operator's node to consent to the threshold-signed exit. */
 /** The beacon client, chain info and the validator's entry; a clear error if it is unknown. */
 async function findValidator(beaconUrls: string[], pubkey: string) {
   const beacon = createBeaconClient(beaconUrls, { timeoutMs: 10_000 });
@@ -166,6 +165,7 @@ async function findValidator(beaconUrls: string[], pubkey: string) {
   return { beacon, chain, validator };
 }
 
+/** `--cluster-nodes`: ask each operator's node to consent to the threshold-signed exit. */
 async function clusterExit(f: ExitFlags, pubkey: string): Promise<void> {
   const urls = parseNodeUrls(f.clusterNodes ?? "");
   const token = f.token ?? process.env.RPDVT_DASHBOARD_TOKEN;

@@ -6,7 +6,9 @@
  * ~2.3 ms per G1 and ~9.4 ms per G2 multiplication — see bench/interpolate.bench.ts). Points go
  * to herumi uncompressed, already decompressed by blst (herumi's own decompression cost more than
  * blst's parse with subgroup check: G2 recovery 3-of-4 1.6 → 0.8 ms on a loaded 2-core host).
- * Inputs are parsed with blst's subgroup check before they reach herumi.
+ * `recoverPublicKey` / `recoverSignature` subgroup-check every input with blst before herumi;
+ * `recoverSignatureForVerify` (sigagg's path) checks the result instead, and interpolates with
+ * blst point additions where the Lagrange coefficients are small integers.
  */
 import { aggregateSignatures, Signature } from "@chainsafe/blst";
 import bls from "bls-eth-wasm";
@@ -14,8 +16,10 @@ import { InputError, VerificationError } from "../errors.js";
 import { publicKeyFromBytes, signatureFromBytes } from "./bls.js";
 
 await bls.init(bls.BLS12_381);
-// Every point is subgroup-checked by blst (publicKeyFromBytes / signatureFromBytes) right before
-// it is handed to herumi, so herumi's own (slower) order check is redundant here.
+// herumi's own (slower) order check is redundant: every input is subgroup-checked by blst
+// (publicKeyFromBytes / signatureFromBytes) before it is handed over, or — in
+// recoverSignatureForVerify — the interpolated result is (a sum with any point outside the
+// subgroup fails that check or the caller's verification).
 bls.verifyPublicKeyOrder(false);
 bls.verifySignatureOrder(false);
 

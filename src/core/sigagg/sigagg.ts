@@ -258,7 +258,9 @@ export function createSigAgg(opts: SigAggOptions): SigAgg {
       const wait = now || !opts.setTimer ? 0 : (opts.deferMs?.(c.duty, c.pk) ?? 0);
       if (wait > 0) {
         e.deferred = true;
-        later.set(wait, [...(later.get(wait) ?? []), c]);
+        const group = later.get(wait) ?? [];
+        group.push(c);
+        later.set(wait, group);
         continue;
       }
       const suspect = [...r.sigs].flatMap(([id, h]) =>
