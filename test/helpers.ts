@@ -1,6 +1,7 @@
 /**
  * Helpers shared by the tests: running `rpdvt` (or any Node script) in a child process, temporary
- * folders, random validator keys, byte edits on hex strings, and the ssv-dkg operator key vectors.
+ * folders, random validator keys, byte edits on hex strings, and the ssv-dkg operator key vectors
+ * (pinned in test/vectors.lock.json, resolved by test/vectors.ts).
  */
 import { execFile } from "node:child_process";
 import { promises as fsp } from "node:fs";
@@ -11,12 +12,20 @@ import { createDvSimCluster, type DvSimCluster } from "../src/core/simnet/dv.js"
 import { publicKeyOf } from "../src/crypto/bls.js";
 import { randomScalar, scalarToBytes } from "../src/crypto/shamir.js";
 import type { ValidatorKey } from "../src/keysplit/split.js";
+import { vectorPath } from "./vectors.js";
 
 /** The repository root (where package.json is). */
 export const ROOT = new URL("..", import.meta.url).pathname;
-/** ssv-dkg's example operators: operators_info.json, op1..op13.json (encrypted RSA keys), pw1..pw13. */
-export const DKG_OPERATORS = new URL("../../shared/vectors/ssv/dkg-operators/", import.meta.url)
-  .pathname;
+/**
+ * The folder of ssv-dkg's example operators: operators_info.json, op1..op13.json (encrypted RSA
+ * keys), pw1..pw13 — checked against their pinned sha256, fetched when this clone lacks them.
+ *
+ * @example
+ * const info = join(await dkgOperatorsDir(), "operators_info.json");
+ */
+export function dkgOperatorsDir(): Promise<string> {
+  return vectorPath("ssv/dkg-operators");
+}
 
 /**
  * What a child process printed and its exit code (0 on success).
@@ -124,10 +133,11 @@ export function flipByte(hex: string, offset: number): string {
  * await copyDkgOperatorKeys(join(dir, "keys4"), 4);
  */
 export async function copyDkgOperatorKeys(dest: string, count: number): Promise<void> {
+  const from = await dkgOperatorsDir();
   await fsp.mkdir(dest);
   for (let i = 1; i <= count; i++) {
-    await fsp.copyFile(join(DKG_OPERATORS, `op${i}.json`), join(dest, `op${i}.json`));
-    await fsp.copyFile(join(DKG_OPERATORS, `pw${i}`), join(dest, `pw${i}`));
+    await fsp.copyFile(join(from, `op${i}.json`), join(dest, `op${i}.json`));
+    await fsp.copyFile(join(from, `pw${i}`), join(dest, `pw${i}`));
   }
 }
 

@@ -8,12 +8,14 @@ import { promises as fsp } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import {
+  dkgOperatorsDir,
   exists,
   makeTempDir,
   type RunResult as Result,
   rpdvt,
-  DKG_OPERATORS as VECTORS,
 } from "../helpers.js";
+
+const VECTORS = await dkgOperatorsDir();
 
 const OWNER = "0xDCc846fA10C7CfCE9e6Eb37e06eD93b666cFC5E9";
 

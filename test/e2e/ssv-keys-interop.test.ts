@@ -3,7 +3,7 @@
  * by its install.sh): ssv-keys must parse and validate the keyshares we build (4 and 7 operators,
  * bulk), must reject tampered copies (so the harness really validates), and our verifier must
  * accept — and fully decrypt — keyshares that ssv-keys builds. Operator keys are SSV's real
- * RSA keys from ssv-dkg's examples (../shared/vectors/ssv/dkg-operators).
+ * RSA keys from ssv-dkg's examples (ssv/dkg-operators in test/vectors.lock.json).
  */
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
@@ -20,7 +20,7 @@ import { readOperatorsInfo, type SsvOperatorKey } from "../../src/keysplit/ssv-o
 import { toHex } from "../../src/util/hex.js";
 import {
   copyDkgOperatorKeys,
-  DKG_OPERATORS as DKG_OPS,
+  dkgOperatorsDir,
   flipByte,
   makeTempDir,
   type RunResult,
@@ -28,6 +28,7 @@ import {
   runNode,
 } from "../helpers.js";
 
+const DKG_OPS = await dkgOperatorsDir();
 const HARNESS = new URL("../interop/ssv-keys/", import.meta.url).pathname;
 const INSTALL = "bash test/interop/ssv-keys/install.sh";
 const OWNER = "0x012f55b6cc5d57f943f1e79cf00214b652513f88";

@@ -1,5 +1,5 @@
 /**
- * SSV's own keyshares files (../shared/vectors/ssv, see its README): ssv-dkg's bulk v1.2.0 file
+ * SSV's own keyshares files (ssv/ in test/vectors.lock.json: source, commit, sha256): ssv-dkg's bulk v1.2.0 file
  * with the operators' RSA private keys, ssv-sdk's mainnet v1.1.0 sample, and ssv-keys' older
  * single-item file. `verifySsvKeyshares` must accept each, decrypt dkg-4.json's 40 shares, and
  * reject altered copies naming the item and field.
@@ -21,9 +21,10 @@ import { decodeSharesData, type SsvKeysharesFile } from "../../src/keysplit/ssv-
 import { loadOperatorPrivateKeys, readOperatorsInfo } from "../../src/keysplit/ssv-operators.js";
 import { fromHex } from "../../src/util/hex.js";
 import { copyDkgOperatorKeys, flipByte, makeTempDir } from "../helpers.js";
+import { vectorPath } from "../vectors.js";
 
-const VEC = new URL("../../../shared/vectors/ssv/", import.meta.url);
-const vec = (name: string) => new URL(name, VEC).pathname;
+const VEC = await vectorPath("ssv");
+const vec = (name: string) => join(VEC, name);
 const DKG_OPS = vec("dkg-operators");
 
 let dir = "";

@@ -13,11 +13,9 @@ import {
   rsaEncrypt,
 } from "../../src/crypto/rsa.js";
 import { InputError, VerificationError } from "../../src/errors.js";
+import { vectorPath } from "../vectors.js";
 
-const INFO = new URL(
-  "../../../shared/vectors/ssv/dkg-operators/operators_info.json",
-  import.meta.url,
-);
+const INFO = await vectorPath("ssv/dkg-operators/operators_info.json");
 const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
 
 /** Raw-RSA encrypt a hand-built encoded message EM (k bytes), to test the padding parser. */

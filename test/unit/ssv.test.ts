@@ -24,15 +24,13 @@ import {
 import { parseOperatorPairs, readOperatorsInfo } from "../../src/keysplit/ssv-operators.js";
 import { fromHex, toHex } from "../../src/util/hex.js";
 import { makeTempDir, randomValidatorKey } from "../helpers.js";
+import { vectorPath } from "../vectors.js";
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 const OWNER = "0xdcc846fa10c7cfce9e6eb37e06ed93b666cfc5e9";
 const OWNER_EIP55 = "0xDCc846fA10C7CfCE9e6Eb37e06eD93b666cFC5E9"; // as written by ssv-dkg in dkg-4.json
 const IDS = [3, 7, 12, 40];
-const INFO = new URL(
-  "../../../shared/vectors/ssv/dkg-operators/operators_info.json",
-  import.meta.url,
-);
+const INFO = await vectorPath("ssv/dkg-operators/operators_info.json");
 
 type Op = { id: number; publicKey: string; priv: KeyObject };
 let ops: Op[] = [];
@@ -268,15 +266,15 @@ describe("operator key inputs", () => {
   });
 
   test("operators_info.json: subset by id (ascending), missing ids are named", async () => {
-    const chosen = await readOperatorsInfo(INFO.pathname, [44, 11, 33, 22]);
+    const chosen = await readOperatorsInfo(INFO, [44, 11, 33, 22]);
     assert.deepEqual(
       chosen.map((o) => o.id),
       [11, 22, 33, 44],
     );
-    const all = await readOperatorsInfo(INFO.pathname);
+    const all = await readOperatorsInfo(INFO);
     assert.equal(all.length, 13);
     await assert.rejects(
-      readOperatorsInfo(INFO.pathname, [11, 12]),
+      readOperatorsInfo(INFO, [11, 12]),
       /Operator 12 is not in the operators file/,
     );
     const bad = join(dir, "bad-info.json");
