@@ -1,13 +1,19 @@
 /**
  * Access checks of the dashboard. The server binds 127.0.0.1 only; on top of that:
- *  - every request must name a loopback Host (127.0.0.1, localhost, [::1]) so that a web page on
- *    another origin cannot reach it through DNS rebinding;
+ *  - every request must name a loopback Host (127.0.0.1, localhost, [::1]) with the server's port,
+ *    so that a web page on another origin cannot reach it through DNS rebinding;
+ *  - requests a browser marks as cross-site (Sec-Fetch-Site) are refused: an `<img>` on any page
+ *    cannot fire dashboard queries;
  *  - state-changing requests (any method but GET/HEAD) need the operator's dashboard token
- *    (`--dashboard-token`), given as `Authorization: Bearer <token>` or `X-Rpdvt-Token: <token>`,
- *    compared in constant time. Without a configured token they are always refused.
+ *    (`--dashboard-token-file`, `--dashboard-token` or $RPDVT_DASHBOARD_TOKEN), given as
+ *    `Authorization: Bearer <token>` or `X-Rpdvt-Token: <token>`, compared in constant time.
+ *    Without a configured token they are always refused; large planner queries need it too
+ *    (./plan.ts PLAN_OPEN_LIMITS).
  */
 import { createHash, timingSafeEqual } from "node:crypto";
+import { constants as fsConstants, promises as fsp } from "node:fs";
 import type { IncomingMessage } from "node:http";
+import { InputError } from "../errors.js";
 
 /**
  * Whether the request carries the expected dashboard token (false when none is configured).
@@ -30,14 +36,155 @@ export function hasValidToken(req: IncomingMessage, expected: string | undefined
 }
 
 /**
- * Whether the Host header names a loopback address (DNS-rebinding guard).
+ * Split a Host header into a lower-cased name (IPv6 literals keep their brackets) and a port
+ * (undefined when absent); null when it is not a well-formed `host[:port]`.
+ *
+ * @example
+ * parseHostHeader("[::1]:9100"); // { name: "[::1]", port: 9100 }
+ */
+export function parseHostHeader(
+  host: string | undefined,
+): { name: string; port: number | undefined } | null {
+  if (host === undefined) return null;
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]\s]+)(?::(\d{1,5}))?$/.exec(host.trim());
+  if (!m) return null;
+  const port = m[2] === undefined ? undefined : Number(m[2]);
+  if (port !== undefined && (port < 1 || port > 65_535)) return null;
+  return { name: (m[1] as string).toLowerCase(), port };
+}
+
+const LOOPBACK_NAMES = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+/**
+ * Whether the Host header names a loopback address (DNS-rebinding guard), any port.
  *
  * @example
  * isLoopbackHost("127.0.0.1:9100"); // true
  * isLoopbackHost("evil.example:9100"); // false
  */
 export function isLoopbackHost(host: string | undefined): boolean {
-  if (host === undefined) return false;
-  const name = host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.split(":")[0];
-  return name === "127.0.0.1" || name === "localhost" || name === "[::1]";
+  const h = parseHostHeader(host);
+  return h !== null && LOOPBACK_NAMES.has(h.name);
+}
+
+/**
+ * Whether the Host header names this server on loopback: 127.0.0.1, localhost or [::1], with the
+ * server's own `port` (a missing port means 80). A page on another origin that rebinds its name to
+ * 127.0.0.1 sends its own name and is refused; Prometheus scraping 127.0.0.1:<port> passes.
+ *
+ * @example
+ * isAllowedHost("127.0.0.1:9100", 9100); // true
+ * isAllowedHost("localhost:9101", 9100); // false
+ * isAllowedHost("rebind.example:9100", 9100); // false
+ */
+export function isAllowedHost(host: string | undefined, port: number | undefined): boolean {
+  const h = parseHostHeader(host);
+  if (h === null || !LOOPBACK_NAMES.has(h.name)) return false;
+  return port === undefined || (h.port ?? 80) === port;
+}
+
+/**
+ * Whether a browser marked the request as sent by another site (`Sec-Fetch-Site: cross-site` or
+ * `same-site`, W3C Fetch Metadata): an `<img>` or form on any web page. Such requests are refused
+ * on every dashboard route; tools that send no Fetch Metadata are not affected.
+ *
+ * @example
+ * if (isCrossSite(req)) { res.writeHead(403).end(); return; }
+ */
+export function isCrossSite(req: IncomingMessage): boolean {
+  const site = req.headers["sec-fetch-site"];
+  return site === "cross-site" || site === "same-site";
+}
+
+/** Largest token file read (a token is a line of text). */
+export const MAX_TOKEN_FILE_BYTES = 4_096;
+
+/**
+ * Read a secret token from a file (`--dashboard-token-file`, `exit --token-file`): a regular file
+ * (a FIFO or device would hang or never end), at most {@link MAX_TOKEN_FILE_BYTES} bytes, one
+ * trailing newline stripped, not empty. A file readable by group or others is refused (the token
+ * grants exits): `chmod 600 FILE`. Errors name the file and the flag, never the content.
+ *
+ * @example
+ * const token = await readTokenFile("/etc/rpdvt/token", "--dashboard-token-file");
+ */
+export async function readTokenFile(file: string, flag: string): Promise<string> {
+  let handle: fsp.FileHandle;
+  try {
+    // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused just below.
+    handle = await fsp.open(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new InputError(code === "ENOENT" ? "Token file not found" : "Cannot read token file", {
+      file,
+      field: flag,
+      cause: err,
+      metaMessages: [`Write the token to a file only you can read: chmod 600 ${file}.`],
+    });
+  }
+  try {
+    const st = await handle.stat();
+    if (!st.isFile())
+      throw new InputError("The token file is not a regular file", {
+        file,
+        field: flag,
+        metaMessages: ["Give a plain file holding the token (not a folder, FIFO or device)."],
+      });
+    if ((st.mode & 0o077) !== 0)
+      throw new InputError(
+        `The token file is readable by other users (mode ${(st.mode & 0o777).toString(8)})`,
+        {
+          file,
+          field: flag,
+          metaMessages: [`Run: chmod 600 ${file}`],
+        },
+      );
+    if (st.size > MAX_TOKEN_FILE_BYTES)
+      throw new InputError(`The token file is larger than ${MAX_TOKEN_FILE_BYTES} bytes`, {
+        file,
+        field: flag,
+        metaMessages: ["It must hold the token only, on one line."],
+      });
+    const text = (await handle.readFile("utf8")).replace(/\r?\n$/, "");
+    if (text.trim() === "")
+      throw new InputError("The token file is empty", {
+        file,
+        field: flag,
+        metaMessages: ["Write the token into it, e.g. `openssl rand -hex 32 > FILE`."],
+      });
+    if (/[\r\n]/.test(text) || text !== text.trim())
+      throw new InputError("The token file must hold one line without leading or trailing spaces", {
+        file,
+        field: flag,
+      });
+    return text;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * The dashboard token from, in order: `--dashboard-token-file`, `--dashboard-token`,
+ * `$RPDVT_DASHBOARD_TOKEN`; undefined when none is set. Both flags at once is an error.
+ *
+ * @example
+ * const token = await resolveDashboardToken({ tokenFile: "/etc/rpdvt/token" });
+ */
+export async function resolveDashboardToken(opts: {
+  token?: string | undefined;
+  tokenFile?: string | undefined;
+  env?: string | undefined;
+}): Promise<string | undefined> {
+  if (opts.token !== undefined && opts.tokenFile !== undefined)
+    throw new InputError("Give --dashboard-token-file or --dashboard-token, not both", {
+      field: "--dashboard-token",
+      metaMessages: ["Prefer --dashboard-token-file: a token on the command line shows in `ps`."],
+    });
+  if (opts.tokenFile !== undefined) return readTokenFile(opts.tokenFile, "--dashboard-token-file");
+  if (opts.token !== undefined) {
+    if (opts.token.trim() === "")
+      throw new InputError("--dashboard-token is empty", { field: "--dashboard-token" });
+    return opts.token;
+  }
+  return opts.env === undefined || opts.env === "" ? undefined : opts.env;
 }

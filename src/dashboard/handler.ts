@@ -4,21 +4,32 @@
  *  - GET /api/cluster   the cluster view (./view.ts) as JSON;
  *  - GET /events        Server-Sent Events (html.spec.whatwg.org "server-sent events"): one
  *                       `cluster` event with the view on connect and every `intervalMs`;
- *  - GET /api/plan      planner results (./plan.ts) for the query string;
+ *  - GET /api/plan      planner results (./plan.ts) for the query string, computed in a worker
+ *                       thread (./plan-worker.ts), never on the node's event loop; inputs are
+ *                       bounded (400 naming the field) and queries above PLAN_OPEN_LIMITS need
+ *                       the dashboard token (401); busy or too slow: 503;
  *  - POST /api/exit     `{pubkey, epoch?, validatorIndex?}`: this operator consents to a
  *                       threshold-signed voluntary exit (source.requestExit → DvNode.requestExit);
  *                       403 when the node has no dashboard token configured, 401 without the
  *                       token, 400 on bad input, 202 when accepted;
  *  - any other method   refused 401 without the dashboard token (./auth.ts); with it, 405.
- * Requests whose Host is not loopback are refused 403. The handler never binds a socket itself:
- * `rpdvt node run --dashboard` mounts it on the metrics server; {@link startDashboardServer}
- * binds 127.0.0.1 for tests.
+ * Requests whose Host is not this server on loopback, and requests a browser marks cross-site
+ * (Sec-Fetch-Site), are refused 403; a malformed request target is answered 400. The handler never
+ * binds a socket itself: `rpdvt node run --dashboard` mounts it on the node's guarded HTTP server
+ * (src/core/http-server.ts); {@link startDashboardServer} binds 127.0.0.1 for tests.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import {
+  closeServer,
+  createGuardedServer,
+  listenLoopback,
+  parseRequestTarget,
+} from "../core/http-server.js";
 import { BaseError, InputError } from "../errors.js";
-import { hasValidToken, isLoopbackHost } from "./auth.js";
+import { hasValidToken, isAllowedHost, isCrossSite } from "./auth.js";
 import { dashboardHtml } from "./page.js";
-import { parsePlanQuery, planDashboard } from "./plan.js";
+import { parsePlanQuery, planNeedsToken } from "./plan.js";
+import { createPlanRunner, type PlanRunner, PlanUnavailableError } from "./plan-worker.js";
 import type { DashboardSource, ExitRequest } from "./types.js";
 import { clusterView } from "./view.js";
 
@@ -39,18 +50,21 @@ export type DashboardOptions = {
   token?: string | undefined;
   /** /events push period (default {@link DEFAULT_EVENT_INTERVAL_MS}). */
   intervalMs?: number | undefined;
+  /** Planner of /api/plan (default: a worker-thread planner, closed with the dashboard). */
+  planner?: PlanRunner | undefined;
 };
 
 /**
  * A mounted dashboard: `handle` answers a request if it is a dashboard request (returns whether
- * it did); `close` ends the open event streams (call before `server.close()`).
+ * it did; `url` is the parsed target when the caller has it); `close` ends the open event streams
+ * and the planner worker (call before `server.close()`).
  *
  * @example
  * const server = createServer((req, res) => dashboard.handle(req, res) || res.writeHead(404).end());
  */
 export type Dashboard = {
-  handle(req: IncomingMessage, res: ServerResponse): boolean;
-  close(): void;
+  handle(req: IncomingMessage, res: ServerResponse, url?: URL): boolean;
+  close(): Promise<void>;
 };
 
 const SECURITY_HEADERS = {
@@ -72,20 +86,24 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 /** Largest accepted POST body (an exit request is ~150 bytes). */
 export const MAX_BODY_BYTES = 4_096;
 
+class BodyTooLargeError extends InputError {}
+
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((ok, fail) => {
     let size = 0;
     const chunks: Buffer[] = [];
-    // Oversized bodies are drained (not kept) so that the 400 answer still reaches the client.
-    req.on("data", (c: Buffer) => {
+    // Reading stops at the limit: the caller answers 413 and closes the connection, so a client
+    // streaming an endless body costs nothing more.
+    const onData = (c: Buffer) => {
       size += c.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(c);
-    });
-    req.on("end", () =>
-      size > MAX_BODY_BYTES
-        ? fail(new InputError(`Request body larger than ${MAX_BODY_BYTES} bytes`))
-        : ok(Buffer.concat(chunks).toString("utf8")),
-    );
+      if (size > MAX_BODY_BYTES) {
+        req.off("data", onData);
+        req.pause();
+        fail(new BodyTooLargeError(`Request body larger than ${MAX_BODY_BYTES} bytes`));
+      } else chunks.push(c);
+    };
+    req.on("data", onData);
+    req.on("end", () => ok(Buffer.concat(chunks).toString("utf8")));
     req.on("error", fail);
   });
 }
@@ -157,6 +175,8 @@ function errorBody(e: unknown): { error: string; field?: string; details?: strin
  */
 export function createDashboard(opts: DashboardOptions): Dashboard {
   const intervalMs = opts.intervalMs ?? DEFAULT_EVENT_INTERVAL_MS;
+  let planner = opts.planner;
+  const ownPlanner = planner === undefined;
   const streams = new Set<ServerResponse>();
   let timer: NodeJS.Timeout | undefined;
 
@@ -217,18 +237,61 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
         sendJson(res, 202, { accepted: true, ...accepted });
       })
       .catch((e: unknown) => {
-        if (!res.headersSent) sendJson(res, e instanceof InputError ? 400 : 500, errorBody(e));
+        if (res.headersSent) return;
+        if (e instanceof BodyTooLargeError) {
+          res.setHeader("connection", "close");
+          sendJson(res, 413, errorBody(e));
+          res.on("finish", () => req.socket.destroy());
+          return;
+        }
+        sendJson(res, e instanceof InputError ? 400 : 500, errorBody(e));
       });
   };
 
-  const handle = (req: IncomingMessage, res: ServerResponse): boolean => {
-    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+  const handlePlan = (req: IncomingMessage, res: ServerResponse, url: URL): void => {
+    const query = parsePlanQuery(url.searchParams);
+    const costly = planNeedsToken(query);
+    if (costly !== undefined && !hasValidToken(req, opts.token)) {
+      res.setHeader("www-authenticate", 'Bearer realm="rpdvt-dashboard"');
+      sendJson(res, 401, {
+        error: `This planner query is large (${costly}): it needs the dashboard token`,
+        details:
+          "Send it as Authorization: Bearer <token> (the node's --dashboard-token-file), or ask for less.",
+      });
+      return;
+    }
+    planner ??= createPlanRunner();
+    planner.run(query).then(
+      (result) => sendJson(res, 200, result),
+      (e: unknown) => {
+        if (res.headersSent || res.destroyed) return;
+        const status =
+          e instanceof InputError ? 400 : e instanceof PlanUnavailableError ? 503 : 500;
+        if (status === 503) res.setHeader("retry-after", "5");
+        sendJson(res, status, errorBody(e));
+      },
+    );
+  };
+
+  const handle = (req: IncomingMessage, res: ServerResponse, parsed?: URL): boolean => {
+    const url = parsed ?? parseRequestTarget(req.url);
+    if (url === null) {
+      sendJson(res, 400, { error: "Malformed request target (expected /path?query)" });
+      return true;
+    }
     const path = url.pathname;
     if (!(DASHBOARD_PATHS as readonly string[]).includes(path) && !path.startsWith("/api/")) {
       return false;
     }
-    if (!isLoopbackHost(req.headers.host)) {
-      sendJson(res, 403, { error: "The dashboard answers loopback hosts only (127.0.0.1)" });
+    if (!isAllowedHost(req.headers.host, req.socket.localPort)) {
+      sendJson(res, 403, {
+        error: "The dashboard answers loopback hosts only (127.0.0.1:<port>, localhost:<port>)",
+      });
+      return true;
+    }
+    if (isCrossSite(req)) {
+      req.resume();
+      sendJson(res, 403, { error: "Cross-site requests to the dashboard are refused" });
       return true;
     }
     const method = req.method ?? "GET";
@@ -260,7 +323,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
       } else if (path === "/api/cluster") {
         sendJson(res, 200, JSON.parse(viewJson()));
       } else if (path === "/api/plan") {
-        sendJson(res, 200, planDashboard(parsePlanQuery(url.searchParams)));
+        handlePlan(req, res, url);
       } else if (path === "/events") {
         openStream(req, res);
       } else {
@@ -274,11 +337,12 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
 
   return {
     handle,
-    close() {
+    async close() {
       if (timer) clearInterval(timer);
       timer = undefined;
       for (const res of streams) res.end();
       streams.clear();
+      if (ownPlanner) await planner?.close();
     },
   };
 }
@@ -296,23 +360,23 @@ export async function startDashboardServer(
   port = 0,
 ): Promise<{ url: string; port: number; server: Server; close: () => Promise<void> }> {
   const dashboard = createDashboard(opts);
-  const server = createServer((req, res) => {
-    if (!dashboard.handle(req, res)) res.writeHead(404).end();
+  const server = createGuardedServer((req, res, url) => {
+    if (!dashboard.handle(req, res, url)) res.writeHead(404).end();
   });
-  await new Promise<void>((ok, fail) => {
-    server.once("error", fail);
-    server.listen(port, "127.0.0.1", () => ok());
-  });
-  const address = server.address();
-  const bound = typeof address === "object" && address ? address.port : port;
+  let bound: number;
+  try {
+    bound = await listenLoopback(server, port, "port");
+  } catch (e) {
+    await dashboard.close();
+    throw e;
+  }
   return {
     url: `http://127.0.0.1:${bound}/`,
     port: bound,
     server,
     close: async () => {
-      dashboard.close();
-      server.closeAllConnections();
-      await new Promise<void>((ok) => server.close(() => ok()));
+      await dashboard.close();
+      await closeServer(server);
     },
   };
 }

@@ -23,6 +23,20 @@ import { defaultThreshold } from "../plan/threshold.js";
 
 /** Largest cluster evaluated interactively (availabilityExact enumerates 2^n patterns). */
 export const MAX_PLAN_OPERATORS = 16;
+/** Largest group size (the Sybil pmf has group + 1 entries; DVT clusters have ≤ 16 operators). */
+export const MAX_PLAN_GROUP = 128;
+/** Largest attacker or honest share count. */
+export const MAX_PLAN_SHARES = 1_000_000;
+
+/**
+ * Queries anyone on this machine may run without the dashboard token: at most ~0.4 s of CPU (in the
+ * planner's worker thread, ./plan-worker.ts), measured over n ≤ 13, group ≤ 16, shares ≤ 2,000.
+ * Anything larger (up to the maxima above) needs the token ({@link planNeedsToken}).
+ *
+ * @example
+ * PLAN_OPEN_LIMITS.n; // 13
+ */
+export const PLAN_OPEN_LIMITS = { n: 13, group: 16, shares: 2_000 } as const;
 
 const int = (min: number, max: number) =>
   z.coerce
@@ -35,15 +49,22 @@ const querySchema = z
   .object({
     n: int(1, MAX_PLAN_OPERATORS),
     threshold: int(1, MAX_PLAN_OPERATORS).optional(),
-    attacker: int(0, 1e6),
-    honest: int(0, 1e6),
-    group: int(1, 1e4).optional(),
+    attacker: int(0, MAX_PLAN_SHARES),
+    honest: int(0, MAX_PLAN_SHARES),
+    group: int(1, MAX_PLAN_GROUP).optional(),
     availability: z
       .string()
       .trim()
       .min(1, "give one probability, or one per operator, comma-separated")
-      .transform((s) => s.split(",").map((x) => Number(x.trim())))
-      .pipe(z.array(z.number().min(0, "must be in [0, 1]").max(1, "must be in [0, 1]")))
+      .max(16 * 32, "too long")
+      .transform((s) => s.split(",").map((x) => (x.trim() === "" ? Number.NaN : Number(x.trim()))))
+      .pipe(
+        z
+          .array(
+            z.number("must be a number").min(0, "must be in [0, 1]").max(1, "must be in [0, 1]"),
+          )
+          .max(MAX_PLAN_OPERATORS, `at most ${MAX_PLAN_OPERATORS} values`),
+      )
       .default([0.99]),
   })
   .superRefine((q, ctx) => {
@@ -110,6 +131,23 @@ export function parsePlanQuery(params: URLSearchParams | Record<string, unknown>
   const r = querySchema.safeParse(raw);
   if (!r.success) throw zodInputError("Invalid planner input", r.error);
   return r.data;
+}
+
+/**
+ * Whether a (valid) query exceeds {@link PLAN_OPEN_LIMITS} and so needs the dashboard token; the
+ * reason names the first limit exceeded.
+ *
+ * @example
+ * planNeedsToken(parsePlanQuery({ n: 16, attacker: 10, honest: 10 })); // "n = 16 > 13"
+ * planNeedsToken(parsePlanQuery({ n: 4, attacker: 10, honest: 10 })); // undefined
+ */
+export function planNeedsToken(q: PlanQuery): string | undefined {
+  const g = q.group ?? q.n;
+  if (q.n > PLAN_OPEN_LIMITS.n) return `n = ${q.n} > ${PLAN_OPEN_LIMITS.n}`;
+  if (g > PLAN_OPEN_LIMITS.group) return `group = ${g} > ${PLAN_OPEN_LIMITS.group}`;
+  if (q.attacker + q.honest > PLAN_OPEN_LIMITS.shares)
+    return `attacker + honest = ${q.attacker + q.honest} > ${PLAN_OPEN_LIMITS.shares}`;
+  return undefined;
 }
 
 /** Availability system of n independent operators, t of them needed (src/plan/availability). */
