@@ -27,6 +27,7 @@ import { type BeaconObservation, observeBeacon, parseEpochRange } from "../reput
 import { type PerformanceFile, readPerformanceFiles } from "../reputation/performance-file.js";
 import { computeReputation, nodeIntervals, type ReputationScore } from "../reputation/score.js";
 import { listRocketPoolKeys, resolveDataDir } from "../rocketpool/datadir.js";
+import { parseAddress } from "../util/address.js";
 import { assertAbsent, writeFileAtomic } from "../util/fs.js";
 import { fileWording, readJsonFile } from "../util/json-file.js";
 import { startProgress } from "../util/progress.js";
@@ -343,31 +344,62 @@ type VerifyOpts = {
   rpc?: string;
   rocketStorage?: string;
   now?: string;
+  selfConsistentOnly?: boolean;
   json?: boolean;
 };
 
 function verifyCommand(): Command {
   return new Command("verify")
-    .description("Verify a reputation claim: signature, expiry, score; optionally inputs and chain")
+    .description(
+      "Verify a reputation claim: signature, expiry, score, and each input against its source",
+    )
     .argument("<claim>", "claim file (JSON)")
-    .option("--performance-files <files...>", "recompute the score from these performance files")
+    .option(
+      "--performance-files <files...>",
+      "the claimed performance files: check their hashes and counts and recompute the score",
+    )
     .option("--beacon <url>", "re-observe the claimed beacon epochs on this Beacon API")
-    .option("--rpc <url>", "check on chain (JSON-RPC) that the node exists and owns the minipools")
+    .option(
+      "--rpc <url>",
+      "check on chain (JSON-RPC) that the node exists and the claim lists exactly its minipools and megapool validators",
+    )
     .option(
       "--rocket-storage <address>",
       "RocketStorage address (default: the network's known one)",
     )
     .option("--now <iso-time>", "verify as of this time (default: now)")
-    .option("--json", "print one JSON object (exit code 1 when the claim is not valid)")
+    .option(
+      "--self-consistent-only",
+      "accept (exit 0) a claim whose inputs are not all checked: only the signature, expiry and the claim's own arithmetic",
+    )
+    .option("--json", "print one JSON object (exit code 1 unless the claim is fully verified)")
+    .addHelpText(
+      "after",
+      "\nExit code 0 only when no check fails AND every input was checked against an outside source:\n" +
+        "  --performance-files (when the claim has performance files), --beacon (when it has beacon data)\n" +
+        "  and --rpc (always: the node and its complete validator set). Without them the claim is only\n" +
+        "  self-consistent; the output says which inputs are UNVERIFIED, and --self-consistent-only accepts that.",
+    )
     .action(
       runAction(async (file: string, opts: VerifyOpts) => {
-        const claim = parseClaim(await readJsonFile(file, fileWording("Reputation claim")), file);
         let now: Date | undefined;
         if (opts.now !== undefined) {
           now = new Date(opts.now);
           if (Number.isNaN(now.getTime()))
             throw new InputError("--now must be an ISO 8601 time", { field: "--now" });
         }
+        for (const [url, flag] of [
+          [opts.beacon, "--beacon"],
+          [opts.rpc, "--rpc"],
+        ] as const)
+          if (url !== undefined && !/^https?:\/\/[^\s]+$/.test(url))
+            throw new InputError(`${flag} must be an http(s) URL`, {
+              field: flag,
+              details: `got "${url.length > 40 ? `${url.slice(0, 40)}…` : url}"`,
+            });
+        if (opts.rocketStorage !== undefined)
+          parseAddress(opts.rocketStorage, { field: "--rocket-storage" });
+        const claim = parseClaim(await readJsonFile(file, fileWording("Reputation claim")), file);
         const files = opts.performanceFiles?.length
           ? await readPerformanceFiles(opts.performanceFiles)
           : undefined;
@@ -376,6 +408,7 @@ function verifyCommand(): Command {
         const report = await verifyClaim(claim, {
           now,
           performanceFiles: files,
+          selfConsistentOnly: opts.selfConsistentOnly === true,
           observeBeacon: beaconUrl
             ? async (validators, range) =>
                 (await observeBeacon(httpReputationBeacon(beaconUrl), validators, range)).summary
@@ -390,7 +423,7 @@ function verifyCommand(): Command {
                     details: err instanceof Error ? err.message.split("\n")[0] : String(err),
                     metaMessages: [
                       `RPC: ${rpcUrl}`,
-                      "Check --rpc (an execution client JSON-RPC URL).",
+                      "Check --rpc (an execution client JSON-RPC URL) and --rocket-storage.",
                     ],
                   });
                 }
@@ -403,20 +436,45 @@ function verifyCommand(): Command {
           return;
         }
         process.stdout.write(verifyText(report, file));
-        if (!report.ok)
+        if (!report.valid)
           throw new VerificationError("The reputation claim is NOT valid", {
-            metaMessages: report.checks.filter((c) => !c.ok).map((c) => `${c.id}: ${c.message}`),
+            metaMessages: report.checks
+              .filter((c) => c.status === "failed")
+              .map((c) => `${c.id}: ${c.message}`),
           });
+        if (!report.ok)
+          throw new VerificationError(
+            "The reputation claim is not verified: some inputs are the claimant's own numbers",
+            {
+              metaMessages: [
+                ...report.checks
+                  .filter((c) => c.status === "unverified")
+                  .map((c) => `${c.id}: supply ${c.supply}`),
+                "Or pass --self-consistent-only to accept a claim checked only for its signature, expiry and arithmetic.",
+              ],
+            },
+          );
       }),
     );
 }
 
+const MARK: Record<VerifyReport["checks"][number]["status"], string> = {
+  verified: "ok   ",
+  failed: "FAIL ",
+  unverified: "?    ",
+};
+
 function verifyText(r: VerifyReport, file: string): string {
+  const last = !r.valid
+    ? `${r.summary}.`
+    : r.complete
+      ? `${r.summary}.`
+      : r.selfConsistentOnly
+        ? `Self-consistent only (--self-consistent-only): ${r.summary}.`
+        : `Not verified: ${r.summary}.`;
   return `${[
     `Claim ${file} by node ${r.nodeAddress}`,
-    ...r.checks.map((c) => `  ${c.ok ? "ok  " : "FAIL"} ${c.id}: ${c.message}`),
-    r.ok ? "Valid." : "",
-  ]
-    .filter(Boolean)
-    .join("\n")}\n`;
+    ...r.checks.map((c) => `  ${MARK[c.status]}${c.id}: ${c.message}`),
+    last,
+  ].join("\n")}\n`;
 }

@@ -400,16 +400,35 @@ export function parseClaim(json: unknown, file?: string): ReputationClaim {
   return c;
 }
 
+/** Outcome of one check: checked and holds, checked and does not hold, or not checked. */
+export type CheckStatus = "verified" | "failed" | "unverified";
+
 /** One verification check. */
 export type VerifyCheck = {
   id: "signature" | "expiry" | "score" | "performance-files" | "beacon" | "onchain";
-  ok: boolean;
+  status: CheckStatus;
+  /**
+   * What the check was made against: the signature, the local clock, the claim's own numbers
+   * (self-consistency only), or an outside source (performance files, a beacon node, the chain).
+   */
+  against: "signature" | "clock" | "claim" | "performance-files" | "beacon" | "chain";
   message: string;
+  /** For an unverified input: the flag that would check it. */
+  supply?: "--performance-files" | "--beacon" | "--rpc";
 };
 
 /** The result of {@link verifyClaim}. */
 export type VerifyReport = {
+  /** valid, and complete unless selfConsistentOnly: what `verify` exits 0 on. */
   ok: boolean;
+  /** No check failed. */
+  valid: boolean;
+  /** Every input of the claim was checked against an outside source (no check unverified). */
+  complete: boolean;
+  /** The caller accepted a claim whose inputs are not all checked (`--self-consistent-only`). */
+  selfConsistentOnly: boolean;
+  /** One line: what was and was not verified. */
+  summary: string;
   nodeAddress: string;
   /** Address the signature recovers to (null when it does not parse). */
   recoveredAddress: string | null;
@@ -419,14 +438,20 @@ export type VerifyReport = {
 const eq = (a: unknown, b: unknown) => canonicalJson(a) === canonicalJson(b);
 
 /**
- * Verify a parsed claim. Always: signature, expiry, score consistent with the claimed inputs.
- * With `performanceFiles`: the same files (by SHA-256) and the same per-file summaries and score.
- * With `beacon`: a fresh observation of the claimed epochs equals the claimed summary.
- * With `onchain`: a caller-supplied check (./chain.ts) of nodeAddress and the minipools.
+ * Verify a parsed claim. Always: signature, expiry, score consistent with the claimed inputs
+ * (the claimant's own numbers). Each input is then either checked against an outside source or
+ * reported `unverified` with the flag that would check it:
+ * - performance-file counts (when the claim has files): `performanceFiles`, the same files (by
+ *   SHA-256) giving the same per-file summaries and score;
+ * - beacon summary (when the claim has one): `observeBeacon`, a fresh observation of the claimed
+ *   epochs equal to the claimed summary;
+ * - the node and its validator set (always): `onchain`, a caller-supplied check (./chain.ts) that
+ *   nodeAddress is a Rocket Pool node and the claim lists exactly its validators.
+ * `ok` requires no failure and, unless `selfConsistentOnly`, no unverified input.
  *
  * @example
- * const report = await verifyClaim(claim, { performanceFiles: files });
- * if (!report.ok) console.log(report.checks.filter((c) => !c.ok));
+ * const report = await verifyClaim(claim, { performanceFiles: files, onchain });
+ * if (!report.ok) console.log(report.summary);
  */
 export async function verifyClaim(
   claim: ReputationClaim,
@@ -438,6 +463,7 @@ export async function verifyClaim(
       range: { from: number; to: number },
     ) => Promise<BeaconSummary>;
     onchain?: (claim: ReputationClaim) => Promise<VerifyCheck>;
+    selfConsistentOnly?: boolean;
   } = {},
 ): Promise<VerifyReport> {
   const checks: VerifyCheck[] = [];
@@ -450,7 +476,8 @@ export async function verifyClaim(
   } catch (err) {
     checks.push({
       id: "signature",
-      ok: false,
+      status: "failed",
+      against: "signature",
       message: `signature does not parse: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`,
     });
   }
@@ -458,7 +485,8 @@ export async function verifyClaim(
     const ok = recovered.toLowerCase() === claim.nodeAddress.toLowerCase();
     checks.push({
       id: "signature",
-      ok,
+      status: ok ? "verified" : "failed",
+      against: "signature",
       message: ok
         ? `signed by the node address ${claim.nodeAddress}`
         : `signature recovers ${recovered}, not the claimed node ${claim.nodeAddress}: the claim was changed after signing or signed by another key`,
@@ -468,20 +496,18 @@ export async function verifyClaim(
   const now = opts.now ?? new Date();
   const exp = Date.parse(claim.expiresAt);
   const iss = Date.parse(claim.issuedAt);
+  const expiry = (status: CheckStatus, message: string): VerifyCheck => ({
+    id: "expiry",
+    status,
+    against: "clock",
+    message,
+  });
   checks.push(
     now.getTime() >= exp
-      ? {
-          id: "expiry",
-          ok: false,
-          message: `expired at ${claim.expiresAt} (now ${now.toISOString()})`,
-        }
+      ? expiry("failed", `expired at ${claim.expiresAt} (now ${now.toISOString()})`)
       : iss - CLOCK_SKEW_MS > now.getTime()
-        ? {
-            id: "expiry",
-            ok: false,
-            message: `issued in the future (${claim.issuedAt}, now ${now.toISOString()})`,
-          }
-        : { id: "expiry", ok: true, message: `valid until ${claim.expiresAt}` },
+        ? expiry("failed", `issued in the future (${claim.issuedAt}, now ${now.toISOString()})`)
+        : expiry("verified", `valid until ${claim.expiresAt}`),
   );
 
   const fromClaim = claimScore(
@@ -494,57 +520,112 @@ export async function verifyClaim(
     eq(fromClaim, claim.score)
       ? {
           id: "score",
-          ok: true,
-          message: `score ${claim.score.value} follows from the claimed inputs`,
+          status: "verified",
+          against: "claim",
+          message: `score ${claim.score.value} follows from the claimed inputs (the claim's own numbers)`,
         }
       : {
           id: "score",
-          ok: false,
+          status: "failed",
+          against: "claim",
           message: `claimed score ${claim.score.value} does not follow from the claimed inputs (recomputed ${fromClaim.value}${fromClaim.value === claim.score.value ? "; components differ" : ""})`,
         },
   );
 
+  const claimedFiles = claim.inputs.performanceFiles;
   if (opts.performanceFiles) checks.push(checkFiles(claim, opts.performanceFiles));
+  else if (claimedFiles.length > 0)
+    checks.push({
+      id: "performance-files",
+      status: "unverified",
+      against: "performance-files",
+      supply: "--performance-files",
+      message: `UNVERIFIED: the attestation counts of ${claimedFiles.length} claimed performance file(s) (${claimedFiles.map((f) => f.name).join(", ")}) are the claimant's own numbers; supply --performance-files with those files`,
+    });
 
-  if (opts.observeBeacon) {
-    const b = claim.inputs.beacon;
-    if (!b) {
-      checks.push({
-        id: "beacon",
-        ok: true,
-        message: "the claim has no beacon observations: nothing to re-observe",
-      });
-    } else {
-      const fresh = await opts.observeBeacon(
-        claim.inputs.validators.map((v) => v.pubkey),
-        { from: b.fromEpoch, to: b.toEpoch },
-      );
-      const diff = (Object.keys(b) as (keyof BeaconSummary)[]).filter((k) => b[k] !== fresh[k]);
-      checks.push(
-        diff.length === 0
-          ? {
-              id: "beacon",
-              ok: true,
-              message: `beacon re-observation of epochs ${b.fromEpoch}-${b.toEpoch} matches`,
-            }
-          : {
-              id: "beacon",
-              ok: false,
-              message: `beacon re-observation differs in ${diff.map((k) => `${k} (claimed ${b[k]}, observed ${fresh[k]})`).join(", ")}`,
-            },
-      );
-    }
+  const b = claim.inputs.beacon;
+  if (b && opts.observeBeacon) {
+    const fresh = await opts.observeBeacon(
+      claim.inputs.validators.map((v) => v.pubkey),
+      { from: b.fromEpoch, to: b.toEpoch },
+    );
+    const diff = (Object.keys(b) as (keyof BeaconSummary)[]).filter((k) => b[k] !== fresh[k]);
+    checks.push(
+      diff.length === 0
+        ? {
+            id: "beacon",
+            status: "verified",
+            against: "beacon",
+            message: `beacon re-observation of epochs ${b.fromEpoch}-${b.toEpoch} matches`,
+          }
+        : {
+            id: "beacon",
+            status: "failed",
+            against: "beacon",
+            message: `beacon re-observation differs in ${diff.map((k) => `${k} (claimed ${b[k]}, observed ${fresh[k]})`).join(", ")}`,
+          },
+    );
+  } else if (b) {
+    checks.push({
+      id: "beacon",
+      status: "unverified",
+      against: "beacon",
+      supply: "--beacon",
+      message: `UNVERIFIED: the beacon summary of epochs ${b.fromEpoch}-${b.toEpoch} is the claimant's own observation; supply --beacon with a Beacon API that serves those epochs`,
+    });
   }
 
   if (opts.onchain) checks.push(await opts.onchain(claim));
+  else
+    checks.push({
+      id: "onchain",
+      status: "unverified",
+      against: "chain",
+      supply: "--rpc",
+      message: `UNVERIFIED: that ${claim.nodeAddress} is a Rocket Pool node and that the ${claim.inputs.validators.length} claimed validator(s) are all of its validators (none left out, none of another node); supply --rpc with an execution-client JSON-RPC URL`,
+    });
 
+  const valid = checks.every((c) => c.status !== "failed");
+  const complete = checks.every((c) => c.status !== "unverified");
+  const selfConsistentOnly = opts.selfConsistentOnly === true;
   return {
-    ok: checks.every((c) => c.ok),
+    ok: valid && (complete || selfConsistentOnly),
+    valid,
+    complete,
+    selfConsistentOnly,
+    summary: verifySummary(checks),
     nodeAddress: claim.nodeAddress,
     recoveredAddress: recovered,
     checks,
   };
 }
+
+/** What was and was not verified, in one line. */
+function verifySummary(checks: readonly VerifyCheck[]): string {
+  const failed = checks.filter((c) => c.status === "failed");
+  if (failed.length > 0) return `NOT valid: ${failed.map((c) => c.id).join(", ")} failed`;
+  const head = [
+    ...checks.filter((c) => c.status === "verified").map((c) => VERIFIED_WHAT[c.id]),
+  ].join("; ");
+  const open = checks.filter((c) => c.status === "unverified");
+  if (open.length === 0) return `Valid: ${head}; every input checked against its source`;
+  return `${head}; inputs UNVERIFIED: supply ${open.map((c) => `${c.supply} (${UNVERIFIED_WHAT[c.id]})`).join(", ")}`;
+}
+
+const VERIFIED_WHAT: Record<VerifyCheck["id"], string> = {
+  signature: "signature valid",
+  expiry: "not expired",
+  score: "score follows from the claimed inputs",
+  "performance-files": "performance files match",
+  beacon: "beacon re-observation matches",
+  onchain: "node and its complete validator set confirmed on chain",
+};
+
+const UNVERIFIED_WHAT: Partial<Record<VerifyCheck["id"], string>> = {
+  "performance-files": "the claimed attestation counts",
+  beacon: "the claimed beacon summary",
+  onchain: "the node and its complete validator set",
+};
 
 function checkFiles(claim: ReputationClaim, files: readonly PerformanceFile[]): VerifyCheck {
   const problems: string[] = [];
@@ -591,8 +672,14 @@ function checkFiles(claim: ReputationClaim, files: readonly PerformanceFile[]): 
   return problems.length === 0
     ? {
         id: "performance-files",
-        ok: true,
+        status: "verified",
+        against: "performance-files",
         message: `${files.length} performance file(s) match the claim and reproduce its score`,
       }
-    : { id: "performance-files", ok: false, message: problems.join("; ") };
+    : {
+        id: "performance-files",
+        status: "failed",
+        against: "performance-files",
+        message: problems.join("; "),
+      };
 }

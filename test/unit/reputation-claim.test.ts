@@ -170,13 +170,54 @@ describe("claim round trip (CLI)", () => {
     assert.equal(again.code, 1);
     assert.match(again.stderr, /already exists/);
 
+    // Files checked, but not the chain: the node and its validator set stay UNVERIFIED → exit 1,
+    // unless --self-consistent-only.
     const v = await runCli(["verify", out, "--performance-files", ...perfPaths]);
-    assert.equal(v.code, undefined, v.stderr);
+    assert.equal(v.code, 1);
     assert.match(v.stdout, /ok {3}signature: signed by the node address 0xf39F/);
     assert.match(v.stdout, /ok {3}performance-files: 3 performance file\(s\) match/);
-    assert.match(v.stdout, /Valid\./);
+    assert.match(v.stdout, /\? {4}onchain: UNVERIFIED: that 0xf39F\w+ is a Rocket Pool node/);
+    assert.doesNotMatch(v.stdout, /Valid/);
+    assert.match(
+      v.stdout,
+      /Not verified: signature valid; not expired; score follows from the claimed inputs; performance files match; inputs UNVERIFIED: supply --rpc \(the node and its complete validator set\)\./,
+    );
+    assert.match(v.stderr, /not verified: some inputs are the claimant's own numbers/);
+    assert.match(v.stderr, /onchain: supply --rpc/);
+    assert.match(v.stderr, /--self-consistent-only/);
+    const vs = await runCli([
+      "verify",
+      out,
+      "--performance-files",
+      ...perfPaths,
+      "--self-consistent-only",
+    ]);
+    assert.equal(vs.code, undefined, vs.stderr);
+    assert.match(vs.stdout, /Self-consistent only \(--self-consistent-only\): .*supply --rpc/);
     const vj = await runCli(["verify", out, "--json"]);
-    assert.equal(JSON.parse(vj.stdout).ok, true);
+    assert.equal(vj.code, 1);
+    const rep = JSON.parse(vj.stdout);
+    assert.deepEqual(
+      { ok: rep.ok, valid: rep.valid, complete: rep.complete },
+      { ok: false, valid: true, complete: false },
+    );
+    assert.deepEqual(
+      rep.checks.map((c: { id: string; status: string; supply?: string }) => [
+        c.id,
+        c.status,
+        c.supply ?? null,
+      ]),
+      [
+        ["signature", "verified", null],
+        ["expiry", "verified", null],
+        ["score", "verified", null],
+        ["performance-files", "unverified", "--performance-files"],
+        ["onchain", "unverified", "--rpc"],
+      ],
+    );
+    const vjs = await runCli(["verify", out, "--json", "--self-consistent-only"]);
+    assert.equal(vjs.code, undefined);
+    assert.equal(JSON.parse(vjs.stdout).ok, true);
     // Missing one file: the file check fails precisely.
     const partial = await runCli([
       "verify",
@@ -203,13 +244,13 @@ describe("tampered claims", () => {
     const r = await verifyClaim(claim, { now: NOW, performanceFiles: files });
     assert.equal(r.ok, false);
     const by = (id: string) => r.checks.find((c) => c.id === id);
-    assert.equal(by("signature")?.ok, false);
+    assert.equal(by("signature")?.status, "failed");
     assert.match(
       by("signature")?.message ?? "",
       /signature recovers 0x[0-9a-fA-F]{40}, not the claimed node 0xf39F/,
     );
     assert.notEqual(r.recoveredAddress, HARDHAT_ACCOUNT0);
-    assert.equal(by("score")?.ok, false);
+    assert.equal(by("score")?.status, "failed");
     assert.match(
       by("score")?.message ?? "",
       /claimed score 99\.99 does not follow from the claimed inputs \(recomputed \d/,
@@ -218,7 +259,7 @@ describe("tampered claims", () => {
       by("performance-files")?.message ?? "",
       /recomputed score [\d.]+ ≠ claimed 99\.99/,
     );
-    assert.equal(by("expiry")?.ok, true);
+    assert.equal(by("expiry")?.status, "verified");
   });
 
   test("changed operator id: only the signature fails", async () => {
@@ -226,10 +267,16 @@ describe("tampered claims", () => {
     const tampered = { ...claim, operator: { ...claim.operator, id: "9999" } };
     const r = await verifyClaim(tampered, { now: NOW });
     assert.deepEqual(
-      r.checks.filter((c) => !c.ok).map((c) => c.id),
+      r.checks.filter((c) => c.status === "failed").map((c) => c.id),
       ["signature"],
     );
-    assert.ok((await verifyClaim(claim, { now: NOW })).ok, "the untouched claim verifies");
+    const untouched = await verifyClaim(claim, { now: NOW });
+    assert.equal(untouched.valid, true, "the untouched claim is valid");
+    assert.equal(untouched.ok, false, "but its inputs are unverified");
+    assert.ok(
+      (await verifyClaim(claim, { now: NOW, selfConsistentOnly: true })).ok,
+      "accepted as self-consistent",
+    );
   });
 
   test("wrong signer: the recovered address is the other key's", async () => {
@@ -260,7 +307,7 @@ describe("tampered claims", () => {
     const claim = await signedClaim();
     const late = await verifyClaim(claim, { now: new Date("2026-12-01T00:00:00.000Z") });
     assert.deepEqual(
-      late.checks.filter((c) => !c.ok).map((c) => c.message),
+      late.checks.filter((c) => c.status === "failed").map((c) => c.message),
       ["expired at 2026-12-01T00:00:00.000Z (now 2026-12-01T00:00:00.000Z)"],
     );
     const early = await verifyClaim(claim, { now: new Date("2026-10-01T00:00:00.000Z") });
@@ -295,7 +342,9 @@ describe("tampered claims", () => {
     const rep = JSON.parse(r.stdout);
     assert.equal(rep.ok, false);
     assert.deepEqual(
-      rep.checks.filter((c: { ok: boolean }) => !c.ok).map((c: { id: string }) => c.id),
+      rep.checks
+        .filter((c: { status: string }) => c.status === "failed")
+        .map((c: { id: string }) => c.id),
       ["signature", "score"],
     );
   });
