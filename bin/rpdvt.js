@@ -1,15 +1,12 @@
 #!/usr/bin/env node
-// Entry point: runs the TypeScript CLI through tsx's loader (no build step needed).
+// The one entry point of the rpdvt CLI (`npx rpdvt`, `npm run rpdvt`, `npm run demo`): runs the
+// TypeScript sources through tsx's loader (no build step needed).
 import { register } from "tsx/esm/api";
 
-// @lodestar/params reads LODESTAR_PRESET once, when first imported, and SSZ block types depend on
-// it: the local devnet (`demo`, `devnet`) runs Lodestar's minimal preset.
-if (
-  ["demo", "devnet"].includes(process.argv[2] ?? "") &&
-  process.env.LODESTAR_PRESET === undefined
-) {
-  process.env.LODESTAR_PRESET = "minimal";
-}
-
 register();
+// The consensus preset must be set before anything imports @lodestar/* (src/cli/preset.ts):
+// the devnet's for `demo`/`devnet`, else the one the given beacon node runs.
+const { choosePreset } = await import("../src/cli/preset.ts");
+const choice = await choosePreset(process.argv.slice(2), process.env);
+if (choice.preset !== undefined) process.env.LODESTAR_PRESET = choice.preset;
 await import("../src/cli/main.ts");

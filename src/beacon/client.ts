@@ -33,8 +33,8 @@
  * (by the fork of the slot) the v2 endpoints with Eth-Consensus-Version, `SingleAttestation`
  * built from the duties, and electra containers. Block production and lookups are fork-generic
  * (SSZ type chosen by the response's `version`), but block SSZ types depend on the preset: this
- * process must load the beacon node's preset (LODESTAR_PRESET, see src/devnet/preset.ts) — checked,
- * with a clear error, before any block is parsed.
+ * process must load the beacon node's preset (LODESTAR_PRESET, chosen by the entry point in
+ * src/cli/preset.ts) — checked, with a clear error, before any block is parsed.
  */
 import { ACTIVE_PRESET, ForkName, ForkSeq } from "@lodestar/params";
 import { type altair, type BeaconBlock, type phase0, ssz, sszTypesFor } from "@lodestar/types";
@@ -508,7 +508,9 @@ export function createBeaconClient(
         {
           metaMessages: [
             "Block SSZ types depend on the preset (list limits, sync committee size).",
-            `Start rpdvt with LODESTAR_PRESET=${c.presetBase} (or import src/devnet/preset.js before any @lodestar module).`,
+            process.env.LODESTAR_PRESET
+              ? `LODESTAR_PRESET=${process.env.LODESTAR_PRESET} is set in this environment: remove it (rpdvt reads the preset from the beacon node).`
+              : "rpdvt reads the preset from the first --beacon-url when it starts (GET /eth/v1/config/spec) and could not: check that this beacon node is up and reachable, then run the command again.",
           ],
         },
       );

@@ -121,7 +121,9 @@ export async function startSquad(opts: SquadOptions): Promise<Squad> {
         "--doppelganger-epochs",
         String(opts.doppelgangerEpochs),
       ],
-      { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, LODESTAR_PRESET: "minimal" } },
+      // No LODESTAR_PRESET: the entry point reads the devnet's preset from --beacon-url, as for
+      // any user's node (src/cli/preset.ts).
+      { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, LODESTAR_PRESET: undefined } },
     );
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);
