@@ -1,9 +1,13 @@
 /**
- * `rpdvt devnet start|stop|status [--work-dir DIR]`: a local REAL Lodestar 1.5.1 dev chain for
- * trying the DV node by hand (src/devnet). `start` launches it in the background (it keeps
- * running after the command returns), prints its REST URL and PID and writes DIR/lodestar.pid and
- * DIR/devnet.json; `stop` ends it by that PID (SIGTERM, SIGKILL after 3 s); `status` says whether
- * it runs and where the chain is (head slot, finalized epoch).
+ * `rpdvt devnet start|stop|status [--work-dir DIR]`: a local REAL Lodestar dev chain for trying
+ * the DV node by hand (src/devnet): the Lodestar 1.5.1 this project installs, or any `lodestar`
+ * CLI ≥ 1.5.1 given with `--lodestar-bin` (its flags detected: Electra at genesis and Fulu at
+ * epoch 1 when it has them). `start` launches it in the background (it keeps running after the
+ * command returns), prints its REST URL and PID and writes DIR/lodestar.pid and DIR/devnet.json;
+ * `stop` ends it by that PID (SIGTERM, SIGKILL after 3 s); `status` says whether it runs, where
+ * the chain is (head slot, finalized epoch) and — read from the Beacon API
+ * (/eth/v1/config/spec, /eth/v1/config/fork_schedule) — its preset, slot length, fork schedule
+ * and the head's fork.
  */
 import { promises as fsp } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,8 +22,9 @@ import {
   isDevnetProcess,
   startDevnet,
   stopPid,
+  validateLodestarBin,
 } from "../devnet/index.js";
-import { InputError } from "../errors.js";
+import { BaseError, InputError } from "../errors.js";
 import { printJson, runAction } from "./run.js";
 
 /**
@@ -30,17 +35,76 @@ import { printJson, runAction } from "./run.js";
  */
 export const DEFAULT_DEVNET_DIR = join(tmpdir(), "rpdvt-devnet");
 
-function intParser(min: number): (v: string) => number {
+function intParser(min: number, max = Number.MAX_SAFE_INTEGER): (v: string) => number {
   return (v) => {
-    if (!/^\d+$/.test(v.trim()) || Number(v) < min) {
-      throw new InvalidArgumentError(`expected a whole number ≥ ${min}`);
+    if (!/^\d+$/.test(v.trim()) || Number(v) < min || Number(v) > max) {
+      throw new InvalidArgumentError(
+        max === Number.MAX_SAFE_INTEGER
+          ? `expected a whole number ≥ ${min}`
+          : `expected a whole number in ${min}..${max}`,
+      );
     }
     return Number(v);
   };
 }
 
+/**
+ * Longest slot `--seconds-per-slot` accepts (mainnet is 12 s; a devnet slower than a minute only
+ * makes the tests wait).
+ *
+ * @example
+ * intParser(1, MAX_SECONDS_PER_SLOT)("3") // 3
+ */
+export const MAX_SECONDS_PER_SLOT = 60;
+
+/** `--lodestar-bin` at parse time: an executable file (InputError's text as commander's). */
+function lodestarBinParser(v: string): string {
+  try {
+    return validateLodestarBin(v);
+  } catch (err) {
+    if (err instanceof BaseError) {
+      throw new InvalidArgumentError(
+        [err.shortMessage, ...(err.metaMessages ?? [])]
+          .join(" ")
+          .replace(/^--lodestar-bin \S+:? ?/, ""),
+      );
+    }
+    throw err;
+  }
+}
+
+/**
+ * The `--lodestar-bin` option (devnet start, demo).
+ *
+ * @example
+ * new Command("start").option(...LODESTAR_BIN_OPTION, lodestarBinArg);
+ */
+export const LODESTAR_BIN_OPTION = [
+  "--lodestar-bin <path>",
+  "an executable that behaves as the `lodestar` CLI (1.5.1 or later; its flags are detected: " +
+    "Electra at genesis and Fulu at epoch 1 when it has them). Default: the Lodestar 1.5.1 of " +
+    "devnet/lodestar",
+] as const;
+
+/**
+ * Parser of {@link LODESTAR_BIN_OPTION}: the absolute path of an executable file.
+ *
+ * @example
+ * lodestarBinArg("/usr/local/bin/lodestar")
+ */
+export const lodestarBinArg = lodestarBinParser;
+
+/**
+ * Parser of `--seconds-per-slot` (1..{@link MAX_SECONDS_PER_SLOT}).
+ *
+ * @example
+ * secondsPerSlotArg("3") // 3
+ */
+export const secondsPerSlotArg = intParser(1, MAX_SECONDS_PER_SLOT);
+
 type DevnetInfo = {
   restUrl: string;
+  lodestar?: { bin: string; version: string; forkEpochs: Record<string, number> };
   pid: number;
   genesisTime: number;
   secondsPerSlot: number;
@@ -78,20 +142,26 @@ const workDirOption = ["--work-dir <dir>", "devnet folder (log, pid file, DB)"] 
 export function devnetCommand(): Command {
   const start = new Command("start")
     .description(
-      "Start a local Lodestar 1.5.1 dev chain in the background (Capella, minimal preset, 2 s slots); " +
-        "Lodestar runs validators 0..47, 48..63 are left to rpdvt",
+      "Start a local Lodestar dev chain in the background (minimal preset, 2 s slots; Lodestar 1.5.1 " +
+        "at Capella, or --lodestar-bin at Electra/Fulu); Lodestar runs validators 0..47, 48..63 are left to rpdvt",
     )
     .option(...workDirOption, DEFAULT_DEVNET_DIR)
     .option("--validators <n>", "interop validators in genesis", intParser(1), 64)
     .option("--lodestar-validators <a..b>", "validators Lodestar runs itself", "0..47")
-    .option("--seconds-per-slot <n>", "slot length", intParser(1), DEFAULT_SECONDS_PER_SLOT)
+    .option(
+      "--seconds-per-slot <n>",
+      `slot length in seconds (1..${MAX_SECONDS_PER_SLOT}; a post-Electra Lodestar on 2 cores needs 3)`,
+      secondsPerSlotArg,
+      DEFAULT_SECONDS_PER_SLOT,
+    )
+    .option(...LODESTAR_BIN_OPTION, lodestarBinArg)
     .option(
       "--genesis-delay <s>",
       "seconds from launch to genesis",
       intParser(0),
       DEFAULT_GENESIS_DELAY_S,
     )
-    .option("--install", "install Lodestar first if needed (npm ci, ~1-2 min)")
+    .option("--install", "install the default Lodestar first if needed (npm ci, ~1-2 min)")
     .option("--json", "print the devnet as JSON")
     .action(
       runAction(
@@ -101,11 +171,13 @@ export function devnetCommand(): Command {
           lodestarValidators: string;
           secondsPerSlot: number;
           genesisDelay: number;
+          lodestarBin?: string;
           install?: boolean;
           json?: boolean;
         }) => {
-          await ensureInstalled({ install: o.install === true });
+          if (o.lodestarBin === undefined) await ensureInstalled({ install: o.install === true });
           const d = await startDevnet({
+            lodestarBin: o.lodestarBin,
             workDir: resolve(o.workDir),
             validators: o.validators,
             lodestarValidators: o.lodestarValidators,
@@ -122,6 +194,10 @@ export function devnetCommand(): Command {
             [
               `REST URL:     ${d.restUrl}`,
               `PID:          ${d.pid}`,
+              `Lodestar:     ${d.lodestar.version} (${d.lodestar.bin})`,
+              `Forks:        ${Object.entries(d.lodestar.forkEpochs)
+                .map(([f, e]) => `${f}@${e}`)
+                .join(" ")}; ${d.secondsPerSlot} s slots`,
               `Genesis:      ${new Date(d.genesisTime * 1000).toISOString()} (in ${Math.max(0, d.genesisTime - Math.floor(Date.now() / 1000))} s)`,
               `Log:          ${d.logFile}`,
               `PID file:     ${join(d.workDir, DEVNET_FILES.pid)}`,
@@ -164,12 +240,32 @@ export function devnetCommand(): Command {
         const out: Record<string, unknown> = { workDir: dir, running, pid };
         if (running && info) {
           out.restUrl = info.restUrl;
+          if (info.lodestar) out.lodestar = info.lodestar;
           const beacon = createBeaconClient([info.restUrl], { timeoutMs: 3000 });
           try {
-            const [sync, fin] = await Promise.all([beacon.syncing(), beacon.finalityCheckpoints()]);
+            const [sync, fin, chain, version] = await Promise.all([
+              beacon.syncing(),
+              beacon.finalityCheckpoints(),
+              beacon.chainInfo(),
+              beacon.version(),
+            ]);
             out.headSlot = sync.headSlot;
             out.finalizedEpoch = fin.finalized.epoch;
             out.justifiedEpoch = fin.currentJustified.epoch;
+            out.nodeVersion = version;
+            out.preset = chain.presetBase;
+            out.secondsPerSlot = chain.secondsPerSlot;
+            out.slotsPerEpoch = chain.slotsPerEpoch;
+            // Forks the chain does not schedule (FAR_FUTURE_EPOCH) are left out.
+            out.forkSchedule = chain.forks
+              .filter((f) => Number.isSafeInteger(f.epoch))
+              .map((f) => ({
+                fork: f.name,
+                epoch: f.epoch,
+                version: `0x${Buffer.from(f.version).toString("hex")}`,
+              }));
+            const headEpoch = Math.floor(sync.headSlot / chain.slotsPerEpoch);
+            out.headFork = chain.forks.filter((f) => f.epoch <= headEpoch).at(-1)?.name ?? null;
           } catch (err) {
             out.restError = (err as Error).message.split("\n")[0];
           }
@@ -182,7 +278,7 @@ export function devnetCommand(): Command {
           running
             ? `Devnet running: PID ${pid}, ${out.restUrl ?? "REST URL unknown"}` +
                 (out.headSlot !== undefined
-                  ? `, head slot ${out.headSlot}, justified epoch ${out.justifiedEpoch}, finalized epoch ${out.finalizedEpoch}\n`
+                  ? `, head slot ${out.headSlot} (${out.headFork}), justified epoch ${out.justifiedEpoch}, finalized epoch ${out.finalizedEpoch}; ${out.preset} preset, ${out.secondsPerSlot} s slots, forks ${(out.forkSchedule as { fork: string; epoch: number }[]).map((f) => `${f.fork}@${f.epoch}`).join(" ")}\n`
                   : `, REST API not answering (${out.restError ?? "no devnet.json"})\n`)
             : `No devnet runs from ${dir}\n`,
         );
@@ -191,7 +287,9 @@ export function devnetCommand(): Command {
     );
 
   return new Command("devnet")
-    .description("Local Lodestar beacon node dev chain (real Lodestar 1.5.1) for end-to-end tests")
+    .description(
+      "Local Lodestar beacon node dev chain (real Lodestar: 1.5.1 installed here, or --lodestar-bin) for end-to-end tests",
+    )
     .addCommand(start)
     .addCommand(stop)
     .addCommand(status);

@@ -1,7 +1,9 @@
 /**
- * Local devnet: a REAL Lodestar 1.5.1 beacon node dev chain (Capella, minimal preset) for
- * end-to-end tests of the rpdvt DV node — install check, start/stop, interop keys, and the
- * cluster of the validators Lodestar leaves to rpdvt. See devnet/lodestar/README.md.
+ * Local devnet: a REAL Lodestar beacon node dev chain (minimal preset) for end-to-end tests of
+ * the rpdvt DV node — Lodestar 1.5.1 (Capella) installed by this project, or any `lodestar` CLI
+ * ≥ 1.5.1 (`lodestarBin`, flags detected: Electra/Fulu when it has them) — install check,
+ * start/stop, interop keys, and the cluster of the validators Lodestar leaves to rpdvt.
+ * See devnet/lodestar/README.md.
  *
  * @example
  * import { startDevnet, interopSecretKey } from "./devnet/index.js";
@@ -16,8 +18,20 @@ export {
 } from "./install.js";
 export { interopPublicKey, interopSecretKey, parseIndexRange } from "./interop.js";
 export {
+  chainParamArgs,
+  compareVersions,
+  devnetForkEpochs,
+  type LodestarBinary,
+  MIN_LODESTAR_VERSION,
+  parseLodestarVersion,
+  parseUnknownArguments,
+  probeLodestar,
+  validateLodestarBin,
+} from "./lodestar-cli.js";
+export {
   DEFAULT_GENESIS_DELAY_S,
   DEFAULT_SECONDS_PER_SLOT,
+  DEVNET_ENV_MARKER,
   DEVNET_FILES,
   type DevnetHandle,
   type DevnetOptions,

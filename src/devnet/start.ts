@@ -1,6 +1,8 @@
 /**
- * Launch and stop a REAL Lodestar beacon node dev chain (`lodestar dev`, @chainsafe/lodestar
- * 1.5.1 from devnet/lodestar, Capella from genesis, minimal preset, mock execution engine):
+ * Launch and stop a REAL Lodestar beacon node dev chain (`lodestar dev`, minimal preset, mock
+ * execution engine): by default @chainsafe/lodestar 1.5.1 from devnet/lodestar (Capella from
+ * genesis), or any `lodestar` CLI ≥ 1.5.1 given as `lodestarBin` (every fork it knows up to
+ * Electra from genesis, Fulu at epoch 1; see lodestar-cli.ts, which detects the flags).
  * `validators` interop validators in genesis, of which Lodestar's in-process validator client
  * runs `lodestarValidators`; the rest (default 48..63) are left to rpdvt.
  *
@@ -19,8 +21,15 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { BaseError, InputError } from "../errors.js";
-import { ensureInstalled, LODESTAR_ENTRY, LODESTAR_VERSION } from "./install.js";
+import { ensureInstalled } from "./install.js";
 import { parseIndexRange } from "./interop.js";
+import {
+  chainParamArgs,
+  devnetForkEpochs,
+  type LodestarBinary,
+  probeLodestar,
+  validateLodestarBin,
+} from "./lodestar-cli.js";
 
 /**
  * Options of {@link startDevnet}.
@@ -48,6 +57,11 @@ export type DevnetOptions = {
   detached?: boolean;
   /** Extra `lodestar dev` arguments (appended). */
   extraArgs?: string[];
+  /**
+   * An executable that behaves as the `lodestar` CLI (≥ 1.5.1), run as is. Default: the
+   * Lodestar 1.5.1 of devnet/lodestar, run with this process's Node.
+   */
+  lodestarBin?: string;
 };
 
 /**
@@ -64,6 +78,8 @@ export type DevnetHandle = {
   workDir: string;
   logFile: string;
   ports: { rest: number; p2p: number };
+  /** The beacon node: its executable, version, and the fork epochs the devnet scheduled. */
+  lodestar: { bin: string; version: string; forkEpochs: Record<string, number> };
   /** SIGTERM (twice), SIGKILL after 3 s; resolves when the process is gone. Idempotent. */
   stop(): Promise<void>;
 };
@@ -152,7 +168,17 @@ export function tailFile(file: string, lines = 40): string {
 }
 
 /**
- * Is `pid` alive (and, where /proc exists, a Lodestar process)?
+ * Environment marker of every beacon node the devnet launches (a `--lodestar-bin` wrapper that
+ * execs Node keeps it, whatever its command line says).
+ *
+ * @example
+ * spawn(cmd, args, { env: { ...process.env, [DEVNET_ENV_MARKER]: "1" } });
+ */
+export const DEVNET_ENV_MARKER = "RPDVT_DEVNET";
+
+/**
+ * Is `pid` alive (and, where /proc exists, a Lodestar process: "lodestar" in its command line or
+ * the {@link DEVNET_ENV_MARKER} in its environment)?
  *
  * @example
  * if (isDevnetProcess(pid)) await stopPid(pid);
@@ -168,7 +194,9 @@ export function isDevnetProcess(pid: number): boolean {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     // A zombie (state Z) is dead for our purposes.
     if (/^\d+ \(.*\) Z /.test(stat)) return false;
-    return cmd.includes("lodestar");
+    if (cmd.includes("lodestar")) return true;
+    const env = readFileSync(`/proc/${pid}/environ`, "utf8");
+    return env.split("\0").includes(`${DEVNET_ENV_MARKER}=1`);
   } catch {
     return !process.platform.startsWith("linux");
   }
@@ -219,6 +247,7 @@ export async function stopPid(pid: number, graceMs = STOP_GRACE_MS): Promise<voi
 }
 
 function lodestarArgs(o: {
+  params: ReadonlySet<string>;
   validators: number;
   lodestarValidators: string;
   genesisTime: number;
@@ -233,13 +262,8 @@ function lodestarArgs(o: {
     ...["--genesisValidators", String(o.validators)],
     ...["--startValidators", o.lodestarValidators],
     ...["--genesisTime", String(o.genesisTime)],
-    ...["--params.SECONDS_PER_SLOT", String(o.secondsPerSlot)],
-    ...["--params.ALTAIR_FORK_EPOCH", "0"],
-    ...["--params.BELLATRIX_FORK_EPOCH", "0"],
-    ...["--params.CAPELLA_FORK_EPOCH", "0"],
-    ...["--params.TERMINAL_TOTAL_DIFFICULTY", "0"],
-    // Voluntary exits valid from genesis (minimal preset default: 64 epochs, mainnet 256).
-    ...["--params.SHARD_COMMITTEE_PERIOD", "0"],
+    // Slot length, forks at genesis, TTD 0, SHARD_COMMITTEE_PERIOD 0: the flags it knows.
+    ...chainParamArgs(o.params, o.secondsPerSlot),
     "--execution.engineMock",
     "--rest",
     ...["--rest.address", "127.0.0.1"],
@@ -281,7 +305,12 @@ function validateOptions(opts: DevnetOptions) {
       field: "genesisDelay",
     });
   }
+  const lodestarBin =
+    opts.lodestarBin === undefined
+      ? undefined
+      : validateLodestarBin(opts.lodestarBin, "lodestarBin");
   return {
+    lodestarBin,
     validators,
     lodestarValidators: lodestarValidators.trim(),
     secondsPerSlot,
@@ -306,15 +335,25 @@ type Launch = {
   exitCode: () => number | null | undefined;
 };
 
-function launch(args: string[], workDir: string, logFile: string, detached: boolean): Launch {
+function launch(
+  bin: LodestarBinary,
+  args: string[],
+  workDir: string,
+  logFile: string,
+  detached: boolean,
+): Launch {
   const fd = openSync(logFile, "a");
-  const env: NodeJS.ProcessEnv = { ...process.env, LODESTAR_PRESET: "minimal" };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    LODESTAR_PRESET: "minimal",
+    [DEVNET_ENV_MARKER]: "1",
+  };
   // Not for Lodestar: the test runner's and tsx's settings of this process.
   delete env.NODE_TEST_CONTEXT;
   delete env.NODE_OPTIONS;
   let child: ChildProcess;
   try {
-    child = spawn(process.execPath, [LODESTAR_ENTRY, ...args], {
+    child = spawn(bin.command, [...bin.prefixArgs, ...args], {
       cwd: workDir,
       env,
       detached: true,
@@ -340,6 +379,7 @@ function launch(args: string[], workDir: string, logFile: string, detached: bool
 
 async function waitReady(
   restUrl: string,
+  version: string,
   l: Launch,
   timeoutMs: number,
 ): Promise<{ ok: true } | { ok: false; reason: string }> {
@@ -354,7 +394,7 @@ async function waitReady(
       if (res.ok) {
         const body = (await res.json()) as { data?: { version?: string } };
         const v = body?.data?.version ?? "";
-        if (!v.includes(`v${LODESTAR_VERSION}`)) {
+        if (!v.includes(`v${version}`)) {
           return { ok: false, reason: `another server answers on ${restUrl} (version "${v}")` };
         }
         return { ok: true };
@@ -383,7 +423,9 @@ async function waitReady(
  */
 export async function startDevnet(opts: DevnetOptions = {}): Promise<DevnetHandle> {
   const o = validateOptions(opts);
-  await ensureInstalled();
+  if (o.lodestarBin === undefined) await ensureInstalled();
+  const bin = await probeLodestar(o.lodestarBin);
+  const forkEpochs = devnetForkEpochs(bin.params);
   const workDir = resolve(opts.workDir ?? (await fsp.mkdtemp(join(tmpdir(), "rpdvt-devnet-"))));
   await fsp.mkdir(workDir, { recursive: true });
   await assertNotRunning(workDir);
@@ -400,16 +442,26 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<DevnetHandl
     const restUrl = `http://127.0.0.1:${rest}`;
     const genesisTime = Math.floor(Date.now() / 1000) + Math.ceil(o.genesisDelay);
     const args = [
-      ...lodestarArgs({ ...o, genesisTime, rest, p2p, dataDir: join(workDir, "data") }),
+      ...lodestarArgs({
+        ...o,
+        params: bin.params,
+        genesisTime,
+        rest,
+        p2p,
+        dataDir: join(workDir, "data"),
+      }),
       ...(opts.extraArgs ?? []),
     ];
-    await fsp.appendFile(logFile, `# rpdvt: lodestar ${args.join(" ")}\n`);
-    const l = launch(args, workDir, logFile, opts.detached === true);
+    await fsp.appendFile(
+      logFile,
+      `# rpdvt: ${[bin.command, ...bin.prefixArgs, ...args].join(" ")}  (Lodestar ${bin.version})\n`,
+    );
+    const l = launch(bin, args, workDir, logFile, opts.detached === true);
     const pid = l.child.pid;
     if (pid === undefined) {
       await l.exited;
       throw new BaseError("Could not launch Lodestar", {
-        metaMessages: [`Entry point: ${LODESTAR_ENTRY}`, `Log: ${logFile}`],
+        metaMessages: [`Executable: ${bin.path}`, `Log: ${logFile}`],
       });
     }
     const handlers = opts.detached ? undefined : installExitHandlers(pid);
@@ -429,7 +481,7 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<DevnetHandl
       })();
       return stopping;
     };
-    const ready = await waitReady(restUrl, l, opts.readyTimeoutMs ?? READY_TIMEOUT_MS);
+    const ready = await waitReady(restUrl, bin.version, l, opts.readyTimeoutMs ?? READY_TIMEOUT_MS);
     if (!ready.ok) {
       await stop();
       lastReason = ready.reason;
@@ -439,7 +491,9 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<DevnetHandl
         details: tail || "(empty log)",
         metaMessages: [
           `Log: ${logFile}`,
-          `Reinstall if the log shows a module or native-addon error: FORCE=1 bash devnet/lodestar/install.sh`,
+          bin.isDefault
+            ? `Reinstall if the log shows a module or native-addon error: FORCE=1 bash devnet/lodestar/install.sh`
+            : `Check that ${bin.path} runs \`lodestar dev\` on its own (Lodestar ${bin.version}).`,
         ],
       });
     }
@@ -451,6 +505,7 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<DevnetHandl
       workDir,
       logFile,
       ports: { rest, p2p },
+      lodestar: { bin: bin.path, version: bin.version, forkEpochs },
       stop,
     };
     const { stop: _s, ...info } = handle;
