@@ -11,16 +11,17 @@
  * step fails, everything started so far is stopped in reverse order (the DB lock is released), and
  * the error names what to fix.
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
 import { resolve } from "node:path";
 import { SLOTS_PER_EPOCH } from "@lodestar/params";
 import { Command, InvalidArgumentError } from "commander";
+import type { Registry } from "prom-client";
 import { createBeaconClient } from "../beacon/index.js";
 import { currentEpoch } from "../core/beacon.js";
 import { secp256k1Signer, secp256k1Verifier } from "../core/consensus/signer.js";
 import {
   closeServer,
   createGuardedServer,
+  type GuardedHandler,
   listenLoopback,
   sendError,
 } from "../core/http-server.js";
@@ -114,18 +115,19 @@ export function nodeStatus(node: DvNode, transport: P2PTransport, operatorId: nu
 }
 
 /**
- * Routes of the node's HTTP server: /metrics (Prometheus), /status (JSON), and the dashboard.
+ * Routes of the node's HTTP server (mount on {@link createGuardedServer}): GET /metrics
+ * (Prometheus text from `registry`), GET /status (JSON from `status()`), then the dashboard if
+ * any; anything else 404.
  *
  * @example
- * const routes = nodeRoutes(node, transport, 1, dashboard);
+ * const server = createGuardedServer(nodeHttpRoutes({ registry, status: () => nodeStatus(node, transport, 1) }));
  */
-function nodeRoutes(
-  node: DvNode,
-  transport: P2PTransport,
-  operatorId: number,
-  dashboard: Dashboard | undefined,
-) {
-  return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+export function nodeHttpRoutes(opts: {
+  registry: Registry;
+  status: () => unknown;
+  dashboard?: Dashboard | undefined;
+}): GuardedHandler {
+  return async (req, res, url) => {
     if (url.pathname === "/metrics" || url.pathname === "/status") {
       if (req.method !== "GET" && req.method !== "HEAD") {
         res.setHeader("allow", "GET, HEAD");
@@ -133,17 +135,17 @@ function nodeRoutes(
         return;
       }
       if (url.pathname === "/status") {
+        const body = JSON.stringify(opts.status());
         res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" });
-        res.end(JSON.stringify(nodeStatus(node, transport, operatorId)));
+        res.end(body);
         return;
       }
-      const { registry } = node.metrics;
-      const text = await registry.metrics();
-      res.writeHead(200, { "content-type": registry.contentType });
+      const text = await opts.registry.metrics();
+      res.writeHead(200, { "content-type": opts.registry.contentType });
       res.end(text);
       return;
     }
-    if (!dashboard?.handle(req, res, url)) sendError(res, 404, `No route ${url.pathname}`);
+    if (!opts.dashboard?.handle(req, res, url)) sendError(res, 404, `No route ${url.pathname}`);
   };
 }
 
@@ -196,7 +198,7 @@ export async function runNode(
   try {
     // Bound first: a port in use fails before any key is decrypted or the DB is locked. Until the
     // node runs, every request is answered 503.
-    let routes: ReturnType<typeof nodeRoutes> | undefined;
+    let routes: GuardedHandler | undefined;
     const server =
       metricsPort === undefined
         ? undefined
@@ -349,7 +351,11 @@ export async function runNode(
       },
     });
     await node.start();
-    routes = nodeRoutes(node, transport, op.operatorId, dashboard);
+    routes = nodeHttpRoutes({
+      registry: node.metrics.registry,
+      status: () => nodeStatus(node, transport, op.operatorId),
+      dashboard,
+    });
     logLine(flags.quiet, "started", {
       operatorId: op.operatorId,
       peerId: transport.peerId,

@@ -56,6 +56,9 @@ export type ValidatorInfo = {
   pubkey: Uint8Array;
   status: string;
   balanceGwei: bigint;
+  /** Registry activation / exit epochs (FAR_FUTURE_EPOCH = Infinity when unset), when known. */
+  activationEpoch?: number | undefined;
+  exitEpoch?: number | undefined;
 };
 
 /**

@@ -119,6 +119,12 @@ export function createDvMetrics() {
       labelNames: ["peer"] as const,
       registers,
     }),
+    validators: new Gauge({
+      name: "rpdvt_validators",
+      help: "Cluster validators by life-cycle state (unknown, pending, active, exiting, exited) read from the beacon node",
+      labelNames: ["state"] as const,
+      registers,
+    }),
   };
 }
 

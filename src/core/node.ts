@@ -22,7 +22,14 @@ import { createFetcher } from "./fetcher/fetcher.js";
 import { createValidityCheck } from "./fetcher/validate.js";
 import { createDvMetrics, type DvMetrics } from "./metrics.js";
 import { createParSigEx } from "./parsigex/parsigex.js";
-import { createScheduler, type DutyOffsets, type Scheduler } from "./scheduler/scheduler.js";
+import {
+  createScheduler,
+  type DutyOffsets,
+  type Scheduler,
+  VALIDATOR_STATES,
+  type ValidatorChange,
+  type ValidatorState,
+} from "./scheduler/scheduler.js";
 import { createSigAgg } from "./sigagg/sigagg.js";
 import { createSigningRoots } from "./signer/domain.js";
 import { createDoppelganger } from "./signer/doppelganger.js";
@@ -116,6 +123,8 @@ export type DvNodeOptions = {
     onEvent?: ((e: DvEvent) => void) | undefined;
     /** Scheduler / beacon errors (default: ignored; the tracker records duty failures). */
     onError?: ((what: string, err: unknown) => void) | undefined;
+    /** A cluster validator's life-cycle state changed (logged by `node run`). */
+    onValidator?: ((change: ValidatorChange) => void) | undefined;
   };
 };
 
@@ -141,6 +150,8 @@ export interface DvNode {
   requestExit(pubkey: PubkeyHex, epoch: number, validatorIndex?: number): void;
   /** Validators doppelganger protection flagged. */
   doppelgangers(): PubkeyHex[];
+  /** Life-cycle state of each cluster validator (empty before the first status read). */
+  validatorStates(): Map<PubkeyHex, ValidatorState>;
   /** QBFT counters (debugging). */
   consensusStats(): ReturnType<QbftNode["stats"]> | undefined;
 }
@@ -266,7 +277,6 @@ export function createDvNode(opts: DvNodeOptions): DvNode {
   const doppelganger = createDoppelganger({
     epochs: o.doppelgangerEpochs ?? DEFAULT_DOPPELGANGER_EPOCHS,
     beacon,
-    index: (pk) => scheduler?.index(pk),
   });
   // ONE view, shared by the signer (which advances it) and the validity check (which reads it).
   const view = createProtectionView(opts.slashingDb);
@@ -324,6 +334,19 @@ export function createDvNode(opts: DvNodeOptions): DvNode {
         onDuty: (d, defs) => wired?.onDuty(d, defs),
         onSlot: (s) => wired?.onSlot(s),
         onError: o.onError,
+        onValidator: (ch) => {
+          // Duties (active, exiting until the exit epoch): watched for itself, then signed for.
+          // Exited: dropped. Not deposited / queued: refused alone until it activates.
+          if ((ch.state === "active" || ch.state === "exiting") && ch.info) {
+            const act = ch.info.activationEpoch;
+            const from = act !== undefined && Number.isFinite(act) ? act : ch.epoch;
+            doppelganger.track(ch.pubkey, ch.info.index, from);
+          } else doppelganger.untrack(ch.pubkey);
+          const counts = new Map<string, number>(VALIDATOR_STATES.map((st) => [st, 0]));
+          for (const st of sched.states().values()) counts.set(st, (counts.get(st) ?? 0) + 1);
+          for (const [state, k] of counts) metrics.validators.set({ state }, k);
+          o.onValidator?.(ch);
+        },
       });
       scheduler = sched;
       const validators = new Set(pubkeys);
@@ -397,6 +420,7 @@ export function createDvNode(opts: DvNodeOptions): DvNode {
       wired.requestExit(pk.toLowerCase(), epoch, validatorIndex);
     },
     doppelgangers: () => doppelganger.detected(),
+    validatorStates: () => scheduler?.states() ?? new Map(),
     consensusStats: () => qbft?.stats(),
   };
 }

@@ -1,18 +1,33 @@
 /**
- * The ONE module that connects the workflow steps (Charon core/interfaces.go `Wire`): reading it
- * is reading the data flow of a duty. Every arrow below is a call made here and nowhere else.
+ * The module that connects most of the workflow steps (Charon core/interfaces.go `Wire`): reading
+ * it is reading the data flow of a duty. It is NOT yet the only one: src/core/node.ts, which builds
+ * the steps, makes several connections itself — the scheduler's `onDuty`/`onSlot` and sigagg's
+ * `onAggregated` callbacks (forwarded into this module), parsigex's `onReceived` (through
+ * {@link parsigexToSigagg}, defined here), the scheduler's validator states into doppelganger
+ * protection (`track`/`untrack`), doppelganger's `gate` inside the signer, the consensus validity
+ * check reading the scheduler's duty definitions and the slashing-protection view the signer
+ * advances, and the tracker's reads of sigagg's partial counts. Arrows drawn with ═ below are those
+ * node.ts connections; the others are calls made here.
  *
- *   scheduler ──duty──▶ fetcher ──unsigned set──▶ consensus (QBFT) ──decided set──▶ dutydb
+ *   scheduler ══duty══▶ fetcher ──unsigned set──▶ consensus (QBFT) ──decided set──▶ dutydb
  *        │                 ▲ randao / selection proof aggregated              │
  *        │                 │                                                  ▼
  *        └─ randao / selection / exit (no consensus) ──▶ signer ──own partials──▶ parsigex ──▶ peers
- *                                                           │                        │ verified
- *                                                           ▼                        ▼
- *                                                        sigagg ◀───────────────── partials
- *                                                           │ aggregate verified
+ *                                                           │ own partials            │
+ *                                                           ▼                         ▼
+ *                                                        sigagg ◀═══ peers' partials (unverified:
+ *                                                           ║        parsigex only binds each to
+ *                                                           ║        its authenticated sender)
+ *                                                           ║ aggregate of t verified by sigagg;
+ *                                                           ║ partials one by one only if it fails
  *                                                           ▼
  *                                                       broadcast ──▶ beacon node
  *   every step ──events──▶ tracker (+ metrics)
+ *
+ * Slashing protection (src/core/signer/signer.ts): attestations and blocks pass an EIP-3076
+ * check-and-insert before they are signed; the other signed messages (randao reveal, selection
+ * proofs, aggregate-and-proof, sync-committee messages and contributions, voluntary exits) are not
+ * slashable and have no database rule.
  *
  * Duties (phase0 validator.md; EIP-7044 for exits):
  * - attester: fetch attestation data → consensus → sign (slashing-protected) → exchange →
@@ -610,7 +625,7 @@ export function wire(c: Components): Wired {
       let peers = 0;
       for (const s of peerLastSlot.values()) if (s >= slot - spe) peers++;
       metrics.peers.set({}, peers);
-      void c.doppelganger.poll(epochOf(slot, spe), c.pubkeys);
+      void c.doppelganger.poll(epochOf(slot, spe));
     },
     requestExit(pk, epoch, validatorIndex) {
       const index = validatorIndex ?? scheduler.index(pk);

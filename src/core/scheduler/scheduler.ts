@@ -20,6 +20,18 @@
  * forget registrations after a few epochs (Lodestar: 2). A failure is reported through `onError`
  * and retried at the next epoch.
  *
+ * Per-validator life cycle (Lodestar's validator client: IndicesService polls the statuses of
+ * validators without an index, duties are asked for the indices it has; beacon-APIs
+ * `ValidatorStatus`): the cluster definition may hold any mix of validators. Their statuses are
+ * read at start, at every epoch's first slot for all of them, and every slot for those not yet
+ * active (not deposited — no index — or in the queue, pending_*: activation happens at an epoch
+ * boundary the head state may reach a slot late). Duties are resolved for the active ones only:
+ * active_ongoing, and active_exiting / active_slashed until their exit epoch (the beacon node
+ * hands out no duties from then on). exited_* / withdrawal_* ones are dropped. Every state change
+ * is reported through `onValidator` (the node logs it, counts it in rpdvt_validators{state} and
+ * starts or stops that validator's doppelganger watch); a validator that becomes active is picked
+ * up without a restart (the cached duties of the current and next epoch are re-resolved).
+ *
  * slot(t) = floor((t − genesis) / slotMs), with `genesisClockMs` the clock reading at genesis.
  * Beacon errors never stop the scheduler: resolution is retried every slot until it succeeds.
  */
@@ -30,6 +42,7 @@ import type {
   ProposerDuty,
   ProposerPreparation,
   SyncCommitteeDuty,
+  ValidatorInfo,
 } from "../beacon.js";
 import type { Clock } from "../transport.js";
 import {
@@ -76,6 +89,67 @@ export function specOffsets(slotMs: number): DutyOffsets {
 }
 
 /**
+ * A cluster validator's life-cycle state, from its beacon-APIs status: `unknown` (no index: not
+ * deposited, or the deposit not yet processed), `pending` (pending_initialized / pending_queued),
+ * `active` (active_ongoing), `exiting` (active_exiting / active_slashed: duties until the exit
+ * epoch), `exited` (exited_* / withdrawal_*: dropped).
+ *
+ * @example
+ * const s: ValidatorState = validatorState("active_exiting"); // "exiting"
+ */
+export type ValidatorState = "unknown" | "pending" | "active" | "exiting" | "exited";
+
+/**
+ * Every {@link ValidatorState}, in life-cycle order (metric label values).
+ *
+ * @example
+ * for (const s of VALIDATOR_STATES) metrics.validators.set({ state: s }, 0);
+ */
+export const VALIDATOR_STATES: readonly ValidatorState[] = [
+  "unknown",
+  "pending",
+  "active",
+  "exiting",
+  "exited",
+];
+
+/**
+ * The life-cycle state of a beacon-APIs validator status (undefined: the node does not know it).
+ *
+ * @example
+ * validatorState("pending_queued") // "pending"
+ * validatorState(undefined) // "unknown"
+ */
+export function validatorState(status: string | undefined): ValidatorState {
+  if (status === undefined) return "unknown";
+  if (status.startsWith("pending")) return "pending";
+  if (status === "active_ongoing") return "active";
+  if (status.startsWith("active")) return "exiting";
+  if (status.startsWith("exited") || status.startsWith("withdrawal")) return "exited";
+  return "unknown";
+}
+
+/** Does a validator in this state have duties (attest, propose, sync)? */
+const hasDuties = (s: ValidatorState): boolean => s === "active" || s === "exiting";
+
+/**
+ * A validator's state change, reported by the scheduler.
+ *
+ * @example
+ * onValidator: (c: ValidatorChange) => console.log(c.pubkey, c.from, "→", c.state)
+ */
+export type ValidatorChange = {
+  pubkey: PubkeyHex;
+  /** Previous state (undefined at the first reading). */
+  from: ValidatorState | undefined;
+  state: ValidatorState;
+  /** The beacon node's record (undefined when it does not know the validator). */
+  info: ValidatorInfo | undefined;
+  /** Epoch of the slot at which the change was seen. */
+  epoch: number;
+};
+
+/**
  * Options of {@link createScheduler}.
  *
  * @example
@@ -97,6 +171,8 @@ export type SchedulerOptions = {
   onDuty: (duty: Duty, defs: Map<PubkeyHex, DutyDefinition>) => void;
   onSlot?: ((slot: number) => void) | undefined;
   onError?: ((what: string, err: unknown) => void) | undefined;
+  /** A validator's life-cycle state changed (also called once per validator at the first read). */
+  onValidator?: ((change: ValidatorChange) => void) | undefined;
 };
 
 /**
@@ -114,8 +190,10 @@ export interface Scheduler {
   readonly slotMs: number;
   /** The resolved duty of a validator, if any (used by validity checks). */
   definition(slot: number, type: number, pubkey: PubkeyHex): DutyDefinition | undefined;
-  /** Validator index by pubkey, once resolved. */
+  /** Validator index by pubkey, once resolved (validators with duties: active or exiting). */
   index(pubkey: PubkeyHex): number | undefined;
+  /** Life-cycle state of every cluster validator (after the first status read). */
+  states(): Map<PubkeyHex, ValidatorState>;
 }
 
 type EpochDuties = {
@@ -137,8 +215,12 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   const offsets = { ...specOffsets(slotMs), ...opts.offsets };
   const aggregation = opts.aggregation ?? true;
   const wanted = new Set(opts.pubkeys.map((p) => hex(p)));
-  const indices = new Map<PubkeyHex, number>();
-  const epochs = new Map<number, EpochDuties>();
+  const indices = new Map<PubkeyHex, number>(); // validators with duties (active, exiting)
+  const states = new Map<PubkeyHex, ValidatorState>();
+  const exitEpochs = new Map<PubkeyHex, number>();
+  let statusesRead = false;
+  let version = 0; // bumped whenever the set of validators with duties changes
+  const epochs = new Map<number, EpochDuties & { version: number }>();
   const resolving = new Map<number, Promise<EpochDuties | undefined>>();
   const timers = new Set<() => void>();
   let stopped = false;
@@ -158,18 +240,67 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   };
   const error = (what: string, err: unknown): void => opts.onError?.(what, err);
 
-  const resolveIndices = async (): Promise<void> => {
-    const missing = opts.pubkeys.filter((p) => !indices.has(hex(p)));
-    if (!missing.length) return;
-    for (const v of await beacon.validators(missing)) {
-      const pk = hex(v.pubkey);
-      if (wanted.has(pk) && v.status.startsWith("active")) indices.set(pk, v.index);
-    }
+  /**
+   * Read the statuses of `which` (all cluster validators, or those not yet active) and apply the
+   * changes. A validator the beacon node does not answer for is `unknown`.
+   */
+  let reading: Promise<void> | undefined;
+  const readStatuses = (which: "all" | "waiting"): Promise<void> => {
+    if (reading) return reading;
+    reading = (async () => {
+      try {
+        const ask = opts.pubkeys.filter((p) => {
+          const s = states.get(hex(p));
+          return which === "all" || s === undefined || s === "unknown" || s === "pending";
+        });
+        if (!ask.length) return;
+        const infos = new Map<PubkeyHex, ValidatorInfo>();
+        for (const v of await beacon.validators(ask)) {
+          const pk = hex(v.pubkey);
+          if (wanted.has(pk)) infos.set(pk, v);
+        }
+        const epoch = epochOf(currentSlot(), spe);
+        let changed = false;
+        for (const p of ask) {
+          const pk = hex(p);
+          const info = infos.get(pk);
+          const state = validatorState(info?.status);
+          const from = states.get(pk);
+          if (info?.exitEpoch !== undefined && Number.isFinite(info.exitEpoch)) {
+            exitEpochs.set(pk, info.exitEpoch);
+          }
+          if (info && hasDuties(state)) {
+            if (indices.get(pk) !== info.index) changed = true;
+            indices.set(pk, info.index);
+          } else if (indices.delete(pk)) changed = true;
+          if (from === state) continue;
+          states.set(pk, state);
+          try {
+            opts.onValidator?.({ pubkey: pk, from, state, info, epoch });
+          } catch (err) {
+            error(`validator ${pk} state`, err);
+          }
+        }
+        statusesRead = true;
+        if (changed) {
+          version++;
+          // Re-resolve the duties of this and later epochs with the new set of validators.
+          for (const e of epochs.keys()) if (e >= epoch) epochs.delete(e);
+        }
+      } finally {
+        reading = undefined;
+      }
+    })();
+    return reading;
+  };
+  const waiting = (): boolean => {
+    for (const s of states.values()) if (s === "unknown" || s === "pending") return true;
+    return false;
   };
 
-  let preparedCount = 0; // validators with a known index at the last registration attempt
+  let preparedVersion = -1; // `version` at the last registration attempt
   const prepareProposers = async (epoch: number): Promise<void> => {
-    preparedCount = indices.size;
+    preparedVersion = version;
     const entries: ProposerPreparation[] = [];
     for (const [pk, feeRecipient] of opts.feeRecipients ?? []) {
       const validatorIndex = indices.get(pk);
@@ -190,8 +321,12 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     if (p) return p;
     p = (async () => {
       try {
-        await resolveIndices();
-        const idx = [...indices.values()];
+        if (!statusesRead) await readStatuses("all");
+        const v0 = version;
+        // Exiting validators have duties until their exit epoch (and none from then on).
+        const idx = [...indices].flatMap(([pk, i]) =>
+          (exitEpochs.get(pk) ?? Infinity) > epoch ? [i] : [],
+        );
         const out: EpochDuties = { attester: new Map(), proposer: new Map(), sync: [] };
         let complete = true;
         if (idx.length) {
@@ -224,8 +359,8 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
             out.proposer.set(d.slot, [...(out.proposer.get(d.slot) ?? []), d]);
           }
         }
-        // Only cache complete resolutions (every validator known), else retry next slot.
-        if (indices.size === wanted.size && complete) epochs.set(epoch, out);
+        // Only cache complete resolutions for the current set of validators, else retry.
+        if (complete && version === v0) epochs.set(epoch, { ...out, version: v0 });
         return out;
       } catch (err) {
         error(`duties for epoch ${epoch}`, err);
@@ -292,11 +427,24 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     const epoch = epochOf(slot, spe);
     for (const e of epochs.keys()) if (e < epoch - 1) epochs.delete(e);
     opts.onSlot?.(slot);
-    // Every epoch, and as soon as more validators have a known index (activation, late start).
-    if (slot % spe === 0 || indices.size > preparedCount) void prepareProposers(epoch);
-    void scheduleSlot(slot, false);
-    void resolveEpoch(epochOf(slot, spe) + 1);
     later(slotStartMs(slot + 1) - clock.now(), () => tick(slot + 1));
+    void (async () => {
+      // Statuses: all at an epoch's first slot; every slot those waiting for activation. Only
+      // a waiting validator's activation can add duties to this slot: the read is awaited then,
+      // else it runs alongside (exits only remove duties, and the beacon node stops them).
+      const read =
+        slot % spe === 0 || waiting()
+          ? readStatuses(slot % spe === 0 ? "all" : "waiting").catch((err: unknown) =>
+              error(`validator statuses at slot ${slot}`, err),
+            )
+          : undefined;
+      if (read && waiting()) await read;
+      if (stopped) return;
+      // Every epoch, and as soon as the set of validators with duties changes (activation).
+      if (slot % spe === 0 || version !== preparedVersion) void prepareProposers(epoch);
+      void scheduleSlot(slot, false);
+      void resolveEpoch(epochOf(slot, spe) + 1);
+    })();
   };
 
   return {
@@ -339,5 +487,6 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       return d ? { kind: "attester", duty: d } : undefined;
     },
     index: (pk) => indices.get(pk),
+    states: () => new Map(states),
   };
 }

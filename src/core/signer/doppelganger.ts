@@ -7,6 +7,13 @@
  * refuses for good (until restart). Only whole epochs are watched (the node passes the first epoch
  * that starts at or after its start), so a node started mid-epoch waits a little longer.
  *
+ * Per validator (Lodestar's validator client DoppelgangerService keeps a status per pubkey): each
+ * validator is watched for itself, from the later of the node's start epoch and the epoch it was
+ * registered in (`track`: the scheduler calls it when the validator has an index and duties —
+ * active, or exiting until its exit epoch). A validator not yet deposited or still in the queue
+ * is not tracked and refused alone; once it activates it is watched, then signed for, without a
+ * restart. The others never wait for it. `untrack` drops an exited validator.
+ *
  * DV twist: in a distributed validator the validator is *expected* to be live while this operator
  * restarts — the other operators keep signing. Liveness in epoch e is therefore only a
  * doppelganger if this operator did not see the cluster itself produce it: at least one valid
@@ -20,55 +27,88 @@ import type { FailureReason, PubkeyHex } from "../types.js";
  * Options of {@link createDoppelganger}.
  *
  * @example
- * const dg = createDoppelganger({ epochs: 2, beacon, index: (pk) => indices.get(pk) });
+ * const dg = createDoppelganger({ epochs: 2, beacon });
  */
 export type DoppelgangerOptions = {
   /** Epochs to watch (2 is the usual client default; 0 disables — tests only). */
   epochs: number;
   beacon: BeaconNode;
-  /** Validator index of a pubkey, once known. */
-  index: (pubkey: PubkeyHex) => number | undefined;
   onDetected?: ((pubkey: PubkeyHex, epoch: number) => void) | undefined;
 };
+
+/**
+ * One validator's watch (see {@link Doppelganger.status}).
+ *
+ * @example
+ * const s: DoppelgangerStatus = dg.status(pk); // "watching"
+ */
+export type DoppelgangerStatus = "untracked" | "watching" | "safe" | "detected";
 
 /**
  * The doppelganger service.
  *
  * @example
  * dg.start(currentEpoch);
+ * dg.track(pubkey, 48, currentEpoch);
  * signer = createSigner({ ...opts, gate: dg.gate });
  */
 export interface Doppelganger {
-  /** Begin watching from `epoch` (the node's start epoch). */
+  /** The node's start epoch (the first whole epoch it is up for). */
   start(epoch: number): void;
+  /**
+   * Watch `pubkey` (validator `index`) from `epoch` (at the earliest the start epoch). Tracking
+   * a validator again with the same index keeps its watch.
+   */
+  track(pubkey: PubkeyHex, index: number, epoch: number): void;
+  /** Stop signing for `pubkey` (exited); a later `track` watches it afresh. */
+  untrack(pubkey: PubkeyHex): void;
   /** A peer's valid partial for `pubkey` with a duty in `epoch` (the cluster is producing it). */
   observeCluster(pubkey: PubkeyHex, epoch: number): void;
   /** Check finished watched epochs < `currentEpoch` (call every slot; retries failures). */
-  poll(currentEpoch: number, pubkeys: readonly PubkeyHex[]): Promise<void>;
-  /** Signer gate: a refusal reason while watching / after detection, else undefined. */
+  poll(currentEpoch: number): Promise<void>;
+  /** Signer gate: a refusal reason while untracked / watching / after detection, else undefined. */
   gate(pubkey: PubkeyHex): FailureReason | undefined;
+  status(pubkey: PubkeyHex): DoppelgangerStatus;
   detected(): PubkeyHex[];
 }
+
+type Watch = { index: number; from: number; checked: Set<number> };
 
 /**
  * Create the doppelganger service.
  *
  * @example
- * const dg = createDoppelganger({ epochs: 2, beacon, index });
+ * const dg = createDoppelganger({ epochs: 2, beacon });
  */
 export function createDoppelganger(opts: DoppelgangerOptions): Doppelganger {
   let startEpoch: number | undefined;
-  const checked = new Set<number>();
+  const watches = new Map<PubkeyHex, Watch>();
   const detected = new Set<PubkeyHex>();
   const observed = new Map<number, Set<PubkeyHex>>();
   let polling = false;
-  const open = (): boolean => opts.epochs <= 0 || checked.size >= opts.epochs;
+  const done = (w: Watch | undefined): boolean =>
+    w !== undefined && (opts.epochs <= 0 || w.checked.size >= opts.epochs);
+  const status = (pk: PubkeyHex): DoppelgangerStatus => {
+    if (detected.has(pk)) return "detected";
+    const w = watches.get(pk);
+    if (!w) return "untracked";
+    return done(w) ? "safe" : "watching";
+  };
   return {
     start(epoch) {
       startEpoch = epoch;
+      for (const w of watches.values()) w.from = Math.max(w.from, epoch);
+    },
+    track(pk, index, epoch) {
+      const w = watches.get(pk);
+      if (w && w.index === index) return;
+      watches.set(pk, { index, from: Math.max(epoch, startEpoch ?? 0), checked: new Set() });
+    },
+    untrack(pk) {
+      watches.delete(pk);
     },
     observeCluster(pk, epoch) {
-      if (open()) return;
+      if (done(watches.get(pk))) return;
       let s = observed.get(epoch);
       if (!s) {
         s = new Set();
@@ -76,30 +116,40 @@ export function createDoppelganger(opts: DoppelgangerOptions): Doppelganger {
       }
       s.add(pk);
     },
-    async poll(current, pubkeys) {
-      if (open() || startEpoch === undefined || polling) return;
+    async poll(current) {
+      if (opts.epochs <= 0 || startEpoch === undefined || polling) return;
+      // Per finished epoch, the validators whose watch covers it and have not checked it yet.
+      const due = new Map<number, Map<number, PubkeyHex>>();
+      let oldest = current;
+      for (const [pk, w] of watches) {
+        if (done(w) || detected.has(pk)) continue;
+        for (let e = w.from; e < w.from + opts.epochs; e++) {
+          if (w.checked.has(e)) continue;
+          oldest = Math.min(oldest, e);
+          if (e >= current) continue;
+          let m = due.get(e);
+          if (!m) {
+            m = new Map();
+            due.set(e, m);
+          }
+          m.set(w.index, pk);
+        }
+      }
+      for (const e of observed.keys()) if (e < oldest) observed.delete(e);
+      if (!due.size) return;
       polling = true;
       try {
-        for (let e = startEpoch; e < startEpoch + opts.epochs && e < current; e++) {
-          if (checked.has(e)) continue;
-          const byIndex = new Map<number, PubkeyHex>();
-          for (const pk of pubkeys) {
-            const i = opts.index(pk);
-            if (i !== undefined) byIndex.set(i, pk);
-          }
-          if (byIndex.size < pubkeys.length) return; // indices not resolved yet: keep watching
+        for (const [e, byIndex] of [...due].sort((a, b) => a[0] - b[0])) {
           const live = await opts.beacon.liveness(e, [...byIndex.keys()]);
-          for (const [i, isLive] of live) {
-            const pk = byIndex.get(i);
-            if (!isLive || pk === undefined) continue;
-            if (observed.get(e)?.has(pk)) continue; // the cluster itself
-            if (!detected.has(pk)) {
-              detected.add(pk);
+          for (const [i, pk] of byIndex) {
+            const w = watches.get(pk);
+            if (!w || w.index !== i) continue; // untracked meanwhile
+            if (live.get(i) && !observed.get(e)?.has(pk) && !detected.has(pk)) {
+              detected.add(pk); // live, and not by the cluster itself
               opts.onDetected?.(pk, e);
             }
+            w.checked.add(e);
           }
-          checked.add(e);
-          observed.delete(e);
         }
       } catch {
         // beacon error: keep watching, retried on the next poll
@@ -109,8 +159,10 @@ export function createDoppelganger(opts: DoppelgangerOptions): Doppelganger {
     },
     gate(pk) {
       if (detected.has(pk)) return "doppelganger";
-      return open() ? undefined : "doppelganger";
+      if (opts.epochs <= 0) return watches.has(pk) ? undefined : "doppelganger";
+      return done(watches.get(pk)) ? undefined : "doppelganger";
     },
+    status,
     detected: () => [...detected],
   };
 }

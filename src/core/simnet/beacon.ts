@@ -38,6 +38,14 @@
  *   electra AggregateAndProof hash_tree_root — a phase0-shaped one (no committee_bits, or signed
  *   over the phase0 container) is rejected;
  * - blocks are the fork's BeaconBlock (Electra: execution_requests).
+ *
+ * Validator life cycle (consensus-specs phase0 beacon-chain.md `is_active_validator`, beacon-APIs
+ * `ValidatorStatus`): every cluster validator is active_ongoing unless {@link SimBeacon.setValidator}
+ * (or option `validatorStates`) says otherwise — not deposited (the node does not know it: no
+ * index), queued until `activationEpoch` (pending_queued), exiting until `exitEpoch`
+ * (active_exiting / active_slashed), then exited_unslashed / exited_slashed. Statuses follow the
+ * current epoch. Only validators active in an epoch get duties (attester, proposer, sync) and the
+ * judge rejects an attestation of a validator not active at its slot.
  */
 import { aggregateSignatures, fastAggregateVerify, PublicKey, Signature } from "@chainsafe/blst";
 import { BitArray } from "@chainsafe/ssz";
@@ -130,6 +138,26 @@ export type SimBeaconOptions = {
   electraEpoch?: number | undefined;
   /** Epoch Fulu activates (≥ electraEpoch; default never). */
   fuluEpoch?: number | undefined;
+  /** Life cycle of cluster validator i (default: active from genesis, never exits). */
+  validatorStates?: readonly (SimValidatorState | undefined)[] | undefined;
+};
+
+/**
+ * A simulated validator's life cycle (see the module header).
+ *
+ * @example
+ * beacon.setValidator(pubkey, { deposited: false }); // in the deposit contract queue: no index
+ * beacon.setValidator(pubkey, { activationEpoch: 5 }); // pending_queued until epoch 5
+ * beacon.setValidator(pubkey, { exitEpoch: 3 }); // active_exiting, exited_unslashed from epoch 3
+ */
+export type SimValidatorState = {
+  /** false: the beacon node does not know the validator (no index). Default true. */
+  deposited?: boolean | undefined;
+  /** pending_queued before this epoch. Default 0. */
+  activationEpoch?: number | undefined;
+  /** active_exiting before, exited_* from this epoch. Default never. */
+  exitEpoch?: number | undefined;
+  slashed?: boolean | undefined;
 };
 
 /**
@@ -201,6 +229,10 @@ export interface SimBeacon extends BeaconNode {
   dutiesAt(slot: number): AttesterDuty[];
   /** Make `index` look live in `epoch` (a doppelganger signing elsewhere). */
   markLive(index: number, epoch: number): void;
+  /** Change a cluster validator's life cycle (all views: it is the chain's state). */
+  setValidator(pubkey: Uint8Array, state: SimValidatorState): void;
+  /** beacon-APIs status of a cluster validator in `epoch` (undefined: not known). */
+  statusOf(pubkey: Uint8Array, epoch: number): string | undefined;
   /** Replace served attestation data (a faulty / malicious beacon node). */
   overrideAttestationData(
     fn: ((data: phase0.AttestationData) => phase0.AttestationData) | undefined,
@@ -298,6 +330,20 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
   const indexByPk = new Map<string, number>(pubkeys.map((p, i) => [hex(p), firstIndex + i]));
   const currentSlot = (): number =>
     Math.max(0, Math.floor((opts.clock.now() - genesisClockMs) / slotMs));
+  const lifeCycle = new Map<number, SimValidatorState>();
+  opts.validatorStates?.forEach((st, i) => {
+    if (st) lifeCycle.set(firstIndex + i, { ...st });
+  });
+  const statusAt = (vi: number, epoch: number): string | undefined => {
+    const st = lifeCycle.get(vi) ?? {};
+    if (!byIndex.has(vi) || st.deposited === false) return undefined;
+    if (epoch < (st.activationEpoch ?? 0)) return "pending_queued";
+    if (st.exitEpoch === undefined) return st.slashed ? "active_slashed" : "active_ongoing";
+    if (epoch >= st.exitEpoch) return st.slashed ? "exited_slashed" : "exited_unslashed";
+    return st.slashed ? "active_slashed" : "active_exiting";
+  };
+  const isActive = (vi: number, epoch: number): boolean =>
+    statusAt(vi, epoch)?.startsWith("active") ?? false;
   const root = (tag: string, n: number): Uint8Array =>
     sha256(new TextEncoder().encode(`rpdvt-sim/${seed}/${tag}/${n}`));
   const blockRoot = (slot: number): Uint8Array => root("block", slot);
@@ -339,7 +385,8 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
   };
   const proposerAt = (slot: number): number | undefined => {
     if (proposerEvery <= 0 || slot % proposerEvery !== 0 || pubkeys.length === 0) return undefined;
-    return firstIndex + (Math.floor(slot / proposerEvery) % pubkeys.length);
+    const vi = firstIndex + (Math.floor(slot / proposerEvery) % pubkeys.length);
+    return isActive(vi, epochOf(slot, spe)) ? vi : undefined;
   };
 
   // Judge state.
@@ -436,6 +483,15 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
       markLive: (index, epoch) => {
         external.add(`${index}/${epoch}`);
       },
+      setValidator(pk, st) {
+        const vi = indexByPk.get(hex(pk));
+        if (vi === undefined) throw new BaseError("sim beacon: not a cluster validator");
+        lifeCycle.set(vi, { ...st });
+      },
+      statusOf: (pk, epoch) => {
+        const vi = indexByPk.get(hex(pk));
+        return vi === undefined ? undefined : statusAt(vi, epoch);
+      },
       overrideAttestationData(fn) {
         dataOverride.fn = fn;
       },
@@ -455,18 +511,29 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
       async validators(req) {
         guard();
         const out: ValidatorInfo[] = [];
+        const epoch = epochOf(currentSlot(), spe);
         for (const pk of req) {
           const index = indexByPk.get(hex(pk));
-          if (index !== undefined) {
-            out.push({ index, pubkey: pk, status: "active_ongoing", balanceGwei: 32_000_000_000n });
-          }
+          const status = index === undefined ? undefined : statusAt(index, epoch);
+          if (index === undefined || status === undefined) continue;
+          const st = lifeCycle.get(index) ?? {};
+          out.push({
+            index,
+            pubkey: pk,
+            status,
+            balanceGwei: 32_000_000_000n,
+            activationEpoch: st.activationEpoch ?? 0,
+            exitEpoch: st.exitEpoch ?? Number.POSITIVE_INFINITY,
+          });
         }
         return out;
       },
       async attesterDuties(epoch, indices) {
         guard();
         const want = new Set(indices);
-        return epochDuties(epoch).filter((d) => want.has(d.validatorIndex));
+        return epochDuties(epoch).filter(
+          (d) => want.has(d.validatorIndex) && isActive(d.validatorIndex, epoch),
+        );
       },
       async proposerDuties(epoch) {
         guard();
@@ -562,6 +629,11 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
             opts.verifySubmissions === false || (pk && verifySignature(pk, sr, signature));
           if (vi === undefined || !pk || !checked) {
             bad(`attestation slot ${data.slot} committee ${ci}: bad signature/position`);
+            rejected++;
+            continue;
+          }
+          if (!isActive(vi, epochOf(data.slot, spe))) {
+            bad(`attestation slot ${data.slot}: validator ${vi} is not active`);
             rejected++;
             continue;
           }
@@ -807,10 +879,12 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
           exits.push({ validatorIndex, epoch });
         }
       },
-      async syncCommitteeDuties(_epoch, indices) {
+      async syncCommitteeDuties(epoch, indices) {
         guard();
         const want = new Set(indices);
-        return syncDuties.filter((d) => want.has(d.validatorIndex));
+        return syncDuties.filter(
+          (d) => want.has(d.validatorIndex) && isActive(d.validatorIndex, epoch),
+        );
       },
       async beaconBlockRoot(blockId) {
         guard();
