@@ -17,9 +17,12 @@
  *   {"expiresAt":…,"inputs":…,…}
  *
  * Verification ({@link verifyClaim}): signature recovers nodeAddress; not expired (nor issued in
- * the future); the score follows from the claimed inputs; optionally the given performance files
- * hash and summarise to the claimed ones, a beacon node re-observes the same numbers, and the
- * chain says nodeAddress is a Rocket Pool node owning the claimed minipools (./chain.ts).
+ * the future); the score follows from the claimed inputs — which only shows the claim adds up.
+ * Each input is then checked against an outside source or reported UNVERIFIED: the given
+ * performance files hash and summarise to the claimed ones, a beacon node re-observes the same
+ * numbers, and the chain says nodeAddress is a Rocket Pool node whose validators (minipools and
+ * megapool validators) are exactly the claimed ones (./chain.ts). A claim is accepted only when
+ * every input was checked, or when the caller asks for self-consistency only.
  */
 import { recoverMessageAddress } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
