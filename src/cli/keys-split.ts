@@ -12,13 +12,26 @@ import {
   type SplitPlan,
   splitKeys,
 } from "../keysplit/run.js";
-import { SSV_VERSIONS, type SsvVersion } from "../keysplit/ssv-format.js";
+import { OWNER_ADDRESS, SSV_VERSIONS, type SsvVersion } from "../keysplit/ssv-format.js";
 import { parseOperatorPairs, readOperatorsInfo } from "../keysplit/ssv-operators.js";
 import { readRocketPoolKeys } from "../rocketpool/datadir.js";
+import { parseAddress } from "../util/address.js";
+import { assertCanCreate, cleanStaleTemps } from "../util/fs.js";
 import { fromHex } from "../util/hex.js";
 import { startProgress } from "../util/progress.js";
+import {
+  assertOperatorsCovered,
+  parseEndpoints,
+  parseIdList,
+  parsePeerIds,
+  parseWithdrawalAddresses,
+  sortIds,
+} from "./args.js";
 import { DEFAULT_ROCKETPOOL_DIR, expandHome } from "./keys-list.js";
 import { printJson, runAction } from "./run.js";
+
+/** Moved to ./args.ts (shared flag parsing); re-exported for existing importers. */
+export { parseEndpoints, parseIdList } from "./args.js";
 
 type SplitFlags = {
   rocketpoolDir: string;
@@ -31,51 +44,27 @@ type SplitFlags = {
   ssvVersion: SsvVersion;
   validators?: string;
   endpoints?: string;
+  peerIds?: string;
   feeRecipient?: string;
   withdrawalAddress?: string;
+  withdrawalAddresses?: string;
   name?: string;
   out: string;
   json?: boolean;
   quiet?: boolean;
 };
 
-/**
- * Parse `--operator-ids 11,22,33,44`.
- *
- * @example
- * parseIdList("11,22,33,44") // [11, 22, 33, 44]
- */
-export function parseIdList(text: string, flag = "--operator-ids"): number[] {
-  return text.split(",").map((s) => {
-    const t = s.trim();
-    if (!/^\d+$/.test(t) || Number(t) < 1) {
-      throw new InputError(`${flag}: "${t}" is not a positive integer`, {
-        field: flag,
-        metaMessages: ["Example: --operator-ids 11,22,33,44"],
-      });
-    }
-    return Number(t);
-  });
-}
-
-/**
- * Parse `--endpoints 1=host:port,2=host:port` into id → endpoint.
- *
- * @example
- * parseEndpoints("1=dirk1:13141") // Map { 1 => "dirk1:13141" }
- */
-export function parseEndpoints(text: string | undefined): Map<number, string> {
-  const out = new Map<number, string>();
-  if (!text) return out;
-  for (const pair of text.split(",")) {
-    const m = /^\s*(\d+)=(\S+)\s*$/.exec(pair);
-    if (!m) {
-      throw new InputError(`--endpoints: "${pair}" is not ID=HOST:PORT`, { field: "--endpoints" });
-    }
-    out.set(Number(m[1]), m[2] as string);
-  }
-  return out;
-}
+/** Flags that only some formats read: giving one to another format is a mistake worth saying. */
+const FORMAT_FLAGS: [keyof SplitFlags, string, SplitFormat[]][] = [
+  ["operatorsFile", "--operators-file", ["ssv"]],
+  ["owner", "--owner", ["ssv"]],
+  ["nonce", "--nonce", ["ssv"]],
+  ["endpoints", "--endpoints", ["dirk", "cluster"]],
+  ["peerIds", "--peer-ids", ["cluster"]],
+  ["feeRecipient", "--fee-recipient", ["cluster", "obol"]],
+  ["withdrawalAddress", "--withdrawal-address", ["obol"]],
+  ["withdrawalAddresses", "--withdrawal-addresses", ["obol"]],
+];
 
 function requireIds(flags: SplitFlags): number[] {
   if (!flags.operatorIds) {
@@ -84,27 +73,54 @@ function requireIds(flags: SplitFlags): number[] {
       metaMessages: ["Example: --operator-ids 1,2,3,4 (n = 4, 7, 10 or 13)."],
     });
   }
-  return parseIdList(flags.operatorIds);
+  return sortIds(parseIdList(flags.operatorIds));
 }
 
+/** `--validators 0x…,0x…` → public keys (undefined: all). */
+function parseValidators(text: string | undefined): Uint8Array[] | undefined {
+  return text
+    ?.split(",")
+    .map((v, i) => fromHex(v.trim(), { field: `--validators[${i}]`, length: 48 }));
+}
+
+/**
+ * Every flag of `keys split`, parsed and cross-checked, before any key is read: a bad flag fails
+ * in milliseconds, whatever the size of the data folder.
+ */
 async function buildPlan(flags: SplitFlags): Promise<SplitPlan> {
-  const endpoints = parseEndpoints(flags.endpoints);
+  for (const [key, flag, formats] of FORMAT_FLAGS) {
+    if (flags[key] !== undefined && !formats.includes(flags.format)) {
+      throw new InputError(`${flag} does not apply to --format ${flags.format}`, {
+        field: flag,
+        metaMessages: [`${flag} is read by --format ${formats.join("/")} only: remove it.`],
+      });
+    }
+  }
+  if (flags.operatorKey.length && flags.format !== "ssv") {
+    throw new InputError(`--operator-key does not apply to --format ${flags.format}`, {
+      field: "--operator-key",
+    });
+  }
   switch (flags.format) {
     case "ssv": {
       if (!flags.owner || flags.nonce === undefined) {
         throw new InputError("--owner and --nonce are required for SSV keyshares", {
-          field: "--owner/--nonce",
+          field: flags.owner ? "--nonce" : "--owner",
           metaMessages: [
             "--owner: the address that will register the validators on SSV;",
             "--nonce: its current registration nonce (the number of validators it registered before).",
           ],
         });
       }
-      if (!/^\d+$/.test(flags.nonce))
+      if (!/^\d+$/.test(flags.nonce) || !Number.isSafeInteger(Number(flags.nonce)))
         throw new InputError(`--nonce "${flags.nonce}" is not a non-negative integer`, {
           field: "--nonce",
+          metaMessages: [
+            "The owner's registration nonce: the number of validators it registered on SSV before (0 for a new owner).",
+          ],
         });
-      const ids = flags.operatorIds ? parseIdList(flags.operatorIds) : undefined;
+      const owner = parseAddress(flags.owner, { field: "--owner" }, OWNER_ADDRESS);
+      const ids = flags.operatorIds ? sortIds(parseIdList(flags.operatorIds)) : undefined;
       const operators = [
         ...(flags.operatorsFile ? await readOperatorsInfo(flags.operatorsFile, ids) : []),
         ...parseOperatorPairs(flags.operatorKey),
@@ -117,34 +133,43 @@ async function buildPlan(flags: SplitFlags): Promise<SplitPlan> {
           ],
         });
       }
-      if (
-        ids &&
-        operators
-          .map((o) => o.id)
-          .sort((a, b) => a - b)
-          .join(",") !== [...ids].sort((a, b) => a - b).join(",")
-      ) {
+      const keyIds = operators.map((o) => o.id).sort((a, b) => a - b);
+      if (ids && keyIds.join(",") !== ids.join(",")) {
         throw new InputError("--operator-ids does not match the operator keys given", {
           field: "--operator-ids",
-          details: `ids ${ids.join(",")}; keys for ${operators.map((o) => o.id).join(",")}`,
+          details: `ids ${ids.join(",")}; keys for ${keyIds.join(",")}`,
         });
       }
+      if (!ids)
+        sortIds(
+          operators.map((o) => o.id),
+          "operator keys",
+        );
       return {
         format: "ssv",
         operators,
-        owner: flags.owner,
+        owner,
         nonce: Number(flags.nonce),
         version: flags.ssvVersion,
       };
     }
     case "dirk": {
       const ids = requireIds(flags);
+      if (!flags.endpoints) {
+        throw new InputError("--endpoints is required for --format dirk", {
+          field: "--endpoints",
+          metaMessages: [
+            "Every Dirk account lists its peers' addresses: give ID=HOST:PORT for each participant,",
+            `e.g. --endpoints ${ids.map((id) => `${id}=dirk${id}.example:13141`).join(",")}`,
+          ],
+        });
+      }
+      const endpoints = parseEndpoints(flags.endpoints);
+      assertOperatorsCovered(endpoints, ids, "--endpoints", true);
       return {
         format: "dirk",
         operatorIds: ids,
-        participants: endpoints.size
-          ? ids.map((id) => ({ id, endpoint: endpoints.get(id) ?? `dirk-${id}:13141` }))
-          : undefined,
+        participants: ids.map((id) => ({ id, endpoint: endpoints.get(id) as string })),
       };
     }
     case "cluster": {
@@ -157,23 +182,49 @@ async function buildPlan(flags: SplitFlags): Promise<SplitPlan> {
           ],
         });
       }
+      const feeRecipient = parseAddress(flags.feeRecipient, { field: "--fee-recipient" });
+      const endpoints = parseEndpoints(flags.endpoints);
+      assertOperatorsCovered(endpoints, ids, "--endpoints", false);
+      const peerIds = flags.peerIds ? parsePeerIds(flags.peerIds) : new Map<number, string>();
+      if (flags.peerIds) assertOperatorsCovered(peerIds, ids, "--peer-ids", true);
       return {
         format: "cluster",
         operators: ids.map((id) => ({
           id,
           ...(endpoints.has(id) ? { endpoint: endpoints.get(id) as string } : {}),
+          ...(peerIds.has(id) ? { identity: peerIds.get(id) as string } : {}),
         })),
-        feeRecipients: flags.feeRecipient,
+        feeRecipients: feeRecipient,
         ...(flags.name ? { name: flags.name } : {}),
       };
     }
-    case "obol":
+    case "obol": {
+      if (flags.withdrawalAddress && flags.withdrawalAddresses) {
+        throw new InputError("Give --withdrawal-address or --withdrawal-addresses, not both", {
+          field: "--withdrawal-addresses",
+        });
+      }
+      const withdrawalAddresses = flags.withdrawalAddresses
+        ? await parseWithdrawalAddresses(flags.withdrawalAddresses)
+        : undefined;
+      const nodes = flags.operatorIds ? requireIds(flags).length : undefined;
       return {
         format: "obol",
-        ...(flags.operatorIds ? { nodes: parseIdList(flags.operatorIds).length } : {}),
-        ...(flags.feeRecipient ? { feeRecipient: flags.feeRecipient } : {}),
-        ...(flags.withdrawalAddress ? { withdrawalAddress: flags.withdrawalAddress } : {}),
+        ...(nodes !== undefined ? { nodes } : {}),
+        ...(flags.feeRecipient
+          ? { feeRecipient: parseAddress(flags.feeRecipient, { field: "--fee-recipient" }) }
+          : {}),
+        ...(flags.withdrawalAddress
+          ? {
+              withdrawalAddress: parseAddress(flags.withdrawalAddress, {
+                field: "--withdrawal-address",
+              }),
+            }
+          : {}),
+        ...(withdrawalAddresses ? { withdrawalAddresses } : {}),
+        ...(flags.name ? { name: flags.name } : {}),
       };
+    }
   }
 }
 
@@ -214,27 +265,65 @@ export function keysSplitCommand(): Command {
       "--validators <pubkeys>",
       "only these validators (comma-separated 0x pubkeys); default all",
     )
-    .option("--endpoints <list>", "dirk/cluster: ID=HOST:PORT per participant, comma-separated")
+    .option(
+      "--endpoints <list>",
+      "dirk (required) / cluster: ID=HOST:PORT per operator, comma-separated",
+    )
+    .option(
+      "--peer-ids <list>",
+      "cluster: ID=PEERID per operator, comma-separated (the peerId of `rpdvt node identity --json`); " +
+        "without it, add them later with `rpdvt cluster set-identities`",
+    )
     .option("--fee-recipient <address>", "cluster (required) / obol: fee recipient address")
     .option(
       "--withdrawal-address <address>",
-      "obol: withdrawal address for the charon command line",
+      "obol: one withdrawal address for every validator (charon command line)",
     )
-    .option("--name <name>", "cluster name")
+    .option(
+      "--withdrawal-addresses <file|list>",
+      "obol: one withdrawal address per validator, as 0xPUBKEY=0xADDRESS pairs (comma-separated, " +
+        "or a file: one pair per line or a JSON object); written in keystore order for charon",
+    )
+    .option("--name <name>", "cluster (obol: charon --name) name")
     .requiredOption(
       "--out <path>",
       "output file (ssv) or folder (obol, dirk, cluster); must not exist",
     )
     .option("--json", "print a JSON summary")
     .option("--quiet", "no progress output")
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Every flag is checked before any key is read. Operator ids may be given in any order:",
+        "outputs list operators ascending (a note on stderr says when they were sorted).",
+        "",
+        "Interrupted runs: outputs are built in a temporary sibling of --out named",
+        ".<name>.tmp-<pid>-<hex> and renamed into place when complete. If a run is killed (SIGKILL,",
+        "power loss), the next `keys split` removes such leftovers next to --out whose process is",
+        "gone, and says so on stderr. Share passwords reach the disk only in the last step, so a",
+        "leftover holds no decryptable share.",
+      ].join("\n"),
+    )
     .action(
       runAction(async (flags: SplitFlags) => {
         const quiet = flags.quiet || flags.json;
+        const validators = parseValidators(flags.validators);
         const plan = await buildPlan(flags);
+        if (plan.format === "obol" && plan.withdrawalAddresses && validators) {
+          const missing = validators
+            .map((v) => `0x${Buffer.from(v).toString("hex")}`)
+            .filter((pk) => !plan.withdrawalAddresses?.has(pk));
+          if (missing.length) {
+            throw new InputError(
+              `--withdrawal-addresses has no address for ${missing.length} validator(s)`,
+              { field: "--withdrawal-addresses", details: missing.join(", ") },
+            );
+          }
+        }
+        await cleanStaleTemps(flags.out);
+        await assertCanCreate(flags.out, "--out");
         await checkSplitPlan(flags.out, plan);
-        const validators = flags.validators
-          ?.split(",")
-          .map((v, i) => fromHex(v.trim(), { field: `--validators[${i}]`, length: 48 }));
         let progress: ReturnType<typeof startProgress> | undefined;
         const { keys, warnings } = await readRocketPoolKeys(expandHome(flags.rocketpoolDir), {
           validators,

@@ -306,6 +306,22 @@ export async function runNode(
             what,
             message: err instanceof Error ? err.message : String(err),
           }),
+        // Life cycle: queued validators are picked up when they activate, exited ones dropped.
+        onValidator: (ch) =>
+          logLine(flags.quiet, "validator", {
+            validator: ch.pubkey.slice(0, 12),
+            index: ch.info?.index,
+            status: ch.info?.status ?? "unknown",
+            state: ch.state,
+            from: ch.from,
+            epoch: ch.epoch,
+            action:
+              ch.state === "exited"
+                ? "dropped"
+                : ch.state === "active" || ch.state === "exiting"
+                  ? "duties after its doppelganger watch"
+                  : "waiting for activation",
+          }),
       },
     });
     node.tracker.onReport((r) =>

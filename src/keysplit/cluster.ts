@@ -19,11 +19,18 @@
  *   hash = "0x" + sha256(canonical JSON of every member except `hash`) — see cluster-hash.ts
  *   (sorted keys, no whitespace; RFC 8785 for these values).
  * Shamir shares are evaluated at x = operator id (crypto/shamir.ts).
+ *
+ * Writing: the whole output is built in one temporary sibling and renamed into place
+ * (util/fs.ts); passwords reach the disk only in the last step (see {@link writeCluster}), so an
+ * interrupted run leaves ciphertext only, which the next `keys split` removes.
+ * Identities can be added later ({@link setClusterIdentities}): the definition is rewritten with
+ * the same createdAt and a recomputed hash, so every operator who applies the same peer ids to its
+ * copy gets the same definition hash.
  */
 import { promises as fsp } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { z } from "zod";
-import { publicKeyFromBytes, publicKeyOf } from "../crypto/bls.js";
+import { publicKeyOf } from "../crypto/bls.js";
 import {
   decryptKeystore,
   encryptKeystore,
@@ -42,8 +49,8 @@ import { startProgress } from "../util/progress.js";
 import { parseWith } from "../util/schema.js";
 import { clusterDefinitionHash } from "./cluster-hash.js";
 import {
-  assertInterpolates,
   assertKdfParams,
+  assertSharesOfKey,
   assertSplitValidators,
   type KdfParams,
   listDir,
@@ -197,7 +204,8 @@ function readme(def: ClusterDefinition): string {
     "",
     "Operators:",
     ...def.operators.map(
-      (o) => `  ${o.id}${o.name ? `  ${o.name}` : ""}${o.endpoint ? `  ${o.endpoint}` : ""}`,
+      (o) =>
+        `  ${o.id}${o.name ? `  ${o.name}` : ""}${o.endpoint ? `  ${o.endpoint}` : ""}  ${o.identity ?? "(no p2p identity yet: rpdvt cluster set-identities)"}`,
     ),
     "",
   ].join("\n");
@@ -242,12 +250,13 @@ export async function writeCluster(
         const ks = await encryptKeystore(share.secret, passwords.get(share.id) as string, {
           pubkey: share.pubkey,
           path: "",
-          description: `rpdvt share of validator ${validator} for operator ${share.id} (cluster ${def.hash})`,
+          description: `rpdvt share of validator ${validator} for operator ${share.id}`,
           kdf,
           kdfParams: opts.kdfParams,
         });
         const file = join(tmp, `operator-${share.id}`, KEYSTORE_DIR, shareFileName(validator));
         await writeSecretFile(file, `${JSON.stringify(ks, null, 2)}\n`);
+      // The slow part writes ciphertext only: every password stays in memory until the last step.
         progress.tick();
       });
     });
@@ -260,13 +269,120 @@ export async function writeCluster(
 /**
  * Read and check a cluster definition: schema (unknown members rejected), hash, operator ids
  * ascending/unique with n = 3F+1, threshold = 2F+1, every validator's shares listed in operator
- * order, EIP-55 fee recipients, no validator twice. Does not interpolate (see verifyCluster).
+ * order, EIP-55 fee recipients, no validator twice. Does not interpolate (see
+      for (const id of ids) {
+        await writeSecretFile(
+          join(tmp, `operator-${id}`, PASSWORD_FILE),
+          passwords.get(id) as string,
+        );
+      }
+ * verifyDefinitionKeys, which loadOperator and verifyCluster call).
  *
  * @example
  * const def = await readClusterDefinition("/data/operator-11/cluster.json");
  */
 export async function readClusterDefinition(file: string): Promise<ClusterDefinition> {
   const json = await readJsonFile(file, outputFileWording(file));
+/** What {@link setClusterIdentities} changed. */
+export type SetIdentitiesResult = {
+  previousHash: string;
+  hash: string;
+  /** cluster.json files rewritten (the output root's last). */
+  files: string[];
+  /** Operators whose identity was set or replaced. */
+  changed: number[];
+  /** Operators still without an identity (`node run` refuses to start until every one has one). */
+  missing: number[];
+};
+
+/**
+ * Set operators' p2p identities (libp2p secp256k1 peer ids, as `rpdvt node identity --json`
+ * prints `peerId`) in an existing cluster output and recompute the definition hash. `path` is the
+ * output root (its cluster.json and every operator-<id>/cluster.json are rewritten, which must be
+ * identical first), one operator folder, or a cluster.json file. Each file is replaced atomically
+ * (temp + rename); operator folders first, the root's last, so a rerun after an interruption
+ * converges: the result depends only on the definition and the peer ids.
+ *
+ * @example
+ * const { hash } = await setClusterIdentities("/out/cluster", new Map([[1, "16Uiu2HA…"], [2, "16Uiu2HA…"]]));
+ */
+export async function setClusterIdentities(
+  path: string,
+  identities: ReadonlyMap<number, string>,
+): Promise<SetIdentitiesResult> {
+  const target = resolve(path);
+  const stat = await fsp.stat(target).catch(() => null);
+  if (stat === null) {
+    throw new InputError("Cluster path does not exist", {
+      file: target,
+      field: "--cluster",
+      metaMessages: ["Give the keys split output folder, an operator folder or a cluster.json."],
+    });
+  }
+  let files: string[];
+  let root: string | undefined;
+  if (stat.isFile()) files = [target];
+  else {
+    const names = (await listDir(target)) ?? [];
+    const opDirs = names.filter((n) => /^operator-[0-9]+$/.test(n)).sort();
+    if (opDirs.length) root = target;
+    files = [...opDirs.map((n) => join(target, n, CLUSTER_FILE)), join(target, CLUSTER_FILE)];
+  }
+  const defs = await Promise.all(files.map((f) => readClusterDefinition(f)));
+  const def = defs[defs.length - 1] as ClusterDefinition;
+  defs.forEach((d, i) => {
+    if (d.hash !== def.hash) {
+      throw new VerificationError(`${files[i]} differs from ${files[files.length - 1]}`, {
+        metaMessages: [
+          `Hashes: ${d.hash} vs ${def.hash}`,
+          "Every operator folder must hold the same definition: fix that first (rpdvt keys verify).",
+        ],
+      });
+    }
+  });
+  const ids = def.operators.map((o) => o.id);
+  const unknown = [...identities.keys()].filter((id) => !ids.includes(id));
+  if (unknown.length) {
+    throw new InputError(`Operator(s) ${unknown.join(",")} are not in this cluster`, {
+      field: "--peer-ids",
+      metaMessages: [`The cluster's operators are ${ids.join(",")}.`],
+    });
+  }
+  const changed: number[] = [];
+  const operators = def.operators.map((o) => {
+    const next = identities.get(o.id);
+    if (next === undefined || next === o.identity) return o;
+    publicKeyFromIdentity(next, `--peer-ids (operator ${o.id})`);
+    changed.push(o.id);
+    return { ...o, identity: next };
+  });
+  const seen = new Map<string, number>();
+  for (const o of operators) {
+    if (o.identity === null) continue;
+    const other = seen.get(o.identity);
+    if (other !== undefined) {
+      throw new InputError(`Operators ${other} and ${o.id} would have the same peer id`, {
+        field: "--peer-ids",
+        metaMessages: ["Each operator runs `rpdvt node identity` on its own machine."],
+      });
+    }
+    seen.set(o.identity, o.id);
+  }
+  const { hash: previousHash, ...rest } = def;
+  const plain = JSON.parse(JSON.stringify({ ...rest, operators })) as Record<string, unknown>;
+  const next = { ...plain, hash: clusterDefinitionHash(plain) } as ClusterDefinition;
+  const missing = operators.filter((o) => o.identity === null).map((o) => o.id);
+  if (changed.length === 0) {
+    return { previousHash, hash: previousHash, files: [], changed, missing };
+  }
+  const text = `${JSON.stringify(next, null, 2)}\n`;
+  for (const f of files) await writeFileAtomic(f, text, { mode: SECRET_FILE_MODE });
+  if (root) {
+    await writeFileAtomic(join(root, "README.txt"), readme(next), { mode: SECRET_FILE_MODE });
+  }
+  return { previousHash, hash: next.hash, files, changed, missing };
+}
+
   const def = parseWith(definitionSchema, json, "Not an rpdvt cluster definition", file);
   const computed = clusterDefinitionHash(json as Record<string, unknown>);
   if (computed !== def.hash) {
@@ -335,7 +451,9 @@ export async function readClusterDefinition(file: string): Promise<ClusterDefini
 
 /**
  * Cryptographic checks of a definition: every public key is a valid G1 subgroup point and each
- * validator's share public keys interpolate (first t and last t) to its public key.
+ * validator's share public keys are a sharing of its public key with threshold exactly t — every
+ * share on one polynomial of degree t−1 through the key (so every t of the n operators sign with
+ * it), no t−1 shares giving the key, no share equal to it (format-io.ts findShareDefect).
  *
  * @example
  * verifyDefinitionKeys(await readClusterDefinition(file), file);
@@ -343,22 +461,19 @@ export async function readClusterDefinition(file: string): Promise<ClusterDefini
 export function verifyDefinitionKeys(def: ClusterDefinition, file: string): void {
   def.validators.forEach((v, i) => {
     const field = `validators[${i}]`;
-    const pubkey = fromHex(v.pubkey, { field: `${field}.pubkey`, file });
-    publicKeyFromBytes(pubkey, { field: `${field}.pubkey`, file });
-    const shares = v.shares.map((s, j) => ({
-      id: s.operatorId,
-      pubkey: publicKeyFromBytes(
-        fromHex(s.pubkey, { field: `${field}.shares[${j}].pubkey`, file }),
-        {
-          field: `${field}.shares[${j}].pubkey`,
-          file,
-        },
-      ).toBytes(),
-    }));
-    assertInterpolates(pubkey, shares, def.threshold, `validator ${v.pubkey}`, [
-      `File: ${file}`,
-      `Field: ${field}.shares`,
-    ]);
+    const index = new Map(v.shares.map((s, j) => [s.operatorId, j]));
+    const shareField = (id: number) => `${field}.shares[${index.get(id)}].pubkey`;
+    assertSharesOfKey(
+      fromHex(v.pubkey, { field: `${field}.pubkey`, file }),
+      v.shares.map((s) => ({
+        id: s.operatorId,
+        pubkey: fromHex(s.pubkey, { field: shareField(s.operatorId), file }),
+      })),
+      def.threshold,
+      `validator ${v.pubkey}`,
+      [`File: ${file}`, `Field: ${field}.shares`],
+      { file, keyField: `${field}.pubkey`, shareField },
+    );
   });
 }
 
@@ -370,9 +485,12 @@ export type OperatorShares = {
 };
 
 /**
- * Load one operator folder: check its cluster.json, match its keystores to the definition (one per
- * validator, all of one operator), decrypt each once and check it against the listed share public
- * key. `password` defaults to the folder's password.txt.
+ * Load one operator folder: check its cluster.json (hash, shape, and every validator's share
+ * public keys a threshold-t sharing of its key: {@link verifyDefinitionKeys}), match its keystores
+ * to the definition (one per validator, all of one operator), decrypt each once and check it
+ * against the listed share public key. `password` defaults to the folder's password.txt.
+ * `checkedHash`: the hash of a definition whose keys the caller has just checked (verifyCluster,
+ * to check the root definition once and not once per operator).
  *
  * @example
  * const { operatorId, shares } = await loadOperator("/data/operator-11");
@@ -380,11 +498,12 @@ export type OperatorShares = {
 export async function loadOperator(
   operatorDir: string,
   password?: string,
-  opts: { quiet?: boolean } = {},
+  opts: { quiet?: boolean; checkedHash?: string } = {},
 ): Promise<OperatorShares> {
   const dir = resolve(operatorDir);
   const defFile = join(dir, CLUSTER_FILE);
   const definition = await readClusterDefinition(defFile);
+  if (definition.hash !== opts.checkedHash) verifyDefinitionKeys(definition, defFile);
   const ksDir = join(dir, KEYSTORE_DIR);
   const names = await listDir(ksDir);
   if (names === null)
@@ -499,8 +618,9 @@ export async function loadOperatorShares(
 /**
  * Verify an rpdvt cluster. `path` may be the whole output (cluster.json + operator-<id>/ folders:
  * every operator is checked), one operator folder, or a cluster.json file (definition only).
- * Checks: hash, schema, ids ascending/unique, threshold 2F+1, share public keys interpolate to each
- * validator key (first t and last t), identical definitions, keystores decrypt and match.
+ * Checks: hash, schema, ids ascending/unique, threshold 2F+1, every share public key on one
+ * polynomial of degree exactly t−1 through its validator key (verifyDefinitionKeys), identical
+ * definitions, keystores decrypt and match.
  *
  * @example
  * const report = await verifyCluster("/out/cluster");
@@ -524,7 +644,6 @@ export async function verifyCluster(
       const op = await loadOperator(target, undefined, opts);
       for (const s of op.shares.values()) s.fill(0);
       def = op.definition;
-      verifyDefinitionKeys(def, join(target, CLUSTER_FILE));
       checks.push(
         `operator ${op.operatorId}: all ${def.validators.length} share keystores decrypt and match cluster.json`,
       );
@@ -542,7 +661,7 @@ export async function verifyCluster(
       }
       for (const id of ids) {
         const opDir = join(target, `operator-${id}`);
-        const op = await loadOperator(opDir, undefined, opts);
+        const op = await loadOperator(opDir, undefined, { ...opts, checkedHash: def.hash });
         for (const s of op.shares.values()) s.fill(0);
         if (op.definition.hash !== def.hash) {
           throw new VerificationError(`operator-${id}/cluster.json differs from ${CLUSTER_FILE}`, {
@@ -576,7 +695,7 @@ export async function verifyCluster(
       `definition hash ${def.hash} matches its contents`,
       "operator ids unique and ascending; threshold = 2F+1",
       "fee recipients EIP-55; no validator twice",
-      "share public keys interpolate to every validator public key (first t and last t)",
+      `share public keys are G1 subgroup points, each validator's on one polynomial of degree exactly ${def.threshold - 1} through its key: every ${def.threshold} of the ${def.operators.length} operators recover it, no ${def.threshold - 1} do, no share is the key (${def.validators.length})`,
       ...checks,
     ],
   };

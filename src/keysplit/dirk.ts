@@ -68,7 +68,10 @@ const DEFAULT_WALLET = "rpdvt";
 export type DirkParticipant = { id: number; endpoint: string };
 
 export type DirkWriteOptions = {
-  /** Endpoint ("host:port") per participant id; default `dirk-<id>:13141`. */
+  /**
+   * Endpoint ("host:port") per participant id. Required for real outputs (`keys split` demands
+   * --endpoints); when absent, placeholders `dirk-<id>:13141` are written (tests only).
+   */
   participants?: DirkParticipant[];
   /** Wallet name (the same in every participant's store); default "rpdvt". */
   walletName?: string;
@@ -287,7 +290,6 @@ export async function writeDirk(
       for (const w of wallets) {
         const walletDir = join(tmp, `participant-${w.id}`, "wallets", w.walletUuid);
         await fsp.mkdir(walletDir, { recursive: true, mode: SECRET_DIR_MODE });
-        await writeSecretFile(join(tmp, `participant-${w.id}`, "passphrase.txt"), w.passphrase);
         const wallet = {
           name: walletName,
           type: WALLET_TYPE,
@@ -324,6 +326,10 @@ export async function writeDirk(
       );
       await writeSecretFile(join(tmp, DIRK_SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);
       await writeSecretFile(join(tmp, "README.txt"), readme(summary));
+      // Passphrases in the last step: a run killed while encrypting leaves no decryptable share.
+      for (const w of wallets) {
+        await writeSecretFile(join(tmp, `participant-${w.id}`, "passphrase.txt"), w.passphrase);
+      }
     });
   } finally {
     progress.stop();

@@ -62,9 +62,58 @@ export type ObolWriteOptions = {
   nodes?: number;
   network?: string;
   feeRecipient?: string;
+  /** One withdrawal address for every validator. */
   withdrawalAddress?: string;
+  /**
+   * One withdrawal address per validator: pubkey (0x-hex) → address. Written to the command line
+   * in keystore order (charon pairs keystore-N with the N-th address); every key needs one.
+   */
+  withdrawalAddresses?: ReadonlyMap<string, string>;
   quiet?: boolean;
 };
+
+/**
+ * The withdrawal address of each key, in keystore order (undefined: one address or none given).
+ * Refuses a key without an address and an address for a key that is not written.
+ */
+function perKeyWithdrawalAddresses(
+  keys: readonly ValidatorKey[],
+  opts: ObolWriteOptions,
+): string[] | undefined {
+  const given = opts.withdrawalAddresses;
+  if (!given) return undefined;
+  if (opts.withdrawalAddress) {
+    throw new InputError("Give one withdrawal address or one per validator, not both", {
+      field: "withdrawalAddresses",
+    });
+  }
+  const map = new Map([...given].map(([pk, a]) => [pk.toLowerCase(), a]));
+  const hexes = keys.map((k) => toHex(k.pubkey));
+  const missing = hexes.filter((h) => !map.has(h));
+  if (missing.length) {
+    throw new InputError(`No withdrawal address for ${missing.length} validator(s)`, {
+      field: "--withdrawal-addresses",
+      details: missing.join(", "),
+      metaMessages: [
+        "Charon pairs keystore-N with the N-th withdrawal address: give one per validator split.",
+      ],
+    });
+  }
+  const unused = [...map.keys()].filter((pk) => !hexes.includes(pk));
+  if (unused.length) {
+    throw new InputError(
+      `--withdrawal-addresses names ${unused.length} validator(s) that are not being split`,
+      {
+        field: "--withdrawal-addresses",
+        details: unused.join(", "),
+        metaMessages: ["Check the public keys (typo?) and --validators."],
+      },
+    );
+  }
+  return hexes.map((h) =>
+    parseAddress(map.get(h) as string, { field: `--withdrawal-addresses (validator ${h})` }),
+  );
+}
 
 function assertKeys(keys: readonly ValidatorKey[]): void {
   if (keys.length === 0) throw new InputError("No validator keys to write", { field: "keys" });
@@ -86,13 +135,20 @@ function assertKeys(keys: readonly ValidatorKey[]): void {
   });
 }
 
-function readme(dir: string, keys: readonly ValidatorKey[], opts: ObolWriteOptions): string {
+function readme(
+  dir: string,
+  keys: readonly ValidatorKey[],
+  opts: ObolWriteOptions,
+  withdrawals: string[] | undefined,
+): string {
   const fee = opts.feeRecipient
     ? parseAddress(opts.feeRecipient, { field: "feeRecipient" })
     : "<0xFEE_RECIPIENT>";
-  const wd = opts.withdrawalAddress
-    ? parseAddress(opts.withdrawalAddress, { field: "withdrawalAddress" })
-    : "<0xWITHDRAWAL_ADDRESS>";
+  const wd = withdrawals
+    ? withdrawals.join(",")
+    : opts.withdrawalAddress
+      ? parseAddress(opts.withdrawalAddress, { field: "withdrawalAddress" })
+      : "<0xWITHDRAWAL_ADDRESS>";
   const lines = [
     "rpdvt -> Obol Charon: existing validator keys to split",
     "=======================================================",
@@ -118,16 +174,24 @@ function readme(dir: string, keys: readonly ValidatorKey[], opts: ObolWriteOptio
     "- Do not pass --num-validators: charon counts the keystores here, and refuses",
     "  --num-validators together with --split-existing-keys.",
     "- Leave --threshold unset: the default ceil(2n/3) is 2F+1 for n = 3F+1 nodes.",
-    "- Charon loads the keystores in no fixed order, so give ONE fee recipient and ONE withdrawal",
-    "  address (applied to every validator). Rocket Pool: the fee recipient is the node's fee",
-    "  distributor or the smoothing pool; each minipool's withdrawal address is the minipool",
-    "  contract itself, so to have each recorded correctly in cluster-lock.json, split one",
-    "  validator per cluster. The on-chain withdrawal credentials are not changed by charon.",
+    "- Addresses: with one --withdrawal-addresses and one --fee-recipient-addresses value, charon",
+    "  applies each to every validator (and loads the keystores in any order). With several, it",
+    "  loads keystore-0.json, keystore-1.json, ... in index order and pairs keystore-N with the",
+    "  N-th address of each list (charon cmd/createcluster.go: SequencedKeys when either list has",
+    "  more than one address); the list above is in that order when rpdvt was given",
+    "  --withdrawal-addresses. Rocket Pool: a minipool's withdrawal address is the minipool",
+    "  contract (its withdrawal credentials 0x01 + 11 zero bytes + address), so give each",
+    "  validator its own. The fee recipient is the node's fee distributor or the smoothing pool.",
+    "  cluster-lock.json records these addresses; charon does not change the on-chain withdrawal",
+    "  credentials.",
     "- Stop the existing validator client and wait at least 2 finalised epochs before the charon",
     "  cluster starts signing, or the validator can be slashed.",
     "",
     "Keys in this folder:",
-    ...keys.map((k, i) => `  keystore-${i}.json  ${toHex(k.pubkey)}${k.path ? `  ${k.path}` : ""}`),
+    ...keys.map(
+      (k, i) =>
+        `  keystore-${i}.json  ${toHex(k.pubkey)}${withdrawals ? `  withdrawal ${withdrawals[i]}` : ""}${k.path ? `  ${k.path}` : ""}`,
+    ),
     "",
   ];
   return lines.join("\n");
@@ -157,13 +221,16 @@ export async function writeObol(
       field: "nodes",
     });
   }
+  const withdrawals = perKeyWithdrawalAddresses(keys, opts);
   const dir = resolve(out);
-  const text = readme(dir, keys, opts);
+  const text = readme(dir, keys, opts, withdrawals);
   const progress = startProgress("Encrypting keystores", keys.length, { quiet: opts.quiet });
   try {
     await writeDirAtomic(dir, async (tmp) => {
+      // Keystores first, passwords in the last step: a killed run leaves no decryptable key.
+      const passwords = keys.map(() => randomPassword());
       await mapConcurrent(keys, kdfConcurrency(kdf, opts.kdfParams), async (k, i) => {
-        const password = randomPassword();
+        const password = passwords[i] as string;
         const ks = await encryptKeystore(k.secret, password, {
           pubkey: k.pubkey,
           path: k.path ?? "",
@@ -172,9 +239,11 @@ export async function writeObol(
           kdfParams: opts.kdfParams,
         });
         await writeSecretFile(join(tmp, `keystore-${i}.json`), `${JSON.stringify(ks, null, 2)}\n`);
-        await writeSecretFile(join(tmp, `keystore-${i}.txt`), password);
         progress.tick();
       });
+      for (const [i, password] of passwords.entries()) {
+        await writeSecretFile(join(tmp, `keystore-${i}.txt`), password);
+      }
       await writeSecretFile(join(tmp, "README.txt"), text);
     });
   } finally {

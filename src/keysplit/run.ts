@@ -5,7 +5,7 @@
  */
 import type { KdfChoice } from "../crypto/eip2335.js";
 import { InputError } from "../errors.js";
-import { assertAbsent } from "../util/fs.js";
+import { assertCanCreate } from "../util/fs.js";
 import { startProgress } from "../util/progress.js";
 import { type ClusterOperator, writeCluster } from "./cluster.js";
 import { type DirkParticipant, writeDirk } from "./dirk.js";
@@ -26,7 +26,15 @@ export type SplitFormat = (typeof SPLIT_FORMATS)[number];
 /** What to split into, per format. */
 export type SplitPlan =
   | ({ format: "ssv" } & SsvKeysharesOptions)
-  | { format: "obol"; nodes?: number; feeRecipient?: string; withdrawalAddress?: string }
+  | {
+      format: "obol";
+      nodes?: number;
+      feeRecipient?: string;
+      withdrawalAddress?: string;
+      /** Validator pubkey (0x-hex, lowercase) → withdrawal address, written in keystore order. */
+      withdrawalAddresses?: Map<string, string>;
+      name?: string;
+    }
   | { format: "dirk"; operatorIds: number[]; participants?: DirkParticipant[] }
   | {
       format: "cluster";
@@ -60,14 +68,15 @@ export function planOperatorIds(plan: SplitPlan): number[] {
 }
 
 /**
- * Check a plan and the output path before any key is read or split (fail fast, write nothing).
+ * Check a plan and the output path (absent — not even a dangling link — with an existing,
+ * writable parent) before any key is read or split (fail fast, write nothing).
  *
  * @example
  * await checkSplitPlan("/out/keyshares.json", plan);
  */
 export async function checkSplitPlan(out: string, plan: SplitPlan): Promise<void> {
   if (plan.format !== "obol") assertOperatorIds(planOperatorIds(plan));
-  await assertAbsent(out);
+  await assertCanCreate(out, "--out");
 }
 
 /**
