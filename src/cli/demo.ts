@@ -28,7 +28,7 @@ import { ensureInstalled } from "../devnet/install.js";
 import { interopSecretKey } from "../devnet/interop.js";
 import { createJudge, slashedValidators } from "../devnet/judge.js";
 import { startSquad } from "../devnet/squad.js";
-import { startDevnet } from "../devnet/start.js";
+import { DEFAULT_SECONDS_PER_SLOT, startDevnet } from "../devnet/start.js";
 import { BaseError, InputError } from "../errors.js";
 import type { ValidatorKey } from "../keysplit/split.js";
 import { readRocketPoolKeys } from "../rocketpool/datadir.js";
@@ -36,6 +36,7 @@ import { writeRocketPoolFixture } from "../rocketpool/fixture.js";
 import { SlashingProtectionDb } from "../slashing/db.js";
 import { SECRET_DIR_MODE } from "../util/fs.js";
 import { toHex } from "../util/hex.js";
+import { LODESTAR_BIN_OPTION, lodestarBinArg, MAX_SECONDS_PER_SLOT } from "./devnet.js";
 import { printJson, runAction } from "./run.js";
 
 /** The demo squad: n = 4 operators (F = 1, threshold 3). */
@@ -55,6 +56,8 @@ type DemoFlags = {
   epochs: string;
   stopOperators: string;
   doppelgangerEpochs: string;
+  secondsPerSlot: string;
+  lodestarBin?: string;
   dir?: string;
   json?: boolean;
 };
@@ -91,6 +94,12 @@ export function demoCommand(): Command {
       "epochs each node watches liveness before its first signature",
       "1",
     )
+    .option(
+      "--seconds-per-slot <n>",
+      `devnet slot length in seconds (1..${MAX_SECONDS_PER_SLOT}; a post-Electra Lodestar on 2 cores needs 3)`,
+      String(DEFAULT_SECONDS_PER_SLOT),
+    )
+    .option(...LODESTAR_BIN_OPTION, lodestarBinArg)
     .option("--dir <dir>", "working folder (default: ./.rpdvt-demo/run-<time>)")
     .option("--json", "print one JSON summary as the last line (measured from the beacon node)")
     .action(
@@ -98,6 +107,12 @@ export function demoCommand(): Command {
         const epochs = intFlag(flags.epochs, "--epochs", 1, 20);
         const stopCount = intFlag(flags.stopOperators, "--stop-operators", 0, 2);
         const dgEpochs = intFlag(flags.doppelgangerEpochs, "--doppelganger-epochs", 0, 4);
+        const secondsPerSlot = intFlag(
+          flags.secondsPerSlot,
+          "--seconds-per-slot",
+          1,
+          MAX_SECONDS_PER_SLOT,
+        );
         const say = (line: string) => {
           if (!flags.json) process.stdout.write(`${line}\n`);
           else process.stderr.write(`${line}\n`);
@@ -108,7 +123,7 @@ export function demoCommand(): Command {
         await mkdir(dir, { recursive: true, mode: SECRET_DIR_MODE });
         say(`rpdvt demo — working in ${dir}`);
 
-        await ensureInstalled({ install: true });
+        if (flags.lodestarBin === undefined) await ensureInstalled({ install: true });
 
         // 1. A Rocket Pool node: 2 wallet validators + 16 imported keys that are devnet genesis validators.
         const fixture = await writeRocketPoolFixture(join(dir, "rocketpool"), {
@@ -123,7 +138,12 @@ export function demoCommand(): Command {
         );
 
         // 2. The devnet (real Lodestar) and the squad.
-        const devnet = await startDevnet({ workDir: join(dir, "devnet"), genesisDelay: 20 });
+        const devnet = await startDevnet({
+          workDir: join(dir, "devnet"),
+          genesisDelay: 20,
+          secondsPerSlot,
+          lodestarBin: flags.lodestarBin,
+        });
         let squad: Awaited<ReturnType<typeof startSquad>> | undefined;
         try {
           const beacon = createBeaconClient([devnet.restUrl], { timeoutMs: 4_000 });

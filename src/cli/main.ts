@@ -2,6 +2,7 @@
  * The `rpdvt` command line. Each command lives in its own file under src/cli/ and is registered here.
  */
 import { Command } from "commander";
+import { clusterCommand } from "./cluster.js";
 import { demoCommand } from "./demo.js";
 import { devnetCommand } from "./devnet.js";
 import { doctorCommand } from "./doctor.js";
@@ -23,6 +24,7 @@ const program = new Command("rpdvt")
   .showHelpAfterError("(run with --help for usage)");
 
 for (const c of [
+  clusterCommand(),
   demoCommand(),
   devnetCommand(),
   doctorCommand(),

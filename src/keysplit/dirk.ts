@@ -39,8 +39,8 @@ import { startProgress } from "../util/progress.js";
 import { parseWith } from "../util/schema.js";
 import { evaluateVerificationVector, verificationVector } from "./dirk-vvec.js";
 import {
-  assertInterpolates,
   assertKdfParams,
+  assertSharesOfKey,
   assertSplitValidators,
   type KdfParams,
   listDir,
@@ -463,8 +463,10 @@ async function loadParticipant(
 /**
  * Verify a Dirk output folder (the one holding distributed-accounts.json): every account decrypts
  * with its participant's passphrase and matches its `pubkey`, each share lies on the account's
- * verification vector at x = participant id, the composite key (vvec[0]) is what the first t and
- * last t share public keys interpolate to, threshold 2F+1 and participants identical everywhere.
+ * verification vector at x = participant id, the share public keys are a sharing of the composite
+ * key (vvec[0]) with threshold exactly t (every share on one polynomial of degree t−1 through it,
+ * no t−1 shares giving it, no share equal to it: format-io.ts findShareDefect), threshold 2F+1
+ * and participants identical everywhere.
  *
  * @example
  * const report = await verifyDirk("/out/dirk");
@@ -556,7 +558,18 @@ export async function verifyDirk(
       field: `${field}.compositePubkey`,
       file: summaryFile,
     });
-    assertInterpolates(composite, shares, threshold, `account ${entry.name}`);
+    assertSharesOfKey(
+      composite,
+      shares,
+      threshold,
+      `account ${entry.name}`,
+      [`File: ${summaryFile}`, `Field: ${field}.shares`],
+      {
+        file: summaryFile,
+        keyField: `${field}.compositePubkey`,
+        shareField: (id) => `${field}.shares[participant=${id}].pubkey`,
+      },
+    );
   }
   if (loaded.length !== total) {
     throw new InputError("Some participant holds accounts the summary does not list", {
@@ -574,7 +587,7 @@ export async function verifyDirk(
       "wallet, index and account files in the go-eth2-wallet-store-filesystem layout",
       `all ${total} accounts decrypt with their participant's passphrase and match their pubkey`,
       "every share lies on its account's verification vector at x = participant id",
-      "composite public keys = interpolation of the first t and the last t share public keys",
+      `share public keys of every account on one polynomial of degree exactly ${threshold - 1} through its composite key: every ${threshold} of the ${ids.length} participants recover it, no ${threshold - 1} do, no share is the key (${summary.accounts.length})`,
       "participants and endpoints identical in every account and the summary",
     ],
   };

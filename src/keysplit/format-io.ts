@@ -5,9 +5,13 @@
  * concurrency, JSON files and schemas live in ../util/{concurrency,json-file,schema}.ts.
  */
 import { promises as fsp } from "node:fs";
-import { publicKeyOf, secretKeyFromBytes } from "../crypto/bls.js";
+import bls from "bls-eth-wasm";
+import { publicKeyFromBytes, publicKeyOf, secretKeyFromBytes } from "../crypto/bls.js";
 import type { KdfChoice } from "../crypto/eip2335.js";
-import { recoverPublicKey } from "../crypto/interpolate.js";
+// Side-effect import: interpolate.ts initialises bls-eth-wasm for BLS12-381 (top-level await) and
+// turns herumi's redundant order checks off (every point here is subgroup-checked by blst first).
+import "../crypto/interpolate.js";
+import { bytesToScalar, recoverSecret, type SecretShare } from "../crypto/shamir.js";
 import { InputError, VerificationError } from "../errors.js";
 import { toHex } from "../util/hex.js";
 import { type FileWording, readInputFile, sameWording } from "../util/json-file.js";
@@ -100,36 +104,250 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /**
- * Check that `pubkey` is what the first t and the last t share public keys interpolate to (two
- * different t-subsets, so a single bad share cannot hide).
+ * Why a set of shares is not a t-of-n Shamir sharing of a key (first defect found):
+ * - `share-is-key`: the share of operator `id` IS the key (that operator alone can sign);
+ * - `off-polynomial`: the shares `ids` are not on the one polynomial of degree ≤ t−1 through the
+ *   key and the others (each with the first t−1 shares fails to interpolate to the key; when a
+ *   single share is wrong, `ids` names exactly it);
+ * - `degree-too-low`: the shares `ids` (t−1 of them) already interpolate to the key, so t−1
+ *   operators can sign: the polynomial's degree is below t−1.
  *
  * @example
- * assertInterpolates(sv.pubkey, sv.shares, sv.threshold, "validator 0xab…");
+ * const d: ShareDefect = { kind: "share-is-key", id: 33 };
  */
-export function assertInterpolates(
+export type ShareDefect =
+  | { kind: "share-is-key"; id: number }
+  | { kind: "off-polynomial"; ids: number[] }
+  | { kind: "degree-too-low"; ids: number[] };
+
+/**
+ * The check that shares are a t-of-n sharing of a key, exactly threshold t, independent of the
+ * group: `recoversKey(subset)` says whether interpolating `subset` at x = 0 gives the key (G1
+ * public keys without secrets, scalars with them), `isKey(share)` whether a share equals it.
+ * Pass the shares in operator order.
+ *
+ * Why these checks suffice (f = the polynomial of degree ≤ t−1 through (0, key) and the first
+ * t−1 shares B, unique): a share s lies on f iff B ∪ {s} interpolates to the key, so checking the
+ * n−t+1 other shares puts EVERY share on f, and then every t-subset recovers the key. The degree
+ * of f is exactly t−1 iff B alone does not interpolate to the key (if it did, the degree-≤t−2
+ * interpolant of B would pass through (0, key) and be f); with degree exactly t−1 no t−1 shares
+ * give the key. A share equal to the key is checked on its own (possible with degree t−1 too).
+ * Cost: n−t+1 interpolations of t points and one of t−1 (n = 13: 6).
+ *
+ * @example
+ * const defect = findShareDefect(shares, 3, (s) => sameBytes(s.pubkey, pk), (sub) => sameBytes(recoverPublicKey(sub), pk));
+ */
+export function findShareDefect<S extends { id: number }>(
+  shares: readonly S[],
+  threshold: number,
+  isKey: (share: S) => boolean,
+  recoversKey: (subset: readonly S[]) => boolean,
+): ShareDefect | undefined {
+  if (!Number.isInteger(threshold) || threshold < 2 || threshold > shares.length) {
+    throw new VerificationError(`Threshold ${threshold} is impossible for ${shares.length} shares`);
+  }
+  const keyShare = shares.find(isKey);
+  if (keyShare) return { kind: "share-is-key", id: keyShare.id };
+  const off = (base: readonly S[], others: readonly S[]) =>
+    others.filter((s) => !recoversKey([...base, s]));
+  const base = shares.slice(0, threshold - 1);
+  const rest = shares.slice(threshold - 1);
+  const bad = off(base, rest);
+  if (bad.length > 0) {
+    // Every check failing points at the base: look at the first t−1 from the last t−1 instead.
+    const culprits =
+      bad.length === rest.length ? off(shares.slice(shares.length - threshold + 1), base) : bad;
+    return {
+      kind: "off-polynomial",
+      ids: (culprits.length > 0 ? culprits : bad).map((s) => s.id),
+    };
+  }
+  if (recoversKey(base)) return { kind: "degree-too-low", ids: base.map((s) => s.id) };
+  return undefined;
+}
+
+/**
+ * The sentence (and hint) that says what a {@link ShareDefect} means for `label`'s shares.
+ *
+ * @example
+ * const { message, hint } = describeShareDefect({ kind: "share-is-key", id: 33 }, 3, "validator 0xab…");
+ */
+export function describeShareDefect(
+  defect: ShareDefect,
+  threshold: number,
+  label: string,
+): { message: string; hint: string } {
+  switch (defect.kind) {
+    case "share-is-key":
+      return {
+        message: `the share of operator ${defect.id} of ${label} is the full validator key`,
+        hint: "That operator alone could sign (and be slashed): this is not a threshold split. Do not use it; split the key again.",
+      };
+    case "off-polynomial":
+      return {
+        message:
+          defect.ids.length === 1
+            ? `the share of operator ${defect.ids[0]} of ${label} is not a share of its key`
+            : `the shares of operators ${defect.ids.join(",")} of ${label} are not shares of its key`,
+        hint: `Some ${threshold}-operator quorums would sign with a different key: a share was swapped, edited or belongs to another split. Do not use it; get the original or split the key again.`,
+      };
+    case "degree-too-low":
+      return {
+        message: `${defect.ids.length} shares (operators ${defect.ids.join(",")}) of ${label} already give its key: the threshold is below ${threshold}`,
+        hint: `The shares lie on a polynomial of degree below ${threshold - 1}, so fewer than ${threshold} operators can sign. Do not use it; split the key again.`,
+      };
+  }
+}
+
+/**
+ * Parse share public keys once (length, on-curve, G1 subgroup — blst via crypto/bls.ts) for
+ * repeated interpolation with herumi (the engine of crypto/interpolate.ts), given uncompressed so
+ * herumi skips its slower decompression.
+ */
+function herumiPoints(
+  points: readonly { id: number; pubkey: Uint8Array }[],
+  field: (id: number) => string,
+  file: string | undefined,
+): { id: number; point: InstanceType<typeof bls.PublicKey>; hid: InstanceType<typeof bls.Id> }[] {
+  return points.map(({ id, pubkey }) => {
+    const parsed = publicKeyFromBytes(pubkey, { field: field(id), file });
+    const point = new bls.PublicKey();
+    point.deserializeUncompressed(parsed.toBytes(false));
+    const hid = new bls.Id();
+    if (!Number.isSafeInteger(id) || id < 1 || id > 0x7fffffff) {
+      throw new InputError(`Share id ${id} is not a positive 31-bit integer`, {
+        field: field(id),
+        file,
+      });
+    }
+    hid.setInt(id);
+    return { id, point, hid };
+  });
+}
+
+/** Where the keys given to {@link findPublicShareDefect} come from, for its parse errors. */
+export type ShareKeysWhere = {
+  file?: string | undefined;
+  /** Field of the validator (composite) public key. */
+  keyField?: string | undefined;
+  /** Field of the share public key of operator `id`. */
+  shareField?: ((id: number) => string) | undefined;
+};
+
+/**
+ * {@link findShareDefect} on public keys only (no secrets): `pubkey` and the share public keys
+ * (in operator order) are subgroup-checked once, then interpolated in G1. Throws InputError for a
+ * key that is not a G1 subgroup point (naming its field and file); returns the first defect.
+ *
+ * @example
+ * const defect = findPublicShareDefect(pk, shares, 3, { file, shareField: (id) => `shares[${id}]` });
+ */
+export function findPublicShareDefect(
+  pubkey: Uint8Array,
+  shares: readonly { id: number; pubkey: Uint8Array }[],
+  threshold: number,
+  where: ShareKeysWhere = {},
+): ShareDefect | undefined {
+  const keyField = where.keyField ?? "validator public key";
+  const [key] = herumiPoints([{ id: 1, pubkey }], () => keyField, where.file);
+  const points = herumiPoints(
+    shares,
+    where.shareField ?? ((id) => `share ${id} public key`),
+    where.file,
+  );
+  const keyPoint = (key as (typeof points)[number]).point;
+  return findShareDefect(
+    points,
+    threshold,
+    (s) => s.point.isEqual(keyPoint),
+    (subset) => {
+      const out = new bls.PublicKey();
+      out.recover(
+        subset.map((s) => s.point),
+        subset.map((s) => s.hid),
+      );
+      return out.isEqual(keyPoint);
+    },
+  );
+}
+
+/**
+ * Check that share public keys are a t-of-n sharing of `pubkey` with threshold exactly t: every
+ * share on one polynomial of degree t−1 through the key (so every t-subset recovers it), no t−1
+ * shares recovering it, no share equal to it. Throws VerificationError naming `label` and the
+ * operator(s), with `meta` (file, field) in front; InputError for a key that is not a G1 point.
+ *
+ * @example
+ * assertSharesOfKey(pk, shares, 3, "account v0", [`File: ${file}`], { file });
+ */
+export function assertSharesOfKey(
   pubkey: Uint8Array,
   shares: readonly { id: number; pubkey: Uint8Array }[],
   threshold: number,
   label: string,
   meta: string[] = [],
+  where: ShareKeysWhere = {},
 ): void {
-  for (const subset of [shares.slice(0, threshold), shares.slice(shares.length - threshold)]) {
-    if (!sameBytes(recoverPublicKey(subset), pubkey)) {
-      throw new VerificationError(
-        `Share public keys of ${label} do not interpolate to its public key`,
-        {
-          details: `shares ${subset.map((s) => s.id).join(",")} interpolate to a different key`,
-          metaMessages: [...meta, "A share was swapped, edited or belongs to another validator."],
-        },
-      );
-    }
+  const defect = findPublicShareDefect(pubkey, shares, threshold, where);
+  if (defect) throw shareDefectError(defect, threshold, label, meta);
+}
+
+/**
+ * The VerificationError for a {@link ShareDefect} (message capitalised, hint last).
+ *
+ * @example
+ * throw shareDefectError({ kind: "share-is-key", id: 2 }, 3, "account v0", [`File: ${file}`]);
+ */
+export function shareDefectError(
+  defect: ShareDefect,
+  threshold: number,
+  label: string,
+  meta: string[] = [],
+): VerificationError {
+  const { message, hint } = describeShareDefect(defect, threshold, label);
+  return new VerificationError(`${message.charAt(0).toUpperCase()}${message.slice(1)}`, {
+    metaMessages: [...meta, hint],
+  });
+}
+
+/**
+ * {@link findShareDefect} with the share secrets at hand (a writer's check): the first t secrets
+ * interpolate to a scalar whose public key must be the validator's (one G1 multiplication), then
+ * every check is scalar arithmetic in F_r (microseconds, against milliseconds in G1). When the
+ * first t do not give the key, the G1 check names the wrong share(s).
+ */
+function findSecretShareDefect(sv: SplitValidator, threshold: number): ShareDefect | undefined {
+  const secrets: SecretShare[] = sv.shares.map((s) => ({ id: s.id, secret: s.secret }));
+  const key = recoverSecret(secrets.slice(0, threshold));
+  const k = bytesToScalar(key);
+  const matches = k !== 0n && sameBytes(publicKeyOf(key), sv.pubkey);
+  key.fill(0);
+  if (!matches) {
+    return (
+      findPublicShareDefect(sv.pubkey, sv.shares, threshold) ?? {
+        kind: "off-polynomial",
+        ids: sv.shares.map((s) => s.id),
+      }
+    );
   }
+  return findShareDefect(
+    secrets,
+    threshold,
+    (s) => bytesToScalar(s.secret) === k,
+    (subset) => {
+      const r = recoverSecret(subset);
+      const same = bytesToScalar(r) === k;
+      r.fill(0);
+      return same;
+    },
+  );
 }
 
 /**
  * Everything a writer checks on split validators before writing a byte: same operator ids and
- * threshold 2F+1 everywhere, each share's public key matches its secret, shares interpolate to the
- * validator key (first t and last t), no validator twice. Returns the common operator ids.
+ * threshold 2F+1 everywhere, each share's public key matches its secret, the shares are a sharing
+ * of the validator key with threshold exactly t ({@link findShareDefect}, on the secrets), no
+ * validator twice. Returns the common operator ids.
  *
  * @example
  * const ids = assertSplitValidators(validators); // [11, 22, 33, 44]
@@ -174,7 +392,8 @@ export function assertSplitValidators(validators: readonly SplitValidator[]): nu
         );
       }
     }
-    assertInterpolates(sv.pubkey, sv.shares, threshold, label);
+    const defect = findSecretShareDefect(sv, threshold);
+    if (defect) throw shareDefectError(defect, threshold, label, ["Nothing was written."]);
   });
   return ids;
 }

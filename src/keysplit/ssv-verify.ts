@@ -6,9 +6,11 @@
  * operators ascending, unique, n ∈ {4,7,10,13}, the same cluster in every item, RSA-2048 keys;
  * payload/data consistency; sharesData length 96+304·n; owner nonces consecutive per owner;
  * validator key and share keys valid G1 subgroup points; the ownership signature (the node's
- * `verifySignature` in ssvlabs/ssv eth/eventhandler); that ALL share public keys lie on one
- * polynomial whose value at 0 is the validator key (first t interpolate to it, and each later
- * share with the first t−1 does too — so every t-subset does); and, with operator private keys,
+ * `verifySignature` in ssvlabs/ssv eth/eventhandler); that the share public keys are a sharing of
+ * the validator key with threshold EXACTLY t — all on one polynomial of degree t−1 through it
+ * (each share after the first t−1 interpolates with them to the key, so every t-subset does), the
+ * first t−1 alone do not (so no t−1 operators can sign), and no share is the key itself
+ * (./format-io.ts findShareDefect); and, with operator private keys,
  * that every encrypted share decrypts to a secret whose public key is its share public key
  * (the node's check before it accepts a share).
  */
@@ -20,12 +22,12 @@ import {
   verifyMultipleAggregateSignatures,
 } from "@chainsafe/blst";
 import { publicKeyFromBytes, secretKeyFromBytes, signatureFromBytes } from "../crypto/bls.js";
-import { recoverPublicKey } from "../crypto/interpolate.js";
 import { parseOperatorPublicKey, publicKeyId, rsaDecrypt } from "../crypto/rsa.js";
 import { BaseError, InputError, VerificationError } from "../errors.js";
 import { parseAddress } from "../util/address.js";
 import { fromHex } from "../util/hex.js";
 import { readJsonFile, sameWording } from "../util/json-file.js";
+import { describeShareDefect, findPublicShareDefect } from "./format-io.js";
 import { assertOperatorIds, thresholdFor } from "./split.js";
 import {
   assertSsvVersion,
@@ -179,7 +181,11 @@ function checkOperatorKeys(item: SsvKeysharesItem, ctx: Ctx): KeyObject[] {
   });
 }
 
-/** Check that all share keys lie on one degree-(t−1) polynomial whose value at 0 is `pubkey`. */
+/**
+ * Check that the share keys are a sharing of the validator key with threshold exactly t: all on
+ * one polynomial of degree t−1 through it (every t-subset interpolates to it), no t−1 of them
+ * giving it, none equal to it (format-io.ts findShareDefect). Keys were subgroup-checked before.
+ */
 function checkInterpolation(
   ctx: Ctx,
   pubkey: Uint8Array,
@@ -188,28 +194,16 @@ function checkInterpolation(
   t: number,
 ): void {
   const shares = ids.map((id, i) => ({ id, pubkey: sharePubkeys[i] as Uint8Array }));
-  const equal = (a: Uint8Array) => Buffer.from(a).equals(Buffer.from(pubkey));
-  const firstT = shares.slice(0, t);
-  if (!equal(recoverPublicKey(firstT))) {
-    throw cryptoFail(
-      ctx,
-      "payload.sharesData",
-      `share public keys of operators ${ids.slice(0, t)} do not interpolate to the validator public key`,
-    );
-  }
-  const base = shares.slice(0, t - 1);
-  for (const extra of shares.slice(t)) {
-    if (!equal(recoverPublicKey([...base, extra]))) {
-      throw cryptoFail(
-        ctx,
-        "payload.sharesData",
-        `share public key of operator ${extra.id} is not a share of the validator key`,
-        {
-          details: `operators ${ids.slice(0, t - 1)} + ${extra.id} do not interpolate to the validator public key`,
-        },
-      );
-    }
-  }
+  const defect = findPublicShareDefect(pubkey, shares, t);
+  if (!defect) return;
+  const { message, hint } = describeShareDefect(defect, t, "the validator");
+  const field =
+    defect.kind === "share-is-key" || defect.ids.length === 1
+      ? `payload.sharesData (share public key of operator ${defect.kind === "share-is-key" ? defect.id : defect.ids[0]})`
+      : "payload.sharesData";
+  throw cryptoFail(ctx, field, message, {
+    hint: `${hint} Do not register this file.`,
+  });
 }
 
 function checkDecryption(
@@ -426,7 +420,7 @@ export async function verifySsvKeyshares(
       `sharesData length 96+304·${n} = ${96 + BYTES_PER_OPERATOR * n} bytes`,
       `owner nonces consecutive: ${nonces.join("; ")}`,
       `ownership signatures valid (${count})`,
-      `share public keys are G1 subgroup points on one polynomial through the validator key: every ${t}-of-${n} subset interpolates to it (${count})`,
+      `share public keys are G1 subgroup points on one polynomial of degree exactly ${t - 1} through the validator key: every ${t}-of-${n} subset interpolates to it, no ${t - 1} shares do, no share is the key (${count})`,
       withKeys.length > 0
         ? `encrypted shares of operators ${withKeys.join(",")} decrypt to secrets matching their share public keys (${decrypted})`
         : "encrypted shares: not decrypted (no operator private keys given)",

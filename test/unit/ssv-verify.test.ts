@@ -256,7 +256,7 @@ describe("rejects tampering, naming validator and field", () => {
     });
     await rejects(
       f,
-      [/shares\[0\]/, /do not interpolate to the validator public key/],
+      [/shares\[0\]/, /the shares of operators 2,5 of the validator are not shares of its key/],
       {},
       VerificationError,
     );
@@ -276,7 +276,11 @@ describe("rejects tampering, naming validator and field", () => {
     });
     await rejects(
       f,
-      [/shares\[0\]/, /share public key of operator 33 is not a share of the validator key/],
+      [
+        /shares\[0\]/,
+        /the share of operator 33 of the validator is not a share of its key/,
+        /Field: shares\[0\]\.payload\.sharesData \(share public key of operator 33\)/,
+      ],
       {},
       VerificationError,
     );
