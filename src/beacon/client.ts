@@ -6,8 +6,10 @@
  * Endpoints (paths as in beacon-APIs):
  * - node: GET /eth/v1/node/health, /eth/v1/node/syncing, /eth/v1/node/version
  * - chain: GET /eth/v1/beacon/genesis, /eth/v1/config/spec, /eth/v1/config/fork_schedule
- * - state: GET /eth/v1/beacon/states/{state_id}/validators?id=…&id=…, …/validator_balances,
- *   …/finality_checkpoints
+ * - state: POST /eth/v1/beacon/states/{state_id}/validators (body `{ids}`) and POST
+ *   …/validator_balances (body: the ids), falling back per node, where the POST is missing (404/
+ *   405/501: Lodestar ≤ 1.11 — 1.5.1 has only the GETs), to GET …?id=…&id=… in chunks of
+ *   {@link IDS_PER_QUERY}; GET …/finality_checkpoints
  * - duties: POST /eth/v1/validator/duties/attester/{epoch}, GET …/duties/proposer/{epoch}
  * - attestations: GET /eth/v1/validator/attestation_data, POST /eth/v1/beacon/pool/attestations,
  *   POST /eth/v1/validator/beacon_committee_subscriptions
@@ -97,8 +99,16 @@ export const SLOT_FRACTION = {
   duties: 1,
 } as const;
 
-/** Max ids per GET query (keeps URLs < 4 KiB: 48-byte pubkeys are 98 hex chars each). */
-const IDS_PER_QUERY = 30;
+/**
+ * Max ids per GET query, as repeated `id` parameters: current Lodestar parses queries with qs
+ * (`comma: true`), whose array limit (20) turns more repeated values into an object — v1.39
+ * answers 400 "id must be array"; Lodestar 1.5.1 parses with node's querystring and does not split
+ * comma-separated ids, so repeated parameters, ≤ 20, are what both read (also keeps URLs < 2.5
+ * KiB: 48-byte pubkeys are 98 hex chars each). Only the fallback for nodes without the POSTs.
+ */
+export const IDS_PER_QUERY = 20;
+/** Ids per POST …/validators or …/validator_balances body (bounded request and answer size). */
+export const IDS_PER_POST = 1000;
 
 /**
  * Chain parameters plus the raw spec (GET /eth/v1/config/spec).
@@ -377,6 +387,49 @@ export function createBeaconClient(
   const noV3 = new Set<string>();
   const noV2Publish = new Set<string>();
   const oldLiveness = new Set<string>();
+  /** `url path` of nodes without POST …/validators or …/validator_balances (chunked GETs). */
+  const noPostIds = new Set<string>();
+
+  /**
+   * POST `path` with `body(ids)` per {@link IDS_PER_POST}, or — on a node that does not have the
+   * POST (404/405/501, remembered per node) — GET it with repeated `id` parameters per
+   * {@link IDS_PER_QUERY}. Answers each response body, parsed with `schema`.
+   */
+  async function idsRequest<S extends z.ZodType>(
+    schema: S,
+    path: string,
+    ids: readonly (Uint8Array | number)[],
+    body: (ids: string[]) => unknown,
+  ): Promise<z.infer<S>[]> {
+    const out: z.infer<S>[] = [];
+    const all = ids.map(idParam);
+    let rest = all;
+    const first = http.order()[0];
+    if (first === undefined || !noPostIds.has(`${first} ${path}`)) {
+      try {
+        for (const part of chunks(all, IDS_PER_POST)) {
+          const req: HttpRequest = {
+            method: "POST",
+            path,
+            body: body(part),
+            timeoutMs: opts.timeoutMs,
+          };
+          const res = await http.request(req);
+          out.push(parse(schema, res.body, req, res.url));
+          rest = rest.slice(part.length);
+        }
+        return out;
+      } catch (err) {
+        if (!(err instanceof BeaconApiError && MISSING_ENDPOINT.has(err.status ?? 0))) throw err;
+        const url = err.attempts[err.attempts.length - 1]?.url;
+        if (url) noPostIds.add(`${url} ${path}`);
+      }
+    }
+    for (const part of chunks(rest, IDS_PER_QUERY)) {
+      out.push(await get(schema, path, { id: part }));
+    }
+    return out;
+  }
 
   const timeout = (fraction?: number): number => {
     const sps = chain?.secondsPerSlot ?? opts.secondsPerSlot;
@@ -522,10 +575,11 @@ export function createBeaconClient(
     stateId: string | number = "head",
   ): Promise<BeaconValidator[]> {
     const out: BeaconValidator[] = [];
-    for (const part of chunks(ids, IDS_PER_QUERY)) {
-      const res = await get(J.validatorsResponse, `/eth/v1/beacon/states/${stateId}/validators`, {
-        id: part.map(idParam),
-      });
+    if (ids.length === 0) return out;
+    const path = `/eth/v1/beacon/states/${stateId}/validators`;
+    for (const res of await idsRequest(J.validatorsResponse, path, ids, (part) => ({
+      ids: part,
+    }))) {
       for (const v of res.data) {
         out.push({
           index: v.index,
@@ -691,12 +745,9 @@ export function createBeaconClient(
 
     async balances(ids, stateId = "head") {
       const out = new Map<number, bigint>();
-      for (const part of chunks(ids, IDS_PER_QUERY)) {
-        const res = await get(
-          J.balancesResponse,
-          `/eth/v1/beacon/states/${stateId}/validator_balances`,
-          { id: part.map(idParam) },
-        );
+      if (ids.length === 0) return out;
+      const path = `/eth/v1/beacon/states/${stateId}/validator_balances`;
+      for (const res of await idsRequest(J.balancesResponse, path, ids, (part) => part)) {
         for (const b of res.data) out.set(b.index, b.balance);
       }
       // Lodestar ≤ 1.5 ignores numeric ids here (answers []): read those via …/validators.

@@ -16,7 +16,13 @@ import {
   withQuery,
 } from "../../src/beacon/index.js";
 import { InputError } from "../../src/errors.js";
-import { chainRoutes, deadPort, type FakeBeacon, startFakeBeacon } from "./beacon-fake.js";
+import {
+  chainRoutes,
+  deadPort,
+  type FakeBeacon,
+  type FakeRequest,
+  startFakeBeacon,
+} from "./beacon-fake.js";
 
 const PK = (b: number) => new Uint8Array(48).fill(b);
 const hexOf = (u: Uint8Array) => `0x${Buffer.from(u).toString("hex")}`;
@@ -37,6 +43,30 @@ function attestation(slot: number) {
     signature: new Uint8Array(96).fill(3),
   };
 }
+
+/** A GET/POST …/validators entry for `id` (a pubkey, or an index: pubkey 0x09…). */
+function validatorJson(i: number, id: string) {
+  return {
+    index: id.startsWith("0x") ? String(i) : id,
+    balance: "32000000001",
+    status: "active_ongoing",
+    validator: {
+      pubkey: id.startsWith("0x") ? id : hexOf(PK(9)),
+      withdrawal_credentials: `0x${"00".repeat(32)}`,
+      effective_balance: "32000000000",
+      slashed: false,
+      activation_eligibility_epoch: "0",
+      activation_epoch: "0",
+      exit_epoch: "18446744073709551615",
+      withdrawable_epoch: "18446744073709551615",
+    },
+  };
+}
+/** A …/validator_balances entry: index from the pubkey's first byte. */
+const balanceJson = (id: string) => ({
+  index: id.startsWith("0x") ? String(Number.parseInt(id.slice(2, 4), 16)) : id,
+  balance: "32000000000",
+});
 
 let a: FakeBeacon;
 let b: FakeBeacon;
@@ -231,36 +261,94 @@ describe("endpoints", () => {
     assert.equal(a.requests.length, 3, "chain info is read once");
   });
 
-  test("validators: pubkeys and indices as repeated id parameters, 30 per request", async () => {
+  test("validators on a node without the POST (Lodestar 1.5): repeated id parameters, 20 per GET, remembered", async () => {
     a.on("GET /eth/v1/beacon/states/head/validators", (r) => ({
-      json: {
-        data: r.query.getAll("id").map((id, i) => ({
-          index: String(i),
-          balance: "32000000001",
-          status: "active_ongoing",
-          validator: {
-            pubkey: id.startsWith("0x") ? id : hexOf(PK(9)),
-            withdrawal_credentials: `0x${"00".repeat(32)}`,
-            effective_balance: "32000000000",
-            slashed: false,
-            activation_eligibility_epoch: "0",
-            activation_epoch: "0",
-            exit_epoch: "18446744073709551615",
-            withdrawable_epoch: "18446744073709551615",
-          },
-        })),
-      },
+      json: { data: r.query.getAll("id").map((id, i) => validatorJson(i, id)) },
     }));
     const beacon = createBeaconClient([a.url], { timeoutMs: 2000 });
     const ids = [...Array.from({ length: 40 }, (_, i) => PK(i + 1)), 48];
     const vals = await beacon.validators(ids);
     assert.equal(vals.length, 41);
-    assert.equal(a.requests.length, 2);
-    assert.equal(a.requests[0]?.query.getAll("id").length, 30);
-    assert.deepEqual(a.requests[1]?.query.getAll("id").slice(-1), ["48"]);
-    assert.equal(a.requests[0]?.query.getAll("id")[0], hexOf(PK(1)));
+    // POST → 404, then 20 + 20 + 1 ids.
+    assert.deepEqual(
+      a.requests.map((r) => `${r.method} ${r.query.getAll("id").length}`),
+      ["POST 0", "GET 20", "GET 20", "GET 1"],
+    );
+    assert.deepEqual(a.requests[3]?.query.getAll("id"), ["48"]);
+    assert.equal(a.requests[1]?.query.getAll("id")[0], hexOf(PK(1)));
     assert.equal(vals[0]?.balanceGwei, 32000000001n);
     assert.equal(vals[0]?.exitEpoch, Number.POSITIVE_INFINITY);
+    await beacon.validators([PK(1)]);
+    assert.equal(a.requests[4]?.method, "GET", "the missing POST is remembered per node");
+  });
+
+  // A server that behaves like Lodestar v1.39: its query parser (qs, comma: true) turns more than
+  // 20 repeated ids into an object → 400 "id must be array"; the POSTs are there.
+  const currentLodestar = (bn: FakeBeacon, post = true) => {
+    const ids = (r: FakeRequest): string[] | undefined => {
+      const all = r.query.getAll("id").flatMap((x) => x.split(","));
+      return r.query.getAll("id").length > 20 ? undefined : all;
+    };
+    const tooMany = {
+      status: 400,
+      json: { code: 400, message: "querystring/id must be array" },
+    };
+    bn.on("GET /eth/v1/beacon/states/head/validators", (r) => {
+      const v = ids(r);
+      return v ? { json: { data: v.map((id, i) => validatorJson(i, id)) } } : tooMany;
+    });
+    bn.on("GET /eth/v1/beacon/states/head/validator_balances", (r) => {
+      const v = ids(r);
+      return v ? { json: { data: v.map((id) => balanceJson(id)) } } : tooMany;
+    });
+    if (!post) return;
+    bn.on("POST /eth/v1/beacon/states/head/validators", (r) => {
+      const body = r.body as { ids?: string[] };
+      return { json: { data: (body.ids ?? []).map((id, i) => validatorJson(i, id)) } };
+    });
+    bn.on("POST /eth/v1/beacon/states/head/validator_balances", (r) => ({
+      json: { data: (r.body as string[]).map((id) => balanceJson(id)) },
+    }));
+  };
+
+  test("100 validators against a current Lodestar (> 20 repeated ids → 400): one POST each for validators and balances", async () => {
+    currentLodestar(a);
+    const beacon = createBeaconClient([a.url], { timeoutMs: 2000 });
+    const ids = Array.from({ length: 100 }, (_, i) => PK(i + 1));
+    const vals = await beacon.validators(ids);
+    assert.equal(vals.length, 100);
+    assert.deepEqual(
+      vals.map((v) => hexOf(v.pubkey)),
+      ids.map(hexOf),
+    );
+    const bal = await beacon.balances(ids);
+    assert.equal(bal.size, 100);
+    assert.deepEqual(
+      a.requests.map((r) => `${r.method} ${r.path.split("/").pop()}`),
+      ["POST validators", "POST validator_balances"],
+    );
+    assert.deepEqual((a.requests[0]?.body as { ids: string[] }).ids.length, 100);
+    assert.deepEqual((a.requests[1]?.body as string[]).slice(0, 1), [hexOf(PK(1))]);
+    // The same server refuses what the client used to send: 30 repeated ids in one GET.
+    const old = await fetch(
+      `${a.url}/eth/v1/beacon/states/head/validators?${ids
+        .slice(0, 30)
+        .map((p) => `id=${hexOf(p)}`)
+        .join("&")}`,
+    );
+    assert.equal(old.status, 400);
+  });
+
+  test("100 validators on a node with the 20-id limit but no POST: GETs of ≤ 20 ids, all answered", async () => {
+    currentLodestar(a, false);
+    const beacon = createBeaconClient([a.url], { timeoutMs: 2000 });
+    const ids = Array.from({ length: 100 }, (_, i) => PK(i + 1));
+    assert.equal((await beacon.validators(ids)).length, 100);
+    assert.equal((await beacon.balances(ids)).size, 100);
+    const gets = a.requests.filter((r) => r.method === "GET");
+    assert.equal(gets.length, 10);
+    assert.ok(gets.every((r) => r.query.getAll("id").length === 20));
+    assert.equal(a.requests.filter((r) => r.method === "POST").length, 2, "one 404 per endpoint");
   });
 
   test("balances: numeric ids a node ignores (Lodestar 1.5 answers []) are read via validators", async () => {
@@ -484,7 +572,10 @@ describe("endpoints", () => {
   test("block production refuses a block whose preset differs from this process's", async () => {
     chainRoutes(a, { preset: "minimal" });
     const beacon = createBeaconClient([a.url], { timeoutMs: 2000 });
-    await assert.rejects(beacon.produceBlock(1, new Uint8Array(96)), /LODESTAR_PRESET=minimal/);
+    await assert.rejects(
+      beacon.produceBlock(1, new Uint8Array(96)),
+      /runs the "minimal" preset but this process loaded "mainnet"/,
+    );
   });
 
   test("Electra+: SingleAttestation on POST /eth/v2/beacon/pool/attestations; aggregates via v2", async () => {
