@@ -42,7 +42,13 @@ import { InputError, VerificationError } from "../errors.js";
 import { publicKeyFromIdentity } from "../p2p/identity.js";
 import { isChecksumAddress, parseAddress } from "../util/address.js";
 import { kdfConcurrency, mapConcurrent } from "../util/concurrency.js";
-import { SECRET_DIR_MODE, writeDirAtomic, writeSecretFile } from "../util/fs.js";
+import {
+  SECRET_DIR_MODE,
+  SECRET_FILE_MODE,
+  writeDirAtomic,
+  writeFileAtomic,
+  writeSecretFile,
+} from "../util/fs.js";
 import { fromHex, toHex } from "../util/hex.js";
 import { readJsonFile } from "../util/json-file.js";
 import { startProgress } from "../util/progress.js";
@@ -215,6 +221,12 @@ function readme(def: ClusterDefinition): string {
  * Write an rpdvt cluster: the definition (cluster.json) and one folder per operator with its share
  * keystores and password. Atomic: nothing is left at `outDir` if anything fails.
  *
+ * Interrupted runs: the folder is built in one temporary sibling (util/fs.ts), and the slow part
+ * (one KDF per share keystore) writes only ciphertext under fresh 256-bit passwords that exist
+ * only in memory; the n password files are written in the last step, milliseconds before the
+ * rename. A run killed while encrypting therefore leaves no operator's secret on disk (nothing
+ * decrypts without the passwords), and the next `keys split` removes the leftover and says so.
+ *
  * @example
  * await writeCluster("/out/cluster", validators, {
  *   operators: [{ id: 1 }, { id: 2 }, { id: 3 }, { id: 4 }],
@@ -243,8 +255,8 @@ export async function writeCluster(
         const opDir = join(tmp, `operator-${id}`);
         await fsp.mkdir(join(opDir, KEYSTORE_DIR), { recursive: true, mode: SECRET_DIR_MODE });
         await writeSecretFile(join(opDir, CLUSTER_FILE), defText);
-        await writeSecretFile(join(opDir, PASSWORD_FILE), passwords.get(id) as string);
       }
+      // The slow part writes ciphertext only: every password stays in memory until the last step.
       await mapConcurrent(jobs, kdfConcurrency(kdf, opts.kdfParams), async ({ sv, share }) => {
         const validator = toHex(sv.pubkey);
         const ks = await encryptKeystore(share.secret, passwords.get(share.id) as string, {
@@ -256,9 +268,14 @@ export async function writeCluster(
         });
         const file = join(tmp, `operator-${share.id}`, KEYSTORE_DIR, shareFileName(validator));
         await writeSecretFile(file, `${JSON.stringify(ks, null, 2)}\n`);
-      // The slow part writes ciphertext only: every password stays in memory until the last step.
         progress.tick();
       });
+      for (const id of ids) {
+        await writeSecretFile(
+          join(tmp, `operator-${id}`, PASSWORD_FILE),
+          passwords.get(id) as string,
+        );
+      }
     });
   } finally {
     progress.stop();
@@ -266,23 +283,6 @@ export async function writeCluster(
   return { out: dir, files: 2 + ids.length * 2 + jobs.length };
 }
 
-/**
- * Read and check a cluster definition: schema (unknown members rejected), hash, operator ids
- * ascending/unique with n = 3F+1, threshold = 2F+1, every validator's shares listed in operator
- * order, EIP-55 fee recipients, no validator twice. Does not interpolate (see
-      for (const id of ids) {
-        await writeSecretFile(
-          join(tmp, `operator-${id}`, PASSWORD_FILE),
-          passwords.get(id) as string,
-        );
-      }
- * verifyDefinitionKeys, which loadOperator and verifyCluster call).
- *
- * @example
- * const def = await readClusterDefinition("/data/operator-11/cluster.json");
- */
-export async function readClusterDefinition(file: string): Promise<ClusterDefinition> {
-  const json = await readJsonFile(file, outputFileWording(file));
 /** What {@link setClusterIdentities} changed. */
 export type SetIdentitiesResult = {
   previousHash: string;
@@ -383,6 +383,17 @@ export async function setClusterIdentities(
   return { previousHash, hash: next.hash, files, changed, missing };
 }
 
+/**
+ * Read and check a cluster definition: schema (unknown members rejected), hash, operator ids
+ * ascending/unique with n = 3F+1, threshold = 2F+1, every validator's shares listed in operator
+ * order, EIP-55 fee recipients, no validator twice. Does not interpolate (see
+ * verifyDefinitionKeys, which loadOperator and verifyCluster call).
+ *
+ * @example
+ * const def = await readClusterDefinition("/data/operator-11/cluster.json");
+ */
+export async function readClusterDefinition(file: string): Promise<ClusterDefinition> {
+  const json = await readJsonFile(file, outputFileWording(file));
   const def = parseWith(definitionSchema, json, "Not an rpdvt cluster definition", file);
   const computed = clusterDefinitionHash(json as Record<string, unknown>);
   if (computed !== def.hash) {
