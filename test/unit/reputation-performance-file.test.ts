@@ -174,6 +174,73 @@ describe("real performance files", () => {
   });
 });
 
+describe("edited real files are refused naming the field", () => {
+  test("a bad count, pubkey, slot list or score in a real record", async () => {
+    const text = await fsp.readFile(await vectorPath(V4), "utf8");
+    const mp = "0x50aca3a1e577694c873d5f80f6a2824e8473bdbe";
+    const vk =
+      "860e460b49a9f8994d403230f296b65df62ede112ac75acc6bb4378b7284c2662b09add84b65190be94cfd8880da891f";
+    const mini = "0x7528b0345b99ca55c1a7553df38516730118f487";
+    type Rec = Record<string, unknown> & { missingAttestationSlots: number[] };
+    type Json = {
+      minipoolPerformance: Record<string, Rec>;
+      megapoolPerformance: Record<string, { validatorPerformance: Record<string, Rec> }>;
+    };
+    const megaRec = (j: Json) => (j.megapoolPerformance[mp]?.validatorPerformance[vk] ?? {}) as Rec;
+    const miniRec = (j: Json) => (j.minipoolPerformance[mini] ?? {}) as Rec;
+    const cases: [(j: Json) => void, string, RegExp][] = [
+      [
+        (j) => {
+          megaRec(j).successfulAttestations = "443";
+        },
+        `megapoolPerformance.${mp}.validatorPerformance.${vk}.successfulAttestations`,
+        /non-negative integer/,
+      ],
+      [
+        (j) => {
+          miniRec(j).pubkey = "0x1234";
+        },
+        `minipoolPerformance.${mini}.pubkey`,
+        /48-byte hex public key/,
+      ],
+      [
+        (j) => {
+          miniRec(j).missingAttestationSlots.push(-1);
+        },
+        `minipoolPerformance.${mini}.missingAttestationSlots`,
+        /slot numbers/,
+      ],
+      [
+        (j) => {
+          megaRec(j).missedAttestations = 6;
+        },
+        `megapoolPerformance.${mp}.validatorPerformance.${vk}.missedAttestations`,
+        /missedAttestations is 6 but 7 missing slots/,
+      ],
+      [
+        (j) => {
+          miniRec(j).attestationScore = "12.5";
+        },
+        `minipoolPerformance.${mini}.attestationScore`,
+        /quoted non-negative integer/,
+      ],
+    ];
+    for (const [edit, field, re] of cases) {
+      const j = JSON.parse(text) as Json;
+      edit(j);
+      assert.throws(
+        () =>
+          parsePerformanceFile(Buffer.from(JSON.stringify(j)), "rp-performance-testnet-232.json"),
+        (e: unknown) =>
+          e instanceof InputError &&
+          e.field === field &&
+          re.test(`${e.shortMessage} ${e.details ?? ""}`),
+        field,
+      );
+    }
+  });
+});
+
 describe("the rewards tree is not a performance file", () => {
   let dir = "";
   before(async () => {
