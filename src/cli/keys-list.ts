@@ -1,13 +1,15 @@
 /**
  * `rpdvt keys list --rocketpool-dir DIR [--json]`: the validators in a Rocket Pool Smartnode data
  * folder — pubkey, wallet index, source (wallet / custom-keys / keystore-only) and the client
- * layouts holding a keystore — without decrypting any validator keystore (only the wallet, one
- * pbkdf2). The lead attaches this under `rpdvt keys`.
+ * layouts holding a keystore — without decrypting any per-key validator keystore (only the wallet
+ * and Prysm's account store, one pbkdf2 each: the same scan `keys split` reads, see
+ * src/rocketpool/datadir.ts). The lead attaches this under `rpdvt keys`.
  */
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { Command } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { type KeyEntry, listRocketPoolKeys } from "../rocketpool/datadir.js";
+import { MAX_WALLET_ACCOUNTS } from "../rocketpool/wallet.js";
 import { toHex } from "../util/hex.js";
 import { printJson, runAction } from "./run.js";
 
@@ -24,6 +26,25 @@ export function expandHome(p: string): string {
   if (p === "~") return homedir();
   if (p.startsWith("~/")) return join(homedir(), p.slice(2));
   return p;
+}
+
+/**
+ * `--max-wallet-accounts N`: raise the bound on the wallet's `next_account`
+ * (src/rocketpool/wallet.ts MAX_WALLET_ACCOUNTS), validated when the flags are parsed.
+ *
+ * @example
+ * new Command("list").addOption(maxWalletAccountsOption());
+ */
+export function maxWalletAccountsOption(): Option {
+  return new Option(
+    "--max-wallet-accounts <n>",
+    `refuse a Smartnode wallet whose next_account is above n (default ${MAX_WALLET_ACCOUNTS}; every account is derived)`,
+  ).argParser((v: string) => {
+    const n = Number(v);
+    if (!/^\d+$/.test(v.trim()) || n < 1 || n > 2 ** 31)
+      throw new InvalidArgumentError("expected a whole number from 1 to 2147483648");
+    return n;
+  });
 }
 
 /**
@@ -69,27 +90,30 @@ function summary(entries: KeyEntry[]): string {
 export function keysListCommand(): Command {
   return new Command("list")
     .description(
-      "List the validator keys of a Rocket Pool Smartnode data folder (decrypts no validator keystore)",
+      "List the validator keys of a Rocket Pool Smartnode data folder (the keys `keys split` reads; decrypts only the wallet and Prysm's account store)",
     )
     .option("--rocketpool-dir <dir>", "Smartnode folder or its data folder", DEFAULT_ROCKETPOOL_DIR)
     .option("--json", "print the keys as a JSON array (warnings go to stderr)")
+    .addOption(maxWalletAccountsOption())
     .action(
-      runAction(async (opts: { rocketpoolDir: string; json?: boolean }) => {
-        const { entries, warnings, dataDir, prysmStore } = await listRocketPoolKeys(
-          expandHome(opts.rocketpoolDir),
-        );
-        for (const w of warnings) process.stderr.write(`Warning: ${w}\n`);
-        if (opts.json) {
-          printJson(entries);
-          return;
-        }
-        process.stdout.write(formatKeyTable(entries));
-        process.stdout.write(`\n${summary(entries)} in ${dataDir}\n`);
-        if (prysmStore) {
-          process.stdout.write(
-            `Prysm's ${prysmStore} keeps its public keys encrypted, so "prysm" is not shown.\n`,
+      runAction(
+        async (opts: { rocketpoolDir: string; json?: boolean; maxWalletAccounts?: number }) => {
+          const { entries, warnings, dataDir } = await listRocketPoolKeys(
+            expandHome(opts.rocketpoolDir),
+            {
+              ...(opts.maxWalletAccounts !== undefined
+                ? { maxWalletAccounts: opts.maxWalletAccounts }
+                : {}),
+            },
           );
-        }
-      }),
+          for (const w of warnings) process.stderr.write(`Warning: ${w}\n`);
+          if (opts.json) {
+            printJson(entries);
+            return;
+          }
+          process.stdout.write(formatKeyTable(entries));
+          process.stdout.write(`\n${summary(entries)} in ${dataDir}\n`);
+        },
+      ),
     );
 }

@@ -55,3 +55,25 @@ export function deriveSecretKey(seed: Uint8Array, path: string): Uint8Array {
   for (const index of parsePath(path)) sk = sk.deriveChildEip2333(index);
   return sk.toBytes();
 }
+
+/**
+ * A deriver of EIP-2334 validator signing keys `m/12381/3600/{index}/0/0` for one seed: the
+ * common prefix `m/12381/3600` is derived once, so each key costs three `derive_child_SK` steps
+ * instead of five (same keys as {@link deriveSecretKey}; used to list whole wallets).
+ *
+ * @example
+ * const derive = validatorKeyDeriver(seed);
+ * const sk0 = derive(0); // = deriveSecretKey(seed, validatorKeyPath(0))
+ */
+export function validatorKeyDeriver(seed: Uint8Array): (index: number) => Uint8Array {
+  if (seed.length < 32)
+    throw new InputError(`EIP-2333 seed must be ≥ 32 bytes, got ${seed.length}`);
+  const coin = SecretKey.deriveMasterEip2333(seed)
+    .deriveChildEip2333(EIP2334_PURPOSE)
+    .deriveChildEip2333(EIP2334_COIN_TYPE);
+  return (index) => {
+    if (!Number.isInteger(index) || index < 0 || index > 0xffffffff)
+      throw new InputError(`EIP-2334 account index ${index} is out of range`, { field: "index" });
+    return coin.deriveChildEip2333(index).deriveChildEip2333(0).deriveChildEip2333(0).toBytes();
+  };
+}

@@ -44,8 +44,47 @@ const pbkdf2Async = promisify(pbkdf2);
 /** EIP-2335 defaults for new keystores ("Test Cases"/"Definition": scrypt n=2^18, r=8, p=1; pbkdf2 c=2^18). */
 export const SCRYPT_DEFAULTS = { dklen: 32, n: 262144, r: 8, p: 1 } as const;
 export const PBKDF2_DEFAULTS = { dklen: 32, c: 262144, prf: "hmac-sha256" } as const;
-/** scrypt n=2^18, r=8 needs 128·n·r = 256 MiB; Node's default maxmem is 32 MiB. */
-const SCRYPT_MAXMEM = 512 * 1024 * 1024;
+/**
+ * Bytes scrypt allocates for these parameters (OpenSSL EVP_PBE_scrypt, which Node uses:
+ * B = 128·r·p, V = 128·r·(N+2)), the figure checked against {@link SCRYPT_MAXMEM}.
+ *
+ * @example
+ * scryptMemory({ n: 2 ** 18, r: 8, p: 1 }) // 268437504 (≈ 256 MiB)
+ */
+export function scryptMemory(params: { n: number; r: number; p: number }): number {
+  return 128 * params.r * params.p + 128 * params.r * (params.n + 2);
+}
+
+/**
+ * Memory cap of one scrypt KDF: what n=2^19, r=8, p=1 needs (≈512 MiB), twice EIP-2335's default
+ * (n=2^18: 256 MiB; Node's own default maxmem is 32 MiB). Keystores are decrypted several at a
+ * time and their parameters come from untrusted files (the schema allows n=2^24, r=64: 128 GiB),
+ * so a keystore asking for more (n=2^21, r=8: 2 GiB) is refused with an error naming it.
+ */
+export const SCRYPT_MAXMEM = scryptMemory({ n: 2 ** 19, r: 8, p: 1 });
+
+const mib = (bytes: number) => `${Math.ceil(bytes / 2 ** 20)} MiB`;
+
+function kdfTooCostly(
+  kdf: Extract<KeystoreCrypto["kdf"], { function: "scrypt" }>,
+  file: string | undefined,
+  cause?: unknown,
+): InputError {
+  const { n, r, p } = kdf.params;
+  const log2 = Math.log2(n);
+  return new InputError(
+    `Keystore KDF parameters need ${mib(scryptMemory(kdf.params))} of memory (scrypt n=${Number.isInteger(log2) ? `2^${log2}` : n}, r=${r}, p=${p}), more than the ${mib(SCRYPT_MAXMEM)} rpdvt allows per keystore`,
+    {
+      file,
+      field: "crypto.kdf.params",
+      cause,
+      metaMessages: [
+        "EIP-2335's standard scrypt parameters (n=2^18, r=8, p=1) need 256 MiB.",
+        "Re-encrypt this key with standard parameters (e.g. import it into a validator client or `ethdo` and export it again), then retry.",
+      ],
+    },
+  );
+}
 
 const hexString = z.string().regex(/^(0x)?([0-9a-fA-F]{2})*$/, "must be hex");
 
@@ -168,11 +207,22 @@ export function parseKeystore(json: unknown, file?: string): Keystore {
   return parseWith(keystoreSchema, json, "Not a valid EIP-2335 keystore", file);
 }
 
-async function deriveKey(kdf: KeystoreCrypto["kdf"], password: Uint8Array): Promise<Uint8Array> {
-  const salt = fromHex(kdf.params.salt, { field: "crypto.kdf.params.salt" });
+async function deriveKey(
+  kdf: KeystoreCrypto["kdf"],
+  password: Uint8Array,
+  file?: string,
+): Promise<Uint8Array> {
+  const salt = fromHex(kdf.params.salt, { field: "crypto.kdf.params.salt", file });
   if (kdf.function === "scrypt") {
     const { n, r, p, dklen } = kdf.params;
-    return scryptAsync(password, salt, dklen, { N: n, r, p, maxmem: SCRYPT_MAXMEM });
+    if (scryptMemory(kdf.params) > SCRYPT_MAXMEM) throw kdfTooCostly(kdf, file);
+    try {
+      return await scryptAsync(password, salt, dklen, { N: n, r, p, maxmem: SCRYPT_MAXMEM });
+    } catch (err) {
+      // node:crypto refuses parameters over maxmem (ERR_CRYPTO_INVALID_SCRYPT_PARAMS) and can fail
+      // to allocate below it: both are about this keystore's KDF parameters.
+      throw kdfTooCostly(kdf, file, err);
+    }
   }
   return pbkdf2Async(password, salt, kdf.params.c, kdf.params.dklen, "sha256");
 }
@@ -193,7 +243,11 @@ export async function decryptCrypto(
   password: string | Uint8Array,
   where: { file?: string | undefined; normalization?: PasswordNormalization } = {},
 ): Promise<Uint8Array> {
-  const dk = await deriveKey(crypto.kdf, normalizePassword(password, where.normalization));
+  const dk = await deriveKey(
+    crypto.kdf,
+    normalizePassword(password, where.normalization),
+    where.file,
+  );
   const cipherMessage = fromHex(crypto.cipher.message, {
     field: "crypto.cipher.message",
     file: where.file,

@@ -16,13 +16,17 @@
  * Cross-checks (no decryption): each keystore's `pubkey` field against the directory/file name it
  * is filed under, its `path` against the wallet index, and wallet accounts with no keystore.
  * Decryptions run concurrently (scrypt on libuv's pool), each keystore at most once, cheapest KDF
- * first; Prysm's single account store (one pbkdf2 for every key) is opened only when some key has
- * to be decrypted or there is no wallet, since its public keys are encrypted too.
+ * first. Listing and reading share one scan ({@link listRocketPoolKeys} and
+ * {@link readRocketPoolKeys} see the same keys): the wallet (one pbkdf2) and Prysm's single account
+ * store (one pbkdf2 for every key; its public keys are encrypted too, so a Prysm-only folder
+ * cannot be listed without it) are opened by both; per-key keystores only when reading.
+ * A wallet's `next_account` is capped (./wallet.ts MAX_WALLET_ACCOUNTS) and large derivations show
+ * progress (src/util/progress.ts).
  */
 import { promises as fsp } from "node:fs";
 import { join, resolve } from "node:path";
 import { publicKeyOf } from "../crypto/bls.js";
-import { deriveSecretKey, validatorKeyPath } from "../crypto/eip2333.js";
+import { validatorKeyDeriver, validatorKeyPath } from "../crypto/eip2333.js";
 import { decryptCrypto, type KeystoreCrypto } from "../crypto/eip2335.js";
 import { InputError } from "../errors.js";
 import type { ValidatorKey } from "../keysplit/split.js";
@@ -30,6 +34,7 @@ import { defaultConcurrency, mapConcurrent } from "../util/concurrency.js";
 import { pathExists } from "../util/fs.js";
 import { toHex } from "../util/hex.js";
 import { parseJsonText, readInputFile } from "../util/json-file.js";
+import { startProgress } from "../util/progress.js";
 import { parseWith } from "../util/schema.js";
 import { prysmAccountStoreSchema } from "./formats.js";
 import {
@@ -58,8 +63,7 @@ export type KeyEntry = {
   source: "wallet" | "custom-keys" | "keystore-only";
   /**
    * Client layouts holding a keystore for it (lighthouse, lodestar, nimbus, teku, prysm). Prysm's
-   * store keeps public keys encrypted, so "prysm" appears only when that store was opened
-   * (by {@link readRocketPoolKeys} when it had to decrypt keys; never by {@link listRocketPoolKeys}).
+   * store keeps public keys encrypted: "prysm" appears when that store could be opened.
    */
   clients: string[];
   /** EIP-2334 derivation path: the wallet's for wallet keys, else the keystore's `path` field if set. */
@@ -70,12 +74,25 @@ export type KeyEntry = {
   files: string[];
 };
 
-export type ReadOptions = {
+/** Options shared by {@link listRocketPoolKeys} and {@link readRocketPoolKeys}. */
+export type ScanOptions = {
+  /** Refuse a wallet whose `next_account` is above this (default ./wallet.ts MAX_WALLET_ACCOUNTS). */
+  maxWalletAccounts?: number;
+  /** No progress bar on stderr while deriving a large wallet. */
+  quiet?: boolean;
+};
+
+export type ReadOptions = ScanOptions & {
   /** Only decrypt/return these validators (48-byte pubkeys); each must exist. */
   validators?: Uint8Array[];
   /** Progress over the keys being produced (derived or decrypted). */
   onProgress?: (done: number, total: number) => void;
 };
+
+/** Wallets with at least this many accounts get a progress indicator while they are derived. */
+export const DERIVE_PROGRESS_MIN = 500;
+/** Wallet accounts without a keystore listed one warning each up to this many, then summarised. */
+const MISSING_KEYSTORE_DETAIL = 3;
 
 type Entry = {
   hex: string;
@@ -94,6 +111,10 @@ type Inspection = {
   scan: ScanResult;
   entries: Map<string, Entry>;
   derived: Map<string, Uint8Array>;
+  /** Secrets from Prysm's account store (empty unless `keepSecrets`). */
+  prysmKeys: Map<string, Uint8Array>;
+  /** Why Prysm's store could not be opened (a warning was recorded). */
+  prysmError: InputError | undefined;
   warnings: string[];
 };
 
@@ -136,18 +157,43 @@ function hexOf(bytes: Uint8Array): string {
   return toHex(bytes, false);
 }
 
-async function inspect(dir: string, keepSecrets: boolean): Promise<Inspection> {
+/**
+ * Compact list of account indices: "0–9, 12, 20–25" (for one summary warning instead of thousands).
+ */
+function indexRanges(indices: number[], max = 8): string {
+  const ranges: string[] = [];
+  let i = 0;
+  while (i < indices.length) {
+    let j = i;
+    while (j + 1 < indices.length && (indices[j + 1] as number) === (indices[j] as number) + 1) j++;
+    ranges.push(i === j ? `${indices[i]}` : `${indices[i]}–${indices[j]}`);
+    i = j + 1;
+  }
+  return ranges.length > max
+    ? `${ranges.slice(0, max).join(", ")} and ${ranges.length - max} more range(s)`
+    : ranges.join(", ");
+}
+
+async function inspect(
+  dir: string,
+  keepSecrets: boolean,
+  opts: ScanOptions = {},
+): Promise<Inspection> {
   const dataDir = await resolveDataDir(dir);
-  const wallet = await loadNodeWallet(dataDir);
+  const wallet = await loadNodeWallet(
+    dataDir,
+    opts.maxWalletAccounts !== undefined ? { maxAccounts: opts.maxWalletAccounts } : {},
+  );
   const scan = await scanKeystores(dataDir);
   const warnings = [...scan.warnings];
   const entries = new Map<string, Entry>();
   const derived = new Map<string, Uint8Array>();
+  const derive = wallet ? validatorKeyDeriver(wallet.seed) : undefined;
 
   const addDerived = (index: number, orphan: boolean): string => {
-    if (!wallet) throw new Error("unreachable");
+    if (!derive) throw new Error("unreachable");
     const path = validatorKeyPath(index);
-    const secret = deriveSecretKey(wallet.seed, path);
+    const secret = derive(index);
     const hex = hexOf(publicKeyOf(secret));
     if (keepSecrets) derived.set(hex, secret);
     else secret.fill(0);
@@ -167,7 +213,23 @@ async function inspect(dir: string, keepSecrets: boolean): Promise<Inspection> {
   };
 
   if (wallet) {
-    for (let i = 0; i < wallet.nextAccount; i++) addDerived(i, false);
+    const n = wallet.nextAccount;
+    const progress = startProgress("Deriving wallet keys", n >= DERIVE_PROGRESS_MIN ? n : 0, {
+      quiet: opts.quiet,
+    });
+    try {
+      for (let i = 0; i < n; i++) {
+        addDerived(i, false);
+        if (n >= DERIVE_PROGRESS_MIN && i % 100 === 99) {
+          progress.tick(100);
+          // let a TTY progress bar redraw
+          await new Promise<void>((r) => setImmediate(r));
+        }
+      }
+      progress.tick(n % 100);
+    } finally {
+      progress.stop();
+    }
     const unmatched = new Set(scan.keystores.map((k) => k.pubkey).filter((h) => !entries.has(h)));
     for (
       let i = wallet.nextAccount;
@@ -207,6 +269,34 @@ async function inspect(dir: string, keepSecrets: boolean): Promise<Inspection> {
     e.files.push(ks.rel);
   }
 
+  // Prysm's account store: one KDF for every key in it, opened for listing and reading alike.
+  let prysmKeys = new Map<string, Uint8Array>();
+  let prysmError: InputError | undefined;
+  if (scan.prysm) {
+    try {
+      prysmKeys = await openPrysmStore(scan.prysm, warnings);
+    } catch (err) {
+      // The per-key layouts hold the same keys: go on without it unless Prysm is the only source.
+      if (!(err instanceof InputError) || scan.keystores.length === 0) throw err;
+      prysmError = err;
+      warnings.push(`Prysm account store not used (${err.shortMessage}): ${scan.prysm.rel}`);
+    }
+    for (const hex of prysmKeys.keys()) {
+      let e = entries.get(hex);
+      if (!e) {
+        e = { hex, source: "keystore-only", clients: new Set(), keystores: [], files: [] };
+        entries.set(hex, e);
+      }
+      e.clients.add("prysm");
+      e.files.push(scan.prysm.rel);
+    }
+    if (!keepSecrets) {
+      for (const s of prysmKeys.values()) s.fill(0);
+      prysmKeys = new Map();
+    }
+  }
+
+  const noKeystore: Entry[] = [];
   for (const e of entries.values()) {
     if (e.source !== "wallet" || e.index === undefined) continue;
     for (const ks of e.keystores) {
@@ -216,14 +306,21 @@ async function inspect(dir: string, keepSecrets: boolean): Promise<Inspection> {
         );
       }
     }
-    if (!e.orphan && e.clients.size === 0) {
+    if (!e.orphan && e.clients.size === 0) noKeystore.push(e);
+  }
+  if (noKeystore.length <= MISSING_KEYSTORE_DETAIL) {
+    for (const e of noKeystore)
       warnings.push(
         `Wallet account ${e.index} (0x${e.hex}) has no keystore in any client folder: the validator client cannot load it (\`rocketpool wallet rebuild\` recreates keystores)`,
       );
-    }
+  } else {
+    const indices = noKeystore.map((e) => e.index as number).sort((a, b) => a - b);
+    warnings.push(
+      `${noKeystore.length} wallet accounts have no keystore in any client folder (accounts ${indexRanges(indices)}): the validator client cannot load them (\`rocketpool wallet rebuild\` recreates keystores)`,
+    );
   }
 
-  return { dataDir, wallet, scan, entries, derived, warnings };
+  return { dataDir, wallet, scan, entries, derived, prysmKeys, prysmError, warnings };
 }
 
 const SOURCE_ORDER: Record<KeyEntry["source"], number> = {
@@ -255,26 +352,28 @@ function toKeyEntry(e: Entry): KeyEntry {
 }
 
 /**
- * List the validators of a Smartnode data folder without decrypting any validator keystore (only
- * the wallet, to derive its keys' public keys; without a wallet, from keystore pubkeys).
+ * List the validators of a Smartnode data folder without decrypting any per-key validator keystore:
+ * the wallet (one pbkdf2) derives its keys' public keys, Prysm's account store (one pbkdf2) gives
+ * its public keys, the other layouts name theirs. The same scan as {@link readRocketPoolKeys}, so
+ * both see the same validators.
  *
  * @example
  * const { entries, warnings } = await listRocketPoolKeys("/home/me/.rocketpool");
  */
-export async function listRocketPoolKeys(dataDir: string): Promise<{
+export async function listRocketPoolKeys(
+  dataDir: string,
+  opts: ScanOptions = {},
+): Promise<{
   entries: KeyEntry[];
   warnings: string[];
   /** The resolved data folder. */
   dataDir: string;
-  /** Prysm's account store (relative path) when present: its keys are not listed under "prysm". */
-  prysmStore: string | undefined;
 }> {
-  const st = await inspect(dataDir, false);
+  const st = await inspect(dataDir, false, opts);
   return {
     entries: sortedEntries(st.entries).map(toKeyEntry),
     warnings: st.warnings,
     dataDir: st.dataDir,
-    prysmStore: st.scan.prysm?.rel,
   };
 }
 
@@ -352,36 +451,14 @@ export async function readRocketPoolKeys(
   dataDir: string,
   opts: ReadOptions = {},
 ): Promise<{ keys: ValidatorKey[]; entries: KeyEntry[]; warnings: string[]; dataDir: string }> {
-  const st = await inspect(dataDir, true);
-  const { entries, scan } = st;
+  const st = await inspect(dataDir, true, opts);
+  const { entries, scan, prysmKeys } = st;
   const wanted = opts.validators?.map((v) => hexOf(v));
-
-  const needsDecryption = (hex: string) => entries.get(hex)?.source !== "wallet";
-  const pending = wanted
-    ? wanted.filter(needsDecryption)
-    : [...entries.keys()].filter(needsDecryption);
-  let prysmKeys = new Map<string, Uint8Array>();
-  if (scan.prysm && (pending.length > 0 || !st.wallet)) {
-    try {
-      prysmKeys = await openPrysmStore(scan.prysm, st.warnings);
-    } catch (err) {
-      // The per-key layouts hold the same keys: fall back to them unless Prysm is the only source.
-      if (!(err instanceof InputError) || scan.keystores.length === 0) throw err;
-      st.warnings.push(`Prysm account store not used (${err.shortMessage}): ${scan.prysm.rel}`);
-    }
-    for (const hex of prysmKeys.keys()) {
-      let e = entries.get(hex);
-      if (!e) {
-        e = { hex, source: "keystore-only", clients: new Set(), keystores: [], files: [] };
-        entries.set(hex, e);
-      }
-      e.clients.add("prysm");
-      e.files.push(scan.prysm.rel);
-    }
-  }
 
   for (const hex of wanted ?? []) {
     if (!entries.has(hex)) {
+      // The key may be in the Prysm store that could not be opened: that is the error to fix.
+      if (st.prysmError) throw st.prysmError;
       throw new InputError(`Validator 0x${hex} is not in this Smartnode data folder`, {
         file: st.dataDir,
         field: "validators",
@@ -464,7 +541,24 @@ export async function readRocketPoolKeys(
   }
 
   await mapConcurrent(jobs, defaultConcurrency(), async (job) => {
-    const secret = await decryptCrypto(job.ks.crypto, await job.password(), { file: job.ks.file });
+    const password = await job.password();
+    let secret: Uint8Array;
+    try {
+      secret = await decryptCrypto(job.ks.crypto, password, { file: job.ks.file });
+    } catch (err) {
+      // A 0-byte password file is the likely cause of a wrong password: say so.
+      if (err instanceof InputError && err.field === "crypto.checksum" && password.length === 0)
+        throw new InputError("The keystore's password is empty, and it does not decrypt it", {
+          file: job.ks.passwordFile,
+          metaMessages: [
+            `Keystore: ${job.ks.file}`,
+            job.ks.origin === "custom-keys"
+              ? "Put this validator's password in custom-key-passwords (YAML: <PUBKEY HEX>: <password>)."
+              : "The password file is empty (0 bytes): restore it from a backup, or recreate the keystores with `rocketpool wallet rebuild`.",
+          ],
+        });
+      throw err;
+    }
     checkSecret(secret, job.e.hex, { file: job.ks.file, field: "pubkey" });
     secrets.set(job.e.hex, { secret, source: job.ks.rel, path: job.e.path });
     opts.onProgress?.(++done, total);

@@ -6,12 +6,11 @@
  * Files that do not look like a validator entry (Lighthouse's validator_definitions.yml, slashing
  * protection databases, …) are ignored; a malformed keystore is an InputError naming the file.
  */
-import { promises as fsp } from "node:fs";
+import { promises as fsp, type Stats } from "node:fs";
 import { join, relative } from "node:path";
 import type { KeystoreCrypto } from "../crypto/eip2335.js";
 import { InputError } from "../errors.js";
 import { mapConcurrent } from "../util/concurrency.js";
-import { pathExists } from "../util/fs.js";
 import { isAccessDenied, readInputFile, readJsonFile } from "../util/json-file.js";
 import { parseWith } from "../util/schema.js";
 import {
@@ -81,6 +80,29 @@ async function listDir(dir: string): Promise<string[]> {
   }
 }
 
+/**
+ * True when `path` exists, false when it (or a folder on the way) does not; any other failure
+ * (EACCES on a folder on the way, …) is an InputError naming it — never read as "missing".
+ */
+async function present(path: string, what: string): Promise<boolean> {
+  return (await statIfPresent(path, what)) !== undefined;
+}
+
+/** {@link present}, returning the stat. */
+async function statIfPresent(path: string, what: string): Promise<Stats | undefined> {
+  try {
+    return await fsp.stat(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException)?.code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    throw new InputError(`Cannot read ${what}`, {
+      file: path,
+      cause: err,
+      metaMessages: isAccessDenied(err) ? [ROOT_OWNED_HINT] : undefined,
+    });
+  }
+}
+
 /** Keystore files read at once while scanning (I/O-bound; bounded to keep file handles low). */
 const SCAN_CONCURRENCY = 32;
 
@@ -112,7 +134,7 @@ export async function scanKeystores(dataDir: string): Promise<ScanResult> {
     const name = `0x${m[1]}`;
     const rel = layout.keystore(name);
     const file = join(dataDir, rel);
-    if (!(await pathExists(file))) {
+    if (!(await present(file, `${layout.client} keystore`))) {
       warnings.push(
         `${layout.client}: ${join(dataDir, layout.listDir, entry)} has no keystore (${rel} missing)`,
       );
@@ -125,7 +147,7 @@ export async function scanKeystores(dataDir: string): Promise<ScanResult> {
       file,
     );
     const passwordFile = join(dataDir, layout.password(name));
-    const hasPassword = await pathExists(passwordFile);
+    const hasPassword = await present(passwordFile, `${layout.client} keystore password file`);
     if (!hasPassword)
       warnings.push(
         `${layout.client}: keystore ${rel} has no password file (${layout.password(name)} missing)`,
@@ -154,7 +176,7 @@ export async function scanKeystores(dataDir: string): Promise<ScanResult> {
 
   let prysm: FoundPrysmStore | undefined;
   const prysmFile = join(dataDir, PRYSM.keystore);
-  if (await pathExists(prysmFile)) {
+  if (await present(prysmFile, "Prysm account store")) {
     const ks = parseWith(
       prysmKeystoreSchema,
       await readJsonFile(prysmFile, smartnodeFile("Prysm account store")),
@@ -176,7 +198,7 @@ export async function scanKeystores(dataDir: string): Promise<ScanResult> {
   for (const entry of await listDir(customDir)) {
     if (entry.startsWith(".")) continue;
     const file = join(customDir, entry);
-    const st = await fsp.stat(file).catch(() => undefined);
+    const st = await statIfPresent(file, "custom key keystore");
     if (!st?.isFile()) continue;
     const ks: CustomKeystore = parseWith(
       customKeystoreSchema,
@@ -211,7 +233,7 @@ export async function scanKeystores(dataDir: string): Promise<ScanResult> {
   let passwordsCache: Promise<Map<string, string> | undefined> | undefined;
   const customKeyPasswords = () => {
     passwordsCache ??= (async () => {
-      if (!(await pathExists(passwordsFile))) return undefined;
+      if (!(await present(passwordsFile, "custom key password file"))) return undefined;
       const text = (
         await readInputFile(passwordsFile, smartnodeFile("custom key password file"))
       ).toString("utf8");

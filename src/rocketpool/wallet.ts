@@ -15,7 +15,6 @@
  */
 
 import { randomUUID } from "node:crypto";
-import { promises as fsp } from "node:fs";
 import { join } from "node:path";
 import {
   decryptCrypto,
@@ -26,10 +25,13 @@ import {
 } from "../crypto/eip2335.js";
 import { InputError } from "../errors.js";
 import { pathExists } from "../util/fs.js";
-import { readJsonFile } from "../util/json-file.js";
+import { readInputFile, readJsonFile } from "../util/json-file.js";
 import { parseWith } from "../util/schema.js";
 import { type WalletFile, walletFileJson, walletFileSchema } from "./formats.js";
 import { DEFAULT_NODE_KEY_PATH, PASSWORD_FILE, smartnodeFile, WALLET_FILE } from "./layout.js";
+
+/** Shortest wallet password the Smartnode accepts (passwords/manager.go MinPasswordLength). */
+export const MIN_PASSWORD_LENGTH = 12;
 
 /** BIP-39 seed length (PBKDF2-HMAC-SHA512 output), what the Smartnode encrypts. */
 export const BIP39_SEED_LENGTH = 64;
@@ -81,27 +83,74 @@ async function decryptWalletSeed(
 }
 
 /**
+ * Upper bound on a wallet's `next_account` (override with `maxAccounts`, CLI `--max-wallet-accounts`).
+ * Every account up to it is derived (EIP-2333, ≈1 ms each here) and listed, so a corrupt or
+ * hostile `next_account` (the file format allows up to 2^31) would otherwise run for hours (5·10^7
+ * did not finish). Where the value comes from: a Smartnode node runs one validator per minipool or
+ * megapool validator, and Rocket Pool nodes run from a handful to a few hundred of them; 10,000 is
+ * well over an order of magnitude above that while bounding the derivation to seconds.
+ */
+export const MAX_WALLET_ACCOUNTS = 10_000;
+
+/** Options of {@link loadNodeWallet}. */
+export type LoadWalletOptions = {
+  /** Refuse a wallet whose `next_account` is above this (default {@link MAX_WALLET_ACCOUNTS}). */
+  maxAccounts?: number;
+};
+
+/**
+ * Refuse a `next_account` above the cap, naming the file, the field and the override.
+ *
+ * @example
+ * checkNextAccount(20_000, "/data/wallet", 10_000); // throws InputError
+ */
+export function checkNextAccount(nextAccount: number, file: string, max: number): void {
+  if (nextAccount <= max) return;
+  throw new InputError(
+    `The Smartnode wallet says it handed out ${nextAccount} validator keys (next_account), above rpdvt's bound of ${max}`,
+    {
+      file,
+      field: "next_account",
+      metaMessages: [
+        "Rocket Pool nodes run a handful to a few hundred validators: a value this large usually means a corrupt or edited wallet file (compare with `rocketpool minipool status`).",
+        `If this node really has that many validators, raise the bound with --max-wallet-accounts ${nextAccount} (each account is derived, ≈1 ms each).`,
+      ],
+    },
+  );
+}
+
+/**
  * Load and decrypt the node wallet of a data folder. Returns undefined when there is no wallet
- * file; throws when the password file is missing or wrong.
+ * file; throws when the password file is missing, empty, not a regular file or wrong, and when
+ * `next_account` is above the cap ({@link MAX_WALLET_ACCOUNTS}).
  *
  * @example
  * const wallet = await loadNodeWallet("/home/me/.rocketpool/data");
  */
-export async function loadNodeWallet(dataDir: string): Promise<NodeWallet | undefined> {
+export async function loadNodeWallet(
+  dataDir: string,
+  opts: LoadWalletOptions = {},
+): Promise<NodeWallet | undefined> {
   const file = join(dataDir, WALLET_FILE);
   if (!(await pathExists(file))) return undefined;
   const w = await readWalletFile(file);
+  checkNextAccount(w.next_account, file, opts.maxAccounts ?? MAX_WALLET_ACCOUNTS);
   const passwordFile = join(dataDir, PASSWORD_FILE);
-  let password: Buffer;
-  try {
-    password = await fsp.readFile(passwordFile);
-  } catch (err) {
-    throw new InputError("The Smartnode wallet password file is missing", {
+  // passwords/manager.go reads the file raw (no trimming): so does this.
+  const password = await readInputFile(passwordFile, {
+    ...smartnodeFile("Smartnode wallet password file"),
+    missing: "The Smartnode wallet password file is missing",
+    hints: [
+      `The wallet ${file} is decrypted with the password stored in ${passwordFile}.`,
+      "If the node was set up with `rocketpool wallet forget-password`, write the password (no newline) to that file first.",
+    ],
+  });
+  if (password.length === 0) {
+    throw new InputError("The Smartnode wallet password file is empty", {
       file: passwordFile,
-      cause: err,
       metaMessages: [
-        `The wallet ${file} is decrypted with the password stored in ${passwordFile}.`,
-        "If the node was set up with `rocketpool wallet forget-password`, write the password (no newline) to that file first.",
+        `It must hold the password of the wallet ${file} (the Smartnode requires at least ${MIN_PASSWORD_LENGTH} characters, written without a newline).`,
+        "If the node was set up with `rocketpool wallet forget-password`, write the password to that file first.",
       ],
     });
   }

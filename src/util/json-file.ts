@@ -4,7 +4,8 @@
  * kept as `cause` (its message becomes the details). Decrypted plaintext is parsed without ever
  * quoting it.
  */
-import { promises as fsp } from "node:fs";
+import { constants as fsConstants, promises as fsp, type Stats } from "node:fs";
+import type { FileHandle } from "node:fs/promises";
 import { InputError } from "../errors.js";
 
 /**
@@ -66,16 +67,42 @@ export function isAccessDenied(err: unknown): boolean {
   return code === "EACCES" || code === "EPERM";
 }
 
+/** What a non-regular file is, for messages ("a directory", "a FIFO (named pipe)", …). */
+function fileKind(st: Stats): string {
+  if (st.isDirectory()) return "a directory";
+  if (st.isFIFO()) return "a FIFO (named pipe)";
+  if (st.isSocket()) return "a socket";
+  if (st.isCharacterDevice() || st.isBlockDevice()) return "a device";
+  return "not a regular file";
+}
+
 /**
- * Read a file's bytes; a missing or unreadable file is an InputError naming it.
+ * Read a file's bytes; a missing or unreadable file is an InputError naming it. Only regular files
+ * are read: the file is opened non-blocking and checked with fstat before any read (no race with a
+ * swap between a stat and the open), so a FIFO, a socket, a device or a directory given as a
+ * password or keystore is refused at once instead of hanging or reading forever.
  *
  * @example
  * const password = await readInputFile("/data/password", fileWording("wallet password file"));
  */
 export async function readInputFile(file: string, wording: FileWording): Promise<Buffer> {
+  let fh: FileHandle | undefined;
   try {
-    return await fsp.readFile(file);
+    fh = await fsp.open(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+    const st = await fh.stat();
+    if (!st.isFile()) {
+      throw new InputError(`${wording.unreadable}: it is ${fileKind(st)}`, {
+        file,
+        metaMessages: [
+          st.isDirectory()
+            ? "Give the path of the file inside it."
+            : "Give a regular file: rpdvt does not read secrets or keys from pipes, sockets or devices.",
+        ],
+      });
+    }
+    return await fh.readFile();
   } catch (err) {
+    if (err instanceof InputError) throw err;
     const missing = (err as NodeJS.ErrnoException | undefined)?.code === "ENOENT";
     const lines = [
       ...(wording.hints ?? []),
@@ -86,6 +113,8 @@ export async function readInputFile(file: string, wording: FileWording): Promise
       cause: err,
       metaMessages: lines.length ? lines : undefined,
     });
+  } finally {
+    await fh?.close().catch(() => {});
   }
 }
 

@@ -61,7 +61,7 @@ test("fixture rocketpool --json, then keys list (table and --json)", async () =>
   assert.match(lines[0] ?? "", /^PUBKEY\s+INDEX\s+SOURCE\s+CLIENTS$/);
   assert.match(
     lines[1] ?? "",
-    new RegExp(`^${res.pubkeys[0]}\\s+0\\s+wallet\\s+lighthouse,lodestar,nimbus,teku$`),
+    new RegExp(`^${res.pubkeys[0]}\\s+0\\s+wallet\\s+lighthouse,lodestar,nimbus,teku,prysm$`),
   );
   assert.match(lines[3] ?? "", /\s2\s+wallet \(orphan\)\s/);
   assert.match(lines[4] ?? "", new RegExp(`^${res.customPubkeys[0]}\\s+-\\s+custom-keys\\s`));
@@ -103,6 +103,27 @@ test("errors print a message and set exit code 1", async () => {
   const bad = await run("fixture", ["rocketpool", "--validators", "12x", "--out", join(tmp, "x")]);
   assert.notEqual(bad.code, 0);
   assert.match(bad.err, /whole number/);
+});
+
+test("keys list on a Prysm-only data folder lists the keys keys split reads; --max-wallet-accounts is checked", async () => {
+  const out = join(tmp, "prysm-only");
+  const fx = await run("fixture", ["rocketpool", "--validators", "5", "--out", out, "--json"]);
+  assert.equal(fx.code, 0, fx.err);
+  const data = join(out, "data");
+  await fsp.rm(join(data, "wallet"));
+  for (const c of ["lighthouse", "lodestar", "nimbus", "teku"])
+    await fsp.rm(join(data, "validators", c), { recursive: true });
+  const table = await run("list", ["--rocketpool-dir", out]);
+  assert.equal(table.code, 0, table.err);
+  assert.match(
+    table.out,
+    /5 validator key\(s\): 0 wallet, 0 orphan, 0 custom-keys, 5 keystore-only/,
+  );
+  for (const pk of JSON.parse(fx.out).pubkeys as string[])
+    assert.match(table.out, new RegExp(`^${pk}\\s+-\\s+keystore-only\\s+prysm$`, "m"));
+  const bad = await run("list", ["--rocketpool-dir", out, "--max-wallet-accounts", "abc"]);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.err, /--max-wallet-accounts.*whole number/);
 });
 
 test("helpers", () => {
