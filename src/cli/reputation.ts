@@ -270,7 +270,7 @@ function claimCommand(): Command {
     .option("--out <claim.json>", "output file (never overwritten) (required)")
     .addHelpText(
       "after",
-      "\nThe node key is derived from the wallet in memory to sign; it is never printed, logged or written.\nWithout --validators, the validators are the data folder's keys.",
+      "\nThe node key is derived from the wallet in memory to sign; it is never printed, logged or written.\nWithout --validators, the validators are the data folder's keys. List EVERY validator of the node\n(minipools and megapool validators, exited and slashed ones too): `reputation verify --rpc` fails a\nclaim that leaves one out.",
     )
     .action(
       runAction(async (opts: ClaimOpts) => {
