@@ -21,7 +21,10 @@
  *   back to GET /eth/v2/validator/blocks/{slot} where v3 is missing, e.g. Lodestar 1.5), POST
  *   /eth/v2/beacon/blocks?broadcast_validation=gossip (falls back to POST /eth/v1/beacon/blocks),
  *   both with Eth-Consensus-Version; GET /eth/v2/beacon/blocks/{id}, /eth/v1/beacon/headers/{id},
- *   /eth/v1/beacon/blocks/{id}/attestations (inclusion checks)
+ *   /eth/v2/beacon/blocks/{id}/attestations (the fork's Attestation, fork from the `version` field
+ *   or the Eth-Consensus-Version header; post-Electra Lodestar answers v1 with 400 "Use
+ *   getBlockAttestationsV2"), falling back per node to v1 where v2 is missing (Lodestar 1.5),
+ *   GET /eth/v1/beacon/states/{state_id}/committees (inclusion checks)
  * - liveness: POST /eth/v1/validator/liveness/{epoch} (standard), falling back to Lodestar ≤ 1.5's
  *   GET /eth/v1/validator/liveness?indices=…&epoch=… (answers only for the current epoch ± 1)
  * - exits: POST /eth/v1/beacon/pool/voluntary_exits
@@ -39,7 +42,14 @@
  * src/cli/preset.ts) — checked, with a clear error, before any block is parsed.
  */
 import { ACTIVE_PRESET, ForkName, ForkSeq } from "@lodestar/params";
-import { type altair, type BeaconBlock, type phase0, ssz, sszTypesFor } from "@lodestar/types";
+import {
+  type altair,
+  type BeaconBlock,
+  type electra,
+  type phase0,
+  ssz,
+  sszTypesFor,
+} from "@lodestar/types";
 import type { z } from "zod";
 import type {
   AttesterDuty,
@@ -287,9 +297,30 @@ export interface BeaconClient extends BeaconNode {
   ): Promise<ProducedBeaconBlock>;
   blockHeader(blockId: BlockId): Promise<BlockHeaderInfo | null>;
   block(blockId: BlockId): Promise<BeaconBlockInfo | null>;
-  blockAttestations(blockId: BlockId): Promise<phase0.Attestation[] | null>;
+  /** The block's attestations (Electra+: electra.Attestation, with committee_bits). */
+  blockAttestations(blockId: BlockId): Promise<BlockAttestation[] | null>;
+  /** Committees of `epoch` (optionally one slot) from the state `stateId`. */
+  committees(epoch: number, slot?: number, stateId?: string | number): Promise<Committee[]>;
   submitVoluntaryExit(exit: phase0.SignedVoluntaryExit): Promise<void>;
 }
+
+/**
+ * An attestation inside a block: phase0 up to Deneb; from Electra (EIP-7549) with `committeeBits`
+ * (the committees it covers) and aggregation bits over those committees concatenated in order.
+ *
+ * @example
+ * const atts = (await beacon.blockAttestations(12)) ?? [];
+ * atts.filter((a: BlockAttestation) => "committeeBits" in a);
+ */
+export type BlockAttestation = phase0.Attestation | electra.Attestation;
+
+/**
+ * One beacon committee (GET …/committees entry).
+ *
+ * @example
+ * const c: Committee = { index: 0, slot: 9, validators: [3, 17, 48] };
+ */
+export type Committee = { index: number; slot: number; validators: number[] };
 
 /** Statuses meaning "this node has no such endpoint" (route not found / not implemented). */
 const MISSING_ENDPOINT = new Set([404, 405, 501]);
@@ -389,6 +420,8 @@ export function createBeaconClient(
   const oldLiveness = new Set<string>();
   /** `url path` of nodes without POST …/validators or …/validator_balances (chunked GETs). */
   const noPostIds = new Set<string>();
+  /** Nodes without GET /eth/v2/beacon/blocks/{id}/attestations (read with v1). */
+  const noV2BlockAttestations = new Set<string>();
 
   /**
    * POST `path` with `body(ids)` per {@link IDS_PER_POST}, or — on a node that does not have the
@@ -1059,11 +1092,47 @@ export function createBeaconClient(
     },
 
     async blockAttestations(blockId) {
+      const first = http.order()[0];
+      if (first === undefined || !noV2BlockAttestations.has(first)) {
+        const path = `/eth/v2/beacon/blocks/${blockId}/attestations`;
+        const req: HttpRequest = { method: "GET", path, timeoutMs: opts.timeoutMs };
+        try {
+          const res = await http.request({ ...req, acceptStatus: [404] });
+          // A 404 with the route present is an unknown block; a missing route says so in its
+          // message (fastify "Route GET:… not found") — then v1.
+          const missingRoute =
+            res.status === 404 && /route/i.test(JSON.stringify(res.body ?? "").slice(0, 300));
+          if (!missingRoute) {
+            if (res.status === 404) return null;
+            const body = parse(J.versionedResponse, res.body, req, res.url);
+            const version = body.version || res.headers.get("eth-consensus-version") || "";
+            if (!FORK_NAMES.has(version)) {
+              throw badResponse(req, res.url, `unknown fork "${version}"`);
+            }
+            if (!Array.isArray(body.data)) throw badResponse(req, res.url, "data is not an array");
+            const type = sszType(version as ForkName, "Attestation");
+            return body.data.map((a) => fromJson(type, a, req, res.url) as BlockAttestation);
+          }
+          noV2BlockAttestations.add(res.url);
+        } catch (err) {
+          if (!(err instanceof BeaconApiError && MISSING_ENDPOINT.has(err.status ?? 0))) throw err;
+          const url = err.attempts[err.attempts.length - 1]?.url;
+          if (url) noV2BlockAttestations.add(url);
+        }
+      }
       const r = await getOrNull(`/eth/v1/beacon/blocks/${blockId}/attestations`);
       if (!r) return null;
       const data = parse(J.dataResponse, r.res.body, r.req, r.res.url).data;
       if (!Array.isArray(data)) throw badResponse(r.req, r.res.url, "data is not an array");
       return data.map((a) => fromJson(ssz.phase0.Attestation, a, r.req, r.res.url));
+    },
+
+    async committees(epoch, slot, stateId = "head") {
+      const res = await get(J.committeesResponse, `/eth/v1/beacon/states/${stateId}/committees`, {
+        epoch,
+        slot,
+      });
+      return res.data.map((c) => ({ index: c.index, slot: c.slot, validators: c.validators }));
     },
 
     async submitVoluntaryExit(exit) {

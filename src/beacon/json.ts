@@ -272,3 +272,15 @@ export const versionedResponse = z.object({
  * dataResponse.parse(body).data
  */
 export const dataResponse = z.object({ data: z.unknown() });
+
+/**
+ * GET /eth/v1/beacon/states/{state_id}/committees (apis/beacon/states/committees.yaml).
+ *
+ * @example
+ * committeesResponse.parse(body).data[0]?.validators
+ */
+export const committeesResponse = z.object({
+  execution_optimistic: z.boolean().optional(),
+  finalized: z.boolean().optional(),
+  data: z.array(z.object({ index: uintNum, slot: uintNum, validators: z.array(uintNum) })),
+});

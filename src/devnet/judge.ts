@@ -1,13 +1,21 @@
 /**
  * The judge: what happened to a set of validators, measured from the beacon node's own view (never
  * from rpdvt's bookkeeping). Attestation duties come from the beacon's attester duties; inclusion
- * from the attestations inside canonical blocks (aggregation bit at the validator's committee
- * position, data.slot and committee index matching the duty); proposals from proposer duties and
+ * from the attestations inside canonical blocks (GET /eth/v2/beacon/blocks/{id}/attestations, v1
+ * on old nodes): a duty counts when an attestation of its slot has the validator among its
+ * participants. Participants are read with the slot's committees (GET …/states/{id}/committees,
+ * read while the chain runs, for the observed epoch and the next) as consensus-specs does
+ * (`get_attesting_indices`): up to Deneb the committee is data.index and aggregation_bits run
+ * over it; from Electra (EIP-7549, electra beacon-chain.md) data.index is 0, committee_bits names
+ * the committees, and aggregation_bits run over their members concatenated in ascending committee
+ * order. Without the committees (an old state the node cannot serve) the judge falls back to the
+ * duty: its committee and position (Electra: only when its committee is the first one covered,
+ * i.e. at offset 0). Proposals from proposer duties and
  * the canonical block at that slot (GET /eth/v2/beacon/blocks/{slot}), with its execution
  * payload's fee_recipient against the one the validator must use; slashings from the validators'
  * `slashed` flag in the state.
  */
-import type { BeaconClient } from "../beacon/index.js";
+import type { BeaconClient, BlockAttestation } from "../beacon/index.js";
 import type { AttesterDuty, ProposerDuty } from "../core/beacon.js";
 
 /** Attestations are includable for SLOTS_PER_EPOCH slots (consensus-specs phase0, process_attestation). */
@@ -65,11 +73,54 @@ export function createJudge(
   const attester = new Map<number, AttesterDuty[]>();
   const proposer = new Map<number, ProposerDuty[]>();
   const mine = new Set(indices);
+  /** epoch → `${slot}/${committee}` → the committee's validator indices. */
+  const committees = new Map<number, Map<string, number[]>>();
+  const loadCommittees = async (epoch: number, stateId: string | number): Promise<void> => {
+    if (committees.has(epoch)) return;
+    const m = new Map<string, number[]>();
+    for (const c of await beacon.committees(epoch, undefined, stateId)) {
+      m.set(`${c.slot}/${c.index}`, c.validators);
+    }
+    committees.set(epoch, m);
+  };
+  /** Validators an attestation counts (undefined: a committee of it is unknown). */
+  const participants = (a: BlockAttestation): number[] | undefined => {
+    const slot = a.data.slot;
+    const byCommittee = committees.get(Math.floor(slot / slotsPerEpoch));
+    const covered = "committeeBits" in a ? a.committeeBits.getTrueBitIndexes() : [a.data.index];
+    const out: number[] = [];
+    let offset = 0;
+    for (const c of covered) {
+      const members = byCommittee?.get(`${slot}/${c}`);
+      if (!members) return undefined;
+      members.forEach((v, i) => {
+        if (bitSet(a.aggregationBits, offset + i)) out.push(v);
+      });
+      offset += members.length;
+    }
+    return out;
+  };
+  /** Does `a` include duty `d`? By participants, else by the duty's committee and position. */
+  const includes = (a: BlockAttestation, d: AttesterDuty): boolean => {
+    if (a.data.slot !== d.slot) return false;
+    const who = participants(a);
+    if (who) return who.includes(d.validatorIndex);
+    const first = "committeeBits" in a ? a.committeeBits.getTrueBitIndexes()[0] : a.data.index;
+    return first === d.committeeIndex && bitSet(a.aggregationBits, d.validatorCommitteeIndex);
+  };
   return {
-    /** Fetch and keep the duties of `epoch` and the next one (idempotent per epoch). */
+    /**
+     * Fetch and keep the duties and committees of `epoch` and the next one (idempotent per
+     * epoch; the next epoch's committees are retried at the next call if the node refuses them).
+     */
     async observe(epoch: number): Promise<void> {
       for (const e of [epoch, epoch + 1]) {
         if (!attester.has(e)) attester.set(e, await beacon.attesterDuties(e, indices));
+        try {
+          await loadCommittees(e, "head");
+        } catch {
+          // next epoch's shuffling not yet served (head behind): retried, or read at judging
+        }
       }
       if (!proposer.has(epoch)) {
         proposer.set(
@@ -85,12 +136,19 @@ export function createJudge(
       headSlot: number,
     ): Promise<AttestationStats> {
       const duties: AttesterDuty[] = [];
-      for (let e = fromEpoch; e <= toEpoch; e++) duties.push(...(attester.get(e) ?? []));
+      for (let e = fromEpoch; e <= toEpoch; e++) {
+        duties.push(...(attester.get(e) ?? []));
+        try {
+          await loadCommittees(e, e * slotsPerEpoch); // from the state at the epoch's start
+        } catch {
+          // not served (pruned state): the duty fallback of `includes`
+        }
+      }
       const lastSlot = Math.min(
         headSlot,
         (toEpoch + 1 + INCLUSION_WINDOW_EPOCHS) * slotsPerEpoch - 1,
       );
-      const bySlot = new Map<number, Awaited<ReturnType<BeaconClient["blockAttestations"]>>>();
+      const bySlot = new Map<number, BlockAttestation[] | null>();
       for (let s = fromEpoch * slotsPerEpoch + 1; s <= lastSlot; s++) {
         bySlot.set(s, await beacon.blockAttestations(s));
       }
@@ -98,14 +156,7 @@ export function createJudge(
       let distance = 0;
       for (const d of duties) {
         for (let s = d.slot + 1; s <= Math.min(lastSlot, d.slot + slotsPerEpoch); s++) {
-          const hit = bySlot
-            .get(s)
-            ?.some(
-              (a) =>
-                a.data.slot === d.slot &&
-                a.data.index === d.committeeIndex &&
-                bitSet(a.aggregationBits, d.validatorCommitteeIndex),
-            );
+          const hit = bySlot.get(s)?.some((a) => includes(a, d));
           if (hit) {
             included++;
             distance += s - d.slot;

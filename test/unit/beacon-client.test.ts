@@ -392,6 +392,50 @@ describe("endpoints", () => {
     );
   });
 
+  test("block attestations: v2 with the fork's type (Electra: committee_bits); v1 on a node without v2, remembered; unknown block → null", async () => {
+    chainRoutes(a, { electraEpoch: 0 });
+    const electraAtt = ssz.electra.Attestation.toJson({
+      ...attestation(9),
+      committeeBits: BitArray.fromSingleBit(64, 3),
+    });
+    a.on("GET /eth/v2/beacon/blocks/10/attestations", () => ({
+      json: {
+        version: "electra",
+        execution_optimistic: false,
+        finalized: false,
+        data: [electraAtt],
+      },
+    }));
+    a.on("GET /eth/v2/beacon/blocks/11/attestations", () => ({
+      status: 404,
+      json: { code: 404, message: "No block found for id '11'" },
+    }));
+    // Post-Electra Lodestar refuses v1: the client must not use it there.
+    a.on("GET /eth/v1/beacon/blocks/10/attestations", () => ({
+      status: 400,
+      json: { code: 400, message: "Use getBlockAttestationsV2 to retrieve electra+ attestations" },
+    }));
+    const beacon = createBeaconClient([a.url], { timeoutMs: 2000 });
+    const [att] = (await beacon.blockAttestations(10)) ?? [];
+    assert.ok(att && "committeeBits" in att);
+    assert.deepEqual(att.committeeBits.getTrueBitIndexes(), [3]);
+    assert.equal(att.data.slot, 9);
+    assert.equal(await beacon.blockAttestations(11), null);
+    // A Lodestar 1.5 (no v2 route: fastify's "Route … not found"): v1, phase0 attestations.
+    b.on("GET /eth/v1/beacon/blocks/5/attestations", () => ({
+      json: { data: [ssz.phase0.Attestation.toJson(attestation(4))] },
+    }));
+    const old = createBeaconClient([b.url], { timeoutMs: 2000 });
+    const [p0] = (await old.blockAttestations(5)) ?? [];
+    assert.ok(p0 && !("committeeBits" in p0));
+    await old.blockAttestations(5);
+    assert.deepEqual(
+      b.requests.map((r) => r.path.split("/")[2]),
+      ["v2", "v1", "v1"],
+      "the missing v2 route is remembered",
+    );
+  });
+
   test("attester duties: POST of index strings; empty list makes no request", async () => {
     chainRoutes(a);
     a.on("POST /eth/v1/validator/duties/attester/3", (r) => ({
