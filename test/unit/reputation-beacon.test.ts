@@ -345,17 +345,30 @@ describe("CLI with --beacon", () => {
     });
     const file = path.join(dir, "claim.json");
     await fsp.writeFile(file, claimFileText(await signClaim(payload, account)));
-    const ok = await runCli(["verify", file, "--beacon", fake.url, "--json"]);
-    assert.equal(ok.code, undefined, ok.stderr);
-    assert.equal(
-      JSON.parse(ok.stdout).checks.find((c: { id: string }) => c.id === "beacon").ok,
-      true,
+    // The beacon summary is verified; the node's validator set is not (no --rpc): exit 1 unless
+    // --self-consistent-only.
+    const partial = await runCli(["verify", file, "--beacon", fake.url, "--json"]);
+    assert.equal(partial.code, 1);
+    const rep = JSON.parse(partial.stdout);
+    assert.deepEqual(
+      rep.checks.map((c: { id: string; status: string }) => [c.id, c.status]),
+      [
+        ["signature", "verified"],
+        ["expiry", "verified"],
+        ["score", "verified"],
+        ["beacon", "verified"],
+        ["onchain", "unverified"],
+      ],
     );
+    const ok = await runCli(["verify", file, "--beacon", fake.url, "--self-consistent-only"]);
+    assert.equal(ok.code, undefined, ok.stderr);
+    assert.match(ok.stdout, /beacon re-observation matches; inputs UNVERIFIED: supply --rpc/);
     fake.liveOverride = true; // the beacon now says every pair was live
     try {
       const bad = await runCli(["verify", file, "--beacon", fake.url, "--json"]);
       assert.equal(bad.code, 1);
       const c = JSON.parse(bad.stdout).checks.find((x: { id: string }) => x.id === "beacon");
+      assert.equal(c.status, "failed");
       assert.match(c.message, /differs in live \(claimed 5, observed 6\), sha256/);
     } finally {
       fake.liveOverride = undefined;
