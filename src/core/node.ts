@@ -389,7 +389,9 @@ export function createDvNode(opts: DvNodeOptions): DvNode {
         signer,
         parsigex,
         sigagg,
-        broadcaster: createBroadcaster(beacon),
+        broadcaster: createBroadcaster(beacon, {
+          sleep: (ms) => new Promise<void>((r) => clock.setTimeout(r, ms)),
+        }),
         tracker,
         metrics,
         doppelganger,

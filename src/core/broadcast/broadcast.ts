@@ -15,11 +15,15 @@
  *   SignedContributionAndProof.
  * Every call resolves (true) or rejects with the beacon node's error; callers record it.
  * Every operator of the cluster broadcasts the same aggregate, so "already known" answers (the
- * beacon node got it from another operator first) count as success; a rejected batch is retried
- * item by item so one bad item never fails the others.
+ * beacon node got it from another operator first) count as success ({@link isAlreadyKnown}); a
+ * rejected batch is retried item by item so one bad item never fails the others. A block whose
+ * publication failed otherwise is looked up before the failure is reported: if the canonical
+ * block at its slot has its root (GET /eth/v1/beacon/blocks/{slot}/root, retried for a moment —
+ * another operator's publication may still be importing), the proposal landed and succeeded.
  */
 import { BitArray } from "@chainsafe/ssz";
-import type { altair, phase0 } from "@lodestar/types";
+import type { altair, BeaconBlock, phase0 } from "@lodestar/types";
+import { sszTypesFor } from "@lodestar/types";
 import type { AttesterDuty, BeaconNode, ProducedBlock } from "../beacon.js";
 import type { AnyAggregateAndProof } from "../types.js";
 
@@ -62,10 +66,21 @@ export function buildAttestation(
 }
 
 /**
- * Whether a beacon node's error only says it already has the object (Lodestar:
- * ATTESTATION_ERROR_ATTESTATION_ALREADY_KNOWN, BLOCK_ERROR_ALREADY_KNOWN, gossip
- * PublishError.Duplicate for a block another operator published first, …; other clients
- * "already known" / "already seen"): every error line names that, and nothing else.
+ * Whether a beacon node's error only says it already has the object: every error line names that,
+ * and nothing else. What the clients answer when another operator's copy arrived first:
+ * - Lodestar: `*_ALREADY_KNOWN` codes (ATTESTATION_ERROR_ATTESTATION_ALREADY_KNOWN,
+ *   BLOCK_ERROR_ALREADY_KNOWN, …), PRIOR_ATTESTATION_KNOWN, gossip `PublishError.Duplicate`, and
+ *   from Fulu (v1.39, measured on a squad) HTTP 500 "Cannot addColumn to BlockInputColumns with
+ *   duplicate column index" for the 2nd and 3rd publication of one block;
+ * - Lighthouse: answers a duplicate block publication with success since sigp/lighthouse#5574
+ *   ("Lenient duplicate checks on HTTP API for block publication"; 202 when already imported);
+ *   its gossip layer reports "Duplicate" (Lighthouse FAQ "could not publish message … duplicate"),
+ *   block errors DuplicateFullyImported / DuplicateImportStatusUnknown;
+ * - Prysm: returns early (success) for a block already in fork choice (OffchainLabs/prysm#13089);
+ *   pool messages "already seen" / "already exists";
+ * - Teku: a known block is not re-imported and answers success (Consensys teku#1214); "already
+ *   imported";
+ * - Nimbus: routing a duplicate block is not an error (status-im/nimbus-eth2#4904); "already seen".
  *
  * @example
  * isAlreadyKnown(new Error("Multiple errors\nATTESTATION_ERROR_ATTESTATION_ALREADY_KNOWN")) // true
@@ -82,12 +97,12 @@ export function isAlreadyKnown(err: unknown): boolean {
     .map((l) => l.trim())
     .filter(
       (l) =>
-        /ERROR_|already|rejected|error/i.test(l) &&
+        /ERROR_|already|rejected|error|duplicate|invalid|item \d+:/i.test(l) &&
         !/^(Request|Details|Beacon node rejected|Multiple errors)/i.test(l) &&
         !/^https?:/.test(l),
     );
   const known =
-    /ALREADY_KNOWN|already known|already seen|PRIOR_ATTESTATION_KNOWN|PublishError\.Duplicate/i;
+    /ALREADY_KNOWN|already (known|seen|exists|imported)|PRIOR_ATTESTATION_KNOWN|PublishError\.Duplicate|duplicate/i;
   return known.test(text) && lines.every((l) => known.test(l));
 }
 
@@ -130,12 +145,50 @@ function tickBatcher<T>(submit: (items: T[]) => Promise<void>): (item: T) => Pro
 }
 
 /**
+ * Options of {@link createBroadcaster}.
+ *
+ * @example
+ * createBroadcaster(beacon, { sleep: (ms) => new Promise((r) => clock.setTimeout(r, ms)) });
+ */
+export type BroadcasterOptions = {
+  /** Wait `ms` (the node's clock; default: real time). */
+  sleep?: ((ms: number) => Promise<void>) | undefined;
+  /**
+   * Waits before each on-chain lookup of a block whose publication failed (default 0, 500, 1500
+   * ms: an import by another operator's publication takes a moment).
+   */
+  landedChecksMs?: readonly number[] | undefined;
+};
+
+/** Default waits before the on-chain lookups of a failed block publication (ms). */
+const LANDED_CHECKS_MS = [0, 500, 1500] as const;
+
+/**
  * Create a broadcaster over a beacon node.
  *
  * @example
  * const bcast = createBroadcaster(fallbackBeacon(nodes));
  */
-export function createBroadcaster(beacon: BeaconNode): Broadcaster {
+export function createBroadcaster(beacon: BeaconNode, opts: BroadcasterOptions = {}): Broadcaster {
+  const sleep =
+    opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref?.()));
+  /** Is `block` the canonical block at its slot (the proposal landed anyway)? */
+  const landed = async (produced: ProducedBlock): Promise<boolean> => {
+    const type = sszTypesFor(produced.fork).BeaconBlock as unknown as {
+      hashTreeRoot(b: BeaconBlock): Uint8Array;
+    };
+    const root = Buffer.from(type.hashTreeRoot(produced.block)).toString("hex");
+    for (const ms of opts.landedChecksMs ?? LANDED_CHECKS_MS) {
+      if (ms > 0) await sleep(ms);
+      try {
+        const got = await beacon.beaconBlockRoot(produced.block.slot);
+        if (Buffer.from(got).toString("hex") === root) return true;
+      } catch {
+        // not (yet) on chain, or the node does not answer: look again
+      }
+    }
+    return false;
+  };
   const attestation = tickBatcher((items: { att: phase0.Attestation; duty: AttesterDuty }[]) =>
     beacon.submitAttestations(
       items.map((i) => i.att),
@@ -151,7 +204,13 @@ export function createBroadcaster(beacon: BeaconNode): Broadcaster {
       tolerateKnown(beacon.submitContributionAndProofs([{ message, signature }])),
     attestation: (data, duty, signature) =>
       attestation({ att: buildAttestation(data, duty, signature), duty }),
-    block: (block, signature) => tolerateKnown(beacon.publishBlock({ ...block, signature })),
+    block: async (block, signature) => {
+      try {
+        await tolerateKnown(beacon.publishBlock({ ...block, signature }));
+      } catch (err) {
+        if (!(await landed(block))) throw err;
+      }
+    },
     aggregate: (message, signature) =>
       tolerateKnown(beacon.submitAggregateAndProofs([{ message, signature }])),
     exit: (message, signature) => tolerateKnown(beacon.submitVoluntaryExit({ message, signature })),
