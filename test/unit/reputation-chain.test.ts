@@ -305,6 +305,33 @@ describe("on-chain checks", () => {
     }
   });
 
+  test("megapool validators named by their megapool (as a v4 performance file gives them)", async () => {
+    const claim = await claimBy(node);
+    const withMegapool = (address: string): ReputationClaim => ({
+      ...claim,
+      inputs: {
+        ...claim.inputs,
+        validators: claim.inputs.validators.map((v) =>
+          megapoolKeys.includes(v.pubkey) ? { ...v, minipool: address } : v,
+        ),
+      },
+    });
+    const ok = await checkClaimOnChain(withMegapool(MEGAPOOL), { rpcUrl, rocketStorage: STORAGE });
+    assert.equal(ok.status, "verified", ok.message);
+    const wrongAddress = `0x${"66".repeat(20)}`;
+    const bad = await checkClaimOnChain(withMegapool(wrongAddress), {
+      rpcUrl,
+      rocketStorage: STORAGE,
+    });
+    assert.equal(bad.status, "failed");
+    assert.match(
+      bad.message,
+      new RegExp(
+        `validator ${megapoolKeys[0]?.slice(0, 12)}… is claimed with ${wrongAddress}, but on chain it is megapool ${MEGAPOOL}`,
+      ),
+    );
+  });
+
   test("pre-Saturn network (no rocketMegapoolFactory): minipools only", async () => {
     saturn = false;
     const c = await checkClaimOnChain(await claimBy(node, minipoolKeys), {
