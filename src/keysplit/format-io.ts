@@ -106,9 +106,8 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 /**
  * Why a set of shares is not a t-of-n Shamir sharing of a key (first defect found):
  * - `share-is-key`: the share of operator `id` IS the key (that operator alone can sign);
- * - `off-polynomial`: the shares `ids` are not on the one polynomial of degree ≤ t−1 through the
- *   key and the others (each with the first t−1 shares fails to interpolate to the key; when a
- *   single share is wrong, `ids` names exactly it);
+ * - `off-polynomial`: the shares `ids` are not on the polynomial of degree ≤ t−1 through the key
+ *   and the other shares (`ids` is empty when too many are wrong to tell which);
  * - `degree-too-low`: the shares `ids` (t−1 of them) already interpolate to the key, so t−1
  *   operators can sign: the polynomial's degree is below t−1.
  *
@@ -148,19 +147,23 @@ export function findShareDefect<S extends { id: number }>(
   }
   const keyShare = shares.find(isKey);
   if (keyShare) return { kind: "share-is-key", id: keyShare.id };
-  const off = (base: readonly S[], others: readonly S[]) =>
-    others.filter((s) => !recoversKey([...base, s]));
   const base = shares.slice(0, threshold - 1);
-  const rest = shares.slice(threshold - 1);
-  const bad = off(base, rest);
+  const failing = (window: readonly S[]) =>
+    shares.filter((s) => !window.includes(s) && !recoversKey([...window, s]));
+  const bad = failing(base);
   if (bad.length > 0) {
-    // Every check failing points at the base: look at the first t−1 from the last t−1 instead.
-    const culprits =
-      bad.length === rest.length ? off(shares.slice(shares.length - threshold + 1), base) : bad;
-    return {
-      kind: "off-polynomial",
-      ids: (culprits.length > 0 ? culprits : bad).map((s) => s.id),
-    };
+    // Name the wrong shares: with a window of t−1 right shares as base exactly the wrong ones
+    // fail; with a wrong share in the window every right share fails. Of all n windows (failure
+    // path only), the smallest non-empty failing set is the best explanation.
+    let best: S[] | undefined;
+    for (let start = 0; start < shares.length; start++) {
+      const window = [...shares, ...shares].slice(start, start + threshold - 1);
+      const off = start === 0 ? bad : failing(window);
+      if (off.length > 0 && off.length < shares.length - window.length) {
+        if (!best || off.length < best.length) best = off;
+      }
+    }
+    return { kind: "off-polynomial", ids: (best ?? []).map((s) => s.id) };
   }
   if (recoversKey(base)) return { kind: "degree-too-low", ids: base.map((s) => s.id) };
   return undefined;
@@ -186,9 +189,11 @@ export function describeShareDefect(
     case "off-polynomial":
       return {
         message:
-          defect.ids.length === 1
-            ? `the share of operator ${defect.ids[0]} of ${label} is not a share of its key`
-            : `the shares of operators ${defect.ids.join(",")} of ${label} are not shares of its key`,
+          defect.ids.length === 0
+            ? `the shares of ${label} do not lie on one polynomial through its key (several are wrong)`
+            : defect.ids.length === 1
+              ? `the share of operator ${defect.ids[0]} of ${label} is not a share of its key`
+              : `the shares of operators ${defect.ids.join(",")} of ${label} are not shares of its key`,
         hint: `Some ${threshold}-operator quorums would sign with a different key: a share was swapped, edited or belongs to another split. Do not use it; get the original or split the key again.`,
       };
     case "degree-too-low":

@@ -19,7 +19,7 @@ import { z } from "zod";
 import { decryptCrypto, keystoreCryptoSchema } from "../crypto/eip2335.js";
 import { parseOperatorPrivateKey, parseOperatorPublicKey, publicKeyId } from "../crypto/rsa.js";
 import { InputError } from "../errors.js";
-import { readJsonFile, sameWording } from "../util/json-file.js";
+import { readInputFile, readJsonFile, sameWording } from "../util/json-file.js";
 import { parseWith } from "../util/schema.js";
 
 /**
@@ -110,6 +110,17 @@ export async function readOperatorsInfo(
     });
 }
 
+/** How an unreadable file in the operator keys folder is reported (which file, what to do). */
+function operatorKeyFileWording(dir: string, what: string) {
+  return {
+    ...sameWording(`Cannot read ${what} in the operator private keys folder`),
+    hints: [`Every file in ${dir} is read (PEM keys, ssv-dkg encrypted keys and their passwords).`],
+    permissionHints: [
+      "Make it readable by the user running rpdvt (e.g. chmod 600 as its owner, or run as that user), or move it out of the folder if it is not an operator key.",
+    ],
+  };
+}
+
 /** Password file candidates for an encrypted key file, most specific first. */
 function passwordCandidates(dir: string, name: string, names: Set<string>): string[] {
   const stem = name.replace(/\.json$/i, "");
@@ -150,7 +161,9 @@ export async function loadOperatorPrivateKeys(dir: string): Promise<OperatorPriv
   const loaded = await Promise.all(
     names.sort().map(async (name): Promise<OperatorPrivateKey | undefined> => {
       const file = join(dir, name);
-      const text = await fsp.readFile(file, "utf8");
+      const text = (await readInputFile(file, operatorKeyFileWording(dir, "a file"))).toString(
+        "utf8",
+      );
       if (/-----BEGIN (RSA )?PRIVATE KEY-----/.test(text)) {
         const key = parseOperatorPrivateKey(text, { file });
         return { file, key, keyId: publicKeyId(key) };
@@ -175,7 +188,9 @@ export async function loadOperatorPrivateKeys(dir: string): Promise<OperatorPriv
           ],
         });
       }
-      const password = (await fsp.readFile(pwFile, "utf8")).replace(/\r?\n$/, "");
+      const password = (await readInputFile(pwFile, operatorKeyFileWording(dir, "a password file")))
+        .toString("utf8")
+        .replace(/\r?\n$/, "");
       const pem = Buffer.from(await decryptCrypto(parsed.data, password, { file })).toString(
         "utf8",
       );

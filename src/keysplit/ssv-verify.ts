@@ -271,7 +271,12 @@ export async function verifySsvKeyshares(
   file: string,
   opts: { operatorKeysDir?: string } = {},
 ): Promise<VerifyReport> {
-  const json = await readJsonFile(file, sameWording("Cannot read the keyshares file as JSON"));
+  const json = await readJsonFile(file, {
+    ...sameWording("Cannot read the keyshares file"),
+    empty: "The keyshares file is empty",
+    corrupt:
+      "The keyshares file is not valid JSON (truncated or altered?): export it again from the tool that made it and verify that copy",
+  });
   const ks = parseSsvKeysharesJson(json, file);
   assertSsvVersion(ks.version, file);
 
