@@ -35,6 +35,7 @@ import {
   planMigration,
   planToJson,
   RECREATION_WARNINGS,
+  readMigrationPlan,
   resumeMigration,
   rollbackMigration,
   type SlashingSource,
@@ -370,7 +371,7 @@ export function migrateCommand(): Command {
     )
     .option(
       "--allow-missing-history",
-      "proceed for validators without slashing history (never activated)",
+      "proceed for validators without slashing history (never activated); also with --resume",
     )
     .option(
       "--beacon-url <url>",
@@ -423,12 +424,7 @@ export function migrateCommand(): Command {
         }
         const quiet = Boolean(f.json);
         if (f.resume) {
-          const plan = JSON.parse(
-            await (await import("node:fs/promises")).readFile(
-              `${migrationDir(dataDir, f.resume)}/plan.json`,
-              "utf8",
-            ),
-          );
+          const plan = await readMigrationPlan(dataDir, f.resume);
           if (!plan.skipLiveness && f.beaconUrl.length === 0)
             throw new InputError("--beacon-url is needed to resume (liveness wait)", {
               field: "--beacon-url",
@@ -437,6 +433,7 @@ export function migrateCommand(): Command {
             dataDir,
             f.resume,
             await runtime(f, plan.slashing, quiet),
+            { allowMissingHistory: f.allowMissingHistory === true },
           );
           if (f.json) return printJson(r);
           process.stdout.write(
@@ -479,6 +476,9 @@ export function migrateCommand(): Command {
             },
           );
         }
+        // Built now: the plan asks the VC which keys it holds (missing history is found before
+        // any split or snapshot), and the migration uses the same client.
+        const rt = await runtime(f, slashing, quiet);
         const plan = await planMigration({
           rocketpoolDir: dataDir,
           validators,
@@ -491,6 +491,7 @@ export function migrateCommand(): Command {
           allowMissingHistory: f.allowMissingHistory,
           ...(fee ? { feeRecipients: fee.why } : {}),
           warnings,
+          ...(rt.keymanager ? { keymanager: rt.keymanager } : {}),
         });
         if (f.dryRun) {
           if (f.json) return printJson({ dryRun: true, plan: planToJson(plan) });
@@ -511,7 +512,7 @@ export function migrateCommand(): Command {
           process.stderr.write(
             `Migration ${plan.id} (journal: ${migrationDir(dataDir, plan.id)}/journal.jsonl)\n`,
           );
-        const r = await startMigration(plan, await runtime(f, slashing, quiet));
+        const r = await startMigration(plan, rt);
         if (f.json) return printJson(r);
         process.stdout.write(
           [

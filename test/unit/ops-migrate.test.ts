@@ -2,16 +2,19 @@ import assert from "node:assert/strict";
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { InputError } from "../../src/errors.js";
 import { readClusterDefinition } from "../../src/keysplit/cluster.js";
 import { Journal } from "../../src/ops/journal.js";
 import { createKeymanagerClient } from "../../src/ops/keymanager/client.js";
 import {
   formatPlan,
   JOURNAL_FILE,
+  listMigrations,
   type MigrationBeacon,
   migrationDir,
   PLAN_FILE,
   planMigration,
+  readMigrationPlan,
   resumeMigration,
   rollbackMigration,
   startMigration,
@@ -24,7 +27,7 @@ import { PRYSM } from "../../src/rocketpool/layout.js";
 import { SlashingProtectionDb } from "../../src/slashing/db.js";
 import { DB_FILE_NAME } from "../../src/slashing/schema.js";
 import { acquireLock } from "../../src/util/lockfile.js";
-import { makeTempDir } from "../helpers.js";
+import { exists, makeTempDir } from "../helpers.js";
 import {
   GVR,
   startFakeKeymanager,
@@ -234,38 +237,167 @@ describe("ops: migrate (in-process)", () => {
   it("refuses a wrong keymanager token and a validator without history", async () => {
     const bad = createKeymanagerClient(km.url, "wrong");
     await assert.rejects(bad.list(), /refused the token \(HTTP 401\)/);
-    // A VC that never loaded the key has no history for it: the migration stops before the
-    // quarantine, and rolling back leaves the Smartnode folder as it was.
+    // A VC that does not hold the key has no history for it: found by the plan, before any split
+    // or snapshot — no migration folder, no output, the Smartnode folder as it was.
     const km2 = await startFakeKeymanager({ token: TOKEN, keys: [] });
+    const split = {
+      format: "cluster" as const,
+      operators: [1, 2, 3, 4].map((id) => ({ id })),
+      feeRecipients: FEE,
+      kdf: "pbkdf2" as const,
+    };
     try {
-      const snap = await treeState(dataDir, (rel) => rel.startsWith("rpdvt-quarantine"));
-      const p = await planMigration({
+      const snap = await treeState(dataDir);
+      const before = await listMigrations(dataDir);
+      await assert.rejects(
+        planMigration({
+          rocketpoolDir: join(dir, "rp"),
+          validators: [pubkeys[0] as string],
+          split,
+          out: join(dir, "cluster-4"),
+          slashing: { kind: "keymanager", url: km2.url, tokenFile: "" },
+          keymanager: createKeymanagerClient(km2.url, TOKEN),
+          skipLiveness: true,
+        }),
+        (err: Error) =>
+          err instanceof InputError &&
+          /No slashing-protection history for 1 validator\(s\): nothing was changed/.test(
+            err.message,
+          ) &&
+          err.message.includes(pubkeys[0] as string) &&
+          /does not hold these keys/.test(err.message) &&
+          /--allow-missing-history/.test(err.message),
+      );
+      assert.deepEqual(await listMigrations(dataDir), before);
+      assert.deepEqual(await treeState(dataDir), snap);
+      assert.equal(await exists(join(dir, "cluster-4")), false);
+      // An interchange file that does not cover the validator: the same, naming the flag.
+      const ic = join(dir, "other-history.json");
+      await fsp.writeFile(
+        ic,
+        JSON.stringify({
+          metadata: { interchange_format_version: "5", genesis_validators_root: GVR },
+          data: [],
+        }),
+      );
+      await assert.rejects(
+        planMigration({
+          rocketpoolDir: join(dir, "rp"),
+          validators: [pubkeys[0] as string],
+          split,
+          out: join(dir, "cluster-4"),
+          slashing: { kind: "file", file: ic },
+          skipLiveness: true,
+        }),
+        (err: Error) =>
+          err instanceof InputError &&
+          err.field === "--interchange" &&
+          err.message.includes(`The interchange file ${ic} does not cover them`),
+      );
+      // --allow-missing-history: planned, and the plan says so.
+      const ok = await planMigration({
         rocketpoolDir: join(dir, "rp"),
         validators: [pubkeys[0] as string],
+        split,
+        out: join(dir, "cluster-4"),
+        slashing: { kind: "file", file: ic },
+        skipLiveness: true,
+        allowMissingHistory: true,
+      });
+      assert.match(formatPlan(ok), /WARNING: No slashing-protection history will come for 1/);
+    } finally {
+      await km2.close();
+    }
+  });
+
+  it("resume: --allow-missing-history applies; an unknown id or a damaged plan.json is a clear error", async () => {
+    // The VC holds the key when planning, then loses it (restarted without it): the export step
+    // finds no history and stops before the quarantine.
+    const km3 = await startFakeKeymanager({ token: TOKEN, keys: [pubkeys[1] as string] });
+    const keymanager = createKeymanagerClient(km3.url, TOKEN);
+    try {
+      const p = await planMigration({
+        rocketpoolDir: join(dir, "rp"),
+        validators: [pubkeys[1] as string],
         split: {
           format: "cluster",
           operators: [1, 2, 3, 4].map((id) => ({ id })),
           feeRecipients: FEE,
           kdf: "pbkdf2",
         },
-        out: join(dir, "cluster-4"),
-        slashing: { kind: "keymanager", url: km2.url, tokenFile: "" },
+        out: join(dir, "cluster-resume"),
+        slashing: { kind: "keymanager", url: km3.url, tokenFile: "" },
+        keymanager,
         skipLiveness: true,
       });
+      km3.active.clear();
       await assert.rejects(
-        startMigration(p, { keymanager: createKeymanagerClient(km2.url, TOKEN) }),
+        startMigration(p, { keymanager }),
         /No slashing-protection history for 1 validator/,
       );
-      await rollbackMigration(dataDir, p.id);
-      assert.deepEqual(await treeState(dataDir, (rel) => rel.startsWith("rpdvt-quarantine")), snap);
+      // Resuming without the flag fails the same way; with it, the migration completes.
+      await assert.rejects(
+        resumeMigration(dataDir, p.id, { keymanager }),
+        /No slashing-protection history for 1 validator/,
+      );
+      const r = await resumeMigration(dataDir, p.id, { keymanager }, { allowMissingHistory: true });
+      assert.equal(r.handover.length, 4);
+      assert.ok(r.warnings.some((w) => /Resumed with --allow-missing-history/.test(w)));
+      const j = await Journal.open(join(migrationDir(dataDir, p.id), JOURNAL_FILE), {
+        create: false,
+      });
+      assert.ok(j.isDone("complete"));
+      assert.deepEqual(
+        (j.done("slashing-export")?.data as { missing?: string[] } | undefined)?.missing,
+        [pubkeys[1]],
+      );
+
+      // Unknown id: names it and lists the ids there are.
+      const unknown = "mig-20990101T000000Z-000000";
+      for (const call of [
+        () => resumeMigration(dataDir, unknown, { keymanager }),
+        () => readMigrationPlan(dataDir, unknown),
+        () => rollbackMigration(dataDir, unknown),
+      ]) {
+        await assert.rejects(call(), (err: Error) => {
+          assert.ok(err instanceof InputError, String(err));
+          assert.match(err.message, new RegExp(`No migration ${unknown}`));
+          assert.match(err.message, new RegExp(`Migrations here: .*${p.id}`));
+          assert.doesNotMatch(err.message, /ENOENT/);
+          return true;
+        });
+      }
+      // Corrupt or damaged plan.json: which migration, which file, what to do.
+      const planFile = join(migrationDir(dataDir, p.id), PLAN_FILE);
+      const good = await fsp.readFile(planFile, "utf8");
+      for (const [text, why] of [
+        [good.slice(0, 40), /not valid JSON/],
+        ["", /is empty/],
+        [JSON.stringify({ ...JSON.parse(good), validators: "0x12" }), /is damaged/],
+      ] as const) {
+        await fsp.writeFile(planFile, text);
+        await assert.rejects(resumeMigration(dataDir, p.id, { keymanager }), (err: Error) => {
+          assert.ok(err instanceof InputError, String(err));
+          assert.match(err.message, new RegExp(`Plan of migration ${p.id}`));
+          assert.match(err.message, why);
+          assert.equal(err.file, planFile);
+          assert.match(err.message, new RegExp(`rpdvt migrate --rollback ${p.id}`));
+          assert.doesNotMatch(err.message, /SyntaxError|Unexpected token/);
+          return true;
+        });
+      }
+      await fsp.writeFile(planFile, good);
+      await rollbackMigration(dataDir, p.id, { force: true });
     } finally {
-      await km2.close();
+      await km3.close();
     }
   });
 
   it("per-validator fee recipients (minipool + megapool) survive a failed split; a node holding its slashing DB fails the hand-over with nothing imported; resume finishes", async () => {
     const MEGAPOOL = "0x8888888888888888888888888888888888888888";
     const migrated = [pubkeys[0] as string, pubkeys[2] as string];
+    // Rolled back earlier: the VC was restarted and holds them again (as the rollback asks).
+    for (const k of migrated) km.active.add(k.toLowerCase());
     const reasons = [
       { pubkey: migrated[0] as string, address: FEE, reason: "fee distributor (on chain)" },
       {

@@ -25,6 +25,7 @@
 import { randomBytes } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
+import { z } from "zod";
 import { currentEpoch } from "../../core/beacon.js";
 import { BaseError, InputError, VerificationError } from "../../errors.js";
 import {
@@ -55,8 +56,14 @@ import {
   writeSecretFile,
 } from "../../util/fs.js";
 import { toHex } from "../../util/hex.js";
+import { fileWording, readJsonFile } from "../../util/json-file.js";
+import { parseWith } from "../../util/schema.js";
 import { crashPoint, fsyncDir, Journal } from "../journal.js";
-import type { Keymanager } from "../keymanager/client.js";
+import {
+  createKeymanagerClient,
+  type Keymanager,
+  readKeymanagerToken,
+} from "../keymanager/client.js";
 import {
   applyQuarantine,
   planQuarantine,
@@ -220,6 +227,11 @@ export async function planMigration(opts: {
    */
   feeRecipients?: PlannedFeeRecipient[];
   warnings?: string[];
+  /**
+   * The keymanager client to ask which keys the VC holds (slashing source "keymanager"); default:
+   * one built from `slashing.url` and `slashing.tokenFile`.
+   */
+  keymanager?: Keymanager;
 }): Promise<MigrationPlan> {
   const dataDir = await resolveDataDir(opts.rocketpoolDir);
   if (opts.validators.length === 0) {
@@ -258,6 +270,15 @@ export async function planMigration(opts: {
     opts.split.format === "obol"
       ? Array.from({ length: opts.split.nodes ?? 4 }, (_, i) => i + 1)
       : planOperatorIds(opts.split);
+  // Last of the checks (it reads the history or asks the VC): before any split or snapshot.
+  const warnings = [...(opts.warnings ?? [])];
+  const missing = await validatorsWithoutHistory(validators, opts.slashing, opts.keymanager);
+  if (missing.length > 0) {
+    if (!opts.allowMissingHistory) throw missingHistoryError(missing, opts.slashing, "plan");
+    warnings.push(
+      `No slashing-protection history will come for ${missing.length} validator(s) (--allow-missing-history): ${missing.join(", ")}. Only right if they never signed.`,
+    );
+  }
   return {
     id: newMigrationId(),
     createdAt: new Date().toISOString(),
@@ -273,8 +294,58 @@ export async function planMigration(opts: {
     quarantine: await planQuarantine(dataDir, validators.map(hexOf)),
     operatorIds,
     ...(feeRecipients ? { feeRecipients } : {}),
-    ...(opts.warnings?.length ? { warnings: opts.warnings } : {}),
+    ...(warnings.length ? { warnings } : {}),
   };
+}
+
+/**
+ * The validators the slashing source has no history for, known before anything changes: with
+ * `--interchange FILE` the ones the file does not cover; with the keymanager API the ones the VC
+ * does not hold (GET /eth/v1/keystores: its DELETE answers `not_found` for them, without history).
+ */
+async function validatorsWithoutHistory(
+  validators: string[],
+  slashing: SlashingSource,
+  keymanager: Keymanager | undefined,
+): Promise<string[]> {
+  if (slashing.kind === "file") {
+    const ic = await readInterchangeFile(slashing.file);
+    return filterInterchange(ic, validators).missing;
+  }
+  const km =
+    keymanager ??
+    createKeymanagerClient(slashing.url, await readKeymanagerToken(slashing.tokenFile));
+  const held = new Set((await km.list()).map((k) => `0x${hexOf(k.pubkey)}`));
+  return validators.filter((v) => !held.has(v));
+}
+
+function missingHistoryError(
+  missing: string[],
+  slashing: SlashingSource,
+  when: "plan" | "export",
+): BaseError {
+  const where =
+    slashing.kind === "file"
+      ? `The interchange file ${slashing.file} does not cover them.`
+      : when === "plan"
+        ? `The validator client at ${slashing.url} does not hold these keys, so it has no history to hand over (its keymanager API would answer not_found).`
+        : "The VC did not know these keys (keymanager status not_found) or the file does not cover them.";
+  const lines = [
+    ...missing.map((m) => `  ${m}`),
+    where,
+    "If they really never signed (never activated), pass --allow-missing-history; otherwise find the VC that ran them and give its export with --interchange FILE.",
+  ];
+  return when === "plan"
+    ? new InputError(
+        `No slashing-protection history for ${missing.length} validator(s): nothing was changed`,
+        {
+          field: slashing.kind === "file" ? "--interchange" : "--keymanager-url",
+          metaMessages: lines,
+        },
+      )
+    : new VerificationError(`No slashing-protection history for ${missing.length} validator(s)`, {
+        metaMessages: lines,
+      });
 }
 
 function planFeeRecipients(
@@ -392,7 +463,7 @@ export async function listMigrations(
     const j = await Journal.open(join(root, id, JOURNAL_FILE), { create: false }).catch(
       () => undefined,
     );
-    const plan = await readPlan(join(root, id)).catch(() => undefined);
+    const plan = await readPlan(join(root, id), id).catch(() => undefined);
     const last = j?.lastStep();
     const state = j?.isDone("rollback")
       ? "rolled back"
@@ -404,17 +475,100 @@ export async function listMigrations(
   return out;
 }
 
-async function readPlan(dir: string): Promise<MigrationPlan> {
+/** What plan.json must hold for a resume (it is written once, by this code, before any change). */
+const planFileSchema = z
+  .object({
+    id: z.string(),
+    dataDir: z.string(),
+    validators: z.array(z.string().regex(/^0x[0-9a-f]{96}$/)).min(1),
+    split: z.object({ format: z.enum(["cluster", "ssv", "obol", "dirk"]) }).passthrough(),
+    out: z.string(),
+    slashing: z.union([
+      z.object({ kind: z.literal("keymanager"), url: z.string(), tokenFile: z.string() }),
+      z.object({ kind: z.literal("file"), file: z.string() }),
+    ]),
+    skipLiveness: z.boolean(),
+    livenessEpochs: z.number().int(),
+    importTo: z.record(z.string(), z.string()),
+    allowMissingHistory: z.boolean(),
+    operatorIds: z.array(z.number().int()),
+  })
+  .passthrough();
+
+async function readPlan(dir: string, id: string): Promise<MigrationPlan> {
   const file = join(dir, PLAN_FILE);
+  const hints = [
+    "plan.json is written once, before anything is changed, and never edited: it was damaged afterwards.",
+    `Roll the migration back (restores every quarantined file): rpdvt migrate --rollback ${id}; then start a new migration.`,
+  ];
+  let plan: MigrationPlan;
   try {
-    const plan = JSON.parse(await fsp.readFile(file, "utf8")) as MigrationPlan;
-    const fee = plan.split.format === "cluster" ? plan.split.feeRecipients : undefined;
-    if (plan.split.format === "cluster" && fee !== undefined && typeof fee !== "string")
-      plan.split.feeRecipients = new Map(Object.entries(fee as unknown as Record<string, string>));
-    return plan;
+    const json = await readJsonFile(
+      file,
+      fileWording(`Plan of migration ${id}`, {
+        empty: `Plan of migration ${id} is empty`,
+        corrupt: `Plan of migration ${id} is not valid JSON (corrupt or truncated)`,
+      }),
+    );
+    plan = parseWith(
+      planFileSchema,
+      json,
+      `Plan of migration ${id} is damaged`,
+      file,
+    ) as unknown as MigrationPlan;
   } catch (err) {
-    throw new InputError("Cannot read the migration plan", { file, cause: err });
+    if (!(err instanceof InputError)) throw err;
+    throw new InputError(err.shortMessage, {
+      file,
+      field: err.field,
+      details: err.details,
+      metaMessages: hints,
+    });
   }
+  if (plan.id !== id) {
+    throw new InputError(`Plan of migration ${id} belongs to migration ${plan.id}`, {
+      file,
+      field: "id",
+      metaMessages: hints,
+    });
+  }
+  const fee = plan.split.format === "cluster" ? plan.split.feeRecipients : undefined;
+  if (plan.split.format === "cluster" && fee !== undefined && typeof fee !== "string")
+    plan.split.feeRecipients = new Map(Object.entries(fee as unknown as Record<string, string>));
+  return plan;
+}
+
+/**
+ * The folder of an existing migration: a clear error naming the id, the folder searched and the
+ * migrations that do exist when there is no such migration.
+ */
+async function existingMigrationDir(dataDir: string, id: string): Promise<string> {
+  const dir = migrationDir(dataDir, id);
+  if (await pathExists(join(dir, JOURNAL_FILE))) return dir;
+  const root = join(dataDir, QUARANTINE_DIR);
+  const ids = (await fsp.readdir(root).catch(() => [] as string[]))
+    .filter((n) => n.startsWith("mig-"))
+    .sort();
+  throw new InputError(`No migration ${id} in this Smartnode data folder`, {
+    file: root,
+    field: "--resume/--rollback",
+    metaMessages: [
+      ids.length
+        ? `Migrations here: ${ids.join(", ")} (states: rpdvt migrate --list).`
+        : "There are no migrations in this data folder: check --rocketpool-dir.",
+    ],
+  });
+}
+
+/**
+ * Read the plan of an existing migration (for `--resume`): a clear error when the id is unknown
+ * (listing the ids there are) or its plan.json is missing, corrupt or damaged.
+ *
+ * @example
+ * const plan = await readMigrationPlan(dataDir, "mig-20250101T120000Z-a1b2c3");
+ */
+export async function readMigrationPlan(dataDir: string, id: string): Promise<MigrationPlan> {
+  return readPlan(await existingMigrationDir(dataDir, id), id);
 }
 
 /**
@@ -449,8 +603,12 @@ export async function resumeMigration(
   dataDir: string,
   id: string,
   rt: MigrationRuntime,
+  opts: {
+    /** `--allow-missing-history` given on resume: applies even if the plan was made without it. */
+    allowMissingHistory?: boolean;
+  } = {},
 ): Promise<MigrationResult> {
-  const dir = migrationDir(dataDir, id);
+  const dir = await existingMigrationDir(dataDir, id);
   const journal = await Journal.open(join(dir, JOURNAL_FILE), { create: false });
   if (journal.isDone("rollback")) {
     throw new InputError(`Migration ${id} was rolled back`, {
@@ -462,7 +620,16 @@ export async function resumeMigration(
       metaMessages: ["Start a new migration; this folder can be left as it is."],
     });
   }
-  return runSteps(dir, await readPlan(dir), journal, rt);
+  const plan = await readPlan(dir, id);
+  if (opts.allowMissingHistory && !plan.allowMissingHistory) {
+    plan.allowMissingHistory = true;
+    await journal.append("resume", "info", { allowMissingHistory: true });
+    plan.warnings = [
+      ...(plan.warnings ?? []),
+      "Resumed with --allow-missing-history: validators without slashing-protection history are handed over without it (only right if they never signed).",
+    ];
+  }
+  return runSteps(dir, plan, journal, rt);
 }
 
 function filterInterchange(ic: Interchange, pubkeys: readonly string[]) {
@@ -602,16 +769,7 @@ async function runSteps(
     }
     const { interchange, missing } = filterInterchange(ic, plan.validators);
     if (missing.length > 0 && !plan.allowMissingHistory) {
-      throw new VerificationError(
-        `No slashing-protection history for ${missing.length} validator(s)`,
-        {
-          metaMessages: [
-            ...missing.map((m) => `  ${m}`),
-            "The VC did not know these keys (keymanager status not_found) or the file does not cover them.",
-            "If they really never signed (never activated), pass --allow-missing-history; otherwise find the VC that ran them.",
-          ],
-        },
-      );
+      throw missingHistoryError(missing, plan.slashing, "export");
     }
     if (!(await pathExists(icFile)))
       await writeFileAtomic(icFile, serializeInterchange(interchange));
@@ -757,7 +915,7 @@ export async function rollbackMigration(
   id: string,
   opts: { force?: boolean } = {},
 ): Promise<{ restored: number; report: { action: string; rel: string; detail?: string }[] }> {
-  const dir = migrationDir(dataDir, id);
+  const dir = await existingMigrationDir(dataDir, id);
   const journal = await Journal.open(join(dir, JOURNAL_FILE), { create: false });
   if (journal.isDone("handover") && !opts.force) {
     throw new InputError(`Migration ${id} already handed the validators to the cluster`, {
