@@ -7,6 +7,15 @@
  * never from rpdvt's own bookkeeping. Lodestar's own validators (indices 0..47) are the baseline
  * in the same run.
  *
+ * A realistic node: the Rocket Pool node's wallet validators were never deposited on the devnet
+ * (no index): with `--inactive-validators` they join the cluster too, and the nodes must keep the
+ * active ones attesting while they watch those. During the all-up phase one squad validator is
+ * exited by the cluster itself (threshold-signed voluntary exit: each node consents over its
+ * dashboard API, src/ops/exit/cluster.ts); the summary shows its exit epoch from the beacon state,
+ * that the beacon and the nodes have no duties for it after that, and the rest carrying on.
+ * While a node watches a validator's liveness before signing (doppelganger protection) its duties
+ * are shown and counted as `watching`, apart from failures (src/devnet/demo/node-reports.ts).
+ *
  * Added duty latency (what a DV costs over one signer): each node's Prometheus histogram
  * rpdvt_duty_fetch_to_broadcast_seconds{type="attester"} (per validator: unsigned data fetched →
  * aggregate signature handed to the beacon node) is scraped at the start and the end of the
@@ -16,14 +25,21 @@
  * check-and-insert plus one BLS signature, the same src/core/signer code on a SQLite file —
  * is measured in this process on this host (median of 200) and subtracted.
  */
+import { randomBytes } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { Command } from "commander";
-import { createBeaconClient } from "../beacon/index.js";
+import { type BeaconValidator, createBeaconClient } from "../beacon/index.js";
 import { type HistogramBucket, histogramQuantile, parseHistogramBuckets } from "../core/metrics.js";
 import { createProtectionView } from "../core/signer/protection.js";
 import { createSigner } from "../core/signer/signer.js";
+import type { DutyReport } from "../core/tracker/tracker.js";
 import { DEVNET_DV_INDICES } from "../devnet/cluster.js";
+import {
+  createReportCollector,
+  type NodeDutyCounts,
+  summaryCounts,
+} from "../devnet/demo/node-reports.js";
 import { ensureInstalled } from "../devnet/install.js";
 import { interopSecretKey } from "../devnet/interop.js";
 import { createJudge, slashedValidators } from "../devnet/judge.js";
@@ -31,6 +47,7 @@ import { startSquad } from "../devnet/squad.js";
 import { DEFAULT_SECONDS_PER_SLOT, startDevnet } from "../devnet/start.js";
 import { BaseError, InputError } from "../errors.js";
 import type { ValidatorKey } from "../keysplit/split.js";
+import { requestClusterExit } from "../ops/exit/cluster.js";
 import { readRocketPoolKeys } from "../rocketpool/datadir.js";
 import { writeRocketPoolFixture } from "../rocketpool/fixture.js";
 import { SlashingProtectionDb } from "../slashing/db.js";
@@ -48,6 +65,14 @@ const OPERATOR_IDS = [1, 2, 3, 4];
  * judge can tell a registered recipient from the default.
  */
 const DEMO_FEE_RECIPIENT = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
+/** Wallet validators of the demo's Rocket Pool node: never deposited on the devnet (no index). */
+const WALLET_VALIDATORS = 2;
+/**
+ * Wallet validators in the cluster by default (`--inactive-validators`): all of them. The nodes
+ * keep the active validators signing while they watch the ones without an index (per-validator
+ * doppelganger protection and life cycle, src/core/signer/doppelganger.ts, src/core/scheduler).
+ */
+const DEFAULT_INACTIVE_VALIDATORS = WALLET_VALIDATORS;
 /** Genesis validators Lodestar runs itself (`lodestar dev --startValidators 0..47`). */
 const LODESTAR_INDICES = Array.from({ length: 48 }, (_, i) => i);
 const ALL_INDICES = Array.from({ length: 64 }, (_, i) => i);
@@ -58,6 +83,8 @@ type DemoFlags = {
   doppelgangerEpochs: string;
   secondsPerSlot: string;
   lodestarBin?: string;
+  inactiveValidators: string;
+  exit: boolean;
   dir?: string;
   json?: boolean;
 };
@@ -95,6 +122,15 @@ export function demoCommand(): Command {
       "1",
     )
     .option(
+      "--inactive-validators <n>",
+      `the node's wallet validators never deposited on the devnet (no index) to put in the cluster too (0..${WALLET_VALIDATORS})`,
+      String(DEFAULT_INACTIVE_VALIDATORS),
+    )
+    .option(
+      "--no-exit",
+      "do not exit a squad validator (threshold exit via the nodes) during the run",
+    )
+    .option(
       "--seconds-per-slot <n>",
       `devnet slot length in seconds (1..${MAX_SECONDS_PER_SLOT}; a post-Electra Lodestar on 2 cores needs 3)`,
       String(DEFAULT_SECONDS_PER_SLOT),
@@ -113,6 +149,12 @@ export function demoCommand(): Command {
           1,
           MAX_SECONDS_PER_SLOT,
         );
+        const inactiveCount = intFlag(
+          flags.inactiveValidators,
+          "--inactive-validators",
+          0,
+          WALLET_VALIDATORS,
+        );
         const say = (line: string) => {
           if (!flags.json) process.stdout.write(`${line}\n`);
           else process.stderr.write(`${line}\n`);
@@ -125,16 +167,19 @@ export function demoCommand(): Command {
 
         if (flags.lodestarBin === undefined) await ensureInstalled({ install: true });
 
-        // 1. A Rocket Pool node: 2 wallet validators + 16 imported keys that are devnet genesis validators.
+        // 1. A Rocket Pool node: wallet validators never deposited on the devnet + 16 imported keys
+        // that are devnet genesis validators.
         const fixture = await writeRocketPoolFixture(join(dir, "rocketpool"), {
-          validators: 2,
+          validators: WALLET_VALIDATORS,
           customSecrets: DEVNET_DV_INDICES.map((i) => interopSecretKey(i)),
         });
         const { keys } = await readRocketPoolKeys(fixture.dataDir);
         const onChain = new Set(fixture.customPubkeys);
-        const squadKeys = keys.filter((k) => onChain.has(toHex(k.pubkey)));
+        const liveKeys = keys.filter((k) => onChain.has(toHex(k.pubkey)));
+        const walletKeys = keys.filter((k) => !onChain.has(toHex(k.pubkey)));
+        const squadKeys = [...liveKeys, ...walletKeys.slice(0, inactiveCount)];
         say(
-          `1. Rocket Pool node ${fixture.dataDir}: ${keys.length} validator keys; ${squadKeys.length} of them are live on the devnet`,
+          `1. Rocket Pool node ${fixture.dataDir}: ${keys.length} validator keys; ${liveKeys.length} of them are live on the devnet, ${walletKeys.length} never deposited (${inactiveCount} of those in the cluster)`,
         );
 
         // 2. The devnet (real Lodestar) and the squad.
@@ -153,6 +198,8 @@ export function demoCommand(): Command {
           say(
             `2. Lodestar devnet ${devnet.restUrl} (pid ${devnet.pid}): 64 genesis validators, Lodestar runs 0..47, the squad runs 48..63; ${chain.secondsPerSlot} s slots, ${spe} slots/epoch`,
           );
+          // The nodes' dashboard token (threshold exit), handed over in their environment only.
+          const dashboardToken = randomBytes(16).toString("hex");
           squad = await startSquad({
             workDir: join(dir, "squad"),
             keys: squadKeys,
@@ -160,13 +207,21 @@ export function demoCommand(): Command {
             beaconUrl: devnet.restUrl,
             feeRecipient: DEMO_FEE_RECIPIENT,
             doppelgangerEpochs: dgEpochs,
+            dashboardToken,
           });
           say(
-            `3. Split for 4 operators (threshold 3) and started 4 rpdvt node processes: ${squad.clusterDir}`,
+            `3. Split ${squadKeys.length} validators for 4 operators (threshold 3) and started 4 rpdvt node processes: ${squad.clusterDir}`,
           );
           say(`   Dashboard (operator 1): http://127.0.0.1:${squad.operators[0]?.metricsPort}/`);
 
-          const ours = [...DEVNET_DV_INDICES];
+          // Which cluster validators the beacon node knows as active (the judged ones).
+          const onBeacon = await beacon.validators(squadKeys.map((k) => k.pubkey));
+          const active = onBeacon.filter((v) => v.status.startsWith("active"));
+          const ours = active.map((v) => v.index).sort((a, b) => a - b);
+          const inactiveValidators = squadKeys.length - ours.length;
+          say(
+            `   ${ours.length} cluster validators active on the beacon node (indices ${ours[0]}..${ours.at(-1)}), ${inactiveValidators} without an active index`,
+          );
           const judge = createJudge(
             beacon,
             ours,
@@ -227,6 +282,42 @@ export function demoCommand(): Command {
           const lastEpoch = (phases.at(-1) as Phase).toEpoch;
           const balancesBefore = await beacon.balances(ours);
 
+          // A threshold exit of the highest-index squad validator early in the all-up phase: every
+          // node is asked to consent (t = 3 suffice); the beacon state then shows its exit epoch.
+          const exitTarget: BeaconValidator | undefined = flags.exit ? active.at(-1) : undefined;
+          const exit = {
+            requestedEpoch: undefined as number | undefined,
+            consented: 0,
+            exitEpoch: undefined as number | undefined,
+            /** Attester duties the beacon node gave it, epochs ≥ its exit epoch (checked each). */
+            beaconDutiesAfterExit: 0,
+            epochsChecked: new Set<number>(),
+          };
+          if (exitTarget) {
+            actions.push({
+              atSlot: e0 * spe + 1,
+              done: false,
+              run: async () => {
+                const requestedEpoch = Math.floor(nowSlot() / spe);
+                const urls = (squad?.operators ?? []).map(
+                  (o) => `http://127.0.0.1:${o.metricsPort}`,
+                );
+                const res = await requestClusterExit(urls, dashboardToken, {
+                  pubkey: toHex(exitTarget.pubkey),
+                  epoch: requestedEpoch,
+                  validatorIndex: exitTarget.index,
+                });
+                exit.requestedEpoch = requestedEpoch;
+                exit.consented = res.results.filter((r) => r.accepted).length;
+                say(
+                  `   ⏏ threshold exit of validator ${exitTarget.index} at epoch ${requestedEpoch}: ${exit.consented} of ${urls.length} nodes consented`,
+                );
+              },
+            });
+          }
+          // The nodes' own duty reports (GET /status), to count "watching" apart from failures.
+          const reports = createReportCollector();
+
           // The nodes' fetched → broadcast histograms over the all-up phase, and a single signer's
           // sign time measured at its end (same host, same load).
           const latencyFromSlot = e0 * spe;
@@ -250,7 +341,11 @@ export function demoCommand(): Command {
 
           // Run: status line every slot; operator changes just before phase boundaries.
           let lastStatusSlot = -1;
-          const endSlot = (lastEpoch + 2) * spe; // +1 epoch for inclusion of the last phase's attestations
+          // +1 epoch for inclusion of the last phase's attestations; with an exit, at least one
+          // epoch past its exit epoch (to see that nothing is asked of it any more).
+          let endSlot = (lastEpoch + 2) * spe;
+          let lastExitCheckSlot = -1;
+          const judgeGaps: number[] = [];
           while (nowSlot() < endSlot) {
             const slot = nowSlot();
             if (slot < 0) {
@@ -258,8 +353,15 @@ export function demoCommand(): Command {
               continue;
             }
             const epoch = Math.floor(slot / spe);
-            await judge.observe(epoch);
-            await baseline.observe(epoch);
+            try {
+              await judge.observe(epoch);
+              await baseline.observe(epoch);
+            } catch (e) {
+              // The beacon node serves duties for the current and next epoch only: on a host so
+              // loaded that an epoch passed meanwhile, that epoch's duties are not judged.
+              judgeGaps.push(epoch);
+              say(`   (duties of epoch ${epoch} not read: ${e instanceof Error ? e.message : e})`);
+            }
             if (!latencyStart && slot >= latencyFromSlot) latencyStart = await scrapeLatency();
             if (latencyStart && !latencyEnd && slot >= latencyToSlot) {
               latencyEnd = await scrapeLatency();
@@ -274,17 +376,40 @@ export function demoCommand(): Command {
               a.done = true;
               await a.run();
             }
+            if (exitTarget && exit.requestedEpoch !== undefined && exit.exitEpoch === undefined) {
+              if (slot !== lastExitCheckSlot) {
+                lastExitCheckSlot = slot;
+                const e = (await beacon.validators([exitTarget.index]))[0]?.exitEpoch;
+                if (e !== undefined && e < Number.MAX_SAFE_INTEGER) {
+                  exit.exitEpoch = e;
+                  endSlot = Math.max(endSlot, (e + 2) * spe);
+                  say(`   ⏏ validator ${exitTarget.index}: exit epoch ${e} in the beacon state`);
+                }
+              }
+            }
+            if (exitTarget && exit.exitEpoch !== undefined && epoch >= exit.exitEpoch) {
+              if (!exit.epochsChecked.has(epoch)) {
+                exit.epochsChecked.add(epoch);
+                // Lodestar may refuse duties of an index that is no longer active: none either way.
+                const duties = await beacon
+                  .attesterDuties(epoch, [exitTarget.index])
+                  .catch(() => []);
+                exit.beaconDutiesAfterExit += duties.length;
+              }
+            }
+            const statuses = await Promise.all(OPERATOR_IDS.map((id) => squad?.status(id)));
+            for (const [i, s] of statuses.entries()) {
+              reports.add(OPERATOR_IDS[i] as number, s?.recent as DutyReport[] | undefined);
+            }
             if (slot !== lastStatusSlot) {
               lastStatusSlot = slot;
-              const statuses = await Promise.all(OPERATOR_IDS.map((id) => squad?.status(id)));
               const cells = statuses.map((s, i) => {
                 if (!s) return `op${OPERATOR_IDS[i]}: down`;
-                const sum = (s.summary as Record<string, Record<string, number>>).attester ?? {};
-                const ok = sum.success ?? 0;
-                const failed = Object.entries(sum)
-                  .filter(([k]) => k.startsWith("failed"))
-                  .reduce((a, [, v]) => a + v, 0);
-                return `op${OPERATOR_IDS[i]}: ${(s.connectedPeers as number[]).length} peers, ${ok} ok/${failed} failed`;
+                const c = summaryCounts(
+                  s.summary as Record<string, Record<string, number>>,
+                  "attester",
+                );
+                return `op${OPERATOR_IDS[i]}: ${(s.connectedPeers as number[]).length} peers, ${c.success} ok/${c.watching} watching/${c.failed} failed`;
               });
               const fin = (await beacon.finalityCheckpoints()).finalized.epoch;
               say(
@@ -296,13 +421,51 @@ export function demoCommand(): Command {
 
           // Summary, measured from the beacon node.
           const head = (await beacon.blockHeader("head"))?.slot ?? nowSlot();
+          const nodeReports = (fromEpoch: number, toEpoch: number) =>
+            reports.count({
+              fromSlot: fromEpoch * spe,
+              toSlot: (toEpoch + 1) * spe - 1,
+              type: "attester",
+            });
           const phaseResults = [];
           for (const p of phases) {
             phaseResults.push({
               ...p,
               ...(await judge.attestations(p.fromEpoch, p.toEpoch, head)),
+              nodeReports: nodeReports(p.fromEpoch, p.toEpoch),
             });
           }
+          // Before the first phase the nodes watch (doppelganger protection): nothing is signed on
+          // purpose — shown as watching, not failed.
+          const watch =
+            e0 - 1 >= startEpoch
+              ? {
+                  fromEpoch: startEpoch,
+                  toEpoch: e0 - 1,
+                  ...(await judge.attestations(startEpoch, e0 - 1, head)),
+                  nodeReports: nodeReports(startEpoch, e0 - 1),
+                }
+              : null;
+          const headBlock = await beacon.block("head");
+          const endEpoch = Math.floor(head / spe);
+          // Operator 1 is never stopped: its view of the cluster's validators (rpdvt_validators).
+          const nodeValidatorStates = await scrapeValidatorStates(squad.operators[0]?.metricsPort);
+          const exitSummary = exitTarget
+            ? exitResult(
+                exitTarget,
+                exit,
+                (await beacon.validators([exitTarget.index]))[0]?.status ?? "unknown",
+                exit.exitEpoch === undefined
+                  ? null
+                  : reports.count({
+                      fromSlot: exit.exitEpoch * spe,
+                      toSlot: (endEpoch + 1) * spe,
+                      pubkey: toHex(exitTarget.pubkey),
+                    }),
+                nodeValidatorStates,
+              )
+            : null;
+
           const all = await judge.attestations(e0, lastEpoch, head);
           const lodestar = await baseline.attestations(e0, lastEpoch, head);
           const proposals = await judge.proposals(startEpoch, lastEpoch, head);
@@ -318,7 +481,9 @@ export function demoCommand(): Command {
             ? proposals.rightFeeRecipient / proposals.landed
             : null;
           const summary = {
-            validators: ours.length,
+            validators: squadKeys.length,
+            activeValidators: ours.length,
+            inactiveValidators,
             operators: OPERATOR_IDS.length,
             threshold: 3,
             stoppedOperators: stopCount,
@@ -341,13 +506,24 @@ export function demoCommand(): Command {
             slashings: slashed.length,
             finalizedEpoch,
             balanceGainGwei: balanceGainGwei.toString(),
+            fork: headBlock?.fork ?? null,
+            judgeGaps,
+            doppelgangerWatch: watch,
+            nodeReports: nodeReports(startEpoch, endEpoch),
             phases: phaseResults,
+            exit: exitSummary,
+            nodeValidatorStates,
             dir,
           };
           say("");
+          if (watch) {
+            say(
+              `   ${"doppelganger watch".padEnd(28)} epochs ${watch.fromEpoch}-${watch.toEpoch}: ${watch.included}/${watch.duties} included; node reports ${watch.nodeReports.watching} watching, ${watch.nodeReports.success} ok, ${watch.nodeReports.failed} failed`,
+            );
+          }
           for (const p of phaseResults) {
             say(
-              `   ${p.name.padEnd(28)} epochs ${p.fromEpoch}-${p.toEpoch}: ${p.included}/${p.duties} attestations included`,
+              `   ${p.name.padEnd(28)} epochs ${p.fromEpoch}-${p.toEpoch}: ${p.included}/${p.duties} attestations included; node reports ${p.nodeReports.success} ok, ${p.nodeReports.watching} watching, ${p.nodeReports.failed} failed`,
             );
           }
           say(
@@ -359,6 +535,14 @@ export function demoCommand(): Command {
           say(
             `   proposals ${proposals.landed}/${proposals.duties} (fee recipient ${DEMO_FEE_RECIPIENT} in ${proposals.rightFeeRecipient}/${proposals.landed}), slashings: ${slashed.length === 0 ? "none" : slashed.join(",")}, finalized epoch ${finalizedEpoch}, squad balances ${balanceGainGwei >= 0n ? "+" : ""}${balanceGainGwei} gwei`,
           );
+          say(
+            `   ${squadKeys.length} cluster validators: ${ours.length} active at the start, ${inactiveValidators} without an active index; head block fork ${summary.fork}`,
+          );
+          if (exitSummary) {
+            say(
+              `   exit: validator ${exitSummary.validatorIndex} (${exitSummary.consented} consents) exit epoch ${exitSummary.exitEpoch ?? "not reached"}, now ${exitSummary.statusAtEnd}; duties after its exit: beacon ${exitSummary.beaconDutiesAfterExit ?? "n/a"}, nodes ${exitSummary.nodeReportsAfterExit === null ? "n/a" : exitSummary.nodeReportsAfterExit.success + exitSummary.nodeReportsAfterExit.watching + exitSummary.nodeReportsAfterExit.failed} → ${exitSummary.dropped ? "dropped" : "NOT dropped"}`,
+            );
+          }
           if (flags.json) printJson(summary);
         } finally {
           await squad?.stopAll();
@@ -366,6 +550,67 @@ export function demoCommand(): Command {
         }
       }),
     );
+}
+
+/**
+ * The exit's summary: who consented, the exit epoch and status the beacon state shows, and the
+ * duties asked of the validator after its exit epoch — by the beacon node (attester duties) and by
+ * the nodes (their duty reports), and the node's own life-cycle gauge: no duty from either and
+ * the node counting it exited mean the cluster dropped it.
+ */
+function exitResult(
+  target: BeaconValidator,
+  exit: {
+    requestedEpoch: number | undefined;
+    consented: number;
+    exitEpoch: number | undefined;
+    beaconDutiesAfterExit: number;
+    epochsChecked: Set<number>;
+  },
+  statusAtEnd: string,
+  nodeReportsAfterExit: NodeDutyCounts | null,
+  nodeStates: Record<string, number> | null,
+) {
+  const nodeDuties = nodeReportsAfterExit
+    ? nodeReportsAfterExit.success + nodeReportsAfterExit.watching + nodeReportsAfterExit.failed
+    : null;
+  const beaconDuties = exit.epochsChecked.size > 0 ? exit.beaconDutiesAfterExit : null;
+  return {
+    validatorIndex: target.index,
+    pubkey: toHex(target.pubkey),
+    requestedEpoch: exit.requestedEpoch ?? null,
+    consented: exit.consented,
+    exitEpoch: exit.exitEpoch ?? null,
+    statusAtEnd,
+    epochsAfterExit: exit.epochsChecked.size,
+    beaconDutiesAfterExit: beaconDuties,
+    nodeReportsAfterExit,
+    /** The node's own count of exited (dropped) validators, when it exports one. */
+    nodeExitedValidators: nodeStates?.exited ?? null,
+    dropped:
+      /^(exited|withdrawal)/.test(statusAtEnd) &&
+      beaconDuties === 0 &&
+      nodeDuties === 0 &&
+      (nodeStates === null || (nodeStates.exited ?? 0) >= 1),
+  };
+}
+
+/** A node's `rpdvt_validators{state}` gauge (validators by life-cycle state), null if absent. */
+async function scrapeValidatorStates(
+  port: number | undefined,
+): Promise<Record<string, number> | null> {
+  if (port === undefined) return null;
+  const text = await fetch(`http://127.0.0.1:${port}/metrics`, {
+    signal: AbortSignal.timeout(2_000),
+  }).then(
+    (r) => (r.ok ? r.text() : ""),
+    () => "",
+  );
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/^rpdvt_validators\{state="([a-z_]+)"\} (\d+)$/gm)) {
+    out[m[1] as string] = Number(m[2]);
+  }
+  return Object.keys(out).length > 0 ? out : null;
 }
 
 /** The nodes' histogram of unsigned data fetched → aggregate handed to the beacon node. */

@@ -24,8 +24,12 @@ const DEVNET_COMMANDS = ["demo", "devnet"];
 const OFFLINE_COMMANDS = ["setup"];
 /** Flags naming a beacon node. */
 const BEACON_FLAGS = ["--beacon-url", "--beacon"];
-/** How long the entry point waits for the beacon node's spec (then: mainnet). */
-export const PRESET_PROBE_TIMEOUT_MS = 3_000;
+/**
+ * How long the entry point waits for the beacon node's spec (then: mainnet, and the command's own
+ * check explains). A down node refuses at once; a busy one can take seconds (measured: over 3 s
+ * for a Lodestar devnet on a 2-core host at load average 30).
+ */
+export const PRESET_PROBE_TIMEOUT_MS = 10_000;
 
 /**
  * The chosen preset and why (`preset` undefined: leave @lodestar/params' default, mainnet).

@@ -14,6 +14,13 @@ import { generateIdentity, identityString, writeIdentityFile } from "../p2p/iden
 import { freePort } from "./start.js";
 
 const BIN = fileURLToPath(new URL("../../bin/rpdvt.js", import.meta.url));
+/**
+ * How long a node may take to answer /status after its start: decrypting its share keystores and
+ * loading the sources through tsx take ~5 s on an idle 2-core host, but over a minute for 4 nodes
+ * started together while the same host runs other builds (measured: 153 s for 4 nodes × 16
+ * validators, `rpdvt --help` 17 s, at load average 24–30).
+ */
+const START_TIMEOUT_MS = 300_000;
 
 export type SquadOptions = {
   workDir: string;
@@ -23,6 +30,11 @@ export type SquadOptions = {
   feeRecipient: string;
   /** Epochs each node watches liveness before signing (doppelganger protection). */
   doppelgangerEpochs: number;
+  /**
+   * Token of the nodes' dashboard POSTs (a threshold exit: POST /api/exit), handed to each node in
+   * its environment (RPDVT_DASHBOARD_TOKEN), never on its command line. Default: inherited.
+   */
+  dashboardToken?: string | undefined;
 };
 
 export type SquadOperator = {
@@ -123,20 +135,29 @@ export async function startSquad(opts: SquadOptions): Promise<Squad> {
       ],
       // No LODESTAR_PRESET: the entry point reads the devnet's preset from --beacon-url, as for
       // any user's node (src/cli/preset.ts).
-      { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, LODESTAR_PRESET: undefined } },
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+        env: {
+          ...process.env,
+          LODESTAR_PRESET: undefined,
+          ...(opts.dashboardToken ? { RPDVT_DASHBOARD_TOKEN: opts.dashboardToken } : {}),
+        },
+      },
     );
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);
     op.process = child;
     // Wait until its status endpoint answers (keys decrypted, p2p listening, beacon reached).
-    const deadline = Date.now() + 60_000;
+    const deadline = Date.now() + START_TIMEOUT_MS;
     while (Date.now() < deadline) {
       if (child.exitCode !== null)
         throw new Error(`operator ${id} exited (${child.exitCode}); see ${op.logFile}`);
       if (await squad.status(id)) return;
       await new Promise((r) => setTimeout(r, 250));
     }
-    throw new Error(`operator ${id} did not come up within 60 s; see ${op.logFile}`);
+    throw new Error(
+      `operator ${id} did not come up within ${START_TIMEOUT_MS / 1000} s; see ${op.logFile}`,
+    );
   };
 
   const stop = async (id: number) => {

@@ -1,45 +1,120 @@
 /**
- * `rpdvt demo --json` end to end against the real Lodestar devnet: a Rocket Pool node's imported
- * validators run by a 4-operator squad; 1 operator down → duties continue; 2 down → duties stop,
- * nothing slashable; restarted → duties resume; the chain keeps finalizing. Every number asserted
- * here is measured from the beacon node (the demo's judge), not from rpdvt's bookkeeping.
+ * The README's two ways in, run exactly as written there:
+ * - `npm run demo -- --json …` end to end against the real Lodestar devnet (through npm, so
+ *   through the same entry point as `npx rpdvt`, which picks the devnet's preset itself): a Rocket
+ *   Pool node's validators run by a 4-operator squad; 1 operator down → duties continue; 2 down →
+ *   duties stop, nothing slashable; restarted → duties resume; the chain keeps finalizing; one
+ *   validator exited by the cluster and then dropped; the node's never-deposited validators in the
+ *   cluster too. Every number asserted is measured from the beacon node (the demo's judge), or
+ *   from the nodes' own reports where said so.
+ * - `npx rpdvt …` and `npm run rpdvt -- …` for the CLI.
  * Bounds: with 1 of 4 down, a quarter of the consensus instances need a round change (the
  * offline leader), which on 2 s devnet slots lands some attestations after the aggregators'
  * 2/3-slot cut on a loaded 2-core host: measured 27–32 of 32 included, hence ≥ 75 %.
  */
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { makeTempDir, rpdvt } from "../helpers.js";
+import { makeTempDir, ROOT, type RunResult } from "../helpers.js";
 
-test("demo: squad duties on Lodestar's devnet survive 1 of 4 down, stop at 2 of 4, resume, never slash", {
-  timeout: 600_000,
-}, async () => {
+/** Run a command (npm, npx) in the repository as a user does, without LODESTAR_PRESET. */
+function run(cmd: string, args: string[], timeoutMs: number): Promise<RunResult> {
+  const env = { ...process.env };
+  delete env.LODESTAR_PRESET;
+  return new Promise((resolve) => {
+    execFile(
+      cmd,
+      args,
+      { cwd: ROOT, env, timeout: timeoutMs, killSignal: "SIGTERM", maxBuffer: 1 << 26 },
+      (error, stdout, stderr) =>
+        resolve({ out: stdout, err: stderr, code: error ? Number(error.code ?? 1) || 1 : 0 }),
+    );
+  });
+}
+
+test("the README's CLI invocations: npx rpdvt and npm run rpdvt -- reach the CLI", async () => {
+  // --no-install: if npx did not find the project's own bin it must fail, not fetch a package
+  const npx = await run("npx", ["--no-install", "rpdvt", "--help"], 120_000);
+  assert.equal(npx.code, 0, npx.err);
+  assert.match(npx.out, /Usage: rpdvt \[options\] \[command\]/);
+  assert.match(npx.out, /demo/);
+  const npm = await run("npm", ["run", "rpdvt", "--", "demo", "--help"], 120_000);
+  assert.equal(npm.code, 0, npm.err);
+  assert.match(npm.out, /Usage: rpdvt demo \[options\]/);
+  assert.match(npm.out, /--inactive-validators/);
+  // bad flags are refused before any work starts (no devnet, no folder)
+  const bad = await run("npm", ["run", "demo", "--", "--epochs", "0"], 120_000);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.err, /--epochs 0 must be an integer in 1\.\.20/);
+  assert.doesNotMatch(bad.err, /\n\s+at /, "no stack trace");
+});
+
+test("npm run demo -- --json: squad duties on Lodestar's devnet survive 1 of 4 down, stop at 2 of 4, resume, never slash", {
+  timeout: 900_000,
+}, async (t) => {
   const dir = await makeTempDir("demo");
   try {
-    const r = await rpdvt(
-      "demo",
-      "--epochs",
-      "2",
-      "--stop-operators",
-      "2",
-      "--dir",
-      join(dir, "run"),
-      "--json",
+    const r = await run(
+      "npm",
+      [
+        "run",
+        "demo",
+        "--",
+        "--json",
+        "--epochs",
+        "2",
+        "--stop-operators",
+        "2",
+        "--dir",
+        join(dir, "run"),
+      ],
+      840_000,
     );
     assert.equal(r.code, 0, r.err.slice(-3000));
     const s = JSON.parse(r.out.trim().split("\n").at(-1) as string);
-    assert.equal(s.validators, 16);
+    t.diagnostic(
+      JSON.stringify({
+        phases: s.phases.map(
+          (p: { name: string; included: number; duties: number; nodeReports: unknown }) => [
+            p.name,
+            `${p.included}/${p.duties}`,
+            p.nodeReports,
+          ],
+        ),
+        watch: s.doppelgangerWatch,
+        exit: s.exit,
+        latency: s.addedLatencyMs,
+        fork: s.fork,
+        inactive: s.inactiveValidators,
+        states: s.nodeValidatorStates,
+      }),
+    );
+    // A realistic node: its 2 never-deposited wallet validators are in the cluster too (no index
+    // on the beacon node); the 16 active ones must not wait for them.
+    assert.equal(s.inactiveValidators, 2);
+    assert.equal(s.validators, 18);
+    assert.equal(s.activeValidators, 16);
     assert.equal(s.operators, 4);
     assert.equal(s.stoppedOperators, 2);
+    assert.equal(s.fork, "capella", "head block's fork (Lodestar 1.5.1 devnet: Capella)");
     assert.equal(s.slashings, 0, "no validator slashed in the beacon state");
     assert.ok(s.finalizedEpoch >= 3, `chain kept finalizing (finalized ${s.finalizedEpoch})`);
+
+    // The doppelganger watch: nothing signed on purpose — reported as watching, not failed.
+    const w = s.doppelgangerWatch;
+    assert.ok(w, "the nodes watched at least one epoch");
+    assert.equal(w.included, 0, `watch: nothing signed (${w.included}/${w.duties})`);
+    assert.ok(w.nodeReports.watching > 0, JSON.stringify(w.nodeReports));
+    assert.equal(w.nodeReports.failed, 0, JSON.stringify(w.nodeReports));
+
     const [up, oneDown, twoDown, restarted] = s.phases;
     assert.ok(
       up.duties > 0 && up.included / up.duties >= 0.9,
       `all up: ${up.included}/${up.duties}`,
     );
+    assert.equal(up.nodeReports.watching, 0, JSON.stringify(up.nodeReports));
     assert.ok(
       oneDown.included / oneDown.duties >= 0.75,
       `1 down: ${oneDown.included}/${oneDown.duties}`,
@@ -49,6 +124,7 @@ test("demo: squad duties on Lodestar's devnet survive 1 of 4 down, stop at 2 of 
       0,
       `2 down: no quorum, no attestation (${twoDown.included}/${twoDown.duties})`,
     );
+    assert.ok(twoDown.nodeReports.failed > 0, "2 down: the nodes report failures (no quorum)");
     assert.ok(
       restarted.included / restarted.duties >= 0.75,
       `restarted: ${restarted.included}/${restarted.duties}`,
@@ -58,6 +134,24 @@ test("demo: squad duties on Lodestar's devnet survive 1 of 4 down, stop at 2 of 
       s.lodestarBaseline.effectiveness >= 0.9,
       "Lodestar's own validators attest (baseline sane)",
     );
+
+    // One validator exited by the cluster (3 of 4 consents suffice, all 4 asked): the beacon state
+    // shows its exit, after which neither the beacon node nor the nodes have duties for it.
+    const x = s.exit;
+    assert.ok(x, "a squad validator was exited");
+    assert.ok(x.consented >= 3, `consents: ${x.consented}`);
+    assert.ok(x.exitEpoch !== null && x.exitEpoch > x.requestedEpoch, JSON.stringify(x));
+    assert.match(x.statusAtEnd, /^(exited|withdrawal)/);
+    assert.ok(x.epochsAfterExit >= 1, JSON.stringify(x));
+    assert.equal(x.beaconDutiesAfterExit, 0, JSON.stringify(x));
+    assert.deepEqual(x.nodeReportsAfterExit, { success: 0, watching: 0, failed: 0 });
+    assert.equal(x.dropped, true);
+    // the nodes' own view (rpdvt_validators{state} of operator 1): 15 active, the exited one
+    // dropped, the 2 never-deposited ones still without an index
+    assert.equal(s.nodeValidatorStates?.active, 15, JSON.stringify(s.nodeValidatorStates));
+    assert.equal(s.nodeValidatorStates?.exited, 1, JSON.stringify(s.nodeValidatorStates));
+    assert.equal(s.nodeValidatorStates?.unknown, 2, JSON.stringify(s.nodeValidatorStates));
+
     // proposals scheduled for squad validators while a quorum was up landed
     assert.ok(s.proposals.duties > 0, "the squad's validators had proposer duties");
     assert.ok(
