@@ -55,6 +55,7 @@ import type {
   AttesterDuty,
   BeaconNode,
   ChainInfo,
+  CommitteeSubscription,
   ProducedBlock,
   ProposerDuty,
   ProposerPreparation,
@@ -188,20 +189,6 @@ export type FinalityCheckpoints = {
 };
 
 /**
- * POST /eth/v1/validator/beacon_committee_subscriptions entry.
- *
- * @example
- * await beacon.subscribeToCommittees([{ validatorIndex: 48, committeeIndex: 0, committeesAtSlot: 1, slot: 9, isAggregator: true }]);
- */
-export type CommitteeSubscription = {
-  validatorIndex: number;
-  committeeIndex: number;
-  committeesAtSlot: number;
-  slot: number;
-  isAggregator: boolean;
-};
-
-/**
  * A block from GET /eth/v3 (or v2) /validator/blocks/{slot}, ready to be signed: the
  * {@link ProducedBlock} of the DV workflow plus what the REST client learnt on the way.
  *
@@ -289,7 +276,6 @@ export interface BeaconClient extends BeaconNode {
     stateId?: string | number,
   ): Promise<Map<number, bigint>>;
   finalityCheckpoints(stateId?: string | number): Promise<FinalityCheckpoints>;
-  subscribeToCommittees(subs: readonly CommitteeSubscription[]): Promise<void>;
   produceBlock(
     slot: number,
     randaoReveal: Uint8Array,
@@ -891,19 +877,37 @@ export function createBeaconClient(
       );
     },
 
-    async subscribeToCommittees(subs) {
+    async subscribeToCommittees(subs: readonly CommitteeSubscription[]) {
       if (subs.length === 0) return;
-      await post(
-        "/eth/v1/validator/beacon_committee_subscriptions",
-        subs.map((s) => ({
+      // To EVERY node: whichever receives an attestation must pool it for the aggregators.
+      const req: HttpRequest = {
+        method: "POST",
+        path: "/eth/v1/validator/beacon_committee_subscriptions",
+        body: subs.map((s) => ({
           validator_index: String(s.validatorIndex),
           committee_index: String(s.committeeIndex),
           committees_at_slot: String(s.committeesAtSlot),
           slot: String(s.slot),
           is_aggregator: s.isAggregator,
         })),
-        timeout(SLOT_FRACTION.duties),
-      );
+        timeoutMs: timeout(SLOT_FRACTION.duties),
+      };
+      const results = await Promise.allSettled(http.urls.map((url) => http.requestOne(url, req)));
+      const failed = results.flatMap((r) => (r.status === "rejected" ? [r.reason] : []));
+      const other = failed.find((e) => !(e instanceof BeaconApiError));
+      if (other) throw other;
+      const attempts = failed.flatMap((e) => (e as BeaconApiError).attempts);
+      if (attempts.length) {
+        throw new BeaconApiError(
+          `${attempts.length} of ${http.urls.length} beacon nodes refused the committee subscriptions`,
+          {
+            method: req.method,
+            path: req.path,
+            attempts,
+            metaMessages: ["The node retries at the next slot."],
+          },
+        );
+      }
     },
 
     async aggregateAttestation(slot, attestationDataRoot, committeeIndex) {

@@ -5,6 +5,8 @@
  * import { createBeaconClient } from "./beacon/index.js";
  * const beacon = createBeaconClient(["http://127.0.0.1:5052"], { timeoutMs: 5000 });
  */
+
+export type { CommitteeSubscription } from "../core/beacon.js";
 export {
   type BeaconBlockInfo,
   type BeaconChainInfo,
@@ -15,7 +17,6 @@ export {
   type BlockHeaderInfo,
   type BlockId,
   type Committee,
-  type CommitteeSubscription,
   createBeaconClient,
   type FinalityCheckpoints,
   type NodeHealth,

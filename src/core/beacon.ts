@@ -122,6 +122,22 @@ export type ProducedBlock = {
 export type SignedProducedBlock = ProducedBlock & { signature: Uint8Array };
 
 /**
+ * POST /eth/v1/validator/beacon_committee_subscriptions entry: the beacon node joins the
+ * attestation subnet of (slot, committee) and, with `isAggregator`, pools the attestations it
+ * receives for it so GET aggregate_attestation can answer.
+ *
+ * @example
+ * await beacon.subscribeToCommittees([{ validatorIndex: 48, committeeIndex: 0, committeesAtSlot: 1, slot: 9, isAggregator: true }]);
+ */
+export type CommitteeSubscription = {
+  validatorIndex: number;
+  committeeIndex: number;
+  committeesAtSlot: number;
+  slot: number;
+  isAggregator: boolean;
+};
+
+/**
  * POST /eth/v1/validator/prepare_beacon_proposer entry: the execution-layer address a validator's
  * block proposals must pay (beacon-APIs `ProposerPreparationData`; Lodestar's API types it the
  * same way, the address as a 0x-hex string). A beacon node keeps it for a few epochs only
@@ -165,6 +181,11 @@ export interface BeaconNode {
    * proposals. Sent to every beacon node (any of them may end up producing the block).
    */
   prepareBeaconProposer(entries: readonly ProposerPreparation[]): Promise<void>;
+  /**
+   * POST /eth/v1/validator/beacon_committee_subscriptions, to every beacon node (whichever one
+   * receives an attestation must pool it for the aggregators).
+   */
+  subscribeToCommittees(subs: readonly CommitteeSubscription[]): Promise<void>;
   /** GET /eth/v3/validator/blocks/{slot}?randao_reveal&graffiti (non-blinded). */
   produceBlock(
     slot: number,
@@ -205,9 +226,10 @@ export interface BeaconNode {
 /**
  * A {@link BeaconNode} over several: each call tries the nodes in order and returns the first
  * success (Charon's eth2wrap fallback, simplified: no latency-based ordering). Throws the last
- * error when every node failed. Exception: `prepareBeaconProposer` goes to EVERY node (as
- * Lodestar's validator client and Charon do — whichever node produces the block must know the
- * recipient) and throws, after all were tried, if any of them failed.
+ * error when every node failed. Exceptions: `prepareBeaconProposer` and `subscribeToCommittees` go
+ * to EVERY node (as Lodestar's validator client and Charon do — whichever node produces the block
+ * must know the recipient, whichever receives an attestation must pool it) and throw, after all
+ * were tried, if any of them failed.
  *
  * @example
  * const beacon = fallbackBeacon([primary, secondary]);
@@ -215,6 +237,16 @@ export interface BeaconNode {
 export function fallbackBeacon(nodes: readonly BeaconNode[]): BeaconNode {
   if (nodes.length === 0) throw new BaseError("fallbackBeacon needs at least one beacon node");
   if (nodes.length === 1) return nodes[0] as BeaconNode;
+  const each = async (what: string, fn: (b: BeaconNode) => Promise<void>): Promise<void> => {
+    const results = await Promise.allSettled(nodes.map(fn));
+    const failed = results.flatMap((r) => (r.status === "rejected" ? [r.reason] : []));
+    if (failed.length) {
+      throw new BaseError(`${failed.length} of ${nodes.length} beacon nodes refused the ${what}`, {
+        cause: failed[0],
+        details: failed.map((e) => (e instanceof Error ? e.message : String(e))).join("\n"),
+      });
+    }
+  };
   const call = async <T>(fn: (b: BeaconNode) => Promise<T>): Promise<T> => {
     let last: unknown;
     for (const b of nodes) {
@@ -247,6 +279,8 @@ export function fallbackBeacon(nodes: readonly BeaconNode[]): BeaconNode {
         );
       }
     },
+    subscribeToCommittees: (subs) =>
+      each("committee subscriptions", (b) => b.subscribeToCommittees(subs)),
     produceBlock: (s, r, g) => call((b) => b.produceBlock(s, r, g)),
     publishBlock: (s) => call((b) => b.publishBlock(s)),
     aggregateAttestation: (s, r, c) => call((b) => b.aggregateAttestation(s, r, c)),

@@ -20,6 +20,20 @@
  * forget registrations after a few epochs (Lodestar: 2). A failure is reported through `onError`
  * and retried at the next epoch.
  *
+ * Committee subscriptions (beacon-APIs POST /eth/v1/validator/beacon_committee_subscriptions;
+ * Lodestar's AggregatorTracker pools an attestation — received by API or gossip — for aggregation
+ * only on a (subnet, slot) with an earlier aggregator subscription, and keeps subscriptions two
+ * epochs ahead): as soon as an epoch's attester duties are known — at start for the current and
+ * the next epoch, then for every next epoch during the one before — this operator subscribes its
+ * beacon node(s) for EVERY cluster attester duty of the epoch that has not passed, with
+ * is_aggregator = true when the cluster aggregates. No operator can know in advance whether the
+ * cluster's threshold selection proof will make a validator an aggregator, and any operator may be
+ * the one that fetches the aggregate, so each one asks for all of them. Cost: one attestation
+ * subnet joined per duty slot (at most one per validator per epoch, ≤ 64 subnets), as for a
+ * validator client whose every validator aggregates; without it, an operator restarted or added
+ * mid-epoch subscribed late and its node had nothing to aggregate ("No aggregated attestation").
+ * Failures are retried at the next slot.
+ *
  * Per-validator life cycle (Lodestar's validator client: IndicesService polls the statuses of
  * validators without an index, duties are asked for the indices it has; beacon-APIs
  * `ValidatorStatus`): the cluster definition may hold any mix of validators. Their statuses are
@@ -166,7 +180,7 @@ export type SchedulerOptions = {
   offsets?: Partial<DutyOffsets> | undefined;
   /** Fee recipient (0x-hex address) per cluster validator, registered every epoch. */
   feeRecipients?: ReadonlyMap<PubkeyHex, string> | undefined;
-  /** Schedule aggregation duties (default true). */
+  /** Schedule aggregation duties (default true; also the committee subscriptions' is_aggregator). */
   aggregation?: boolean | undefined;
   onDuty: (duty: Duty, defs: Map<PubkeyHex, DutyDefinition>) => void;
   onSlot?: ((slot: number) => void) | undefined;
@@ -221,6 +235,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   let statusesRead = false;
   let version = 0; // bumped whenever the set of validators with duties changes
   const epochs = new Map<number, EpochDuties & { version: number }>();
+  const subscribed = new Map<number, number>(); // epoch → `version` its subscriptions were sent for
   const resolving = new Map<number, Promise<EpochDuties | undefined>>();
   const timers = new Set<() => void>();
   let stopped = false;
@@ -314,9 +329,36 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     }
   };
 
+  const subscribe = (epoch: number, duties: EpochDuties, v: number): void => {
+    if (subscribed.get(epoch) === v) return;
+    const now = currentSlot();
+    const subs = [...duties.attester.values()].flat().flatMap((d) =>
+      d.slot >= now
+        ? [
+            {
+              validatorIndex: d.validatorIndex,
+              committeeIndex: d.committeeIndex,
+              committeesAtSlot: d.committeesAtSlot,
+              slot: d.slot,
+              isAggregator: aggregation,
+            },
+          ]
+        : [],
+    );
+    if (!subs.length) return;
+    subscribed.set(epoch, v);
+    beacon.subscribeToCommittees(subs).catch((err: unknown) => {
+      if (subscribed.get(epoch) === v) subscribed.delete(epoch); // retried at the next slot
+      error(`committee subscriptions for epoch ${epoch}`, err);
+    });
+  };
+
   const resolveEpoch = (epoch: number): Promise<EpochDuties | undefined> => {
     const have = epochs.get(epoch);
-    if (have) return Promise.resolve(have);
+    if (have) {
+      subscribe(epoch, have, have.version); // retries a failed subscription
+      return Promise.resolve(have);
+    }
     let p = resolving.get(epoch);
     if (p) return p;
     p = (async () => {
@@ -361,6 +403,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
         }
         // Only cache complete resolutions for the current set of validators, else retry.
         if (complete && version === v0) epochs.set(epoch, { ...out, version: v0 });
+        if (version === v0) subscribe(epoch, out, v0);
         return out;
       } catch (err) {
         error(`duties for epoch ${epoch}`, err);
@@ -426,6 +469,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     if (stopped) return;
     const epoch = epochOf(slot, spe);
     for (const e of epochs.keys()) if (e < epoch - 1) epochs.delete(e);
+    for (const e of subscribed.keys()) if (e < epoch - 1) subscribed.delete(e);
     opts.onSlot?.(slot);
     later(slotStartMs(slot + 1) - clock.now(), () => tick(slot + 1));
     void (async () => {

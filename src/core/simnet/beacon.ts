@@ -46,6 +46,12 @@
  * (active_exiting / active_slashed), then exited_unslashed / exited_slashed. Statuses follow the
  * current epoch. Only validators active in an epoch get duties (attester, proposer, sync) and the
  * judge rejects an attestation of a validator not active at its slot.
+ *
+ * Committee subscriptions (option `poolRequiresSubscription`, as Lodestar's AggregatorTracker:
+ * attestations are pooled for aggregation only on a (subnet, slot) with an earlier aggregator
+ * subscription): each view records the subscriptions it receives, and its aggregate_attestation
+ * answers "No aggregated attestation for slot=…" unless it received an is_aggregator subscription
+ * for that slot and committee before the slot's attestations were due (⅓ into the slot).
  */
 import { aggregateSignatures, fastAggregateVerify, PublicKey, Signature } from "@chainsafe/blst";
 import { BitArray } from "@chainsafe/ssz";
@@ -76,6 +82,7 @@ import type {
   AttesterDuty,
   BeaconNode,
   ChainInfo,
+  CommitteeSubscription,
   ProducedBlock,
   ProposerDuty,
   ProposerPreparation,
@@ -138,6 +145,8 @@ export type SimBeaconOptions = {
   electraEpoch?: number | undefined;
   /** Epoch Fulu activates (≥ electraEpoch; default never). */
   fuluEpoch?: number | undefined;
+  /** Aggregates only for subscribed aggregators (Lodestar's AggregatorTracker; default false). */
+  poolRequiresSubscription?: boolean | undefined;
   /** Life cycle of cluster validator i (default: active from genesis, never exits). */
   validatorStates?: readonly (SimValidatorState | undefined)[] | undefined;
 };
@@ -241,6 +250,8 @@ export interface SimBeacon extends BeaconNode {
   setDown(down: boolean): void;
   /** Accept but ignore prepare_beacon_proposer (blocks then pay the default recipient). */
   ignoreProposerPreparation(ignore: boolean): void;
+  /** Committee subscriptions this view received, with the clock reading on arrival. */
+  readonly subscriptions: (CommitteeSubscription & { at: number })[];
   /** Registrations this view received (prepare_beacon_proposer calls, in order). */
   readonly preparations: { epoch: number; entries: ProposerPreparation[] }[];
   /** A view of this beacon (same chain/judge) whose data can be overridden separately. */
@@ -458,6 +469,8 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
     // This view's (beacon node's) fee recipients: validator index → (epoch received, address).
     const feeRecipients = new Map<number, { epoch: number; address: string }>();
     const preparations: SimBeacon["preparations"] = [];
+    const subscriptions: SimBeacon["subscriptions"] = [];
+    const aggregatorSince = new Map<string, number>(); // `${slot}/${committee}` → first arrival
     let ignorePreparation = false;
     const feeRecipientOf = (index: number, slot: number): string => {
       const r = feeRecipients.get(index);
@@ -502,7 +515,17 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
         ignorePreparation = ignore;
       },
       preparations,
+      subscriptions,
       view: () => make({}, { v: false }),
+      async subscribeToCommittees(subs) {
+        guard();
+        const at = opts.clock.now();
+        for (const sub of subs) {
+          subscriptions.push({ ...sub, at });
+          const k = `${sub.slot}/${sub.committeeIndex}`;
+          if (sub.isAggregator && !aggregatorSince.has(k)) aggregatorSince.set(k, at);
+        }
+      },
 
       async chainInfo() {
         guard();
@@ -758,6 +781,12 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
         const entry = pool.get(poolKey(slot, hex(dataRoot), committeeIndex));
         if (!entry || entry.att.data.slot !== slot) {
           throw new BaseError("sim beacon: no attestations for this data root");
+        }
+        if (opts.poolRequiresSubscription) {
+          const since = aggregatorSince.get(`${slot}/${entry.committeeIndex}`);
+          if (since === undefined || since > genesisClockMs + slot * slotMs + slotMs / 3) {
+            throw new BaseError(`sim beacon: No aggregated attestation for slot=${slot}`);
+          }
         }
         const sig = aggregateSignatures(entry.sigs.map((s) => Signature.fromBytes(s, true)));
         const att = {
