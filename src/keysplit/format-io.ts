@@ -4,6 +4,7 @@
  * files, and cheap directory probes for `detect*`. No format knowledge lives here. Bounded
  * concurrency, JSON files and schemas live in ../util/{concurrency,json-file,schema}.ts.
  */
+import { randomBytes } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import bls from "bls-eth-wasm";
 import { publicKeyFromBytes, publicKeyOf, secretKeyFromBytes } from "../crypto/bls.js";
@@ -11,7 +12,14 @@ import type { KdfChoice } from "../crypto/eip2335.js";
 // Side-effect import: interpolate.ts initialises bls-eth-wasm for BLS12-381 (top-level await) and
 // turns herumi's redundant order checks off (every point here is subgroup-checked by blst first).
 import "../crypto/interpolate.js";
-import { bytesToScalar, recoverSecret, type SecretShare } from "../crypto/shamir.js";
+import {
+  bytesToScalar,
+  invert,
+  mod,
+  recoverSecret,
+  type SecretShare,
+  scalarToBytes,
+} from "../crypto/shamir.js";
 import { InputError, VerificationError } from "../errors.js";
 import { toHex } from "../util/hex.js";
 import { type FileWording, readInputFile, sameWording } from "../util/json-file.js";
@@ -131,7 +139,9 @@ export type ShareDefect =
  * of f is exactly t−1 iff B alone does not interpolate to the key (if it did, the degree-≤t−2
  * interpolant of B would pass through (0, key) and be f); with degree exactly t−1 no t−1 shares
  * give the key. A share equal to the key is checked on its own (possible with degree t−1 too).
- * Cost: n−t+1 interpolations of t points and one of t−1 (n = 13: 6).
+ * Cost: n−t+1 interpolations of t points and one of t−1 (n = 13: 6). `allOnPolynomial`, when
+ * given, replaces the n−t+1 interpolations when it returns true (a faster equivalent check, see
+ * {@link findPublicShareDefect}); when it returns false they run and name the wrong share(s).
  *
  * @example
  * const defect = findShareDefect(shares, 3, (s) => sameBytes(s.pubkey, pk), (sub) => sameBytes(recoverPublicKey(sub), pk));
@@ -141,6 +151,7 @@ export function findShareDefect<S extends { id: number }>(
   threshold: number,
   isKey: (share: S) => boolean,
   recoversKey: (subset: readonly S[]) => boolean,
+  allOnPolynomial?: () => boolean,
 ): ShareDefect | undefined {
   if (!Number.isInteger(threshold) || threshold < 2 || threshold > shares.length) {
     throw new VerificationError(`Threshold ${threshold} is impossible for ${shares.length} shares`);
@@ -150,7 +161,7 @@ export function findShareDefect<S extends { id: number }>(
   const base = shares.slice(0, threshold - 1);
   const failing = (window: readonly S[]) =>
     shares.filter((s) => !window.includes(s) && !recoversKey([...window, s]));
-  const bad = failing(base);
+  const bad = allOnPolynomial?.() ? [] : failing(base);
   if (bad.length > 0) {
     // Name the wrong shares: with a window of t−1 right shares as base exactly the wrong ones
     // fail; with a wrong share in the window every right share fails. Of all n windows (failure
@@ -273,7 +284,60 @@ export function findPublicShareDefect(
       );
       return out.isEqual(keyPoint);
     },
+    () => onOnePolynomial(keyPoint, points, threshold),
   );
+}
+
+/** 128-bit random weights: a wrong share passes {@link onOnePolynomial} with probability 2^-128. */
+const WEIGHT_BYTES = 16;
+
+/**
+ * Whether every share lies on the polynomial f of degree ≤ t−1 through (0, key) and the first t−1
+ * shares B, in one multi-scalar sum instead of n−t+1 interpolations. For each other share j,
+ * D_j = P_j − Σ_{i ∈ {0} ∪ B} L_i(x_j)·P_i is the identity iff P_j is on f (L_i: Lagrange basis on
+ * the nodes {0} ∪ B). With fresh uniform 128-bit weights ρ_j, Σ_j ρ_j·D_j is the identity when
+ * every D_j is, and otherwise with probability ≤ 2^-128 (G1 has prime order r and every point was
+ * subgroup-checked) — the batch check of e.g. Bellare–Garay–Rabin, "Fast batch verification"
+ * (EUROCRYPT 1998). Cost: n+1 scalar multiplications (n = 13: 14, against 6 × 9 = 54).
+ */
+function onOnePolynomial(
+  key: InstanceType<typeof bls.PublicKey>,
+  shares: readonly { id: number; point: InstanceType<typeof bls.PublicKey> }[],
+  threshold: number,
+): boolean {
+  const nodes = [{ id: 0, point: key }, ...shares.slice(0, threshold - 1)];
+  const others = shares.slice(threshold - 1);
+  const xs = nodes.map((n) => BigInt(n.id));
+  // 1 / Π_{m≠i} (y_i − y_m), once per node
+  const inverseDenominators = xs.map((yi, i) =>
+    invert(xs.reduce((acc, ym, m) => (m === i ? acc : mod(acc * (yi - ym))), 1n)),
+  );
+  const nodeWeights = xs.map(() => 0n);
+  const terms: { point: InstanceType<typeof bls.PublicKey>; weight: bigint }[] = [];
+  for (const o of others) {
+    const rho = bytesToScalar(randomBytes(WEIGHT_BYTES));
+    const x = BigInt(o.id);
+    terms.push({ point: o.point, weight: rho });
+    xs.forEach((_, i) => {
+      const num = xs.reduce((acc, ym, m) => (m === i ? acc : mod(acc * (x - ym))), 1n);
+      const li = mod(num * (inverseDenominators[i] as bigint));
+      nodeWeights[i] = mod((nodeWeights[i] as bigint) - rho * li);
+    });
+  }
+  nodes.forEach((n, i) => {
+    terms.push({ point: n.point, weight: nodeWeights[i] as bigint });
+  });
+  let sum: InstanceType<typeof bls.PublicKey> | undefined;
+  for (const { point, weight } of terms) {
+    if (weight === 0n) continue;
+    const k = new bls.SecretKey();
+    k.setLittleEndianMod(scalarToBytes(weight).reverse());
+    const term = point.clone();
+    term.mul(k);
+    if (sum) sum.add(term);
+    else sum = term;
+  }
+  return sum === undefined || sum.isZero();
 }
 
 /**
