@@ -126,7 +126,7 @@ async function unknownFormat(path: string): Promise<InputError> {
     file: path,
     details: members.length
       ? `top-level members: ${members.join(", ")}`
-      : `top level is ${Array.isArray(json) ? "an array" : typeof json}`,
+      : `top level is ${Array.isArray(json) ? "an array" : json === null ? "null" : typeof json === "object" ? "an empty object" : `a ${typeof json}`}`,
     metaMessages: [
       ...EXPECTED,
       "An SSV keyshares file has `shares` (or `data` + `payload`) with `sharesData`; a cluster.json has version rpdvt-cluster/v1.",

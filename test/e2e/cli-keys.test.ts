@@ -217,7 +217,7 @@ describe("bad input: clear error, exit ≠ 0, nothing written", () => {
     assertCleanError(await rpdvt("keys", "verify", join(tmp, "nope.json")), /does not exist/);
     const junk = join(tmp, "junk.json");
     await fsp.writeFile(junk, "{}");
-    assertCleanError(await rpdvt("keys", "verify", junk), /Cannot tell which format/);
+    assertCleanError(await rpdvt("keys", "verify", junk), /JSON but of no known format/);
   });
 
   test("every command has --help", async () => {
