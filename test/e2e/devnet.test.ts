@@ -120,6 +120,9 @@ describe("real Lodestar 1.5.1 devnet through rpdvt's beacon client", { timeout: 
     assert.equal(chain.secondsPerSlot, 2);
     assert.equal(chain.presetBase, "minimal");
     assert.equal(chain.genesisTime, devnet?.genesisTime);
+    // The launcher's probe of the installed 1.5.1 scheduled exactly what the chain reports.
+    assert.equal(devnet?.lodestar.version, "1.5.1");
+    assert.deepEqual(devnet?.lodestar.forkEpochs, { altair: 0, bellatrix: 0, capella: 0 });
     const registry = Array.from({ length: 64 }, (_, i) => {
       const pubkey = interopPublicKey(i);
       const withdrawalCredentials = createHash("sha256").update(pubkey).digest();
