@@ -3,7 +3,8 @@
  *  - GET /              the single self-contained page (./page.ts);
  *  - GET /api/cluster   the cluster view (./view.ts) as JSON;
  *  - GET /events        Server-Sent Events (html.spec.whatwg.org "server-sent events"): one
- *                       `cluster` event with the view on connect and every `intervalMs`;
+ *                       `cluster` event with the view on connect and every `intervalMs`; at
+ *                       most MAX_EVENT_STREAMS open at once (then 503);
  *  - GET /api/plan      planner results (./plan.ts) for the query string, computed in a worker
  *                       thread (./plan-worker.ts), never on the node's event loop; inputs are
  *                       bounded (400 naming the field) and queries above PLAN_OPEN_LIMITS need
@@ -35,6 +36,8 @@ import { clusterView } from "./view.js";
 
 /** Default push period of /events: the page updates once per second. */
 export const DEFAULT_EVENT_INTERVAL_MS = 1_000;
+/** Open /events streams allowed at once (each holds a connection; the rest are refused 503). */
+export const MAX_EVENT_STREAMS = 16;
 /** Paths the dashboard answers (the metrics server keeps /metrics and /status). */
 export const DASHBOARD_PATHS = ["/", "/api/cluster", "/api/plan", "/events"] as const;
 
@@ -193,6 +196,13 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
     for (const res of streams) push(res, json);
   };
   const openStream = (req: IncomingMessage, res: ServerResponse) => {
+    if (streams.size >= MAX_EVENT_STREAMS) {
+      res.setHeader("retry-after", "10");
+      sendJson(res, 503, {
+        error: `Too many open dashboards (${MAX_EVENT_STREAMS} event streams); close one`,
+      });
+      return;
+    }
     res.writeHead(200, {
       ...SECURITY_HEADERS,
       "content-type": "text/event-stream",

@@ -28,7 +28,7 @@ import {
   resolveDashboardToken,
 } from "../../src/dashboard/auth.js";
 import { createFakeSource } from "../../src/dashboard/fake-source.js";
-import { startDashboardServer } from "../../src/dashboard/handler.js";
+import { MAX_EVENT_STREAMS, startDashboardServer } from "../../src/dashboard/handler.js";
 import {
   MAX_PLAN_GROUP,
   MAX_PLAN_SHARES,
@@ -163,6 +163,30 @@ describe("dashboard server under hostile raw requests", () => {
     assert.equal(statusOf(await raw(srv.port, "GET /api/cluster HTTP/1.0\r\n\r\n")), 403);
     for (const host of [`127.0.0.1:${srv.port}`, `LOCALHOST:${srv.port}`, `[::1]:${srv.port}`])
       assert.equal(statusOf(await get(srv.port, "/api/cluster", { host })), 200, host);
+  });
+
+  test("event streams are capped: one more is refused 503, a freed slot is reused", async () => {
+    const open = await Promise.all(
+      Array.from({ length: MAX_EVENT_STREAMS }, async () => {
+        const r = await fetch(`${srv.url}events`);
+        assert.equal(r.status, 200);
+        return r;
+      }),
+    );
+    const extra = await fetch(`${srv.url}events`);
+    assert.equal(extra.status, 503);
+    assert.match(await extra.text(), /Too many open dashboards/);
+    await ok(); // other routes still answer
+    await open[0]?.body?.cancel();
+    let again: Response | undefined;
+    for (let i = 0; i < 50 && again?.status !== 200; i++) {
+      await again?.body?.cancel();
+      await new Promise((r) => setTimeout(r, 20));
+      again = await fetch(`${srv.url}events`);
+    }
+    assert.equal(again?.status, 200);
+    await again?.body?.cancel();
+    for (const r of open.slice(1)) await r.body?.cancel();
   });
 
   test("a request a browser marks cross-site (an <img> on any page) is refused 403", async () => {
