@@ -225,14 +225,17 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
     if (opts.token === undefined || opts.token === "") {
       req.resume();
       sendJson(res, 403, {
-        error: "Exits are disabled: this node has no dashboard token (--dashboard-token)",
+        error:
+          "Exits are disabled: this node has no dashboard token (start it with --dashboard-token-file FILE)",
       });
       return;
     }
     if (!hasValidToken(req, opts.token)) {
       req.resume();
       res.setHeader("www-authenticate", 'Bearer realm="rpdvt-dashboard"');
-      sendJson(res, 401, { error: "A valid dashboard token is required (--dashboard-token)" });
+      sendJson(res, 401, {
+        error: "A valid dashboard token is required (the node's --dashboard-token-file)",
+      });
       return;
     }
     const source = opts.source;
@@ -312,7 +315,9 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
     if (method !== "GET" && method !== "HEAD") {
       if (!hasValidToken(req, opts.token)) {
         res.setHeader("www-authenticate", 'Bearer realm="rpdvt-dashboard"');
-        sendJson(res, 401, { error: "A valid dashboard token is required (--dashboard-token)" });
+        sendJson(res, 401, {
+          error: "A valid dashboard token is required (the node's --dashboard-token-file)",
+        });
       } else {
         res.setHeader("allow", "GET, HEAD");
         sendJson(res, 405, {
