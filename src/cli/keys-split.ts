@@ -12,6 +12,7 @@ import {
   type SplitPlan,
   splitKeys,
 } from "../keysplit/run.js";
+import { assertOperatorIds } from "../keysplit/split.js";
 import { OWNER_ADDRESS, SSV_VERSIONS, type SsvVersion } from "../keysplit/ssv-format.js";
 import { parseOperatorPairs, readOperatorsInfo } from "../keysplit/ssv-operators.js";
 import { readRocketPoolKeys } from "../rocketpool/datadir.js";
@@ -73,7 +74,21 @@ function requireIds(flags: SplitFlags): number[] {
       metaMessages: ["Example: --operator-ids 1,2,3,4 (n = 4, 7, 10 or 13)."],
     });
   }
-  return sortIds(parseIdList(flags.operatorIds));
+  const ids = sortIds(parseIdList(flags.operatorIds));
+  // Obol: charon picks its own share indices; the list only gives --nodes.
+  if (flags.format !== "obol") {
+    try {
+      assertOperatorIds(ids);
+    } catch (err) {
+      throw new InputError(`--operator-ids: ${(err as InputError).shortMessage}`, {
+        field: "--operator-ids",
+        metaMessages: ((err as InputError).metaMessages ?? []).filter(
+          (m) => !m.startsWith("Field:"),
+        ),
+      });
+    }
+  }
+  return ids;
 }
 
 /** `--validators 0x…,0x…` → public keys (undefined: all). */

@@ -151,7 +151,12 @@ describe("bad input: clear error, exit ≠ 0, nothing written", () => {
       await split("dirk", "--operator-ids", "1,2,3,4,5", "--out", out),
       /Cluster size 5/,
     );
-    assertCleanError(await split("dirk", "--operator-ids", "2,1,3,4", "--out", out), /ascending/);
+    // Unsorted ids are sorted with a note (the same in every format), then --endpoints is required.
+    const unsorted = assertCleanError(
+      await split("dirk", "--operator-ids", "2,1,3,4", "--out", out),
+      /--endpoints is required for --format dirk/,
+    );
+    assert.match(unsorted, /--operator-ids 2,1,3,4 sorted ascending to 1,2,3,4/);
     assertCleanError(await split("dirk", "--operator-ids", "1,1,3,4", "--out", out), /twice/);
     assert.equal(await exists(out), false);
   });
