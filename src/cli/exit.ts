@@ -2,15 +2,18 @@
  * `rpdvt exit`: sign a voluntary exit with the validator's cold key re-derived from the Smartnode
  * wallet seed (EIP-7044 domain: Capella fork version + the beacon node's genesis validators root),
  * show it, and submit it only after an explicit confirmation (`--yes` in scripts). `--out FILE`
- * writes the signed exit JSON instead of submitting. `--cluster-nodes URL[,URL…] --token T` gets a
- * threshold-signed exit from the rpdvt DV nodes instead (each operator's node consents over its
- * dashboard API; src/ops/exit/cluster.ts). `--cluster-format` prints how other DV software does it.
+ * writes the signed exit JSON instead of submitting. `--cluster-nodes URL[,URL…] --token-file F`
+ * gets a threshold-signed exit from the rpdvt DV nodes instead (each operator's node consents over
+ * its dashboard API; src/ops/exit/cluster.ts); the token is read from a file
+ * (src/dashboard/auth.ts readTokenFile) because `--token T` shows in `ps`. `--cluster-format`
+ * prints how other DV software does it. Every flag is checked before any beacon or wallet access.
  * See src/ops/exit/exit.ts.
  */
 import * as p from "@clack/prompts";
 import { Command, Option } from "commander";
 import { createBeaconClient } from "../beacon/index.js";
 import { currentEpoch } from "../core/beacon.js";
+import { readTokenFile } from "../dashboard/auth.js";
 import { InputError } from "../errors.js";
 import { clusterInfo, parseNodeUrls, requestClusterExit } from "../ops/exit/cluster.js";
 import {
@@ -22,7 +25,7 @@ import {
 } from "../ops/exit/exit.js";
 import { assertAbsent, writeFileAtomic } from "../util/fs.js";
 import { fromHex, toHex } from "../util/hex.js";
-import { DEFAULT_ROCKETPOOL_DIR, expandHome } from "./keys-list.js";
+import { DEFAULT_ROCKETPOOL_DIR, expandHome, maxWalletAccountsOption } from "./keys-list.js";
 import { parseIdList } from "./keys-split.js";
 import { printJson, runAction } from "./run.js";
 
@@ -38,7 +41,26 @@ type ExitFlags = {
   operatorIds?: string;
   clusterNodes?: string;
   token?: string;
+  tokenFile?: string;
+  maxWalletAccounts?: number;
 };
+
+/**
+ * `--epoch` as a non-negative integer, checked before anything else (undefined: not given).
+ *
+ * @example
+ * parseEpochFlag("12") // 12
+ */
+export function parseEpochFlag(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const epoch = Number(v);
+  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(epoch))
+    throw new InputError(`--epoch must be a non-negative integer, got "${v}"`, {
+      field: "--epoch",
+      metaMessages: ["Leave it out to exit at the current epoch."],
+    });
+  return epoch;
+}
 
 /**
  * The `exit` command.
@@ -80,30 +102,43 @@ export function exitCommand(): Command {
       "threshold-signed exit: the operators' rpdvt node dashboard URLs, comma-separated (each must consent)",
     )
     .option(
-      "--token <token>",
-      "with --cluster-nodes: the nodes' dashboard token (default: $RPDVT_DASHBOARD_TOKEN)",
+      "--token-file <file>",
+      "with --cluster-nodes: file holding the nodes' dashboard token (one line, mode 0600; preferred)",
     )
+    .option(
+      "--token <token>",
+      "with --cluster-nodes: the nodes' dashboard token on the command line: VISIBLE to every local user in `ps`, prefer --token-file (default: $RPDVT_DASHBOARD_TOKEN)",
+    )
+    .addOption(maxWalletAccountsOption())
     .action(
       runAction(async (f: ExitFlags) => {
         const pubkey = toHex(fromHex(f.validator, { field: "--validator", length: 48 }));
+        const epochFlag = parseEpochFlag(f.epoch);
         if (f.clusterFormat) {
           process.stdout.write(
             `${clusterExitInstructions(f.clusterFormat, pubkey, f.operatorIds ? parseIdList(f.operatorIds) : [])}\n`,
           );
           return;
         }
-        if (f.clusterNodes !== undefined) return clusterExit(f, pubkey);
+        if (f.clusterNodes !== undefined) return clusterExit(f, pubkey, epochFlag);
         if (f.beaconUrl.length === 0)
           throw new InputError(
             "--beacon-url is required (genesis validators root, validator index)",
             { field: "--beacon-url" },
           );
+        if (f.token !== undefined || f.tokenFile !== undefined)
+          throw new InputError("--token/--token-file are for --cluster-nodes", {
+            field: f.tokenFile !== undefined ? "--token-file" : "--token",
+            metaMessages: ["A cold-key exit is signed with the Smartnode wallet: no token."],
+          });
         if (f.out) await assertAbsent(expandHome(f.out));
         const { beacon, chain, validator: v } = await findValidator(f.beaconUrl, pubkey);
-        const epoch = f.epoch !== undefined ? Number(f.epoch) : currentEpoch(chain, Date.now());
-        if (!Number.isSafeInteger(epoch) || epoch < 0)
-          throw new InputError("--epoch must be a non-negative integer", { field: "--epoch" });
-        const { secret, account } = await coldKeyFromWallet(expandHome(f.rocketpoolDir), pubkey);
+        const epoch = epochFlag ?? currentEpoch(chain, Date.now());
+        const { secret, account } = await coldKeyFromWallet(
+          expandHome(f.rocketpoolDir),
+          pubkey,
+          f.maxWalletAccounts !== undefined ? { maxAccounts: f.maxWalletAccounts } : {},
+        );
         let signed: ReturnType<typeof signVoluntaryExit>;
         try {
           signed = signVoluntaryExit(
@@ -166,24 +201,35 @@ async function findValidator(beaconUrls: string[], pubkey: string) {
 }
 
 /** `--cluster-nodes`: ask each operator's node to consent to the threshold-signed exit. */
-async function clusterExit(f: ExitFlags, pubkey: string): Promise<void> {
+async function clusterExit(
+  f: ExitFlags,
+  pubkey: string,
+  epochFlag: number | undefined,
+): Promise<void> {
   const urls = parseNodeUrls(f.clusterNodes ?? "");
-  const token = f.token ?? process.env.RPDVT_DASHBOARD_TOKEN;
-  if (!token)
-    throw new InputError("--cluster-nodes needs the nodes' dashboard token", {
-      field: "--token",
-      metaMessages: ["Give --token or set RPDVT_DASHBOARD_TOKEN (the nodes' --dashboard-token)."],
-    });
   if (f.out)
     throw new InputError("--out is for cold-key exits: the cluster submits its exit itself", {
       field: "--out",
     });
-  let epoch: number | undefined;
-  if (f.epoch !== undefined) {
-    epoch = Number(f.epoch);
-    if (!/^\d+$/.test(f.epoch) || !Number.isSafeInteger(epoch))
-      throw new InputError("--epoch must be a non-negative integer", { field: "--epoch" });
-  }
+  if (f.token !== undefined && f.tokenFile !== undefined)
+    throw new InputError("Give --token-file or --token, not both", {
+      field: "--token",
+      metaMessages: ["Prefer --token-file: a token on the command line shows in `ps`."],
+    });
+  if (f.token !== undefined && f.token.trim() === "")
+    throw new InputError("--token is empty", { field: "--token" });
+  const token =
+    f.tokenFile !== undefined
+      ? await readTokenFile(expandHome(f.tokenFile), "--token-file")
+      : (f.token ?? (process.env.RPDVT_DASHBOARD_TOKEN || undefined));
+  if (!token)
+    throw new InputError("--cluster-nodes needs the nodes' dashboard token", {
+      field: "--token-file",
+      metaMessages: [
+        "Give --token-file FILE (the file the nodes' --dashboard-token-file reads) or set RPDVT_DASHBOARD_TOKEN.",
+      ],
+    });
+  let epoch = epochFlag;
   let validatorIndex: number | undefined;
   if (f.beaconUrl.length > 0) {
     const { chain, validator } = await findValidator(f.beaconUrl, pubkey);

@@ -4,8 +4,10 @@
  * only submitted with --yes.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { promises as fsp } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { sha256 } from "@noble/hashes/sha2.js";
@@ -129,6 +131,98 @@ describe("ops: rpdvt exit", () => {
       ),
       true,
     );
+  });
+
+  it("--epoch is checked before anything else: -5, 1.5 and abc are refused naming the flag", async () => {
+    // A validator this beacon does not know: checked first, it gave "not on this beacon chain".
+    for (const epoch of ["-5", "1.5", "abc"]) {
+      const r = await cli([
+        "exit",
+        "--rocketpool-dir",
+        join(dir, "rp"),
+        "--validator",
+        `0x${"b".repeat(96)}`,
+        "--beacon-url",
+        bn.url,
+        `--epoch=${epoch}`,
+        "--out",
+        join(dir, "never.json"),
+      ]);
+      assert.equal(r.code, 1, epoch);
+      assert.match(r.err, new RegExp(`--epoch must be a non-negative integer, got "${epoch}"`));
+      assert.doesNotMatch(r.err, /not on this beacon chain/);
+    }
+    const cluster = await cli([
+      "exit",
+      "--validator",
+      pubkeys[0] as string,
+      "--cluster-nodes",
+      "http://127.0.0.1:9",
+      "--token-file",
+      join(dir, "no-such-token"),
+      "--epoch=-5",
+    ]);
+    assert.equal(cluster.code, 1);
+    assert.match(cluster.err, /--epoch must be a non-negative integer/);
+  });
+
+  it("--cluster-nodes takes the token from --token-file (regular, non-empty, newline stripped); --help says --token shows in ps", async () => {
+    const seen: { method: string; url: string; auth: string | undefined }[] = [];
+    const srv = createServer((req, res) => {
+      seen.push({ method: req.method ?? "", url: req.url ?? "", auth: req.headers.authorization });
+      res.setHeader("content-type", "application/json");
+      if (req.url === "/api/cluster") {
+        res.end(JSON.stringify({ threshold: 1, validators: [pubkeys[0]] }));
+        return;
+      }
+      req.resume();
+      req.on("end", () => {
+        res.statusCode = 202;
+        res.end(JSON.stringify({ accepted: true, operatorId: 1, epoch: 7 }));
+      });
+    });
+    await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
+    const base = ["exit", "--validator", pubkeys[0] as string, "--cluster-nodes", url, "--yes"];
+    try {
+      const tokenFile = join(dir, "token");
+      await fsp.writeFile(tokenFile, "s3cret-token\n", { mode: 0o600 });
+      const ok = await cli([...base, "--token-file", tokenFile, "--epoch", "7", "--json"]);
+      assert.equal(ok.code, 0, ok.err);
+      assert.equal(JSON.parse(ok.out).accepted, 1);
+      const post = seen.find((s) => s.method === "POST");
+      assert.equal(post?.auth, "Bearer s3cret-token");
+      assert.doesNotMatch(ok.out + ok.err, /s3cret-token/);
+
+      seen.length = 0;
+      const empty = join(dir, "empty-token");
+      await fsp.writeFile(empty, "\n", { mode: 0o600 });
+      const fifo = join(dir, "token-fifo");
+      execFileSync("mkfifo", [fifo]);
+      for (const [file, why] of [
+        [empty, /The token file is empty/],
+        [fifo, /not a regular file/],
+        [join(dir, "missing-token"), /Token file not found/],
+      ] as const) {
+        const t0 = Date.now();
+        const r = await cli([...base, "--token-file", file]);
+        assert.equal(r.code, 1, file);
+        assert.match(r.err, why);
+        assert.match(r.err, new RegExp(`File: ${file}`));
+        assert.match(r.err, /Field: --token-file/);
+        assert.ok(Date.now() - t0 < 20_000, "a FIFO must not hang");
+      }
+      const both = await cli([...base, "--token-file", tokenFile, "--token", "x"]);
+      assert.equal(both.code, 1);
+      assert.match(both.err, /Give --token-file or --token, not both/);
+      assert.equal(seen.filter((s) => s.method === "POST").length, 0, "no node was asked");
+
+      const help = await cli(["exit", "--help"]);
+      assert.match(help.out, /--token-file <file>/);
+      assert.match(help.out.replace(/\s+/g, " "), /VISIBLE to every local user in `ps`/);
+    } finally {
+      await new Promise((r) => srv.close(r));
+    }
   });
 
   it("a key not derived from the wallet is refused; cluster formats print their exit command", async () => {

@@ -295,7 +295,11 @@ export async function startFakeBeacon(o: {
         },
       };
     if (p === "/eth/v1/beacon/states/head/validators") {
-      const ids = url.searchParams.getAll("id").flatMap((s) => s.split(","));
+      // GET ?id=…, or POST {"ids": […]} (the Beacon API's postStateValidators, tried first).
+      const ids =
+        req.method === "POST"
+          ? ((JSON.parse(body || "{}") as { ids?: string[] }).ids ?? []).map(String)
+          : url.searchParams.getAll("id").flatMap((s) => s.split(","));
       const data = ids
         .filter((id) => idx.has(id.toLowerCase()))
         .map((id) => ({

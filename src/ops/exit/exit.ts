@@ -18,11 +18,11 @@ import { DOMAIN_VOLUNTARY_EXIT } from "@lodestar/params";
 import { type phase0, ssz } from "@lodestar/types";
 import { computeDomain, computeSigningRoot } from "../../core/signer/domain.js";
 import { publicKeyOf, signMessage, verifySignature } from "../../crypto/bls.js";
-import { deriveSecretKey, validatorKeyPath } from "../../crypto/eip2333.js";
+import { validatorKeyDeriver } from "../../crypto/eip2333.js";
 import { BaseError, InputError, VerificationError } from "../../errors.js";
 import { resolveDataDir } from "../../rocketpool/datadir.js";
 import { ORPHAN_SEARCH_WINDOW } from "../../rocketpool/layout.js";
-import { loadNodeWallet } from "../../rocketpool/wallet.js";
+import { type LoadWalletOptions, loadNodeWallet } from "../../rocketpool/wallet.js";
 import { fromHex, toHex } from "../../util/hex.js";
 
 /** The chain facts an exit signature depends on. */
@@ -110,9 +110,10 @@ export function signedExitJson(signed: phase0.SignedVoluntaryExit): unknown {
 export async function coldKeyFromWallet(
   rocketpoolDir: string,
   pubkey: string,
+  opts: LoadWalletOptions = {},
 ): Promise<{ secret: Uint8Array; account: number }> {
   const dataDir = await resolveDataDir(rocketpoolDir);
-  const wallet = await loadNodeWallet(dataDir);
+  const wallet = await loadNodeWallet(dataDir, opts);
   if (!wallet) {
     throw new InputError("No Smartnode wallet in this data folder", {
       file: dataDir,
@@ -123,8 +124,9 @@ export async function coldKeyFromWallet(
   }
   const want = toHex(fromHex(pubkey, { field: "--validator", length: 48 }));
   try {
+    const derive = validatorKeyDeriver(wallet.seed);
     for (let i = 0; i < wallet.nextAccount + ORPHAN_SEARCH_WINDOW; i++) {
-      const secret = deriveSecretKey(wallet.seed, validatorKeyPath(i));
+      const secret = derive(i);
       if (toHex(publicKeyOf(secret)) === want) return { secret, account: i };
       secret.fill(0);
     }
