@@ -8,6 +8,8 @@
  *  - the Host header must name this server on loopback (127.0.0.1:<port>, localhost:<port>,
  *    [::1]:<port>), else 403: a web page cannot read it through DNS rebinding (RFC 9110 §7.2);
  *  - a declared body over {@link MAX_REQUEST_BODY_BYTES} is refused 413 and the connection closed;
+ *    a body the route did not read is drained for {@link LINGER_MS} after the answer at most, then
+ *    the connection is closed;
  *  - headers over {@link MAX_HEADER_BYTES} (431), unparsable requests (400) and slow clients (408)
  *    are answered by node:http's `clientError` event, never by a crash;
  *  - a handler that throws or rejects answers 500 (or closes the socket if the answer started)
@@ -28,6 +30,8 @@ export const MAX_HEADER_BYTES = 16 * 1024;
 export const MAX_REQUEST_BODY_BYTES = 64 * 1024;
 /** Time allowed to receive a whole request (headers and body). */
 export const REQUEST_TIMEOUT_MS = 10_000;
+/** Time a request body nobody reads is drained after the answer before the socket is closed. */
+export const LINGER_MS = 1_000;
 /** Simultaneous connections (open /events streams count). */
 export const MAX_CONNECTIONS = 128;
 
@@ -148,6 +152,16 @@ export function createGuardedServer(
           });
           return;
         }
+        // A body no route read (e.g. endless chunks sent with a GET) is drained for at most
+        // LINGER_MS after the answer (so the client can read it), then the connection is closed.
+        res.once("finish", () => {
+          if (req.complete) return;
+          const timer = setTimeout(() => req.socket.destroy(), LINGER_MS);
+          timer.unref();
+          req.once("end", () => clearTimeout(timer));
+          req.once("close", () => clearTimeout(timer));
+          req.resume();
+        });
         const done = handler(req, res, url);
         if (done instanceof Promise) done.catch(fail);
       } catch (err) {
