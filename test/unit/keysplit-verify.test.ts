@@ -381,6 +381,25 @@ describe("cluster folders forged realistically (n = 7 and 4, > 20 validators)", 
     assert.equal(cli.code, 1, cli.out);
     assert.match(cli.err, message);
     assert.doesNotMatch(cli.err, /\n\s+at /, "no stack trace");
+    // `node run` refuses at start: the cluster is checked before the identity, the slashing
+    // database or the beacon node are touched (nothing listens on port 9 of 127.0.0.1)
+    const dataDir = fresh("node-data");
+    const node = await rpdvt(
+      "node",
+      "run",
+      "--cluster",
+      join(out, "operator-2"),
+      "--identity",
+      join(dataDir, "identity.json"),
+      "--data-dir",
+      dataDir,
+      "--beacon-url",
+      "http://127.0.0.1:9",
+    );
+    assert.equal(node.code, 1, node.out);
+    assert.match(node.err, message);
+    assert.doesNotMatch(node.err, /\n\s+at /, "no stack trace");
+    assert.equal(await exists(join(dataDir, "slashing-protection.sqlite")), false);
   });
 
   test("n = 4: a degree-1 polynomial (2 operators sign) and a split whose every share is the key are refused", async () => {
