@@ -14,6 +14,7 @@ import { promises as fsp } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, mock, test } from "node:test";
 import { promisify } from "node:util";
+import bls from "bls-eth-wasm";
 import fc from "fast-check";
 import { publicKeyOf, signMessage } from "../../src/crypto/bls.js";
 import { encryptKeystore } from "../../src/crypto/eip2335.js";
@@ -161,6 +162,37 @@ describe("properties, n ∈ {4, 7, 10, 13}: the check in G1 (no secrets)", () =>
       }),
       { numRuns: 60 },
     );
+  });
+
+  test("a correct split is confirmed by the one-sum check: one interpolation (the degree check) instead of n−t+2", () => {
+    const recover = mock.method(bls.PublicKey.prototype, "recover");
+    try {
+      for (const n of [4, 7, 10, 13]) {
+        const t = thresholdFor(n);
+        const ids = Array.from({ length: n }, (_, i) => 3 * i + 5);
+        const key = randomScalar();
+        const good = forgeShares(key, ids, t, { kind: "good" }).map((y, i) => ({
+          id: ids[i] as number,
+          pubkey: pub(y),
+        }));
+        recover.mock.resetCalls();
+        assert.equal(findPublicShareDefect(pub(key), good, t), undefined);
+        assert.equal(recover.mock.callCount(), 1, `n=${n}: only the degree check interpolates`);
+        // one wrong share: the sum is not the identity, and the per-share checks name it
+        const off = forgeShares(key, ids, t, { kind: "off", position: n - 1 }).map((y, i) => ({
+          id: ids[i] as number,
+          pubkey: pub(y),
+        }));
+        recover.mock.resetCalls();
+        assert.deepEqual(findPublicShareDefect(pub(key), off, t), {
+          kind: "off-polynomial",
+          ids: [ids[n - 1]],
+        });
+        assert.ok(recover.mock.callCount() >= n - t + 1);
+      }
+    } finally {
+      recover.mock.restore();
+    }
   });
 
   test("two shares of another polynomial through the key that agrees with the first shares are both named", () => {
