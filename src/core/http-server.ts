@@ -5,8 +5,9 @@
  *  - the request target must be origin-form (RFC 9112 §3.2.1: `/path?query`) and at most
  *    {@link MAX_URL_LENGTH} characters, else 400 / 414 (`GET http://[ HTTP/1.1` made `new URL()`
  *    throw out of the handler and killed the node);
- *  - the Host header must name this server on loopback (127.0.0.1:<port>, localhost:<port>,
- *    [::1]:<port>), else 403: a web page cannot read it through DNS rebinding (RFC 9110 §7.2);
+ *  - the Host header must name loopback (127.0.0.1, localhost, [::1], any port; see
+ *    isLoopbackHost in src/dashboard/auth.ts), else 403: a web page cannot read /status or
+ *    /metrics through DNS rebinding (RFC 9110 §7.2);
  *  - a declared body over {@link MAX_REQUEST_BODY_BYTES} is refused 413 and the connection closed;
  *    a body the route did not read is drained for {@link LINGER_MS} after the answer at most, then
  *    the connection is closed;
@@ -19,7 +20,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { isAllowedHost } from "../dashboard/auth.js";
+import { isLoopbackHost } from "../dashboard/auth.js";
 import { InputError } from "../errors.js";
 
 /** Longest request target accepted (414 above). */
@@ -136,7 +137,7 @@ export function createGuardedServer(
           sendError(res, 400, "Malformed request target (expected /path?query)", { close: true });
           return;
         }
-        if (!isAllowedHost(req.headers.host, req.socket.localPort)) {
+        if (!isLoopbackHost(req.headers.host)) {
           sendError(
             res,
             403,

@@ -1,7 +1,7 @@
 /**
  * Access checks of the dashboard. The server binds 127.0.0.1 only; on top of that:
- *  - every request must name a loopback Host (127.0.0.1, localhost, [::1]) with the server's port,
- *    so that a web page on another origin cannot reach it through DNS rebinding;
+ *  - every request must name a loopback Host (127.0.0.1, localhost, [::1]; any port) so that a
+ *    web page on another origin cannot reach it through DNS rebinding;
  *  - requests a browser marks as cross-site (Sec-Fetch-Site) are refused: an `<img>` on any page
  *    cannot fire dashboard queries;
  *  - state-changing requests (any method but GET/HEAD) need the operator's dashboard token
@@ -56,31 +56,21 @@ export function parseHostHeader(
 const LOOPBACK_NAMES = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
 /**
- * Whether the Host header names a loopback address (DNS-rebinding guard), any port.
+ * Whether the Host header names a loopback address — 127.0.0.1, localhost or [::1], with any
+ * well-formed port or none (DNS-rebinding guard, RFC 9110 §7.2). A page on another origin that
+ * rebinds its name to 127.0.0.1 still sends its own name and is refused; Prometheus scraping
+ * 127.0.0.1:<port> passes. The port is not compared with the server's: a page cannot choose the
+ * Host it sends, so a different port only comes from a local forward (`ssh -L 19100:127.0.0.1:9100`),
+ * which is legitimate.
  *
  * @example
  * isLoopbackHost("127.0.0.1:9100"); // true
+ * isLoopbackHost("[::1]:9100"); // true
  * isLoopbackHost("evil.example:9100"); // false
  */
 export function isLoopbackHost(host: string | undefined): boolean {
   const h = parseHostHeader(host);
   return h !== null && LOOPBACK_NAMES.has(h.name);
-}
-
-/**
- * Whether the Host header names this server on loopback: 127.0.0.1, localhost or [::1], with the
- * server's own `port` (a missing port means 80). A page on another origin that rebinds its name to
- * 127.0.0.1 sends its own name and is refused; Prometheus scraping 127.0.0.1:<port> passes.
- *
- * @example
- * isAllowedHost("127.0.0.1:9100", 9100); // true
- * isAllowedHost("localhost:9101", 9100); // false
- * isAllowedHost("rebind.example:9100", 9100); // false
- */
-export function isAllowedHost(host: string | undefined, port: number | undefined): boolean {
-  const h = parseHostHeader(host);
-  if (h === null || !LOOPBACK_NAMES.has(h.name)) return false;
-  return port === undefined || (h.port ?? 80) === port;
 }
 
 /**

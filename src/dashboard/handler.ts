@@ -27,7 +27,7 @@ import {
   parseRequestTarget,
 } from "../core/http-server.js";
 import { BaseError, InputError } from "../errors.js";
-import { hasValidToken, isAllowedHost, isCrossSite } from "./auth.js";
+import { hasValidToken, isCrossSite, isLoopbackHost } from "./auth.js";
 import { dashboardHtml } from "./page.js";
 import { parsePlanQuery, planNeedsToken } from "./plan.js";
 import { createPlanRunner, type PlanRunner, PlanUnavailableError } from "./plan-worker.js";
@@ -296,7 +296,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
     if (!(DASHBOARD_PATHS as readonly string[]).includes(path) && !path.startsWith("/api/")) {
       return false;
     }
-    if (!isAllowedHost(req.headers.host, req.socket.localPort)) {
+    if (!isLoopbackHost(req.headers.host)) {
       sendJson(res, 403, {
         error: "The dashboard answers loopback hosts only (127.0.0.1:<port>, localhost:<port>)",
       });

@@ -261,7 +261,7 @@ describe("rpdvt node run: hostile requests and failed starts", { timeout: 240_00
 
   test("/status, /metrics and the dashboard refuse a foreign Host (DNS rebinding)", async () => {
     for (const path of ["/status", "/metrics", "/api/cluster", "/"]) {
-      for (const h of [`rebind.example:${port}`, `127.0.0.1:${port + 1}`, "127.0.0.1.nip.io"]) {
+      for (const h of [`rebind.example:${port}`, `127.0.0.2:${port}`, "127.0.0.1.nip.io"]) {
         const a = await raw(port, `GET ${path} HTTP/1.1\r\nHost: ${h}\r\n\r\n`);
         assert.equal(statusOf(a), 403, `${path} Host ${h} → ${a.slice(0, 200)}`);
         assert.doesNotMatch(a, /16Uiu2|rpdvt_/);
