@@ -346,6 +346,8 @@ export function demoCommand(): Command {
           let endSlot = (lastEpoch + 2) * spe;
           let lastExitCheckSlot = -1;
           const judgeGaps: number[] = [];
+          let actionQueue: Promise<void> = Promise.resolve();
+          const actionErrors: unknown[] = [];
           while (nowSlot() < endSlot) {
             const slot = nowSlot();
             if (slot < 0) {
@@ -371,10 +373,15 @@ export function demoCommand(): Command {
                 squadKeys[0],
               );
             }
+            // Operator changes and the exit run one after the other, off the loop: a restart waits
+            // for the node to answer, which on a loaded host takes longer than an epoch, and the
+            // judge must keep reading each epoch's duties meanwhile.
             for (const a of actions) {
               if (a.done || slot < a.atSlot) continue;
               a.done = true;
-              await a.run();
+              actionQueue = actionQueue.then(a.run).catch((e: unknown) => {
+                actionErrors.push(e);
+              });
             }
             if (exitTarget && exit.requestedEpoch !== undefined && exit.exitEpoch === undefined) {
               if (slot !== lastExitCheckSlot) {
@@ -397,14 +404,16 @@ export function demoCommand(): Command {
                 exit.beaconDutiesAfterExit += duties.length;
               }
             }
-            const statuses = await Promise.all(OPERATOR_IDS.map((id) => squad?.status(id)));
-            for (const [i, s] of statuses.entries()) {
-              reports.add(OPERATOR_IDS[i] as number, s?.recent as DutyReport[] | undefined);
-            }
             if (slot !== lastStatusSlot) {
               lastStatusSlot = slot;
+              // once per slot: each node lists its newest 50 reports (~2 slots of this squad's)
+              const statuses = await Promise.all(OPERATOR_IDS.map((id) => squad?.status(id)));
+              for (const [i, s] of statuses.entries()) {
+                reports.add(OPERATOR_IDS[i] as number, s?.recent as DutyReport[] | undefined);
+              }
               const cells = statuses.map((s, i) => {
-                if (!s) return `op${OPERATOR_IDS[i]}: down`;
+                const id = OPERATOR_IDS[i] as number;
+                if (!s) return `op${id}: ${squad?.running(id) ? "no answer" : "down"}`;
                 const c = summaryCounts(
                   s.summary as Record<string, Record<string, number>>,
                   "attester",
@@ -418,6 +427,10 @@ export function demoCommand(): Command {
             }
             await new Promise((r) => setTimeout(r, 500));
           }
+
+          await actionQueue;
+          const [actionError] = actionErrors;
+          if (actionError) throw actionError;
 
           // Summary, measured from the beacon node.
           const head = (await beacon.blockHeader("head"))?.slot ?? nowSlot();

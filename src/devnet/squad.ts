@@ -21,6 +21,8 @@ const BIN = fileURLToPath(new URL("../../bin/rpdvt.js", import.meta.url));
  * validators, `rpdvt --help` 17 s, at load average 24–30).
  */
 const START_TIMEOUT_MS = 300_000;
+/** GET /status timeout: a local node answers in milliseconds, a starved one in seconds. */
+const STATUS_TIMEOUT_MS = 3_000;
 
 export type SquadOptions = {
   workDir: string;
@@ -54,6 +56,8 @@ export type Squad = {
   stop(id: number): Promise<void>;
   /** GET /status of a running operator (undefined if down or unreachable). */
   status(id: number): Promise<Record<string, unknown> | undefined>;
+  /** Whether operator `id`'s process is running (it may still be slow to answer /status). */
+  running(id: number): boolean;
   stopAll(): Promise<void>;
 };
 
@@ -178,12 +182,16 @@ export async function startSquad(opts: SquadOptions): Promise<Squad> {
     async status(id) {
       try {
         const r = await fetch(`http://127.0.0.1:${byId(id).metricsPort}/status`, {
-          signal: AbortSignal.timeout(1_000),
+          signal: AbortSignal.timeout(STATUS_TIMEOUT_MS),
         });
         return r.ok ? ((await r.json()) as Record<string, unknown>) : undefined;
       } catch {
         return undefined;
       }
+    },
+    running(id) {
+      const p = byId(id).process;
+      return p !== undefined && p.exitCode === null && p.signalCode === null;
     },
     async stopAll() {
       await Promise.all(operators.map((o) => stop(o.id)));
