@@ -444,6 +444,9 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<DevnetHandl
   let lastReason = "";
   let genesisDelay = o.genesisDelay;
   for (let tryNo = 0; tryNo < 3; tryNo++) {
+    // Every start is a new chain: a beacon DB left behind (a killed node does not run its
+    // --reset cleanup) would make Lodestar resume the old chain and its genesis time.
+    await fsp.rm(join(workDir, "data"), { recursive: true, force: true });
     const launchedAt = Date.now();
     const rest = await freePort();
     let p2p = await freePort();
