@@ -26,6 +26,7 @@ import {
   readKeymanagerToken,
   TOKEN_FILE,
 } from "../ops/keymanager/client.js";
+import { DEFAULT_LIVENESS_EPOCHS } from "../ops/migrate/liveness.js";
 import {
   formatPlan,
   listMigrations,
@@ -42,7 +43,8 @@ import {
   startMigration,
 } from "../ops/migrate/migrate.js";
 import { listRocketPoolKeys, resolveDataDir } from "../rocketpool/datadir.js";
-import { toHex } from "../util/hex.js";
+import { parseAddress } from "../util/address.js";
+import { fromHex, toHex } from "../util/hex.js";
 import { DEFAULT_ROCKETPOOL_DIR, expandHome } from "./keys-list.js";
 import { parseEndpoints, parseIdList } from "./keys-split.js";
 import { printJson, runAction } from "./run.js";
@@ -310,6 +312,34 @@ function parseImports(list: string[]): Record<string, string> {
   return out;
 }
 
+/**
+ * The flags whose shape alone can be wrong, checked before the wallet is decrypted or anything is
+ * asked of the VC (the plan re-checks what depends on the data folder).
+ */
+function checkFlags(f: MigrateFlags): void {
+  const epochs = Number(f.livenessEpochs);
+  if (!/^\d+$/.test(f.livenessEpochs.trim()) || epochs < DEFAULT_LIVENESS_EPOCHS)
+    throw new InputError(
+      `--liveness-epochs must be a whole number ≥ ${DEFAULT_LIVENESS_EPOCHS}, got "${f.livenessEpochs}"`,
+      { field: "--liveness-epochs" },
+    );
+  f.validators?.split(",").forEach((v, i) => {
+    fromHex(v.trim(), { field: `--validators[${i}]`, length: 48 });
+  });
+  if (f.validators && f.all)
+    throw new InputError("Give --validators or --all, not both", { field: "--validators" });
+  parseImports(f.importSlashing);
+  if (f.operatorIds) parseIdList(f.operatorIds);
+  if (f.endpoints) parseEndpoints(f.endpoints);
+  if (f.feeRecipient) parseAddress(f.feeRecipient, { field: "--fee-recipient" });
+  if (f.nodeAddress) parseAddress(f.nodeAddress, { field: "--node-address" });
+  if (f.nonce !== undefined && !/^\d+$/.test(f.nonce))
+    throw new InputError(`--nonce must be a non-negative integer, got "${f.nonce}"`, {
+      field: "--nonce",
+    });
+  if (f.owner) parseAddress(f.owner, { field: "--owner" });
+}
+
 function loud(lines: string[]): void {
   process.stderr.write(
     `\n${"!".repeat(78)}\n${lines.map((l) => `!! ${l}`).join("\n")}\n${"!".repeat(78)}\n\n`,
@@ -441,6 +471,7 @@ export function migrateCommand(): Command {
           );
           return;
         }
+        checkFlags(f);
         const validators = await chooseValidators(f, dataDir);
         const { split, fee, warnings } = await buildSplit(f, dataDir, validators);
         if (!quiet) for (const w of warnings) process.stderr.write(`Warning: ${w}\n`);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { migrateCommand } from "../../src/cli/migrate.js";
 import { InputError } from "../../src/errors.js";
 import { readClusterDefinition } from "../../src/keysplit/cluster.js";
 import { Journal } from "../../src/ops/journal.js";
@@ -27,7 +28,7 @@ import { PRYSM } from "../../src/rocketpool/layout.js";
 import { SlashingProtectionDb } from "../../src/slashing/db.js";
 import { DB_FILE_NAME } from "../../src/slashing/schema.js";
 import { acquireLock } from "../../src/util/lockfile.js";
-import { exists, makeTempDir } from "../helpers.js";
+import { exists, makeTempDir, runCommand } from "../helpers.js";
 import {
   GVR,
   startFakeKeymanager,
@@ -391,6 +392,33 @@ describe("ops: migrate (in-process)", () => {
     } finally {
       await km3.close();
     }
+  });
+
+  it("CLI: malformed flags are refused before the wallet is opened or the VC asked", async () => {
+    const d = join(dir, "no-password", "data");
+    await fsp.cp(dataDir, d, { recursive: true });
+    await fsp.rm(join(d, "password")); // any wallet access would fail on this
+    const base = ["--rocketpool-dir", d, "--format", "cluster", "--yes", "--skip-liveness-wait"];
+    const calls = km.calls.length;
+    for (const [args, want] of [
+      [
+        ["--all", "--liveness-epochs", "1"],
+        /--liveness-epochs must be a whole number ≥ 2, got "1"/,
+      ],
+      [["--validators", "0x1234"], /--validators\[0\]/],
+      [["--all", "--fee-recipient", "0xnope"], /--fee-recipient/],
+      [
+        ["--all", "--import-slashing", "one=/tmp/x"],
+        /--import-slashing "one=\/tmp\/x" is not ID=DATADIR/,
+      ],
+      [["--all", "--operator-ids", "1,2,x"], /operator/i],
+    ] as const) {
+      const r = await runCommand(migrateCommand(), [...base, ...args]);
+      assert.equal(r.code, 1, args.join(" "));
+      assert.match(r.stderr, want);
+      assert.doesNotMatch(r.stderr, /password file/);
+    }
+    assert.equal(km.calls.length, calls, "the VC was not asked");
   });
 
   it("per-validator fee recipients (minipool + megapool) survive a failed split; a node holding its slashing DB fails the hand-over with nothing imported; resume finishes", async () => {
