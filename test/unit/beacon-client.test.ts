@@ -327,8 +327,10 @@ describe("endpoints", () => {
       a.requests.map((r) => `${r.method} ${r.path.split("/").pop()}`),
       ["POST validators", "POST validator_balances"],
     );
-    assert.deepEqual((a.requests[0]?.body as { ids: string[] }).ids.length, 100);
-    assert.deepEqual((a.requests[1]?.body as string[]).slice(0, 1), [hexOf(PK(1))]);
+    const [postValidators, postBalances] = a.requests;
+    assert.ok(postValidators && postBalances);
+    assert.equal((postValidators.body as { ids: string[] }).ids.length, 100);
+    assert.deepEqual((postBalances.body as string[]).slice(0, 1), [hexOf(PK(1))]);
     // The same server refuses what the client used to send: 30 repeated ids in one GET.
     const old = await fetch(
       `${a.url}/eth/v1/beacon/states/head/validators?${ids
