@@ -23,17 +23,47 @@ import type { Socket } from "node:net";
 import { isLoopbackHost } from "../dashboard/auth.js";
 import { InputError } from "../errors.js";
 
-/** Longest request target accepted (414 above). */
+/**
+ * Longest request target accepted (414 above).
+ *
+ * @example
+ * MAX_URL_LENGTH; // 2_048
+ */
 export const MAX_URL_LENGTH = 2_048;
-/** Largest header section accepted (node:http answers 431 above). */
+/**
+ * Largest header section accepted (node:http answers 431 above).
+ *
+ * @example
+ * MAX_HEADER_BYTES; // 16 * 1024
+ */
 export const MAX_HEADER_BYTES = 16 * 1024;
-/** Largest request body any route accepts (an exit request is ~150 bytes). */
+/**
+ * Largest request body any route accepts (an exit request is ~150 bytes).
+ *
+ * @example
+ * MAX_REQUEST_BODY_BYTES; // 64 * 1024
+ */
 export const MAX_REQUEST_BODY_BYTES = 64 * 1024;
-/** Time allowed to receive a whole request (headers and body). */
+/**
+ * Time allowed to receive a whole request (headers and body).
+ *
+ * @example
+ * REQUEST_TIMEOUT_MS; // 10_000
+ */
 export const REQUEST_TIMEOUT_MS = 10_000;
-/** Time a request body nobody reads is drained after the answer before the socket is closed. */
+/**
+ * Time a request body nobody reads is drained after the answer before the socket is closed.
+ *
+ * @example
+ * LINGER_MS; // 1_000
+ */
 export const LINGER_MS = 1_000;
-/** Simultaneous connections (open /events streams count). */
+/**
+ * Simultaneous connections (open /events streams count).
+ *
+ * @example
+ * MAX_CONNECTIONS; // 128
+ */
 export const MAX_CONNECTIONS = 128;
 
 /**

@@ -86,7 +86,12 @@ export function isCrossSite(req: IncomingMessage): boolean {
   return site === "cross-site" || site === "same-site";
 }
 
-/** Largest token file read (a token is a line of text). */
+/**
+ * Largest token file read (a token is a line of text).
+ *
+ * @example
+ * MAX_TOKEN_FILE_BYTES; // 4_096
+ */
 export const MAX_TOKEN_FILE_BYTES = 4_096;
 
 /**

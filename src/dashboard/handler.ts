@@ -34,11 +34,26 @@ import { createPlanRunner, type PlanRunner, PlanUnavailableError } from "./plan-
 import type { DashboardSource, ExitRequest } from "./types.js";
 import { clusterView } from "./view.js";
 
-/** Default push period of /events: the page updates once per second. */
+/**
+ * Default push period of /events: the page updates once per second.
+ *
+ * @example
+ * DEFAULT_EVENT_INTERVAL_MS; // 1_000
+ */
 export const DEFAULT_EVENT_INTERVAL_MS = 1_000;
-/** Open /events streams allowed at once (each holds a connection; the rest are refused 503). */
+/**
+ * Open /events streams allowed at once (each holds a connection; the rest are refused 503).
+ *
+ * @example
+ * MAX_EVENT_STREAMS; // 16
+ */
 export const MAX_EVENT_STREAMS = 16;
-/** Paths the dashboard answers (the metrics server keeps /metrics and /status). */
+/**
+ * Paths the dashboard answers (the metrics server keeps /metrics and /status).
+ *
+ * @example
+ * DASHBOARD_PATHS; // ["/", "/api/cluster", "/api/plan", "/events"] as const
+ */
 export const DASHBOARD_PATHS = ["/", "/api/cluster", "/api/plan", "/events"] as const;
 
 /**
@@ -86,7 +101,12 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-/** Largest accepted POST body (an exit request is ~150 bytes). */
+/**
+ * Largest accepted POST body (an exit request is ~150 bytes).
+ *
+ * @example
+ * MAX_BODY_BYTES; // 4_096
+ */
 export const MAX_BODY_BYTES = 4_096;
 
 class BodyTooLargeError extends InputError {}

@@ -9,6 +9,10 @@
  *    independent model via the Poisson-binomial pmf (src/plan/math/poissonBinomial.ts);
  * and rendered as SVG with src/plan/svg (line chart: P(missed) vs threshold; bar chart: the
  * attacker's share count in a group).
+ *
+ * Inputs are bounded by the zod schema below (400 naming the field and the bound); queries above
+ * {@link PLAN_OPEN_LIMITS} need the dashboard token; the dashboard runs {@link planDashboard} in a
+ * worker thread with a time limit (./plan-worker.ts), never on the node's event loop.
  */
 import { z } from "zod";
 import { zodInputError } from "../crypto/eip2335.js";
@@ -21,11 +25,26 @@ import { lineChartSvg } from "../plan/svg/lineChart.js";
 import { sybilExact } from "../plan/sybil/exact.js";
 import { defaultThreshold } from "../plan/threshold.js";
 
-/** Largest cluster evaluated interactively (availabilityExact enumerates 2^n patterns). */
+/**
+ * Largest cluster evaluated interactively (availabilityExact enumerates 2^n patterns).
+ *
+ * @example
+ * MAX_PLAN_OPERATORS; // 16
+ */
 export const MAX_PLAN_OPERATORS = 16;
-/** Largest group size (the Sybil pmf has group + 1 entries; DVT clusters have ≤ 16 operators). */
+/**
+ * Largest group size (the Sybil pmf has group + 1 entries; DVT clusters have ≤ 16 operators).
+ *
+ * @example
+ * MAX_PLAN_GROUP; // 128
+ */
 export const MAX_PLAN_GROUP = 128;
-/** Largest attacker or honest share count. */
+/**
+ * Largest attacker or honest share count.
+ *
+ * @example
+ * MAX_PLAN_SHARES; // 1_000_000
+ */
 export const MAX_PLAN_SHARES = 1_000_000;
 
 /**

@@ -147,7 +147,7 @@ function nodeArgs(s: Setup, beaconUrl: string, dataDir: string, extra: string[])
 }
 
 /** Run `node run …` to its end; a process still running after `ms` is killed and reported. */
-function runToExit(args: string[], ms = 60_000): Promise<{ code: number | null; err: string }> {
+function runToExit(args: string[], ms = 120_000): Promise<{ code: number | null; err: string }> {
   return new Promise((ok) => {
     let err = "";
     const p = spawn(process.execPath, args, { stdio: ["ignore", "ignore", "pipe"] });
@@ -172,7 +172,7 @@ const exists = (p: string) =>
     () => false,
   );
 
-describe("rpdvt node run: hostile requests and failed starts", { timeout: 240_000 }, () => {
+describe("rpdvt node run: hostile requests and failed starts", { timeout: 600_000 }, () => {
   let setup: Setup;
   let beacon: { url: string; server: Server };
   let child: ChildProcess | undefined;
@@ -203,7 +203,7 @@ describe("rpdvt node run: hostile requests and failed starts", { timeout: 240_00
     child.stderr?.on("data", (c) => {
       log += c;
     });
-    const deadline = Date.now() + 90_000;
+    const deadline = Date.now() + 240_000; // a loaded CI machine: tsx loads the whole CLI
     while (!/"event":"started"/.test(log)) {
       if (child.exitCode !== null) assert.fail(`node run exited ${child.exitCode}:\n${log}`);
       if (Date.now() > deadline) assert.fail(`node run did not start:\n${log}`);
@@ -306,7 +306,7 @@ describe("rpdvt node run: hostile requests and failed starts", { timeout: 240_00
         "abc",
       ]),
     );
-    assert.notEqual(r.code, 0);
+    assert.ok(r.code !== null && r.code !== 0, `exit code ${r.code}: ${r.err}`);
     assert.match(r.err, /--metrics-port/);
     assert.match(r.err, /1 to 65535/);
     assert.doesNotMatch(r.err, /\n\s+at /);
@@ -315,7 +315,6 @@ describe("rpdvt node run: hostile requests and failed starts", { timeout: 240_00
 
   test("a metrics port in use: exits non-zero, names the port, leaves no DB lock", async () => {
     const dataDir = join(setup.dir, "data-busy");
-    const t0 = Date.now();
     const r = await runToExit(
       nodeArgs(setup, beacon.url, dataDir, [
         "--listen",
@@ -324,12 +323,11 @@ describe("rpdvt node run: hostile requests and failed starts", { timeout: 240_00
         String(port),
       ]),
     );
-    assert.notEqual(r.code, 0, r.err);
+    assert.ok(r.code !== null && r.code !== 0, `exit code ${r.code}: ${r.err}`);
     assert.match(r.err, new RegExp(`Port ${port} on 127.0.0.1 is already in use`));
     assert.match(r.err, /--metrics-port/);
     assert.doesNotMatch(r.err, /\n\s+at /);
     assert.equal(await exists(lockOf(dataDir)), false);
-    assert.ok(Date.now() - t0 < 60_000);
   });
 
   test("a p2p port in use (after the DB is locked): exits, lock released", async () => {
@@ -346,7 +344,7 @@ describe("rpdvt node run: hostile requests and failed starts", { timeout: 240_00
           String(await freePort()),
         ]),
       );
-      assert.notEqual(r.code, 0, r.err);
+      assert.ok(r.code !== null && r.code !== 0, `exit code ${r.code}: ${r.err}`);
       assert.match(r.err, /Error: /);
       assert.equal(await exists(join(dataDir, "slashing-protection.sqlite")), true);
       assert.equal(await exists(lockOf(dataDir)), false, "the DB lock is still held");
@@ -369,7 +367,7 @@ describe("rpdvt node run: hostile requests and failed starts", { timeout: 240_00
         loose,
       ]),
     );
-    assert.notEqual(r.code, 0);
+    assert.ok(r.code !== null && r.code !== 0, `exit code ${r.code}: ${r.err}`);
     assert.match(r.err, /readable by other users/);
     assert.match(r.err, /chmod 600/);
     assert.doesNotMatch(r.err, new RegExp(TOKEN));
