@@ -3,6 +3,11 @@
  * split before anything is written, KDF overrides, the wording of read-back errors, password
  * files, and cheap directory probes for `detect*`. No format knowledge lives here. Bounded
  * concurrency, JSON files and schemas live in ../util/{concurrency,json-file,schema}.ts.
+ *
+ * The one check that shares are a Shamir sharing of a key with threshold exactly t
+ * ({@link findShareDefect}; Shamir 1979, threshold BLS as in ../crypto/shamir.ts) lives here too:
+ * the writers run it on the secrets, and every verifier (cluster incl. node run's loader, SSV,
+ * Dirk) on the public keys.
  */
 import { randomBytes } from "node:crypto";
 import { promises as fsp } from "node:fs";
@@ -241,7 +246,12 @@ function herumiPoints(
   });
 }
 
-/** Where the keys given to {@link findPublicShareDefect} come from, for its parse errors. */
+/**
+ * Where the keys given to {@link findPublicShareDefect} come from, for its parse errors.
+ *
+ * @example
+ * const where: ShareKeysWhere = { file, keyField: "validators[0].pubkey", shareField: (id) => `shares[${id}]` };
+ */
 export type ShareKeysWhere = {
   file?: string | undefined;
   /** Field of the validator (composite) public key. */
