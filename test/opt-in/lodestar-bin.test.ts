@@ -69,8 +69,11 @@ test("devnet on RPDVT_LODESTAR_BIN: detected forks, spec from the Beacon API, bl
     assert.equal(forkEpochs.fulu, 1);
   }
 
+  // Lodestar runs all 64 genesis validators here (no squad): finality hangs on the node alone.
   devnet = await startDevnet({
     lodestarBin: BIN,
+    validators: 64,
+    lodestarValidators: "0..63",
     secondsPerSlot: SECONDS_PER_SLOT,
     genesisDelay: 30,
     readyTimeoutMs: 180_000,
