@@ -419,10 +419,10 @@ describe("/api/plan: bounded inputs, token above the open limits, off the event 
       `# /api/plan ${q}: ${fmt(big)}\n# ${heavy}: on the event loop ${fmt(inline)}; in the worker ${fmt(worker)}\n`,
     );
     // On the thread, the loop is blocked for the whole query; in the worker, it is not.
-    assert.ok(inline.maxMs > 500, `the heavy query is not heavy here (${fmt(inline)})`);
+    assert.ok(inline.ms > 150, `the heavy query is not heavy here (${fmt(inline)})`);
     assert.ok(inline.maxMs > 0.8 * inline.ms, `the loop was not blocked inline (${fmt(inline)})`);
     assert.ok(worker.maxMs < 500, `event loop blocked: ${fmt(worker)}`);
-    assert.ok(worker.maxMs < inline.maxMs / 3, `worker ${fmt(worker)} vs inline ${fmt(inline)}`);
+    assert.ok(worker.maxMs < 0.5 * worker.ms, `event loop blocked: ${fmt(worker)}`);
     assert.ok(big.maxMs < 500, `event loop blocked: ${fmt(big)}`);
   });
 
