@@ -231,6 +231,10 @@ export function demoCommand(): Command {
           const baseline = createJudge(beacon, LODESTAR_INDICES, spe);
           const nowSlot = () => Math.floor((Date.now() - chain.genesisTime * 1000) / slotMs);
           const startEpoch = Math.max(0, Math.floor(nowSlot() / spe));
+          // The nodes watch from the first whole epoch after their start (src/core/node.ts) and
+          // refuse in the partial epoch before it: started before genesis, epochs 0..dg-1;
+          // mid-epoch, that epoch and the dg after it.
+          const watchTo = nowSlot() < 0 ? dgEpochs - 1 : startEpoch + dgEpochs;
           // Nodes watch `dgEpochs` full epochs first; measure from the epoch after that.
           const e0 = startEpoch + dgEpochs + 1;
           const phases: Phase[] = [
@@ -451,12 +455,12 @@ export function demoCommand(): Command {
           // Before the first phase the nodes watch (doppelganger protection): nothing is signed on
           // purpose — shown as watching, not failed.
           const watch =
-            e0 - 1 >= startEpoch
+            watchTo >= startEpoch
               ? {
                   fromEpoch: startEpoch,
-                  toEpoch: e0 - 1,
-                  ...(await judge.attestations(startEpoch, e0 - 1, head)),
-                  nodeReports: nodeReports(startEpoch, e0 - 1),
+                  toEpoch: watchTo,
+                  ...(await judge.attestations(startEpoch, watchTo, head)),
+                  nodeReports: nodeReports(startEpoch, watchTo),
                 }
               : null;
           const headBlock = await beacon.block("head");
