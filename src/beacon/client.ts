@@ -554,7 +554,10 @@ export function createBeaconClient(
       genesisTime: genesis.data.genesis_time,
       genesisValidatorsRoot: genesis.data.genesis_validators_root,
       genesisForkVersion: genesis.data.genesis_fork_version,
-      secondsPerSlot: num("SECONDS_PER_SLOT"),
+      // Lodestar ≥ 1.3x (consensus-specs after Fulu, EIP-7782 prep) may publish SLOT_DURATION_MS
+      // alone; SECONDS_PER_SLOT wins where both are given.
+      secondsPerSlot:
+        s.SECONDS_PER_SLOT !== undefined ? num("SECONDS_PER_SLOT") : num("SLOT_DURATION_MS") / 1000,
       slotsPerEpoch: num("SLOTS_PER_EPOCH"),
       forks,
       presetBase: String(s.PRESET_BASE ?? ""),

@@ -1,12 +1,51 @@
 /**
- * Shared parsing of list-valued CLI flags (`--operator-ids`, `--endpoints`, `--peer-ids`,
- * `--withdrawal-addresses`). Each parser throws an InputError naming the flag and the bad item, so
+ * Shared parsing of CLI flags used by several commands: list-valued flags (`--operator-ids`,
+ * `--endpoints`, `--peer-ids`, `--withdrawal-addresses`), `~` paths (`--rocketpool-dir`) and
+ * `--max-wallet-accounts`. Each parser throws an InputError naming the flag and the bad item, so
  * commands can parse every flag before any slow work (key decryption) starts.
  */
 import { promises as fsp } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { InvalidArgumentError, Option } from "commander";
 import { InputError } from "../errors.js";
 import { publicKeyFromIdentity } from "../p2p/identity.js";
+import { MAX_WALLET_ACCOUNTS } from "../rocketpool/wallet.js";
 import { parseAddress } from "../util/address.js";
+
+/** Default Smartnode folder (the installer's `~/.rocketpool`). */
+export const DEFAULT_ROCKETPOOL_DIR = "~/.rocketpool";
+
+/**
+ * Expand a leading `~` (commander gets `--rocketpool-dir=~/x` unexpanded from the shell).
+ *
+ * @example
+ * expandHome("~/.rocketpool") // "/home/me/.rocketpool"
+ */
+export function expandHome(p: string): string {
+  if (p === "~") return homedir();
+  if (p.startsWith("~/")) return join(homedir(), p.slice(2));
+  return p;
+}
+
+/**
+ * `--max-wallet-accounts N`: raise the bound on the wallet's `next_account`
+ * (src/rocketpool/wallet.ts MAX_WALLET_ACCOUNTS), validated when the flags are parsed.
+ *
+ * @example
+ * new Command("list").addOption(maxWalletAccountsOption());
+ */
+export function maxWalletAccountsOption(): Option {
+  return new Option(
+    "--max-wallet-accounts <n>",
+    `refuse a Smartnode wallet whose next_account is above n (default ${MAX_WALLET_ACCOUNTS}; every account is derived)`,
+  ).argParser((v: string) => {
+    const n = Number(v);
+    if (!/^\d+$/.test(v.trim()) || n < 1 || n > 2 ** 31)
+      throw new InvalidArgumentError("expected a whole number from 1 to 2147483648");
+    return n;
+  });
+}
 
 /**
  * Parse `--operator-ids 11,22,33,44` (positive integers; order is kept, see the callers).

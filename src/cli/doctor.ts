@@ -4,7 +4,7 @@
  */
 import { Command } from "commander";
 import { formatDoctorTable, runDoctor } from "../ops/doctor/doctor.js";
-import { expandHome } from "./keys-list.js";
+import { expandHome } from "./args.js";
 import { printJson, runAction } from "./run.js";
 
 type DoctorFlags = {

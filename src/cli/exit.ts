@@ -5,7 +5,7 @@
  * writes the signed exit JSON instead of submitting. `--cluster-nodes URL[,URL…] --token-file F`
  * gets a threshold-signed exit from the rpdvt DV nodes instead (each operator's node consents over
  * its dashboard API; src/ops/exit/cluster.ts); the token is read from a file
- * (src/dashboard/auth.ts readTokenFile) because `--token T` shows in `ps`. `--cluster-format`
+ * (src/util/token-file.ts readTokenFile) because `--token T` shows in `ps`. `--cluster-format`
  * prints how other DV software does it. Every flag is checked before any beacon or wallet access.
  * See src/ops/exit/exit.ts.
  */
@@ -13,7 +13,6 @@ import * as p from "@clack/prompts";
 import { Command, Option } from "commander";
 import { createBeaconClient } from "../beacon/index.js";
 import { currentEpoch } from "../core/beacon.js";
-import { readTokenFile } from "../dashboard/auth.js";
 import { InputError } from "../errors.js";
 import { clusterInfo, parseNodeUrls, requestClusterExit } from "../ops/exit/cluster.js";
 import {
@@ -25,8 +24,13 @@ import {
 } from "../ops/exit/exit.js";
 import { assertAbsent, writeFileAtomic } from "../util/fs.js";
 import { fromHex, toHex } from "../util/hex.js";
-import { DEFAULT_ROCKETPOOL_DIR, expandHome, maxWalletAccountsOption } from "./keys-list.js";
-import { parseIdList } from "./keys-split.js";
+import { readTokenFile } from "../util/token-file.js";
+import {
+  DEFAULT_ROCKETPOOL_DIR,
+  expandHome,
+  maxWalletAccountsOption,
+  parseIdList,
+} from "./args.js";
 import { printJson, runAction } from "./run.js";
 
 type ExitFlags = {

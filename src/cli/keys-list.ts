@@ -5,47 +5,11 @@
  * and Prysm's account store, one pbkdf2 each: the same scan `keys split` reads, see
  * src/rocketpool/datadir.ts). The lead attaches this under `rpdvt keys`.
  */
-import { homedir } from "node:os";
-import { join } from "node:path";
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command } from "commander";
 import { type KeyEntry, listRocketPoolKeys } from "../rocketpool/datadir.js";
-import { MAX_WALLET_ACCOUNTS } from "../rocketpool/wallet.js";
 import { toHex } from "../util/hex.js";
+import { DEFAULT_ROCKETPOOL_DIR, expandHome, maxWalletAccountsOption } from "./args.js";
 import { printJson, runAction } from "./run.js";
-
-/** Default Smartnode folder (the installer's `~/.rocketpool`). */
-export const DEFAULT_ROCKETPOOL_DIR = "~/.rocketpool";
-
-/**
- * Expand a leading `~` (commander gets `--rocketpool-dir=~/x` unexpanded from the shell).
- *
- * @example
- * expandHome("~/.rocketpool") // "/home/me/.rocketpool"
- */
-export function expandHome(p: string): string {
-  if (p === "~") return homedir();
-  if (p.startsWith("~/")) return join(homedir(), p.slice(2));
-  return p;
-}
-
-/**
- * `--max-wallet-accounts N`: raise the bound on the wallet's `next_account`
- * (src/rocketpool/wallet.ts MAX_WALLET_ACCOUNTS), validated when the flags are parsed.
- *
- * @example
- * new Command("list").addOption(maxWalletAccountsOption());
- */
-export function maxWalletAccountsOption(): Option {
-  return new Option(
-    "--max-wallet-accounts <n>",
-    `refuse a Smartnode wallet whose next_account is above n (default ${MAX_WALLET_ACCOUNTS}; every account is derived)`,
-  ).argParser((v: string) => {
-    const n = Number(v);
-    if (!/^\d+$/.test(v.trim()) || n < 1 || n > 2 ** 31)
-      throw new InvalidArgumentError("expected a whole number from 1 to 2147483648");
-    return n;
-  });
-}
 
 /**
  * Render entries as an aligned text table.

@@ -22,20 +22,20 @@ import { fromHex } from "../util/hex.js";
 import { startProgress } from "../util/progress.js";
 import {
   assertOperatorsCovered,
+  DEFAULT_ROCKETPOOL_DIR,
+  expandHome,
+  maxWalletAccountsOption,
   parseEndpoints,
   parseIdList,
   parsePeerIds,
   parseWithdrawalAddresses,
   sortIds,
 } from "./args.js";
-import { DEFAULT_ROCKETPOOL_DIR, expandHome } from "./keys-list.js";
 import { printJson, runAction } from "./run.js";
-
-/** Moved to ./args.ts (shared flag parsing); re-exported for existing importers. */
-export { parseEndpoints, parseIdList } from "./args.js";
 
 type SplitFlags = {
   rocketpoolDir: string;
+  maxWalletAccounts?: number;
   format: SplitFormat;
   operatorIds?: string;
   operatorsFile?: string;
@@ -255,6 +255,7 @@ export function keysSplitCommand(): Command {
       "Split a Rocket Pool node's validator keys into threshold shares (t = 2F+1 of n = 3F+1)",
     )
     .option("--rocketpool-dir <dir>", "Smartnode folder or its data folder", DEFAULT_ROCKETPOOL_DIR)
+    .addOption(maxWalletAccountsOption())
     .addOption(
       new Option("--format <format>", "output format").choices(SPLIT_FORMATS).makeOptionMandatory(),
     )
@@ -342,6 +343,9 @@ export function keysSplitCommand(): Command {
         let progress: ReturnType<typeof startProgress> | undefined;
         const { keys, warnings } = await readRocketPoolKeys(expandHome(flags.rocketpoolDir), {
           validators,
+          ...(flags.maxWalletAccounts !== undefined
+            ? { maxWalletAccounts: flags.maxWalletAccounts }
+            : {}),
           onProgress: (done, total) => {
             progress ??= startProgress("Reading keys", total, { quiet });
             progress.tick(1);

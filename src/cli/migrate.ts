@@ -45,8 +45,7 @@ import {
 import { listRocketPoolKeys, resolveDataDir } from "../rocketpool/datadir.js";
 import { parseAddress } from "../util/address.js";
 import { fromHex, toHex } from "../util/hex.js";
-import { DEFAULT_ROCKETPOOL_DIR, expandHome } from "./keys-list.js";
-import { parseEndpoints, parseIdList } from "./keys-split.js";
+import { DEFAULT_ROCKETPOOL_DIR, expandHome, parseEndpoints, parseIdList } from "./args.js";
 import { printJson, runAction } from "./run.js";
 
 type MigrateFlags = {

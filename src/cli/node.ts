@@ -229,7 +229,7 @@ export async function runNode(
         throw new InputError(`Operator ${o.id} has no p2p identity in the cluster definition`, {
           field: `operators[${i}].identity`,
           metaMessages: [
-            "Each operator runs `rpdvt node identity --out FILE` and the cluster is created with their peer ids.",
+            "Each operator runs `rpdvt node identity --out FILE --json` (field peerId); then `rpdvt keys split --format cluster --peer-ids …` or, for an existing cluster output, `rpdvt cluster set-identities --cluster DIR --peer-ids …`.",
           ],
         });
       }

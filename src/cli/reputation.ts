@@ -5,7 +5,6 @@
  * operator identity with that score; `verify` checks such a claim (signature, expiry, score,
  * optionally the inputs again and the chain). Formula and claim format: docs/reputation.md.
  */
-import { promises as fsp } from "node:fs";
 import { Command } from "commander";
 import { BaseError, InputError, VerificationError } from "../errors.js";
 import { formatTable } from "../plan/report/table.js";
@@ -29,7 +28,7 @@ import { computeReputation, nodeIntervals, type ReputationScore } from "../reput
 import { listRocketPoolKeys, resolveDataDir } from "../rocketpool/datadir.js";
 import { parseAddress } from "../util/address.js";
 import { assertAbsent, writeFileAtomic } from "../util/fs.js";
-import { fileWording, readJsonFile } from "../util/json-file.js";
+import { fileWording, readInputFile, readJsonFile } from "../util/json-file.js";
 import { startProgress } from "../util/progress.js";
 import { printJson, runAction } from "./run.js";
 
@@ -238,15 +237,9 @@ type ClaimOpts = InputOpts & {
 async function operatorKeyArg(value: string): Promise<string> {
   if (!value.startsWith("@")) return value.trim();
   const file = value.slice(1);
-  try {
-    return (await fsp.readFile(file, "utf8")).trim();
-  } catch (err) {
-    throw new InputError("Cannot read the --operator-key file", {
-      file,
-      field: "--operator-key",
-      cause: err,
-    });
-  }
+  // readInputFile: a regular file only (a FIFO would hang), errors name the file.
+  const text = await readInputFile(file, fileWording("--operator-key file"));
+  return text.toString("utf8").trim();
 }
 
 function claimCommand(): Command {

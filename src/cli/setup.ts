@@ -7,7 +7,7 @@ import { Command, Option } from "commander";
 import { readPasswordFile } from "../keysplit/format-io.js";
 import { RPDVT_NODE_DEFAULTS, writeRpdvtNodeSetup } from "../ops/setup/rpdvt-node.js";
 import { SSV_DEFAULTS, SSV_NETWORKS, writeSsvNodeSetup } from "../ops/setup/ssv.js";
-import { expandHome } from "./keys-list.js";
+import { expandHome } from "./args.js";
 import { printJson, runAction } from "./run.js";
 
 /**

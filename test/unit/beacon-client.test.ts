@@ -261,6 +261,12 @@ describe("endpoints", () => {
     assert.equal(a.requests.length, 3, "chain info is read once");
   });
 
+  test("chainInfo: a spec with SLOT_DURATION_MS only gives the slot length in seconds", async () => {
+    chainRoutes(a, { slotDurationMs: 3000 });
+    const beacon = createBeaconClient([a.url], { timeoutMs: 2000 });
+    assert.equal((await beacon.chainInfo()).secondsPerSlot, 3);
+  });
+
   test("validators on a node without the POST (Lodestar 1.5): repeated id parameters, 20 per GET, remembered", async () => {
     a.on("GET /eth/v1/beacon/states/head/validators", (r) => ({
       json: { data: r.query.getAll("id").map((id, i) => validatorJson(i, id)) },

@@ -101,7 +101,13 @@ const hex = (n: number, byte: string) => `0x${byte.repeat(n)}`;
  */
 export function chainRoutes(
   bn: FakeBeacon,
-  o: { secondsPerSlot?: number; electraEpoch?: number; preset?: string } = {},
+  o: {
+    secondsPerSlot?: number;
+    electraEpoch?: number;
+    preset?: string;
+    /** Publish SLOT_DURATION_MS (ms) instead of SECONDS_PER_SLOT, as newer specs may. */
+    slotDurationMs?: number;
+  } = {},
 ): void {
   const FAR = "18446744073709551615";
   bn.on("GET /eth/v1/beacon/genesis", () => ({
@@ -118,7 +124,9 @@ export function chainRoutes(
       data: {
         PRESET_BASE: o.preset ?? "mainnet",
         CONFIG_NAME: "fake",
-        SECONDS_PER_SLOT: String(o.secondsPerSlot ?? 12),
+        ...(o.slotDurationMs === undefined
+          ? { SECONDS_PER_SLOT: String(o.secondsPerSlot ?? 12) }
+          : { SLOT_DURATION_MS: String(o.slotDurationMs) }),
         SLOTS_PER_EPOCH: "8",
         GENESIS_FORK_VERSION: "0x00000001",
         ALTAIR_FORK_VERSION: "0x01000001",

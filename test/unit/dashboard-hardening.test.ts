@@ -24,7 +24,6 @@ import { createDvMetrics } from "../../src/core/metrics.js";
 import {
   isLoopbackHost,
   parseHostHeader,
-  readTokenFile,
   resolveDashboardToken,
 } from "../../src/dashboard/auth.js";
 import { createFakeSource } from "../../src/dashboard/fake-source.js";
@@ -39,6 +38,7 @@ import {
 } from "../../src/dashboard/plan.js";
 import { createPlanRunner, PlanUnavailableError } from "../../src/dashboard/plan-worker.js";
 import { InputError } from "../../src/errors.js";
+import { readTokenFile } from "../../src/util/token-file.js";
 import { makeTempDir } from "../helpers.js";
 
 const TOKEN = "unit-token-0123456789";

@@ -13,7 +13,7 @@ import { after, before, describe, test } from "node:test";
 import { keysSplitCommand } from "../../src/cli/keys-split.js";
 import { generateIdentity, identityString } from "../../src/p2p/identity.js";
 import { writeRocketPoolFixture } from "../../src/rocketpool/fixture.js";
-import { dkgOperatorsDir, exists, makeTempDir, readJson, runCommand } from "../helpers.js";
+import { dkgOperatorsDir, exists, makeTempDir, readJson, rpdvt, runCommand } from "../helpers.js";
 
 const FEE = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
 const OWNER = "0xDCc846fA10C7CfCE9e6Eb37e06eD93b666cFC5E9";
@@ -211,6 +211,29 @@ describe("keys split: every flag checked before any key is read", () => {
       assert.match(r2.stderr, message);
     });
   }
+
+  test("bad --max-wallet-accounts: refused by the binary before any key is read", async () => {
+    // A commander argParser error exits the process, so this case runs the real binary.
+    const r = await rpdvt(
+      "keys",
+      "split",
+      "--rocketpool-dir",
+      join(tmp, "no-such-dir"),
+      "--max-wallet-accounts",
+      "0",
+      "--format",
+      "cluster",
+      "--operator-ids",
+      "1,2,3,4",
+      "--fee-recipient",
+      FEE,
+      "--out",
+      join(tmp, "out-mwa"),
+    );
+    assert.notEqual(r.code, 0);
+    assert.match(r.err, /--max-wallet-accounts.*whole number from 1/);
+    assert.equal(await exists(join(tmp, "out-mwa")), false);
+  });
 
   test("a dangling symlink at --out is refused, and left as it was", async () => {
     const link = join(tmp, "dangling");

@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { expandHome, formatKeyTable } from "../../src/cli/keys-list.js";
+import { expandHome } from "../../src/cli/args.js";
+import { formatKeyTable } from "../../src/cli/keys-list.js";
 import { makeTempDir, runNode } from "../helpers.js";
 
 let tmp: string;
