@@ -1,6 +1,6 @@
 /**
  * Opt-in: the devnet on a `lodestar` CLI the user brings (RPDVT_LODESTAR_BIN), e.g. a post-Electra
- * Lodestar built by hand. Not part of `npm test` (this file is outside test/*\/*.test.ts): run it
+ * Lodestar built by hand. Not part of `npm test` (its name does not end in .test.ts, so the test/*\/*.test.ts glob skips the file): run it
  * with
  *
  *     RPDVT_LODESTAR_BIN=/path/to/lodestar npm run test:lodestar-bin
