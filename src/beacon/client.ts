@@ -566,6 +566,25 @@ export function createBeaconClient(
     };
   }
 
+  /**
+   * Send `req` to EVERY beacon node (not first-success): registrations and subscriptions must
+   * reach whichever node later serves the duty. Any refusal is one BeaconApiError listing every
+   * refused node's attempt; a non-API failure is rethrown as is.
+   */
+  async function requestEveryNode(req: HttpRequest, what: string, hint: string): Promise<void> {
+    const results = await Promise.allSettled(http.urls.map((url) => http.requestOne(url, req)));
+    const failed = results.flatMap((r) => (r.status === "rejected" ? [r.reason] : []));
+    const other = failed.find((e) => !(e instanceof BeaconApiError));
+    if (other) throw other;
+    const attempts = failed.flatMap((e) => (e as BeaconApiError).attempts);
+    if (attempts.length) {
+      throw new BeaconApiError(
+        `${attempts.length} of ${http.urls.length} beacon nodes refused ${what}`,
+        { method: req.method, path: req.path, attempts, metaMessages: [hint] },
+      );
+    }
+  }
+
   async function chainInfo(): Promise<BeaconChainInfo> {
     if (chain) return chain;
     chainPending ??= loadChainInfo().finally(() => {
@@ -895,22 +914,11 @@ export function createBeaconClient(
         })),
         timeoutMs: timeout(SLOT_FRACTION.duties),
       };
-      const results = await Promise.allSettled(http.urls.map((url) => http.requestOne(url, req)));
-      const failed = results.flatMap((r) => (r.status === "rejected" ? [r.reason] : []));
-      const other = failed.find((e) => !(e instanceof BeaconApiError));
-      if (other) throw other;
-      const attempts = failed.flatMap((e) => (e as BeaconApiError).attempts);
-      if (attempts.length) {
-        throw new BeaconApiError(
-          `${attempts.length} of ${http.urls.length} beacon nodes refused the committee subscriptions`,
-          {
-            method: req.method,
-            path: req.path,
-            attempts,
-            metaMessages: ["The node retries at the next slot."],
-          },
-        );
-      }
+      await requestEveryNode(
+        req,
+        "the committee subscriptions",
+        "The node retries at the next slot.",
+      );
     },
 
     async aggregateAttestation(slot, attestationDataRoot, committeeIndex) {
@@ -966,27 +974,11 @@ export function createBeaconClient(
         })),
         timeoutMs: timeout(SLOT_FRACTION.duties),
       };
-      const results = await Promise.allSettled(http.urls.map((url) => http.requestOne(url, req)));
-      const attempts = results.flatMap((r) =>
-        r.status === "rejected" && r.reason instanceof BeaconApiError ? r.reason.attempts : [],
+      await requestEveryNode(
+        req,
+        "the fee recipients",
+        "Their proposals would pay the node's default fee recipient: the node retries every epoch.",
       );
-      const other = results.find(
-        (r) => r.status === "rejected" && !(r.reason instanceof BeaconApiError),
-      );
-      if (other?.status === "rejected") throw other.reason;
-      if (attempts.length) {
-        throw new BeaconApiError(
-          `${attempts.length} of ${http.urls.length} beacon nodes refused the fee recipients`,
-          {
-            method: req.method,
-            path: req.path,
-            attempts,
-            metaMessages: [
-              "Their proposals would pay the node's default fee recipient: the node retries every epoch.",
-            ],
-          },
-        );
-      }
     },
 
     async produceBlock(slot, randaoReveal, graffitiBytes) {

@@ -286,38 +286,26 @@ async function writeCache(key: string, e: ProbeEntry): Promise<void> {
   }
 }
 
+/** How to run the default Lodestar (node + its entry) or a user's executable (validated path). */
+function launcherOf(abs: string | undefined) {
+  return abs === undefined
+    ? {
+        path: LODESTAR_ENTRY,
+        isDefault: true,
+        command: process.execPath,
+        prefixArgs: [LODESTAR_ENTRY],
+      }
+    : { path: abs, isDefault: false, command: abs, prefixArgs: [] as string[] };
+}
+
 function binaryOf(path: string | undefined, e: ProbeEntry): LodestarBinary {
-  const base =
-    path === undefined
-      ? {
-          path: LODESTAR_ENTRY,
-          isDefault: true,
-          command: process.execPath,
-          prefixArgs: [LODESTAR_ENTRY],
-        }
-      : {
-          path: resolve(path),
-          isDefault: false,
-          command: resolve(path),
-          prefixArgs: [] as string[],
-        };
+  const base = launcherOf(path === undefined ? undefined : resolve(path));
   return { ...base, version: e.version, params: new Set(e.params) };
 }
 
 async function probeUncached(path?: string): Promise<LodestarBinary> {
   const flag = "--lodestar-bin";
-  const base =
-    path === undefined
-      ? {
-          path: LODESTAR_ENTRY,
-          isDefault: true,
-          command: process.execPath,
-          prefixArgs: [LODESTAR_ENTRY],
-        }
-      : (() => {
-          const abs = validateLodestarBin(path, flag);
-          return { path: abs, isDefault: false, command: abs, prefixArgs: [] as string[] };
-        })();
+  const base = launcherOf(path === undefined ? undefined : validateLodestarBin(path, flag));
   const what = base.isDefault ? `the devnet's Lodestar (${base.path})` : `${flag} ${base.path}`;
   const cwd = await fsp.mkdtemp(join(tmpdir(), "rpdvt-lodestar-probe-"));
   try {
