@@ -17,7 +17,6 @@
 import { join } from "node:path";
 import { secp256k1TestKeys } from "../src/core/consensus/signer.js";
 import { createDvNode, type DvNode } from "../src/core/node.js";
-import { createSimBeacon } from "../src/core/simnet/beacon.js";
 import type { Clock } from "../src/core/transport.js";
 import { DutyType, type PubkeyHex, unhex } from "../src/core/types.js";
 import type { ClusterDefinition } from "../src/keysplit/cluster.js";
@@ -25,6 +24,7 @@ import { toHostPort } from "../src/p2p/address.js";
 import { identityFromSecretKey } from "../src/p2p/identity.js";
 import { createP2PTransport, type P2PTransport } from "../src/p2p/transport.js";
 import { SlashingProtectionDb } from "../src/slashing/db.js";
+import { createSimBeacon } from "../test/simnet/beacon.js";
 
 /**
  * Parent → worker messages.

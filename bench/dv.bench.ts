@@ -5,7 +5,7 @@
  * slashing protection — batch check-and-insert in one transaction — and no consensus, no
  * exchange, no aggregation).
  *
- * Network: a transport factory (`DvNetwork`, src/core/simnet/dv.ts); default the simnet with zero
+ * Network: a transport factory (`DvNetwork`, test/simnet/dv.ts); default the simnet with zero
  * latency, so simulated time stands still and wall-clock time is pure CPU. All n operators run in
  * this ONE process, so "latency" here is the whole cluster's serial work until the first operator
  * has the aggregate (a real operator, on its own CPU, does ≈ 1/n of the per-slot CPU). Real BLS
@@ -43,12 +43,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SecretKey } from "@chainsafe/blst";
 import { createSigningRoots } from "../src/core/signer/domain.js";
-import { createDvSimCluster, type DvNetwork, type DvSimCluster } from "../src/core/simnet/dv.js";
 import { systemClock } from "../src/core/transport.js";
 import { DutyType, hex, type PubkeyHex } from "../src/core/types.js";
 import { generateIdentity } from "../src/p2p/identity.js";
 import { type LocalCluster, startLocalCluster } from "../src/p2p/local-cluster.js";
 import { SlashingProtectionDb } from "../src/slashing/db.js";
+import { createDvSimCluster, type DvNetwork, type DvSimCluster } from "../test/simnet/dv.js";
 import type { FromWorker, ToWorker } from "./dv-worker.js";
 import { ms, type Stats, summarize, table } from "./util.js";
 

@@ -18,10 +18,10 @@ import {
   secp256k1Verifier,
   type Verifier,
 } from "../src/core/consensus/signer.js";
-import { createSimCluster, isValidTestValue, testValue } from "../src/core/simnet/cluster.js";
 import { systemClock } from "../src/core/transport.js";
 import type { StreamMode } from "../src/p2p/channel.js";
 import { startLocalCluster } from "../src/p2p/local-cluster.js";
+import { createSimCluster, isValidTestValue, testValue } from "../test/simnet/cluster.js";
 import { ms, type Stats, summarize, table } from "./util.js";
 
 const quick = process.argv.includes("--quick");

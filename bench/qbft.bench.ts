@@ -14,7 +14,7 @@ import {
   secp256k1TestKeys,
   secp256k1Verifier,
 } from "../src/core/consensus/signer.js";
-import { createSimCluster, type SigningScheme } from "../src/core/simnet/cluster.js";
+import { createSimCluster, type SigningScheme } from "../test/simnet/cluster.js";
 import { measure, ms, type Stats, summarize, table } from "./util.js";
 
 const quick = process.argv.includes("--quick");

@@ -8,10 +8,10 @@ import { promises as fsp } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { createDvSimCluster, type DvSimCluster } from "../src/core/simnet/dv.js";
 import { publicKeyOf } from "../src/crypto/bls.js";
 import { randomScalar, scalarToBytes } from "../src/crypto/shamir.js";
 import type { ValidatorKey } from "../src/keysplit/split.js";
+import { createDvSimCluster, type DvSimCluster } from "./simnet/dv.js";
 import { vectorPath } from "./vectors.js";
 
 /** The repository root (where package.json is). */

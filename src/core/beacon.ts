@@ -2,7 +2,7 @@
  * The DV node's view of a beacon node: the subset of the standard Beacon API
  * (ethereum/beacon-APIs) the duty workflow needs, as typed values (@lodestar/types). Two
  * implementations: src/beacon/ (REST client with fallback over several beacon nodes, used against
- * Lodestar's dev chain and real networks) and the simulated beacon in src/core/simnet (tests).
+ * Lodestar's dev chain and real networks) and the simulated beacon in test/simnet (tests).
  *
  * Values use @lodestar/types' TS types (`phase0.AttestationData`, …) so SSZ hashing and signing
  * roots come from Lodestar's own type definitions. Each method names the endpoint whose semantics

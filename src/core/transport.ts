@@ -5,7 +5,7 @@
  *
  * - Production: a libp2p transport (one protocol id per step, peers authenticated by their
  *   secp256k1 peer id → operator index) and {@link systemClock}.
- * - Tests/benchmarks: src/core/simnet (deterministic network + simulated clock), which implements
+ * - Tests/benchmarks: test/simnet (deterministic network + simulated clock), which implements
  *   exactly these interfaces.
  *
  * Shape after Charon's per-component p2p senders (p2p/sender.go, p2p/receive.go): fire-and-forget
@@ -53,7 +53,7 @@ export interface Transport {
 
 /**
  * Time source and one-shot timers, in milliseconds. Injected so that consensus can run on a
- * simulated clock (src/core/simnet) as well as on wall-clock time.
+ * simulated clock (test/simnet) as well as on wall-clock time.
  *
  * @example
  * const cancel = clock.setTimeout(() => console.log("round expired at", clock.now()), 750);

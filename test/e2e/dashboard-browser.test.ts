@@ -8,8 +8,8 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { createFakeSource } from "../../src/dashboard/fake-source.js";
 import { startDashboardServer } from "../../src/dashboard/handler.js";
+import { createFakeSource } from "../support/dashboard-fake-source.js";
 import { assertNonEmptyChart, type Chromium, launchChromium } from "./browser.js";
 
 const WAIT = { timeout: 10_000 };

@@ -23,7 +23,7 @@ import {
   startFakeRocketPoolRpc,
   treeState,
   writeLighthouseDefinitions,
-} from "../unit/ops-fakes.js";
+} from "../support/ops-fakes.js";
 import { runOps as run } from "./ops-cli.js";
 
 const TOKEN = "0x1234567890abcdef1234567890abcdef";

@@ -4,7 +4,7 @@
  *
  * - handover allowed: a Rocket Pool fixture whose imported (custom-keys) validators are interop
  *   keys 48 and 49 — on chain, active, signed by nobody — goes through split, keymanager DELETE (a
- *   fake Smartnode VC from test/unit/ops-fakes.ts, answering with history for the devnet's genesis
+ *   fake Smartnode VC from test/support/ops-fakes.ts, answering with history for the devnet's genesis
  *   validators root), quarantine and the liveness wait: the real beacon reports them not live for
  *   2 whole epochs after the removal, and the hand-over files are written;
  * - handover refused: a fixture holding interop key 5, which Lodestar IS running (live): the
@@ -37,7 +37,7 @@ import { findKeysInSmartnode } from "../../src/ops/quarantine/quarantine.js";
 import { writeRocketPoolFixture } from "../../src/rocketpool/fixture.js";
 import { toHex } from "../../src/util/hex.js";
 import { makeTempDir } from "../helpers.js";
-import { startFakeKeymanager, treeState } from "../unit/ops-fakes.js";
+import { startFakeKeymanager, treeState } from "../support/ops-fakes.js";
 import { type OpsRun, runOps } from "./ops-cli.js";
 
 const TOKEN = "0x1234567890abcdef1234567890abcdef";

@@ -13,9 +13,9 @@ import { createQbftNode, type QbftNode, verifyDecided } from "../../src/core/con
 import { defaultLeader } from "../../src/core/consensus/params.js";
 import { secp256k1Signer, secp256k1Verifier } from "../../src/core/consensus/signer.js";
 import type { Decided, InstanceId } from "../../src/core/consensus/types.js";
-import { createSimCluster, isValidTestValue, testValue } from "../../src/core/simnet/cluster.js";
 import { systemClock } from "../../src/core/transport.js";
 import { type LocalCluster, startLocalCluster } from "../../src/p2p/local-cluster.js";
+import { createSimCluster, isValidTestValue, testValue } from "../simnet/cluster.js";
 
 const N = 4;
 const DUTY = 2;

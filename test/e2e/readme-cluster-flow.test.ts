@@ -2,7 +2,7 @@
  * The README's cluster flow, only with commands the README shows, as child processes:
  * `rpdvt fixture rocketpool` → 4 × `rpdvt node identity --json` (field `peerId`) →
  * `rpdvt keys split --format cluster --peer-ids … --endpoints …` → `rpdvt keys verify` →
- * 4 × `rpdvt node run` against a beacon node. The beacon is test/unit/beacon-fake.ts (genesis,
+ * 4 × `rpdvt node run` against a beacon node. The beacon is test/support/beacon-fake.ts (genesis,
  * spec, fork schedule, node health; the cluster's validators are not yet on chain), so the nodes
  * sign nothing: the test shows that the README flow yields a cluster that starts, whose 4 nodes
  * find and connect to each other over libp2p (GET /status `connectedPeers`), and that each stops
@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { freePort } from "../../src/devnet/start.js";
 import { makeTempDir, ROOT, readJson, rpdvt } from "../helpers.js";
-import { chainRoutes, type FakeBeacon, startFakeBeacon } from "../unit/beacon-fake.js";
+import { chainRoutes, type FakeBeacon, startFakeBeacon } from "../support/beacon-fake.js";
 
 const FEE = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
 const IDS = [1, 2, 3, 4];

@@ -82,6 +82,6 @@ describe("reputation on the Lodestar devnet's beacon data", { timeout: 150_000 }
 
     // Proposals are not checked here: Lodestar 1.5.1 serves proposer duties only for its current
     // epoch, so observing a finished epoch's proposals leaves a < 1 s window — too tight for a
-    // shared CI host. The proposal component is covered by test/unit/reputation-beacon.test.ts.
+    // shared CI host. The proposal component is covered by test/unit/reputation/beacon.test.ts.
   });
 });

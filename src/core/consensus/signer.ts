@@ -19,7 +19,7 @@
  * binding does not load (no prebuilt binary for the platform), node:crypto/OpenSSL is used
  * (`dsaEncoding: "ieee-p1363"` is the 64-byte r ‖ s form; OpenSSL does not normalise S, so sign()
  * folds S into the low half and verify() rejects a high S itself; its nonces are random). Both
- * backends produce and accept the same signatures (test/unit/qbft-signer.test.ts cross-checks
+ * backends produce and accept the same signatures (test/unit/core/consensus/signer.test.ts cross-checks
  * them and @noble/curves). @noble/curves parses and validates keys.
  */
 import {
