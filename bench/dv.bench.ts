@@ -42,7 +42,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SecretKey } from "@chainsafe/blst";
-import { createSigningRoots } from "../src/core/signer/domain.js";
+import { createSigningRoots } from "../src/core/domain.js";
 import { systemClock } from "../src/core/transport.js";
 import { DutyType, hex, type PubkeyHex } from "../src/core/types.js";
 import { generateIdentity } from "../src/p2p/identity.js";

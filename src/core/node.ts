@@ -9,19 +9,21 @@
  */
 import { publicKeyOf } from "../crypto/bls.js";
 import { InputError, VerificationError } from "../errors.js";
-import type { ClusterDefinition } from "../keysplit/cluster.js";
 import type { SlashingProtectionDb } from "../slashing/db.js";
 import { type BeaconNode, type ChainInfo, fallbackBeacon } from "./beacon.js";
 import { createBroadcaster } from "./broadcast/broadcast.js";
+import type { DvCluster } from "./cluster.js";
 import { createQbftNode, type QbftNode, type QbftNodeConfig } from "./consensus/node.js";
 import { quorumFor } from "./consensus/params.js";
 import type { Signer as IdentitySigner, Verifier } from "./consensus/signer.js";
 import type { RoundTimerConfig } from "./consensus/timer.js";
+import { createSigningRoots } from "./domain.js";
 import { createDutyDb } from "./dutydb/dutydb.js";
 import { createFetcher } from "./fetcher/fetcher.js";
 import { createValidityCheck } from "./fetcher/validate.js";
 import { createDvMetrics, type DvMetrics } from "./metrics.js";
 import { createParSigEx } from "./parsigex/parsigex.js";
+import { createProtectionView } from "./protection.js";
 import {
   createScheduler,
   type DutyOffsets,
@@ -31,9 +33,7 @@ import {
   type ValidatorState,
 } from "./scheduler/scheduler.js";
 import { createSigAgg } from "./sigagg/sigagg.js";
-import { createSigningRoots } from "./signer/domain.js";
 import { createDoppelganger } from "./signer/doppelganger.js";
-import { createProtectionView } from "./signer/protection.js";
 import { createSigner } from "./signer/signer.js";
 import { createTracker, type Tracker } from "./tracker/tracker.js";
 import type { Clock, Transport } from "./transport.js";
@@ -70,7 +70,8 @@ export const DEFAULT_PARSIGEX_RETRY_MS = 1000;
  *   clock: systemClock, beacon, slashingDb, identity: { signer, verifier } };
  */
 export type DvNodeOptions = {
-  cluster: ClusterDefinition;
+  /** The cluster (plain data; a loaded src/keysplit/cluster.ts definition is assignable). */
+  cluster: DvCluster;
   /** This operator's id (cluster.operators[i].id); its index i is the transport index. */
   operatorId: number;
   /** validator pubkey (0x-hex) → this operator's 32-byte share secret (loadOperatorShares). */

@@ -52,22 +52,22 @@
 import type { phase0 } from "@lodestar/types";
 import { InputError } from "../errors.js";
 import type { Broadcaster } from "./broadcast/broadcast.js";
+import { decodeUnsignedSet, encodeUnsignedSet } from "./codec.js";
 import { peekInstance } from "./consensus/codec.js";
 import type { QbftNode } from "./consensus/node.js";
 import type { Decided } from "./consensus/types.js";
-import type { DutyDb } from "./dutydb/dutydb.js";
-import { decodeUnsignedSet, encodeUnsignedSet } from "./fetcher/codec.js";
-import type { AggregationInput, ContributionInput, Fetcher } from "./fetcher/fetcher.js";
-import type { DvMetrics } from "./metrics.js";
-import type { ParSigEx } from "./parsigex/parsigex.js";
-import type { Scheduler } from "./scheduler/scheduler.js";
-import type { SigAgg } from "./sigagg/sigagg.js";
 import {
   isAggregator,
   isSyncCommitteeAggregator,
   type SigningRoots,
   syncSubcommitteeOf,
-} from "./signer/domain.js";
+} from "./domain.js";
+import type { DutyDb } from "./dutydb/dutydb.js";
+import type { AggregationInput, ContributionInput, Fetcher } from "./fetcher/fetcher.js";
+import type { DvMetrics } from "./metrics.js";
+import type { ParSigEx } from "./parsigex/parsigex.js";
+import type { Scheduler } from "./scheduler/scheduler.js";
+import type { SigAgg } from "./sigagg/sigagg.js";
 import type { Doppelganger } from "./signer/doppelganger.js";
 import type { Signer, SignRequest } from "./signer/signer.js";
 import type { Tracker } from "./tracker/tracker.js";

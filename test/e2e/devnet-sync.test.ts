@@ -1,7 +1,7 @@
 /**
  * Sync-committee duties against a REAL Lodestar 1.5.1 beacon node (src/devnet, minimal preset:
  * SYNC_COMMITTEE_SIZE 32, subcommittees of 8, so every member is an aggregator), driven through
- * rpdvt's Beacon API client and signing roots (src/core/signer/domain.ts), signed with the full
+ * rpdvt's Beacon API client and signing roots (src/core/domain.ts), signed with the full
  * interop key of one of the validators Lodestar leaves to us (48..63):
  *
  * sync duties (POST duties/sync) → head block root → a sync committee message signed for the
@@ -30,7 +30,7 @@ import {
   isSyncCommitteeAggregator,
   SYNC_SUBCOMMITTEE_SIZE,
   syncSubcommitteeOf,
-} from "../../src/core/signer/domain.js";
+} from "../../src/core/domain.js";
 import { signMessage } from "../../src/crypto/bls.js";
 import {
   type DevnetHandle,

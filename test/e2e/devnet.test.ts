@@ -1,7 +1,7 @@
 /**
  * End-to-end against a REAL Lodestar 1.5.1 beacon node (src/devnet: `lodestar dev`, Capella from
  * genesis, minimal preset, 2 s slots, 64 interop validators of which Lodestar runs 0..47), driven
- * only through rpdvt's Beacon API client (src/beacon) and signing roots (src/core/signer/domain.ts):
+ * only through rpdvt's Beacon API client (src/beacon) and signing roots (src/core/domain.ts):
  *
  * chain info (Capella at epoch 0, 8-slot epochs, genesis validators root recomputed from the
  * interop keys) → validators 48..63 found by their interop public keys → attester duties →
@@ -35,7 +35,7 @@ import {
   createSigningRoots,
   isAggregator,
   type SigningRoots,
-} from "../../src/core/signer/domain.js";
+} from "../../src/core/domain.js";
 import { signMessage } from "../../src/crypto/bls.js";
 import {
   type DevnetHandle,

@@ -5,7 +5,7 @@
  * participation justifies every epoch), deterministic duties for the cluster's validators, and a
  * JUDGE: every submitted signature is verified against the validator's public key with domains
  * from Lodestar's own config (`createBeaconConfig(...).getDomain` / `getDomainForVoluntaryExit`,
- * independent of the node's src/core/signer/domain.ts), inclusions are recorded, and any
+ * independent of the node's src/core/domain.ts), inclusions are recorded, and any
  * slashable pair it ever receives (double vote, surround vote — consensus-specs
  * `is_slashable_attestation_data`; double proposal) is flagged in {@link SimBeacon.slashings}.
  *
@@ -87,7 +87,7 @@ import type {
   SyncCommitteeDuty,
   ValidatorInfo,
 } from "../../src/core/beacon.js";
-import { isAggregator } from "../../src/core/signer/domain.js";
+import { isAggregator } from "../../src/core/domain.js";
 import type { Clock } from "../../src/core/transport.js";
 import { epochOf, hex, unhex } from "../../src/core/types.js";
 import { verifySignature } from "../../src/crypto/bls.js";
@@ -305,7 +305,7 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
       version: f.version,
     })),
   };
-  // The judge's domains: Lodestar's config (independent of src/core/signer/domain.ts).
+  // The judge's domains: Lodestar's config (independent of src/core/domain.ts).
   const v = (name: ForkName) => FORKS.find((f) => f.name === name)?.version as Uint8Array;
   const config = createBeaconConfig(
     {

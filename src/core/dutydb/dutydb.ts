@@ -4,7 +4,7 @@
  * for the same key is refused (the first decision stands) — the in-memory guard in front of the
  * on-disk slashing protection. Old duties are garbage-collected by slot.
  */
-import { encodeUnsignedSet } from "../fetcher/codec.js";
+import { encodeUnsignedSet } from "../codec.js";
 import {
   type Duty,
   dutyKey,

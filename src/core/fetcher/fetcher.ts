@@ -40,7 +40,7 @@ import type {
   ProposerDuty,
   SyncCommitteeDuty,
 } from "../beacon.js";
-import { forkAtSlot } from "../signer/domain.js";
+import { forkAtSlot } from "../domain.js";
 import { hex, type PubkeyHex, type UnsignedDataSet } from "../types.js";
 import { payloadFeeRecipient } from "./validate.js";
 

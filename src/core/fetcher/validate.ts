@@ -1,7 +1,7 @@
 /**
  * The consensus validity predicate β (QBFT `isValid`) of a duty's unsigned data set: an honest
  * operator PREPAREs a proposal only if every entry is well-formed for the instance's slot AND its
- * own slashing protection would let it sign the entry (read-only check, ./../signer/protection.ts)
+ * own slashing protection would let it sign the entry (read-only check, src/core/protection.ts)
  * — so a Byzantine leader cannot make honest operators decide slashable (or unsignable) data.
  *
  * Checks per kind (consensus-specs phase0 beacon-chain.md `process_attestation` /
@@ -49,14 +49,15 @@ import {
 import type { electra, phase0 } from "@lodestar/types";
 import { verifySignature } from "../../crypto/bls.js";
 import type { ChainInfo } from "../beacon.js";
+import { decodeUnsignedSet } from "../codec.js";
 import {
   forkAtSlot,
   isAggregator,
   isSyncCommitteeAggregator,
   type SigningRoots,
   syncSubcommitteeOf,
-} from "../signer/domain.js";
-import type { ProtectionView } from "../signer/protection.js";
+} from "../domain.js";
+import type { ProtectionView } from "../protection.js";
 import {
   type DutyDefinition,
   DutyType,
@@ -67,7 +68,6 @@ import {
   type UnsignedData,
   unhex,
 } from "../types.js";
-import { decodeUnsignedSet } from "./codec.js";
 
 /**
  * Options of {@link createValidityCheck}.

@@ -18,8 +18,8 @@ import { secretKeyFromBytes } from "../../crypto/bls.js";
 import { InputError } from "../../errors.js";
 import type { SlashingProtectionDb } from "../../slashing/db.js";
 import { SlashingProtectionError } from "../../slashing/errors.js";
+import type { ProtectionView } from "../protection.js";
 import type { FailureReason, ParSig, PubkeyHex } from "../types.js";
-import type { ProtectionView } from "./protection.js";
 
 /**
  * One thing to sign. `protect` says which slashing rule applies (none for non-slashable types).

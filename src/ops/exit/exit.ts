@@ -16,7 +16,7 @@
  */
 import { DOMAIN_VOLUNTARY_EXIT } from "@lodestar/params";
 import { type phase0, ssz } from "@lodestar/types";
-import { computeDomain, computeSigningRoot } from "../../core/signer/domain.js";
+import { computeDomain, computeSigningRoot } from "../../core/domain.js";
 import { publicKeyOf, signMessage, verifySignature } from "../../crypto/bls.js";
 import { validatorKeyDeriver } from "../../crypto/eip2333.js";
 import { BaseError, InputError, VerificationError } from "../../errors.js";

@@ -6,8 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { decodeUnsignedSet, encodeUnsignedSet } from "../../../src/core/codec.js";
 import { defaultLeader } from "../../../src/core/consensus/params.js";
-import { decodeUnsignedSet, encodeUnsignedSet } from "../../../src/core/fetcher/codec.js";
 import { metricValue } from "../../../src/core/metrics.js";
 import { DutyType } from "../../../src/core/types.js";
 import { withDvCluster } from "../../helpers.js";

@@ -12,8 +12,9 @@ import { createBeaconConfig } from "@lodestar/config";
 import { DOMAIN_BEACON_ATTESTER, DOMAIN_RANDAO, DOMAIN_VOLUNTARY_EXIT } from "@lodestar/params";
 import { ssz } from "@lodestar/types";
 import { type BeaconNode, fallbackBeacon } from "../../../src/core/beacon.js";
+import { decodeUnsignedSet, encodeUnsignedSet } from "../../../src/core/codec.js";
+import { createDomains, createSigningRoots, isAggregator } from "../../../src/core/domain.js";
 import { createDutyDb } from "../../../src/core/dutydb/dutydb.js";
-import { decodeUnsignedSet, encodeUnsignedSet } from "../../../src/core/fetcher/codec.js";
 import { createValidityCheck } from "../../../src/core/fetcher/validate.js";
 import { createDvMetrics } from "../../../src/core/metrics.js";
 import { isPrimaryAggregator } from "../../../src/core/node.js";
@@ -23,11 +24,6 @@ import {
   encodeParSigMessage,
 } from "../../../src/core/parsigex/parsigex.js";
 import { createSigAgg } from "../../../src/core/sigagg/sigagg.js";
-import {
-  createDomains,
-  createSigningRoots,
-  isAggregator,
-} from "../../../src/core/signer/domain.js";
 import type { Transport } from "../../../src/core/transport.js";
 import {
   type Duty,

@@ -29,14 +29,10 @@ import {
   encodeUnsignedSet,
   UNSIGNED_KIND,
   UNSIGNED_KIND_AGGREGATE_ELECTRA,
-} from "../../../src/core/fetcher/codec.js";
+} from "../../../src/core/codec.js";
+import { computeSigningRoot, createSigningRoots, forkAtSlot } from "../../../src/core/domain.js";
 import { createFetcher } from "../../../src/core/fetcher/fetcher.js";
 import { createValidityCheck } from "../../../src/core/fetcher/validate.js";
-import {
-  computeSigningRoot,
-  createSigningRoots,
-  forkAtSlot,
-} from "../../../src/core/signer/domain.js";
 import {
   type AnyAggregateAndProof,
   DutyType,

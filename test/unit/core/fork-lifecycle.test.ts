@@ -17,7 +17,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ForkName } from "@lodestar/params";
-import { forkAtSlot } from "../../../src/core/signer/domain.js";
+import { forkAtSlot } from "../../../src/core/domain.js";
 import { epochOf } from "../../../src/core/types.js";
 import { isSlashableAttestationPair, isSlashableBlockPair } from "../../../src/slashing/rules.js";
 import { withDvCluster } from "../../helpers.js";

@@ -16,7 +16,7 @@ import {
   createSigningRoots,
   isSyncCommitteeAggregator,
   syncSubcommitteeOf,
-} from "../../../src/core/signer/domain.js";
+} from "../../../src/core/domain.js";
 import { hex } from "../../../src/core/types.js";
 import { signMessage } from "../../../src/crypto/bls.js";
 import { createDvSimCluster, type DvSimCluster } from "../../simnet/dv.js";

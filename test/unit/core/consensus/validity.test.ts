@@ -6,9 +6,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { phase0 } from "@lodestar/types";
-import { encodeUnsignedSet } from "../../../../src/core/fetcher/codec.js";
+import { encodeUnsignedSet } from "../../../../src/core/codec.js";
+import { createSigningRoots } from "../../../../src/core/domain.js";
 import { createValidityCheck } from "../../../../src/core/fetcher/validate.js";
-import { createSigningRoots } from "../../../../src/core/signer/domain.js";
 import { DutyType, hex, type PubkeyHex, type UnsignedDataSet } from "../../../../src/core/types.js";
 import { publicKeyOf } from "../../../../src/crypto/bls.js";
 import { createSimBeacon } from "../../../simnet/beacon.js";

@@ -25,7 +25,7 @@
  * DOMAIN_SYNC_COMMITTEE_SELECTION_PROOF at epoch(slot); ContributionAndProof →
  * DOMAIN_CONTRIBUTION_AND_PROOF at epoch(contribution.slot).
  */
-import "../../util/ssz-hasher.js";
+import "../util/ssz-hasher.js";
 import {
   DOMAIN_AGGREGATE_AND_PROOF,
   DOMAIN_BEACON_ATTESTER,
@@ -45,9 +45,9 @@ import {
 } from "@lodestar/params";
 import { type altair, type BeaconBlock, type phase0, ssz, sszTypesFor } from "@lodestar/types";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { InputError } from "../../errors.js";
-import type { ChainInfo } from "../beacon.js";
-import { type AnyAggregateAndProof, epochOf } from "../types.js";
+import { InputError } from "../errors.js";
+import type { ChainInfo } from "./beacon.js";
+import { type AnyAggregateAndProof, epochOf } from "./types.js";
 
 const FORK_NAMES = new Set<string>(Object.values(ForkName));
 

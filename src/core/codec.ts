@@ -35,9 +35,9 @@ import {
   isForkPostFulu,
 } from "@lodestar/params";
 import { type BeaconBlock, ssz, sszTypesFor } from "@lodestar/types";
-import { InputError } from "../../errors.js";
-import { aggregateAndProofType } from "../signer/domain.js";
-import { hex, sameBytes, type UnsignedData, type UnsignedDataSet, unhex } from "../types.js";
+import { InputError } from "../errors.js";
+import { aggregateAndProofType } from "./domain.js";
+import { hex, sameBytes, type UnsignedData, type UnsignedDataSet, unhex } from "./types.js";
 
 /**
  * Encoding version byte.

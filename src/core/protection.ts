@@ -14,8 +14,8 @@
  * the database accepts too; honest chains always pass, since source is non-decreasing and each
  * validator attests once per target epoch). Assumes this process is the database's only writer.
  */
-import type { SlashingProtectionDb } from "../../slashing/db.js";
-import { hex, type PubkeyHex } from "../types.js";
+import type { SlashingProtectionDb } from "../slashing/db.js";
+import { hex, type PubkeyHex } from "./types.js";
 
 type Summary = {
   source?: bigint;
