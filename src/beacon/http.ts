@@ -1,5 +1,6 @@
 /**
- * HTTP with fallback over several beacon nodes (the transport under src/beacon/client.ts).
+ * HTTP with fallback over several beacon nodes (the transport under the Beacon API client,
+ * src/beacon/context.ts).
  *
  * - Order: nodes that have not failed recently, in the configured order, then the ones that did
  *   (last resort). A node that failed is retried first again `retryFailedAfterMs` later, or as
@@ -86,6 +87,8 @@ export type FallbackHttpOptions = {
   clock?: Clock | undefined;
   /** How long a failed node stays at the back of the order. Default {@link DEFAULT_RETRY_FAILED_AFTER_MS}. */
   retryFailedAfterMs?: number | undefined;
+  /** Added to every error: what the user can do (e.g. which flag gave the URL). */
+  hint?: string | undefined;
 };
 
 /**
@@ -266,11 +269,14 @@ export function createFallbackHttp(
         path: req.path,
         attempts,
         failures: items,
-        metaMessages: answered
-          ? []
-          : [
-              "Check that the beacon node(s) run, that their REST API is enabled (Lodestar --rest, Lighthouse --http, Teku --rest-api-enabled, Prysm --grpc-gateway / --http) and reachable from here.",
-            ],
+        metaMessages: [
+          ...(answered
+            ? []
+            : [
+                "Check that the beacon node(s) run, that their REST API is enabled (Lodestar --rest, Lighthouse --http, Teku --rest-api-enabled, Prysm --grpc-gateway / --http) and reachable from here.",
+              ]),
+          ...(opts.hint ? [opts.hint] : []),
+        ],
       },
     );
   }

@@ -1,5 +1,7 @@
 /**
- * Beacon API REST client (ethereum/beacon-APIs) with fallback over several beacon nodes.
+ * Beacon API REST client (ethereum/beacon-APIs) with fallback over several beacon nodes: the one
+ * client of rpdvt (DV node, reputation, doctor, devnet). Endpoint functions live one module per API
+ * group under src/beacon/api/; src/beacon/client.ts binds them into a {@link BeaconClient}.
  *
  * @example
  * import { createBeaconClient } from "./beacon/index.js";
@@ -8,21 +10,31 @@
 
 export type { CommitteeSubscription } from "../core/beacon.js";
 export {
-  type BeaconBlockInfo,
-  type BeaconChainInfo,
-  type BeaconClient,
-  type BeaconClientOptions,
-  type BeaconValidator,
-  type BlockAttestation,
-  type BlockHeaderInfo,
-  type BlockId,
-  type Committee,
+  bindBeaconClient,
   createBeaconClient,
-  type FinalityCheckpoints,
-  type NodeHealth,
-  type ProducedBeaconBlock,
+  IDS_PER_POST,
+  IDS_PER_QUERY,
   SLOT_FRACTION,
-  type SyncStatus,
 } from "./client.js";
+export { type BeaconContext, createBeaconContext } from "./context.js";
 export { BeaconApiError, type BeaconAttemptFailure, type BeaconItemFailure } from "./errors.js";
 export { DEFAULT_RETRY_FAILED_AFTER_MS, normalizeUrls, withQuery } from "./http.js";
+export type {
+  AttestationRewards,
+  BeaconBlockInfo,
+  BeaconChainInfo,
+  BeaconClient,
+  BeaconClientOptions,
+  BeaconValidator,
+  BlockAttestation,
+  BlockHeaderInfo,
+  BlockId,
+  Committee,
+  DatedBlockHeader,
+  FinalityCheckpoints,
+  NodeHealth,
+  ProducedBeaconBlock,
+  RewardComponents,
+  StateId,
+  SyncStatus,
+} from "./types.js";

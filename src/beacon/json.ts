@@ -284,3 +284,54 @@ export const committeesResponse = z.object({
   finalized: z.boolean().optional(),
   data: z.array(z.object({ index: uintNum, slot: uintNum, validators: z.array(uintNum) })),
 });
+
+/**
+ * GET /eth/v2/beacon/blocks/{block_id}, only the proposer (apis/beacon/blocks/block.v2.yaml): the
+ * rest of the block is not read, so no SSZ type (and no preset) is needed.
+ *
+ * @example
+ * blockProposerResponse.parse(body).data.message.proposer_index
+ */
+export const blockProposerResponse = z.object({
+  data: z.object({ message: z.object({ proposer_index: uintNum }) }),
+});
+
+/**
+ * Signed Gwei amount as a decimal string (rewards may be negative: penalties); absent → 0.
+ *
+ * @example
+ * gweiDelta.parse("-4000") // -4000
+ */
+export const gweiDelta = z
+  .union([z.string().regex(/^-?[0-9]+$/, "must be a decimal integer string"), z.number().int()])
+  .optional()
+  .transform((s) => (s === undefined ? 0 : Number(s)));
+
+/**
+ * POST /eth/v1/beacon/rewards/attestations/{epoch} (apis/beacon/rewards/attestations.yaml).
+ *
+ * @example
+ * attestationRewardsResponse.parse(body).data.total_rewards[0]?.head
+ */
+export const attestationRewardsResponse = z.object({
+  execution_optimistic: z.boolean().optional(),
+  finalized: z.boolean().optional(),
+  data: z.object({
+    ideal_rewards: z.array(
+      z.object({
+        effective_balance: uintBig,
+        head: gweiDelta,
+        target: gweiDelta,
+        source: gweiDelta,
+      }),
+    ),
+    total_rewards: z.array(
+      z.object({
+        validator_index: uintNum,
+        head: gweiDelta,
+        target: gweiDelta,
+        source: gweiDelta,
+      }),
+    ),
+  }),
+});
