@@ -8,12 +8,11 @@
  */
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import {
-  SECP256K1_BACKEND,
-  type Secp256k1Backend,
   secp256k1Signer,
   secp256k1TestKeys,
   secp256k1Verifier,
 } from "../src/core/consensus/signer.js";
+import { SECP256K1_BACKEND, type Secp256k1Backend } from "../src/crypto/secp256k1.js";
 import { createSimCluster, type SigningScheme } from "../test/simnet/cluster.js";
 import { measure, ms, type Stats, summarize, table } from "./util.js";
 

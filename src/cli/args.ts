@@ -8,8 +8,8 @@ import { promises as fsp } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { InvalidArgumentError, Option } from "commander";
+import { publicKeyFromIdentity } from "../crypto/secp256k1.js";
 import { InputError } from "../errors.js";
-import { publicKeyFromIdentity } from "../p2p/identity.js";
 import { MAX_WALLET_ACCOUNTS } from "../rocketpool/wallet.js";
 import { parseAddress } from "../util/address.js";
 

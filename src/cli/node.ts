@@ -17,6 +17,7 @@ import { Command, InvalidArgumentError } from "commander";
 import type { Registry } from "prom-client";
 import { createBeaconClient } from "../beacon/index.js";
 import { currentEpoch } from "../core/beacon.js";
+import { MAX_MESSAGE_SIZE } from "../core/consensus/codec.js";
 import { secp256k1Signer, secp256k1Verifier } from "../core/consensus/signer.js";
 import {
   closeServer,
@@ -28,13 +29,14 @@ import {
 import { registerPeerRtt } from "../core/metrics.js";
 import { createDvNode, type DvNode } from "../core/node.js";
 import { systemClock } from "../core/transport.js";
+import { publicKeyFromIdentity } from "../crypto/secp256k1.js";
 import { resolveDashboardToken } from "../dashboard/auth.js";
 import { createDashboard, type Dashboard } from "../dashboard/handler.js";
 import { nodeDashboardSource } from "../dashboard/node-source.js";
 import { InputError } from "../errors.js";
 import { loadOperator } from "../keysplit/cluster.js";
 import { readPasswordFile } from "../keysplit/format-io.js";
-import { loadIdentity, publicKeyFromIdentity } from "../p2p/identity.js";
+import { loadIdentity } from "../p2p/identity.js";
 import { startPeerInfo } from "../p2p/peerinfo.js";
 import { createP2PTransport, type P2PTransport } from "../p2p/transport.js";
 import { SlashingProtectionDb } from "../slashing/db.js";
@@ -283,7 +285,13 @@ export async function runNode(
       exclusive: true,
     });
     started.push({ what: "slashing-protection DB", undo: () => slashingDb.close() });
-    const transport = await createP2PTransport({ identity, self: index, peers, listen });
+    const transport = await createP2PTransport({
+      identity,
+      self: index,
+      peers,
+      listen,
+      maxMessageSize: MAX_MESSAGE_SIZE,
+    });
     started.push({ what: "p2p transport", undo: () => transport.stop() });
     await transport.start();
     const node = createDvNode({

@@ -22,16 +22,7 @@ import { promisify } from "node:util";
 import { z } from "zod";
 import { InputError } from "../errors.js";
 import { fromHex, toHex } from "../util/hex.js";
-import { parseWith, zodInputError } from "../util/schema.js";
-
-/**
- * Re-exported for the modules that import it from here (src/plan, src/slashing); it lives in
- * ../util/schema.ts.
- *
- * @example
- * throw zodInputError("Not a valid interchange file", r.error, file);
- */
-export { zodInputError };
+import { parseWith } from "../util/schema.js";
 
 const scryptAsync = promisify(scrypt) as (
   password: Uint8Array,

@@ -15,7 +15,6 @@
  * worker thread with a time limit (./plan-worker.ts), never on the node's event loop.
  */
 import { z } from "zod";
-import { zodInputError } from "../crypto/eip2335.js";
 import { EPOCHS_PER_YEAR } from "../plan/availability/constants.js";
 import { availabilityExact } from "../plan/availability/exact.js";
 import type { AvailabilitySystem } from "../plan/availability/system.js";
@@ -24,6 +23,7 @@ import { barChartSvg } from "../plan/svg/barChart.js";
 import { lineChartSvg } from "../plan/svg/lineChart.js";
 import { sybilExact } from "../plan/sybil/exact.js";
 import { defaultThreshold } from "../plan/threshold.js";
+import { zodInputError } from "../util/schema.js";
 
 /**
  * Largest cluster evaluated interactively (availabilityExact enumerates 2^n patterns).

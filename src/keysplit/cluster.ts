@@ -38,8 +38,8 @@ import {
   parseKeystore,
   randomPassword,
 } from "../crypto/eip2335.js";
+import { publicKeyFromIdentity } from "../crypto/secp256k1.js";
 import { InputError, VerificationError } from "../errors.js";
-import { publicKeyFromIdentity } from "../p2p/identity.js";
 import { isChecksumAddress, parseAddress } from "../util/address.js";
 import { kdfConcurrency, mapConcurrent } from "../util/concurrency.js";
 import {

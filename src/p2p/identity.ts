@@ -5,9 +5,8 @@
  * "noise-libp2p-static-key:" ‖ static key (libp2p noise spec, "Static Key Authentication") and
  * QBFT signs "rpdvt/qbft/v1" ‖ payload (codec.ts SIGNING_DOMAIN), both sha256-prehashed.
  *
- * Keys: libp2p peer-id spec ("Keys"): a Secp256k1 public key is the 33-byte SEC1 compressed
- * point; the peer id of such a key is the identity multihash of its protobuf encoding
- * (`08 02 12 21 ‖ key`, 37 bytes ≤ 42, so inlined), base58btc-encoded: "16Uiu2HAm…" (53 chars).
+ * Keys and peer ids (libp2p peer-id spec, "Keys": the 33-byte compressed point; "16Uiu2HAm…",
+ * 53 chars) are src/crypto/secp256k1.ts's; this module holds the identity and its file.
  *
  * Identity file (rpdvt-identity/v1), JSON, mode 0600, written atomically, never overwritten:
  *   { "version": "rpdvt-identity/v1", "type": "secp256k1",
@@ -19,14 +18,18 @@
  *
  * Cluster definition: an operator's `identity` is its peer id string (self-describing key type,
  * the string libp2p prints and puts in /p2p/ multiaddrs, losslessly convertible to the 33-byte
- * key). {@link publicKeyFromIdentity} also accepts the 0x-hex compressed key.
+ * key; crypto/secp256k1.ts `publicKeyFromIdentity` reads it and also accepts the 0x-hex key).
  */
 import { promises as fsp } from "node:fs";
-import { publicKeyFromRaw } from "@libp2p/crypto/keys";
-import { peerIdFromPublicKey, peerIdFromString } from "@libp2p/peer-id";
-import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { z } from "zod";
-import { SECP256K1_PUBKEY_LENGTH, SECP256K1_SECRET_LENGTH } from "../core/consensus/signer.js";
+import {
+  assertSecretKey,
+  generateSecretKey,
+  isValidSecretKey,
+  peerIdOfPublicKey,
+  publicKeyOf,
+  SECP256K1_SECRET_LENGTH,
+} from "../crypto/secp256k1.js";
 import { InputError } from "../errors.js";
 import { assertAbsent, SECRET_FILE_MODE, writeFileAtomic } from "../util/fs.js";
 import { fromHex, toHex } from "../util/hex.js";
@@ -38,15 +41,6 @@ import { fromHex, toHex } from "../util/hex.js";
  * JSON.parse(text).version === IDENTITY_FILE_VERSION
  */
 export const IDENTITY_FILE_VERSION = "rpdvt-identity/v1";
-
-/**
- * Shape of a secp256k1 peer id string: base58btc of the 39-byte identity multihash
- * `00 25 08 02 12 21 ‖ key`, which always starts "16Uiu2HA" and is 53 characters long.
- *
- * @example
- * SECP256K1_PEER_ID_PATTERN.test("16Uiu2HAm…") // true for a real peer id
- */
-export const SECP256K1_PEER_ID_PATTERN = /^16Uiu2HA[1-9A-HJ-NP-Za-km-z]{45}$/;
 
 /**
  * An operator identity: the secret scalar, its compressed public key and libp2p peer id.
@@ -65,44 +59,26 @@ export type NodeIdentity = {
 };
 
 /**
- * libp2p peer id string of a 33-byte compressed secp256k1 public key.
- *
- * @example
- * peerIdOfPublicKey(id.publicKey) === id.peerId // true
- */
-export function peerIdOfPublicKey(publicKey: Uint8Array): string {
-  return peerIdFromPublicKey(publicKeyFromRaw(publicKey)).toString();
-}
-
-/**
  * The identity of a 32-byte secp256k1 secret key.
  *
  * @example
- * const id = identityFromSecretKey(secp256k1.keygen().secretKey);
+ * const id = identityFromSecretKey(generateSecretKey());
  */
 export function identityFromSecretKey(secretKey: Uint8Array): NodeIdentity {
-  if (
-    !(secretKey instanceof Uint8Array) ||
-    secretKey.length !== SECP256K1_SECRET_LENGTH ||
-    !secp256k1.utils.isValidSecretKey(secretKey)
-  ) {
-    throw new InputError("Invalid secp256k1 operator identity key", {
-      details: `expected a ${SECP256K1_SECRET_LENGTH}-byte scalar in [1, n)`,
-    });
-  }
+  assertSecretKey(secretKey);
   const sk = Uint8Array.from(secretKey);
-  const publicKey = secp256k1.getPublicKey(sk, true);
+  const publicKey = publicKeyOf(sk);
   return { secretKey: sk, publicKey, peerId: peerIdOfPublicKey(publicKey) };
 }
 
 /**
- * A fresh random identity (CSPRNG via @noble/curves `keygen`).
+ * A fresh random identity (CSPRNG).
  *
  * @example
  * const id = generateIdentity();
  */
 export function generateIdentity(): NodeIdentity {
-  return identityFromSecretKey(secp256k1.keygen().secretKey);
+  return identityFromSecretKey(generateSecretKey());
 }
 
 /**
@@ -113,44 +89,6 @@ export function generateIdentity(): NodeIdentity {
  */
 export function identityString(identity: Pick<NodeIdentity, "publicKey">): string {
   return peerIdOfPublicKey(identity.publicKey);
-}
-
-/**
- * The 33-byte compressed public key named by a cluster-definition identity string: a secp256k1
- * libp2p peer id ("16Uiu2HA…") or "0x" + 33 bytes of hex. Throws InputError naming `field`.
- *
- * @example
- * const pk = publicKeyFromIdentity(op.identity, `operators[${i}].identity`);
- */
-export function publicKeyFromIdentity(identity: string, field = "identity"): Uint8Array {
-  let pk: Uint8Array;
-  if (typeof identity === "string" && identity.startsWith("0x")) {
-    pk = fromHex(identity, { field, length: SECP256K1_PUBKEY_LENGTH });
-  } else {
-    if (typeof identity !== "string" || !SECP256K1_PEER_ID_PATTERN.test(identity)) {
-      throw new InputError("Operator identity is not a secp256k1 peer id", {
-        field,
-        details: `expected "16Uiu2HA…" (53 characters) or 0x + 33 bytes hex`,
-        metaMessages: ["Print it with `rpdvt node identity --show FILE` on that operator's node."],
-      });
-    }
-    try {
-      const pid = peerIdFromString(identity);
-      if (pid.type !== "secp256k1") throw new Error(`key type ${pid.type}`);
-      pk = pid.publicKey.raw;
-    } catch (err) {
-      throw new InputError("Operator identity is not a valid secp256k1 peer id", {
-        field,
-        cause: err,
-      });
-    }
-  }
-  try {
-    secp256k1.Point.fromBytes(pk);
-  } catch (err) {
-    throw new InputError("Operator identity is not a secp256k1 public key", { field, cause: err });
-  }
-  return pk;
 }
 
 /**
@@ -213,7 +151,7 @@ export function parseIdentityFile(text: string, file?: string): NodeIdentity {
     });
   }
   const sk = fromHex(r.data.privateKey, { file, field: "privateKey" });
-  if (sk.length !== SECP256K1_SECRET_LENGTH || !secp256k1.utils.isValidSecretKey(sk)) {
+  if (!isValidSecretKey(sk)) {
     throw new InputError("Identity file privateKey is not a valid secp256k1 secret key", {
       file,
       field: "privateKey",

@@ -29,9 +29,6 @@ export {
   loadIdentity,
   type NodeIdentity,
   parseIdentityFile,
-  peerIdOfPublicKey,
-  publicKeyFromIdentity,
-  SECP256K1_PEER_ID_PATTERN,
   writeIdentityFile,
 } from "./identity.js";
 export {
@@ -54,6 +51,7 @@ export {
   DEFAULT_MAX_QUEUED_BYTES,
   DEFAULT_MAX_QUEUED_MESSAGES,
   DEFAULT_STREAM_OPEN_TIMEOUT_MS,
+  MAX_PEERS,
   type P2PPeer,
   type P2PStats,
   type P2PTransport,

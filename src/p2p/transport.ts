@@ -20,8 +20,8 @@ import { publicKeyFromRaw } from "@libp2p/crypto/keys";
 import type { Connection, Libp2p, PeerId } from "@libp2p/interface";
 import { peerIdFromPublicKey } from "@libp2p/peer-id";
 import type { Multiaddr } from "@multiformats/multiaddr";
-import { MAX_MESSAGE_SIZE, MAX_OPERATORS } from "../core/consensus/codec.js";
 import type { MessageHandler, Transport } from "../core/transport.js";
+import { publicKeyFromIdentity } from "../crypto/secp256k1.js";
 import { BaseError, InputError } from "../errors.js";
 import { toHex } from "../util/hex.js";
 import { DEFAULT_LISTEN, dialAddress, toMultiaddr } from "./address.js";
@@ -29,7 +29,7 @@ import { Channel, type PeerCounters, type StreamMode, zeroCounters } from "./cha
 import { DEFAULT_REDIAL, type DialCounters, Redialer, type RedialOptions } from "./dialer.js";
 import { DEFAULT_MAX_MESSAGE_SIZE, MAX_FRAME_LIMIT } from "./framing.js";
 import { clusterGater, type GaterCounters } from "./gater.js";
-import { type NodeIdentity, publicKeyFromIdentity } from "./identity.js";
+import type { NodeIdentity } from "./identity.js";
 import { createLibp2pNode } from "./node.js";
 import { type RateLimit, resolveRateLimit } from "./rate-limit.js";
 
@@ -47,6 +47,16 @@ export const QBFT_PROTOCOL = "/rpdvt/qbft/1.0.0";
  * const parsigex = transport.channel("parsigex"); // same as channel(PARSIGEX_PROTOCOL)
  */
 export const PARSIGEX_PROTOCOL = "/rpdvt/parsigex/1.0.0";
+
+/**
+ * Most operators one transport serves: 64, the largest cluster rpdvt runs (the same bound as
+ * QBFT's MAX_OPERATORS in core/consensus/codec.ts, which a unit test holds equal; p2p keeps its
+ * own copy so it does not depend on the protocols it carries).
+ *
+ * @example
+ * if (n > MAX_PEERS) throw new InputError("cluster too large");
+ */
+export const MAX_PEERS = 64;
 
 /**
  * Default grace before a higher-index node dials a lower one itself (the lower one is expected to
@@ -130,8 +140,9 @@ export type P2PTransportOptions = {
   /** Protocol id of the transport itself (its default channel). Default {@link QBFT_PROTOCOL}. */
   protocol?: string | undefined;
   /**
-   * Largest message of the default channel and default for other channels: QBFT's
-   * MAX_MESSAGE_SIZE on the QBFT protocol, otherwise 16 MiB (framing.ts).
+   * Largest message of the default channel and default for other channels: 16 MiB unless given
+   * (framing.ts). The protocol's owner passes its own bound (the node passes QBFT's
+   * MAX_MESSAGE_SIZE, core/consensus/codec.ts): p2p does not know the protocols it carries.
    */
   maxMessageSize?: number | undefined;
   /** Inbound per-peer limits (rate-limit.ts defaults). */
@@ -266,8 +277,8 @@ function resolveMembers(opts: P2PTransportOptions): { n: number; members: (Membe
       field: "self",
     });
   }
-  if (n > MAX_OPERATORS) {
-    throw new InputError(`At most ${MAX_OPERATORS} operators are supported, got ${n}`, {
+  if (n > MAX_PEERS) {
+    throw new InputError(`At most ${MAX_PEERS} operators are supported, got ${n}`, {
       field: "peers",
     });
   }
@@ -340,9 +351,7 @@ export async function createP2PTransport(opts: P2PTransportOptions): Promise<P2P
   for (const m of members) if (m) indexByPeer.set(m.peerId.toString(), m.index);
 
   const defaultProtocol = protocolId(opts.protocol ?? QBFT_PROTOCOL);
-  const defaultMax = (protocol: string): number =>
-    opts.maxMessageSize ??
-    (protocol === QBFT_PROTOCOL ? MAX_MESSAGE_SIZE : DEFAULT_MAX_MESSAGE_SIZE);
+  const defaultMax = (_protocol: string): number => opts.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
   const redial: RedialOptions = {
     initialMs: positiveInt(opts.redial?.initialMs, DEFAULT_REDIAL.initialMs, "redial.initialMs"),
     maxMs: positiveInt(opts.redial?.maxMs, DEFAULT_REDIAL.maxMs, "redial.maxMs"),

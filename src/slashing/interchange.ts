@@ -16,8 +16,8 @@
  */
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
-import { zodInputError } from "../crypto/eip2335.js";
 import { InputError } from "../errors.js";
+import { zodInputError } from "../util/schema.js";
 import { MAX_STORABLE_U64 } from "./rules.js";
 
 /** `metadata.interchange_format_version` this module reads and writes (EIP-3076 "Versioning"). */

@@ -4,7 +4,6 @@
  * n=2^18, r=8 needs 256 MiB per call).
  */
 import { availableParallelism } from "node:os";
-import type { KdfChoice } from "../crypto/eip2335.js";
 
 /**
  * Default concurrency: one job per available core.
@@ -19,12 +18,16 @@ export function defaultConcurrency(): number {
 /**
  * How many keystores to encrypt/decrypt at once. scrypt n=2^18, r=8 needs 256 MiB per call
  * (128·n·r bytes, EIP-2335 defaults), so heavy scrypt runs 2 at a time; otherwise up to 4 (the
- * default libuv thread-pool size, which runs Node's scrypt/pbkdf2).
+ * default libuv thread-pool size, which runs Node's scrypt/pbkdf2). `kdf` is the EIP-2335 KDF
+ * name (crypto/eip2335.ts `KdfChoice`, spelled out here so util/ stays below crypto/).
  *
  * @example
  * const limit = kdfConcurrency("scrypt", {}); // 2
  */
-export function kdfConcurrency(kdf: KdfChoice, params: { n?: number; c?: number } = {}): number {
+export function kdfConcurrency(
+  kdf: "scrypt" | "pbkdf2",
+  params: { n?: number; c?: number } = {},
+): number {
   const cores = Math.max(1, Math.min(4, availableParallelism()));
   if (kdf === "scrypt" && (params.n ?? 2 ** 18) >= 2 ** 16) return Math.min(2, cores);
   return cores;

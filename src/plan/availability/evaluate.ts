@@ -11,7 +11,7 @@
  *    share and its own slashing DB, so a duplicated node still contributes one share; a slashable
  *    signature needs t colluding operators.
  */
-import { zodInputError } from "../../crypto/eip2335.js";
+import { zodInputError } from "../../util/schema.js";
 import { poissonBinomialTail } from "../math/poissonBinomial.js";
 import { defaultThreshold } from "../threshold.js";
 import { EPOCHS_PER_YEAR, isolatedSlashingCostEth, missedAttestationCostEth } from "./constants.js";

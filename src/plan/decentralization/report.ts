@@ -5,7 +5,7 @@
  * need 1, largest holders first, exact) and after DVT (./cover.ts: exact when the search fits the
  * budget, otherwise a greedy upper bound — the report says which).
  */
-import { zodInputError } from "../../crypto/eip2335.js";
+import { zodInputError } from "../../util/schema.js";
 import { defaultThreshold } from "../threshold.js";
 import { type CoverSolution, type CoverUnit, minimumCover } from "./cover.js";
 import { type DecentralizationConfig, decentralizationConfigSchema } from "./schema.js";

@@ -10,7 +10,7 @@
  *  - Obol cost per validator = share × the validator's whole reward (APR × 32).
  *  - Operator income = hosted validators × SSV operator fee − your extra running cost.
  */
-import { zodInputError } from "../../crypto/eip2335.js";
+import { zodInputError } from "../../util/schema.js";
 import { type RewardsConfig, rewardsConfigSchema } from "./schema.js";
 
 /** Result of {@link evaluateRewards}. */

@@ -3,7 +3,7 @@
  * zod. Errors name the offending parameter (`field`), which the CLI maps to its flag.
  */
 import { z } from "zod";
-import { zodInputError } from "../../crypto/eip2335.js";
+import { zodInputError } from "../../util/schema.js";
 import { defaultThreshold } from "../threshold.js";
 
 /** Sybil analysis inputs (threshold defaults to ⌈2g/3⌉). */

@@ -3,8 +3,8 @@
  * parsed with the `yaml` package) and validate it with zod.
  */
 import { parse as parseYaml } from "yaml";
-import { zodInputError } from "../../crypto/eip2335.js";
 import { InputError } from "../../errors.js";
+import { zodInputError } from "../../util/schema.js";
 import { type TrustConfig, trustConfigSchema } from "./schema.js";
 
 /**

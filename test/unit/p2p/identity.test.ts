@@ -12,6 +12,7 @@ import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { nodeIdentityCommand } from "../../../src/cli/node-identity.js";
 import { secp256k1Signer, secp256k1Verifier } from "../../../src/core/consensus/signer.js";
+import { publicKeyFromIdentity, SECP256K1_PEER_ID_PATTERN } from "../../../src/crypto/secp256k1.js";
 import { InputError, OutputError } from "../../../src/errors.js";
 import { dialAddress, toHostPort, toMultiaddr } from "../../../src/p2p/address.js";
 import {
@@ -22,8 +23,6 @@ import {
   identityString,
   loadIdentity,
   parseIdentityFile,
-  publicKeyFromIdentity,
-  SECP256K1_PEER_ID_PATTERN,
   writeIdentityFile,
 } from "../../../src/p2p/identity.js";
 import { protocolId } from "../../../src/p2p/transport.js";

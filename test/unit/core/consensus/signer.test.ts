@@ -7,12 +7,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
-import {
-  SECP256K1_BACKEND,
-  type Secp256k1Backend,
-  secp256k1Signer,
-  secp256k1Verifier,
-} from "../../../../src/core/consensus/signer.js";
+import { secp256k1Signer, secp256k1Verifier } from "../../../../src/core/consensus/signer.js";
+import { SECP256K1_BACKEND, type Secp256k1Backend } from "../../../../src/crypto/secp256k1.js";
 import { createPrng } from "../../../simnet/prng.js";
 
 const N = secp256k1.Point.CURVE().n;

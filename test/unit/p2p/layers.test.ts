@@ -1,0 +1,49 @@
+/**
+ * p2p carries protocols without importing them (issue 14, layer breaks): its own bounds must
+ * still agree with the protocols it carries, and no p2p module may import core/consensus.
+ */
+import assert from "node:assert/strict";
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { MAX_OPERATORS } from "../../../src/core/consensus/codec.js";
+import { MAX_PEERS, QBFT_PROTOCOL } from "../../../src/p2p/transport.js";
+
+const root = join(import.meta.dirname, "../../../src");
+
+async function importsOf(dir: string): Promise<{ file: string; spec: string }[]> {
+  const out: { file: string; spec: string }[] = [];
+  for (const f of await readdir(join(root, dir))) {
+    if (!f.endsWith(".ts")) continue;
+    const text = await readFile(join(root, dir, f), "utf8");
+    for (const m of text.matchAll(/^import[^;]*?from "([^"]+)";/gms))
+      out.push({ file: `${dir}/${f}`, spec: m[1] as string });
+  }
+  return out;
+}
+
+describe("p2p / consensus layering", () => {
+  it("p2p's peer bound equals QBFT's operator bound", () => {
+    assert.equal(MAX_PEERS, MAX_OPERATORS);
+    assert.equal(QBFT_PROTOCOL, "/rpdvt/qbft/1.0.0");
+  });
+
+  it("no p2p module imports core/consensus, and consensus imports neither p2p nor core steps", async () => {
+    const p2p = (await importsOf("p2p")).filter((i) => i.spec.includes("consensus/"));
+    assert.deepEqual(p2p, []);
+    const qbft = (await importsOf("core/consensus")).filter(
+      (i) => i.spec.includes("/p2p/") || /^\.\.\/[a-z]+\//.test(i.spec),
+    );
+    assert.deepEqual(qbft, []);
+  });
+
+  it("util imports nothing above it (no crypto, p2p, core)", async () => {
+    const bad = (await importsOf("util")).filter((i) => /^\.\.\/(?!errors\.js)/.test(i.spec));
+    assert.deepEqual(bad, []);
+  });
+
+  it("keysplit does not import p2p", async () => {
+    const bad = (await importsOf("keysplit")).filter((i) => i.spec.includes("/p2p/"));
+    assert.deepEqual(bad, []);
+  });
+});
