@@ -115,6 +115,17 @@ export async function removeStaleTemps(
 }
 
 /**
+ * The line that reports one temporary output removed by {@link removeStaleTemps}.
+ *
+ * @example
+ * describeStaleTemp({ path: "/out/.cluster.tmp-4242-0123456789ab", pid: 4242 })
+ * // "Removed the stale temporary output of an interrupted rpdvt run (pid 4242, no longer running): /out/.cluster.tmp-4242-0123456789ab"
+ */
+export function describeStaleTemp(r: { path: string; pid: number | null }): string {
+  return `Removed the stale temporary output of an interrupted rpdvt run${r.pid === null ? "" : ` (pid ${r.pid}, no longer running)`}: ${r.path}`;
+}
+
+/**
  * {@link removeStaleTemps}, saying on stderr what was removed (for commands writing key material).
  *
  * @example
@@ -122,11 +133,7 @@ export async function removeStaleTemps(
  */
 export async function cleanStaleTemps(out: string): Promise<number> {
   const removed = await removeStaleTemps(out);
-  for (const r of removed) {
-    process.stderr.write(
-      `Removed the stale temporary output of an interrupted rpdvt run${r.pid === null ? "" : ` (pid ${r.pid}, no longer running)`}: ${r.path}\n`,
-    );
-  }
+  for (const r of removed) process.stderr.write(`${describeStaleTemp(r)}\n`);
   return removed.length;
 }
 
