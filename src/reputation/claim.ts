@@ -6,7 +6,7 @@
  * keccak256("\x19Ethereum Signed Message:\n" + len(message) + message)), via viem.
  *
  * Signed message (docs/reputation.md): a human-readable statement (what a wallet shows), a blank
- * line, then the canonical JSON (./canonical.ts) of the claim without its `signature`:
+ * line, then the canonical JSON (src/util/canonical-json.ts) of the claim without its `signature`:
  *
  *   rpdvt reputation claim v1
  *   I operate Rocket Pool node <EIP-55 address> on <network> and DVT operator <type> <id> (public key <abbrev>).
@@ -29,8 +29,8 @@ import type { PrivateKeyAccount } from "viem/accounts";
 import { z } from "zod";
 import { InputError } from "../errors.js";
 import { isChecksumAddress, parseAddress } from "../util/address.js";
+import { canonicalJson } from "../util/canonical-json.js";
 import { parseWith } from "../util/schema.js";
-import { canonicalJson } from "./canonical.js";
 import type { PerformanceFile } from "./performance-file.js";
 import {
   type BeaconSummary,

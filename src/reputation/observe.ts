@@ -12,9 +12,9 @@
  */
 import { createHash } from "node:crypto";
 import { InputError } from "../errors.js";
+import { canonicalJson } from "../util/canonical-json.js";
 import { mapConcurrent } from "../util/concurrency.js";
 import type { BeaconValidator, ReputationBeacon } from "./beacon.js";
-import { canonicalJson } from "./canonical.js";
 import type { BeaconSummary } from "./score.js";
 
 /** Slots per epoch of the mainnet preset (ethereum/consensus-specs presets/mainnet/phase0.yaml), also Hoodi's. */

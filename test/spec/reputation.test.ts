@@ -10,13 +10,13 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { canonicalJson } from "../../src/reputation/canonical.js";
 import {
   fixturePubkey,
   generatePerformanceFiles,
   minipoolScore,
 } from "../../src/reputation/fixture.js";
 import { parsePerformanceFile } from "../../src/reputation/performance-file.js";
+import { canonicalJson } from "../../src/util/canonical-json.js";
 
 test("Smartnode mock_v11_test attestation scores (8 ETH @ 14 %, 16 ETH @ 10 %, 101 epochs)", () => {
   const oneEth = 10n ** 18n;

@@ -3,13 +3,17 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { describe, test } from "node:test";
 import { InputError } from "../../../src/errors.js";
-import { canonicalJson, clusterDefinitionHash } from "../../../src/keysplit/cluster-hash.js";
+import { clusterDefinitionHash } from "../../../src/keysplit/cluster-hash.js";
 import { checksumAddress, isChecksumAddress, parseAddress } from "../../../src/util/address.js";
+import { canonicalJson } from "../../../src/util/canonical-json.js";
 
 describe("canonicalJson / clusterDefinitionHash", () => {
   test("sorted keys at every depth, no whitespace, undefined members dropped, arrays kept in order", () => {
     assert.equal(
-      canonicalJson({ b: 1, a: [3, { z: null, y: "é\n" }, true], c: undefined }),
+      canonicalJson(
+        { b: 1, a: [3, { z: null, y: "é\n" }, true], c: undefined },
+        { undefined: "omit" },
+      ),
       '{"a":[3,{"y":"é\\n","z":null},true],"b":1}',
     );
     assert.throws(() => canonicalJson({ x: Number.NaN }), InputError);

@@ -14,7 +14,6 @@ import { hashMessage, recoverMessageAddress, verifyMessage } from "viem";
 import { generatePrivateKey, mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
 import { reputationCommand } from "../../../src/cli/reputation.js";
 import { InputError } from "../../../src/errors.js";
-import { canonicalJson } from "../../../src/reputation/canonical.js";
 import {
   buildClaimPayload,
   claimMessage,
@@ -30,6 +29,7 @@ import {
   readPerformanceFiles,
 } from "../../../src/reputation/performance-file.js";
 import { writeRocketPoolFixture } from "../../../src/rocketpool/fixture.js";
+import { canonicalJson } from "../../../src/util/canonical-json.js";
 import { runCommand } from "../../helpers.js";
 
 /** The well-known Hardhat/Foundry development mnemonic and its first account (m/44'/60'/0'/0/0). */
