@@ -20,6 +20,7 @@ import { closeSync, promises as fsp, openSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { createBeaconClient } from "../beacon/index.js";
 import { BaseError, InputError } from "../errors.js";
 import { ensureInstalled } from "./install.js";
 import { parseIndexRange } from "./interop.js";
@@ -390,21 +391,16 @@ async function waitReady(
   timeoutMs: number,
 ): Promise<{ ok: true } | { ok: false; reason: string }> {
   const deadline = Date.now() + timeoutMs;
+  const beacon = createBeaconClient([restUrl], { timeoutMs: 2_000 });
   while (Date.now() < deadline) {
     if (l.exitCode() !== undefined)
       return { ok: false, reason: `exited with code ${l.exitCode()}` };
     try {
-      const res = await fetch(`${restUrl}/eth/v1/node/version`, {
-        signal: AbortSignal.timeout(2_000),
-      });
-      if (res.ok) {
-        const body = (await res.json()) as { data?: { version?: string } };
-        const v = body?.data?.version ?? "";
-        if (!v.includes(`v${version}`)) {
-          return { ok: false, reason: `another server answers on ${restUrl} (version "${v}")` };
-        }
-        return { ok: true };
+      const v = await beacon.version();
+      if (!v.includes(`v${version}`)) {
+        return { ok: false, reason: `another server answers on ${restUrl} (version "${v}")` };
       }
+      return { ok: true };
     } catch {
       /* not up yet */
     }

@@ -14,7 +14,7 @@ import { createHash } from "node:crypto";
 import { InputError } from "../errors.js";
 import { canonicalJson } from "../util/canonical-json.js";
 import { mapConcurrent } from "../util/concurrency.js";
-import type { BeaconValidator, ReputationBeacon } from "./beacon.js";
+import type { ReputationBeacon, ReputationValidator } from "./beacon.js";
 import type { BeaconSummary } from "./score.js";
 
 /** Slots per epoch of the mainnet preset (ethereum/consensus-specs presets/mainnet/phase0.yaml), also Hoodi's. */
@@ -39,7 +39,7 @@ export type EpochObservation = {
 /** Everything observed, plus its summary. */
 export type BeaconObservation = {
   summary: BeaconSummary;
-  validators: BeaconValidator[];
+  validators: ReputationValidator[];
   /** Requested pubkeys the beacon does not know. */
   unknownPubkeys: string[];
   epochs: EpochObservation[];
@@ -135,7 +135,7 @@ export async function observeBeacon(
       for (const t of rewards?.total ?? []) {
         if (!activeSet.has(t.validatorIndex) || seen.has(t.validatorIndex)) continue;
         seen.add(t.validatorIndex);
-        const eb = (byIndex.get(t.validatorIndex) as BeaconValidator).effectiveBalanceGwei;
+        const eb = (byIndex.get(t.validatorIndex) as ReputationValidator).effectiveBalanceGwei;
         // The ideal entry for the validator's effective balance (or the largest one below it).
         let row: (typeof ideal)[number] | undefined;
         for (const r of ideal) if (r.effectiveBalanceGwei <= eb) row = r;

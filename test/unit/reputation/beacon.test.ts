@@ -12,8 +12,9 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { privateKeyToAccount } from "viem/accounts";
+import { BeaconApiError } from "../../../src/beacon/index.js";
 import { reputationCommand } from "../../../src/cli/reputation.js";
-import { httpReputationBeacon, ReputationBeaconError } from "../../../src/reputation/beacon.js";
+import { httpReputationBeacon, REPUTATION_BEACON_HINT } from "../../../src/reputation/beacon.js";
 import { buildClaimPayload, claimFileText, signClaim } from "../../../src/reputation/claim.js";
 import { fixturePubkey } from "../../../src/reputation/fixture.js";
 import { observeBeacon, parseEpochRange } from "../../../src/reputation/observe.js";
@@ -216,20 +217,30 @@ describe("beacon observation", () => {
     );
   });
 
-  test("HTTP and network errors name the request and the beacon URL", async () => {
+  test("HTTP and network errors name the request, the beacon URL and what to check", async () => {
     const b = httpReputationBeacon(fake.url);
     await assert.rejects(b.proposerDuties(-1 as number), (e: unknown) => {
-      assert.ok(e instanceof ReputationBeaconError);
+      assert.ok(e instanceof BeaconApiError);
       assert.match(
         e.shortMessage,
-        /Beacon request failed: GET \/eth\/v1\/validator\/duties\/proposer\/-1/,
+        /Beacon node rejected GET \/eth\/v1\/validator\/duties\/proposer\/-1 \(HTTP 404\)/,
       );
-      assert.match(e.details ?? "", /HTTP 404: no route/);
-      assert.ok(e.metaMessages.includes(`Beacon node: ${fake.url}`));
+      assert.equal(e.details, "no route /eth/v1/validator/duties/proposer/-1");
+      assert.ok(e.metaMessages.some((m) => m.includes(`${fake.url}: HTTP 404`)));
+      assert.ok(e.metaMessages.includes(REPUTATION_BEACON_HINT));
       return true;
     });
     const dead = httpReputationBeacon("http://127.0.0.1:9", { timeoutMs: 2000 });
-    await assert.rejects(dead.liveness(1, [1]), ReputationBeaconError);
+    await assert.rejects(dead.liveness(1, [1]), (e: unknown) => {
+      assert.ok(e instanceof BeaconApiError);
+      assert.match(
+        e.shortMessage,
+        /No beacon node answered POST \/eth\/v1\/validator\/liveness\/1/,
+      );
+      assert.ok(e.metaMessages.some((m) => m.startsWith("  http://127.0.0.1:9: network")));
+      assert.ok(e.metaMessages.includes(REPUTATION_BEACON_HINT));
+      return true;
+    });
     assert.equal(await b.blockProposer(103 * 32 + 7), null, "404 = empty slot");
     assert.throws(() => parseEpochRange("5-3"), /end must be ≥ its start/);
     assert.throws(() => parseEpochRange("0-2000"), /at most 1575 epochs/);
@@ -255,10 +266,13 @@ describe("Lodestar 1.5.1 quirks", () => {
             status: "active_ongoing",
             validator: {
               pubkey: pk,
+              withdrawal_credentials: `0x01${"00".repeat(31)}`,
               effective_balance: "32000000000",
               slashed: false,
+              activation_eligibility_epoch: "0",
               activation_epoch: "0",
               exit_epoch: FAR,
+              withdrawable_epoch: FAR,
             },
           })),
         });

@@ -8,7 +8,7 @@
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
 import { pathExists } from "../../../util/fs.js";
-import { type DoctorCheck, type DoctorContext, LIMITS } from "../types.js";
+import { type DoctorBeacon, type DoctorCheck, type DoctorContext, LIMITS } from "../types.js";
 
 /** Group and other permission bits: a secret file has none of them. */
 const MODE_MASK = 0o077;
@@ -18,16 +18,10 @@ const HEAD_LAG_WARN_SLOTS = 2;
 
 /** The beacon's head slot and its `Date` header, with the local times around the request. */
 async function beaconTime(ctx: DoctorContext) {
-  const url = (ctx.inp.beaconUrls as string[])[0] as string;
   const t0 = ctx.now();
-  const res = await fetch(`${url.replace(/\/+$/, "")}/eth/v1/beacon/headers/head`, {
-    signal: AbortSignal.timeout(ctx.timeoutMs),
-  });
+  const { header, date } = await (ctx.beacon as DoctorBeacon).blockHeaderDated("head");
   const t1 = ctx.now();
-  const body = (await res.json().catch(() => undefined)) as
-    | { data?: { header?: { message?: { slot?: string } } } }
-    | undefined;
-  return { t0, t1, date: res.headers.get("date"), slot: Number(body?.data?.header?.message?.slot) };
+  return { t0, t1, date: date ?? null, slot: header?.slot ?? Number.NaN };
 }
 
 /**
