@@ -1,15 +1,18 @@
 /**
  * Shared parsing of CLI flags used by several commands: list-valued flags (`--operator-ids`,
  * `--endpoints`, `--peer-ids`, `--withdrawal-addresses`), `~` paths (`--rocketpool-dir`) and
- * `--max-wallet-accounts`. Each parser throws an InputError naming the flag and the bad item, so
- * commands can parse every flag before any slow work (key decryption) starts.
+ * `--max-wallet-accounts`, whole-number flags, and the devnet's `--lodestar-bin` and
+ * `--seconds-per-slot` (devnet start, demo). Each parser throws an InputError (or commander's
+ * InvalidArgumentError at parse time) naming the flag and the bad item, so commands can parse
+ * every flag before any slow work (key decryption, a devnet) starts.
  */
 import { promises as fsp } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { InvalidArgumentError, Option } from "commander";
 import { publicKeyFromIdentity } from "../crypto/secp256k1.js";
-import { InputError } from "../errors.js";
+import { validateLodestarBin } from "../devnet/lodestar-cli.js";
+import { BaseError, InputError } from "../errors.js";
 import { MAX_WALLET_ACCOUNTS } from "../rocketpool/wallet.js";
 import { parseAddress } from "../util/address.js";
 
@@ -45,6 +48,93 @@ export function maxWalletAccountsOption(): Option {
       throw new InvalidArgumentError("expected a whole number from 1 to 2147483648");
     return n;
   });
+}
+
+/**
+ * Commander argParser of a whole-number flag in `min..max` (no upper bound by default).
+ *
+ * @example
+ * new Command("start").option("--validators <n>", "interop validators", wholeNumberArg(1), 64);
+ * wholeNumberArg(1, 60)("3") // 3
+ */
+export function wholeNumberArg(min: number, max = Number.MAX_SAFE_INTEGER): (v: string) => number {
+  return (v) => {
+    if (!/^\d+$/.test(v.trim()) || Number(v) < min || Number(v) > max) {
+      throw new InvalidArgumentError(
+        max === Number.MAX_SAFE_INTEGER
+          ? `expected a whole number ≥ ${min}`
+          : `expected a whole number in ${min}..${max}`,
+      );
+    }
+    return Number(v);
+  };
+}
+
+/**
+ * A flag's value as an integer in `min..max`, else an InputError naming the flag and the range.
+ *
+ * @example
+ * intInRange("2", "--epochs", 1, 20) // 2
+ * intInRange("0", "--epochs", 1, 20) // throws "--epochs 0 must be an integer in 1..20"
+ */
+export function intInRange(value: string, flag: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new InputError(`${flag} ${value} must be an integer in ${min}..${max}`, { field: flag });
+  }
+  return n;
+}
+
+/**
+ * Longest slot `--seconds-per-slot` accepts (mainnet is 12 s; a devnet slower than a minute only
+ * makes the tests wait).
+ *
+ * @example
+ * wholeNumberArg(1, MAX_SECONDS_PER_SLOT)("3") // 3
+ */
+export const MAX_SECONDS_PER_SLOT = 60;
+
+/**
+ * Parser of `--seconds-per-slot` (1..{@link MAX_SECONDS_PER_SLOT}).
+ *
+ * @example
+ * secondsPerSlotArg("3") // 3
+ */
+export const secondsPerSlotArg = wholeNumberArg(1, MAX_SECONDS_PER_SLOT);
+
+/**
+ * The `--lodestar-bin` option (devnet start, demo).
+ *
+ * @example
+ * new Command("start").option(...LODESTAR_BIN_OPTION, lodestarBinArg);
+ */
+export const LODESTAR_BIN_OPTION = [
+  "--lodestar-bin <path>",
+  "an executable that behaves as the `lodestar` CLI (1.5.1 or later; its flags are detected: " +
+    "Electra at genesis and Fulu at epoch 1 when it has them). Default: the Lodestar 1.5.1 of " +
+    "devnet/lodestar",
+] as const;
+
+/**
+ * Parser of {@link LODESTAR_BIN_OPTION} at parse time: the absolute path of an executable file
+ * (the InputError's text as commander's).
+ *
+ * @example
+ * lodestarBinArg("/usr/local/bin/lodestar")
+ */
+export function lodestarBinArg(v: string): string {
+  try {
+    return validateLodestarBin(v);
+  } catch (err) {
+    if (err instanceof BaseError) {
+      throw new InvalidArgumentError(
+        [err.shortMessage, ...(err.metaMessages ?? [])]
+          .join(" ")
+          .replace(/^--lodestar-bin \S+:? ?/, ""),
+      );
+    }
+    throw err;
+  }
 }
 
 /**

@@ -12,7 +12,7 @@
 import { promises as fsp } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
 import { createBeaconClient } from "../beacon/client.js";
 import {
   DEFAULT_GENESIS_DELAY_S,
@@ -22,9 +22,15 @@ import {
   isDevnetProcess,
   startDevnet,
   stopPid,
-  validateLodestarBin,
 } from "../devnet/index.js";
-import { BaseError, InputError } from "../errors.js";
+import { InputError } from "../errors.js";
+import {
+  LODESTAR_BIN_OPTION,
+  lodestarBinArg,
+  MAX_SECONDS_PER_SLOT,
+  secondsPerSlotArg,
+  wholeNumberArg,
+} from "./args.js";
 import { printJson, runAction } from "./run.js";
 
 /**
@@ -34,73 +40,6 @@ import { printJson, runAction } from "./run.js";
  * join(DEFAULT_DEVNET_DIR, "lodestar.log")
  */
 export const DEFAULT_DEVNET_DIR = join(tmpdir(), "rpdvt-devnet");
-
-function intParser(min: number, max = Number.MAX_SAFE_INTEGER): (v: string) => number {
-  return (v) => {
-    if (!/^\d+$/.test(v.trim()) || Number(v) < min || Number(v) > max) {
-      throw new InvalidArgumentError(
-        max === Number.MAX_SAFE_INTEGER
-          ? `expected a whole number ≥ ${min}`
-          : `expected a whole number in ${min}..${max}`,
-      );
-    }
-    return Number(v);
-  };
-}
-
-/**
- * Longest slot `--seconds-per-slot` accepts (mainnet is 12 s; a devnet slower than a minute only
- * makes the tests wait).
- *
- * @example
- * intParser(1, MAX_SECONDS_PER_SLOT)("3") // 3
- */
-export const MAX_SECONDS_PER_SLOT = 60;
-
-/** `--lodestar-bin` at parse time: an executable file (InputError's text as commander's). */
-function lodestarBinParser(v: string): string {
-  try {
-    return validateLodestarBin(v);
-  } catch (err) {
-    if (err instanceof BaseError) {
-      throw new InvalidArgumentError(
-        [err.shortMessage, ...(err.metaMessages ?? [])]
-          .join(" ")
-          .replace(/^--lodestar-bin \S+:? ?/, ""),
-      );
-    }
-    throw err;
-  }
-}
-
-/**
- * The `--lodestar-bin` option (devnet start, demo).
- *
- * @example
- * new Command("start").option(...LODESTAR_BIN_OPTION, lodestarBinArg);
- */
-export const LODESTAR_BIN_OPTION = [
-  "--lodestar-bin <path>",
-  "an executable that behaves as the `lodestar` CLI (1.5.1 or later; its flags are detected: " +
-    "Electra at genesis and Fulu at epoch 1 when it has them). Default: the Lodestar 1.5.1 of " +
-    "devnet/lodestar",
-] as const;
-
-/**
- * Parser of {@link LODESTAR_BIN_OPTION}: the absolute path of an executable file.
- *
- * @example
- * lodestarBinArg("/usr/local/bin/lodestar")
- */
-export const lodestarBinArg = lodestarBinParser;
-
-/**
- * Parser of `--seconds-per-slot` (1..{@link MAX_SECONDS_PER_SLOT}).
- *
- * @example
- * secondsPerSlotArg("3") // 3
- */
-export const secondsPerSlotArg = intParser(1, MAX_SECONDS_PER_SLOT);
 
 type DevnetInfo = {
   restUrl: string;
@@ -146,7 +85,7 @@ export function devnetCommand(): Command {
         "at Capella, or --lodestar-bin at Electra/Fulu); Lodestar runs validators 0..47, 48..63 are left to rpdvt",
     )
     .option(...workDirOption, DEFAULT_DEVNET_DIR)
-    .option("--validators <n>", "interop validators in genesis", intParser(1), 64)
+    .option("--validators <n>", "interop validators in genesis", wholeNumberArg(1), 64)
     .option("--lodestar-validators <a..b>", "validators Lodestar runs itself", "0..47")
     .option(
       "--seconds-per-slot <n>",
@@ -158,7 +97,7 @@ export function devnetCommand(): Command {
     .option(
       "--genesis-delay <s>",
       "seconds from launch to genesis",
-      intParser(0),
+      wholeNumberArg(0),
       DEFAULT_GENESIS_DELAY_S,
     )
     .option("--install", "install the default Lodestar first if needed (npm ci, ~1-2 min)")

@@ -1,0 +1,106 @@
+/**
+ * The demo's timeline (src/devnet/demo/phases.ts), pinned to what `rpdvt demo` ran before the
+ * orchestration left src/cli/demo.ts: the doppelganger watch (before genesis: epochs 0..dg-1;
+ * mid-epoch: that epoch and the dg after it), the judged phases (all up, one more operator down
+ * per phase, two epochs each, then all restarted after their watch), the operator changes one
+ * slot before each phase, the exit's slot and the added-latency window. n = 4 and n = 7.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { planDemo } from "../../../../src/devnet/demo/phases.js";
+
+test("n = 4, started before genesis, 2 operators stopped: watch 0..dg-1, four phases, changes one slot before them", () => {
+  const plan = planDemo({
+    nowSlot: -3,
+    slotsPerEpoch: 8,
+    epochs: 2,
+    stopOperators: 2,
+    doppelgangerEpochs: 1,
+    operatorIds: [1, 2, 3, 4],
+  });
+  assert.equal(plan.startEpoch, 0);
+  assert.equal(plan.watchTo, 0);
+  assert.equal(plan.firstEpoch, 2);
+  assert.deepEqual(plan.phases, [
+    { name: "all operators up", operatorsUp: 4, fromEpoch: 2, toEpoch: 3 },
+    { name: "1 operator(s) down", operatorsUp: 3, fromEpoch: 4, toEpoch: 5 },
+    { name: "2 operator(s) down", operatorsUp: 2, fromEpoch: 6, toEpoch: 7 },
+    // restart before epoch 8, then the restarted nodes' 1-epoch watch and one to catch up
+    { name: "stopped operators restarted", operatorsUp: 4, fromEpoch: 10, toEpoch: 11 },
+  ]);
+  assert.equal(plan.lastEpoch, 11);
+  assert.deepEqual(plan.changes, [
+    { atSlot: 31, kind: "stop", operatorId: 4 },
+    { atSlot: 47, kind: "stop", operatorId: 3 },
+    { atSlot: 63, kind: "restart" },
+  ]);
+  assert.equal(plan.exitAtSlot, 17);
+  assert.deepEqual(plan.allUpSlots, { from: 16, to: 31 });
+});
+
+test("mid-epoch start, no operator stopped: the watch covers this epoch and the dg after it, one phase, no changes", () => {
+  const plan = planDemo({
+    nowSlot: 13,
+    slotsPerEpoch: 8,
+    epochs: 3,
+    stopOperators: 0,
+    doppelgangerEpochs: 2,
+    operatorIds: [1, 2, 3, 4],
+  });
+  assert.equal(plan.startEpoch, 1);
+  assert.equal(plan.watchTo, 3);
+  assert.equal(plan.firstEpoch, 4);
+  assert.deepEqual(plan.phases, [
+    { name: "all operators up", operatorsUp: 4, fromEpoch: 4, toEpoch: 6 },
+  ]);
+  assert.equal(plan.lastEpoch, 6);
+  assert.deepEqual(plan.changes, []);
+  assert.deepEqual(plan.allUpSlots, { from: 32, to: 55 });
+});
+
+test("no doppelganger watch before genesis: the watch span is empty (watchTo < startEpoch)", () => {
+  const plan = planDemo({
+    nowSlot: -1,
+    slotsPerEpoch: 32,
+    epochs: 1,
+    stopOperators: 1,
+    doppelgangerEpochs: 0,
+    operatorIds: [1, 2, 3, 4],
+  });
+  assert.ok(plan.watchTo < plan.startEpoch);
+  assert.equal(plan.firstEpoch, 1);
+  assert.deepEqual(
+    plan.phases.map((p) => [p.operatorsUp, p.fromEpoch, p.toEpoch]),
+    [
+      [4, 1, 1],
+      [3, 2, 3],
+      [4, 5, 6],
+    ],
+  );
+  assert.deepEqual(plan.changes, [
+    { atSlot: 63, kind: "stop", operatorId: 4 },
+    { atSlot: 127, kind: "restart" },
+  ]);
+});
+
+test("n = 7 squad: the highest ids stop first and each phase counts the operators up out of 7", () => {
+  const plan = planDemo({
+    nowSlot: 40,
+    slotsPerEpoch: 8,
+    epochs: 2,
+    stopOperators: 2,
+    doppelgangerEpochs: 1,
+    operatorIds: [3, 5, 8, 13, 21, 34, 55],
+  });
+  assert.equal(plan.startEpoch, 5);
+  assert.equal(plan.watchTo, 6);
+  assert.deepEqual(
+    plan.phases.map((p) => p.operatorsUp),
+    [7, 6, 5, 7],
+  );
+  assert.deepEqual(
+    plan.changes.map((c) => (c.kind === "stop" ? c.operatorId : "restart")),
+    [55, 34, "restart"],
+  );
+  assert.equal(plan.changes[0]?.atSlot, 9 * 8 - 1);
+});
