@@ -9,21 +9,20 @@
  * (/eth/v1/config/spec, /eth/v1/config/fork_schedule) — its preset, slot length, fork schedule
  * and the head's fork.
  */
-import { promises as fsp } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Command } from "commander";
-import { createBeaconClient } from "../beacon/client.js";
 import {
   DEFAULT_GENESIS_DELAY_S,
   DEFAULT_SECONDS_PER_SLOT,
   DEVNET_FILES,
+  type DevnetHandle,
+  type DevnetStatus,
+  devnetStatus,
   ensureInstalled,
-  isDevnetProcess,
   startDevnet,
-  stopPid,
+  stopDevnetAt,
 } from "../devnet/index.js";
-import { InputError } from "../errors.js";
 import {
   LODESTAR_BIN_OPTION,
   lodestarBinArg,
@@ -41,34 +40,6 @@ import { printJson, runAction } from "./run.js";
  */
 export const DEFAULT_DEVNET_DIR = join(tmpdir(), "rpdvt-devnet");
 
-type DevnetInfo = {
-  restUrl: string;
-  lodestar?: { bin: string; version: string; forkEpochs: Record<string, number> };
-  pid: number;
-  genesisTime: number;
-  secondsPerSlot: number;
-  logFile: string;
-};
-
-async function readInfo(workDir: string): Promise<DevnetInfo | null> {
-  const text = await fsp.readFile(join(workDir, DEVNET_FILES.info), "utf8").catch(() => null);
-  if (text === null) return null;
-  try {
-    return JSON.parse(text) as DevnetInfo;
-  } catch (err) {
-    throw new InputError("devnet.json is not JSON", {
-      file: join(workDir, DEVNET_FILES.info),
-      cause: err,
-    });
-  }
-}
-
-async function readPid(workDir: string): Promise<number | null> {
-  const text = await fsp.readFile(join(workDir, DEVNET_FILES.pid), "utf8").catch(() => null);
-  const pid = Number(text?.trim());
-  return text !== null && Number.isInteger(pid) && pid > 0 ? pid : null;
-}
-
 const workDirOption = ["--work-dir <dir>", "devnet folder (log, pid file, DB)"] as const;
 
 /**
@@ -79,7 +50,28 @@ const workDirOption = ["--work-dir <dir>", "devnet folder (log, pid file, DB)"] 
  * await devnetCommand().parseAsync(["node", "x", "stop", "--work-dir", "/tmp/dn"]);
  */
 export function devnetCommand(): Command {
-  const start = new Command("start")
+  return new Command("devnet")
+    .description(
+      "Local Lodestar beacon node dev chain (real Lodestar: 1.5.1 installed here, or --lodestar-bin) for end-to-end tests",
+    )
+    .addCommand(startCommand())
+    .addCommand(stopCommand())
+    .addCommand(statusCommand());
+}
+
+type StartFlags = {
+  workDir: string;
+  validators: number;
+  lodestarValidators: string;
+  secondsPerSlot: number;
+  genesisDelay: number;
+  lodestarBin?: string;
+  install?: boolean;
+  json?: boolean;
+};
+
+function startCommand(): Command {
+  return new Command("start")
     .description(
       "Start a local Lodestar dev chain in the background (minimal preset, 2 s slots; Lodestar 1.5.1 " +
         "at Capella, or --lodestar-bin at Electra/Fulu); Lodestar runs validators 0..47, 48..63 are left to rpdvt",
@@ -103,133 +95,79 @@ export function devnetCommand(): Command {
     .option("--install", "install the default Lodestar first if needed (npm ci, ~1-2 min)")
     .option("--json", "print the devnet as JSON")
     .action(
-      runAction(
-        async (o: {
-          workDir: string;
-          validators: number;
-          lodestarValidators: string;
-          secondsPerSlot: number;
-          genesisDelay: number;
-          lodestarBin?: string;
-          install?: boolean;
-          json?: boolean;
-        }) => {
-          if (o.lodestarBin === undefined) await ensureInstalled({ install: o.install === true });
-          const d = await startDevnet({
-            lodestarBin: o.lodestarBin,
-            workDir: resolve(o.workDir),
-            validators: o.validators,
-            lodestarValidators: o.lodestarValidators,
-            secondsPerSlot: o.secondsPerSlot,
-            genesisDelay: o.genesisDelay,
-            detached: true,
-          });
-          const { stop: _stop, ...info } = d;
-          if (o.json) {
-            printJson(info);
-            return;
-          }
-          process.stdout.write(
-            [
-              `REST URL:     ${d.restUrl}`,
-              `PID:          ${d.pid}`,
-              `Lodestar:     ${d.lodestar.version} (${d.lodestar.bin})`,
-              `Forks:        ${Object.entries(d.lodestar.forkEpochs)
-                .map(([f, e]) => `${f}@${e}`)
-                .join(" ")}; ${d.secondsPerSlot} s slots`,
-              `Genesis:      ${new Date(d.genesisTime * 1000).toISOString()} (in ${Math.max(0, d.genesisTime - Math.floor(Date.now() / 1000))} s)`,
-              `Log:          ${d.logFile}`,
-              `PID file:     ${join(d.workDir, DEVNET_FILES.pid)}`,
-              `Stop it with: rpdvt devnet stop --work-dir ${d.workDir}`,
-              "",
-            ].join("\n"),
-          );
-        },
-      ),
+      runAction(async (o: StartFlags) => {
+        if (o.lodestarBin === undefined) await ensureInstalled({ install: o.install === true });
+        const d = await startDevnet({
+          lodestarBin: o.lodestarBin,
+          workDir: resolve(o.workDir),
+          validators: o.validators,
+          lodestarValidators: o.lodestarValidators,
+          secondsPerSlot: o.secondsPerSlot,
+          genesisDelay: o.genesisDelay,
+          detached: true,
+        });
+        const { stop: _stop, ...info } = d;
+        if (o.json) printJson(info);
+        else process.stdout.write(startLines(d));
+      }),
     );
+}
 
-  const stop = new Command("stop")
+function stopCommand(): Command {
+  return new Command("stop")
     .description("Stop the devnet started from --work-dir (by the PID in its pid file)")
     .option(...workDirOption, DEFAULT_DEVNET_DIR)
     .action(
       runAction(async (o: { workDir: string }) => {
         const dir = resolve(o.workDir);
-        const pid = await readPid(dir);
-        if (pid === null || !isDevnetProcess(pid)) {
-          await fsp.rm(join(dir, DEVNET_FILES.pid), { force: true });
-          process.stdout.write(`No devnet runs from ${dir}\n`);
-          return;
-        }
-        await stopPid(pid);
-        await fsp.rm(join(dir, DEVNET_FILES.pid), { force: true });
-        process.stdout.write(`Stopped devnet PID ${pid}\n`);
+        const pid = await stopDevnetAt(dir);
+        process.stdout.write(
+          pid === null ? `No devnet runs from ${dir}\n` : `Stopped devnet PID ${pid}\n`,
+        );
       }),
     );
+}
 
-  const status = new Command("status")
+function statusCommand(): Command {
+  return new Command("status")
     .description("Is the devnet of --work-dir running, and where is its chain")
     .option(...workDirOption, DEFAULT_DEVNET_DIR)
     .option("--json", "print the status as JSON")
     .action(
       runAction(async (o: { workDir: string; json?: boolean }) => {
-        const dir = resolve(o.workDir);
-        const pid = await readPid(dir);
-        const info = await readInfo(dir);
-        const running = pid !== null && isDevnetProcess(pid);
-        const out: Record<string, unknown> = { workDir: dir, running, pid };
-        if (running && info) {
-          out.restUrl = info.restUrl;
-          if (info.lodestar) out.lodestar = info.lodestar;
-          const beacon = createBeaconClient([info.restUrl], { timeoutMs: 3000 });
-          try {
-            const [sync, fin, chain, version] = await Promise.all([
-              beacon.syncing(),
-              beacon.finalityCheckpoints(),
-              beacon.chainInfo(),
-              beacon.version(),
-            ]);
-            out.headSlot = sync.headSlot;
-            out.finalizedEpoch = fin.finalized.epoch;
-            out.justifiedEpoch = fin.currentJustified.epoch;
-            out.nodeVersion = version;
-            out.preset = chain.presetBase;
-            out.secondsPerSlot = chain.secondsPerSlot;
-            out.slotsPerEpoch = chain.slotsPerEpoch;
-            // Forks the chain does not schedule (FAR_FUTURE_EPOCH) are left out.
-            out.forkSchedule = chain.forks
-              .filter((f) => Number.isSafeInteger(f.epoch))
-              .map((f) => ({
-                fork: f.name,
-                epoch: f.epoch,
-                version: `0x${Buffer.from(f.version).toString("hex")}`,
-              }));
-            const headEpoch = Math.floor(sync.headSlot / chain.slotsPerEpoch);
-            out.headFork = chain.forks.filter((f) => f.epoch <= headEpoch).at(-1)?.name ?? null;
-          } catch (err) {
-            out.restError = (err as Error).message.split("\n")[0];
-          }
-        }
-        if (o.json) {
-          printJson(out);
-          return;
-        }
-        process.stdout.write(
-          running
-            ? `Devnet running: PID ${pid}, ${out.restUrl ?? "REST URL unknown"}` +
-                (out.headSlot !== undefined
-                  ? `, head slot ${out.headSlot} (${out.headFork}), justified epoch ${out.justifiedEpoch}, finalized epoch ${out.finalizedEpoch}; ${out.preset} preset, ${out.secondsPerSlot} s slots, forks ${(out.forkSchedule as { fork: string; epoch: number }[]).map((f) => `${f.fork}@${f.epoch}`).join(" ")}\n`
-                  : `, REST API not answering (${out.restError ?? "no devnet.json"})\n`)
-            : `No devnet runs from ${dir}\n`,
-        );
-        if (!running) process.exitCode = 3;
+        const out = await devnetStatus(resolve(o.workDir));
+        if (o.json) printJson(out);
+        else process.stdout.write(statusLine(out));
+        if (!out.running) process.exitCode = 3;
       }),
     );
+}
 
-  return new Command("devnet")
-    .description(
-      "Local Lodestar beacon node dev chain (real Lodestar: 1.5.1 installed here, or --lodestar-bin) for end-to-end tests",
-    )
-    .addCommand(start)
-    .addCommand(stop)
-    .addCommand(status);
+/** `devnet status` for a human: the process, and its chain or why it is not known. */
+function statusLine(s: DevnetStatus): string {
+  if (!s.running) return `No devnet runs from ${s.workDir}\n`;
+  const head =
+    s.headSlot !== undefined
+      ? `, head slot ${s.headSlot} (${s.headFork}), justified epoch ${s.justifiedEpoch}, finalized epoch ${s.finalizedEpoch}; ${s.preset} preset, ${s.secondsPerSlot} s slots, forks ${(s.forkSchedule ?? []).map((f) => `${f.fork}@${f.epoch}`).join(" ")}`
+      : `, REST API not answering (${s.restError ?? "no devnet.json"})`;
+  return `Devnet running: PID ${s.pid}, ${s.restUrl ?? "REST URL unknown"}${head}\n`;
+}
+
+/** `devnet start` for a human: where it runs, what it is, how to stop it. */
+function startLines(d: DevnetHandle): string {
+  const forks = Object.entries(d.lodestar.forkEpochs)
+    .map(([f, e]) => `${f}@${e}`)
+    .join(" ");
+  const inS = Math.max(0, d.genesisTime - Math.floor(Date.now() / 1000));
+  return [
+    `REST URL:     ${d.restUrl}`,
+    `PID:          ${d.pid}`,
+    `Lodestar:     ${d.lodestar.version} (${d.lodestar.bin})`,
+    `Forks:        ${forks}; ${d.secondsPerSlot} s slots`,
+    `Genesis:      ${new Date(d.genesisTime * 1000).toISOString()} (in ${inS} s)`,
+    `Log:          ${d.logFile}`,
+    `PID file:     ${join(d.workDir, DEVNET_FILES.pid)}`,
+    `Stop it with: rpdvt devnet stop --work-dir ${d.workDir}`,
+    "",
+  ].join("\n");
 }

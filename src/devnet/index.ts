@@ -41,3 +41,11 @@ export {
   stopPid,
   tailFile,
 } from "./start.js";
+export {
+  type DevnetInfo,
+  type DevnetStatus,
+  devnetStatus,
+  readDevnetInfo,
+  readDevnetPid,
+  stopDevnetAt,
+} from "./status.js";
