@@ -156,3 +156,23 @@ export function chainRoutes(
     },
   }));
 }
+
+/**
+ * Lodestar v1.39's reading of repeated `id` query parameters: its query parser (qs, `comma: true`,
+ * arrayLimit 20) turns more than 20 repeated values into an object and the route answers 400
+ * "querystring/id must be array" ({@link TOO_MANY_IDS}); up to 20, comma lists are split too.
+ * Undefined when the request would be refused.
+ *
+ * @example
+ * const ids = lodestarQueryIds(req); if (!ids) return TOO_MANY_IDS;
+ */
+export function lodestarQueryIds(r: FakeRequest): string[] | undefined {
+  const raw = r.query.getAll("id");
+  return raw.length > 20 ? undefined : raw.flatMap((x) => x.split(","));
+}
+
+/** Lodestar v1.39's answer to more than 20 repeated `id` parameters. */
+export const TOO_MANY_IDS: FakeAnswer = {
+  status: 400,
+  json: { code: 400, message: "querystring/id must be array" },
+};

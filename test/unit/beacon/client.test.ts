@@ -20,8 +20,9 @@ import {
   chainRoutes,
   deadPort,
   type FakeBeacon,
-  type FakeRequest,
+  lodestarQueryIds,
   startFakeBeacon,
+  TOO_MANY_IDS,
 } from "../../support/beacon-fake.js";
 
 const PK = (b: number) => new Uint8Array(48).fill(b);
@@ -291,14 +292,8 @@ describe("endpoints", () => {
   // A server that behaves like Lodestar v1.39: its query parser (qs, comma: true) turns more than
   // 20 repeated ids into an object → 400 "id must be array"; the POSTs are there.
   const currentLodestar = (bn: FakeBeacon, post = true) => {
-    const ids = (r: FakeRequest): string[] | undefined => {
-      const all = r.query.getAll("id").flatMap((x) => x.split(","));
-      return r.query.getAll("id").length > 20 ? undefined : all;
-    };
-    const tooMany = {
-      status: 400,
-      json: { code: 400, message: "querystring/id must be array" },
-    };
+    const ids = lodestarQueryIds;
+    const tooMany = TOO_MANY_IDS;
     bn.on("GET /eth/v1/beacon/states/head/validators", (r) => {
       const v = ids(r);
       return v ? { json: { data: v.map((id, i) => validatorJson(i, id)) } } : tooMany;
@@ -722,5 +717,188 @@ describe("endpoints", () => {
 
   test("timeoutMs must be positive", () => {
     assert.throws(() => createBeaconClient([a.url], { timeoutMs: 0 }), InputError);
+  });
+});
+
+describe("reads merged from the reputation client", () => {
+  const rewards = (epoch: number, ids: string[]) => ({
+    execution_optimistic: false,
+    finalized: true,
+    data: {
+      ideal_rewards: [
+        { effective_balance: "32000000000", head: "2000", target: "4000", source: "3000" },
+      ],
+      total_rewards: ids.map((i) => ({
+        validator_index: i,
+        head: "0",
+        target: epoch === 7 ? "-4000" : "4000",
+        source: "-3000",
+        inclusion_delay: "0",
+        inactivity: "0",
+      })),
+    },
+  });
+
+  test("attestation rewards: signed components, no request for no indices, missing route → null, an epoch the node cannot serve → error", async () => {
+    a.on("POST /eth/v1/beacon/rewards/attestations/7", (r) => ({
+      json: rewards(7, r.body as string[]),
+    }));
+    a.on("POST /eth/v1/beacon/rewards/attestations/9", () => ({
+      status: 404,
+      json: { code: 404, message: "Epoch 9 is not finalized or its state is not available" },
+    }));
+    const beacon = createBeaconClient([a.url], { timeoutMs: 2000, hint: "Check --beacon." });
+    const r = await beacon.attestationRewards(7, [48, 49]);
+    assert.deepEqual(a.requests[0]?.body, ["48", "49"]);
+    assert.deepEqual(r?.ideal, [
+      { effectiveBalanceGwei: 32000000000n, head: 2000, target: 4000, source: 3000 },
+    ]);
+    assert.deepEqual(
+      r?.total.map((t) => [t.validatorIndex, t.head + t.target + t.source]),
+      [
+        [48, -7000],
+        [49, -7000],
+      ],
+    );
+    assert.deepEqual(await beacon.attestationRewards(7, []), { ideal: [], total: [] });
+    assert.equal(a.requests.length, 1, "an empty body would ask for every validator");
+    // No such route at all (fastify's "Route … not found", as Lodestar 1.5.1): not available.
+    assert.equal(await beacon.attestationRewards(8, [48]), null);
+    // The route exists but the epoch is not served: an error naming the node and what to do.
+    await assert.rejects(beacon.attestationRewards(9, [48]), (e: unknown) => {
+      assert.ok(e instanceof BeaconApiError);
+      assert.equal(e.status, 404);
+      assert.match(e.message, /not finalized/);
+      assert.ok(e.metaMessages.includes("Check --beacon."));
+      assert.ok(e.metaMessages.some((m) => m.startsWith(`  ${a.url}: HTTP 404`)));
+      return true;
+    });
+    b.on("POST /eth/v1/beacon/rewards/attestations/7", () => ({
+      status: 501,
+      json: { code: 501, message: "not implemented" },
+    }));
+    const other = createBeaconClient([b.url], { timeoutMs: 2000 });
+    assert.equal(await other.attestationRewards(7, [48]), null, "501 = not available");
+  });
+
+  test("proposer duties of a past epoch: Lodestar 1.5's refusal → null, any other 500 → error; no chain info read", async () => {
+    const duty = (slot: number) => ({
+      pubkey: hexOf(PK(1)),
+      validator_index: "50",
+      slot: String(slot),
+    });
+    a.on("GET /eth/v1/validator/duties/proposer/3", () => ({
+      json: { dependent_root: `0x${"00".repeat(32)}`, data: [duty(24), duty(31)] },
+    }));
+    a.on("GET /eth/v1/validator/duties/proposer/2", () => ({
+      status: 500,
+      json: {
+        statusCode: 500,
+        error: "Internal Server Error",
+        message: "Requested epoch 2 must equal current 3 or next epoch 4",
+      },
+    }));
+    a.on("GET /eth/v1/validator/duties/proposer/1", () => ({
+      status: 500,
+      json: { statusCode: 500, error: "Internal Server Error", message: "state regen failed" },
+    }));
+    const beacon = createBeaconClient([a.url], { timeoutMs: 2000 });
+    assert.deepEqual(await beacon.proposerDutiesIfServed(3), [
+      { validatorIndex: 50, slot: 24 },
+      { validatorIndex: 50, slot: 31 },
+    ]);
+    assert.equal(await beacon.proposerDutiesIfServed(2), null);
+    await assert.rejects(beacon.proposerDutiesIfServed(1), /state regen failed/);
+    assert.ok(a.requests.every((r) => r.path.startsWith("/eth/v1/validator/duties/proposer/")));
+  });
+
+  test("block proposer: only proposer_index is read (no preset, no SSZ), empty slot (404) → null, a malformed block → clear error", async () => {
+    a.on("GET /eth/v2/beacon/blocks/3205", () => ({
+      json: { version: "deneb", data: { message: { slot: "3205", proposer_index: "10" } } },
+    }));
+    a.on("GET /eth/v2/beacon/blocks/3206", () => ({
+      status: 404,
+      json: { code: 404, message: "No block found for id '3206'" },
+    }));
+    a.on("GET /eth/v2/beacon/blocks/3207", () => ({
+      json: { version: "deneb", data: { message: { slot: "3207" } } },
+    }));
+    const beacon = createBeaconClient([a.url], { timeoutMs: 2000 });
+    assert.equal(await beacon.blockProposer(3205), 10);
+    assert.equal(await beacon.blockProposer(3206), null);
+    await assert.rejects(beacon.blockProposer(3207), (e: unknown) => {
+      assert.ok(e instanceof BeaconApiError);
+      assert.match(
+        e.message,
+        /Unexpected answer from the beacon node to \/eth\/v2\/beacon\/blocks\/3207/,
+      );
+      assert.match(e.message, /data\.message\.proposer_index/);
+      return true;
+    });
+  });
+
+  test("dated block header: the answer's Date header and node; an unknown block → header null", async () => {
+    const c = await startFakeBeacon();
+    try {
+      const header = {
+        root: `0x${"33".repeat(32)}`,
+        canonical: true,
+        header: {
+          message: {
+            slot: "77",
+            proposer_index: "5",
+            parent_root: `0x${"44".repeat(32)}`,
+            state_root: `0x${"55".repeat(32)}`,
+            body_root: `0x${"66".repeat(32)}`,
+          },
+          signature: `0x${"00".repeat(96)}`,
+        },
+      };
+      b.on("GET /eth/v1/beacon/headers/head", () => ({
+        status: 503,
+        json: { message: "syncing" },
+      }));
+      c.on("GET /eth/v1/beacon/headers/head", () => ({ json: { data: header } }));
+      const beacon = createBeaconClient([b.url, c.url], { timeoutMs: 2000 });
+      const d = await beacon.blockHeaderDated("head");
+      assert.equal(d.url, c.url, "the node that answered");
+      assert.equal(d.header?.slot, 77);
+      assert.equal(d.header?.proposerIndex, 5);
+      // node:http sets Date on every answer: the server's clock, to the second.
+      assert.ok(Math.abs(Date.parse(d.date ?? "") - Date.now()) < 5000, d.date);
+      const none = await beacon.blockHeaderDated(999);
+      assert.equal(none.header, null);
+    } finally {
+      await c.close();
+    }
+  });
+
+  test("the client's hint is on every kind of error: refused, unreachable, bad answer, refused by some nodes", async () => {
+    const hint = "Check --beacon-url.";
+    const dead = `http://127.0.0.1:${await deadPort()}`;
+    a.on("GET /eth/v1/node/syncing", () => ({ json: { data: { head_slot: "x" } } }));
+    a.on("POST /eth/v1/validator/prepare_beacon_proposer", () => ({
+      status: 400,
+      json: { code: 400, message: "bad fee recipient" },
+    }));
+    const beacon = createBeaconClient([a.url], { timeoutMs: 1000, hint });
+    const unreachable = createBeaconClient([dead], { timeoutMs: 1000, hint });
+    const errors = await Promise.all(
+      [
+        beacon.version(),
+        unreachable.version(),
+        beacon.syncing(),
+        beacon.prepareBeaconProposer([{ validatorIndex: 1, feeRecipient: `0x${"11".repeat(20)}` }]),
+      ].map((p) =>
+        p.then(
+          () => assert.fail("should throw"),
+          (e: unknown) => e,
+        ),
+      ),
+    );
+    for (const e of errors) {
+      assert.ok(e instanceof BeaconApiError);
+      assert.ok(e.metaMessages.includes(hint), e.message);
+    }
   });
 });

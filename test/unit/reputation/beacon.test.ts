@@ -20,6 +20,13 @@ import { fixturePubkey } from "../../../src/reputation/fixture.js";
 import { observeBeacon, parseEpochRange } from "../../../src/reputation/observe.js";
 import { computeReputation } from "../../../src/reputation/score.js";
 import { runCommand } from "../../helpers.js";
+import {
+  type FakeBeacon,
+  type FakeRequest,
+  lodestarQueryIds,
+  startFakeBeacon,
+  TOO_MANY_IDS,
+} from "../../support/beacon-fake.js";
 
 const FAR = "18446744073709551615";
 const P = [0, 1, 2].map((i) => fixturePubkey("beacon", i));
@@ -318,6 +325,201 @@ describe("Lodestar 1.5.1 quirks", () => {
       assert.equal(typeof comp("beaconLiveness"), "number");
     } finally {
       await new Promise((r) => server.close(r));
+    }
+  });
+});
+
+/**
+ * 24 validators of mixed states (+ one unknown pubkey) observed over epochs 100–101 (32-slot
+ * epochs): 0–15 active, 16–17 pending, 18–19 exiting at 101, 20 slashed (exit 200), 21 activating
+ * at 101, 22–23 withdrawn long ago. Validator 5 misses epoch 101; 3 proposes slot 3203, 21 misses
+ * slot 3241.
+ */
+const MIXED = Array.from({ length: 24 }, (_, i) => {
+  const [activation, exit, status] =
+    i <= 15
+      ? [0, FAR, "active_ongoing"]
+      : i <= 17
+        ? [FAR, FAR, "pending_queued"]
+        : i <= 19
+          ? [0, "101", "active_exiting"]
+          : i === 20
+            ? [0, "200", "active_slashed"]
+            : i === 21
+              ? [101, FAR, "pending_queued"]
+              : [0, "50", "withdrawal_done"];
+  return {
+    index: String(i),
+    balance: String(32_000_000_000 + i),
+    status,
+    validator: {
+      pubkey: fixturePubkey("mixed", i),
+      withdrawal_credentials: `0x01${"00".repeat(31)}`,
+      effective_balance: "32000000000",
+      slashed: i === 20,
+      activation_eligibility_epoch: "0",
+      activation_epoch: String(activation),
+      exit_epoch: String(exit),
+      withdrawable_epoch: FAR,
+    },
+  };
+});
+const MIXED_KEYS = [...MIXED.map((v) => v.validator.pubkey), fixturePubkey("mixed", 99)];
+const MIXED_STATE = "/eth/v1/beacon/states/3263";
+
+/** The non-validator routes of the mixed scenario; `old`: as Lodestar 1.5.1 answers them. */
+function mixedRoutes(bn: FakeBeacon, old: boolean): void {
+  const s = (head: number, target: number, source: number) => ({
+    head: String(head),
+    target: String(target),
+    source: String(source),
+    inactivity: "0",
+  });
+  const live = (epoch: number, i: number) => !(epoch === 101 && i === 5);
+  for (const epoch of [100, 101]) {
+    if (old) {
+      bn.on(`GET /eth/v1/validator/duties/proposer/${epoch}`, () => ({
+        status: 500,
+        json: {
+          statusCode: 500,
+          message: `Requested epoch ${epoch} must equal current 102 or next epoch 103`,
+        },
+      }));
+    } else {
+      bn.on(`POST /eth/v1/validator/liveness/${epoch}`, (r) => ({
+        json: {
+          data: (r.body as string[]).map((i) => ({ index: i, is_live: live(epoch, Number(i)) })),
+        },
+      }));
+      bn.on(`POST /eth/v1/beacon/rewards/attestations/${epoch}`, (r) => ({
+        json: {
+          data: {
+            ideal_rewards: [{ effective_balance: "32000000000", ...s(2000, 4000, 3000) }],
+            total_rewards: (r.body as string[]).map((i) => ({
+              validator_index: i,
+              ...(live(epoch, Number(i)) ? s(2000, 4000, 3000) : s(0, -4000, -3000)),
+            })),
+          },
+        },
+      }));
+      bn.on(`GET /eth/v1/validator/duties/proposer/${epoch}`, () => ({
+        json: {
+          dependent_root: `0x${"00".repeat(32)}`,
+          data: Array.from({ length: 32 }, (_, k) => ({
+            pubkey: `0x${"11".repeat(48)}`,
+            validator_index: String(
+              epoch === 100 && k === 3 ? 3 : epoch === 101 && k === 9 ? 21 : 900 + k,
+            ),
+            slot: String(epoch * 32 + k),
+          })),
+        },
+      }));
+    }
+  }
+  if (old) {
+    bn.on("GET /eth/v1/validator/liveness", (r) => {
+      const epoch = Number(r.query.get("epoch"));
+      const data = r.query
+        .getAll("indices")
+        .map((i) => ({ index: Number(i), epoch, is_live: live(epoch, Number(i)) }));
+      return { json: { data } };
+    });
+  }
+  bn.on("GET /eth/v2/beacon/blocks/3203", () => ({
+    json: { version: "deneb", data: { message: { slot: "3203", proposer_index: "3" } } },
+  }));
+  bn.on("GET /eth/v2/beacon/blocks/3241", () => ({
+    status: 404,
+    json: { code: 404, message: "No block found for id '3241'" },
+  }));
+}
+
+const recordsOf = (ids: readonly string[]) => MIXED.filter((v) => ids.includes(v.validator.pubkey));
+
+describe("through the one Beacon client: 24 validators of mixed states", () => {
+  test("Lodestar v1.39 (> 20 repeated ids → 400; POST …/validators): one POST, every component observed", async () => {
+    const bn = await startFakeBeacon();
+    try {
+      bn.on(`GET ${MIXED_STATE}/validators`, (r: FakeRequest) => {
+        const ids = lodestarQueryIds(r);
+        return ids ? { json: { data: recordsOf(ids) } } : TOO_MANY_IDS;
+      });
+      bn.on(`POST ${MIXED_STATE}/validators`, (r) => ({
+        json: { data: recordsOf((r.body as { ids: string[] }).ids) },
+      }));
+      mixedRoutes(bn, false);
+      const obs = await observeBeacon(httpReputationBeacon(bn.url), MIXED_KEYS, {
+        from: 100,
+        to: 101,
+      });
+      const s = obs.summary;
+      assert.deepEqual(obs.unknownPubkeys, [fixturePubkey("mixed", 99)]);
+      assert.equal(s.validators, 24);
+      // Active: epoch 100 → 0–15, 18, 19, 20 (19); epoch 101 → 0–15, 20, 21 (18).
+      assert.deepEqual(
+        obs.epochs.map((e) => e.active.length),
+        [19, 18],
+      );
+      assert.equal(s.liveDuties, 37);
+      assert.equal(s.live, 36);
+      assert.equal(s.idealRewardGwei, 37 * 9000);
+      assert.equal(s.actualRewardGwei, 36 * 9000 - 7000);
+      assert.deepEqual([s.proposed, s.missedProposals], [1, 1]);
+      assert.equal(s.slashed, 1);
+      assert.equal(s.balanceGwei, 24 * 32_000_000_000 + (23 * 24) / 2);
+      assert.equal(
+        obs.epochs.some((e) => e.unavailable),
+        false,
+      );
+      const v = bn.requests.filter((r) => r.path.endsWith("/validators"));
+      assert.deepEqual(
+        v.map((r) => r.method),
+        ["POST"],
+      );
+      assert.equal((v[0]?.body as { ids?: string[] } | undefined)?.ids?.length, 25);
+    } finally {
+      await bn.close();
+    }
+  });
+
+  test("Lodestar 1.5.1 (GETs only, old liveness, no rewards, past duties refused): ≤ 20 ids per GET, the rest unavailable", async () => {
+    const bn = await startFakeBeacon();
+    try {
+      bn.on(`GET ${MIXED_STATE}/validators`, (r) => ({
+        json: { data: recordsOf(r.query.getAll("id")) },
+      }));
+      mixedRoutes(bn, true);
+      const obs = await observeBeacon(
+        httpReputationBeacon(bn.url),
+        MIXED_KEYS,
+        { from: 100, to: 101 },
+        { concurrency: 1 },
+      );
+      const s = obs.summary;
+      assert.equal(s.validators, 24);
+      assert.equal(s.liveDuties, 37);
+      assert.equal(s.live, 36);
+      assert.equal(s.idealRewardGwei, 0);
+      assert.equal(s.proposed + s.missedProposals, 0);
+      for (const e of obs.epochs)
+        assert.deepEqual(e.unavailable, ["attestationRewards", "proposerDuties"]);
+      const gets = bn.requests.filter((r) => r.method === "GET" && r.path.endsWith("/validators"));
+      assert.deepEqual(
+        gets.map((r) => r.query.getAll("id").length),
+        [20, 5],
+      );
+      // The missing POST liveness is learnt once, then the old GET form is asked directly.
+      const liveness = bn.requests.filter((r) => r.path.startsWith("/eth/v1/validator/liveness"));
+      assert.deepEqual(
+        liveness.map((r) => `${r.method} ${r.path}`),
+        [
+          "POST /eth/v1/validator/liveness/100",
+          "GET /eth/v1/validator/liveness",
+          "GET /eth/v1/validator/liveness",
+        ],
+      );
+    } finally {
+      await bn.close();
     }
   });
 });
