@@ -177,6 +177,144 @@ class AttemptError extends Error {
   }
 }
 
+/** One HTTP exchange with one node; what went wrong is an {@link AttemptError}. */
+async function fetchAttempt(
+  clock: Clock,
+  url: string,
+  req: HttpRequest,
+): Promise<{ res: Response; text: string }> {
+  const controller = new AbortController();
+  let timedOut = false;
+  const cancel = clock.setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, req.timeoutMs);
+  try {
+    const res = await fetch(url + withQuery(req.path, req.query), {
+      method: req.method,
+      headers: {
+        accept: "application/json",
+        ...(req.body !== undefined ? { "content-type": "application/json" } : {}),
+        ...req.headers,
+      },
+      body: req.body === undefined ? undefined : JSON.stringify(req.body),
+      signal: controller.signal,
+    });
+    return { res, text: await res.text() };
+  } catch (err) {
+    const message = timedOut
+      ? `no answer within ${req.timeoutMs} ms`
+      : ((err as { cause?: { code?: string; message?: string } })?.cause?.code ??
+        (err as Error)?.message ??
+        String(err));
+    throw new AttemptError({ url, kind: timedOut ? "timeout" : "network", message }, false);
+  } finally {
+    cancel();
+  }
+}
+
+/**
+ * One attempt against one node: the answer (success or an accepted status), or an
+ * {@link AttemptError} — final for a 4xx (the node's verdict on the request itself).
+ */
+async function attempt(clock: Clock, url: string, req: HttpRequest): Promise<HttpResponse> {
+  const { res, text } = await fetchAttempt(clock, url, req);
+  let body: unknown;
+  if (text.length > 0) {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      if (res.ok) {
+        const failure = { url, kind: "bad-response" as const, status: res.status };
+        throw new AttemptError({ ...failure, message: "body is not JSON" }, false);
+      }
+    }
+  }
+  if (res.ok || req.acceptStatus?.includes(res.status)) {
+    return { url, status: res.status, headers: res.headers, body };
+  }
+  const { message, failures } = errorOf(body, text.slice(0, 500));
+  const failure: BeaconAttemptFailure = { url, kind: "http", status: res.status, message };
+  throw new AttemptError(failure, res.status < 500, failures);
+}
+
+/** The error of a request no node served: refused (the last node answered) or unanswered. */
+function requestError(
+  req: HttpRequest,
+  attempts: BeaconAttemptFailure[],
+  items: BeaconItemFailure[],
+  hint: string | undefined,
+): BeaconApiError {
+  const answered = attempts.some((a) => a.kind === "http");
+  const last = attempts[attempts.length - 1];
+  return new BeaconApiError(
+    answered && last?.kind === "http"
+      ? `Beacon node rejected ${req.method} ${req.path} (HTTP ${last.status})`
+      : `No beacon node answered ${req.method} ${req.path}`,
+    {
+      method: req.method,
+      path: req.path,
+      attempts,
+      failures: items,
+      metaMessages: [
+        ...(answered
+          ? []
+          : [
+              "Check that the beacon node(s) run, that their REST API is enabled (Lodestar --rest, Lighthouse --http, Teku --rest-api-enabled, Prysm --grpc-gateway / --http) and reachable from here.",
+            ]),
+        ...(hint ? [hint] : []),
+      ],
+    },
+  );
+}
+
+/** The transport's state: the nodes, and when each last failed. */
+type Nodes = {
+  list: string[];
+  clock: Clock;
+  retryAfter: number;
+  failedAt: Map<string, number>;
+  hint: string | undefined;
+};
+
+/** Nodes that have not failed recently, in the configured order, then the ones that did. */
+function nodeOrder(n: Nodes): string[] {
+  const isDown = (url: string) => {
+    const t = n.failedAt.get(url);
+    return t !== undefined && n.clock.now() - t < n.retryAfter;
+  };
+  return [...n.list.filter((u) => !isDown(u)), ...n.list.filter((u) => isDown(u))];
+}
+
+/** Try the nodes in order until one answers (see the header for the rules). */
+async function requestWithFallback(n: Nodes, req: HttpRequest): Promise<HttpResponse> {
+  const attempts: BeaconAttemptFailure[] = [];
+  let items: BeaconItemFailure[] = [];
+  for (const url of nodeOrder(n)) {
+    try {
+      const res = await attempt(n.clock, url, req);
+      n.failedAt.delete(url);
+      return res;
+    } catch (err) {
+      if (!(err instanceof AttemptError)) throw err;
+      attempts.push(err.failure);
+      items = err.itemFailures;
+      if (err.final) {
+        // The node answered: it is up, the request itself was refused.
+        n.failedAt.delete(url);
+        break;
+      }
+      // 500 often means "your item is invalid" (Lodestar ≤ 1.5 answers a bad attestation
+      // signature with 500): try the next node, but keep this one in front. No answer, 502,
+      // 503 (not ready / syncing) and 504 move it to the back.
+      if (err.failure.kind !== "http" || err.failure.status !== 500) {
+        n.failedAt.set(url, n.clock.now());
+      }
+    }
+  }
+  throw requestError(req, attempts, items, n.hint);
+}
+
 /**
  * Create the fallback transport over `urls` (see the header comment for the rules).
  *
@@ -188,140 +326,28 @@ export function createFallbackHttp(
   urls: readonly string[],
   opts: FallbackHttpOptions = {},
 ): FallbackHttp {
-  const list = normalizeUrls(urls);
-  const clock = opts.clock ?? systemClock;
-  const retryAfter = opts.retryFailedAfterMs ?? DEFAULT_RETRY_FAILED_AFTER_MS;
-  const failedAt = new Map<string, number>();
-
-  const isDown = (url: string) => {
-    const t = failedAt.get(url);
-    return t !== undefined && clock.now() - t < retryAfter;
+  const n: Nodes = {
+    list: normalizeUrls(urls),
+    clock: opts.clock ?? systemClock,
+    retryAfter: opts.retryFailedAfterMs ?? DEFAULT_RETRY_FAILED_AFTER_MS,
+    failedAt: new Map(),
+    hint: opts.hint,
   };
-  const order = () => [...list.filter((u) => !isDown(u)), ...list.filter((u) => isDown(u))];
-
-  async function attempt(url: string, req: HttpRequest): Promise<HttpResponse> {
-    const controller = new AbortController();
-    let timedOut = false;
-    const cancel = clock.setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, req.timeoutMs);
-    const target = url + withQuery(req.path, req.query);
-    try {
-      let res: Response;
-      let text: string;
-      try {
-        res = await fetch(target, {
-          method: req.method,
-          headers: {
-            accept: "application/json",
-            ...(req.body !== undefined ? { "content-type": "application/json" } : {}),
-            ...req.headers,
-          },
-          body: req.body === undefined ? undefined : JSON.stringify(req.body),
-          signal: controller.signal,
-        });
-        text = await res.text();
-      } catch (err) {
-        const message = timedOut
-          ? `no answer within ${req.timeoutMs} ms`
-          : ((err as { cause?: { code?: string; message?: string } })?.cause?.code ??
-            (err as Error)?.message ??
-            String(err));
-        throw new AttemptError({ url, kind: timedOut ? "timeout" : "network", message }, false);
-      }
-      let body: unknown;
-      if (text.length > 0) {
-        try {
-          body = JSON.parse(text);
-        } catch {
-          if (res.ok) {
-            throw new AttemptError(
-              { url, kind: "bad-response", status: res.status, message: "body is not JSON" },
-              false,
-            );
-          }
-        }
-      }
-      if (res.ok || req.acceptStatus?.includes(res.status)) {
-        return { url, status: res.status, headers: res.headers, body };
-      }
-      const { message, failures } = errorOf(body, text.slice(0, 500));
-      throw new AttemptError(
-        { url, kind: "http", status: res.status, message },
-        res.status < 500,
-        failures,
-      );
-    } finally {
-      cancel();
-    }
-  }
-
-  function fail(req: HttpRequest, attempts: BeaconAttemptFailure[], items: BeaconItemFailure[]) {
-    const answered = attempts.some((a) => a.kind === "http");
-    const last = attempts[attempts.length - 1];
-    return new BeaconApiError(
-      answered && last?.kind === "http"
-        ? `Beacon node rejected ${req.method} ${req.path} (HTTP ${last.status})`
-        : `No beacon node answered ${req.method} ${req.path}`,
-      {
-        method: req.method,
-        path: req.path,
-        attempts,
-        failures: items,
-        metaMessages: [
-          ...(answered
-            ? []
-            : [
-                "Check that the beacon node(s) run, that their REST API is enabled (Lodestar --rest, Lighthouse --http, Teku --rest-api-enabled, Prysm --grpc-gateway / --http) and reachable from here.",
-              ]),
-          ...(opts.hint ? [opts.hint] : []),
-        ],
-      },
-    );
-  }
-
   return {
-    urls: list,
-    order,
+    urls: n.list,
+    order: () => nodeOrder(n),
     markHealth(url, healthy) {
-      if (healthy) failedAt.delete(url);
-      else failedAt.set(url, clock.now());
+      if (healthy) n.failedAt.delete(url);
+      else n.failedAt.set(url, n.clock.now());
     },
     async requestOne(url, req) {
       try {
-        return await attempt(url, req);
+        return await attempt(n.clock, url, req);
       } catch (err) {
         if (!(err instanceof AttemptError)) throw err;
-        throw fail(req, [err.failure], err.itemFailures);
+        throw requestError(req, [err.failure], err.itemFailures, n.hint);
       }
     },
-    async request(req) {
-      const attempts: BeaconAttemptFailure[] = [];
-      let items: BeaconItemFailure[] = [];
-      for (const url of order()) {
-        try {
-          const res = await attempt(url, req);
-          failedAt.delete(url);
-          return res;
-        } catch (err) {
-          if (!(err instanceof AttemptError)) throw err;
-          attempts.push(err.failure);
-          items = err.itemFailures;
-          if (err.final) {
-            // The node answered: it is up, the request itself was refused.
-            failedAt.delete(url);
-            break;
-          }
-          // 500 often means "your item is invalid" (Lodestar ≤ 1.5 answers a bad attestation
-          // signature with 500): try the next node, but keep this one in front. No answer, 502,
-          // 503 (not ready / syncing) and 504 move it to the back.
-          if (err.failure.kind !== "http" || err.failure.status !== 500) {
-            failedAt.set(url, clock.now());
-          }
-        }
-      }
-      throw fail(req, attempts, items);
-    },
+    request: (req) => requestWithFallback(n, req),
   };
 }
