@@ -1,8 +1,9 @@
 /**
  * A DV node: one operator's process for a cluster (Charon app/app.go `wireCoreWorkflow`). Builds
  * each workflow step from the cluster definition, this operator's key shares, its beacon node(s),
- * its slashing-protection database and the two transport channels, and hands them to
- * {@link wire} (src/core/wire.ts), the one place where they are connected.
+ * its slashing-protection database and the two transport channels. Each step's callbacks go to a
+ * {@link Ports} entry; {@link wire} (src/core/wire.ts), the one place where steps are connected,
+ * points them at the steps they feed. The cluster comes as core's plain {@link DvCluster}.
  *
  * Secrets: the share secrets are copied into the signer and zeroed on {@link DvNode.stop}; they
  * are never logged, put in errors, metrics or tracker reports.
@@ -23,22 +24,22 @@ import { createFetcher } from "./fetcher/fetcher.js";
 import { createValidityCheck } from "./fetcher/validate.js";
 import { createDvMetrics, type DvMetrics } from "./metrics.js";
 import { createParSigEx } from "./parsigex/parsigex.js";
-import { createProtectionView } from "./protection.js";
+import { createProtectionView, type ProtectionView } from "./protection.js";
 import {
   createScheduler,
   type DutyOffsets,
   type Scheduler,
-  VALIDATOR_STATES,
   type ValidatorChange,
   type ValidatorState,
 } from "./scheduler/scheduler.js";
 import { createSigAgg } from "./sigagg/sigagg.js";
-import { createDoppelganger } from "./signer/doppelganger.js";
-import { createSigner } from "./signer/signer.js";
+import { createDoppelganger, type Doppelganger } from "./signer/doppelganger.js";
+import { createSigner, type Signer } from "./signer/signer.js";
 import { createTracker, type Tracker } from "./tracker/tracker.js";
 import type { Clock, Transport } from "./transport.js";
-import { type Duty, DutyType, hex, type PubkeyHex, sameBytes, unhex } from "./types.js";
-import { type DvEvent, parsigexToSigagg, type Wired, wire } from "./wire.js";
+import { hex, type PubkeyHex, sameBytes, unhex } from "./types.js";
+import { Ports, type Wired, wire } from "./wire.js";
+import type { DvEvent } from "./workflow.js";
 
 /**
  * Default doppelganger watch: 2 epochs (Lighthouse/Teku/Lodestar default).
@@ -194,86 +195,34 @@ export function slotScaledTimer(slotMs: number): RoundTimerConfig {
  * await node.start();
  */
 export function createDvNode(opts: DvNodeOptions): DvNode {
-  const { cluster, clock } = opts;
   const o = opts.options ?? {};
   const transport = o.resend
     ? {
-        consensus: resendingTransport(opts.transport.consensus, clock, o.resend),
-        parsigex: resendingTransport(opts.transport.parsigex, clock, o.resend),
+        consensus: resendingTransport(opts.transport.consensus, opts.clock, o.resend),
+        parsigex: resendingTransport(opts.transport.parsigex, opts.clock, o.resend),
       }
     : opts.transport;
-  const index = cluster.operators.findIndex((op) => op.id === opts.operatorId);
-  if (index < 0) {
-    throw new InputError(`Operator ${opts.operatorId} is not in the cluster definition`, {
-      field: "operatorId",
-    });
-  }
-  const n = cluster.operators.length;
-  for (const [name, t] of Object.entries(transport)) {
-    if (t.self !== index || t.n !== n) {
-      throw new InputError(`The ${name} transport is for operator index ${t.self} of ${t.n}`, {
-        field: `transport.${name}`,
-        metaMessages: [`Expected index ${index} of ${n} (operator id ${opts.operatorId}).`],
-      });
-    }
-  }
-  const operatorIds = cluster.operators.map((op) => op.id);
-  const pubkeys = cluster.validators.map((v) => v.pubkey.toLowerCase());
-  const feeRecipients = new Map(
-    cluster.validators.map((v) => [v.pubkey.toLowerCase(), v.feeRecipient]),
-  );
-  const validatorPubkeys = new Map(pubkeys.map((pk) => [pk, unhex(pk)]));
-  const validatorPosition = new Map(pubkeys.map((pk, i) => [pk, i]));
-  const sharePubkeys = new Map<PubkeyHex, Map<number, Uint8Array>>();
-  for (const v of cluster.validators) {
-    sharePubkeys.set(
-      v.pubkey.toLowerCase(),
-      new Map(v.shares.map((s) => [s.operatorId, unhex(s.pubkey)])),
-    );
-  }
-  const shares = new Map<PubkeyHex, Uint8Array>();
-  for (const [pk, secret] of opts.shares) {
-    const key = pk.toLowerCase();
-    const expected = sharePubkeys.get(key)?.get(opts.operatorId);
-    if (!expected) {
-      throw new InputError(`Share for ${key} is not a validator of this cluster`, {
-        field: "shares",
-      });
-    }
-    if (!sameBytes(publicKeyOf(secret), expected)) {
-      throw new VerificationError(
-        `Share for validator ${key} does not match operator ${opts.operatorId}'s share public key`,
-      );
-    }
-    shares.set(key, secret);
-  }
+  const index = operatorIndex(opts, transport);
+  const keys = clusterKeys(opts.cluster);
+  const shares = checkedShares(opts, keys);
   const beacon = Array.isArray(opts.beacon)
     ? fallbackBeacon(opts.beacon as BeaconNode[])
     : (opts.beacon as BeaconNode);
   const metrics = createDvMetrics();
-  const quorum = quorumFor(n);
-  const threshold = cluster.threshold;
-  const graffiti = new Uint8Array(32);
-  graffiti.set(new TextEncoder().encode(o.graffiti ?? "rpdvt").subarray(0, 32));
-
-  let scheduler: Scheduler | undefined;
-  let qbft: QbftNode | undefined;
-  let wired: Wired | undefined;
-  let stopFns: (() => void)[] = [];
-  // The tracker exists before start so callers can subscribe.
-  let partialsOf: (d: Duty, pk: PubkeyHex) => number = () => 0;
-  let peersOf: (d: Duty) => number = () => 0;
+  // Steps are built with ports; wire() (at start) points every port at the step it feeds.
+  const ports = new Ports();
   const slotMsHolder = { ms: 12_000 };
+  // The tracker exists before start so callers can subscribe.
   const tracker = createTracker({
-    clock,
+    clock: opts.clock,
     metrics,
-    quorum,
-    threshold,
+    quorum: quorumFor(keys.operatorIds.length),
+    threshold: opts.cluster.threshold,
     get graceMs() {
       return slotMsHolder.ms;
     },
-    partials: (d, pk) => partialsOf(d, pk),
-    consensusPeers: (d) => peersOf(d),
+    partials: (d, pk) => ports.partials(d, pk),
+    consensusPeers: (d) => ports.consensusPeers(d),
   });
   const doppelganger = createDoppelganger({
     epochs: o.doppelgangerEpochs ?? DEFAULT_DOPPELGANGER_EPOCHS,
@@ -286,146 +235,269 @@ export function createDvNode(opts: DvNodeOptions): DvNode {
     shareIdx: opts.operatorId,
     slashingDb: opts.slashingDb,
     view,
-    gate: (pk) => doppelganger.gate(pk),
+    gate: (pk) => ports.gate(pk),
   });
+  const base: NodeBase = {
+    opts,
+    index,
+    keys,
+    transport,
+    beacon,
+    metrics,
+    ports,
+    tracker,
+    doppelganger,
+    view,
+    signer,
+  };
 
+  let running: Running | undefined;
   return {
     index,
     tracker,
     metrics,
     async start() {
       const chain: ChainInfo = await beacon.chainInfo();
-      const gvr = opts.slashingDb.genesisValidatorsRoot;
-      if (gvr !== undefined && gvr !== hex(chain.genesisValidatorsRoot)) {
-        throw new InputError("The slashing-protection database is for another network", {
-          metaMessages: [`Database: ${gvr}`, `Beacon node: ${hex(chain.genesisValidatorsRoot)}`],
-        });
-      }
+      checkSlashingDbNetwork(opts.slashingDb, chain);
       slotMsHolder.ms = chain.secondsPerSlot * 1000;
-      const roots = createSigningRoots(chain);
-      const dutydb = createDutyDb();
-      const backupMs = o.aggregationBackupDelayMs ?? slotMsHolder.ms / 6;
-      const sigagg = createSigAgg({
-        threshold,
-        validatorPubkeys,
-        sharePubkeys,
-        onAggregated: (d, pk, root, sig, backup) => wired?.onAggregated(d, pk, root, sig, backup),
-        count: (l, by) => metrics.parsigex.inc({ event: `sigagg.${l}` }, by),
-        deferMs: (d, pk) =>
-          BROADCAST_ONLY.has(d.type) &&
-          !isPrimaryAggregator(index, n, d.slot, validatorPosition.get(pk) ?? 0)
-            ? backupMs
-            : 0,
-        setTimer: (ms, cb) => {
-          clock.setTimeout(cb, ms);
-        },
-      });
-      partialsOf = (d, pk) => sigagg.partials(d, pk);
-      const genesisClockMs =
-        o.genesisClockMs ?? chain.genesisTime * 1000 - Date.now() + clock.now();
-      const sched = createScheduler({
-        clock,
-        chain,
-        genesisClockMs,
-        beacon,
-        pubkeys: [...validatorPubkeys.values()],
-        offsets: o.offsets,
-        feeRecipients,
-        aggregation: o.aggregation,
-        onDuty: (d, defs) => wired?.onDuty(d, defs),
-        onSlot: (s) => wired?.onSlot(s),
-        onError: o.onError,
-        onValidator: (ch) => {
-          // Duties (active, exiting until the exit epoch): watched for itself, then signed for.
-          // Exited: dropped. Not deposited / queued: refused alone until it activates.
-          if ((ch.state === "active" || ch.state === "exiting") && ch.info) {
-            const act = ch.info.activationEpoch;
-            const from = act !== undefined && Number.isFinite(act) ? act : ch.epoch;
-            doppelganger.track(ch.pubkey, ch.info.index, from);
-          } else doppelganger.untrack(ch.pubkey);
-          const counts = new Map<string, number>(VALIDATOR_STATES.map((st) => [st, 0]));
-          for (const st of sched.states().values()) counts.set(st, (counts.get(st) ?? 0) + 1);
-          for (const [state, k] of counts) metrics.validators.set({ state }, k);
-          o.onValidator?.(ch);
-        },
-      });
-      scheduler = sched;
-      const validators = new Set(pubkeys);
-      const node = createQbftNode({
-        timer: slotScaledTimer(chain.secondsPerSlot * 1000),
-        ...o.qbft,
-        n,
-        self: index,
-        transport: transport.consensus,
-        clock,
-        signer: opts.identity.signer,
-        verifier: opts.identity.verifier,
-        isValid: createValidityCheck({
-          chain,
-          roots,
-          view,
-          validators,
-          feeRecipients,
-          localDuty: (slot, type, pk) => sched.definition(slot, type, pk),
-          onReject: (reason) => metrics.consensusRejected.inc({ reason }),
-        }),
-      });
-      qbft = node;
-      const parsigex = createParSigEx({
-        transport: transport.parsigex,
-        operatorIds,
-        sharePubkeys,
-        currentSlot: () => sched.currentSlot(),
-        onReceived: parsigexToSigagg(sigagg, doppelganger, chain.slotsPerEpoch),
-        count: (l, by) => metrics.parsigex.inc({ event: l }, by),
-      });
-      const w = wire({
-        clock,
-        slotsPerEpoch: chain.slotsPerEpoch,
-        roots,
-        scheduler: sched,
-        fetcher: createFetcher(beacon, { chain, feeRecipients, onError: o.onError }),
-        qbft: node,
-        dutydb,
-        signer,
-        parsigex,
-        sigagg,
-        broadcaster: createBroadcaster(beacon, {
-          sleep: (ms) => new Promise<void>((r) => clock.setTimeout(r, ms)),
-        }),
-        tracker,
-        metrics,
-        doppelganger,
-        consensusTransport: transport.consensus,
-        pubkeys,
-        graffiti,
-        parsigexRetries: o.parsigexRetries ?? DEFAULT_PARSIGEX_RETRIES,
-        parsigexRetryMs: o.parsigexRetryMs ?? DEFAULT_PARSIGEX_RETRY_MS,
-        onEvent: o.onEvent,
-      });
-      wired = w;
-      peersOf = w.consensusPeers;
-      // Watch whole epochs only: liveness earlier in a partly elapsed epoch cannot be told apart
-      // from the cluster's own signatures this operator was not up to see.
-      const epochMs = chain.slotsPerEpoch * sched.slotMs;
-      doppelganger.start(Math.max(0, Math.ceil((clock.now() - genesisClockMs) / epochMs)));
-      stopFns = [() => sched.stop(), () => w.stop(), () => node.close(), () => parsigex.close()];
-      await sched.start();
+      running = startSteps(base, chain);
+      await running.scheduler.start();
     },
     stop() {
-      for (const f of stopFns) f();
-      stopFns = [];
-      wired = undefined;
+      running?.stop();
+      running = undefined;
       signer.close();
     },
     requestExit(pk, epoch, validatorIndex) {
-      if (!wired) throw new InputError("The DV node is not started");
-      wired.requestExit(pk.toLowerCase(), epoch, validatorIndex);
+      if (!running) throw new InputError("The DV node is not started");
+      running.wired.requestExit(pk.toLowerCase(), epoch, validatorIndex);
     },
     doppelgangers: () => doppelganger.detected(),
-    validatorStates: () => scheduler?.states() ?? new Map(),
-    consensusStats: () => qbft?.stats(),
+    validatorStates: () => running?.scheduler.states() ?? new Map(),
+    consensusStats: () => running?.qbft.stats(),
   };
+}
+
+/** The cluster's keys in the forms the steps take. */
+type ClusterKeys = {
+  operatorIds: number[];
+  pubkeys: PubkeyHex[];
+  feeRecipients: Map<PubkeyHex, string>;
+  validatorPubkeys: Map<PubkeyHex, Uint8Array>;
+  /** validator pubkey → its place in the cluster definition (backup aggregation). */
+  positions: Map<PubkeyHex, number>;
+  sharePubkeys: Map<PubkeyHex, Map<number, Uint8Array>>;
+};
+
+/** What createDvNode builds before start (the tracker, signer and doppelganger live across it). */
+type NodeBase = {
+  opts: DvNodeOptions;
+  index: number;
+  keys: ClusterKeys;
+  transport: { consensus: Transport; parsigex: Transport };
+  beacon: BeaconNode;
+  metrics: DvMetrics;
+  ports: Ports;
+  tracker: Tracker;
+  doppelganger: Doppelganger;
+  view: ProtectionView;
+  signer: Signer;
+};
+
+/** The steps built at start. */
+type Running = { scheduler: Scheduler; qbft: QbftNode; wired: Wired; stop(): void };
+
+/** This operator's transport index; both transports must carry it and the cluster size. */
+function operatorIndex(
+  opts: DvNodeOptions,
+  transport: { consensus: Transport; parsigex: Transport },
+): number {
+  const index = opts.cluster.operators.findIndex((op) => op.id === opts.operatorId);
+  if (index < 0) {
+    throw new InputError(`Operator ${opts.operatorId} is not in the cluster definition`, {
+      field: "operatorId",
+    });
+  }
+  const n = opts.cluster.operators.length;
+  for (const [name, t] of Object.entries(transport)) {
+    if (t.self !== index || t.n !== n) {
+      throw new InputError(`The ${name} transport is for operator index ${t.self} of ${t.n}`, {
+        field: `transport.${name}`,
+        metaMessages: [`Expected index ${index} of ${n} (operator id ${opts.operatorId}).`],
+      });
+    }
+  }
+  return index;
+}
+
+function clusterKeys(cluster: DvCluster): ClusterKeys {
+  const pubkeys = cluster.validators.map((v) => v.pubkey.toLowerCase());
+  const sharePubkeys = new Map<PubkeyHex, Map<number, Uint8Array>>();
+  for (const v of cluster.validators) {
+    sharePubkeys.set(
+      v.pubkey.toLowerCase(),
+      new Map(v.shares.map((s) => [s.operatorId, unhex(s.pubkey)])),
+    );
+  }
+  return {
+    operatorIds: cluster.operators.map((op) => op.id),
+    pubkeys,
+    feeRecipients: new Map(cluster.validators.map((v) => [v.pubkey.toLowerCase(), v.feeRecipient])),
+    validatorPubkeys: new Map(pubkeys.map((pk) => [pk, unhex(pk)])),
+    positions: new Map(pubkeys.map((pk, i) => [pk, i])),
+    sharePubkeys,
+  };
+}
+
+/** The operator's shares, each checked against the definition's share public key. */
+function checkedShares(opts: DvNodeOptions, keys: ClusterKeys): Map<PubkeyHex, Uint8Array> {
+  const shares = new Map<PubkeyHex, Uint8Array>();
+  for (const [pk, secret] of opts.shares) {
+    const key = pk.toLowerCase();
+    const expected = keys.sharePubkeys.get(key)?.get(opts.operatorId);
+    if (!expected) {
+      throw new InputError(`Share for ${key} is not a validator of this cluster`, {
+        field: "shares",
+      });
+    }
+    if (!sameBytes(publicKeyOf(secret), expected)) {
+      throw new VerificationError(
+        `Share for validator ${key} does not match operator ${opts.operatorId}'s share public key`,
+      );
+    }
+    shares.set(key, secret);
+  }
+  return shares;
+}
+
+function checkSlashingDbNetwork(db: SlashingProtectionDb, chain: ChainInfo): void {
+  const gvr = db.genesisValidatorsRoot;
+  if (gvr !== undefined && gvr !== hex(chain.genesisValidatorsRoot)) {
+    throw new InputError("The slashing-protection database is for another network", {
+      metaMessages: [`Database: ${gvr}`, `Beacon node: ${hex(chain.genesisValidatorsRoot)}`],
+    });
+  }
+}
+
+/**
+ * Build the steps that need the chain (scheduler, consensus, dutydb, sigagg, parsigex, fetcher,
+ * broadcaster) with their ports, and wire them; the doppelganger watch starts at the next whole
+ * epoch (liveness earlier in a partly elapsed epoch cannot be told apart from the cluster's own
+ * signatures this operator was not up to see).
+ */
+function startSteps(b: NodeBase, chain: ChainInfo): Running {
+  const { opts, ports, keys, metrics } = b;
+  const o = opts.options ?? {};
+  const clock = opts.clock;
+  const slotMs = chain.secondsPerSlot * 1000;
+  const genesisClockMs = o.genesisClockMs ?? chain.genesisTime * 1000 - Date.now() + clock.now();
+  const roots = createSigningRoots(chain);
+  const scheduler = createScheduler({
+    clock,
+    chain,
+    genesisClockMs,
+    beacon: b.beacon,
+    pubkeys: [...keys.validatorPubkeys.values()],
+    offsets: o.offsets,
+    feeRecipients: keys.feeRecipients,
+    aggregation: o.aggregation,
+    onDuty: (d, defs) => ports.onDuty(d, defs),
+    onSlot: (s) => ports.onSlot(s),
+    onError: o.onError,
+    onValidator: (ch) => ports.onValidator(ch),
+  });
+  const qbft = createQbftNode({
+    timer: slotScaledTimer(slotMs),
+    ...o.qbft,
+    n: keys.operatorIds.length,
+    self: b.index,
+    transport: b.transport.consensus,
+    clock,
+    signer: opts.identity.signer,
+    verifier: opts.identity.verifier,
+    isValid: createValidityCheck({
+      chain,
+      roots,
+      view: b.view,
+      validators: new Set(keys.pubkeys),
+      feeRecipients: keys.feeRecipients,
+      localDuty: (slot, type, pk) => ports.localDuty(slot, type, pk),
+      onReject: (reason) => metrics.consensusRejected.inc({ reason }),
+    }),
+  });
+  const sigagg = createSigAgg({
+    threshold: opts.cluster.threshold,
+    validatorPubkeys: keys.validatorPubkeys,
+    sharePubkeys: keys.sharePubkeys,
+    onAggregated: (d, pk, root, sig, backup) => ports.onAggregated(d, pk, root, sig, backup),
+    count: (l, by) => metrics.parsigex.inc({ event: `sigagg.${l}` }, by),
+    deferMs: (d, pk) => ports.deferMs(d, pk),
+    setTimer: (ms, cb) => {
+      clock.setTimeout(cb, ms);
+    },
+  });
+  const parsigex = createParSigEx({
+    transport: b.transport.parsigex,
+    operatorIds: keys.operatorIds,
+    sharePubkeys: keys.sharePubkeys,
+    currentSlot: () => scheduler.currentSlot(),
+    onReceived: (d, partials, from) => ports.onReceived(d, partials, from),
+    count: (l, by) => metrics.parsigex.inc({ event: l }, by),
+  });
+  const wired = wire(ports, {
+    clock,
+    slotsPerEpoch: chain.slotsPerEpoch,
+    roots,
+    scheduler,
+    fetcher: createFetcher(b.beacon, {
+      chain,
+      feeRecipients: keys.feeRecipients,
+      onError: o.onError,
+    }),
+    qbft,
+    dutydb: createDutyDb(),
+    signer: b.signer,
+    parsigex,
+    sigagg,
+    broadcaster: createBroadcaster(b.beacon, {
+      sleep: (ms) => new Promise<void>((r) => clock.setTimeout(r, ms)),
+    }),
+    tracker: b.tracker,
+    metrics,
+    graffiti: graffitiBytes(o.graffiti),
+    parsigexRetries: o.parsigexRetries ?? DEFAULT_PARSIGEX_RETRIES,
+    parsigexRetryMs: o.parsigexRetryMs ?? DEFAULT_PARSIGEX_RETRY_MS,
+    onEvent: o.onEvent,
+    doppelganger: b.doppelganger,
+    consensusTransport: b.transport.consensus,
+    backup: {
+      index: b.index,
+      n: keys.operatorIds.length,
+      positions: keys.positions,
+      delayMs: o.aggregationBackupDelayMs ?? slotMs / 6,
+    },
+    onValidator: o.onValidator,
+  });
+  const epochMs = chain.slotsPerEpoch * scheduler.slotMs;
+  b.doppelganger.start(Math.max(0, Math.ceil((clock.now() - genesisClockMs) / epochMs)));
+  return {
+    scheduler,
+    qbft,
+    wired,
+    stop() {
+      scheduler.stop();
+      wired.stop();
+      qbft.close();
+      parsigex.close();
+    },
+  };
+}
+
+/** Block graffiti: UTF-8, truncated to 32 bytes, zero-padded (default "rpdvt"). */
+function graffitiBytes(text: string | undefined): Uint8Array {
+  const graffiti = new Uint8Array(32);
+  graffiti.set(new TextEncoder().encode(text ?? "rpdvt").subarray(0, 32));
+  return graffiti;
 }
 
 /**
@@ -454,33 +526,4 @@ export function resendingTransport(
     broadcast: (bytes) => repeat(() => base.broadcast(bytes)),
     onMessage: (cb) => base.onMessage(cb),
   };
-}
-
-/** Duty types whose aggregate this node only broadcasts (not used locally): backup-deferrable. */
-const BROADCAST_ONLY: ReadonlySet<number> = new Set([
-  DutyType.Attester,
-  DutyType.Proposer,
-  DutyType.Aggregator,
-  DutyType.SyncMessage,
-  DutyType.SyncContribution,
-  DutyType.Exit,
-]);
-
-/**
- * Whether operator `index` of `n` is one of the f + 1 = ⌊(n − 1)/3⌋ + 1 primary aggregators of
- * validator `position` (its place in the cluster definition) at `slot`: a window of f + 1
- * consecutive indices starting at (slot + position) mod n, so the role rotates over slots and
- * validators (spreading the work) and any f faulty operators leave at least one primary.
- *
- * @example
- * isPrimaryAggregator(0, 4, 10, 2); // primaries of slot 10, validator 2 (n = 4): indices 0, 1 → true
- */
-export function isPrimaryAggregator(
-  index: number,
-  n: number,
-  slot: number,
-  position: number,
-): boolean {
-  const f = Math.floor((n - 1) / 3);
-  return (((index - slot - position) % n) + n) % n <= f;
 }

@@ -1,674 +1,198 @@
 /**
- * The module that connects most of the workflow steps (Charon core/interfaces.go `Wire`): reading
- * it is reading the data flow of a duty. It is NOT yet the only one: src/core/node.ts, which builds
- * the steps, makes several connections itself — the scheduler's `onDuty`/`onSlot` and sigagg's
- * `onAggregated` callbacks (forwarded into this module), parsigex's `onReceived` (through
- * {@link parsigexToSigagg}, defined here), the scheduler's validator states into doppelganger
- * protection (`track`/`untrack`), doppelganger's `gate` inside the signer, the consensus validity
- * check reading the scheduler's duty definitions and the slashing-protection view the signer
- * advances, and the tracker's reads of sigagg's partial counts. Arrows drawn with ═ below are those
- * node.ts connections; the others are calls made here.
+ * wire.ts connects the steps (Charon core/interfaces.go `Wire`): node.ts only builds them, giving
+ * each step's callbacks a {@link Ports} entry; {@link wire} sets every entry, top to bottom in the
+ * order a duty flows. The duty-type-specific work is the handlers' (src/core/duties/, one module
+ * per duty type); the duty-type-agnostic work between two steps is src/core/workflow.ts.
  *
- *   scheduler ══duty══▶ fetcher ──unsigned set──▶ consensus (QBFT) ──decided set──▶ dutydb
- *        │                 ▲ randao / selection proof aggregated              │
- *        │                 │                                                  ▼
- *        └─ randao / selection / exit (no consensus) ──▶ signer ──own partials──▶ parsigex ──▶ peers
- *                                                           │ own partials            │
- *                                                           ▼                         ▼
- *                                                        sigagg ◀═══ peers' partials (unverified:
- *                                                           ║        parsigex only binds each to
- *                                                           ║        its authenticated sender)
- *                                                           ║ aggregate of t verified by sigagg;
- *                                                           ║ partials one by one only if it fails
- *                                                           ▼
- *                                                       broadcast ──▶ beacon node
- *   every step ──events──▶ tracker (+ metrics)
+ *   scheduler ──duty──▶ handler ──fetch──▶ fetcher ──unsigned set──▶ consensus (QBFT)
+ *        │                 │                                               │ decided set
+ *        │                 └─ randao / selection proofs / exit (no consensus)  ▼
+ *        │                              │                                 dutydb ──▶ handler's
+ *        │                              ▼                                         sign request
+ *        │   doppelganger ──gate──▶ signer ◀──────────────────────────────────────────┘
+ *        │         ▲                    │ own partials
+ *        └─validator states             ├──▶ parsigex ──▶ peers
+ *                  │                    ▼
+ *                  └──── peers' partials (parsigex) ──▶ sigagg (aggregate of t verified)
+ *                                                          │
+ *                                                          ▼
+ *                      handler: next phase (randao → block, selection → aggregate) or
+ *                      broadcast ──▶ beacon node
+ *   every step ──events──▶ tracker (+ metrics); consensus channel ──▶ peer liveness ──▶ tracker
  *
- * Slashing protection (src/core/signer/signer.ts): attestations and blocks pass an EIP-3076
- * check-and-insert before they are signed; the other signed messages (randao reveal, selection
- * proofs, aggregate-and-proof, sync-committee messages and contributions, voluntary exits) are not
- * slashable and have no database rule.
- *
- * Duties (phase0 validator.md; EIP-7044 for exits):
- * - attester: fetch attestation data → consensus → sign (slashing-protected) → exchange →
- *   aggregate → submit Attestation;
- * - proposer: threshold-sign the randao reveal (duty `randao`, no consensus: deterministic) →
- *   fetch the block with it → consensus → sign (slashing-protected) → exchange → aggregate →
- *   publish;
- * - aggregator: threshold-sign the selection proof (duty `prepare_aggregator`) → `is_aggregator`
- *   → at ⅔ slot fetch the aggregate for the decided attestation data → consensus → sign
- *   AggregateAndProof → exchange → aggregate → submit;
- * - sync committee message (altair validator.md): at ⅓ slot fetch the head block root → consensus
- *   (one instance per slot for all the cluster's sync-committee members, so every operator signs
- *   the same root) → sign (DOMAIN_SYNC_COMMITTEE; not slashable) → exchange → aggregate → submit;
- * - sync contribution: threshold-sign the selection proof for the validator's (lowest)
- *   subcommittee (duty `prepare_sync_contribution`) → `is_sync_committee_aggregator` → at ⅔ slot
- *   fetch the contribution for the decided block root → consensus → sign ContributionAndProof →
- *   exchange → aggregate → submit;
- * - exit: an operator request (each operator must consent; t requests with the same epoch make
- *   the signature) → sign VoluntaryExit (Capella domain) → exchange → aggregate → submit.
+ * Shared components, not connections: the slashing-protection view (src/core/protection.ts) the
+ * signer advances and the consensus validity check (fetcher/validate.ts) reads — node.ts gives both
+ * the same object; the clock; the metrics.
  */
-
-import type { phase0 } from "@lodestar/types";
 import { InputError } from "../errors.js";
-import type { Broadcaster } from "./broadcast/broadcast.js";
-import { decodeUnsignedSet, encodeUnsignedSet } from "./codec.js";
-import { peekInstance } from "./consensus/codec.js";
-import type { QbftNode } from "./consensus/node.js";
-import type { Decided } from "./consensus/types.js";
-import {
-  isAggregator,
-  isSyncCommitteeAggregator,
-  type SigningRoots,
-  syncSubcommitteeOf,
-} from "./domain.js";
-import type { DutyDb } from "./dutydb/dutydb.js";
-import type { AggregationInput, ContributionInput, Fetcher } from "./fetcher/fetcher.js";
+import { type BackupPolicy, backupDelay } from "./backup.js";
+import { ConsensusPeers } from "./consensus-peers.js";
+import { createDutyHandlers } from "./duties/index.js";
+import { type DutyHandler, indexHandlers } from "./duty-handler.js";
 import type { DvMetrics } from "./metrics.js";
-import type { ParSigEx } from "./parsigex/parsigex.js";
-import type { Scheduler } from "./scheduler/scheduler.js";
-import type { SigAgg } from "./sigagg/sigagg.js";
+import type { ValidatorChange } from "./scheduler/scheduler.js";
+import { VALIDATOR_STATES } from "./scheduler/scheduler.js";
 import type { Doppelganger } from "./signer/doppelganger.js";
-import type { Signer, SignRequest } from "./signer/signer.js";
-import type { Tracker } from "./tracker/tracker.js";
-import type { Clock, Transport } from "./transport.js";
+import type { Transport } from "./transport.js";
 import {
   type Duty,
   type DutyDefinition,
   DutyType,
-  dutyKey,
-  dutyTypeName,
   epochOf,
+  type FailureReason,
   type ParSig,
   type PubkeyHex,
-  type UnsignedDataSet,
 } from "./types.js";
+import { DutyWorkflow, RETAIN_SLOTS, type WorkflowSteps } from "./workflow.js";
 
 /**
- * A workflow event (for demos, dashboards and the benchmark's wall-clock timing).
+ * The callbacks steps are built with (node.ts passes `(…) => ports.x(…)`); {@link wire} points
+ * each at the step it feeds. Before wiring they do nothing (the signer gate refuses).
  *
  * @example
- * const onEvent = (e: DvEvent) => e.step === "aggregated" && console.log(e.duty.slot, e.pubkey);
+ * const ports = new Ports();
+ * createScheduler({ ..., onDuty: (d, defs) => ports.onDuty(d, defs) });
+ * wire(ports, components);
  */
-export type DvEvent = {
-  step: "duty" | "fetched" | "decided" | "signed" | "aggregated" | "broadcast" | "failed";
-  duty: Duty;
-  pubkey?: PubkeyHex | undefined;
-  details?: string | undefined;
-};
+export class Ports {
+  /** scheduler: a duty is due. */
+  onDuty: (duty: Duty, defs: Map<PubkeyHex, DutyDefinition>) => void = () => {};
+  /** scheduler: a new slot started. */
+  onSlot: (slot: number) => void = () => {};
+  /** scheduler: a validator's life-cycle state changed. */
+  onValidator: (change: ValidatorChange) => void = () => {};
+  /** consensus validity check: this operator's own duty definition. */
+  localDuty: (slot: number, type: number, pubkey: PubkeyHex) => DutyDefinition | undefined = () =>
+    undefined;
+  /** signer: doppelganger protection's verdict. */
+  gate: (pubkey: PubkeyHex) => FailureReason | undefined = () => "doppelganger";
+  /** parsigex: a peer's partials (bound to its share, unverified). */
+  onReceived: (duty: Duty, partials: ParSig[], from: number) => void = () => {};
+  /** sigagg: an aggregate signature is made (`backup`: deferred on purpose). */
+  onAggregated: (
+    duty: Duty,
+    pubkey: PubkeyHex,
+    signingRoot: Uint8Array,
+    signature: Uint8Array,
+    backup: boolean,
+  ) => void = () => {};
+  /** sigagg: how long this operator defers aggregating (backup aggregation). */
+  deferMs: (duty: Duty, pubkey: PubkeyHex) => number = () => 0;
+  /** tracker: valid partials held for (duty, pubkey). */
+  partials: (duty: Duty, pubkey: PubkeyHex) => number = () => 0;
+  /** tracker: distinct other operators heard from in the duty's consensus instance. */
+  consensusPeers: (duty: Duty) => number = () => 0;
+}
 
 /**
  * Everything {@link wire} connects (built by node.ts).
  *
  * @example
- * const handle = wire({ clock, chain, scheduler, fetcher, qbft, dutydb, signer, parsigex, sigagg,
- *   broadcaster, tracker, metrics, roots, doppelganger, consensusTransport, ...options });
+ * const handle = wire(ports, { ...steps, doppelganger, consensusTransport, backup });
  */
-export type Components = {
-  clock: Clock;
-  slotsPerEpoch: number;
-  roots: SigningRoots;
-  scheduler: Scheduler;
-  fetcher: Fetcher;
-  qbft: QbftNode;
-  dutydb: DutyDb;
-  signer: Signer;
-  parsigex: ParSigEx;
-  sigagg: SigAgg;
-  broadcaster: Broadcaster;
-  tracker: Tracker;
-  metrics: DvMetrics;
+export type Components = WorkflowSteps & {
   doppelganger: Doppelganger;
   /** The consensus channel (tapped for peer liveness per instance; QBFT subscribes itself). */
   consensusTransport: Transport;
-  /** The cluster's validators (0x-hex). */
-  pubkeys: readonly PubkeyHex[];
-  graffiti: Uint8Array;
-  /** Re-broadcast own partials every `parsigexRetryMs` up to `parsigexRetries` times. */
-  parsigexRetryMs: number;
-  parsigexRetries: number;
-  onEvent?: ((e: DvEvent) => void) | undefined;
+  /** Backup aggregation of broadcast-only duties (src/core/backup.ts). */
+  backup: BackupPolicy;
+  /** The duty handlers (default: every duty module, src/core/duties/index.ts). */
+  handlers?: readonly DutyHandler[] | undefined;
+  /** A cluster validator's life-cycle state changed (after doppelganger and metrics saw it). */
+  onValidator?: ((change: ValidatorChange) => void) | undefined;
 };
 
 /**
  * What {@link wire} returns.
  *
  * @example
- * const h = wire(components);
+ * const h = wire(ports, components);
  * h.requestExit(pubkey, epoch, validatorIndex);
  */
 export type Wired = {
   /** This operator consents to exiting `pubkey` at `epoch` (signs its partial). */
   requestExit(pubkey: PubkeyHex, epoch: number, validatorIndex?: number): void;
-  /** Called by the scheduler's onSlot (GC, doppelganger, peer gauge). */
-  onSlot(slot: number): void;
-  /** Called by the scheduler's onDuty. */
-  onDuty(duty: Duty, defs: Map<PubkeyHex, DutyDefinition>): void;
-  /** sigagg's onAggregated (sigagg is built before the wiring). */
-  onAggregated(
-    duty: Duty,
-    pubkey: PubkeyHex,
-    root: Uint8Array,
-    signature: Uint8Array,
-    backup: boolean,
-  ): void;
-  /** Distinct other operators heard from in a duty's consensus instance (tracker). */
-  consensusPeers(duty: Duty): number;
   stop(): void;
 };
 
-/** Slots of state kept behind the current slot (2 epochs of mainnet SLOTS_PER_EPOCH = 32). */
-const RETAIN_SLOTS = 64;
-
 /**
- * Connect the components. See the module header for the data flow.
+ * Connect the steps. See the module header for the data flow.
  *
  * @example
- * const wired = wire(components);
- * scheduler = createScheduler({ ..., onDuty: wired.onDuty, onSlot: wired.onSlot });
+ * const ports = new Ports(); // … node.ts builds the steps with ports …
+ * const wired = wire(ports, components);
  */
-export function wire(c: Components): Wired {
-  const { clock, scheduler, tracker, metrics, sigagg } = c;
-  const spe = c.slotsPerEpoch;
-  const emit = (e: DvEvent): void => {
-    try {
-      c.onEvent?.(e);
-    } catch {
-      // observers never break the workflow
-    }
-  };
-  const deadlineOf = (duty: Duty): number =>
-    duty.type === DutyType.Exit
-      ? clock.now() + 2 * spe * scheduler.slotMs
-      : scheduler.slotStartMs(duty.slot + 1);
-  const timers = new Set<() => void>();
-  const later = (ms: number, fn: () => void): void => {
-    const cancel = clock.setTimeout(
-      () => {
-        timers.delete(cancel);
-        fn();
-      },
-      Math.max(0, ms),
-    );
-    timers.add(cancel);
-  };
+export function wire(ports: Ports, c: Components): Wired {
+  const handlers = indexHandlers(c.handlers ?? createDutyHandlers());
+  const flow = new DutyWorkflow(c, handlers);
+  const peers = new ConsensusPeers(c.metrics, () => c.scheduler.currentSlot());
 
-  // Per-slot context the later steps need.
-  const proposerDefs = new Map<string, DutyDefinition>(); // `${slot}/${pk}` → proposer duty
-  const selections = new Map<string, { duty: DutyDefinition; proof: Uint8Array }>(); // aggregators
-  const exits = new Map<string, phase0.VoluntaryExit>(); // `${dutyKey}/${pk}`
-  // Sync-committee aggregators: `${slot}/${pk}` → duty, subcommittee, selection proof.
-  const syncSelections = new Map<
-    string,
-    { duty: DutyDefinition; subcommitteeIndex: number; proof: Uint8Array }
-  >();
-  const consensusPeers = new Map<string, { slot: number; peers: Set<number> }>();
-  const peerLastSlot = new Map<number, number>();
-  const fetchedAt = new Map<string, { slot: number; at: number }>(); // dutyKey → data fetched
-
-  // ─── consensus channel tap: who is participating in which instance ─────────────────────────
-  const seenPeer = (from: number): void => {
-    const slot = scheduler.currentSlot();
-    peerLastSlot.set(from, slot);
-    metrics.peerLastSeen.set({ peer: String(from) }, slot);
+  // scheduler ──duty──▶ the duty type's handler (fetcher → consensus, or signer directly)
+  ports.onDuty = (duty, defs) => flow.startDuty(duty, defs);
+  // scheduler ──own duty definitions──▶ consensus validity check (fetcher/validate.ts)
+  ports.localDuty = (slot, type, pk) => c.scheduler.definition(slot, type, pk);
+  // consensus ──decided──▶ dutydb ──▶ signer ──own partials──▶ sigagg + parsigex: DutyWorkflow
+  // doppelganger ──gate──▶ signer
+  ports.gate = (pk) => c.doppelganger.gate(pk);
+  // parsigex ──peers' partials──▶ sigagg (verified there) + doppelganger (the cluster signs)
+  ports.onReceived = (duty, partials) => {
+    const epoch = epochOf(duty.slot, c.slotsPerEpoch);
+    for (const p of partials) c.doppelganger.observeCluster(p.pubkey, epoch);
+    c.sigagg.add(duty, partials);
   };
-  const untap = c.consensusTransport.onMessage((from, bytes) => {
-    seenPeer(from);
-    // Header only: consensus itself decodes (and verifies) every message strictly.
-    const id = peekInstance(bytes);
-    if (!id) return;
-    const k = `${id.slot}/${id.dutyType}`;
-    let e = consensusPeers.get(k);
-    if (!e) {
-      e = { slot: id.slot, peers: new Set() };
-      consensusPeers.set(k, e);
-    }
-    if (e.peers.size < 256) e.peers.add(from);
-  });
-  const peersOf = (duty: Duty): number => consensusPeers.get(dutyKey(duty))?.peers.size ?? 0;
-
-  // ─── signer → sigagg + parsigex ──────────────────────────────────────────────────────────────
-  const signAndExchange = (duty: Duty, requests: SignRequest[]): void => {
-    if (!requests.length) return;
-    let result: ReturnType<Signer["sign"]>;
-    try {
-      result = c.signer.sign(requests);
-    } catch (err) {
-      // Database I/O failure: nothing was recorded, nothing is signed.
-      const details = err instanceof Error ? err.message : String(err);
-      for (const r of requests) {
-        tracker.event(duty, r.pubkey, { step: "refused", reason: "slashing-protection", details });
-      }
-      metrics.signerRefusals.inc({ reason: "db-error" }, requests.length);
-      return;
-    }
-    for (const r of result.refused) {
-      tracker.event(duty, r.pubkey, { step: "refused", reason: r.reason, details: r.details });
-      metrics.signerRefusals.inc({ reason: r.reason });
-      emit({ step: "failed", duty, pubkey: r.pubkey, details: `${r.reason}: ${r.details}` });
-    }
-    if (!result.signed.length) return;
-    for (const p of result.signed) {
-      tracker.event(duty, p.pubkey, { step: "signed" });
-      emit({ step: "signed", duty, pubkey: p.pubkey });
-    }
-    sigagg.add(duty, result.signed);
-    c.parsigex.broadcast(duty, result.signed);
-    // Retransmit what is not yet aggregated here (lossy networks; receivers dedupe).
-    let left = c.parsigexRetries;
-    const retry = (): void => {
-      const pending = result.signed.filter((p) => !sigagg.complete(duty, p.pubkey));
-      if (!pending.length || --left < 0 || clock.now() > deadlineOf(duty)) return;
-      c.parsigex.broadcast(duty, pending);
-      later(c.parsigexRetryMs, retry);
-    };
-    if (left > 0) later(c.parsigexRetryMs, retry);
-  };
-
-  // ─── consensus ───────────────────────────────────────────────────────────────────────────────
-  const onDecided = (duty: Duty, d: Decided, startedAt: number): void => {
-    const decoded = decodeUnsignedSet(d.value);
-    if (!decoded) return; // cannot happen: the value passed isValid
-    const type = dutyTypeName(duty.type);
-    metrics.consensusRounds.observe({ type }, d.round);
-    metrics.consensusLatency.observe({ type }, (clock.now() - startedAt) / 1000);
-    tracker.event(duty, undefined, { step: "decided", round: d.round });
-    const { conflicts } = c.dutydb.store(duty, decoded.set);
-    for (const pk of conflicts) {
-      tracker.event(duty, pk, {
-        step: "refused",
-        reason: "slashing-protection",
-        details: "a different value is already stored for this duty",
-      });
-    }
-    const requests: SignRequest[] = [];
-    const expected: [PubkeyHex, Uint8Array][] = [];
-    for (const [pk, u] of decoded.set) {
-      if (conflicts.includes(pk)) continue;
-      emit({ step: "decided", duty, pubkey: pk });
-      let req: SignRequest;
-      switch (u.kind) {
-        case "attestation":
-          req = {
-            pubkey: pk,
-            signingRoot: c.roots.attestation(u.data),
-            protect: {
-              kind: "attestation",
-              source: BigInt(u.data.source.epoch),
-              target: BigInt(u.data.target.epoch),
-            },
-          };
-          break;
-        case "block":
-          req = {
-            pubkey: pk,
-            signingRoot: c.roots.block(u.block.fork, u.block.block),
-            protect: { kind: "block", slot: BigInt(u.block.block.slot) },
-          };
-          break;
-        case "aggregate":
-          req = { pubkey: pk, signingRoot: c.roots.aggregateAndProof(u.aggregateAndProof) };
-          break;
-        case "sync_message":
-          req = {
-            pubkey: pk,
-            signingRoot: c.roots.syncCommitteeMessage(u.slot, u.beaconBlockRoot),
-          };
-          break;
-        case "sync_contribution":
-          req = { pubkey: pk, signingRoot: c.roots.contributionAndProof(u.contributionAndProof) };
-          break;
-      }
-      expected.push([pk, req.signingRoot]);
-      if (c.signer.has(pk)) requests.push(req);
-    }
-    sigagg.expect(duty, expected);
-    signAndExchange(duty, requests);
-  };
-
-  const propose = (duty: Duty, set: UnsignedDataSet): void => {
-    if (!set.size) return;
-    const instance = { slot: duty.slot, dutyType: duty.type };
-    const startedAt = clock.now();
-    fetchedAt.set(dutyKey(duty), { slot: duty.slot, at: startedAt });
-    tracker.event(duty, undefined, { step: "proposed" });
-    let value: Uint8Array;
-    try {
-      value = encodeUnsignedSet(set);
-    } catch {
-      return;
-    }
-    let decided: Promise<Decided>;
-    try {
-      decided = c.qbft.propose(instance, value);
-    } catch (err) {
-      // Outside the instance window (e.g. a duty fetched too late): the duty fails.
-      const details = err instanceof Error ? err.message : String(err);
-      tracker.event(duty, undefined, { step: "fetch-failed", error: details });
-      return;
-    }
-    decided.then(
-      (d) => onDecided(duty, d, startedAt),
-      () => metrics.consensusTimeouts.inc({ type: dutyTypeName(duty.type) }),
-    );
-    later(deadlineOf(duty) - clock.now(), () => {
-      if (!c.qbft.decided(instance)) c.qbft.stop(instance);
-    });
-  };
-
-  // ─── sigagg → next step / broadcast ──────────────────────────────────────────────────────────
-  const submitted = (duty: Duty, pk: PubkeyHex, p: Promise<void>): void => {
-    p.then(
-      () => {
-        tracker.event(duty, pk, { step: "broadcast" });
-        emit({ step: "broadcast", duty, pubkey: pk });
-      },
-      (err) => {
-        const error = err instanceof Error ? err.message : String(err);
-        tracker.event(duty, pk, { step: "broadcast-failed", error });
-        emit({ step: "failed", duty, pubkey: pk, details: `beacon: ${error}` });
-      },
-    );
-  };
-
-  const fetchBlock = (slot: number, pk: PubkeyHex, randao: Uint8Array): void => {
-    const def = proposerDefs.get(`${slot}/${pk}`);
-    if (def?.kind !== "proposer") return;
-    const duty: Duty = { slot, type: DutyType.Proposer };
-    void c.fetcher.block(def.duty, randao, c.graffiti).then(({ set, failed }) => {
-      for (const f of failed)
-        tracker.event(duty, f.pubkey, { step: "fetch-failed", error: f.error });
-      if (set.size) emit({ step: "fetched", duty, pubkey: pk });
-      propose(duty, set);
-    });
-  };
-
-  const onAggregated = (
-    duty: Duty,
-    pk: PubkeyHex,
-    _root: Uint8Array,
-    sig: Uint8Array,
-    backup: boolean,
-  ): void => {
-    tracker.event(duty, pk, { step: "aggregated", backup });
-    emit({ step: "aggregated", duty, pubkey: pk });
-    const fetched = fetchedAt.get(dutyKey(duty));
-    // A backup aggregation is late on purpose (node.ts aggregationBackupDelayMs): not a latency.
-    if (fetched && !backup) {
-      metrics.fetchToBroadcast.observe(
-        { type: dutyTypeName(duty.type) },
-        (clock.now() - fetched.at) / 1000,
-      );
-    }
-    switch (duty.type) {
-      case DutyType.Attester: {
-        const u = c.dutydb.get(duty, pk);
-        if (u?.kind === "attestation")
-          submitted(duty, pk, c.broadcaster.attestation(u.data, u.duty, sig));
-        return;
-      }
-      case DutyType.Proposer: {
-        const u = c.dutydb.get(duty, pk);
-        if (u?.kind === "block") submitted(duty, pk, c.broadcaster.block(u.block, sig));
-        return;
-      }
-      case DutyType.Aggregator: {
-        const u = c.dutydb.get(duty, pk);
-        if (u?.kind === "aggregate") {
-          submitted(duty, pk, c.broadcaster.aggregate(u.aggregateAndProof, sig));
-        }
-        return;
-      }
-      case DutyType.Randao:
-        tracker.event(duty, pk, { step: "broadcast" });
-        fetchBlock(duty.slot, pk, sig);
-        return;
-      case DutyType.PrepareAggregator: {
-        tracker.event(duty, pk, { step: "broadcast" });
-        const def = scheduler.definition(duty.slot, DutyType.Attester, pk);
-        if (def?.kind === "attester" && isAggregator(def.duty.committeeLength, sig)) {
-          selections.set(`${duty.slot}/${pk}`, { duty: def, proof: sig });
-        }
-        return;
-      }
-      case DutyType.Exit: {
-        const msg = exits.get(`${dutyKey(duty)}/${pk}`);
-        if (msg) submitted(duty, pk, c.broadcaster.exit(msg, sig));
-        return;
-      }
-      case DutyType.SyncMessage: {
-        const u = c.dutydb.get(duty, pk);
-        if (u?.kind === "sync_message") {
-          const { slot, beaconBlockRoot, validatorIndex } = u;
-          submitted(
-            duty,
-            pk,
-            c.broadcaster.syncMessage({ slot, beaconBlockRoot, validatorIndex, signature: sig }),
-          );
-        }
-        return;
-      }
-      case DutyType.PrepareSyncContribution: {
-        tracker.event(duty, pk, { step: "broadcast" });
-        const def = scheduler.definition(duty.slot, DutyType.SyncContribution, pk);
-        const sub =
-          def?.kind === "sync"
-            ? syncSubcommitteeOf(def.duty.validatorSyncCommitteeIndices)
-            : undefined;
-        if (def && sub !== undefined && isSyncCommitteeAggregator(sig)) {
-          syncSelections.set(`${duty.slot}/${pk}`, {
-            duty: def,
-            subcommitteeIndex: sub,
-            proof: sig,
-          });
-        }
-        return;
-      }
-      case DutyType.SyncContribution: {
-        const u = c.dutydb.get(duty, pk);
-        if (u?.kind === "sync_contribution") {
-          submitted(duty, pk, c.broadcaster.contribution(u.contributionAndProof, sig));
-        }
-        return;
-      }
-    }
-  };
-
-  // ─── scheduler → fetcher / signer ────────────────────────────────────────────────────────────
-  const onDuty = (duty: Duty, defs: Map<PubkeyHex, DutyDefinition>): void => {
-    const epoch = epochOf(duty.slot, spe);
-    switch (duty.type) {
-      case DutyType.Attester: {
-        tracker.start(duty, [...defs.keys()], deadlineOf(duty));
-        emit({ step: "duty", duty });
-        const duties = [...defs.values()].flatMap((d) => (d.kind === "attester" ? [d.duty] : []));
-        void c.fetcher.attestations(duty.slot, duties).then(({ set, failed }) => {
-          for (const f of failed)
-            tracker.event(duty, f.pubkey, { step: "fetch-failed", error: f.error });
-          if (set.size) emit({ step: "fetched", duty });
-          propose(duty, set);
-        });
-        return;
-      }
-      case DutyType.Proposer: {
-        const randaoDuty: Duty = { slot: duty.slot, type: DutyType.Randao };
-        tracker.start(duty, [...defs.keys()], deadlineOf(duty));
-        tracker.start(randaoDuty, [...defs.keys()], deadlineOf(duty));
-        emit({ step: "duty", duty });
-        const root = c.roots.randao(epoch);
-        const reqs: SignRequest[] = [];
-        for (const [pk, def] of defs) {
-          proposerDefs.set(`${duty.slot}/${pk}`, def);
-          // Aggregated before the duty started (peers ahead): onAggregated found no definition.
-          const done = sigagg.aggregate(randaoDuty, pk);
-          if (done) fetchBlock(duty.slot, pk, done);
-          if (c.signer.has(pk)) reqs.push({ pubkey: pk, signingRoot: root });
-        }
-        sigagg.expect(
-          randaoDuty,
-          [...defs.keys()].map((pk) => [pk, root]),
-        );
-        signAndExchange(randaoDuty, reqs);
-        return;
-      }
-      case DutyType.PrepareAggregator: {
-        tracker.start(duty, [...defs.keys()], deadlineOf(duty));
-        emit({ step: "duty", duty });
-        const root = c.roots.selectionProof(duty.slot);
-        const reqs: SignRequest[] = [];
-        for (const pk of defs.keys()) {
-          if (c.signer.has(pk)) reqs.push({ pubkey: pk, signingRoot: root });
-        }
-        sigagg.expect(
-          duty,
-          [...defs.keys()].map((pk) => [pk, root]),
-        );
-        signAndExchange(duty, reqs);
-        return;
-      }
-      case DutyType.Aggregator: {
-        const inputs: AggregationInput[] = [];
-        const selected: PubkeyHex[] = [];
-        const attDuty: Duty = { slot: duty.slot, type: DutyType.Attester };
-        for (const pk of defs.keys()) {
-          const sel = selections.get(`${duty.slot}/${pk}`);
-          const att = c.dutydb.get(attDuty, pk);
-          if (sel?.duty.kind !== "attester" || att?.kind !== "attestation") continue;
-          inputs.push({ duty: sel.duty.duty, data: att.data, selectionProof: sel.proof });
-          selected.push(pk);
-        }
-        if (!inputs.length) return;
-        tracker.start(duty, selected, deadlineOf(duty));
-        emit({ step: "duty", duty });
-        void c.fetcher.aggregates(duty.slot, inputs).then(({ set, failed }) => {
-          for (const f of failed)
-            tracker.event(duty, f.pubkey, { step: "fetch-failed", error: f.error });
-          propose(duty, set);
-        });
-        return;
-      }
-      case DutyType.SyncMessage: {
-        tracker.start(duty, [...defs.keys()], deadlineOf(duty));
-        emit({ step: "duty", duty });
-        const duties = [...defs.values()].flatMap((d) => (d.kind === "sync" ? [d.duty] : []));
-        void c.fetcher.syncMessages(duty.slot, duties).then(({ set, failed }) => {
-          for (const f of failed)
-            tracker.event(duty, f.pubkey, { step: "fetch-failed", error: f.error });
-          if (set.size) emit({ step: "fetched", duty });
-          propose(duty, set);
-        });
-        return;
-      }
-      case DutyType.PrepareSyncContribution: {
-        const reqs: SignRequest[] = [];
-        const started: PubkeyHex[] = [];
-        const expected: [PubkeyHex, Uint8Array][] = [];
-        for (const [pk, def] of defs) {
-          if (def.kind !== "sync") continue;
-          const sub = syncSubcommitteeOf(def.duty.validatorSyncCommitteeIndices);
-          if (sub === undefined) continue;
-          const root = c.roots.syncSelectionProof(duty.slot, sub);
-          started.push(pk);
-          expected.push([pk, root]);
-          if (c.signer.has(pk)) reqs.push({ pubkey: pk, signingRoot: root });
-        }
-        if (!started.length) return;
-        sigagg.expect(duty, expected);
-        tracker.start(duty, started, deadlineOf(duty));
-        emit({ step: "duty", duty });
-        signAndExchange(duty, reqs);
-        return;
-      }
-      case DutyType.SyncContribution: {
-        const inputs: ContributionInput[] = [];
-        const selected: PubkeyHex[] = [];
-        const msgDuty: Duty = { slot: duty.slot, type: DutyType.SyncMessage };
-        for (const pk of defs.keys()) {
-          const sel = syncSelections.get(`${duty.slot}/${pk}`);
-          const m = c.dutydb.get(msgDuty, pk);
-          if (sel?.duty.kind !== "sync" || m?.kind !== "sync_message") continue;
-          inputs.push({
-            duty: sel.duty.duty,
-            subcommitteeIndex: sel.subcommitteeIndex,
-            beaconBlockRoot: m.beaconBlockRoot,
-            selectionProof: sel.proof,
-          });
-          selected.push(pk);
-        }
-        if (!inputs.length) return;
-        tracker.start(duty, selected, deadlineOf(duty));
-        emit({ step: "duty", duty });
-        void c.fetcher.contributions(duty.slot, inputs).then(({ set, failed }) => {
-          for (const f of failed)
-            tracker.event(duty, f.pubkey, { step: "fetch-failed", error: f.error });
-          propose(duty, set);
-        });
-        return;
-      }
-    }
+  // sigagg ──aggregate──▶ the duty type's handler (next phase, or broadcast ──▶ beacon node)
+  ports.deferMs = backupDelay(c.backup, handlers);
+  ports.onAggregated = (duty, pk, _root, sig, backup) => flow.onAggregated(duty, pk, sig, backup);
+  // sigagg, consensus channel ──▶ tracker
+  ports.partials = (duty, pk) => c.sigagg.partials(duty, pk);
+  const untap = c.consensusTransport.onMessage((from, bytes) => peers.observe(from, bytes));
+  ports.consensusPeers = (duty) => peers.of(duty);
+  // scheduler ──validator states──▶ doppelganger (+ validators gauge, the caller)
+  ports.onValidator = (change) => onValidatorChange(c, change);
+  // scheduler ──slot──▶ housekeeping, peer gauge, doppelganger poll
+  ports.onSlot = (slot) => {
+    flow.prune(slot);
+    peers.onSlot(slot, c.slotsPerEpoch, slot - RETAIN_SLOTS);
+    void c.doppelganger.poll(epochOf(slot, c.slotsPerEpoch));
   };
 
   return {
-    onDuty,
-    onAggregated,
-    consensusPeers: peersOf,
-    onSlot(slot) {
-      const min = slot - RETAIN_SLOTS;
-      c.dutydb.prune(min);
-      sigagg.prune(min);
-      c.parsigex.prune();
-      for (const [k, v] of consensusPeers) if (v.slot < min) consensusPeers.delete(k);
-      for (const [k, v] of fetchedAt) if (v.slot < min) fetchedAt.delete(k);
-      for (const m of [proposerDefs, selections, syncSelections]) {
-        for (const k of m.keys()) if (Number(k.split("/")[0]) < min) m.delete(k);
-      }
-      let peers = 0;
-      for (const s of peerLastSlot.values()) if (s >= slot - spe) peers++;
-      metrics.peers.set({}, peers);
-      void c.doppelganger.poll(epochOf(slot, spe));
-    },
+    // operator request ──exit──▶ the exit handler
     requestExit(pk, epoch, validatorIndex) {
-      const index = validatorIndex ?? scheduler.index(pk);
+      const index = validatorIndex ?? c.scheduler.index(pk);
       if (index === undefined) {
         throw new InputError(`Validator ${pk} has no known index yet`, {
           field: "pubkey",
           metaMessages: ["Wait until the node has resolved duties, or pass the index."],
         });
       }
-      const duty: Duty = { slot: epoch * spe, type: DutyType.Exit };
-      const msg: phase0.VoluntaryExit = { epoch, validatorIndex: index };
-      exits.set(`${dutyKey(duty)}/${pk}`, msg);
-      const root = c.roots.voluntaryExit(msg);
-      tracker.start(duty, [pk], deadlineOf(duty));
-      emit({ step: "duty", duty, pubkey: pk });
-      sigagg.expect(duty, [[pk, root]]);
-      signAndExchange(duty, [{ pubkey: pk, signingRoot: root }]);
+      const duty: Duty = { slot: epoch * c.slotsPerEpoch, type: DutyType.Exit };
+      flow.startDuty(duty, new Map([[pk, { kind: "exit", validatorIndex: index, epoch }]]));
     },
     stop() {
       untap();
-      for (const t of timers) t();
-      timers.clear();
+      flow.stop();
     },
   };
 }
 
 /**
- * The parsigex → sigagg edge, kept here with the rest of the wiring: partials from peers (bound to
- * the sender's share; sigagg verifies them, aggregate first) go to sigagg; they also tell
- * doppelganger protection the cluster is producing the validator's signatures (a member could
- * sign a valid partial as well, so verifying first would not change what this proves).
- *
- * @example
- * createParSigEx({ ..., onReceived: parsigexToSigagg(sigagg, doppelganger, slotsPerEpoch) });
+ * A validator's life-cycle change: doppelganger protection watches active and exiting validators
+ * (from their activation epoch) and forgets the others (exited: dropped; not deposited / queued:
+ * refused alone until it activates); the `validators{state}` gauge is recounted.
  */
-export function parsigexToSigagg(
-  sigagg: SigAgg,
-  doppelganger: Doppelganger,
-  slotsPerEpoch: number,
-): (duty: Duty, partials: ParSig[], from: number) => void {
-  return (duty, partials) => {
-    for (const p of partials)
-      doppelganger.observeCluster(p.pubkey, epochOf(duty.slot, slotsPerEpoch));
-    sigagg.add(duty, partials);
-  };
+function onValidatorChange(c: Components, ch: ValidatorChange): void {
+  if ((ch.state === "active" || ch.state === "exiting") && ch.info) {
+    const act = ch.info.activationEpoch;
+    const from = act !== undefined && Number.isFinite(act) ? act : ch.epoch;
+    c.doppelganger.track(ch.pubkey, ch.info.index, from);
+  } else c.doppelganger.untrack(ch.pubkey);
+  countStates(c.metrics, c.scheduler.states().values());
+  c.onValidator?.(ch);
+}
+
+function countStates(metrics: DvMetrics, states: Iterable<string>): void {
+  const counts = new Map<string, number>(VALIDATOR_STATES.map((st) => [st, 0]));
+  for (const st of states) counts.set(st, (counts.get(st) ?? 0) + 1);
+  for (const [state, k] of counts) metrics.validators.set({ state }, k);
 }

@@ -11,13 +11,13 @@ import { SecretKey } from "@chainsafe/blst";
 import { createBeaconConfig } from "@lodestar/config";
 import { DOMAIN_BEACON_ATTESTER, DOMAIN_RANDAO, DOMAIN_VOLUNTARY_EXIT } from "@lodestar/params";
 import { ssz } from "@lodestar/types";
+import { isPrimaryAggregator } from "../../../src/core/backup.js";
 import { type BeaconNode, fallbackBeacon } from "../../../src/core/beacon.js";
 import { decodeUnsignedSet, encodeUnsignedSet } from "../../../src/core/codec.js";
 import { createDomains, createSigningRoots, isAggregator } from "../../../src/core/domain.js";
 import { createDutyDb } from "../../../src/core/dutydb/dutydb.js";
 import { createValidityCheck } from "../../../src/core/fetcher/validate.js";
 import { createDvMetrics } from "../../../src/core/metrics.js";
-import { isPrimaryAggregator } from "../../../src/core/node.js";
 import {
   createParSigEx,
   decodeParSigMessage,

@@ -1,0 +1,29 @@
+/**
+ * The registry of duty handlers: one line per duty module (src/core/duties/*.ts). wire.ts indexes
+ * it by duty type (src/core/duty-handler.ts `indexHandlers`, which refuses a duty type with no
+ * handler or two); a new duty type is a new module and one line here.
+ */
+import type { DutyHandler } from "../duty-handler.js";
+import { aggregatorHandlers } from "./aggregator.js";
+import { attesterHandlers } from "./attester.js";
+import { exitHandlers } from "./exit.js";
+import { proposerHandlers } from "./proposer.js";
+import { syncContributionHandlers } from "./sync-contribution.js";
+import { syncMessageHandlers } from "./sync-message.js";
+
+/**
+ * Fresh handlers of every duty type (per DV node: handlers keep per-slot state between phases).
+ *
+ * @example
+ * const handlers = indexHandlers(createDutyHandlers());
+ */
+export function createDutyHandlers(): DutyHandler[] {
+  return [
+    ...attesterHandlers(),
+    ...proposerHandlers(),
+    ...aggregatorHandlers(),
+    ...syncMessageHandlers(),
+    ...syncContributionHandlers(),
+    ...exitHandlers(),
+  ];
+}

@@ -1,0 +1,110 @@
+/**
+ * The sync committee contribution duty (consensus-specs altair validator.md "Sync committee
+ * contributions"), in two phases:
+ * 1. `prepare_sync_contribution`: threshold-sign the selection proof for the validator's (lowest)
+ *    subcommittee (no consensus: deterministic; not slashable); `is_sync_committee_aggregator`
+ *    on the aggregate selects the validator;
+ * 2. `sync_contribution`: at ⅔ of the slot fetch the contribution for the block root the cluster
+ *    decided for its sync messages (dutydb) → consensus → sign ContributionAndProof → exchange →
+ *    aggregate → submit.
+ * The selections of phase 1 are kept for phase 2 (per slot and validator).
+ */
+
+import { isSyncCommitteeAggregator, syncSubcommitteeOf } from "../domain.js";
+import type { DutyHandler } from "../duty-handler.js";
+import type { ContributionInput } from "../fetcher/fetcher.js";
+import { type DutyDefinition, DutyType, type PubkeyHex } from "../types.js";
+
+type Selection = {
+  slot: number;
+  def: DutyDefinition;
+  subcommitteeIndex: number;
+  proof: Uint8Array;
+};
+
+/**
+ * The prepare-sync-contribution and sync-contribution handlers (sharing the slot's selections).
+ *
+ * @example
+ * const [prepare, contribution] = syncContributionHandlers();
+ */
+export function syncContributionHandlers(): DutyHandler[] {
+  const selections = new Map<string, Selection>(); // `${slot}/${pk}`
+
+  const prepare: DutyHandler = {
+    type: DutyType.PrepareSyncContribution,
+    broadcastOnly: false,
+    onDuty(ctx, duty, defs) {
+      const expected: [PubkeyHex, Uint8Array][] = [];
+      for (const [pk, def] of defs) {
+        if (def.kind !== "sync") continue;
+        const sub = syncSubcommitteeOf(def.duty.validatorSyncCommitteeIndices);
+        if (sub === undefined) continue;
+        expected.push([pk, ctx.roots.syncSelectionProof(duty.slot, sub)]);
+      }
+      if (!expected.length) return;
+      ctx.start(
+        duty,
+        expected.map(([pk]) => pk),
+      );
+      ctx.sign(duty, expected);
+    },
+    onAggregated(ctx, duty, pubkey, signature) {
+      ctx.used(duty, pubkey);
+      const def = ctx.definition(duty.slot, DutyType.SyncContribution, pubkey);
+      const sub =
+        def?.kind === "sync"
+          ? syncSubcommitteeOf(def.duty.validatorSyncCommitteeIndices)
+          : undefined;
+      if (def && sub !== undefined && isSyncCommitteeAggregator(signature)) {
+        selections.set(`${duty.slot}/${pubkey}`, {
+          slot: duty.slot,
+          def,
+          subcommitteeIndex: sub,
+          proof: signature,
+        });
+      }
+    },
+    prune(minSlot) {
+      for (const [k, v] of selections) if (v.slot < minSlot) selections.delete(k);
+    },
+  };
+
+  const contribution: DutyHandler = {
+    type: DutyType.SyncContribution,
+    broadcastOnly: true,
+    decides: "sync_contribution",
+    onDuty(ctx, duty, defs) {
+      const inputs: ContributionInput[] = [];
+      const selected: PubkeyHex[] = [];
+      const messageDuty = { slot: duty.slot, type: DutyType.SyncMessage };
+      for (const pk of defs.keys()) {
+        const sel = selections.get(`${duty.slot}/${pk}`);
+        const m = ctx.decided(messageDuty, pk);
+        if (sel?.def.kind !== "sync" || m?.kind !== "sync_message") continue;
+        inputs.push({
+          duty: sel.def.duty,
+          subcommitteeIndex: sel.subcommitteeIndex,
+          beaconBlockRoot: m.beaconBlockRoot,
+          selectionProof: sel.proof,
+        });
+        selected.push(pk);
+      }
+      if (!inputs.length) return;
+      ctx.start(duty, selected);
+      ctx.propose(duty, ctx.fetcher.contributions(duty.slot, inputs));
+    },
+    signRequest(ctx, pubkey, u) {
+      if (u.kind !== "sync_contribution") return undefined;
+      return { pubkey, signingRoot: ctx.roots.contributionAndProof(u.contributionAndProof) };
+    },
+    onAggregated(ctx, duty, pubkey, signature) {
+      const u = ctx.decided(duty, pubkey);
+      if (u?.kind === "sync_contribution") {
+        ctx.submit(duty, pubkey, ctx.broadcaster.contribution(u.contributionAndProof, signature));
+      }
+    },
+  };
+
+  return [prepare, contribution];
+}
