@@ -23,6 +23,8 @@
  * - `POST /eth/v2/builder/blinded_blocks` — the same checks; 202 and the relay publishes the
  *   unblinded block to its beacon node itself (builder-specs Fulu `submitBlindedBlockV2`).
  *   (Lodestar 1.5.1 also names a v2 route: its EIP-4844 draft, never scheduled on the devnet.)
+ * - `GET /relay/v1/data/validator_registration?pubkey=` (flashbots/relay-specs data API): the
+ *   latest verified registration of a validator, 400 `no registration found` otherwise.
  * - `GET /relay/v1/records` (not builder-specs): everything above as seen, for tests.
  * Errors use builder-specs' shape `{code, message}`; a request that throws is a 500 with that
  * shape, never a crash; bodies over {@link MAX_BODY_BYTES} are refused (413).
@@ -172,11 +174,12 @@ function send(
 async function readBody(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
+  // An oversized body is read to its end and dropped, so the client gets the 413 (not a reset).
   for await (const c of req) {
     size += (c as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, `body over ${MAX_BODY_BYTES} bytes`);
-    chunks.push(c as Buffer);
+    if (size <= MAX_BODY_BYTES) chunks.push(c as Buffer);
   }
+  if (size > MAX_BODY_BYTES) throw new HttpError(413, `body over ${MAX_BODY_BYTES} bytes`);
   try {
     return JSON.parse(Buffer.concat(chunks).toString("utf8"));
   } catch {
@@ -209,11 +212,13 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
   const bDomain = builderDomain(chain.genesisForkVersion);
   const rec: RelayRecords = { registrations: [], rejected: [], headers: [], blindedBlocks: [] };
   const latest = new Map<string, RelayRecords["registrations"][number]>();
+  /** The signed registration as received, per pubkey (relay-specs data API answer). */
+  const registrationJson = new Map<string, unknown>();
   const bids = new Map<string, { fork: string; payload: ExecutionPayload; slot: number }>();
 
   async function registerValidators(body: unknown): Promise<void> {
     if (!Array.isArray(body)) throw new HttpError(400, "body must be an array of registrations");
-    const ok: RelayRecords["registrations"] = [];
+    const ok: (RelayRecords["registrations"][number] & { json: unknown })[] = [];
     for (const [i, item] of body.entries()) {
       let signed: ReturnType<typeof ssz.bellatrix.SignedValidatorRegistrationV1.fromJson>;
       try {
@@ -241,9 +246,11 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
         gasLimit: signed.message.gasLimit,
         timestamp: signed.message.timestamp,
         signatureVerified: true,
+        json: item,
       });
     }
-    for (const r of ok) {
+    for (const { json, ...r } of ok) {
+      registrationJson.set(r.pubkey, json);
       const prev = latest.get(r.pubkey);
       latest.set(r.pubkey, r);
       // A resubmission of the same registration is a no-op (one record per change).
@@ -403,6 +410,12 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
     try {
       if (route === "GET /eth/v1/builder/status") return send(res, 200);
       if (route === "GET /relay/v1/records") return send(res, 200, rec);
+      if (route === "GET /relay/v1/data/validator_registration") {
+        const pk = (url.searchParams.get("pubkey") ?? "").toLowerCase();
+        const reg = latest.get(pk);
+        if (!reg) throw new HttpError(400, `no registration found for validator ${pk}`);
+        return send(res, 200, registrationJson.get(pk));
+      }
       if (route === "POST /eth/v1/builder/validators") {
         await registerValidators(await readBody(req));
         return send(res, 200);
