@@ -16,7 +16,8 @@
  * beacon URL and what to check (--beacon, historical states).
  */
 import { type BeaconClient, createBeaconClient } from "../beacon/index.js";
-import { fromHex } from "../util/hex.js";
+import { InputError } from "../errors.js";
+import { fromHex, toHex } from "../util/hex.js";
 
 /**
  * A validator record as the score uses it (GET /eth/v1/beacon/states/{state_id}/validators).
@@ -108,7 +109,7 @@ export function reputationBeacon(client: BeaconClient): ReputationBeacon {
       const records = await client.validators(ids.map(validatorId), stateId);
       return records.map((v) => ({
         index: v.index,
-        pubkey: `0x${Buffer.from(v.pubkey).toString("hex")}`,
+        pubkey: toHex(v.pubkey),
         status: v.status,
         balanceGwei: Number(v.balanceGwei),
         effectiveBalanceGwei: Number(v.effectiveBalanceGwei),
@@ -152,7 +153,17 @@ export function httpReputationBeacon(
   opts: { timeoutMs?: number } = {},
 ): ReputationBeacon {
   const timeoutMs = opts.timeoutMs ?? REPUTATION_TIMEOUT_MS;
-  return reputationBeacon(
-    createBeaconClient([baseUrl], { timeoutMs, hint: REPUTATION_BEACON_HINT }),
-  );
+  try {
+    return reputationBeacon(
+      createBeaconClient([baseUrl], { timeoutMs, hint: REPUTATION_BEACON_HINT }),
+    );
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    // The URL came from --beacon: say so (the client names its generic field).
+    throw new InputError(err.shortMessage, {
+      field: "--beacon",
+      metaMessages: ["Give a Beacon API URL, e.g. --beacon http://localhost:5052."],
+      cause: err,
+    });
+  }
 }

@@ -1,11 +1,18 @@
 /**
- * A tiny fake beacon node for the REST client's unit tests: an HTTP server on 127.0.0.1 (port 0)
+ * A tiny fake beacon node for the Beacon API client's unit tests (src/beacon; paths as in
+ * ethereum/beacon-APIs): an HTTP server on 127.0.0.1 (port 0)
  * whose routes are plain functions, recording every request (method, path, repeated query
  * parameters, headers, JSON body). Not a beacon node: each test installs the answers it needs.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
+/**
+ * A request as the fake received it (repeated query parameters kept).
+ *
+ * @example
+ * bn.requests.filter((r: FakeRequest) => r.method === "POST").map((r) => r.body);
+ */
 export type FakeRequest = {
   method: string;
   path: string;
@@ -13,9 +20,27 @@ export type FakeRequest = {
   headers: IncomingHttpHeaders;
   body: unknown;
 };
+/**
+ * What a route answers: status (200), JSON body or raw text, optional delay.
+ *
+ * @example
+ * const a: FakeAnswer = { status: 503, json: { message: "syncing" }, delayMs: 100 };
+ */
 export type FakeAnswer = { status?: number; json?: unknown; delayMs?: number; raw?: string };
+/**
+ * A route: the answer to one request.
+ *
+ * @example
+ * const route: FakeRoute = (r) => ({ json: { data: r.query.getAll("id") } });
+ */
 export type FakeRoute = (req: FakeRequest) => FakeAnswer | Promise<FakeAnswer>;
 
+/**
+ * A running fake beacon node.
+ *
+ * @example
+ * const bn: FakeBeacon = await startFakeBeacon();
+ */
 export type FakeBeacon = {
   url: string;
   requests: FakeRequest[];
@@ -81,7 +106,12 @@ export async function startFakeBeacon(): Promise<FakeBeacon> {
   };
 }
 
-/** A port nothing listens on (bound, then closed). */
+/**
+ * A port nothing listens on (bound, then closed).
+ *
+ * @example
+ * const dead = `http://127.0.0.1:${await deadPort()}`;
+ */
 export async function deadPort(): Promise<number> {
   const s = createServer();
   await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
@@ -171,7 +201,12 @@ export function lodestarQueryIds(r: FakeRequest): string[] | undefined {
   return raw.length > 20 ? undefined : raw.flatMap((x) => x.split(","));
 }
 
-/** Lodestar v1.39's answer to more than 20 repeated `id` parameters. */
+/**
+ * Lodestar v1.39's answer to more than 20 repeated `id` parameters.
+ *
+ * @example
+ * bn.on("GET /eth/v1/beacon/states/head/validators", (r) => (lodestarQueryIds(r) ? { json: { data: [] } } : TOO_MANY_IDS));
+ */
 export const TOO_MANY_IDS: FakeAnswer = {
   status: 400,
   json: { code: 400, message: "querystring/id must be array" },

@@ -546,6 +546,19 @@ describe("CLI with --beacon", () => {
     const missing = await runCli(["score", "--beacon", fake.url, "--validators", P[0] as string]);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /--epochs is required with --beacon/);
+    const notUrl = await runCli([
+      "score",
+      "--beacon",
+      "ftp://localhost:5052",
+      "--epochs",
+      "100-103",
+      "--validators",
+      P[0] as string,
+    ]);
+    assert.equal(notUrl.code, 1);
+    assert.match(notUrl.stderr, /Beacon node URL must be http\(s\): ftp:\/\/localhost:5052/);
+    assert.match(notUrl.stderr, /Field: --beacon/);
+    assert.doesNotMatch(notUrl.stderr, /\n\s+at /, "no stack trace");
   });
 
   test("verify --beacon re-observes the claimed epochs", async () => {
