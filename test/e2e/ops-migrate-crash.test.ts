@@ -5,7 +5,9 @@
  * a non-terminal changes nothing. Shares use `--share-kdf pbkdf2` (EIP-2335's lighter KDF).
  * Fee recipients: per validator on chain with --execution-url (a minipool and a megapool validator
  * of one node get different ones, shown with the reason in the --json plan), else the Smartnode's
- * file with a warning about megapool validators.
+ * file with a warning about megapool validators. `--max-wallet-accounts` through the binary
+ * (bin/rpdvt.js): a bad value is refused at parse time, a bound below the wallet's next_account
+ * refuses the plan naming the flag, a bound that fits plans and is kept in plan.json.
  */
 import assert from "node:assert/strict";
 import { promises as fsp } from "node:fs";
@@ -15,7 +17,7 @@ import { readClusterDefinition } from "../../src/keysplit/cluster.js";
 import { Journal } from "../../src/ops/journal.js";
 import { findKeysInSmartnode } from "../../src/ops/quarantine/quarantine.js";
 import { writeRocketPoolFixture } from "../../src/rocketpool/fixture.js";
-import { makeTempDir } from "../helpers.js";
+import { makeTempDir, rpdvt } from "../helpers.js";
 import {
   RP,
   startFakeBeacon,
@@ -108,6 +110,29 @@ describe("e2e: rpdvt migrate — crash at every step, resume, rollback", () => {
     // The plan only asked the VC which keys it holds (missing history is found up front).
     assert.ok(km.calls.length > 0);
     assert.deepEqual(new Set(km.calls.map((c) => c.method)), new Set(["GET"]));
+  });
+
+  it("--max-wallet-accounts (the binary): bad value refused at parse, a bound below next_account refuses the plan, one that fits is kept in the plan", async () => {
+    const bad = await rpdvt(...base(join(dir, "mwa")), "--max-wallet-accounts", "abc", "--dry-run");
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.err, /--max-wallet-accounts.*whole number from 1/);
+    // The fixture's wallet has next_account 3: a bound of 2 is refused, naming the wallet field
+    // and the flag, before anything changes.
+    const low = await rpdvt(...base(join(dir, "mwa")), "--max-wallet-accounts", "2", "--dry-run");
+    assert.equal(low.code, 1, low.err);
+    assert.match(low.err, /next_account/);
+    assert.match(low.err, /--max-wallet-accounts/);
+    const fits = await rpdvt(
+      ...base(join(dir, "mwa")),
+      "--max-wallet-accounts",
+      "3",
+      "--dry-run",
+      "--json",
+    );
+    assert.equal(fits.code, 0, fits.err);
+    const plan = JSON.parse(fits.out).plan;
+    assert.equal(plan.maxWalletAccounts, 3);
+    assert.deepEqual(await treeState(dataDir), pristine);
   });
 
   it("fee recipients: per validator on chain with --execution-url, else the file with a megapool warning", async () => {

@@ -92,6 +92,8 @@ export async function resumeMigration(
   opts: {
     /** `--allow-missing-history` given on resume: applies even if the plan was made without it. */
     allowMissingHistory?: boolean;
+    /** `--max-wallet-accounts` given on resume: replaces the plan's bound for this run. */
+    maxWalletAccounts?: number;
   } = {},
 ): Promise<MigrationResult> {
   const dir = await existingMigrationDir(dataDir, id);
@@ -115,6 +117,7 @@ export async function resumeMigration(
       "Resumed with --allow-missing-history: validators without slashing-protection history are handed over without it (only right if they never signed).",
     ];
   }
+  if (opts.maxWalletAccounts !== undefined) plan.maxWalletAccounts = opts.maxWalletAccounts;
   return runSteps(dir, plan, journal, rt);
 }
 

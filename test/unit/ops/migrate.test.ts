@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -145,7 +146,25 @@ describe("ops: migrate (in-process)", () => {
       importTo: { "1": join(dir, "op1-data") },
     });
     const keymanager = createKeymanagerClient(km.url, TOKEN);
-    const r = await startMigration(p, { keymanager, beacon, clock });
+    // An interrupted split left a temporary output next to --out (dead writer: removed and
+    // reported); a running writer's temporary output is left alone.
+    const deadPid = spawnSync(process.execPath, ["-e", ""]).pid as number;
+    const stale = join(dir, `.cluster.tmp-${deadPid}-0123456789ab`);
+    const running = join(dir, `.cluster.tmp-${process.ppid}-0123456789ab`);
+    for (const t of [stale, running]) {
+      await fsp.mkdir(t);
+      await fsp.writeFile(join(t, "share.json"), "{}");
+    }
+    const lines: string[] = [];
+    const r = await startMigration(p, { keymanager, beacon, clock, log: (l) => lines.push(l) });
+    assert.deepEqual(r.removedTemps, [stale]);
+    assert.equal(await exists(stale), false);
+    assert.equal(await exists(running), true);
+    await fsp.rm(running, { recursive: true });
+    assert.ok(
+      lines.some((l) => l.includes(`(pid ${deadPid}, no longer running): ${stale}`)),
+      lines.join("\n"),
+    );
     // The split output is a valid cluster of the migrated keys.
     const def = await readClusterDefinition(join(dir, "cluster", "cluster.json"));
     assert.deepEqual(def.validators.map((v) => v.pubkey).sort(), [...migrated].sort());
