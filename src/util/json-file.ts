@@ -27,6 +27,21 @@ export type FileWording = {
   hints?: string[];
   /** Lines added when the OS refuses access (EACCES/EPERM), e.g. who owns the files. */
   permissionHints?: string[];
+  /** The message when it is not a regular file (default "<unreadable>: it is a FIFO …"). */
+  notRegular?: string;
+};
+
+/**
+ * Extra checks of {@link readInputFile}: the flag the file came from (put in every error's
+ * `field`) and a check of the open file's fstat before anything is read (size, mode), which
+ * throws an InputError to refuse it.
+ *
+ * @example
+ * await readInputFile(file, wording, { field: "--token-file", inspect: (st) => assertSmall(st) });
+ */
+export type ReadInputOptions = {
+  field?: string;
+  inspect?: (st: Stats) => void;
 };
 
 /**
@@ -82,17 +97,25 @@ function fileKind(st: Stats): string {
  * swap between a stat and the open), so a FIFO, a socket, a device or a directory given as a
  * password or keystore is refused at once instead of hanging or reading forever.
  *
+ * `opts.inspect` sees the fstat of the open file before the read (refuse by throwing).
+ *
  * @example
  * const password = await readInputFile("/data/password", fileWording("wallet password file"));
  */
-export async function readInputFile(file: string, wording: FileWording): Promise<Buffer> {
+export async function readInputFile(
+  file: string,
+  wording: FileWording,
+  opts: ReadInputOptions = {},
+): Promise<Buffer> {
+  const field = opts.field;
   let fh: FileHandle | undefined;
   try {
     fh = await fsp.open(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
     const st = await fh.stat();
     if (!st.isFile()) {
-      throw new InputError(`${wording.unreadable}: it is ${fileKind(st)}`, {
+      throw new InputError(`${wording.notRegular ?? wording.unreadable}: it is ${fileKind(st)}`, {
         file,
+        field,
         metaMessages: [
           st.isDirectory()
             ? "Give the path of the file inside it."
@@ -100,6 +123,7 @@ export async function readInputFile(file: string, wording: FileWording): Promise
         ],
       });
     }
+    opts.inspect?.(st);
     return await fh.readFile();
   } catch (err) {
     if (err instanceof InputError) throw err;
@@ -110,6 +134,7 @@ export async function readInputFile(file: string, wording: FileWording): Promise
     ];
     throw new InputError(missing ? wording.missing : wording.unreadable, {
       file,
+      field,
       cause: err,
       metaMessages: lines.length ? lines : undefined,
     });
