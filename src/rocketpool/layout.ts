@@ -57,36 +57,34 @@ export type PerKeyLayout = {
 
 const PUBKEY_DIR = /^0x([0-9a-fA-F]{96})$/;
 
+/**
+ * The layout of lighthouse, lodestar and nimbus: validators/<0xpk>/<keystoreFile> and
+ * secrets/<0xpk> under validators/<client>/.
+ */
+function validatorsDirLayout(
+  client: "lighthouse" | "lodestar" | "nimbus",
+  keystoreFile: string,
+  kdf: PerKeyLayout["kdf"],
+): PerKeyLayout {
+  const root = join(VALIDATORS_DIR, client);
+  return {
+    client,
+    listDir: join(root, "validators"),
+    keystore: (name) => join(root, "validators", name, keystoreFile),
+    password: (name) => join(root, "secrets", name),
+    entry: PUBKEY_DIR,
+    kdf,
+  };
+}
+
 /** lighthouse/keystore.go: validators/<0xpk>/voting-keystore.json + secrets/<0xpk>; scrypt. */
-const lighthouse: PerKeyLayout = {
-  client: "lighthouse",
-  listDir: join(VALIDATORS_DIR, "lighthouse", "validators"),
-  keystore: (name) =>
-    join(VALIDATORS_DIR, "lighthouse", "validators", name, "voting-keystore.json"),
-  password: (name) => join(VALIDATORS_DIR, "lighthouse", "secrets", name),
-  entry: PUBKEY_DIR,
-  kdf: "scrypt",
-};
+const lighthouse = validatorsDirLayout("lighthouse", "voting-keystore.json", "scrypt");
 
 /** lodestar/keystore.go: validators/<0xpk>/voting-keystore.json + secrets/<0xpk>; scrypt. */
-const lodestar: PerKeyLayout = {
-  client: "lodestar",
-  listDir: join(VALIDATORS_DIR, "lodestar", "validators"),
-  keystore: (name) => join(VALIDATORS_DIR, "lodestar", "validators", name, "voting-keystore.json"),
-  password: (name) => join(VALIDATORS_DIR, "lodestar", "secrets", name),
-  entry: PUBKEY_DIR,
-  kdf: "scrypt",
-};
+const lodestar = validatorsDirLayout("lodestar", "voting-keystore.json", "scrypt");
 
 /** nimbus/keystore.go: validators/<0xpk>/keystore.json + secrets/<0xpk>; pbkdf2 (eth2ks default). */
-const nimbus: PerKeyLayout = {
-  client: "nimbus",
-  listDir: join(VALIDATORS_DIR, "nimbus", "validators"),
-  keystore: (name) => join(VALIDATORS_DIR, "nimbus", "validators", name, "keystore.json"),
-  password: (name) => join(VALIDATORS_DIR, "nimbus", "secrets", name),
-  entry: PUBKEY_DIR,
-  kdf: "pbkdf2",
-};
+const nimbus = validatorsDirLayout("nimbus", "keystore.json", "pbkdf2");
 
 /** teku/keystore.go: keys/<0xpk>.json + passwords/<0xpk>.txt; scrypt. */
 const teku: PerKeyLayout = {

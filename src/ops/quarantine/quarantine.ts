@@ -103,15 +103,7 @@ export async function findKeysInSmartnode(
   };
   const scan = await scanKeystores(dataDir);
   for (const ks of scan.keystores) add(ks.pubkey, ks.rel);
-  const prysmFile = join(dataDir, PRYSM.keystore);
-  if (await pathExists(prysmFile)) {
-    const store = await openPrysmStoreText(
-      dataDir,
-      await fsp.readFile(prysmFile, "utf8"),
-      prysmFile,
-    );
-    for (const h of store.hexes) add(h, PRYSM.keystore);
-  }
+  for (const h of await prysmStoreHexes(dataDir)) add(h, PRYSM.keystore);
   const defs = join(dataDir, LIGHTHOUSE_DEFINITIONS);
   if (await pathExists(defs)) {
     for (const d of definitionPubkeys(await fsp.readFile(defs, "utf8"), defs)) {
@@ -119,6 +111,14 @@ export async function findKeysInSmartnode(
     }
   }
   return found;
+}
+
+/** The public keys (lowercase hex) in the Smartnode's Prysm store; none when there is no store. */
+async function prysmStoreHexes(dataDir: string): Promise<string[]> {
+  const prysmFile = join(dataDir, PRYSM.keystore);
+  if (!(await pathExists(prysmFile))) return [];
+  const text = await fsp.readFile(prysmFile, "utf8");
+  return (await openPrysmStoreText(dataDir, text, prysmFile)).hexes;
 }
 
 /**
@@ -153,16 +153,8 @@ export async function planQuarantine(
       items.push({ kind: "path", rel: ks.rel, pubkey: ks.pubkey, origin: "custom-keys" });
     }
   }
-  const prysmFile = join(dataDir, PRYSM.keystore);
-  if (await pathExists(prysmFile)) {
-    const store = await openPrysmStoreText(
-      dataDir,
-      await fsp.readFile(prysmFile, "utf8"),
-      prysmFile,
-    );
-    const hit = store.hexes.filter((h) => want.has(h));
-    if (hit.length) items.push({ kind: "prysm-store", rel: PRYSM.keystore, pubkeys: hit });
-  }
+  const hit = (await prysmStoreHexes(dataDir)).filter((h) => want.has(h));
+  if (hit.length) items.push({ kind: "prysm-store", rel: PRYSM.keystore, pubkeys: hit });
   const defs = join(dataDir, LIGHTHOUSE_DEFINITIONS);
   if (await pathExists(defs)) {
     const hit = definitionPubkeys(await fsp.readFile(defs, "utf8"), defs)

@@ -108,3 +108,101 @@ export function svgDocument(width: number, height: number, body: string[]): stri
 export function px(v: number): string {
   return String(Math.round(v * 10) / 10);
 }
+
+/**
+ * The size of a chart's panels (side by side) and the margins of each plot area.
+ *
+ * @example
+ * const g: ChartGeometry = { panelW: 480, panelH: 360, margin: { left: 72, right: 16, top: 56, bottom: 70 } };
+ */
+export type ChartGeometry = {
+  panelW: number;
+  panelH: number;
+  margin: { left: number; right: number; top: number; bottom: number };
+};
+
+/**
+ * The plot area of panel `pi`: x0..x1 left to right, y0 (top) ..y1 (bottom), and where its
+ * legend's rows start.
+ *
+ * @example
+ * const { x0, x1, y0, y1 } = panelBox(0, geometry);
+ */
+export function panelBox(pi: number, g: ChartGeometry) {
+  return {
+    pi,
+    x0: pi * g.panelW + g.margin.left,
+    x1: (pi + 1) * g.panelW - g.margin.right,
+    y0: g.margin.top,
+    y1: g.panelH - g.margin.bottom,
+    /** Legend row `row`'s x and baseline (below the plot areas). */
+    legendAt: (row: number) => ({ lx: pi * g.panelW + g.margin.left, ly: g.panelH + 8 + row * 18 }),
+  };
+}
+
+/**
+ * A plot area (see {@link panelBox}).
+ *
+ * @example
+ * const box: PanelBox = panelBox(1, geometry);
+ */
+export type PanelBox = ReturnType<typeof panelBox>;
+
+/**
+ * Lay out a chart of panels side by side with a legend of `legendRows` rows under them, wrap the
+ * bodies of the panels into one document under the centred title.
+ *
+ * @example
+ * chartSvg("Title", panels.length, geometry, 2, (box, i) => drawPanel(panels[i], box));
+ */
+export function chartSvg(
+  title: string,
+  panelCount: number,
+  g: ChartGeometry,
+  legendRows: number,
+  drawPanel: (box: PanelBox, pi: number) => string[],
+): string {
+  const width = Math.max(panelCount * g.panelW, Math.ceil(title.length * 9 + 40));
+  const height = g.panelH + 18 * legendRows + 10;
+  const body: string[] = [
+    `<text x="${px(width / 2)}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(title)}</text>`,
+  ];
+  for (let pi = 0; pi < panelCount; pi++) body.push(...drawPanel(panelBox(pi, g), pi));
+  return svgDocument(width, height, body);
+}
+
+/**
+ * A panel's title, centred above its plot area.
+ *
+ * @example
+ * body.push(panelTitle(box, panel.title));
+ */
+export function panelTitle(box: PanelBox, title: string): string {
+  return `<text x="${px((box.x0 + box.x1) / 2)}" y="${px(box.y0 - 12)}" text-anchor="middle" font-size="13">${escapeXml(title)}</text>`;
+}
+
+/**
+ * A panel's y-axis label, rotated, left of its plot area.
+ *
+ * @example
+ * body.push(yAxisLabel(box, geometry, panel.yLabel));
+ */
+export function yAxisLabel(box: PanelBox, g: ChartGeometry, label: string): string {
+  return `<text transform="translate(${px(box.pi * g.panelW + 16)},${px((box.y0 + box.y1) / 2)}) rotate(-90)" text-anchor="middle">${escapeXml(label)}</text>`;
+}
+
+/**
+ * Horizontal grid lines with their labels at the y ticks.
+ *
+ * @example
+ * body.push(...yGrid(niceTicks(0, 10), sy, box));
+ */
+export function yGrid(ticks: number[], sy: (v: number) => number, box: PanelBox): string[] {
+  return ticks.flatMap((v) => {
+    const y = sy(v);
+    return [
+      `<line x1="${px(box.x0)}" y1="${px(y)}" x2="${px(box.x1)}" y2="${px(y)}" stroke="#e5e5e5"/>`,
+      `<text x="${px(box.x0 - 6)}" y="${px(y + 4)}" text-anchor="end">${formatTick(v)}</text>`,
+    ];
+  });
+}

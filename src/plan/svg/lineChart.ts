@@ -1,9 +1,22 @@
 /**
  * Minimal line charts as standalone SVG (no browser, no dependencies): one or more panels side by
  * side, linear or log axes, solid/dashed series, a legend per panel. Points that are not finite
- * (or ≤ 0 on a log axis) break the line.
+ * (or ≤ 0 on a log axis) break the line. Layout shared with ./barChart.ts in ./common.ts.
  */
-import { escapeXml, formatTick, logTicks, niceTicks, PALETTE, px, svgDocument } from "./common.js";
+import {
+  type ChartGeometry,
+  chartSvg,
+  escapeXml,
+  formatTick,
+  logTicks,
+  niceTicks,
+  PALETTE,
+  type PanelBox,
+  panelTitle,
+  px,
+  yAxisLabel,
+  yGrid,
+} from "./common.js";
 
 /** One line. */
 export type LineSeries = {
@@ -27,6 +40,93 @@ export type LinePanel = {
   markers?: Array<{ x: number; label: string }> | undefined;
 };
 
+const GEOMETRY: ChartGeometry = {
+  panelW: 460,
+  panelH: 340,
+  margin: { left: 70, right: 16, top: 56, bottom: 50 },
+};
+
+/** Vertical grid lines with their labels at the x ticks. */
+function xGrid(ticks: number[], sx: (v: number) => number, box: PanelBox): string[] {
+  return ticks.flatMap((v) => {
+    const x = sx(v);
+    return [
+      `<line x1="${px(x)}" y1="${px(box.y0)}" x2="${px(x)}" y2="${px(box.y1)}" stroke="#e5e5e5"/>`,
+      `<text x="${px(x)}" y="${px(box.y1 + 16)}" text-anchor="middle">${formatTick(v)}</text>`,
+    ];
+  });
+}
+
+/** The dashed vertical marker lines with their labels. */
+function markerLines(panel: LinePanel, sx: (v: number) => number, box: PanelBox): string[] {
+  return (panel.markers ?? []).flatMap((mk) => {
+    const x = sx(mk.x);
+    return [
+      `<line x1="${px(x)}" y1="${px(box.y0)}" x2="${px(x)}" y2="${px(box.y1)}" stroke="#777" stroke-dasharray="2,3"/>`,
+      `<text x="${px(x + 3)}" y="${px(box.y0 + 12)}" fill="#555" font-size="10">${escapeXml(mk.label)}</text>`,
+    ];
+  });
+}
+
+/** Series `si` as polylines (broken where a point cannot be drawn) and its legend row. */
+function seriesLines(
+  panel: LinePanel,
+  si: number,
+  sx: (v: number) => number,
+  sy: (v: number) => number,
+  box: PanelBox,
+): string[] {
+  const s = panel.series[si] as LineSeries;
+  const color = s.color ?? PALETTE[si % PALETTE.length];
+  const dash = s.dashed ? ' stroke-dasharray="6,4"' : "";
+  const segments: string[][] = [[]];
+  for (const [x, y] of s.points) {
+    if (ok(x, panel.xLog) && ok(y, panel.yLog)) {
+      const yy = Math.min(Math.max(sy(y), box.y0), box.y1);
+      segments[segments.length - 1]?.push(`${px(sx(x))},${px(yy)}`);
+    } else if ((segments[segments.length - 1]?.length ?? 0) > 0) segments.push([]);
+  }
+  const { lx, ly } = box.legendAt(si);
+  return [
+    ...segments
+      .filter((sg) => sg.length > 0)
+      .map(
+        (seg) =>
+          `<polyline fill="none" stroke="${color}" stroke-width="2"${dash} points="${seg.join(" ")}"/>`,
+      ),
+    `<line x1="${px(lx)}" y1="${px(ly)}" x2="${px(lx + 24)}" y2="${px(ly)}" stroke="${color}" stroke-width="2"${dash}/>`,
+    `<text x="${px(lx + 30)}" y="${px(ly + 4)}">${escapeXml(s.name)}</text>`,
+  ];
+}
+
+/** One panel: title, frame, grid, axis labels, markers, series with their legend. */
+function linePanel(panel: LinePanel, box: PanelBox): string[] {
+  const { x0, x1, y0, y1 } = box;
+  const pts = panel.series
+    .flatMap((s) => s.points)
+    .filter(([x, y]) => ok(x, panel.xLog) && ok(y, panel.yLog));
+  const xs = [...pts.map(([x]) => x), ...(panel.markers ?? []).map((mk) => mk.x)];
+  const [xMin, xMax] = range(xs, panel.xLog);
+  const [yMin, yMax] =
+    panel.yRange ??
+    range(
+      pts.map(([, y]) => y),
+      panel.yLog,
+    );
+  const sx = scale(xMin, xMax, x0, x1, panel.xLog);
+  const sy = scale(yMin, yMax, y1, y0, panel.yLog);
+  return [
+    panelTitle(box, panel.title),
+    `<rect x="${px(x0)}" y="${px(y0)}" width="${px(x1 - x0)}" height="${px(y1 - y0)}" fill="none" stroke="#333"/>`,
+    ...xGrid(panel.xLog ? logTicks(xMin, xMax) : niceTicks(xMin, xMax), sx, box),
+    ...yGrid(panel.yLog ? logTicks(yMin, yMax) : niceTicks(yMin, yMax), sy, box),
+    `<text x="${px((x0 + x1) / 2)}" y="${px(y1 + 36)}" text-anchor="middle">${escapeXml(panel.xLabel)}</text>`,
+    yAxisLabel(box, GEOMETRY, panel.yLabel),
+    ...markerLines(panel, sx, box),
+    ...panel.series.flatMap((_, si) => seriesLines(panel, si, sx, sy, box)),
+  ];
+}
+
 /**
  * Render panels of line charts as one SVG document.
  *
@@ -35,84 +135,10 @@ export type LinePanel = {
  *   { name: "4 of 4", points: [[0.01, 1e-8], [0.1, 1e-4]] } ], xLog: true, yLog: true }]);
  */
 export function lineChartSvg(title: string, panels: LinePanel[]): string {
-  const panelW = 460;
-  const panelH = 340;
-  const m = { left: 70, right: 16, top: 56, bottom: 50 };
   const legendRows = Math.max(0, ...panels.map((p) => p.series.length));
-  const legendH = 18 * legendRows + 10;
-  const width = Math.max(panels.length * panelW, Math.ceil(title.length * 9 + 40));
-  const height = panelH + legendH;
-  const body: string[] = [
-    `<text x="${px(width / 2)}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(title)}</text>`,
-  ];
-  panels.forEach((panel, pi) => {
-    const x0 = pi * panelW + m.left;
-    const x1 = (pi + 1) * panelW - m.right;
-    const y0 = m.top;
-    const y1 = panelH - m.bottom;
-    const pts = panel.series
-      .flatMap((s) => s.points)
-      .filter(([x, y]) => ok(x, panel.xLog) && ok(y, panel.yLog));
-    const xs = [...pts.map(([x]) => x), ...(panel.markers ?? []).map((mk) => mk.x)];
-    const ys = pts.map(([, y]) => y);
-    const [xMin, xMax] = range(xs, panel.xLog);
-    const [yMin, yMax] = panel.yRange ?? range(ys, panel.yLog);
-    const sx = scale(xMin, xMax, x0, x1, panel.xLog);
-    const sy = scale(yMin, yMax, y1, y0, panel.yLog);
-    body.push(
-      `<text x="${px((x0 + x1) / 2)}" y="${px(y0 - 12)}" text-anchor="middle" font-size="13">${escapeXml(panel.title)}</text>`,
-      `<rect x="${px(x0)}" y="${px(y0)}" width="${px(x1 - x0)}" height="${px(y1 - y0)}" fill="none" stroke="#333"/>`,
-    );
-    const xt = panel.xLog ? logTicks(xMin, xMax) : niceTicks(xMin, xMax);
-    const yt = panel.yLog ? logTicks(yMin, yMax) : niceTicks(yMin, yMax);
-    for (const v of xt) {
-      const x = sx(v);
-      body.push(
-        `<line x1="${px(x)}" y1="${px(y0)}" x2="${px(x)}" y2="${px(y1)}" stroke="#e5e5e5"/>`,
-        `<text x="${px(x)}" y="${px(y1 + 16)}" text-anchor="middle">${formatTick(v)}</text>`,
-      );
-    }
-    for (const v of yt) {
-      const y = sy(v);
-      body.push(
-        `<line x1="${px(x0)}" y1="${px(y)}" x2="${px(x1)}" y2="${px(y)}" stroke="#e5e5e5"/>`,
-        `<text x="${px(x0 - 6)}" y="${px(y + 4)}" text-anchor="end">${formatTick(v)}</text>`,
-      );
-    }
-    body.push(
-      `<text x="${px((x0 + x1) / 2)}" y="${px(y1 + 36)}" text-anchor="middle">${escapeXml(panel.xLabel)}</text>`,
-      `<text transform="translate(${px(pi * panelW + 16)},${px((y0 + y1) / 2)}) rotate(-90)" text-anchor="middle">${escapeXml(panel.yLabel)}</text>`,
-    );
-    for (const mk of panel.markers ?? []) {
-      const x = sx(mk.x);
-      body.push(
-        `<line x1="${px(x)}" y1="${px(y0)}" x2="${px(x)}" y2="${px(y1)}" stroke="#777" stroke-dasharray="2,3"/>`,
-        `<text x="${px(x + 3)}" y="${px(y0 + 12)}" fill="#555" font-size="10">${escapeXml(mk.label)}</text>`,
-      );
-    }
-    panel.series.forEach((s, si) => {
-      const color = s.color ?? PALETTE[si % PALETTE.length];
-      const segments: string[][] = [[]];
-      for (const [x, y] of s.points) {
-        if (ok(x, panel.xLog) && ok(y, panel.yLog)) {
-          const yy = Math.min(Math.max(sy(y), y0), y1);
-          segments[segments.length - 1]?.push(`${px(sx(x))},${px(yy)}`);
-        } else if ((segments[segments.length - 1]?.length ?? 0) > 0) segments.push([]);
-      }
-      for (const seg of segments.filter((sg) => sg.length > 0)) {
-        body.push(
-          `<polyline fill="none" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6,4"' : ""} points="${seg.join(" ")}"/>`,
-        );
-      }
-      const ly = panelH + 8 + si * 18;
-      const lx = pi * panelW + m.left;
-      body.push(
-        `<line x1="${px(lx)}" y1="${px(ly)}" x2="${px(lx + 24)}" y2="${px(ly)}" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6,4"' : ""}/>`,
-        `<text x="${px(lx + 30)}" y="${px(ly + 4)}">${escapeXml(s.name)}</text>`,
-      );
-    });
-  });
-  return svgDocument(width, height, body);
+  return chartSvg(title, panels.length, GEOMETRY, legendRows, (box, pi) =>
+    linePanel(panels[pi] as LinePanel, box),
+  );
 }
 
 function ok(v: number, log: boolean | undefined): boolean {
