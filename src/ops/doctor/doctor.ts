@@ -28,6 +28,7 @@
  * order of the table and runs them. Adding a check is adding it to {@link DOCTOR_CHECKS}.
  */
 import { BaseError } from "../../errors.js";
+import { builderCheck } from "./builder.js";
 import { beaconNodeCheck, executionClientCheck } from "./checks/clients.js";
 import { clockCheck, diskSpaceCheck, fileModesCheck } from "./checks/host.js";
 import { networkCheck, peersCheck } from "./checks/network.js";
@@ -62,6 +63,7 @@ export const DOCTOR_CHECKS: readonly DoctorCheck[] = [
   feeRecipientCheck,
   slashingDbCheck,
   fileModesCheck,
+  builderCheck,
 ];
 
 /** Run one check: skipped without its inputs, a throw becomes a fail naming the error. */
