@@ -258,6 +258,205 @@ function checkDecryption(
   return count;
 }
 
+/** Every validator key and the ownership signature of an item, decoded (G1 / G2 points). */
+function decodeItemPoints(
+  ctx: Ctx,
+  pubkeyBytes: Uint8Array,
+  signature: Uint8Array,
+): { pk: PublicKey; sig: Signature } {
+  let pk: PublicKey;
+  let sig: Signature;
+  try {
+    pk = publicKeyFromBytes(pubkeyBytes);
+  } catch {
+    throw cryptoFail(
+      ctx,
+      "data.publicKey",
+      "validator public key is not a valid BLS12-381 G1 point",
+    );
+  }
+  try {
+    sig = signatureFromBytes(signature);
+  } catch {
+    throw cryptoFail(
+      ctx,
+      "payload.sharesData (signature, bytes 0–95)",
+      "ownership signature is not a valid BLS12-381 G2 point",
+    );
+  }
+  return { pk, sig };
+}
+
+/** Every share public key is a valid G1 point. */
+function checkSharePubkeys(ctx: Ctx, ids: number[], sharePubkeys: Uint8Array[]): void {
+  sharePubkeys.forEach((pk, i) => {
+    try {
+      publicKeyFromBytes(pk);
+    } catch {
+      throw cryptoFail(
+        ctx,
+        `payload.sharesData (share public key of operator ${ids[i]})`,
+        `share public key of operator ${ids[i]} is not a valid BLS12-381 G1 point`,
+      );
+    }
+  });
+}
+
+/** sharesData split into its parts; a wrong length or layout names the item. */
+function decodeParts(ctx: Ctx, item: SsvKeysharesItem, n: number) {
+  try {
+    return decodeSharesData(item.payload.sharesData, n);
+  } catch (err) {
+    throw inputFail(ctx, "payload.sharesData", (err as BaseError).shortMessage, {
+      hint: `Layout: signature(96) ‖ share public key(48)×${n} ‖ encrypted share(256)×${n}.`,
+    });
+  }
+}
+
+/**
+ * One pass over a keyshares file: the cluster shape (from the first item), the operator private
+ * keys found, per-owner nonces, validators seen, ownership signatures batched for verification.
+ */
+class KeysharesCheck {
+  private shape: ItemShape | undefined;
+  private privateKeys: (KeyObject | undefined)[] = [];
+  private decrypted = 0;
+  private readonly seenValidators = new Map<string, number>();
+  private readonly lastNonce = new Map<string, { nonce: number; first: number }>();
+  private readonly pending: PendingSignature[] = [];
+
+  constructor(
+    private readonly file: string,
+    private readonly ks: ReturnType<typeof parseSsvKeysharesJson>,
+    private readonly privByKeyId: Map<string, KeyObject>,
+    private readonly operatorKeysDir: string | undefined,
+  ) {}
+
+  /** Check every item in file order; the first failure in file order is thrown. */
+  run(): VerifyReport {
+    this.ks.shares.forEach((item, index) => {
+      try {
+        this.checkItem(item, index);
+      } catch (err) {
+        // an earlier item's bad signature (still in the batch) is the first error in file order
+        flushSignatures(this.pending);
+        throw err;
+      }
+    });
+    flushSignatures(this.pending);
+    return this.report();
+  }
+
+  private context(item: SsvKeysharesItem, index: number): Ctx {
+    const pubkey = item.data.publicKey.toLowerCase();
+    return {
+      file: this.file,
+      prefix: this.ks.singleItem ? "" : `shares[${index}].`,
+      label: `${this.ks.singleItem ? "Keyshares" : `shares[${index}]`} (validator ${short(pubkey)})`,
+      pubkey,
+    };
+  }
+
+  /** The cluster shape, taken from the first item (with its operator keys) and held to after. */
+  private itemShape(item: SsvKeysharesItem, ctx: Ctx): ItemShape {
+    const thisShape = checkItemShape(item, ctx, this.shape);
+    if (this.shape) return this.shape;
+    this.shape = thisShape;
+    const keys = checkOperatorKeys(item, ctx);
+    this.privateKeys = keys.map((k) => this.privByKeyId.get(publicKeyId(k)));
+    if (this.operatorKeysDir !== undefined && this.privateKeys.every((k) => k === undefined)) {
+      throw new InputError(
+        "None of the operator private keys belongs to an operator of this file",
+        {
+          file: this.operatorKeysDir,
+          metaMessages: [
+            `The file's operators are ${thisShape.ids.join(", ")}: give their private keys.`,
+          ],
+        },
+      );
+    }
+    return thisShape;
+  }
+
+  /** The owner address, its nonce consecutive to the owner's previous item. */
+  private ownerOf(item: SsvKeysharesItem, ctx: Ctx): string {
+    let owner = "";
+    withCtx(ctx, "data.ownerAddress", () => {
+      owner = parseAddress(item.data.ownerAddress, {}, OWNER_ADDRESS);
+    });
+    const prev = this.lastNonce.get(owner);
+    if (prev && item.data.ownerNonce !== prev.nonce + 1) {
+      throw inputFail(
+        ctx,
+        "data.ownerNonce",
+        `owner nonce ${item.data.ownerNonce} should be ${prev.nonce + 1}`,
+        {
+          hint: "Validators of one owner carry consecutive nonces in file order (each registration increments it).",
+        },
+      );
+    }
+    this.lastNonce.set(owner, {
+      nonce: item.data.ownerNonce,
+      first: prev?.first ?? item.data.ownerNonce,
+    });
+    return owner;
+  }
+
+  private checkItem(item: SsvKeysharesItem, index: number): void {
+    const ctx = this.context(item, index);
+    const { ids, n, t } = this.itemShape(item, ctx);
+    const dupe = this.seenValidators.get(ctx.pubkey);
+    if (dupe !== undefined)
+      throw inputFail(ctx, "data.publicKey", `validator also appears in shares[${dupe}]`);
+    this.seenValidators.set(ctx.pubkey, index);
+    const owner = this.ownerOf(item, ctx);
+    const parts = decodeParts(ctx, item, n);
+    const pubkeyBytes = fromHex(ctx.pubkey);
+    const { pk, sig } = decodeItemPoints(ctx, pubkeyBytes, parts.signature);
+    const nonce = item.data.ownerNonce;
+    this.pending.push({ ctx, msg: ownershipMessage(owner, nonce), pk, sig, owner, nonce });
+    if (this.pending.length >= SIGNATURE_BATCH) flushSignatures(this.pending);
+    checkSharePubkeys(ctx, ids, parts.sharePubkeys);
+    checkInterpolation(ctx, pubkeyBytes, ids, parts.sharePubkeys, t);
+    this.decrypted += checkDecryption(
+      ctx,
+      ids,
+      parts.sharePubkeys,
+      parts.encryptedShares,
+      this.privateKeys,
+    );
+  }
+
+  private report(): VerifyReport {
+    const ks = this.ks;
+    const { ids, n, t } = this.shape as ItemShape;
+    const count = ks.shares.length;
+    const nonces = [...this.lastNonce.entries()].map(([owner, { nonce, first }]) =>
+      first === nonce ? `${owner} nonce ${nonce}` : `${owner} nonces ${first}..${nonce}`,
+    );
+    const withKeys = ids.filter((_, i) => this.privateKeys[i] !== undefined);
+    return {
+      format: `ssv-keyshares ${ks.version}`,
+      file: this.file,
+      validators: count,
+      operators: ids,
+      threshold: t,
+      checks: [
+        `JSON shape${ks.singleItem ? " (single-item form)" : ""} and version ${ks.version} (SSV tools accept v1.1.x, v1.2.x)`,
+        `operators ${ids.join(",")}: ascending, unique, n=${n}, threshold ${t}, RSA-2048 keys, same cluster in every item`,
+        `payload.publicKey and payload.operatorIds match data (${count} validators, no duplicates)`,
+        `sharesData length 96+304·${n} = ${96 + BYTES_PER_OPERATOR * n} bytes`,
+        `owner nonces consecutive: ${nonces.join("; ")}`,
+        `ownership signatures valid (${count})`,
+        `share public keys are G1 subgroup points on one polynomial of degree exactly ${t - 1} through the validator key: every ${t}-of-${n} subset interpolates to it, no ${t - 1} shares do, no share is the key (${count})`,
+        withKeys.length > 0
+          ? `encrypted shares of operators ${withKeys.join(",")} decrypt to secrets matching their share public keys (${this.decrypted})`
+          : "encrypted shares: not decrypted (no operator private keys given)",
+      ],
+    };
+  }
+}
+
 /**
  * Verify an SSV keyshares file. With `operatorKeysDir` (PEM or ssv-dkg encrypted RSA keys, see
  * {@link loadOperatorPrivateKeys}), also decrypts every share whose operator key is present.
@@ -279,156 +478,10 @@ export async function verifySsvKeyshares(
   });
   const ks = parseSsvKeysharesJson(json, file);
   assertSsvVersion(ks.version, file);
-
   const privByKeyId = new Map<string, KeyObject>();
   if (opts.operatorKeysDir !== undefined) {
     for (const k of await loadOperatorPrivateKeys(opts.operatorKeysDir))
       privByKeyId.set(k.keyId, k.key);
   }
-
-  let shape: ItemShape | undefined;
-  let privateKeys: (KeyObject | undefined)[] = [];
-  let decrypted = 0;
-  const seenValidators = new Map<string, number>();
-  const lastNonce = new Map<string, { nonce: number; first: number }>();
-  const pending: PendingSignature[] = [];
-
-  const checkItem = (item: SsvKeysharesItem, index: number): void => {
-    const prefix = ks.singleItem ? "" : `shares[${index}].`;
-    const pubkey = item.data.publicKey.toLowerCase();
-    const ctx: Ctx = {
-      file,
-      prefix,
-      label: `${ks.singleItem ? "Keyshares" : `shares[${index}]`} (validator ${short(pubkey)})`,
-      pubkey,
-    };
-    const thisShape = checkItemShape(item, ctx, shape);
-    if (!shape) {
-      shape = thisShape;
-      const keys = checkOperatorKeys(item, ctx);
-      privateKeys = keys.map((k) => privByKeyId.get(publicKeyId(k)));
-      if (opts.operatorKeysDir !== undefined && privateKeys.every((k) => k === undefined)) {
-        throw new InputError(
-          "None of the operator private keys belongs to an operator of this file",
-          {
-            file: opts.operatorKeysDir,
-            metaMessages: [
-              `The file's operators are ${shape.ids.join(", ")}: give their private keys.`,
-            ],
-          },
-        );
-      }
-    }
-    const { ids, n, t } = shape;
-
-    const dupe = seenValidators.get(pubkey);
-    if (dupe !== undefined)
-      throw inputFail(ctx, "data.publicKey", `validator also appears in shares[${dupe}]`);
-    seenValidators.set(pubkey, index);
-
-    let owner = "";
-    withCtx(ctx, "data.ownerAddress", () => {
-      owner = parseAddress(item.data.ownerAddress, {}, OWNER_ADDRESS);
-    });
-    const prev = lastNonce.get(owner);
-    if (prev && item.data.ownerNonce !== prev.nonce + 1) {
-      throw inputFail(
-        ctx,
-        "data.ownerNonce",
-        `owner nonce ${item.data.ownerNonce} should be ${prev.nonce + 1}`,
-        {
-          hint: "Validators of one owner carry consecutive nonces in file order (each registration increments it).",
-        },
-      );
-    }
-    lastNonce.set(owner, {
-      nonce: item.data.ownerNonce,
-      first: prev?.first ?? item.data.ownerNonce,
-    });
-
-    const parts = (() => {
-      try {
-        return decodeSharesData(item.payload.sharesData, n);
-      } catch (err) {
-        throw inputFail(ctx, "payload.sharesData", (err as BaseError).shortMessage, {
-          hint: `Layout: signature(96) ‖ share public key(48)×${n} ‖ encrypted share(256)×${n}.`,
-        });
-      }
-    })();
-
-    const pubkeyBytes = fromHex(pubkey);
-    let pk: PublicKey;
-    let sig: Signature;
-    try {
-      pk = publicKeyFromBytes(pubkeyBytes);
-    } catch {
-      throw cryptoFail(
-        ctx,
-        "data.publicKey",
-        "validator public key is not a valid BLS12-381 G1 point",
-      );
-    }
-    try {
-      sig = signatureFromBytes(parts.signature);
-    } catch {
-      throw cryptoFail(
-        ctx,
-        "payload.sharesData (signature, bytes 0–95)",
-        "ownership signature is not a valid BLS12-381 G2 point",
-      );
-    }
-    const nonce = item.data.ownerNonce;
-    pending.push({ ctx, msg: ownershipMessage(owner, nonce), pk, sig, owner, nonce });
-    if (pending.length >= SIGNATURE_BATCH) flushSignatures(pending);
-    parts.sharePubkeys.forEach((pk, i) => {
-      try {
-        publicKeyFromBytes(pk);
-      } catch {
-        throw cryptoFail(
-          ctx,
-          `payload.sharesData (share public key of operator ${ids[i]})`,
-          `share public key of operator ${ids[i]} is not a valid BLS12-381 G1 point`,
-        );
-      }
-    });
-    checkInterpolation(ctx, pubkeyBytes, ids, parts.sharePubkeys, t);
-    decrypted += checkDecryption(ctx, ids, parts.sharePubkeys, parts.encryptedShares, privateKeys);
-  };
-
-  ks.shares.forEach((item, index) => {
-    try {
-      checkItem(item, index);
-    } catch (err) {
-      // an earlier item's bad signature (still in the batch) is the first error in file order
-      flushSignatures(pending);
-      throw err;
-    }
-  });
-
-  flushSignatures(pending);
-  const { ids, n, t } = shape as ItemShape;
-  const count = ks.shares.length;
-  const nonces = [...lastNonce.entries()].map(([owner, { nonce, first }]) =>
-    first === nonce ? `${owner} nonce ${nonce}` : `${owner} nonces ${first}..${nonce}`,
-  );
-  const withKeys = ids.filter((_, i) => privateKeys[i] !== undefined);
-  return {
-    format: `ssv-keyshares ${ks.version}`,
-    file,
-    validators: count,
-    operators: ids,
-    threshold: t,
-    checks: [
-      `JSON shape${ks.singleItem ? " (single-item form)" : ""} and version ${ks.version} (SSV tools accept v1.1.x, v1.2.x)`,
-      `operators ${ids.join(",")}: ascending, unique, n=${n}, threshold ${t}, RSA-2048 keys, same cluster in every item`,
-      `payload.publicKey and payload.operatorIds match data (${count} validators, no duplicates)`,
-      `sharesData length 96+304·${n} = ${96 + BYTES_PER_OPERATOR * n} bytes`,
-      `owner nonces consecutive: ${nonces.join("; ")}`,
-      `ownership signatures valid (${count})`,
-      `share public keys are G1 subgroup points on one polynomial of degree exactly ${t - 1} through the validator key: every ${t}-of-${n} subset interpolates to it, no ${t - 1} shares do, no share is the key (${count})`,
-      withKeys.length > 0
-        ? `encrypted shares of operators ${withKeys.join(",")} decrypt to secrets matching their share public keys (${decrypted})`
-        : "encrypted shares: not decrypted (no operator private keys given)",
-    ],
-  };
+  return new KeysharesCheck(file, ks, privByKeyId, opts.operatorKeysDir).run();
 }
