@@ -15,6 +15,7 @@ import { after, before, describe, it } from "node:test";
 import { createBeaconConfig, createChainForkConfig } from "@lodestar/config";
 import { DOMAIN_BEACON_ATTESTER, DOMAIN_BEACON_PROPOSER } from "@lodestar/params";
 import { ssz } from "@lodestar/types";
+import { checkBid, checkPayment } from "../../../src/builder/proposal.js";
 import {
   builderDomain,
   expectedRegistration,
@@ -309,6 +310,70 @@ describe("test relay: builder API with signature checks", () => {
     assert.equal(big.status, 413);
     assert.equal((await fetch(`${relay.url}/nope`)).status, 404);
     assert.equal((await fetch(`${relay.url}/eth/v1/builder/status`)).status, 200);
+  });
+
+  it("payment-tx mode: the builder is the coinbase and pays the registered recipient by the last transaction; the default blinded check refuses such a header, checkPayment accepts the payload", async () => {
+    const url = `http://127.0.0.1:${(beacon.address() as AddressInfo).port}`;
+    const payer = await startRelay({
+      beaconUrl: url,
+      mode: "payment-tx",
+      bidValueWei: 3n * 10n ** 16n,
+    });
+    try {
+      const batch = VALS.map((v) => signedRegistration(v));
+      assert.equal((await post(payer, "/eth/v1/builder/validators", batch)).status, 200);
+      const res = await fetch(
+        `${payer.url}/eth/v1/builder/header/${NEXT}/${HEAD_HASH}/${PROPOSER.pubkey}`,
+      );
+      assert.equal(res.status, 200);
+      const out = (await res.json()) as { data: { message: { header: unknown } } };
+      const signedBid = ssz.capella.SignedBuilderBid.fromJson(out.data);
+      const header = signedBid.message.header;
+      assert.notEqual(toHex(header.feeRecipient), PROPOSER.feeRecipient);
+      const want = {
+        slot: NEXT,
+        proposerIndex: PROPOSER.index,
+        parentRoot: `0x${"77".repeat(32)}`,
+        parentHash: HEAD_HASH,
+        timestamp: genesisTime + NEXT * SPS,
+        feeRecipient: PROPOSER.feeRecipient,
+        minValueWei: 0n,
+        gasLimit: 30_000_000,
+      };
+      const refused = checkBid({ header, valueWei: signedBid.message.value }, want);
+      assert.ok(!refused.ok && refused.code === "fee-recipient");
+      assert.ok(
+        checkBid(
+          { header, valueWei: signedBid.message.value },
+          { ...want, allowBuilderPayment: true },
+        ).ok,
+      );
+      const block = ssz.capella.BlindedBeaconBlock.defaultValue();
+      block.slot = NEXT;
+      block.proposerIndex = PROPOSER.index;
+      block.body.executionPayloadHeader = header;
+      const root = ssz.phase0.SigningData.hashTreeRoot({
+        objectRoot: ssz.capella.BlindedBeaconBlock.hashTreeRoot(block),
+        domain: config.getDomain(NEXT, DOMAIN_BEACON_PROPOSER),
+      });
+      const signed = ssz.capella.SignedBlindedBeaconBlock.toJson({
+        message: block,
+        signature: signMessage(PROPOSER.secret, root),
+      });
+      const r = await post(payer, "/eth/v1/builder/blinded_blocks", signed);
+      assert.equal(r.status, 200);
+      const payload = ssz.capella.ExecutionPayload.fromJson(r.body.data);
+      assert.equal(payload.transactions.length, 1);
+      assert.deepEqual(
+        ssz.bellatrix.Transactions.hashTreeRoot(payload.transactions),
+        header.transactionsRoot,
+      );
+      const paid = checkPayment(payload, PROPOSER.feeRecipient, 3n * 10n ** 16n);
+      assert.ok(paid.ok, JSON.stringify(paid));
+      assert.equal(checkPayment(payload, PROPOSER.feeRecipient, 3n * 10n ** 16n + 1n).ok, false);
+    } finally {
+      await payer.stop();
+    }
   });
 
   it("pause closes the port (connection refused), resume reopens it on the same port", async () => {
