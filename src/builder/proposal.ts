@@ -41,7 +41,12 @@ import { parseAddress } from "../util/address.js";
 import { toHex } from "../util/hex.js";
 import type { Verdict } from "./registration.js";
 
-/** The fields of an execution payload header (any fork from Bellatrix) the checks read. */
+/**
+ * The fields of an execution payload header (any fork from Bellatrix) the checks read.
+ *
+ * @example
+ * const h: HeaderFields = ssz.capella.ExecutionPayloadHeader.defaultValue();
+ */
 export type HeaderFields = {
   parentHash: Uint8Array;
   feeRecipient: Uint8Array;
@@ -51,7 +56,12 @@ export type HeaderFields = {
   blockHash: Uint8Array;
 };
 
-/** The fields of a blinded beacon block (any fork from Bellatrix) the checks read. */
+/**
+ * The fields of a blinded beacon block (any fork from Bellatrix) the checks read.
+ *
+ * @example
+ * const b: BlindedBlockFields = ssz.capella.BlindedBeaconBlock.defaultValue();
+ */
 export type BlindedBlockFields = {
   slot: number;
   proposerIndex: number;
@@ -169,7 +179,12 @@ export function checkBlindedBlock(
   return checkBid({ header: block.body.executionPayloadHeader, valueWei: reported.valueWei }, want);
 }
 
-/** The fields of a full execution payload {@link checkPayment} reads. */
+/**
+ * The fields of a full execution payload {@link checkPayment} reads.
+ *
+ * @example
+ * const p: PayloadFields = ssz.capella.ExecutionPayload.fromJson(relayAnswer.data);
+ */
 export type PayloadFields = { feeRecipient: Uint8Array; transactions: Uint8Array[] };
 
 /**

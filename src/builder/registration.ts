@@ -67,7 +67,12 @@ export const DEFAULT_GAS_LIMIT = 30_000_000;
 
 const ZERO_ROOT = new Uint8Array(32);
 
-/** A chain's timing (genesis time, slot length, epoch length) — what the timestamp needs. */
+/**
+ * A chain's timing (genesis time, slot length, epoch length) — what the timestamp needs.
+ *
+ * @example
+ * const mainnet: ChainTiming = { genesisTime: 1606824023, secondsPerSlot: 12, slotsPerEpoch: 32 };
+ */
 export type ChainTiming = { genesisTime: number; secondsPerSlot: number; slotsPerEpoch: number };
 
 /**

@@ -28,6 +28,8 @@ import { privateKeyToAccount } from "viem/accounts";
 import { fromHex, toHex } from "../../src/util/hex.js";
 import type { HeadForBuilding, RelayChain } from "./chain.js";
 
+// biome-ignore lint/suspicious/noExplicitAny: SSZ values of whichever fork the slot is in.
+type SszValue = any;
 /**
  * The SSZ types of `fork`, loosely typed (the relay serves every fork from Bellatrix on with one
  * code path; the fork is the chain config's for the slot).
@@ -35,8 +37,6 @@ import type { HeadForBuilding, RelayChain } from "./chain.js";
  * @example
  * forkTypes("capella").SignedBlindedBeaconBlock.fromJson(body)
  */
-// biome-ignore lint/suspicious/noExplicitAny: SSZ values of whichever fork the slot is in.
-type SszValue = any;
 export function forkTypes(fork: string): Record<
   string,
   {
@@ -50,7 +50,12 @@ export function forkTypes(fork: string): Record<
   return sszTypesFor(fork as ForkName) as never;
 }
 
-/** keccak256(rlp("")): the root of an empty Merkle-Patricia trie. */
+/**
+ * keccak256(rlp("")): the root of an empty Merkle-Patricia trie (no transactions, withdrawals).
+ *
+ * @example
+ * payload.receiptsRoot = fromHex(EMPTY_TRIE_ROOT);
+ */
 export const EMPTY_TRIE_ROOT = "0x56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421";
 /** keccak256(rlp([])): the ommers hash of every post-merge block (EIP-3675). */
 const EMPTY_OMMERS = "0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347";

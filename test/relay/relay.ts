@@ -71,9 +71,19 @@ type BlindedMessage = {
   body: { executionPayloadHeader: { blockHash: Uint8Array } } & Record<string, unknown>;
 };
 
-/** Largest request body accepted (registrations of ~20k validators fit). */
+/**
+ * Largest request body accepted (registrations of ~20k validators fit); larger → 413.
+ *
+ * @example
+ * if (size > MAX_BODY_BYTES) throw new HttpError(413, "body too large");
+ */
 export const MAX_BODY_BYTES = 8 * 2 ** 20;
-/** builder-specs registerValidator: a timestamp may be at most this far in the future. */
+/**
+ * builder-specs registerValidator: a registration's timestamp may be at most this far (s) ahead.
+ *
+ * @example
+ * if (reg.timestamp > now / 1000 + MAX_FUTURE_TIMESTAMP_S) refuse();
+ */
 export const MAX_FUTURE_TIMESTAMP_S = 10;
 
 /**
@@ -148,7 +158,8 @@ export type Relay = {
   stop(): Promise<void>;
 };
 
-class HttpError extends Error {
+/** A refusal with its HTTP status (answered as builder-specs' `{code, message}`). */
+class HttpError extends BaseError {
   constructor(
     readonly code: number,
     message: string,
