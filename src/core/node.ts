@@ -223,6 +223,7 @@ export function createDvNode(opts: DvNodeOptions): DvNode {
     },
     partials: (d, pk) => ports.partials(d, pk),
     consensusPeers: (d) => ports.consensusPeers(d),
+    consensusDuty: (t) => ports.consensusDuty(t),
   });
   const doppelganger = createDoppelganger({
     epochs: o.doppelgangerEpochs ?? DEFAULT_DOPPELGANGER_EPOCHS,

@@ -82,6 +82,8 @@ export class Ports {
   partials: (duty: Duty, pubkey: PubkeyHex) => number = () => 0;
   /** tracker: distinct other operators heard from in the duty's consensus instance. */
   consensusPeers: (duty: Duty) => number = () => 0;
+  /** tracker: whether a duty type is decided by consensus. */
+  consensusDuty: (type: number) => boolean = () => false;
 }
 
 /**
@@ -147,6 +149,7 @@ export function wire(ports: Ports, c: Components): Wired {
   ports.partials = (duty, pk) => c.sigagg.partials(duty, pk);
   const untap = c.consensusTransport.onMessage((from, bytes) => peers.observe(from, bytes));
   ports.consensusPeers = (duty) => peers.of(duty);
+  ports.consensusDuty = (type) => handlers.get(type as DutyType)?.decides !== undefined;
   // scheduler ──validator states──▶ doppelganger (+ validators gauge, the caller)
   ports.onValidator = (change) => onValidatorChange(c, change);
   // scheduler ──slot──▶ housekeeping, peer gauge, doppelganger poll

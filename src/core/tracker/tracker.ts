@@ -17,14 +17,7 @@
 
 import type { DvMetrics } from "../metrics.js";
 import type { Clock } from "../transport.js";
-import {
-  type Duty,
-  DutyType,
-  dutyKey,
-  dutyTypeName,
-  type FailureReason,
-  type PubkeyHex,
-} from "../types.js";
+import { type Duty, dutyKey, dutyTypeName, type FailureReason, type PubkeyHex } from "../types.js";
 
 /**
  * A step report for one (duty, validator) — or for every validator of the duty when `pubkey` is
@@ -79,7 +72,7 @@ export type DutyReport = {
  *
  * @example
  * const t = createTracker({ clock, metrics, quorum: 3, threshold: 3, graceMs: 12_000,
- *   partials: () => 0, consensusPeers: () => 0 });
+ *   partials: () => 0, consensusPeers: () => 0, consensusDuty: (t) => t !== DutyType.Randao });
  */
 export type TrackerOptions = {
   clock: Clock;
@@ -92,6 +85,8 @@ export type TrackerOptions = {
   partials: (duty: Duty, pubkey: PubkeyHex) => number;
   /** Distinct other operators heard from for the duty's consensus instance. */
   consensusPeers: (duty: Duty) => number;
+  /** Whether duties of this type are decided by consensus (the duty handler's `decides`). */
+  consensusDuty: (type: number) => boolean;
   /** Reports kept for {@link Tracker.reports} (default 10 000, oldest dropped first). */
   maxReports?: number | undefined;
 };
@@ -123,6 +118,7 @@ export interface Tracker {
   flush(): void;
 }
 
+/** What the steps reported for one (duty, validator). */
 type State = {
   pk: PubkeyHex;
   fetchError?: string;
@@ -135,13 +131,14 @@ type State = {
   broadcastError?: string;
 };
 
-const CONSENSUS_TYPES = new Set<number>([
-  DutyType.Attester,
-  DutyType.Proposer,
-  DutyType.Aggregator,
-  DutyType.SyncMessage,
-  DutyType.SyncContribution,
-]);
+/** A duty in flight: its validators' states until it is finalised at deadline + grace. */
+type Tracked = {
+  duty: Duty;
+  startedAt: number;
+  deadline: number;
+  states: Map<PubkeyHex, State>;
+  cancel: () => void;
+};
 
 /**
  * Create a tracker.
@@ -151,28 +148,120 @@ const CONSENSUS_TYPES = new Set<number>([
  * tracker.onReport((r) => r.outcome === "failed" && console.warn(r));
  */
 export function createTracker(opts: TrackerOptions): Tracker {
-  const duties = new Map<
-    string,
-    {
-      duty: Duty;
-      startedAt: number;
-      deadline: number;
-      states: Map<PubkeyHex, State>;
-      cancel: () => void;
-    }
-  >();
-  const done: DutyReport[] = [];
-  const max = opts.maxReports ?? 10_000;
-  const listeners = new Set<(r: DutyReport) => void>();
-  const summary: Record<string, Record<string, number>> = {};
+  return new DutyTracker(opts);
+}
 
-  const analyse = (
-    duty: Duty,
-    startedAt: number,
-    deadline: number,
-    s: State,
-    final: boolean,
-  ): DutyReport => {
+/**
+ * The tracker's implementation (see the module header): `start`/`event` record, a timer per duty
+ * finalises it, {@link analyse} decides each outcome.
+ *
+ * @example
+ * const tracker: Tracker = new DutyTracker(opts);
+ */
+export class DutyTracker implements Tracker {
+  private readonly duties = new Map<string, Tracked>();
+  private readonly done: DutyReport[] = [];
+  private readonly listeners = new Set<(r: DutyReport) => void>();
+  private readonly counts: Record<string, Record<string, number>> = {};
+
+  constructor(private readonly opts: TrackerOptions) {}
+
+  start(duty: Duty, pubkeys: readonly PubkeyHex[], deadline: number): void {
+    const k = dutyKey(duty);
+    let d = this.duties.get(k);
+    if (!d) {
+      const { clock, graceMs } = this.opts;
+      const cancel = clock.setTimeout(
+        () => this.finalise(k),
+        Math.max(0, deadline + graceMs - clock.now()),
+      );
+      d = { duty, startedAt: clock.now(), deadline, states: new Map(), cancel };
+      this.duties.set(k, d);
+    }
+    for (const pk of pubkeys) if (!d.states.has(pk)) d.states.set(pk, { pk });
+  }
+
+  event(duty: Duty, pk: PubkeyHex | undefined, ev: TrackerEvent): void {
+    const d = this.duties.get(dutyKey(duty));
+    if (!d) return;
+    const targets = pk === undefined ? [...d.states.values()] : [d.states.get(pk)];
+    const now = this.opts.clock.now();
+    for (const s of targets) if (s) this.record(d, s, ev, now);
+  }
+
+  reports(filter: Parameters<Tracker["reports"]>[0] = {}): DutyReport[] {
+    return this.done.filter(
+      (r) =>
+        (filter.sinceSlot === undefined || r.slot >= filter.sinceSlot) &&
+        (filter.type === undefined || r.dutyType === filter.type) &&
+        (filter.pubkey === undefined || r.pubkey === filter.pubkey) &&
+        (filter.outcome === undefined || r.outcome === filter.outcome),
+    );
+  }
+
+  pending(): DutyReport[] {
+    const out: DutyReport[] = [];
+    for (const d of this.duties.values()) {
+      for (const s of d.states.values()) out.push(this.analyse(d, s, false));
+    }
+    return out;
+  }
+
+  summary(): Record<string, Record<string, number>> {
+    return JSON.parse(JSON.stringify(this.counts)) as Record<string, Record<string, number>>;
+  }
+
+  onReport(cb: (r: DutyReport) => void): () => void {
+    this.listeners.add(cb);
+    return () => this.listeners.delete(cb);
+  }
+
+  flush(): void {
+    for (const k of [...this.duties.keys()]) this.finalise(k);
+  }
+
+  /** One step report into a validator's state. */
+  private record(d: Tracked, s: State, ev: TrackerEvent, now: number): void {
+    switch (ev.step) {
+      case "fetched":
+        break;
+      case "fetch-failed":
+        s.fetchError = ev.error;
+        break;
+      case "proposed":
+        s.proposed = true;
+        break;
+      case "decided":
+        s.decided = ev.round;
+        break;
+      case "signed":
+        s.signed = true;
+        break;
+      case "refused":
+        s.refused = { reason: ev.reason, details: ev.details };
+        break;
+      case "aggregated":
+        if (s.aggregatedAt !== undefined) break;
+        s.aggregatedAt = now;
+        if (!ev.backup) {
+          this.opts.metrics?.dutyLatency.observe(
+            { type: dutyTypeName(d.duty.type) },
+            (now - d.startedAt) / 1000,
+          );
+        }
+        break;
+      case "broadcast":
+        s.broadcastAt ??= now;
+        break;
+      case "broadcast-failed":
+        s.broadcastError = ev.error;
+        break;
+    }
+  }
+
+  /** The outcome of one validator's duty: pending until `final`, then success or why it failed. */
+  private analyse(d: Tracked, s: State, final: boolean): DutyReport {
+    const { duty, startedAt, deadline } = d;
     const base: DutyReport = {
       slot: duty.slot,
       dutyType: duty.type,
@@ -182,7 +271,7 @@ export function createTracker(opts: TrackerOptions): Tracker {
       startedAt,
       latencyMs: s.aggregatedAt !== undefined ? s.aggregatedAt - startedAt : undefined,
       round: s.decided,
-      partials: opts.partials(duty, s.pk),
+      partials: this.opts.partials(duty, s.pk),
     };
     if (s.broadcastAt !== undefined) {
       return s.broadcastAt <= deadline
@@ -204,122 +293,44 @@ export function createTracker(opts: TrackerOptions): Tracker {
     if (s.refused) return fail(s.refused.reason, s.refused.details);
     if (s.fetchError !== undefined) return fail("beacon-error", s.fetchError);
     if (s.broadcastError !== undefined) return fail("beacon-error", s.broadcastError);
-    if (CONSENSUS_TYPES.has(duty.type) && s.decided === undefined) {
-      const heard = opts.consensusPeers(duty) + 1;
-      return heard < opts.quorum
-        ? fail("no-quorum", `heard from ${heard} of ${opts.quorum} needed operators`)
+    if (this.opts.consensusDuty(duty.type) && s.decided === undefined) {
+      const heard = this.opts.consensusPeers(duty) + 1;
+      const { quorum } = this.opts;
+      return heard < quorum
+        ? fail("no-quorum", `heard from ${heard} of ${quorum} needed operators`)
         : fail("consensus-timeout", `heard from ${heard} operators, no decision`);
     }
     if (s.aggregatedAt !== undefined) return fail("beacon-error", "aggregate not submitted");
-    return fail("insufficient-partials", `${base.partials} of ${opts.threshold} partials`);
-  };
+    return fail("insufficient-partials", `${base.partials} of ${this.opts.threshold} partials`);
+  }
 
-  const finalise = (k: string): void => {
-    const d = duties.get(k);
+  /** The duty's deadline + grace passed: report every validator, count, notify listeners. */
+  private finalise(k: string): void {
+    const d = this.duties.get(k);
     if (!d) return;
-    duties.delete(k);
+    this.duties.delete(k);
     d.cancel();
-    for (const s of d.states.values()) {
-      const r = analyse(d.duty, d.startedAt, d.deadline, s, true);
-      done.push(r);
-      if (done.length > max) done.shift();
-      const bucket = summary[r.type] ?? {};
-      summary[r.type] = bucket;
-      const key = r.outcome === "success" ? "success" : `failed:${r.reason}`;
-      bucket[key] = (bucket[key] ?? 0) + 1;
-      opts.metrics?.dutyOutcomes.inc({ type: r.type, outcome: r.outcome, reason: r.reason ?? "" });
-      for (const cb of [...listeners]) {
-        try {
-          cb(r);
-        } catch {
-          // listeners never break the tracker
-        }
+    for (const s of d.states.values()) this.report(this.analyse(d, s, true));
+  }
+
+  private report(r: DutyReport): void {
+    this.done.push(r);
+    if (this.done.length > (this.opts.maxReports ?? 10_000)) this.done.shift();
+    const bucket = this.counts[r.type] ?? {};
+    this.counts[r.type] = bucket;
+    const key = r.outcome === "success" ? "success" : `failed:${r.reason}`;
+    bucket[key] = (bucket[key] ?? 0) + 1;
+    this.opts.metrics?.dutyOutcomes.inc({
+      type: r.type,
+      outcome: r.outcome,
+      reason: r.reason ?? "",
+    });
+    for (const cb of [...this.listeners]) {
+      try {
+        cb(r);
+      } catch {
+        // listeners never break the tracker
       }
     }
-  };
-
-  return {
-    start(duty, pubkeys, deadline) {
-      const k = dutyKey(duty);
-      let d = duties.get(k);
-      if (!d) {
-        const cancel = opts.clock.setTimeout(
-          () => finalise(k),
-          Math.max(0, deadline + opts.graceMs - opts.clock.now()),
-        );
-        d = { duty, startedAt: opts.clock.now(), deadline, states: new Map(), cancel };
-        duties.set(k, d);
-      }
-      for (const pk of pubkeys) if (!d.states.has(pk)) d.states.set(pk, { pk });
-    },
-    event(duty, pk, ev) {
-      const d = duties.get(dutyKey(duty));
-      if (!d) return;
-      const targets = pk === undefined ? [...d.states.values()] : [d.states.get(pk)];
-      const now = opts.clock.now();
-      for (const s of targets) {
-        if (!s) continue;
-        switch (ev.step) {
-          case "fetched":
-            break;
-          case "fetch-failed":
-            s.fetchError = ev.error;
-            break;
-          case "proposed":
-            s.proposed = true;
-            break;
-          case "decided":
-            s.decided = ev.round;
-            break;
-          case "signed":
-            s.signed = true;
-            break;
-          case "refused":
-            s.refused = { reason: ev.reason, details: ev.details };
-            break;
-          case "aggregated":
-            if (s.aggregatedAt === undefined) {
-              s.aggregatedAt = now;
-              if (!ev.backup)
-                opts.metrics?.dutyLatency.observe(
-                  { type: dutyTypeName(duty.type) },
-                  (now - d.startedAt) / 1000,
-                );
-            }
-            break;
-          case "broadcast":
-            s.broadcastAt ??= now;
-            break;
-          case "broadcast-failed":
-            s.broadcastError = ev.error;
-            break;
-        }
-      }
-    },
-    reports(filter = {}) {
-      return done.filter(
-        (r) =>
-          (filter.sinceSlot === undefined || r.slot >= filter.sinceSlot) &&
-          (filter.type === undefined || r.dutyType === filter.type) &&
-          (filter.pubkey === undefined || r.pubkey === filter.pubkey) &&
-          (filter.outcome === undefined || r.outcome === filter.outcome),
-      );
-    },
-    pending() {
-      const out: DutyReport[] = [];
-      for (const d of duties.values()) {
-        for (const s of d.states.values())
-          out.push(analyse(d.duty, d.startedAt, d.deadline, s, false));
-      }
-      return out;
-    },
-    summary: () => JSON.parse(JSON.stringify(summary)) as Record<string, Record<string, number>>,
-    onReport(cb) {
-      listeners.add(cb);
-      return () => listeners.delete(cb);
-    },
-    flush() {
-      for (const k of [...duties.keys()]) finalise(k);
-    },
-  };
+  }
 }
