@@ -174,6 +174,168 @@ function indexRanges(indices: number[], max = 8): string {
     : ranges.join(", ");
 }
 
+/** Add wallet account `index`'s key to the inspection (its secret kept only if `keepSecrets`). */
+function addDerived(
+  st: Inspection,
+  derive: (index: number) => Uint8Array,
+  keepSecrets: boolean,
+  index: number,
+  orphan: boolean,
+): string {
+  const path = validatorKeyPath(index);
+  const secret = derive(index);
+  const hex = hexOf(publicKeyOf(secret));
+  if (keepSecrets) st.derived.set(hex, secret);
+  else secret.fill(0);
+  if (!st.entries.has(hex)) {
+    st.entries.set(hex, {
+      hex,
+      index,
+      source: "wallet",
+      clients: new Set(),
+      path,
+      keystores: [],
+      files: [],
+      ...(orphan ? { orphan } : {}),
+    });
+  }
+  return hex;
+}
+
+/** Derive accounts 0..next_account−1 (a progress bar for large wallets). */
+async function deriveAccounts(
+  st: Inspection,
+  wallet: NodeWallet,
+  derive: (index: number) => Uint8Array,
+  keepSecrets: boolean,
+  opts: ScanOptions,
+): Promise<void> {
+  const n = wallet.nextAccount;
+  const progress = startProgress("Deriving wallet keys", n >= DERIVE_PROGRESS_MIN ? n : 0, {
+    quiet: opts.quiet,
+  });
+  try {
+    for (let i = 0; i < n; i++) {
+      addDerived(st, derive, keepSecrets, i, false);
+      if (n >= DERIVE_PROGRESS_MIN && i % 100 === 99) {
+        progress.tick(100);
+        // let a TTY progress bar redraw
+        await new Promise<void>((r) => setImmediate(r));
+      }
+    }
+    progress.tick(n % 100);
+  } finally {
+    progress.stop();
+  }
+}
+
+/**
+ * Keystores no account below next_account derives: look up to ORPHAN_SEARCH_WINDOW accounts past
+ * it (as the Smartnode's recovery does); a match is an orphan (warned), the rest are dropped.
+ */
+function findOrphans(
+  st: Inspection,
+  wallet: NodeWallet,
+  derive: (index: number) => Uint8Array,
+  keepSecrets: boolean,
+): void {
+  const unmatched = new Set(
+    st.scan.keystores.map((k) => k.pubkey).filter((h) => !st.entries.has(h)),
+  );
+  const end = wallet.nextAccount + ORPHAN_SEARCH_WINDOW;
+  for (let i = wallet.nextAccount; unmatched.size > 0 && i < end; i++) {
+    const hex = addDerived(st, derive, keepSecrets, i, true);
+    if (unmatched.delete(hex)) {
+      st.warnings.push(
+        `Orphan: keystores for 0x${hex} hold wallet account ${i}, at or above the wallet's next_account ${wallet.nextAccount} (a key created without the wallet being saved, or an old wallet file)`,
+      );
+    } else {
+      st.entries.delete(hex);
+      st.derived.get(hex)?.fill(0);
+      st.derived.delete(hex);
+    }
+  }
+}
+
+/** The entry of `hex`, created as keystore-only when the wallet does not derive it. */
+function entryOf(st: Inspection, hex: string): Entry {
+  let e = st.entries.get(hex);
+  if (!e) {
+    e = { hex, source: "keystore-only", clients: new Set(), keystores: [], files: [] };
+    st.entries.set(hex, e);
+  }
+  return e;
+}
+
+/** Every keystore found (client layouts and custom-keys) on its key's entry. */
+function addKeystores(st: Inspection): void {
+  for (const ks of st.scan.keystores) {
+    const e = entryOf(st, ks.pubkey);
+    if (ks.origin === "custom-keys") {
+      if (e.source === "keystore-only") e.source = "custom-keys";
+    } else {
+      e.clients.add(ks.origin);
+    }
+    if (e.path === undefined && ks.path) e.path = ks.path;
+    e.keystores.push(ks);
+    e.files.push(ks.rel);
+  }
+}
+
+/** Prysm's account store: one KDF for every key in it, opened for listing and reading alike. */
+async function addPrysmStore(st: Inspection, keepSecrets: boolean): Promise<void> {
+  const prysm = st.scan.prysm;
+  if (!prysm) return;
+  try {
+    st.prysmKeys = await openPrysmStore(prysm, st.warnings);
+  } catch (err) {
+    // The per-key layouts hold the same keys: go on without it unless Prysm is the only source.
+    if (!(err instanceof InputError) || st.scan.keystores.length === 0) throw err;
+    st.prysmError = err;
+    st.warnings.push(`Prysm account store not used (${err.shortMessage}): ${prysm.rel}`);
+  }
+  for (const hex of st.prysmKeys.keys()) {
+    const e = entryOf(st, hex);
+    e.clients.add("prysm");
+    e.files.push(prysm.rel);
+  }
+  if (!keepSecrets) {
+    for (const s of st.prysmKeys.values()) s.fill(0);
+    st.prysmKeys = new Map();
+  }
+}
+
+/** Warn about keystores recording another path than the wallet's, and accounts without one. */
+function warnAboutWalletEntries(st: Inspection): void {
+  const noKeystore: Entry[] = [];
+  for (const e of st.entries.values()) {
+    if (e.source !== "wallet" || e.index === undefined) continue;
+    for (const ks of e.keystores) {
+      if (ks.origin !== "custom-keys" && ks.path && ks.path !== e.path) {
+        st.warnings.push(
+          `Mismatch: ${ks.rel} records path ${ks.path}, but 0x${e.hex} is wallet account ${e.index} (${e.path})`,
+        );
+      }
+    }
+    if (!e.orphan && e.clients.size === 0) noKeystore.push(e);
+  }
+  if (noKeystore.length <= MISSING_KEYSTORE_DETAIL) {
+    for (const e of noKeystore)
+      st.warnings.push(
+        `Wallet account ${e.index} (0x${e.hex}) has no keystore in any client folder: the validator client cannot load it (\`rocketpool wallet rebuild\` recreates keystores)`,
+      );
+  } else {
+    const indices = noKeystore.map((e) => e.index as number).sort((a, b) => a - b);
+    st.warnings.push(
+      `${noKeystore.length} wallet accounts have no keystore in any client folder (accounts ${indexRanges(indices)}): the validator client cannot load them (\`rocketpool wallet rebuild\` recreates keystores)`,
+    );
+  }
+}
+
+/**
+ * Everything known about a data folder's keys: the wallet's accounts (and orphans past
+ * next_account), every keystore, Prysm's store, and the warnings found on the way.
+ */
 async function inspect(
   dir: string,
   keepSecrets: boolean,
@@ -185,142 +347,29 @@ async function inspect(
     opts.maxWalletAccounts !== undefined ? { maxAccounts: opts.maxWalletAccounts } : {},
   );
   const scan = await scanKeystores(dataDir);
-  const warnings = [...scan.warnings];
-  const entries = new Map<string, Entry>();
-  const derived = new Map<string, Uint8Array>();
-  const derive = wallet ? validatorKeyDeriver(wallet.seed) : undefined;
-
-  const addDerived = (index: number, orphan: boolean): string => {
-    if (!derive) throw new Error("unreachable");
-    const path = validatorKeyPath(index);
-    const secret = derive(index);
-    const hex = hexOf(publicKeyOf(secret));
-    if (keepSecrets) derived.set(hex, secret);
-    else secret.fill(0);
-    if (!entries.has(hex)) {
-      entries.set(hex, {
-        hex,
-        index,
-        source: "wallet",
-        clients: new Set(),
-        path,
-        keystores: [],
-        files: [],
-        ...(orphan ? { orphan } : {}),
-      });
-    }
-    return hex;
+  const st: Inspection = {
+    dataDir,
+    wallet,
+    scan,
+    entries: new Map(),
+    derived: new Map(),
+    prysmKeys: new Map(),
+    prysmError: undefined,
+    warnings: [...scan.warnings],
   };
-
   if (wallet) {
-    const n = wallet.nextAccount;
-    const progress = startProgress("Deriving wallet keys", n >= DERIVE_PROGRESS_MIN ? n : 0, {
-      quiet: opts.quiet,
-    });
-    try {
-      for (let i = 0; i < n; i++) {
-        addDerived(i, false);
-        if (n >= DERIVE_PROGRESS_MIN && i % 100 === 99) {
-          progress.tick(100);
-          // let a TTY progress bar redraw
-          await new Promise<void>((r) => setImmediate(r));
-        }
-      }
-      progress.tick(n % 100);
-    } finally {
-      progress.stop();
-    }
-    const unmatched = new Set(scan.keystores.map((k) => k.pubkey).filter((h) => !entries.has(h)));
-    for (
-      let i = wallet.nextAccount;
-      unmatched.size > 0 && i < wallet.nextAccount + ORPHAN_SEARCH_WINDOW;
-      i++
-    ) {
-      const hex = addDerived(i, true);
-      if (unmatched.delete(hex)) {
-        warnings.push(
-          `Orphan: keystores for 0x${hex} hold wallet account ${i}, at or above the wallet's next_account ${wallet.nextAccount} (a key created without the wallet being saved, or an old wallet file)`,
-        );
-      } else {
-        entries.delete(hex);
-        derived.get(hex)?.fill(0);
-        derived.delete(hex);
-      }
-    }
+    const derive = validatorKeyDeriver(wallet.seed);
+    await deriveAccounts(st, wallet, derive, keepSecrets, opts);
+    findOrphans(st, wallet, derive, keepSecrets);
   } else {
-    warnings.push(
+    st.warnings.push(
       `No wallet file in ${dataDir}: keys are read from keystores only (one decryption each)`,
     );
   }
-
-  for (const ks of scan.keystores) {
-    let e = entries.get(ks.pubkey);
-    if (!e) {
-      e = { hex: ks.pubkey, source: "keystore-only", clients: new Set(), keystores: [], files: [] };
-      entries.set(ks.pubkey, e);
-    }
-    if (ks.origin === "custom-keys") {
-      if (e.source === "keystore-only") e.source = "custom-keys";
-    } else {
-      e.clients.add(ks.origin);
-    }
-    if (e.path === undefined && ks.path) e.path = ks.path;
-    e.keystores.push(ks);
-    e.files.push(ks.rel);
-  }
-
-  // Prysm's account store: one KDF for every key in it, opened for listing and reading alike.
-  let prysmKeys = new Map<string, Uint8Array>();
-  let prysmError: InputError | undefined;
-  if (scan.prysm) {
-    try {
-      prysmKeys = await openPrysmStore(scan.prysm, warnings);
-    } catch (err) {
-      // The per-key layouts hold the same keys: go on without it unless Prysm is the only source.
-      if (!(err instanceof InputError) || scan.keystores.length === 0) throw err;
-      prysmError = err;
-      warnings.push(`Prysm account store not used (${err.shortMessage}): ${scan.prysm.rel}`);
-    }
-    for (const hex of prysmKeys.keys()) {
-      let e = entries.get(hex);
-      if (!e) {
-        e = { hex, source: "keystore-only", clients: new Set(), keystores: [], files: [] };
-        entries.set(hex, e);
-      }
-      e.clients.add("prysm");
-      e.files.push(scan.prysm.rel);
-    }
-    if (!keepSecrets) {
-      for (const s of prysmKeys.values()) s.fill(0);
-      prysmKeys = new Map();
-    }
-  }
-
-  const noKeystore: Entry[] = [];
-  for (const e of entries.values()) {
-    if (e.source !== "wallet" || e.index === undefined) continue;
-    for (const ks of e.keystores) {
-      if (ks.origin !== "custom-keys" && ks.path && ks.path !== e.path) {
-        warnings.push(
-          `Mismatch: ${ks.rel} records path ${ks.path}, but 0x${e.hex} is wallet account ${e.index} (${e.path})`,
-        );
-      }
-    }
-    if (!e.orphan && e.clients.size === 0) noKeystore.push(e);
-  }
-  if (noKeystore.length <= MISSING_KEYSTORE_DETAIL) {
-    for (const e of noKeystore)
-      warnings.push(
-        `Wallet account ${e.index} (0x${e.hex}) has no keystore in any client folder: the validator client cannot load it (\`rocketpool wallet rebuild\` recreates keystores)`,
-      );
-  } else {
-    const indices = noKeystore.map((e) => e.index as number).sort((a, b) => a - b);
-    warnings.push(
-      `${noKeystore.length} wallet accounts have no keystore in any client folder (accounts ${indexRanges(indices)}): the validator client cannot load them (\`rocketpool wallet rebuild\` recreates keystores)`,
-    );
-  }
-
-  return { dataDir, wallet, scan, entries, derived, prysmKeys, prysmError, warnings };
+  addKeystores(st);
+  await addPrysmStore(st, keepSecrets);
+  warnAboutWalletEntries(st);
+  return st;
 }
 
 const SOURCE_ORDER: Record<KeyEntry["source"], number> = {
@@ -452,118 +501,16 @@ export async function readRocketPoolKeys(
   opts: ReadOptions = {},
 ): Promise<{ keys: ValidatorKey[]; entries: KeyEntry[]; warnings: string[]; dataDir: string }> {
   const st = await inspect(dataDir, true, opts);
-  const { entries, scan, prysmKeys } = st;
-  const wanted = opts.validators?.map((v) => hexOf(v));
-
-  for (const hex of wanted ?? []) {
-    if (!entries.has(hex)) {
-      // The key may be in the Prysm store that could not be opened: that is the error to fix.
-      if (st.prysmError) throw st.prysmError;
-      throw new InputError(`Validator 0x${hex} is not in this Smartnode data folder`, {
-        file: st.dataDir,
-        field: "validators",
-        metaMessages: [
-          `Found ${entries.size} validator key(s); list them with \`rpdvt keys list\`.`,
-        ],
-      });
-    }
-  }
-  const wantedSet = wanted ? new Set(wanted) : undefined;
-  const targets = sortedEntries(entries).filter((e) => !wantedSet || wantedSet.has(e.hex));
-  const total = targets.length;
-  let done = 0;
-  const secrets = new Map<string, { secret: Uint8Array; source: string; path?: string }>();
-
-  // Wallet keys: already derived. Prysm keys: already decrypted.
-  for (const e of targets) {
-    const d = st.derived.get(e.hex);
-    if (e.source === "wallet" && d) {
-      secrets.set(e.hex, { secret: d, source: "wallet", path: e.path });
-    } else if (prysmKeys.has(e.hex)) {
-      secrets.set(e.hex, {
-        secret: prysmKeys.get(e.hex) as Uint8Array,
-        source: scan.prysm?.rel ?? "prysm",
-        path: e.path,
-      });
-    }
-  }
-  done = secrets.size;
-  opts.onProgress?.(done, total);
-
-  // Everything else: pick one keystore per key (filed under the right pubkey, cheapest KDF, client
-  // copies before custom-keys, which need the custom-key-passwords file).
-  type Job = { e: Entry; ks: FoundKeystore; password: () => Promise<Uint8Array | string> };
-  const jobs: Job[] = [];
-  for (const e of targets) {
-    if (secrets.has(e.hex)) continue;
-    const candidates = e.keystores
-      .filter((k) => k.passwordFile !== undefined)
-      .sort(
-        (a, b) =>
-          Number(a.declaredPubkey !== e.hex) - Number(b.declaredPubkey !== e.hex) ||
-          Number(a.origin === "custom-keys") - Number(b.origin === "custom-keys") ||
-          kdfCost(a.crypto) - kdfCost(b.crypto),
-      );
-    let chosen: Job | undefined;
-    for (const ks of candidates) {
-      if (ks.origin !== "custom-keys") {
-        const file = ks.passwordFile as string;
-        chosen = {
-          e,
-          ks,
-          password: () => readInputFile(file, smartnodeFile("keystore password file")),
-        };
-        break;
-      }
-      const passwords = await scan.customKeyPasswords();
-      const pw = passwords?.get(e.hex);
-      if (pw !== undefined) {
-        chosen = { e, ks, password: async () => pw };
-        break;
-      }
-    }
-    if (!chosen) {
-      const hints: string[] = [];
-      if (e.keystores.some((k) => k.origin === "custom-keys")) {
-        hints.push(
-          `Custom keys need their password in ${join(st.dataDir, CUSTOM_KEY_PASSWORDS_FILE)} (YAML: <PUBKEY HEX>: <password>).`,
-        );
-      }
-      if (e.keystores.some((k) => k.origin !== "custom-keys")) {
-        hints.push("Its keystores in the client folders have no password file next to them.");
-      }
-      throw new InputError(`No password available to decrypt validator 0x${e.hex}`, {
-        file: e.keystores[0]?.file,
-        metaMessages: hints,
-      });
-    }
-    jobs.push(chosen);
-  }
-
+  const targets = targetEntries(st, opts.validators);
+  const secrets = knownSecrets(st, targets);
+  const progress = { done: secrets.size, total: targets.length };
+  opts.onProgress?.(progress.done, progress.total);
+  const jobs: DecryptJob[] = [];
+  for (const e of targets) if (!secrets.has(e.hex)) jobs.push(await decryptJob(st, e));
   await mapConcurrent(jobs, defaultConcurrency(), async (job) => {
-    const password = await job.password();
-    let secret: Uint8Array;
-    try {
-      secret = await decryptCrypto(job.ks.crypto, password, { file: job.ks.file });
-    } catch (err) {
-      // A 0-byte password file is the likely cause of a wrong password: say so.
-      if (err instanceof InputError && err.field === "crypto.checksum" && password.length === 0)
-        throw new InputError("The keystore's password is empty, and it does not decrypt it", {
-          file: job.ks.passwordFile,
-          metaMessages: [
-            `Keystore: ${job.ks.file}`,
-            job.ks.origin === "custom-keys"
-              ? "Put this validator's password in custom-key-passwords (YAML: <PUBKEY HEX>: <password>)."
-              : "The password file is empty (0 bytes): restore it from a backup, or recreate the keystores with `rocketpool wallet rebuild`.",
-          ],
-        });
-      throw err;
-    }
-    checkSecret(secret, job.e.hex, { file: job.ks.file, field: "pubkey" });
-    secrets.set(job.e.hex, { secret, source: job.ks.rel, path: job.e.path });
-    opts.onProgress?.(++done, total);
+    secrets.set(job.e.hex, await decryptJobSecret(job));
+    opts.onProgress?.(++progress.done, progress.total);
   });
-
   const keys: ValidatorKey[] = targets.map((e) => {
     const s = secrets.get(e.hex);
     if (!s) throw new Error(`internal: no secret for 0x${e.hex}`);
@@ -576,11 +523,120 @@ export async function readRocketPoolKeys(
   });
   // Wipe the secrets that are not handed out (other wallet accounts, the rest of Prysm's store).
   const returned = new Set(keys.map((k) => k.secret));
-  for (const s of [...st.derived.values(), ...prysmKeys.values()]) if (!returned.has(s)) s.fill(0);
+  for (const s of [...st.derived.values(), ...st.prysmKeys.values()])
+    if (!returned.has(s)) s.fill(0);
   return {
     keys,
-    entries: sortedEntries(entries).map(toKeyEntry),
+    entries: sortedEntries(st.entries).map(toKeyEntry),
     warnings: st.warnings,
     dataDir: st.dataDir,
   };
+}
+
+/** A validator's secret and where it came from. */
+type FoundSecret = { secret: Uint8Array; source: string; path?: string | undefined };
+
+/** The entries to read: all, or the wanted validators (each must exist), in listing order. */
+function targetEntries(st: Inspection, validators: Uint8Array[] | undefined): Entry[] {
+  const wanted = validators?.map((v) => hexOf(v));
+  for (const hex of wanted ?? []) {
+    if (!st.entries.has(hex)) {
+      // The key may be in the Prysm store that could not be opened: that is the error to fix.
+      if (st.prysmError) throw st.prysmError;
+      throw new InputError(`Validator 0x${hex} is not in this Smartnode data folder`, {
+        file: st.dataDir,
+        field: "validators",
+        metaMessages: [
+          `Found ${st.entries.size} validator key(s); list them with \`rpdvt keys list\`.`,
+        ],
+      });
+    }
+  }
+  const wantedSet = wanted ? new Set(wanted) : undefined;
+  return sortedEntries(st.entries).filter((e) => !wantedSet || wantedSet.has(e.hex));
+}
+
+/** Secrets known without a decryption: wallet keys (derived), Prysm keys (store decrypted). */
+function knownSecrets(st: Inspection, targets: Entry[]): Map<string, FoundSecret> {
+  const secrets = new Map<string, FoundSecret>();
+  for (const e of targets) {
+    const d = st.derived.get(e.hex);
+    if (e.source === "wallet" && d) {
+      secrets.set(e.hex, { secret: d, source: "wallet", path: e.path });
+    } else if (st.prysmKeys.has(e.hex)) {
+      secrets.set(e.hex, {
+        secret: st.prysmKeys.get(e.hex) as Uint8Array,
+        source: st.scan.prysm?.rel ?? "prysm",
+        path: e.path,
+      });
+    }
+  }
+  return secrets;
+}
+
+/** One keystore to decrypt, and how to get its password. */
+type DecryptJob = { e: Entry; ks: FoundKeystore; password: () => Promise<Uint8Array | string> };
+
+/**
+ * Pick one keystore for a key (filed under the right pubkey, client copies before custom-keys,
+ * which need the custom-key-passwords file, cheapest KDF); none with a password is an error.
+ */
+async function decryptJob(st: Inspection, e: Entry): Promise<DecryptJob> {
+  const candidates = e.keystores
+    .filter((k) => k.passwordFile !== undefined)
+    .sort(
+      (a, b) =>
+        Number(a.declaredPubkey !== e.hex) - Number(b.declaredPubkey !== e.hex) ||
+        Number(a.origin === "custom-keys") - Number(b.origin === "custom-keys") ||
+        kdfCost(a.crypto) - kdfCost(b.crypto),
+    );
+  for (const ks of candidates) {
+    if (ks.origin !== "custom-keys") {
+      const file = ks.passwordFile as string;
+      return {
+        e,
+        ks,
+        password: () => readInputFile(file, smartnodeFile("keystore password file")),
+      };
+    }
+    const pw = (await st.scan.customKeyPasswords())?.get(e.hex);
+    if (pw !== undefined) return { e, ks, password: async () => pw };
+  }
+  const hints: string[] = [];
+  if (e.keystores.some((k) => k.origin === "custom-keys")) {
+    hints.push(
+      `Custom keys need their password in ${join(st.dataDir, CUSTOM_KEY_PASSWORDS_FILE)} (YAML: <PUBKEY HEX>: <password>).`,
+    );
+  }
+  if (e.keystores.some((k) => k.origin !== "custom-keys")) {
+    hints.push("Its keystores in the client folders have no password file next to them.");
+  }
+  throw new InputError(`No password available to decrypt validator 0x${e.hex}`, {
+    file: e.keystores[0]?.file,
+    metaMessages: hints,
+  });
+}
+
+/** Decrypt a job's keystore and check the secret is the key's; an empty password is named. */
+async function decryptJobSecret(job: DecryptJob): Promise<FoundSecret> {
+  const password = await job.password();
+  let secret: Uint8Array;
+  try {
+    secret = await decryptCrypto(job.ks.crypto, password, { file: job.ks.file });
+  } catch (err) {
+    // A 0-byte password file is the likely cause of a wrong password: say so.
+    if (err instanceof InputError && err.field === "crypto.checksum" && password.length === 0)
+      throw new InputError("The keystore's password is empty, and it does not decrypt it", {
+        file: job.ks.passwordFile,
+        metaMessages: [
+          `Keystore: ${job.ks.file}`,
+          job.ks.origin === "custom-keys"
+            ? "Put this validator's password in custom-key-passwords (YAML: <PUBKEY HEX>: <password>)."
+            : "The password file is empty (0 bytes): restore it from a backup, or recreate the keystores with `rocketpool wallet rebuild`.",
+        ],
+      });
+    throw err;
+  }
+  checkSecret(secret, job.e.hex, { file: job.ks.file, field: "pubkey" });
+  return { secret, source: job.ks.rel, path: job.e.path };
 }
