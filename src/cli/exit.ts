@@ -193,7 +193,10 @@ export function exitCommand(): Command {
 
 /** The beacon client, chain info and the validator's entry; a clear error if it is unknown. */
 async function findValidator(beaconUrls: string[], pubkey: string) {
-  const beacon = createBeaconClient(beaconUrls, { timeoutMs: 10_000 });
+  const beacon = createBeaconClient(beaconUrls, {
+    timeoutMs: 10_000,
+    hint: "Check --beacon-url: a synced beacon node of the validator's network, reachable from here.",
+  });
   const chain = await beacon.chainInfo();
   const [validator] = await beacon.validators([fromHex(pubkey)]);
   if (!validator)
