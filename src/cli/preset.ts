@@ -9,7 +9,8 @@
  * - a command given a beacon node (`--beacon-url`, `--beacon`; the first one) loads the preset that
  *   node runs: `PRESET_BASE` of its `GET /eth/v1/config/spec` (Beacon API, config);
  * - otherwise (or when the beacon node cannot be reached): mainnet, @lodestar/params' default —
- *   the beacon client's preset check (src/beacon/client.ts) then says clearly what is wrong.
+ *   the beacon client's preset check (assertPreset, src/beacon/api/config.ts) then says clearly
+ *   what is wrong.
  *
  * This module must not import @lodestar/* (it runs before the preset is chosen).
  */
