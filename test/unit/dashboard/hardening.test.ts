@@ -13,7 +13,8 @@ import { connect } from "node:net";
 import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { after, before, describe, test } from "node:test";
-import { nodeHttpRoutes, parsePortOption } from "../../../src/cli/node.js";
+import { nodeHttpRoutes } from "../../../src/app/http.js";
+import { parsePortOption } from "../../../src/cli/node.js";
 import {
   closeServer,
   createGuardedServer,
