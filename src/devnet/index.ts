@@ -37,6 +37,7 @@ export {
   type DevnetOptions,
   freePort,
   isDevnetProcess,
+  readDevnetPid,
   startDevnet,
   stopPid,
   tailFile,
@@ -46,6 +47,5 @@ export {
   type DevnetStatus,
   devnetStatus,
   readDevnetInfo,
-  readDevnetPid,
   stopDevnetAt,
 } from "./status.js";

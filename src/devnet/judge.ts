@@ -17,6 +17,7 @@
  */
 import type { BeaconClient, BlockAttestation } from "../beacon/index.js";
 import type { AttesterDuty, ProposerDuty } from "../core/beacon.js";
+import { toHex } from "../util/hex.js";
 
 /** Attestations are includable for SLOTS_PER_EPOCH slots (consensus-specs phase0, process_attestation). */
 const INCLUSION_WINDOW_EPOCHS = 1;
@@ -55,6 +56,21 @@ function bitSet(bits: { get(i: number): boolean }, i: number): boolean {
 }
 
 /**
+ * What the judge keeps while the chain runs: duties per epoch (attester: the judged validators';
+ * proposer: filtered to them) and committees per epoch (`${slot}/${committee}` → members).
+ */
+type JudgeState = {
+  beacon: BeaconClient;
+  indices: readonly number[];
+  slotsPerEpoch: number;
+  feeRecipients: ReadonlyMap<number, string>;
+  mine: Set<number>;
+  attester: Map<number, AttesterDuty[]>;
+  proposer: Map<number, ProposerDuty[]>;
+  committees: Map<number, Map<string, number[]>>;
+};
+
+/**
  * Collects attester and proposer duties of `indices` while the chain runs (Lodestar serves duties
  * only for the current and next epoch), then measures them against canonical blocks.
  * `feeRecipients` (validator index → 0x address) is what each validator's blocks must pay.
@@ -70,142 +86,161 @@ export function createJudge(
   slotsPerEpoch: number,
   feeRecipients: ReadonlyMap<number, string> = new Map(),
 ) {
-  const attester = new Map<number, AttesterDuty[]>();
-  const proposer = new Map<number, ProposerDuty[]>();
-  const mine = new Set(indices);
-  /** epoch → `${slot}/${committee}` → the committee's validator indices. */
-  const committees = new Map<number, Map<string, number[]>>();
-  const loadCommittees = async (epoch: number, stateId: string | number): Promise<void> => {
-    if (committees.has(epoch)) return;
-    const m = new Map<string, number[]>();
-    for (const c of await beacon.committees(epoch, undefined, stateId)) {
-      m.set(`${c.slot}/${c.index}`, c.validators);
-    }
-    committees.set(epoch, m);
-  };
-  /** Validators an attestation counts (undefined: a committee of it is unknown). */
-  const participants = (a: BlockAttestation): number[] | undefined => {
-    const slot = a.data.slot;
-    const byCommittee = committees.get(Math.floor(slot / slotsPerEpoch));
-    const covered = "committeeBits" in a ? a.committeeBits.getTrueBitIndexes() : [a.data.index];
-    const out: number[] = [];
-    let offset = 0;
-    for (const c of covered) {
-      const members = byCommittee?.get(`${slot}/${c}`);
-      if (!members) return undefined;
-      members.forEach((v, i) => {
-        if (bitSet(a.aggregationBits, offset + i)) out.push(v);
-      });
-      offset += members.length;
-    }
-    return out;
-  };
-  /** Does `a` include duty `d`? By participants, else by the duty's committee and position. */
-  const includes = (a: BlockAttestation, d: AttesterDuty): boolean => {
-    if (a.data.slot !== d.slot) return false;
-    const who = participants(a);
-    if (who) return who.includes(d.validatorIndex);
-    const first = "committeeBits" in a ? a.committeeBits.getTrueBitIndexes()[0] : a.data.index;
-    return first === d.committeeIndex && bitSet(a.aggregationBits, d.validatorCommitteeIndex);
+  const st: JudgeState = {
+    beacon,
+    indices,
+    slotsPerEpoch,
+    feeRecipients,
+    mine: new Set(indices),
+    attester: new Map(),
+    proposer: new Map(),
+    committees: new Map(),
   };
   return {
     /**
      * Fetch and keep the duties and committees of `epoch` and the next one (idempotent per
      * epoch; the next epoch's committees are retried at the next call if the node refuses them).
      */
-    async observe(epoch: number): Promise<void> {
-      for (const e of [epoch, epoch + 1]) {
-        if (!attester.has(e)) attester.set(e, await beacon.attesterDuties(e, indices));
-        try {
-          await loadCommittees(e, "head");
-        } catch {
-          // next epoch's shuffling not yet served (head behind): retried, or read at judging
-        }
-      }
-      if (!proposer.has(epoch)) {
-        proposer.set(
-          epoch,
-          (await beacon.proposerDuties(epoch)).filter((d) => mine.has(d.validatorIndex)),
-        );
-      }
-    },
+    observe: (epoch: number): Promise<void> => observe(st, epoch),
     /** Attestation duties in [fromEpoch, toEpoch] (observed ones) and their inclusion. */
-    async attestations(
-      fromEpoch: number,
-      toEpoch: number,
-      headSlot: number,
-    ): Promise<AttestationStats> {
-      const duties: AttesterDuty[] = [];
-      for (let e = fromEpoch; e <= toEpoch; e++) {
-        duties.push(...(attester.get(e) ?? []));
-        try {
-          await loadCommittees(e, e * slotsPerEpoch); // from the state at the epoch's start
-        } catch {
-          // not served (pruned state): the duty fallback of `includes`
-        }
-      }
-      const lastSlot = Math.min(
-        headSlot,
-        (toEpoch + 1 + INCLUSION_WINDOW_EPOCHS) * slotsPerEpoch - 1,
-      );
-      const bySlot = new Map<number, BlockAttestation[] | null>();
-      for (let s = fromEpoch * slotsPerEpoch + 1; s <= lastSlot; s++) {
-        bySlot.set(s, await beacon.blockAttestations(s));
-      }
-      let included = 0;
-      let distance = 0;
-      for (const d of duties) {
-        for (let s = d.slot + 1; s <= Math.min(lastSlot, d.slot + slotsPerEpoch); s++) {
-          const hit = bySlot.get(s)?.some((a) => includes(a, d));
-          if (hit) {
-            included++;
-            distance += s - d.slot;
-            break;
-          }
-        }
-      }
-      return {
-        duties: duties.length,
-        included,
-        meanInclusionDistance: included ? distance / included : null,
-        effectiveness: duties.length ? included / duties.length : null,
-      };
-    },
+    attestations: (fromEpoch: number, toEpoch: number, headSlot: number) =>
+      attestationStats(st, fromEpoch, toEpoch, headSlot),
     /**
      * Proposer duties in [fromEpoch, toEpoch] (observed ones), how many produced a canonical
      * block, and how many of those pay the validator's expected fee recipient.
      */
-    async proposals(fromEpoch: number, toEpoch: number, headSlot: number): Promise<ProposalStats> {
-      const out: ProposalStats = {
-        duties: 0,
-        landed: 0,
-        rightFeeRecipient: 0,
-        wrongFeeRecipients: [],
-      };
-      for (let e = fromEpoch; e <= toEpoch; e++) {
-        for (const d of proposer.get(e) ?? []) {
-          if (d.slot > headSlot || d.slot === 0) continue;
-          out.duties++;
-          const b = await beacon.block(d.slot);
-          const m = b?.signedBlock.message;
-          if (m?.proposerIndex !== d.validatorIndex) continue;
-          out.landed++;
-          const fr = m.body.executionPayload?.feeRecipient;
-          const got = fr ? `0x${Buffer.from(fr).toString("hex")}` : null;
-          if (got !== null && got === feeRecipients.get(d.validatorIndex)?.toLowerCase()) {
-            out.rightFeeRecipient++;
-          } else {
-            out.wrongFeeRecipients.push({
-              slot: d.slot,
-              validatorIndex: d.validatorIndex,
-              feeRecipient: got,
-            });
-          }
-        }
-      }
-      return out;
-    },
+    proposals: (fromEpoch: number, toEpoch: number, headSlot: number) =>
+      proposalStats(st, fromEpoch, toEpoch, headSlot),
   };
+}
+
+/** The committees of `epoch` from the state `stateId`, once. */
+async function loadCommittees(
+  st: JudgeState,
+  epoch: number,
+  stateId: string | number,
+): Promise<void> {
+  if (st.committees.has(epoch)) return;
+  const m = new Map<string, number[]>();
+  for (const c of await st.beacon.committees(epoch, undefined, stateId)) {
+    m.set(`${c.slot}/${c.index}`, c.validators);
+  }
+  st.committees.set(epoch, m);
+}
+
+async function observe(st: JudgeState, epoch: number): Promise<void> {
+  for (const e of [epoch, epoch + 1]) {
+    if (!st.attester.has(e)) st.attester.set(e, await st.beacon.attesterDuties(e, st.indices));
+    try {
+      await loadCommittees(st, e, "head");
+    } catch {
+      // next epoch's shuffling not yet served (head behind): retried, or read at judging
+    }
+  }
+  if (!st.proposer.has(epoch)) {
+    st.proposer.set(
+      epoch,
+      (await st.beacon.proposerDuties(epoch)).filter((d) => st.mine.has(d.validatorIndex)),
+    );
+  }
+}
+
+/** Validators an attestation counts (undefined: a committee of it is unknown). */
+function participants(st: JudgeState, a: BlockAttestation): number[] | undefined {
+  const slot = a.data.slot;
+  const byCommittee = st.committees.get(Math.floor(slot / st.slotsPerEpoch));
+  const covered = "committeeBits" in a ? a.committeeBits.getTrueBitIndexes() : [a.data.index];
+  const out: number[] = [];
+  let offset = 0;
+  for (const c of covered) {
+    const members = byCommittee?.get(`${slot}/${c}`);
+    if (!members) return undefined;
+    members.forEach((v, i) => {
+      if (bitSet(a.aggregationBits, offset + i)) out.push(v);
+    });
+    offset += members.length;
+  }
+  return out;
+}
+
+/** Does `a` include duty `d`? By participants, else by the duty's committee and position. */
+function includes(st: JudgeState, a: BlockAttestation, d: AttesterDuty): boolean {
+  if (a.data.slot !== d.slot) return false;
+  const who = participants(st, a);
+  if (who) return who.includes(d.validatorIndex);
+  const first = "committeeBits" in a ? a.committeeBits.getTrueBitIndexes()[0] : a.data.index;
+  return first === d.committeeIndex && bitSet(a.aggregationBits, d.validatorCommitteeIndex);
+}
+
+async function attestationStats(
+  st: JudgeState,
+  fromEpoch: number,
+  toEpoch: number,
+  headSlot: number,
+): Promise<AttestationStats> {
+  const spe = st.slotsPerEpoch;
+  const duties: AttesterDuty[] = [];
+  for (let e = fromEpoch; e <= toEpoch; e++) {
+    duties.push(...(st.attester.get(e) ?? []));
+    try {
+      await loadCommittees(st, e, e * spe); // from the state at the epoch's start
+    } catch {
+      // not served (pruned state): the duty fallback of `includes`
+    }
+  }
+  const lastSlot = Math.min(headSlot, (toEpoch + 1 + INCLUSION_WINDOW_EPOCHS) * spe - 1);
+  const bySlot = new Map<number, BlockAttestation[] | null>();
+  for (let s = fromEpoch * spe + 1; s <= lastSlot; s++) {
+    bySlot.set(s, await st.beacon.blockAttestations(s));
+  }
+  let included = 0;
+  let distance = 0;
+  for (const d of duties) {
+    for (let s = d.slot + 1; s <= Math.min(lastSlot, d.slot + spe); s++) {
+      if (bySlot.get(s)?.some((a) => includes(st, a, d))) {
+        included++;
+        distance += s - d.slot;
+        break;
+      }
+    }
+  }
+  return {
+    duties: duties.length,
+    included,
+    meanInclusionDistance: included ? distance / included : null,
+    effectiveness: duties.length ? included / duties.length : null,
+  };
+}
+
+async function proposalStats(
+  st: JudgeState,
+  fromEpoch: number,
+  toEpoch: number,
+  headSlot: number,
+): Promise<ProposalStats> {
+  const out: ProposalStats = { duties: 0, landed: 0, rightFeeRecipient: 0, wrongFeeRecipients: [] };
+  for (let e = fromEpoch; e <= toEpoch; e++) {
+    for (const d of st.proposer.get(e) ?? []) {
+      if (d.slot > headSlot || d.slot === 0) continue;
+      out.duties++;
+      const b = await st.beacon.block(d.slot);
+      const m = b?.signedBlock.message;
+      if (m?.proposerIndex !== d.validatorIndex) continue;
+      out.landed++;
+      const fr = m.body.executionPayload?.feeRecipient;
+      const got = fr ? toHex(fr) : null;
+      if (got !== null && got === st.feeRecipients.get(d.validatorIndex)?.toLowerCase()) {
+        out.rightFeeRecipient++;
+      } else {
+        out.wrongFeeRecipients.push({
+          slot: d.slot,
+          validatorIndex: d.validatorIndex,
+          feeRecipient: got,
+        });
+      }
+    }
+  }
+  return out;
 }
 
 /** What {@link createJudge} returns. */

@@ -303,10 +303,19 @@ function binaryOf(path: string | undefined, e: ProbeEntry): LodestarBinary {
   return { ...base, version: e.version, params: new Set(e.params) };
 }
 
+/** The probe's flag, and how errors name the executable. */
+const PROBE_FLAG = "--lodestar-bin";
+
+/**
+ * Run the executable twice (`--version`, and `lodestar dev` with every flag the devnet may use
+ * and an invalid log level, so its argument parser lists the unknown ones and refuses to start):
+ * its version (≥ {@link MIN_LODESTAR_VERSION}) and the params it knows.
+ */
 async function probeUncached(path?: string): Promise<LodestarBinary> {
-  const flag = "--lodestar-bin";
-  const base = launcherOf(path === undefined ? undefined : validateLodestarBin(path, flag));
-  const what = base.isDefault ? `the devnet's Lodestar (${base.path})` : `${flag} ${base.path}`;
+  const base = launcherOf(path === undefined ? undefined : validateLodestarBin(path, PROBE_FLAG));
+  const what = base.isDefault
+    ? `the devnet's Lodestar (${base.path})`
+    : `${PROBE_FLAG} ${base.path}`;
   const cwd = await fsp.mkdtemp(join(tmpdir(), "rpdvt-lodestar-probe-"));
   try {
     const params = candidateParams();
@@ -320,79 +329,98 @@ async function probeUncached(path?: string): Promise<LodestarBinary> {
       runBinary(base, ["--version"], cwd),
       runBinary(base, probeArgs, cwd),
     ]);
-    const version = parseLodestarVersion(ver.output);
-    if (version === null) {
-      throw new InputError(
-        `${what} does not behave as the lodestar CLI: \`--version\` printed no version`,
-        {
-          field: flag,
-          details: tail(ver.output),
-          metaMessages: [
-            ver.timedOut
-              ? `It did not exit within ${PROBE_TIMEOUT_MS / 1000} s.`
-              : `Exit code ${ver.code}.`,
-            "Give an executable that runs Lodestar's CLI (`lodestar --version` prints `Version: vX.Y.Z`).",
-          ],
-        },
-      );
-    }
-    if (compareVersions(version, MIN_LODESTAR_VERSION) < 0) {
-      throw new InputError(
-        `${what} is Lodestar ${version}; the devnet needs ${MIN_LODESTAR_VERSION} or later`,
-        {
-          field: flag,
-          metaMessages: ["Omit --lodestar-bin to use the Lodestar 1.5.1 this project installs."],
-        },
-      );
-    }
-    const unknown = new Set(parseUnknownArguments(dev.output));
-    const validated = dev.output.includes(INVALID_LOG_LEVEL) && /Invalid values?/i.test(dev.output);
-    if (unknown.size === 0 && !validated) {
-      throw new BaseError(`Could not tell which flags ${what} accepts`, {
-        details: tail(dev.output),
-        metaMessages: [
-          `Probe: lodestar dev … --logLevel ${INVALID_LOG_LEVEL} should have been refused by its argument parser` +
-            (dev.timedOut
-              ? ` (it ran for ${PROBE_TIMEOUT_MS / 1000} s and was killed)`
-              : ` (exit code ${dev.code})`),
-          "Check that the executable runs Lodestar's CLI unchanged.",
-        ],
-      });
-    }
-    const missing = REQUIRED_DEV_FLAGS.filter((f) => unknown.has(f));
-    if (missing.length > 0) {
-      throw new InputError(
-        `${what} (Lodestar ${version}) lacks \`lodestar dev\` flags the devnet needs: ${missing.map((f) => `--${f}`).join(", ")}`,
-        {
-          field: flag,
-          metaMessages: ["Use a Lodestar release of the 1.x line with the `dev` command."],
-        },
-      );
-    }
-    const known = new Set(params.filter((p) => !unknown.has(`params.${p}`)));
-    if (!known.has("CAPELLA_FORK_EPOCH")) {
-      throw new InputError(
-        `${what} (Lodestar ${version}) does not know --params.CAPELLA_FORK_EPOCH`,
-        {
-          field: flag,
-          metaMessages: [
-            `The devnet starts at Capella or later: Lodestar ${MIN_LODESTAR_VERSION}+.`,
-          ],
-        },
-      );
-    }
-    if (!known.has("SECONDS_PER_SLOT") && !known.has("SLOT_DURATION_MS")) {
-      throw new InputError(
-        `${what} (Lodestar ${version}) knows neither --params.SECONDS_PER_SLOT nor --params.SLOT_DURATION_MS`,
-        {
-          field: flag,
-        },
-      );
-    }
+    const version = checkedVersion(what, ver);
+    const known = knownParams(what, version, dev, params);
     return { ...base, version, params: known };
   } finally {
     await fsp.rm(cwd, { recursive: true, force: true });
   }
+}
+
+/** What one probe run returned. */
+type ProbeRun = Awaited<ReturnType<typeof runBinary>>;
+
+/** The version `--version` printed, at least {@link MIN_LODESTAR_VERSION}. */
+function checkedVersion(what: string, ver: ProbeRun): string {
+  const version = parseLodestarVersion(ver.output);
+  if (version === null) {
+    throw new InputError(
+      `${what} does not behave as the lodestar CLI: \`--version\` printed no version`,
+      {
+        field: PROBE_FLAG,
+        details: tail(ver.output),
+        metaMessages: [
+          ver.timedOut
+            ? `It did not exit within ${PROBE_TIMEOUT_MS / 1000} s.`
+            : `Exit code ${ver.code}.`,
+          "Give an executable that runs Lodestar's CLI (`lodestar --version` prints `Version: vX.Y.Z`).",
+        ],
+      },
+    );
+  }
+  if (compareVersions(version, MIN_LODESTAR_VERSION) < 0) {
+    throw new InputError(
+      `${what} is Lodestar ${version}; the devnet needs ${MIN_LODESTAR_VERSION} or later`,
+      {
+        field: PROBE_FLAG,
+        metaMessages: ["Omit --lodestar-bin to use the Lodestar 1.5.1 this project installs."],
+      },
+    );
+  }
+  return version;
+}
+
+/**
+ * The candidate params the `dev` probe did not call unknown; every required `dev` flag known,
+ * Capella's fork epoch and a slot length among them.
+ */
+function knownParams(
+  what: string,
+  version: string,
+  dev: ProbeRun,
+  params: readonly string[],
+): Set<string> {
+  const unknown = new Set(parseUnknownArguments(dev.output));
+  const validated = dev.output.includes(INVALID_LOG_LEVEL) && /Invalid values?/i.test(dev.output);
+  if (unknown.size === 0 && !validated) {
+    throw new BaseError(`Could not tell which flags ${what} accepts`, {
+      details: tail(dev.output),
+      metaMessages: [
+        `Probe: lodestar dev … --logLevel ${INVALID_LOG_LEVEL} should have been refused by its argument parser` +
+          (dev.timedOut
+            ? ` (it ran for ${PROBE_TIMEOUT_MS / 1000} s and was killed)`
+            : ` (exit code ${dev.code})`),
+        "Check that the executable runs Lodestar's CLI unchanged.",
+      ],
+    });
+  }
+  const missing = REQUIRED_DEV_FLAGS.filter((f) => unknown.has(f));
+  if (missing.length > 0) {
+    throw new InputError(
+      `${what} (Lodestar ${version}) lacks \`lodestar dev\` flags the devnet needs: ${missing.map((f) => `--${f}`).join(", ")}`,
+      {
+        field: PROBE_FLAG,
+        metaMessages: ["Use a Lodestar release of the 1.x line with the `dev` command."],
+      },
+    );
+  }
+  const known = new Set(params.filter((p) => !unknown.has(`params.${p}`)));
+  if (!known.has("CAPELLA_FORK_EPOCH")) {
+    throw new InputError(
+      `${what} (Lodestar ${version}) does not know --params.CAPELLA_FORK_EPOCH`,
+      {
+        field: PROBE_FLAG,
+        metaMessages: [`The devnet starts at Capella or later: Lodestar ${MIN_LODESTAR_VERSION}+.`],
+      },
+    );
+  }
+  if (!known.has("SECONDS_PER_SLOT") && !known.has("SLOT_DURATION_MS")) {
+    throw new InputError(
+      `${what} (Lodestar ${version}) knows neither --params.SECONDS_PER_SLOT nor --params.SLOT_DURATION_MS`,
+      { field: PROBE_FLAG },
+    );
+  }
+  return known;
 }
 
 function probeValue(flag: string): string {

@@ -70,10 +70,47 @@ export type Squad = {
  * await squad.stop(4);
  */
 export async function startSquad(opts: SquadOptions): Promise<Squad> {
+  const clusterDir = join(opts.workDir, "cluster");
+  const operators = await writeSquad(opts, clusterDir);
+  const byId = (id: number) => {
+    const op = operators.find((o) => o.id === id);
+    if (!op) throw new Error(`no operator ${id}`);
+    return op;
+  };
+  const squad: Squad = {
+    clusterDir,
+    operators,
+    start: (id) => startOperator(byId(id), clusterDir, opts, () => squad.status(id)),
+    stop: (id) => stopChild(byId(id).process),
+    status: (id) => operatorStatus(byId(id).metricsPort),
+    running(id) {
+      const p = byId(id).process;
+      return p !== undefined && p.exitCode === null && p.signalCode === null;
+    },
+    async stopAll() {
+      await Promise.all(operators.map((o) => stopChild(o.process)));
+    },
+  };
+  process.once("exit", () => {
+    for (const o of operators) o.process?.kill("SIGKILL");
+  });
+  try {
+    await Promise.all(opts.operatorIds.map((id) => squad.start(id)));
+  } catch (err) {
+    await squad.stopAll();
+    throw err;
+  }
+  return squad;
+}
+
+/**
+ * The squad's files: the cluster split for fresh identities and free ports on 127.0.0.1, and per
+ * operator a folder (0700) with its identity file; returns the operators (not started).
+ */
+async function writeSquad(opts: SquadOptions, clusterDir: string): Promise<SquadOperator[]> {
   const identities = opts.operatorIds.map(() => generateIdentity());
   const ports = await Promise.all(opts.operatorIds.map(() => freePort()));
   const metricsPorts = await Promise.all(opts.operatorIds.map(() => freePort()));
-  const clusterDir = join(opts.workDir, "cluster");
   await fsp.mkdir(opts.workDir, { recursive: true, mode: 0o700 });
   // PBKDF2 (EIP-2335, c = 2^18) rather than scrypt: 4 operators × n validators keystores in seconds.
   await writeCluster(
@@ -107,105 +144,86 @@ export async function startSquad(opts: SquadOptions): Promise<Squad> {
       process: undefined,
     });
   }
-  const byId = (id: number) => {
-    const op = operators.find((o) => o.id === id);
-    if (!op) throw new Error(`no operator ${id}`);
-    return op;
-  };
+  return operators;
+}
 
-  const start = async (id: number) => {
-    const op = byId(id);
-    if (op.process && op.process.exitCode === null) return;
-    const log = createWriteStream(op.logFile, { flags: "a" });
-    const child = spawn(
-      process.execPath,
-      [
-        BIN,
-        "node",
-        "run",
-        "--cluster",
-        join(clusterDir, `operator-${id}`),
-        "--identity",
-        join(op.dir, "identity.json"),
-        "--data-dir",
-        join(op.dir, "data"),
-        "--beacon-url",
-        opts.beaconUrl,
-        "--metrics-port",
-        String(op.metricsPort),
-        "--dashboard",
-        "--doppelganger-epochs",
-        String(opts.doppelgangerEpochs),
-      ],
-      // No LODESTAR_PRESET: the entry point reads the devnet's preset from --beacon-url, as for
-      // any user's node (src/cli/preset.ts).
-      {
-        stdio: ["ignore", "pipe", "pipe"],
-        env: {
-          ...process.env,
-          LODESTAR_PRESET: undefined,
-          ...(opts.dashboardToken ? { RPDVT_DASHBOARD_TOKEN: opts.dashboardToken } : {}),
-        },
-      },
-    );
-    child.stdout?.pipe(log);
-    child.stderr?.pipe(log);
-    op.process = child;
-    // Wait until its status endpoint answers (keys decrypted, p2p listening, beacon reached).
-    const deadline = Date.now() + START_TIMEOUT_MS;
-    while (Date.now() < deadline) {
-      if (child.exitCode !== null)
-        throw new Error(`operator ${id} exited (${child.exitCode}); see ${op.logFile}`);
-      if (await squad.status(id)) return;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    throw new Error(
-      `operator ${id} did not come up within ${START_TIMEOUT_MS / 1000} s; see ${op.logFile}`,
-    );
-  };
+/** `rpdvt node run`'s arguments for operator `op`. */
+function nodeRunArgs(op: SquadOperator, clusterDir: string, opts: SquadOptions): string[] {
+  return [
+    BIN,
+    "node",
+    "run",
+    "--cluster",
+    join(clusterDir, `operator-${op.id}`),
+    "--identity",
+    join(op.dir, "identity.json"),
+    "--data-dir",
+    join(op.dir, "data"),
+    "--beacon-url",
+    opts.beaconUrl,
+    "--metrics-port",
+    String(op.metricsPort),
+    "--dashboard",
+    "--doppelganger-epochs",
+    String(opts.doppelgangerEpochs),
+  ];
+}
 
-  const stop = async (id: number) => {
-    const child = byId(id).process;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((r) => child.once("exit", () => r()));
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-    await exited;
-    clearTimeout(timer);
-  };
-
-  const squad: Squad = {
-    clusterDir,
-    operators,
-    start,
-    stop,
-    async status(id) {
-      try {
-        const r = await fetch(`http://127.0.0.1:${byId(id).metricsPort}/status`, {
-          signal: AbortSignal.timeout(STATUS_TIMEOUT_MS),
-        });
-        return r.ok ? ((await r.json()) as Record<string, unknown>) : undefined;
-      } catch {
-        return undefined;
-      }
+/**
+ * Start operator `op`'s process (unless it runs) with its output appended to its log, and wait
+ * until its status endpoint answers (keys decrypted, p2p listening, beacon reached).
+ */
+async function startOperator(
+  op: SquadOperator,
+  clusterDir: string,
+  opts: SquadOptions,
+  status: () => Promise<Record<string, unknown> | undefined>,
+): Promise<void> {
+  if (op.process && op.process.exitCode === null) return;
+  const log = createWriteStream(op.logFile, { flags: "a" });
+  const child = spawn(process.execPath, nodeRunArgs(op, clusterDir, opts), {
+    stdio: ["ignore", "pipe", "pipe"],
+    // No LODESTAR_PRESET: the entry point reads the devnet's preset from --beacon-url, as for
+    // any user's node (src/cli/preset.ts).
+    env: {
+      ...process.env,
+      LODESTAR_PRESET: undefined,
+      ...(opts.dashboardToken ? { RPDVT_DASHBOARD_TOKEN: opts.dashboardToken } : {}),
     },
-    running(id) {
-      const p = byId(id).process;
-      return p !== undefined && p.exitCode === null && p.signalCode === null;
-    },
-    async stopAll() {
-      await Promise.all(operators.map((o) => stop(o.id)));
-    },
-  };
-  const onExit = () => {
-    for (const o of operators) o.process?.kill("SIGKILL");
-  };
-  process.once("exit", onExit);
-  try {
-    await Promise.all(opts.operatorIds.map((id) => start(id)));
-  } catch (err) {
-    await squad.stopAll();
-    throw err;
+  });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  op.process = child;
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null)
+      throw new Error(`operator ${op.id} exited (${child.exitCode}); see ${op.logFile}`);
+    if (await status()) return;
+    await new Promise((r) => setTimeout(r, 250));
   }
-  return squad;
+  throw new Error(
+    `operator ${op.id} did not come up within ${START_TIMEOUT_MS / 1000} s; see ${op.logFile}`,
+  );
+}
+
+/** SIGTERM, SIGKILL after 5 s; resolves when the process has exited (at once if it is not running). */
+async function stopChild(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** GET /status of the node on `metricsPort` (undefined if down or unreachable). */
+async function operatorStatus(metricsPort: number): Promise<Record<string, unknown> | undefined> {
+  try {
+    const r = await fetch(`http://127.0.0.1:${metricsPort}/status`, {
+      signal: AbortSignal.timeout(STATUS_TIMEOUT_MS),
+    });
+    return r.ok ? ((await r.json()) as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -325,11 +325,22 @@ function validateOptions(opts: DevnetOptions) {
   };
 }
 
+/**
+ * The PID in `workDir`'s pid file (null when absent or not a PID).
+ *
+ * @example
+ * const pid = await readDevnetPid("/tmp/rpdvt-devnet");
+ */
+export async function readDevnetPid(workDir: string): Promise<number | null> {
+  const text = await fsp.readFile(join(workDir, DEVNET_FILES.pid), "utf8").catch(() => null);
+  const pid = Number(text?.trim());
+  return text !== null && Number.isInteger(pid) && pid > 0 ? pid : null;
+}
+
 /** Refuse to start over a devnet that still runs from the same work dir. */
 async function assertNotRunning(workDir: string): Promise<void> {
-  const pidText = await fsp.readFile(join(workDir, DEVNET_FILES.pid), "utf8").catch(() => "");
-  const pid = Number(pidText.trim());
-  if (pidText && Number.isInteger(pid) && pid > 0 && isDevnetProcess(pid)) {
+  const pid = await readDevnetPid(workDir);
+  if (pid !== null && isDevnetProcess(pid)) {
     throw new BaseError(`A devnet already runs from ${workDir} (PID ${pid})`, {
       metaMessages: [`Stop it first: rpdvt devnet stop --work-dir ${workDir}`],
     });
@@ -428,99 +439,106 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<DevnetHandl
   const o = validateOptions(opts);
   if (o.lodestarBin === undefined) await ensureInstalled();
   const bin = await probeLodestar(o.lodestarBin);
-  const forkEpochs = devnetForkEpochs(bin.params);
   const workDir = resolve(opts.workDir ?? (await fsp.mkdtemp(join(tmpdir(), "rpdvt-devnet-"))));
   await fsp.mkdir(workDir, { recursive: true });
   await assertNotRunning(workDir);
   const logFile = join(workDir, DEVNET_FILES.log);
   await fsp.writeFile(logFile, "");
-
-  // Ports are free when picked; another process may take one before Lodestar binds it: then
-  // Lodestar exits (EADDRINUSE) and we try once more with new ports.
+  const ctx: LaunchContext = { opts, o, bin, workDir, logFile };
   let lastReason = "";
   let genesisDelay = o.genesisDelay;
   for (let tryNo = 0; tryNo < 3; tryNo++) {
-    // Every start is a new chain: a beacon DB left behind (a killed node does not run its
-    // --reset cleanup) would make Lodestar resume the old chain and its genesis time.
-    await fsp.rm(join(workDir, "data"), { recursive: true, force: true });
-    const launchedAt = Date.now();
-    const rest = await freePort();
-    let p2p = await freePort();
-    while (p2p === rest) p2p = await freePort();
-    const restUrl = `http://127.0.0.1:${rest}`;
-    const genesisTime = Math.floor(Date.now() / 1000) + Math.ceil(genesisDelay);
-    const args = [
-      ...lodestarArgs({
-        ...o,
-        params: bin.params,
-        genesisTime,
-        rest,
-        p2p,
-        dataDir: join(workDir, "data"),
-      }),
-      ...(opts.extraArgs ?? []),
-    ];
+    const r = await launchOnce(ctx, tryNo, genesisDelay);
+    if (r.handle) {
+      await writeHandleFiles(r.handle, o);
+      return r.handle;
+    }
+    lastReason = r.reason;
+    genesisDelay = r.genesisDelay ?? genesisDelay;
+  }
+  throw new BaseError(`Lodestar devnet did not start: ${lastReason}`, {
+    metaMessages: [`Log: ${logFile}`],
+  });
+}
+
+/** What every launch attempt of one {@link startDevnet} shares. */
+type LaunchContext = {
+  opts: DevnetOptions;
+  o: ReturnType<typeof validateOptions>;
+  bin: LodestarBinary;
+  workDir: string;
+  logFile: string;
+};
+
+/** An attempt's outcome: the running devnet, or why to launch again (and with which delay). */
+type LaunchOutcome =
+  | { handle: DevnetHandle; reason?: undefined; genesisDelay?: undefined }
+  | { handle?: undefined; reason: string; genesisDelay?: number };
+
+/**
+ * One launch: a new chain on fresh ports, waited for. Ports are free when picked; another process
+ * may take one before Lodestar binds it: then Lodestar exits (EADDRINUSE) and the first attempt is
+ * retried with new ports. A node that comes up more than {@link LATE_START_SLOTS} slots after
+ * genesis calls itself syncing and never proposes on a one-node chain (Lodestar's sync
+ * tolerance): on a loaded box, it is launched again (twice at most) with a genesis delay that
+ * covers the start time measured. Any other failure throws with the log's tail.
+ */
+async function launchOnce(
+  ctx: LaunchContext,
+  tryNo: number,
+  genesisDelay: number,
+): Promise<LaunchOutcome> {
+  const { opts, o, bin, workDir, logFile } = ctx;
+  // Every start is a new chain: a beacon DB left behind (a killed node does not run its
+  // --reset cleanup) would make Lodestar resume the old chain and its genesis time.
+  await fsp.rm(join(workDir, "data"), { recursive: true, force: true });
+  const launchedAt = Date.now();
+  const rest = await freePort();
+  let p2p = await freePort();
+  while (p2p === rest) p2p = await freePort();
+  const restUrl = `http://127.0.0.1:${rest}`;
+  const genesisTime = Math.floor(Date.now() / 1000) + Math.ceil(genesisDelay);
+  const dataDir = join(workDir, "data");
+  const args = [
+    ...lodestarArgs({ ...o, params: bin.params, genesisTime, rest, p2p, dataDir }),
+    ...(opts.extraArgs ?? []),
+  ];
+  await fsp.appendFile(
+    logFile,
+    `# rpdvt: ${[bin.command, ...bin.prefixArgs, ...args].join(" ")}  (Lodestar ${bin.version})\n`,
+  );
+  const l = launch(bin, args, workDir, logFile, opts.detached === true);
+  const pid = l.child.pid;
+  if (pid === undefined) {
+    await l.exited;
+    throw new BaseError("Could not launch Lodestar", {
+      metaMessages: [`Executable: ${bin.path}`, `Log: ${logFile}`],
+    });
+  }
+  const stop = stopper(l, pid, workDir, opts.detached === true);
+  const ready = await waitReady(restUrl, bin.version, l, opts.readyTimeoutMs ?? READY_TIMEOUT_MS);
+  if (!ready.ok) {
+    await stop();
+    const tail = tailFile(logFile, 30);
+    if (tryNo === 0 && /EADDRINUSE/.test(tail)) return { reason: ready.reason };
+    throw notStarted(ready.reason, tail, logFile, bin);
+  }
+  const lateMs = Date.now() - (genesisTime + LATE_START_SLOTS * o.secondsPerSlot) * 1000;
+  if (lateMs > 0 && tryNo < 2) {
+    await stop();
+    const startupS = (Date.now() - launchedAt) / 1000;
+    const nextDelay = Math.ceil(startupS * 1.5) + 5;
     await fsp.appendFile(
       logFile,
-      `# rpdvt: ${[bin.command, ...bin.prefixArgs, ...args].join(" ")}  (Lodestar ${bin.version})\n`,
+      `# rpdvt: Lodestar answered ${Math.round(startupS)} s after launch (${Math.round(lateMs / 1000 + LATE_START_SLOTS * o.secondsPerSlot)} s after genesis): relaunching with genesis delay ${nextDelay} s\n`,
     );
-    const l = launch(bin, args, workDir, logFile, opts.detached === true);
-    const pid = l.child.pid;
-    if (pid === undefined) {
-      await l.exited;
-      throw new BaseError("Could not launch Lodestar", {
-        metaMessages: [`Executable: ${bin.path}`, `Log: ${logFile}`],
-      });
-    }
-    const handlers = opts.detached ? undefined : installExitHandlers(pid);
-    let stopping: Promise<void> | undefined;
-    const stop = () => {
-      stopping ??= (async () => {
-        if (l.exitCode() === undefined) {
-          signalGroup(pid, "SIGTERM");
-          const t1 = setTimeout(() => signalGroup(pid, "SIGTERM"), SECOND_TERM_MS);
-          const t2 = setTimeout(() => signalGroup(pid, "SIGKILL"), STOP_GRACE_MS);
-          await l.exited;
-          clearTimeout(t1);
-          clearTimeout(t2);
-        }
-        handlers?.remove();
-        await fsp.rm(join(workDir, DEVNET_FILES.pid), { force: true });
-      })();
-      return stopping;
+    return {
+      reason: `its REST API answered ${Math.round(startupS)} s after launch, past genesis`,
+      genesisDelay: nextDelay,
     };
-    const ready = await waitReady(restUrl, bin.version, l, opts.readyTimeoutMs ?? READY_TIMEOUT_MS);
-    if (!ready.ok) {
-      await stop();
-      lastReason = ready.reason;
-      const tail = tailFile(logFile, 30);
-      if (tryNo === 0 && /EADDRINUSE/.test(tail)) continue;
-      throw new BaseError(`Lodestar devnet did not start: ${ready.reason}`, {
-        details: tail || "(empty log)",
-        metaMessages: [
-          `Log: ${logFile}`,
-          bin.isDefault
-            ? `Reinstall if the log shows a module or native-addon error: FORCE=1 bash devnet/lodestar/install.sh`
-            : `Check that ${bin.path} runs \`lodestar dev\` on its own (Lodestar ${bin.version}).`,
-        ],
-      });
-    }
-    // A node that comes up more than an epoch after genesis calls itself syncing and never
-    // proposes on a one-node chain (Lodestar's sync tolerance): on a loaded box, launch again
-    // with a genesis delay that covers the start time measured.
-    const lateMs = Date.now() - (genesisTime + LATE_START_SLOTS * o.secondsPerSlot) * 1000;
-    if (lateMs > 0 && tryNo < 2) {
-      await stop();
-      const startupS = (Date.now() - launchedAt) / 1000;
-      genesisDelay = Math.ceil(startupS * 1.5) + 5;
-      lastReason = `its REST API answered ${Math.round(startupS)} s after launch, past genesis`;
-      await fsp.appendFile(
-        logFile,
-        `# rpdvt: Lodestar answered ${Math.round(startupS)} s after launch (${Math.round(lateMs / 1000 + LATE_START_SLOTS * o.secondsPerSlot)} s after genesis): relaunching with genesis delay ${genesisDelay} s\n`,
-      );
-      continue;
-    }
-    const handle: DevnetHandle = {
+  }
+  return {
+    handle: {
       restUrl,
       pid,
       genesisTime,
@@ -528,20 +546,60 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<DevnetHandl
       workDir,
       logFile,
       ports: { rest, p2p },
-      lodestar: { bin: bin.path, version: bin.version, forkEpochs },
+      lodestar: { bin: bin.path, version: bin.version, forkEpochs: devnetForkEpochs(bin.params) },
       stop,
-    };
-    const { stop: _s, ...info } = handle;
-    await fsp.writeFile(join(workDir, DEVNET_FILES.pid), `${pid}\n`);
-    await fsp.writeFile(
-      join(workDir, DEVNET_FILES.info),
-      `${JSON.stringify({ ...info, validators: o.validators, lodestarValidators: o.lodestarValidators, startedAt: new Date().toISOString() }, null, 2)}\n`,
-    );
-    return handle;
-  }
-  throw new BaseError(`Lodestar devnet did not start: ${lastReason}`, {
-    metaMessages: [`Log: ${logFile}`],
+    },
+  };
+}
+
+/**
+ * The handle's stop(): SIGTERM to the group, a second one after {@link SECOND_TERM_MS}, SIGKILL
+ * after {@link STOP_GRACE_MS}; then the exit handlers (unless detached) and the pid file go. Once.
+ */
+function stopper(l: Launch, pid: number, workDir: string, detached: boolean): () => Promise<void> {
+  const handlers = detached ? undefined : installExitHandlers(pid);
+  let stopping: Promise<void> | undefined;
+  return () => {
+    stopping ??= (async () => {
+      if (l.exitCode() === undefined) {
+        signalGroup(pid, "SIGTERM");
+        const t1 = setTimeout(() => signalGroup(pid, "SIGTERM"), SECOND_TERM_MS);
+        const t2 = setTimeout(() => signalGroup(pid, "SIGKILL"), STOP_GRACE_MS);
+        await l.exited;
+        clearTimeout(t1);
+        clearTimeout(t2);
+      }
+      handlers?.remove();
+      await fsp.rm(join(workDir, DEVNET_FILES.pid), { force: true });
+    })();
+    return stopping;
+  };
+}
+
+/** The error of a launch that did not come up: why, the log's tail, and what to check. */
+function notStarted(reason: string, tail: string, logFile: string, bin: LodestarBinary): BaseError {
+  return new BaseError(`Lodestar devnet did not start: ${reason}`, {
+    details: tail || "(empty log)",
+    metaMessages: [
+      `Log: ${logFile}`,
+      bin.isDefault
+        ? `Reinstall if the log shows a module or native-addon error: FORCE=1 bash devnet/lodestar/install.sh`
+        : `Check that ${bin.path} runs \`lodestar dev\` on its own (Lodestar ${bin.version}).`,
+    ],
   });
+}
+
+/** The pid file and devnet.json (the handle's data, for `rpdvt devnet status`). */
+async function writeHandleFiles(
+  handle: DevnetHandle,
+  o: ReturnType<typeof validateOptions>,
+): Promise<void> {
+  const { stop: _s, ...info } = handle;
+  await fsp.writeFile(join(handle.workDir, DEVNET_FILES.pid), `${handle.pid}\n`);
+  await fsp.writeFile(
+    join(handle.workDir, DEVNET_FILES.info),
+    `${JSON.stringify({ ...info, validators: o.validators, lodestarValidators: o.lodestarValidators, startedAt: new Date().toISOString() }, null, 2)}\n`,
+  );
 }
 
 const FATAL_SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { createBeaconClient } from "../beacon/index.js";
 import { InputError } from "../errors.js";
 import { toHex } from "../util/hex.js";
-import { DEVNET_FILES, isDevnetProcess, stopPid } from "./start.js";
+import { DEVNET_FILES, isDevnetProcess, readDevnetPid, stopPid } from "./start.js";
 
 /** The status read's Beacon API timeout (a local node answers in milliseconds). */
 const STATUS_TIMEOUT_MS = 3_000;
@@ -69,18 +69,6 @@ export async function readDevnetInfo(workDir: string): Promise<DevnetInfo | null
   } catch (err) {
     throw new InputError("devnet.json is not JSON", { file, cause: err });
   }
-}
-
-/**
- * The PID in `workDir`'s pid file (null when absent or not a PID).
- *
- * @example
- * const pid = await readDevnetPid("/tmp/rpdvt-devnet");
- */
-export async function readDevnetPid(workDir: string): Promise<number | null> {
-  const text = await fsp.readFile(join(workDir, DEVNET_FILES.pid), "utf8").catch(() => null);
-  const pid = Number(text?.trim());
-  return text !== null && Number.isInteger(pid) && pid > 0 ? pid : null;
 }
 
 /**
