@@ -257,7 +257,8 @@ export async function requestEveryNode(
 const MISSING_ENDPOINT = new Set([404, 405, 501]);
 
 /**
- * The URL of the node that answered "no such endpoint" (HTTP 404/405/501), when `err` says so.
+ * The URL of the node that answered "no such endpoint" (HTTP 404/405/501), when `err` says so
+ * ("" when the error names no node); undefined for any other error.
  *
  * @example
  * const url = lackingNode(err); // "http://127.0.0.1:5052" or undefined
