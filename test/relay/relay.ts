@@ -8,7 +8,9 @@
  * - `POST /eth/v1/builder/validators` — `SignedValidatorRegistrationV1[]`; each signature is
  *   checked with the registration's pubkey under the builder domain
  *   (`compute_domain(DOMAIN_APPLICATION_BUILDER, GENESIS_FORK_VERSION, Root())`,
- *   src/builder/registration.ts), the timestamp at most 10 s in the future. All-or-nothing: one
+ *   src/builder/registration.ts), the validator known and active or pending, the timestamp at
+ *   most 10 s in the future and not older than the one held (builder-specs
+ *   `process_registration`, MAX_REGISTRATION_LOOKAHEAD). All-or-nothing: one
  *   bad registration → 400 `{code, message}` naming it, none stored.
  * - `GET /eth/v1/builder/header/{slot}/{parent_hash}/{pubkey}` — a `SignedBuilderBid` (signed by
  *   the relay's own BLS key, builder domain) for a registered validator on the beacon node's head,
@@ -230,6 +232,16 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
   async function registerValidators(body: unknown): Promise<void> {
     if (!Array.isArray(body)) throw new HttpError(400, "body must be an array of registrations");
     const ok: (RelayRecords["registrations"][number] & { json: unknown })[] = [];
+    // builder-specs process_registration: the pubkey is a validator eligible for registration
+    // (active, or pending activation).
+    const statuses = new Map(
+      (
+        await beaconGet<{ status: string; validator: { pubkey: string } }[]>(
+          chain.beaconUrl,
+          "/eth/v1/beacon/states/head/validators",
+        )
+      ).map((v) => [v.validator.pubkey.toLowerCase(), v.status]),
+    );
     for (const [i, item] of body.entries()) {
       let signed: ReturnType<typeof ssz.bellatrix.SignedValidatorRegistrationV1.fromJson>;
       try {
@@ -243,6 +255,12 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
       const pubkey = toHex(signed.message.pubkey);
       if (!verifyRegistration(signed, bDomain))
         throw new HttpError(400, `registration ${i} (${pubkey}): invalid signature`);
+      const status = statuses.get(pubkey);
+      if (!status || !/^(active|pending)/.test(status))
+        throw new HttpError(
+          400,
+          `registration ${i} (${pubkey}): not a validator eligible for registration (${status ?? "unknown"})`,
+        );
       if (signed.message.timestamp > now() / 1000 + MAX_FUTURE_TIMESTAMP_S)
         throw new HttpError(400, `registration ${i} (${pubkey}): timestamp too far in the future`);
       const prev = latest.get(pubkey);

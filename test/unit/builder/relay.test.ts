@@ -157,39 +157,41 @@ describe("test relay: builder API with signature checks", () => {
     assert.equal((await fetch(`${relay.url}/eth/v1/builder/status`)).status, 200);
   });
 
-  it("refuses wrong-domain, wrong-key, tampered and unsigned registrations with {code, message}; the batch is not stored", async () => {
+  it("refuses wrong-domain, wrong-key, tampered, unsigned and non-validator registrations with {code, message}; the batch is not stored", async () => {
     const otherNet = builderDomain(fromHex("0x00000000"));
-    const bad: [string, unknown][] = [
-      ["wrong domain", signedRegistration(VALS[0] as (typeof VALS)[0], { domain: otherNet })],
-      [
-        "wrong key",
-        signedRegistration(VALS[0] as (typeof VALS)[0], { secret: interopSecretKey(99) }),
-      ],
+    const v0 = VALS[0] as (typeof VALS)[0];
+    const stranger = { ...v0, secret: interopSecretKey(40), pubkey: toHex(interopPublicKey(40)) };
+    const bad: [string, unknown, RegExp][] = [
+      ["wrong domain", signedRegistration(v0, { domain: otherNet }), /invalid signature/],
+      ["wrong key", signedRegistration(v0, { secret: interopSecretKey(99) }), /invalid signature/],
       [
         "tampered",
-        signedRegistration(VALS[0] as (typeof VALS)[0], { feeRecipient: `0x${"ee".repeat(20)}` }),
+        signedRegistration(v0, { feeRecipient: `0x${"ee".repeat(20)}` }),
+        /invalid signature/,
       ],
       [
         "unsigned",
-        {
-          ...(signedRegistration(VALS[0] as (typeof VALS)[0]) as object),
-          signature: `0x${"00".repeat(96)}`,
-        },
+        { ...(signedRegistration(v0) as object), signature: `0x${"00".repeat(96)}` },
+        /invalid signature/,
       ],
       [
         "no signature",
-        {
-          message: (signedRegistration(VALS[0] as (typeof VALS)[0]) as { message: unknown })
-            .message,
-        },
+        { message: (signedRegistration(v0) as { message: unknown }).message },
+        /not a SignedValidatorRegistrationV1/,
+      ],
+      [
+        "not a validator",
+        signedRegistration(stranger),
+        /not a validator eligible for registration \(unknown\)/,
       ],
     ];
-    for (const [what, reg] of bad) {
+    for (const [what, reg, why] of bad) {
       const good = signedRegistration(VALS[1] as (typeof VALS)[0]);
       const r = await post(relay, "/eth/v1/builder/validators", [good, reg]);
       assert.equal(r.status, 400, what);
       assert.equal(r.body.code, 400);
-      assert.match(r.body.message, /registration 1/, what);
+      assert.match(r.body.message, /^registration 1[ :]/, what);
+      assert.match(r.body.message, why, what);
     }
     assert.equal(relay.records().registrations.length, 0, "no registration of a bad batch is kept");
   });
