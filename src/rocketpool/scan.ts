@@ -26,6 +26,7 @@ import {
   CUSTOM_KEY_PASSWORDS_FILE,
   CUSTOM_KEYS_DIR,
   PER_KEY_LAYOUTS,
+  type PerKeyLayout,
   PRYSM,
   ROOT_OWNED_HINT,
   smartnodeFile,
@@ -106,18 +107,62 @@ async function statIfPresent(path: string, what: string): Promise<Stats | undefi
 /** Keystore files read at once while scanning (I/O-bound; bounded to keep file handles low). */
 const SCAN_CONCURRENCY = 32;
 
-/**
- * Scan a data folder (already resolved to `…/data`) for keystores.
- *
- * @example
- * const { keystores, prysm, warnings } = await scanKeystores("/home/me/.rocketpool/data");
- */
-export async function scanKeystores(dataDir: string): Promise<ScanResult> {
-  const warnings: string[] = [];
-  const keystores: FoundKeystore[] = [];
+/** One listing entry of a client layout's folder, read: its warnings, its keystore if any. */
+async function scanLayoutEntry(
+  dataDir: string,
+  layout: PerKeyLayout,
+  entry: string,
+): Promise<{ warnings: string[]; keystore?: FoundKeystore }> {
+  const out: { warnings: string[]; keystore?: FoundKeystore } = { warnings: [] };
+  const { warnings } = out; // this entry's warnings, merged in listing order by the caller
+  const m = layout.entry.exec(entry);
+  if (!m?.[1]) return out;
+  const pubkey = m[1].toLowerCase();
+  const name = `0x${m[1]}`;
+  const rel = layout.keystore(name);
+  const file = join(dataDir, rel);
+  if (!(await present(file, `${layout.client} keystore`))) {
+    warnings.push(
+      `${layout.client}: ${join(dataDir, layout.listDir, entry)} has no keystore (${rel} missing)`,
+    );
+    return out;
+  }
+  const ks: ClientKeystore = parseWith(
+    clientKeystoreSchema,
+    await readJsonFile(file, smartnodeFile(`${layout.client} keystore`)),
+    `Not a valid ${layout.client} validator keystore`,
+    file,
+  );
+  const passwordFile = join(dataDir, layout.password(name));
+  const hasPassword = await present(passwordFile, `${layout.client} keystore password file`);
+  if (!hasPassword)
+    warnings.push(
+      `${layout.client}: keystore ${rel} has no password file (${layout.password(name)} missing)`,
+    );
+  if (ks.pubkey !== pubkey) {
+    warnings.push(
+      `Mismatch: ${rel} is filed under 0x${pubkey} but its "pubkey" field says 0x${ks.pubkey}`,
+    );
+  }
+  out.keystore = {
+    origin: layout.client,
+    file,
+    rel,
+    pubkey,
+    declaredPubkey: ks.pubkey,
+    path: ks.path,
+    crypto: ks.crypto,
+    passwordFile: hasPassword ? passwordFile : undefined,
+  };
+  return out;
+}
 
-  // Per-entry reads are independent and I/O-bound: run them concurrently, then merge in listing
-  // order so warnings and keystores come out as a sequential scan would list them.
+/**
+ * The keystores of every per-key client layout. Per-entry reads are independent and I/O-bound:
+ * they run concurrently, then are merged in listing order so warnings and keystores come out as a
+ * sequential scan would list them.
+ */
+async function scanClientLayouts(dataDir: string, warnings: string[]): Promise<FoundKeystore[]> {
   const jobs = (
     await Promise.all(
       PER_KEY_LAYOUTS.map(async (layout) =>
@@ -125,76 +170,41 @@ export async function scanKeystores(dataDir: string): Promise<ScanResult> {
       ),
     )
   ).flat();
-  const scanned = await mapConcurrent(jobs, SCAN_CONCURRENCY, async ({ layout, entry }) => {
-    const out: { warnings: string[]; keystore?: FoundKeystore } = { warnings: [] };
-    const { warnings } = out; // this entry's warnings, merged in listing order below
-    const m = layout.entry.exec(entry);
-    if (!m?.[1]) return out;
-    const pubkey = m[1].toLowerCase();
-    const name = `0x${m[1]}`;
-    const rel = layout.keystore(name);
-    const file = join(dataDir, rel);
-    if (!(await present(file, `${layout.client} keystore`))) {
-      warnings.push(
-        `${layout.client}: ${join(dataDir, layout.listDir, entry)} has no keystore (${rel} missing)`,
-      );
-      return out;
-    }
-    const ks: ClientKeystore = parseWith(
-      clientKeystoreSchema,
-      await readJsonFile(file, smartnodeFile(`${layout.client} keystore`)),
-      `Not a valid ${layout.client} validator keystore`,
-      file,
-    );
-    const passwordFile = join(dataDir, layout.password(name));
-    const hasPassword = await present(passwordFile, `${layout.client} keystore password file`);
-    if (!hasPassword)
-      warnings.push(
-        `${layout.client}: keystore ${rel} has no password file (${layout.password(name)} missing)`,
-      );
-    if (ks.pubkey !== pubkey) {
-      warnings.push(
-        `Mismatch: ${rel} is filed under 0x${pubkey} but its "pubkey" field says 0x${ks.pubkey}`,
-      );
-    }
-    out.keystore = {
-      origin: layout.client,
-      file,
-      rel,
-      pubkey,
-      declaredPubkey: ks.pubkey,
-      path: ks.path,
-      crypto: ks.crypto,
-      passwordFile: hasPassword ? passwordFile : undefined,
-    };
-    return out;
-  });
+  const scanned = await mapConcurrent(jobs, SCAN_CONCURRENCY, ({ layout, entry }) =>
+    scanLayoutEntry(dataDir, layout, entry),
+  );
+  const keystores: FoundKeystore[] = [];
   for (const r of scanned) {
     warnings.push(...r.warnings);
     if (r.keystore) keystores.push(r.keystore);
   }
+  return keystores;
+}
 
-  let prysm: FoundPrysmStore | undefined;
+/** Prysm's all-accounts keystore, when there is one. */
+async function scanPrysmStore(dataDir: string): Promise<FoundPrysmStore | undefined> {
   const prysmFile = join(dataDir, PRYSM.keystore);
-  if (await present(prysmFile, "Prysm account store")) {
-    const ks = parseWith(
-      prysmKeystoreSchema,
-      await readJsonFile(prysmFile, smartnodeFile("Prysm account store")),
-      "Not a valid Prysm account keystore",
-      prysmFile,
-    );
-    prysm = {
-      file: prysmFile,
-      rel: PRYSM.keystore,
-      crypto: ks.crypto,
-      passwordFile: join(dataDir, PRYSM.password),
-    };
-  }
+  if (!(await present(prysmFile, "Prysm account store"))) return undefined;
+  const ks = parseWith(
+    prysmKeystoreSchema,
+    await readJsonFile(prysmFile, smartnodeFile("Prysm account store")),
+    "Not a valid Prysm account keystore",
+    prysmFile,
+  );
+  return {
+    file: prysmFile,
+    rel: PRYSM.keystore,
+    crypto: ks.crypto,
+    passwordFile: join(dataDir, PRYSM.password),
+  };
+}
 
-  // custom-keys/: every regular file is a keystore (the Smartnode reads them all as JSON).
+/** custom-keys/: every regular file is a keystore (the Smartnode reads them all as JSON). */
+async function scanCustomKeys(dataDir: string): Promise<FoundKeystore[]> {
   const customDir = join(dataDir, CUSTOM_KEYS_DIR);
   const seenCustom = new Map<string, string>();
   const passwordsFile = join(dataDir, CUSTOM_KEY_PASSWORDS_FILE);
+  const keystores: FoundKeystore[] = [];
   for (const entry of await listDir(customDir)) {
     if (entry.startsWith(".")) continue;
     const file = join(customDir, entry);
@@ -229,9 +239,14 @@ export async function scanKeystores(dataDir: string): Promise<ScanResult> {
       passwordFile: passwordsFile,
     });
   }
+  return keystores;
+}
 
+/** `custom-key-passwords`, read once on first use (undefined when the file is absent). */
+function lazyCustomKeyPasswords(dataDir: string): ScanResult["customKeyPasswords"] {
+  const passwordsFile = join(dataDir, CUSTOM_KEY_PASSWORDS_FILE);
   let passwordsCache: Promise<Map<string, string> | undefined> | undefined;
-  const customKeyPasswords = () => {
+  return () => {
     passwordsCache ??= (async () => {
       if (!(await present(passwordsFile, "custom key password file"))) return undefined;
       const text = (
@@ -241,6 +256,19 @@ export async function scanKeystores(dataDir: string): Promise<ScanResult> {
     })();
     return passwordsCache;
   };
+}
 
-  return { keystores, prysm, customKeyPasswords, warnings };
+/**
+ * Scan a data folder (already resolved to `…/data`) for keystores: the client layouts, Prysm's
+ * store, custom-keys.
+ *
+ * @example
+ * const { keystores, prysm, warnings } = await scanKeystores("/home/me/.rocketpool/data");
+ */
+export async function scanKeystores(dataDir: string): Promise<ScanResult> {
+  const warnings: string[] = [];
+  const keystores = await scanClientLayouts(dataDir, warnings);
+  const prysm = await scanPrysmStore(dataDir);
+  keystores.push(...(await scanCustomKeys(dataDir)));
+  return { keystores, prysm, customKeyPasswords: lazyCustomKeyPasswords(dataDir), warnings };
 }
