@@ -189,6 +189,15 @@ function errorBody(e: unknown): { error: string; field?: string; details?: strin
   return { error: e instanceof Error ? e.message : String(e) };
 }
 
+/** What the dashboard's routes share: its options, the planner (created on first use), streams. */
+type DashboardContext = {
+  opts: DashboardOptions;
+  intervalMs: number;
+  planner: PlanRunner | undefined;
+  streams: Set<ServerResponse>;
+  timer: NodeJS.Timeout | undefined;
+};
+
 /**
  * Create the dashboard handler over a status source.
  *
@@ -197,189 +206,241 @@ function errorBody(e: unknown): { error: string; field?: string; details?: strin
  * if (!dashboard.handle(req, res)) res.writeHead(404).end();
  */
 export function createDashboard(opts: DashboardOptions): Dashboard {
-  const intervalMs = opts.intervalMs ?? DEFAULT_EVENT_INTERVAL_MS;
-  let planner = opts.planner;
-  const ownPlanner = planner === undefined;
-  const streams = new Set<ServerResponse>();
-  let timer: NodeJS.Timeout | undefined;
-
-  const viewJson = () => JSON.stringify(clusterView(opts.source.snapshot()));
-  const push = (res: ServerResponse, json: string) =>
-    res.write(`event: cluster\ndata: ${json}\n\n`);
-  const tick = () => {
-    let json: string;
-    try {
-      json = viewJson();
-    } catch (e) {
-      json = JSON.stringify({ error: errorBody(e).error });
-    }
-    for (const res of streams) push(res, json);
+  const ctx: DashboardContext = {
+    opts,
+    intervalMs: opts.intervalMs ?? DEFAULT_EVENT_INTERVAL_MS,
+    planner: opts.planner,
+    streams: new Set(),
+    timer: undefined,
   };
-  const openStream = (req: IncomingMessage, res: ServerResponse) => {
-    if (streams.size >= MAX_EVENT_STREAMS) {
-      res.setHeader("retry-after", "10");
-      sendJson(res, 503, {
-        error: `Too many open dashboards (${MAX_EVENT_STREAMS} event streams); close one`,
-      });
-      return;
-    }
-    res.writeHead(200, {
-      ...SECURITY_HEADERS,
-      "content-type": "text/event-stream",
-      connection: "keep-alive",
-    });
-    res.write(`retry: ${intervalMs}\n\n`);
-    streams.add(res);
-    push(res, viewJson());
-    if (!timer) timer = setInterval(tick, intervalMs);
-    req.on("close", () => {
-      streams.delete(res);
-      if (streams.size === 0 && timer) {
-        clearInterval(timer);
-        timer = undefined;
-      }
-    });
-  };
-
-  const handleExit = (req: IncomingMessage, res: ServerResponse): void => {
-    if (opts.token === undefined || opts.token === "") {
-      req.resume();
-      sendJson(res, 403, {
-        error:
-          "Exits are disabled: this node has no dashboard token (start it with --dashboard-token-file FILE)",
-      });
-      return;
-    }
-    if (!hasValidToken(req, opts.token)) {
-      req.resume();
-      res.setHeader("www-authenticate", 'Bearer realm="rpdvt-dashboard"');
-      sendJson(res, 401, {
-        error: "A valid dashboard token is required (the node's --dashboard-token-file)",
-      });
-      return;
-    }
-    const source = opts.source;
-    if (!source.requestExit) {
-      req.resume();
-      sendJson(res, 501, { error: "This dashboard source cannot sign exits" });
-      return;
-    }
-    readBody(req)
-      .then((text) => {
-        const accepted = source.requestExit?.(parseExitRequest(text));
-        sendJson(res, 202, { accepted: true, ...accepted });
-      })
-      .catch((e: unknown) => {
-        if (res.headersSent) return;
-        if (e instanceof BodyTooLargeError) {
-          res.setHeader("connection", "close");
-          sendJson(res, 413, errorBody(e));
-          res.on("finish", () => req.socket.destroy());
-          return;
-        }
-        sendJson(res, e instanceof InputError ? 400 : 500, errorBody(e));
-      });
-  };
-
-  const handlePlan = (req: IncomingMessage, res: ServerResponse, url: URL): void => {
-    const query = parsePlanQuery(url.searchParams);
-    const costly = planNeedsToken(query);
-    if (costly !== undefined && !hasValidToken(req, opts.token)) {
-      res.setHeader("www-authenticate", 'Bearer realm="rpdvt-dashboard"');
-      sendJson(res, 401, {
-        error: `This planner query is large (${costly}): it needs the dashboard token`,
-        details:
-          "Send it as Authorization: Bearer <token> (the node's --dashboard-token-file), or ask for less.",
-      });
-      return;
-    }
-    planner ??= createPlanRunner();
-    planner.run(query).then(
-      (result) => sendJson(res, 200, result),
-      (e: unknown) => {
-        if (res.headersSent || res.destroyed) return;
-        const status =
-          e instanceof InputError ? 400 : e instanceof PlanUnavailableError ? 503 : 500;
-        if (status === 503) res.setHeader("retry-after", "5");
-        sendJson(res, status, errorBody(e));
-      },
-    );
-  };
-
-  const handle = (req: IncomingMessage, res: ServerResponse, parsed?: URL): boolean => {
-    const url = parsed ?? parseRequestTarget(req.url);
-    if (url === null) {
-      sendJson(res, 400, { error: "Malformed request target (expected /path?query)" });
-      return true;
-    }
-    const path = url.pathname;
-    if (!(DASHBOARD_PATHS as readonly string[]).includes(path) && !path.startsWith("/api/")) {
-      return false;
-    }
-    if (!isLoopbackHost(req.headers.host)) {
-      sendJson(res, 403, {
-        error: "The dashboard answers loopback hosts only (127.0.0.1:<port>, localhost:<port>)",
-      });
-      return true;
-    }
-    if (isCrossSite(req)) {
-      req.resume();
-      sendJson(res, 403, { error: "Cross-site requests to the dashboard are refused" });
-      return true;
-    }
-    const method = req.method ?? "GET";
-    if (method === "POST" && path === "/api/exit") {
-      handleExit(req, res);
-      return true;
-    }
-    if (method !== "GET" && method !== "HEAD") {
-      if (!hasValidToken(req, opts.token)) {
-        res.setHeader("www-authenticate", 'Bearer realm="rpdvt-dashboard"');
-        sendJson(res, 401, {
-          error: "A valid dashboard token is required (the node's --dashboard-token-file)",
-        });
-      } else {
-        res.setHeader("allow", "GET, HEAD");
-        sendJson(res, 405, {
-          error: `No ${method} route ${path} (state-changing: POST /api/exit)`,
-        });
-      }
-      req.resume();
-      return true;
-    }
-    try {
-      if (path === "/") {
-        res.writeHead(200, {
-          ...SECURITY_HEADERS,
-          "content-type": "text/html; charset=utf-8",
-          "content-security-policy": CSP,
-        });
-        res.end(dashboardHtml());
-      } else if (path === "/api/cluster") {
-        sendJson(res, 200, JSON.parse(viewJson()));
-      } else if (path === "/api/plan") {
-        handlePlan(req, res, url);
-      } else if (path === "/events") {
-        openStream(req, res);
-      } else {
-        sendJson(res, 404, { error: `No dashboard route ${path}` });
-      }
-    } catch (e) {
-      sendJson(res, e instanceof InputError ? 400 : 500, errorBody(e));
-    }
-    return true;
-  };
-
+  const ownPlanner = opts.planner === undefined;
   return {
-    handle,
+    handle: (req, res, parsed) => handle(ctx, req, res, parsed),
     async close() {
-      if (timer) clearInterval(timer);
-      timer = undefined;
-      for (const res of streams) res.end();
-      streams.clear();
-      if (ownPlanner) await planner?.close();
+      if (ctx.timer) clearInterval(ctx.timer);
+      ctx.timer = undefined;
+      for (const res of ctx.streams) res.end();
+      ctx.streams.clear();
+      if (ownPlanner) await ctx.planner?.close();
     },
   };
+}
+
+/** The cluster view as JSON (./view.ts over the source's snapshot). */
+function viewJson(ctx: DashboardContext): string {
+  return JSON.stringify(clusterView(ctx.opts.source.snapshot()));
+}
+
+/** 401 with the Bearer challenge. */
+function sendUnauthorized(res: ServerResponse, body: { error: string; details?: string }): void {
+  res.setHeader("www-authenticate", 'Bearer realm="rpdvt-dashboard"');
+  sendJson(res, 401, body);
+}
+
+/** The token-required answer of state-changing requests. */
+const TOKEN_REQUIRED = "A valid dashboard token is required (the node's --dashboard-token-file)";
+
+/** Answer a dashboard request (see the module header); false when it is not one. */
+function handle(
+  ctx: DashboardContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  parsed?: URL,
+): boolean {
+  const url = parsed ?? parseRequestTarget(req.url);
+  if (url === null) {
+    sendJson(res, 400, { error: "Malformed request target (expected /path?query)" });
+    return true;
+  }
+  const path = url.pathname;
+  if (!(DASHBOARD_PATHS as readonly string[]).includes(path) && !path.startsWith("/api/")) {
+    return false;
+  }
+  if (refusedOrigin(req, res)) return true;
+  const method = req.method ?? "GET";
+  if (method === "POST" && path === "/api/exit") {
+    handleExit(ctx, req, res);
+    return true;
+  }
+  if (method !== "GET" && method !== "HEAD") {
+    refuseMethod(ctx, req, res, method, path);
+    return true;
+  }
+  try {
+    routeGet(ctx, req, res, url);
+  } catch (e) {
+    sendJson(res, e instanceof InputError ? 400 : 500, errorBody(e));
+  }
+  return true;
+}
+
+/** 403 for a Host that is not loopback or a request a browser marks cross-site. */
+function refusedOrigin(req: IncomingMessage, res: ServerResponse): boolean {
+  if (!isLoopbackHost(req.headers.host)) {
+    sendJson(res, 403, {
+      error: "The dashboard answers loopback hosts only (127.0.0.1:<port>, localhost:<port>)",
+    });
+    return true;
+  }
+  if (isCrossSite(req)) {
+    req.resume();
+    sendJson(res, 403, { error: "Cross-site requests to the dashboard are refused" });
+    return true;
+  }
+  return false;
+}
+
+/** Any other method: 401 without the token, 405 with it. */
+function refuseMethod(
+  ctx: DashboardContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  method: string,
+  path: string,
+): void {
+  if (!hasValidToken(req, ctx.opts.token)) {
+    sendUnauthorized(res, { error: TOKEN_REQUIRED });
+  } else {
+    res.setHeader("allow", "GET, HEAD");
+    sendJson(res, 405, { error: `No ${method} route ${path} (state-changing: POST /api/exit)` });
+  }
+  req.resume();
+}
+
+/** GET /, /api/cluster, /api/plan, /events. */
+function routeGet(
+  ctx: DashboardContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): void {
+  const path = url.pathname;
+  if (path === "/") {
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      "content-type": "text/html; charset=utf-8",
+      "content-security-policy": CSP,
+    });
+    res.end(dashboardHtml());
+  } else if (path === "/api/cluster") {
+    sendJson(res, 200, JSON.parse(viewJson(ctx)));
+  } else if (path === "/api/plan") {
+    handlePlan(ctx, req, res, url);
+  } else if (path === "/events") {
+    openStream(ctx, req, res);
+  } else {
+    sendJson(res, 404, { error: `No dashboard route ${path}` });
+  }
+}
+
+/** One `cluster` event. */
+function push(res: ServerResponse, json: string): void {
+  res.write(`event: cluster\ndata: ${json}\n\n`);
+}
+
+/** Every open stream gets the current view (or the error that replaced it). */
+function tick(ctx: DashboardContext): void {
+  let json: string;
+  try {
+    json = viewJson(ctx);
+  } catch (e) {
+    json = JSON.stringify({ error: errorBody(e).error });
+  }
+  for (const res of ctx.streams) push(res, json);
+}
+
+/** GET /events: the view now and every interval; the timer runs while a stream is open. */
+function openStream(ctx: DashboardContext, req: IncomingMessage, res: ServerResponse): void {
+  if (ctx.streams.size >= MAX_EVENT_STREAMS) {
+    res.setHeader("retry-after", "10");
+    sendJson(res, 503, {
+      error: `Too many open dashboards (${MAX_EVENT_STREAMS} event streams); close one`,
+    });
+    return;
+  }
+  res.writeHead(200, {
+    ...SECURITY_HEADERS,
+    "content-type": "text/event-stream",
+    connection: "keep-alive",
+  });
+  res.write(`retry: ${ctx.intervalMs}\n\n`);
+  ctx.streams.add(res);
+  push(res, viewJson(ctx));
+  if (!ctx.timer) ctx.timer = setInterval(() => tick(ctx), ctx.intervalMs);
+  req.on("close", () => {
+    ctx.streams.delete(res);
+    if (ctx.streams.size === 0 && ctx.timer) {
+      clearInterval(ctx.timer);
+      ctx.timer = undefined;
+    }
+  });
+}
+
+/** POST /api/exit: token checked, body read (bounded) and validated, then the source consents. */
+function handleExit(ctx: DashboardContext, req: IncomingMessage, res: ServerResponse): void {
+  const { token, source } = ctx.opts;
+  if (token === undefined || token === "") {
+    req.resume();
+    sendJson(res, 403, {
+      error:
+        "Exits are disabled: this node has no dashboard token (start it with --dashboard-token-file FILE)",
+    });
+    return;
+  }
+  if (!hasValidToken(req, token)) {
+    req.resume();
+    sendUnauthorized(res, { error: TOKEN_REQUIRED });
+    return;
+  }
+  if (!source.requestExit) {
+    req.resume();
+    sendJson(res, 501, { error: "This dashboard source cannot sign exits" });
+    return;
+  }
+  readBody(req)
+    .then((text) => {
+      const accepted = source.requestExit?.(parseExitRequest(text));
+      sendJson(res, 202, { accepted: true, ...accepted });
+    })
+    .catch((e: unknown) => {
+      if (res.headersSent) return;
+      if (e instanceof BodyTooLargeError) {
+        res.setHeader("connection", "close");
+        sendJson(res, 413, errorBody(e));
+        res.on("finish", () => req.socket.destroy());
+        return;
+      }
+      sendJson(res, e instanceof InputError ? 400 : 500, errorBody(e));
+    });
+}
+
+/** GET /api/plan: a large query needs the token; the worker answers, or 503 when busy. */
+function handlePlan(
+  ctx: DashboardContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): void {
+  const query = parsePlanQuery(url.searchParams);
+  const costly = planNeedsToken(query);
+  if (costly !== undefined && !hasValidToken(req, ctx.opts.token)) {
+    sendUnauthorized(res, {
+      error: `This planner query is large (${costly}): it needs the dashboard token`,
+      details:
+        "Send it as Authorization: Bearer <token> (the node's --dashboard-token-file), or ask for less.",
+    });
+    return;
+  }
+  ctx.planner ??= createPlanRunner();
+  ctx.planner.run(query).then(
+    (result) => sendJson(res, 200, result),
+    (e: unknown) => {
+      if (res.headersSent || res.destroyed) return;
+      const status = e instanceof InputError ? 400 : e instanceof PlanUnavailableError ? 503 : 500;
+      if (status === 503) res.setHeader("retry-after", "5");
+      sendJson(res, status, errorBody(e));
+    },
+  );
 }
 
 /**
