@@ -18,12 +18,13 @@ import { join } from "node:path";
 import { secp256k1TestKeys } from "../src/core/consensus/signer.js";
 import { createDvNode, type DvNode } from "../src/core/node.js";
 import type { Clock } from "../src/core/transport.js";
-import { DutyType, type PubkeyHex, unhex } from "../src/core/types.js";
+import { DutyType, type PubkeyHex } from "../src/core/types.js";
 import type { ClusterDefinition } from "../src/keysplit/cluster.js";
 import { toHostPort } from "../src/p2p/address.js";
 import { identityFromSecretKey } from "../src/p2p/identity.js";
 import { createP2PTransport, type P2PTransport } from "../src/p2p/transport.js";
 import { SlashingProtectionDb } from "../src/slashing/db.js";
+import { fromHex } from "../src/util/hex.js";
 import { createSimBeacon } from "../test/simnet/beacon.js";
 
 /**
@@ -99,7 +100,7 @@ async function onInit(m: Extract<ToWorker, { type: "init" }>): Promise<void> {
       return () => clearTimeout(t);
     },
   };
-  const ids = m.identities.map((h) => identityFromSecretKey(unhex(h)));
+  const ids = m.identities.map((h) => identityFromSecretKey(fromHex(h)));
   transport = await createP2PTransport({
     identity: ids[m.index] as (typeof ids)[number],
     self: m.index,
@@ -128,7 +129,7 @@ async function onStart(): Promise<void> {
   const t = transport as P2PTransport;
   const beacon = createSimBeacon({
     clock: c,
-    validators: m.cluster.validators.map((v) => unhex(v.pubkey)),
+    validators: m.cluster.validators.map((v) => fromHex(v.pubkey)),
     seed: m.seed,
     verifySubmissions: false,
     ...m.beacon,
@@ -141,7 +142,7 @@ async function onStart(): Promise<void> {
   node = createDvNode({
     cluster: m.cluster,
     operatorId,
-    shares: new Map(m.shares.map(([pk, s]) => [pk, unhex(s)])),
+    shares: new Map(m.shares.map(([pk, s]) => [pk, fromHex(s)])),
     transport: { consensus: t, parsigex: t.channel("parsigex") },
     clock: c,
     beacon: beacon.view(),

@@ -44,10 +44,11 @@ import { join } from "node:path";
 import { SecretKey } from "@chainsafe/blst";
 import { createSigningRoots } from "../src/core/domain.js";
 import { systemClock } from "../src/core/transport.js";
-import { DutyType, hex, type PubkeyHex } from "../src/core/types.js";
+import { DutyType, type PubkeyHex } from "../src/core/types.js";
 import { generateIdentity } from "../src/p2p/identity.js";
 import { type LocalCluster, startLocalCluster } from "../src/p2p/local-cluster.js";
 import { SlashingProtectionDb } from "../src/slashing/db.js";
+import { toHex } from "../src/util/hex.js";
 import { createDvSimCluster, type DvNetwork, type DvSimCluster } from "../test/simnet/dv.js";
 import type { FromWorker, ToWorker } from "./dv-worker.js";
 import { ms, type Stats, summarize, table } from "./util.js";
@@ -238,7 +239,7 @@ export async function runDvBenchProcesses(o: {
     network: () => idle,
     beacon: { ...beaconOpts, verifySubmissions: false },
   });
-  const identities = Array.from({ length: o.n }, () => hex(generateIdentity().secretKey));
+  const identities = Array.from({ length: o.n }, () => toHex(generateIdentity().secretKey));
   const workers = Array.from({ length: o.n }, () =>
     fork(new URL("./dv-worker.ts", import.meta.url).pathname, [], {
       execArgv: ["--import", "tsx", ...workerProfileArgs],
@@ -275,7 +276,7 @@ export async function runDvBenchProcesses(o: {
           index: i,
           seed,
           cluster: c.cluster,
-          shares: [...(c.shares[i] as Map<PubkeyHex, Uint8Array>)].map(([pk, s]) => [pk, hex(s)]),
+          shares: [...(c.shares[i] as Map<PubkeyHex, Uint8Array>)].map(([pk, s]) => [pk, toHex(s)]),
           identities,
           dataDir: dir,
           beacon: beaconOpts,
@@ -440,7 +441,7 @@ async function measureBaseline(
       );
       items.forEach((it, i) => {
         if (!out[i]?.ok) throw new Error("baseline: slashing protection refused");
-        (keys.get(hex(it.d.pubkey)) as SecretKey).sign(it.root).toBytes();
+        (keys.get(toHex(it.d.pubkey)) as SecretKey).sign(it.root).toBytes();
         base.push(performance.now() - t0);
       });
     }

@@ -36,8 +36,9 @@ import {
 } from "@lodestar/params";
 import { type BeaconBlock, ssz, sszTypesFor } from "@lodestar/types";
 import { InputError } from "../errors.js";
+import { bytesEqual, fromHex, toHex } from "../util/hex.js";
 import { aggregateAndProofType } from "./domain.js";
-import { hex, sameBytes, type UnsignedData, type UnsignedDataSet, unhex } from "./types.js";
+import type { UnsignedData, UnsignedDataSet } from "./types.js";
 
 /**
  * Encoding version byte.
@@ -330,7 +331,7 @@ export function encodeUnsignedSet(set: UnsignedDataSet): Uint8Array {
     if (u.kind !== kind || kindByte(u) !== byte) {
       throw new InputError("Unsigned data set mixes kinds (or aggregate forks)");
     }
-    const pkb = unhex(pk);
+    const pkb = fromHex(pk);
     if (pkb.length !== 48) throw new InputError(`Bad validator pubkey ${pk}`);
     w.bytes(pkb);
     const pw = new Writer();
@@ -364,13 +365,13 @@ export function decodeUnsignedSet(
     let prev = "";
     for (let i = 0; i < count; i++) {
       const pk = r.bytes(48);
-      const pkHex = hex(pk);
+      const pkHex = toHex(pk);
       if (pkHex <= prev) return undefined;
       prev = pkHex;
       set.set(pkHex, decodePayload(kind, byte, pk, r.bytes(r.u32())));
     }
     if (r.off !== bytes.length) return undefined;
-    if (!sameBytes(encodeUnsignedSet(set), bytes)) return undefined;
+    if (!bytesEqual(encodeUnsignedSet(set), bytes)) return undefined;
     return { kind, set };
   } catch {
     return undefined;

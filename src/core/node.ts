@@ -11,6 +11,7 @@
 import { publicKeyOf } from "../crypto/bls.js";
 import { InputError, VerificationError } from "../errors.js";
 import type { SlashingProtectionDb } from "../slashing/db.js";
+import { bytesEqual, fromHex, toHex } from "../util/hex.js";
 import { type BeaconNode, type ChainInfo, fallbackBeacon } from "./beacon.js";
 import { createBroadcaster } from "./broadcast/broadcast.js";
 import type { DvCluster } from "./cluster.js";
@@ -37,7 +38,7 @@ import { createDoppelganger, type Doppelganger } from "./signer/doppelganger.js"
 import { createSigner, type Signer } from "./signer/signer.js";
 import { createTracker, type Tracker } from "./tracker/tracker.js";
 import type { Clock, Transport } from "./transport.js";
-import { hex, type PubkeyHex, sameBytes, unhex } from "./types.js";
+import type { PubkeyHex } from "./types.js";
 import { Ports, type Wired, wire } from "./wire.js";
 import type { DvEvent } from "./workflow.js";
 
@@ -337,14 +338,14 @@ function clusterKeys(cluster: DvCluster): ClusterKeys {
   for (const v of cluster.validators) {
     sharePubkeys.set(
       v.pubkey.toLowerCase(),
-      new Map(v.shares.map((s) => [s.operatorId, unhex(s.pubkey)])),
+      new Map(v.shares.map((s) => [s.operatorId, fromHex(s.pubkey)])),
     );
   }
   return {
     operatorIds: cluster.operators.map((op) => op.id),
     pubkeys,
     feeRecipients: new Map(cluster.validators.map((v) => [v.pubkey.toLowerCase(), v.feeRecipient])),
-    validatorPubkeys: new Map(pubkeys.map((pk) => [pk, unhex(pk)])),
+    validatorPubkeys: new Map(pubkeys.map((pk) => [pk, fromHex(pk)])),
     positions: new Map(pubkeys.map((pk, i) => [pk, i])),
     sharePubkeys,
   };
@@ -361,7 +362,7 @@ function checkedShares(opts: DvNodeOptions, keys: ClusterKeys): Map<PubkeyHex, U
         field: "shares",
       });
     }
-    if (!sameBytes(publicKeyOf(secret), expected)) {
+    if (!bytesEqual(publicKeyOf(secret), expected)) {
       throw new VerificationError(
         `Share for validator ${key} does not match operator ${opts.operatorId}'s share public key`,
       );
@@ -373,9 +374,9 @@ function checkedShares(opts: DvNodeOptions, keys: ClusterKeys): Map<PubkeyHex, U
 
 function checkSlashingDbNetwork(db: SlashingProtectionDb, chain: ChainInfo): void {
   const gvr = db.genesisValidatorsRoot;
-  if (gvr !== undefined && gvr !== hex(chain.genesisValidatorsRoot)) {
+  if (gvr !== undefined && gvr !== toHex(chain.genesisValidatorsRoot)) {
     throw new InputError("The slashing-protection database is for another network", {
-      metaMessages: [`Database: ${gvr}`, `Beacon node: ${hex(chain.genesisValidatorsRoot)}`],
+      metaMessages: [`Database: ${gvr}`, `Beacon node: ${toHex(chain.genesisValidatorsRoot)}`],
     });
   }
 }

@@ -15,7 +15,8 @@
  * validator attests once per target epoch). Assumes this process is the database's only writer.
  */
 import type { SlashingProtectionDb } from "../slashing/db.js";
-import { hex, type PubkeyHex } from "./types.js";
+import { toHex } from "../util/hex.js";
+import type { PubkeyHex } from "./types.js";
 
 type Summary = {
   source?: bigint;
@@ -95,7 +96,7 @@ export function createProtectionView(db: SlashingProtectionDb): ProtectionView {
       if (source > target) return false;
       const s = load(pk);
       if (s.target === undefined || s.source === undefined) return true;
-      if (target === s.target && source === s.source && s.targetRoot === hex(signingRoot)) {
+      if (target === s.target && source === s.source && s.targetRoot === toHex(signingRoot)) {
         return true; // exact repeat
       }
       return source >= s.source && target > s.target;
@@ -103,7 +104,7 @@ export function createProtectionView(db: SlashingProtectionDb): ProtectionView {
     blockOk(pk, slot, signingRoot) {
       const s = load(pk);
       if (s.slot === undefined) return true;
-      if (slot === s.slot) return s.slotRoot === hex(signingRoot);
+      if (slot === s.slot) return s.slotRoot === toHex(signingRoot);
       return slot > s.slot;
     },
     recordAttestation(pk, source, target, signingRoot) {
@@ -111,14 +112,14 @@ export function createProtectionView(db: SlashingProtectionDb): ProtectionView {
       if (s.source === undefined || source > s.source) s.source = source;
       if (s.target === undefined || target > s.target) {
         s.target = target;
-        s.targetRoot = hex(signingRoot);
+        s.targetRoot = toHex(signingRoot);
       }
     },
     recordBlock(pk, slot, signingRoot) {
       const s = load(pk);
       if (s.slot === undefined || slot > s.slot) {
         s.slot = slot;
-        s.slotRoot = hex(signingRoot);
+        s.slotRoot = toHex(signingRoot);
       }
     },
   };

@@ -186,35 +186,3 @@ export type FailureReason =
 export function epochOf(slot: number, slotsPerEpoch: number): number {
   return Math.floor(slot / slotsPerEpoch);
 }
-
-/**
- * Lowercase 0x-hex of bytes (pubkeys, roots).
- *
- * @example
- * hex(new Uint8Array([1, 255])) // "0x01ff"
- */
-export function hex(bytes: Uint8Array): string {
-  return `0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex")}`;
-}
-
-/**
- * Bytes of 0x-hex (no validation beyond even length; callers pass trusted hex).
- *
- * @example
- * unhex("0x01ff") // Uint8Array [1, 255]
- */
-export function unhex(s: string): Uint8Array {
-  return new Uint8Array(Buffer.from(s.startsWith("0x") ? s.slice(2) : s, "hex"));
-}
-
-/**
- * Byte equality.
- *
- * @example
- * sameBytes(a, a.slice()) // true
- */
-export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(
-    Buffer.from(b.buffer, b.byteOffset, b.byteLength),
-  );
-}

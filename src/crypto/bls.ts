@@ -8,6 +8,7 @@
  */
 import { verify as blstVerify, PublicKey, SecretKey, Signature } from "@chainsafe/blst";
 import { InputError } from "../errors.js";
+import { bytesToBigInt } from "../util/hex.js";
 
 /** BLS12-381 scalar field order r (IETF BLS draft, §2.1; consensus-specs `BLS_MODULUS` of the curve). */
 export const CURVE_ORDER = 0x73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000001n;
@@ -30,7 +31,7 @@ export function secretKeyFromBytes(bytes: Uint8Array, where: Where = {}): Secret
   if (bytes.length !== SECRET_LENGTH) {
     throw new InputError(`Secret key must be ${SECRET_LENGTH} bytes, got ${bytes.length}`, where);
   }
-  const v = BigInt(`0x${Buffer.from(bytes).toString("hex")}`);
+  const v = bytesToBigInt(bytes);
   if (v === 0n || v >= CURVE_ORDER) {
     throw new InputError(
       "Secret key is not a valid BLS12-381 scalar (zero or ≥ curve order)",

@@ -39,7 +39,7 @@ import { publicKeyFromRaw } from "@libp2p/crypto/keys";
 import { peerIdFromPublicKey, peerIdFromString } from "@libp2p/peer-id";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { InputError } from "../errors.js";
-import { fromHex } from "../util/hex.js";
+import { bigIntToBytes, bytesToBigInt, fromHex } from "../util/hex.js";
 
 /**
  * secp256k1 secret key length (bytes).
@@ -108,7 +108,6 @@ const CURVE_N = secp256k1.Point.CURVE().n;
 const HALF_N = CURVE_N >> 1n;
 
 const b64url = (b: Uint8Array): string => Buffer.from(b).toString("base64url");
-const scalarOf = (b: Uint8Array): bigint => BigInt(`0x${Buffer.from(b).toString("hex")}`);
 
 /**
  * Whether `secretKey` is a valid secp256k1 secret key: 32 bytes, a scalar in [1, n).
@@ -211,8 +210,8 @@ function opensslSigner(secretKey: Uint8Array): (bytes: Uint8Array) => Uint8Array
   });
   return (bytes) => {
     const sig = new Uint8Array(sign("sha256", bytes, { key, dsaEncoding: "ieee-p1363" }));
-    const s = scalarOf(sig.subarray(32));
-    if (s > HALF_N) sig.set(Buffer.from((CURVE_N - s).toString(16).padStart(64, "0"), "hex"), 32);
+    const s = bytesToBigInt(sig.subarray(32));
+    if (s > HALF_N) sig.set(bigIntToBytes(CURVE_N - s, 32), 32);
     return sig;
   };
 }
@@ -248,7 +247,7 @@ export function ecdsaVerifier(
     if (!(signature instanceof Uint8Array) || signature.length !== SECP256K1_SIGNATURE_LENGTH)
       return false;
     // Low S only (OpenSSL accepts both twins); r, s ∈ [1, n) is OpenSSL's own check.
-    if (scalarOf(signature.subarray(32)) > HALF_N) return false;
+    if (bytesToBigInt(signature.subarray(32)) > HALF_N) return false;
     try {
       return verify("sha256", bytes, { key, dsaEncoding: "ieee-p1363" }, signature);
     } catch {

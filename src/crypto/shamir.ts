@@ -10,6 +10,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { InputError } from "../errors.js";
+import { bigIntToBytes, bytesToBigInt } from "../util/hex.js";
 import { CURVE_ORDER, SECRET_LENGTH } from "./bls.js";
 
 const r = CURVE_ORDER;
@@ -38,12 +39,12 @@ export function invert(a: bigint): bigint {
 
 /** 32-byte big-endian → bigint. */
 export function bytesToScalar(b: Uint8Array): bigint {
-  return b.length === 0 ? 0n : BigInt(`0x${Buffer.from(b).toString("hex")}`);
+  return bytesToBigInt(b);
 }
 
 /** bigint in [0, r) → 32-byte big-endian. */
 export function scalarToBytes(x: bigint): Uint8Array {
-  return new Uint8Array(Buffer.from(x.toString(16).padStart(SECRET_LENGTH * 2, "0"), "hex"));
+  return bigIntToBytes(x, SECRET_LENGTH);
 }
 
 /** Uniform non-zero scalar: 64 random bytes reduced mod r (bias < 2^-250). */

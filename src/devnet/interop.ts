@@ -9,6 +9,7 @@
 import { createHash } from "node:crypto";
 import { CURVE_ORDER, publicKeyOf } from "../crypto/bls.js";
 import { InputError } from "../errors.js";
+import { bigIntToBytes, bytesToBigInt } from "../util/hex.js";
 
 /**
  * The interop secret key of validator `index` (32 bytes, big-endian).
@@ -25,8 +26,8 @@ export function interopSecretKey(index: number): Uint8Array {
   const le = Buffer.alloc(32);
   le.writeUIntLE(index, 0, 6);
   const h = createHash("sha256").update(le).digest();
-  const n = BigInt(`0x${Buffer.from(h).reverse().toString("hex")}`) % CURVE_ORDER;
-  return new Uint8Array(Buffer.from(n.toString(16).padStart(64, "0"), "hex"));
+  const n = bytesToBigInt(Uint8Array.from(h).reverse()) % CURVE_ORDER;
+  return bigIntToBytes(n, 32);
 }
 
 /**

@@ -49,7 +49,7 @@ import {
   writeFileAtomic,
   writeSecretFile,
 } from "../util/fs.js";
-import { fromHex, toHex } from "../util/hex.js";
+import { bytesEqual, fromHex, toHex } from "../util/hex.js";
 import { readJsonFile } from "../util/json-file.js";
 import { startProgress } from "../util/progress.js";
 import { parseWith } from "../util/schema.js";
@@ -62,7 +62,6 @@ import {
   listDir,
   outputFileWording,
   readPasswordFile,
-  sameBytes,
 } from "./format-io.js";
 import { assertOperatorIds, type SplitValidator, thresholdFor } from "./split.js";
 import type { VerifyReport } from "./verify-report.js";
@@ -584,7 +583,7 @@ export async function loadOperator(
   try {
     await mapConcurrent(entries, kdfConcurrency(kdf, { n: 2 ** 18 }), async (e) => {
       const secret = await decryptKeystore(e.ks, pw, e.file);
-      if (!sameBytes(publicKeyOf(secret), fromHex(e.claimed))) {
+      if (!bytesEqual(publicKeyOf(secret), fromHex(e.claimed))) {
         secret.fill(0);
         throw new VerificationError(
           "Decrypted share does not match the share public key in cluster.json",

@@ -33,7 +33,7 @@ import {
 import { InputError, VerificationError } from "../errors.js";
 import { kdfConcurrency, mapConcurrent } from "../util/concurrency.js";
 import { SECRET_DIR_MODE, writeDirAtomic, writeSecretFile } from "../util/fs.js";
-import { fromHex, toHex } from "../util/hex.js";
+import { bytesEqual, fromHex, toHex } from "../util/hex.js";
 import { readJsonFile } from "../util/json-file.js";
 import { startProgress } from "../util/progress.js";
 import { parseWith } from "../util/schema.js";
@@ -46,7 +46,6 @@ import {
   listDir,
   outputFileWording,
   readPasswordFile,
-  sameBytes,
 } from "./format-io.js";
 import { type SplitValidator, thresholdFor } from "./split.js";
 import type { VerifyReport } from "./verify-report.js";
@@ -241,13 +240,13 @@ export async function writeDirk(
 
   const vvecs = validators.map((sv) => {
     const vvec = verificationVector(sv.shares, threshold);
-    if (!sameBytes(vvec[0] as Uint8Array, sv.pubkey)) {
+    if (!bytesEqual(vvec[0] as Uint8Array, sv.pubkey)) {
       throw new VerificationError(
         `Verification vector of ${toHex(sv.pubkey)} does not start with its public key`,
       );
     }
     for (const s of sv.shares) {
-      if (!sameBytes(evaluateVerificationVector(vvec, s.id), s.pubkey)) {
+      if (!bytesEqual(evaluateVerificationVector(vvec, s.id), s.pubkey)) {
         throw new VerificationError(
           `Share ${s.id} of ${toHex(sv.pubkey)} is not on the sharing polynomial`,
         );
@@ -437,7 +436,7 @@ async function loadParticipant(
     const secret = await decryptCrypto(acc.crypto, passphrase, { file });
     const actual = publicKeyOf(secret);
     secret.fill(0);
-    if (!sameBytes(actual, pubkey)) {
+    if (!bytesEqual(actual, pubkey)) {
       throw new VerificationError("Account pubkey does not match its decrypted share", {
         metaMessages: [`File: ${file}`, "Field: pubkey"],
       });
@@ -445,7 +444,7 @@ async function loadParticipant(
     const vvec = acc.verificationvector.map((h, k) =>
       fromHex(h, { field: `verificationvector[${k}]`, file, length: 48 }),
     );
-    if (!sameBytes(evaluateVerificationVector(vvec, p.id), pubkey)) {
+    if (!bytesEqual(evaluateVerificationVector(vvec, p.id), pubkey)) {
       throw new VerificationError(
         `Share of participant ${p.id} is not on the account's verification vector`,
         {

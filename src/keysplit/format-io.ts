@@ -26,7 +26,7 @@ import {
   scalarToBytes,
 } from "../crypto/shamir.js";
 import { InputError, VerificationError } from "../errors.js";
-import { toHex } from "../util/hex.js";
+import { bytesEqual, toHex } from "../util/hex.js";
 import { type FileWording, readInputFile, sameWording } from "../util/json-file.js";
 import { assertOperatorIds, type SplitValidator, thresholdFor } from "./split.js";
 
@@ -105,18 +105,6 @@ export async function listDir(path: string): Promise<string[] | null> {
 }
 
 /**
- * Compare two byte strings.
- *
- * @example
- * if (!sameBytes(publicKeyOf(secret), pubkey)) throw new VerificationError("mismatch");
- */
-export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(
-    Buffer.from(b.buffer, b.byteOffset, b.byteLength),
-  );
-}
-
-/**
  * Why a set of shares is not a t-of-n Shamir sharing of a key (first defect found):
  * - `share-is-key`: the share of operator `id` IS the key (that operator alone can sign);
  * - `off-polynomial`: the shares `ids` are not on the polynomial of degree ≤ t−1 through the key
@@ -149,7 +137,7 @@ export type ShareDefect =
  * {@link findPublicShareDefect}); when it returns false they run and name the wrong share(s).
  *
  * @example
- * const defect = findShareDefect(shares, 3, (s) => sameBytes(s.pubkey, pk), (sub) => sameBytes(recoverPublicKey(sub), pk));
+ * const defect = findShareDefect(shares, 3, (s) => bytesEqual(s.pubkey, pk), (sub) => bytesEqual(recoverPublicKey(sub), pk));
  */
 export function findShareDefect<S extends { id: number }>(
   shares: readonly S[],
@@ -399,7 +387,7 @@ function findSecretShareDefect(sv: SplitValidator, threshold: number): ShareDefe
   const secrets: SecretShare[] = sv.shares.map((s) => ({ id: s.id, secret: s.secret }));
   const key = recoverSecret(secrets.slice(0, threshold));
   const k = bytesToScalar(key);
-  const matches = k !== 0n && sameBytes(publicKeyOf(key), sv.pubkey);
+  const matches = k !== 0n && bytesEqual(publicKeyOf(key), sv.pubkey);
   key.fill(0);
   if (!matches) {
     return (
@@ -465,7 +453,7 @@ export function assertSplitValidators(validators: readonly SplitValidator[]): nu
     }
     for (const s of sv.shares) {
       secretKeyFromBytes(s.secret, { field: `${field}.shares[id=${s.id}].secret` });
-      if (!sameBytes(publicKeyOf(s.secret), s.pubkey)) {
+      if (!bytesEqual(publicKeyOf(s.secret), s.pubkey)) {
         throw new VerificationError(
           `Share ${s.id} of ${label}: public key does not match its secret`,
         );

@@ -29,7 +29,7 @@ import { InputError, VerificationError } from "../errors.js";
 import { parseAddress } from "../util/address.js";
 import { kdfConcurrency, mapConcurrent } from "../util/concurrency.js";
 import { writeDirAtomic, writeSecretFile } from "../util/fs.js";
-import { fromHex, toHex } from "../util/hex.js";
+import { bytesEqual, fromHex, toHex } from "../util/hex.js";
 import { readJsonFile } from "../util/json-file.js";
 import { startProgress } from "../util/progress.js";
 import {
@@ -38,7 +38,6 @@ import {
   listDir,
   outputFileWording,
   readPasswordFile,
-  sameBytes,
 } from "./format-io.js";
 import type { ValidatorKey } from "./split.js";
 import type { VerifyReport } from "./verify-report.js";
@@ -121,7 +120,7 @@ function assertKeys(keys: readonly ValidatorKey[]): void {
   keys.forEach((k, i) => {
     const field = `keys[${i}]`;
     secretKeyFromBytes(k.secret, { field: `${field}.secret` });
-    if (!sameBytes(publicKeyOf(k.secret), k.pubkey)) {
+    if (!bytesEqual(publicKeyOf(k.secret), k.pubkey)) {
       throw new VerificationError(
         `Validator key ${i} (${toHex(k.pubkey)}): secret does not match its public key`,
         {
@@ -322,7 +321,7 @@ export async function verifyObol(
       const secret = await decryptKeystore(ks, password, file);
       const actual = publicKeyOf(secret);
       secret.fill(0);
-      if (!sameBytes(actual, claimed)) {
+      if (!bytesEqual(actual, claimed)) {
         throw new VerificationError("Keystore pubkey does not match its decrypted secret", {
           metaMessages: [`File: ${file}`, "Field: pubkey"],
         });

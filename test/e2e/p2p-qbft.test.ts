@@ -8,13 +8,13 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { equalBytes } from "../../src/core/consensus/codec.js";
 import { createQbftNode, type QbftNode, verifyDecided } from "../../src/core/consensus/node.js";
 import { defaultLeader } from "../../src/core/consensus/params.js";
 import { secp256k1Signer, secp256k1Verifier } from "../../src/core/consensus/signer.js";
 import type { Decided, InstanceId } from "../../src/core/consensus/types.js";
 import { systemClock } from "../../src/core/transport.js";
 import { type LocalCluster, startLocalCluster } from "../../src/p2p/local-cluster.js";
+import { bytesEqual } from "../../src/util/hex.js";
 import { createSimCluster, isValidTestValue, testValue } from "../simnet/cluster.js";
 
 const N = 4;
@@ -87,10 +87,10 @@ describe("QBFT over the libp2p transport (n = 4, secp256k1, system clock)", () =
     const ms = performance.now() - t0;
     const inputs = on.map((i) => testValue(instance, i));
     for (const d of ds) {
-      assert.ok(equalBytes(d.hash, (ds[0] as Decided).hash), `slot ${slot}: agreement`);
+      assert.ok(bytesEqual(d.hash, (ds[0] as Decided).hash), `slot ${slot}: agreement`);
       assert.ok(verifyDecided(d, verifier), `slot ${slot}: valid commit certificate`);
       assert.ok(
-        inputs.some((v) => equalBytes(v, d.value)),
+        inputs.some((v) => bytesEqual(v, d.value)),
         `slot ${slot}: validity`,
       );
     }

@@ -89,10 +89,11 @@ import type {
 } from "../../src/core/beacon.js";
 import { isAggregator } from "../../src/core/domain.js";
 import type { Clock } from "../../src/core/transport.js";
-import { epochOf, hex, unhex } from "../../src/core/types.js";
+import { epochOf } from "../../src/core/types.js";
 import { verifySignature } from "../../src/crypto/bls.js";
 import { BaseError } from "../../src/errors.js";
 import { isSlashableAttestationPair } from "../../src/slashing/rules.js";
+import { fromHex, toHex } from "../../src/util/hex.js";
 
 /** MAXIMUM_GOSSIP_CLOCK_DISPARITY, 500 ms (consensus-specs phase0 p2p-interface.md, configuration). */
 const MAXIMUM_GOSSIP_CLOCK_DISPARITY_MS = 500;
@@ -338,7 +339,7 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
 
   const pubkeys = opts.validators.map((p) => p.slice());
   const byIndex = new Map<number, Uint8Array>(pubkeys.map((p, i) => [firstIndex + i, p]));
-  const indexByPk = new Map<string, number>(pubkeys.map((p, i) => [hex(p), firstIndex + i]));
+  const indexByPk = new Map<string, number>(pubkeys.map((p, i) => [toHex(p), firstIndex + i]));
   const currentSlot = (): number =>
     Math.max(0, Math.floor((opts.clock.now() - genesisClockMs) / slotMs));
   const lifeCycle = new Map<number, SimValidatorState>();
@@ -445,7 +446,7 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
     const rec = {
       source: BigInt(data.source.epoch),
       target: BigInt(data.target.epoch),
-      signingRoot: hex(ssz.phase0.AttestationData.hashTreeRoot(data)),
+      signingRoot: toHex(ssz.phase0.AttestationData.hashTreeRoot(data)),
     };
     const list = votes.get(vi) ?? [];
     for (const prev of list) {
@@ -481,7 +482,7 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
     const self: SimBeacon = {
       chain,
       genesisClockMs,
-      indexOf: (pk) => indexByPk.get(hex(pk)) ?? -1,
+      indexOf: (pk) => indexByPk.get(toHex(pk)) ?? -1,
       attestations,
       included: (vi, slot) => included.has(`${vi}/${slot}`),
       slashings,
@@ -497,12 +498,12 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
         external.add(`${index}/${epoch}`);
       },
       setValidator(pk, st) {
-        const vi = indexByPk.get(hex(pk));
+        const vi = indexByPk.get(toHex(pk));
         if (vi === undefined) throw new BaseError("sim beacon: not a cluster validator");
         lifeCycle.set(vi, { ...st });
       },
       statusOf: (pk, epoch) => {
-        const vi = indexByPk.get(hex(pk));
+        const vi = indexByPk.get(toHex(pk));
         return vi === undefined ? undefined : statusAt(vi, epoch);
       },
       overrideAttestationData(fn) {
@@ -536,7 +537,7 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
         const out: ValidatorInfo[] = [];
         const epoch = epochOf(currentSlot(), spe);
         for (const pk of req) {
-          const index = indexByPk.get(hex(pk));
+          const index = indexByPk.get(toHex(pk));
           const status = index === undefined ? undefined : statusAt(index, epoch);
           if (index === undefined || status === undefined) continue;
           const st = lifeCycle.get(index) ?? {};
@@ -661,7 +662,7 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
             continue;
           }
           judgeVote(vi, data);
-          const dataRoot = hex(ssz.phase0.AttestationData.hashTreeRoot(data));
+          const dataRoot = toHex(ssz.phase0.AttestationData.hashTreeRoot(data));
           attestations.push({
             validatorIndex: vi,
             committeeIndex: ci,
@@ -735,7 +736,7 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
         block.stateRoot = root("state", slot);
         block.body.randaoReveal = randaoReveal;
         block.body.graffiti = graffiti;
-        block.body.executionPayload.feeRecipient = unhex(feeRecipientOf(vi, slot));
+        block.body.executionPayload.feeRecipient = fromHex(feeRecipientOf(vi, slot));
         return { fork, block } satisfies ProducedBlock;
       },
       async publishBlock(signed: SignedProducedBlock) {
@@ -758,7 +759,7 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
           bad(`block slot ${b.slot}: bad signature`);
           throw new BaseError("sim beacon: invalid block signature");
         }
-        const r = hex(br);
+        const r = toHex(br);
         if (
           blocks.some(
             (x) => x.slot === b.slot && x.proposerIndex === b.proposerIndex && x.root !== r,
@@ -772,13 +773,13 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
           slot: b.slot,
           proposerIndex: b.proposerIndex,
           root: r,
-          feeRecipient: payload ? hex(payload.feeRecipient) : "",
+          feeRecipient: payload ? toHex(payload.feeRecipient) : "",
           fork: signed.fork,
         });
       },
       async aggregateAttestation(slot, dataRoot, committeeIndex) {
         guard();
-        const entry = pool.get(poolKey(slot, hex(dataRoot), committeeIndex));
+        const entry = pool.get(poolKey(slot, toHex(dataRoot), committeeIndex));
         if (!entry || entry.att.data.slot !== slot) {
           throw new BaseError("sim beacon: no attestations for this data root");
         }
@@ -935,7 +936,7 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
             rejected++;
             continue;
           }
-          const root = hex(m.beaconBlockRoot);
+          const root = toHex(m.beaconBlockRoot);
           syncMessages.push({ slot: m.slot, validatorIndex: m.validatorIndex, root });
           const k = `${m.slot}/${root}`;
           const entry = syncPool.get(k) ?? new Map<number, Uint8Array>();
@@ -946,7 +947,7 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
       },
       async syncCommitteeContribution(slot, subcommitteeIndex, beaconBlockRoot) {
         guard();
-        const entry = syncPool.get(`${slot}/${hex(beaconBlockRoot)}`);
+        const entry = syncPool.get(`${slot}/${toHex(beaconBlockRoot)}`);
         const bits = BitArray.fromBitLen(subSize);
         const sigs: Uint8Array[] = [];
         for (const [vi, sig] of entry ?? []) {

@@ -5,7 +5,7 @@
  * tests assert — agreement (honest nodes decide one value per instance), validity (the value was
  * some node's input and passes the predicate) and certificate validity.
  */
-import { equalBytes, hashValue } from "../../src/core/consensus/codec.js";
+import { hashValue } from "../../src/core/consensus/codec.js";
 import {
   createQbftNode,
   type QbftNode,
@@ -20,6 +20,7 @@ import {
   type Verifier,
 } from "../../src/core/consensus/signer.js";
 import type { Decided, InstanceId } from "../../src/core/consensus/types.js";
+import { bytesEqual } from "../../src/util/hex.js";
 import { createSimnet, type Simnet, type SimnetOptions } from "./network.js";
 import { macTestSigning } from "./signing.js";
 
@@ -241,10 +242,10 @@ export function createSimCluster(opts: ClusterOptions): SimCluster {
       for (const [k, recs] of byInstance) {
         const first = recs[0] as DecisionRecord;
         for (const r of recs) {
-          if (!equalBytes(r.decided.hash, first.decided.hash)) {
+          if (!bytesEqual(r.decided.hash, first.decided.hash)) {
             out.push(`agreement: instance ${k}: node ${r.node} ≠ node ${first.node}`);
           }
-          if (!equalBytes(hashValue(r.decided.value), r.decided.hash)) {
+          if (!bytesEqual(hashValue(r.decided.value), r.decided.hash)) {
             out.push(`integrity: instance ${k}: node ${r.node} value does not match hash`);
           }
           if (!proposed.has(hex(r.decided.value))) {

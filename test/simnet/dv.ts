@@ -27,12 +27,13 @@ import { MsgType } from "../../src/core/consensus/types.js";
 import { createDvNode, type DvNode, type DvNodeOptions } from "../../src/core/node.js";
 import { decodeParSigMessage, encodeParSigMessage } from "../../src/core/parsigex/parsigex.js";
 import type { Clock, MessageHandler, Transport } from "../../src/core/transport.js";
-import { hex, type PubkeyHex } from "../../src/core/types.js";
+import type { PubkeyHex } from "../../src/core/types.js";
 import { CURVE_ORDER, publicKeyOf } from "../../src/crypto/bls.js";
 import type { ClusterDefinition } from "../../src/keysplit/cluster.js";
 import { clusterDefinitionHash } from "../../src/keysplit/cluster-hash.js";
 import { splitValidatorKey } from "../../src/keysplit/split.js";
 import { SlashingProtectionDb } from "../../src/slashing/db.js";
+import { toHex } from "../../src/util/hex.js";
 import { createSimBeacon, type SimBeacon, type SimBeaconOptions } from "./beacon.js";
 import { mutate } from "./byzantine.js";
 import { createSimnet, type Simnet } from "./network.js";
@@ -234,16 +235,18 @@ export async function createDvSimCluster(o: DvSimOptions): Promise<DvSimCluster>
     threshold,
     operators: ids.map((id) => ({ id, identity: null })),
     validators: split.map((sv, i) => ({
-      pubkey: hex(sv.pubkey),
-      shares: sv.shares.map((s) => ({ operatorId: s.id, pubkey: hex(s.pubkey) })),
+      pubkey: toHex(sv.pubkey),
+      shares: sv.shares.map((s) => ({ operatorId: s.id, pubkey: toHex(s.pubkey) })),
       feeRecipient: simFeeRecipient(i),
     })),
   };
   const cluster = { ...plain, hash: clusterDefinitionHash(plain) } as ClusterDefinition;
-  const pubkeys = split.map((sv) => hex(sv.pubkey));
+  const pubkeys = split.map((sv) => toHex(sv.pubkey));
   const shares = ids.map(
     (_, i) =>
-      new Map(split.map((sv) => [hex(sv.pubkey), (sv.shares[i] as { secret: Uint8Array }).secret])),
+      new Map(
+        split.map((sv) => [toHex(sv.pubkey), (sv.shares[i] as { secret: Uint8Array }).secret]),
+      ),
   );
   const sim = o.network
     ? undefined

@@ -24,6 +24,7 @@
  * keeps decoding allocation-light and bounds-checked without a schema dependency.
  */
 import { createHash } from "node:crypto";
+import { bytesEqual } from "../../util/hex.js";
 import {
   type Envelope,
   type InstanceId,
@@ -140,18 +141,6 @@ export type DecodeResult = { ok: true; envelope: Envelope } | { ok: false; reaso
  */
 export function hashValue(value: Uint8Array): Uint8Array {
   return new Uint8Array(createHash("sha256").update(value).digest());
-}
-
-/**
- * Constant-shape byte equality (not constant-time; nothing here is secret).
- *
- * @example
- * equalBytes(new Uint8Array([1]), new Uint8Array([1])) // true
- */
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 function isZero(h: Uint8Array): boolean {
@@ -318,14 +307,14 @@ export function decodeEnvelope(bytes: unknown): DecodeResult {
       case MsgType.PrePrepare:
       case MsgType.Decided:
         if (!value) return { ok: false, reason: "bad-value" };
-        if (!equalBytes(hashValue(value), msg.valueHash)) {
+        if (!bytesEqual(hashValue(value), msg.valueHash)) {
           return { ok: false, reason: "value-hash-mismatch" };
         }
         break;
       case MsgType.RoundChange:
         if (value) {
           if (msg.preparedRound === 0) return { ok: false, reason: "bad-value" };
-          if (!equalBytes(hashValue(value), msg.preparedHash)) {
+          if (!bytesEqual(hashValue(value), msg.preparedHash)) {
             return { ok: false, reason: "value-hash-mismatch" };
           }
         }

@@ -30,7 +30,9 @@
  * quorum or is kept as justification material is still verified first. The DECIDED message is
  * signed only when a laggard's ROUND-CHANGE first asks for it, not on every decision.
  */
-import { encodePayload, equalBytes, hashValue } from "./codec.js";
+
+import { bytesEqual, toHex } from "../../util/hex.js";
+import { encodePayload, hashValue } from "./codec.js";
 import {
   highestPrepared,
   isJustifiedDecided,
@@ -75,8 +77,6 @@ export type InstanceHooks = {
   decide(d: Decided): void;
   count(label: string): void;
 };
-
-const hex = (h: Uint8Array): string => Buffer.from(h).toString("hex");
 
 type StoredRc = { msg: SignedMessage; justification: SignedMessage[] };
 
@@ -148,7 +148,7 @@ export class QbftInstance {
     if (this.round !== 0 || this.stopped) return;
     const hash = hashValue(value);
     this.input = value;
-    this.inputHash = hex(hash);
+    this.inputHash = toHex(hash);
     this.values.set(this.inputHash, value);
     this.round = 1;
     this.restartTimer();
@@ -292,7 +292,7 @@ export class QbftInstance {
       this.round = m.round;
       this.prune();
     }
-    const k = hex(m.valueHash);
+    const k = toHex(m.valueHash);
     this.accepted.set(m.round, k);
     this.values.set(k, value);
     this.restartTimer();
@@ -304,7 +304,7 @@ export class QbftInstance {
   }
 
   private validate(hash: Uint8Array, value: Uint8Array, cb: (valid: boolean) => void): void {
-    const k = hex(hash);
+    const k = toHex(hash);
     let r = this.validity.get(k);
     if (r === undefined) {
       try {
@@ -365,7 +365,7 @@ export class QbftInstance {
 
   private tryDecide(round: number, hash: Uint8Array): void {
     if (this.decision) return;
-    const bySource = this.commits.get(round)?.get(hex(hash));
+    const bySource = this.commits.get(round)?.get(toHex(hash));
     if (!bySource || bySource.size < this.h.quorum) return;
     const commits = [...bySource.values()]
       .sort((a, b) => a.source - b.source)
@@ -390,11 +390,11 @@ export class QbftInstance {
       this.h.count(`drop.unjustified-decided.${j.reason}`);
       return;
     }
-    if (this.decision && !equalBytes(this.decision.hash, m.valueHash)) {
+    if (this.decision && !bytesEqual(this.decision.hash, m.valueHash)) {
       this.h.count("alarm.conflicting-decision");
       return;
     }
-    if (env.value) this.values.set(hex(m.valueHash), env.value);
+    if (env.value) this.values.set(toHex(m.valueHash), env.value);
     if (!this.decision) {
       const commits = [...env.justification].sort((a, b) => a.source - b.source);
       this.decision = { round: m.round, hash: m.valueHash, commits };
@@ -408,8 +408,8 @@ export class QbftInstance {
     if (!d || !env.value) return;
     const bound = env.msg.type === MsgType.RoundChange ? env.msg.preparedHash : env.msg.valueHash;
     // decodeEnvelope checked sha256(value) == bound hash, so matching hashes mean matching bytes.
-    if (equalBytes(bound, d.hash)) {
-      this.values.set(hex(d.hash), env.value);
+    if (bytesEqual(bound, d.hash)) {
+      this.values.set(toHex(d.hash), env.value);
       this.deliverIfValueKnown();
     }
   }
@@ -417,7 +417,7 @@ export class QbftInstance {
   private deliverIfValueKnown(): void {
     const d = this.decision;
     if (!d || this.delivered) return;
-    const value = this.values.get(hex(d.hash));
+    const value = this.values.get(toHex(d.hash));
     if (!value) {
       this.h.count("decided-awaiting-value");
       return;
@@ -477,7 +477,7 @@ export class QbftInstance {
     const pr = this.preparedRound;
     this.h.broadcast({
       msg: this.signed(MsgType.RoundChange, r, ZERO_HASH, pr, this.preparedHash),
-      value: pr > 0 ? this.values.get(hex(this.preparedHash)) : undefined,
+      value: pr > 0 ? this.values.get(toHex(this.preparedHash)) : undefined,
       justification: pr > 0 ? this.preparedCert : [],
     });
   }
@@ -498,7 +498,7 @@ export class QbftInstance {
     }
     byRound.set(m.source, { msg: m, justification: env.justification });
     if (m.round > (this.rcHighest.get(m.source) ?? 0)) this.rcHighest.set(m.source, m.round);
-    if (env.value && m.preparedRound > 0) this.values.set(hex(m.preparedHash), env.value);
+    if (env.value && m.preparedRound > 0) this.values.set(toHex(m.preparedHash), env.value);
     this.evaluate();
   }
 
@@ -537,7 +537,7 @@ export class QbftInstance {
     } else {
       const pv = hp.hash;
       const top = all.find((s) => s.msg.preparedRound === hp.round) as StoredRc;
-      const known = this.values.get(hex(pv));
+      const known = this.values.get(toHex(pv));
       if (!known) {
         this.h.count("leader-missing-prepared-value");
         return;
@@ -595,7 +595,7 @@ export class QbftInstance {
       byHash = new Map();
       store.set(m.round, byHash);
     }
-    const k = hex(m.valueHash);
+    const k = toHex(m.valueHash);
     let bySource = byHash.get(k);
     if (!bySource) {
       bySource = new Map();
@@ -620,11 +620,11 @@ export class QbftInstance {
     // Values: keep the input, the prepared value and those of accepted proposals / stored RCs.
     const keep = new Set<string>([
       this.inputHash,
-      hex(this.preparedHash),
+      toHex(this.preparedHash),
       ...this.accepted.values(),
     ]);
     for (const byRound of this.roundChanges.values()) {
-      for (const s of byRound.values()) keep.add(hex(s.msg.preparedHash));
+      for (const s of byRound.values()) keep.add(toHex(s.msg.preparedHash));
     }
     for (const k of this.values.keys()) if (!keep.has(k)) this.values.delete(k);
     for (const k of this.validity.keys()) if (!keep.has(k)) this.validity.delete(k);
@@ -636,5 +636,5 @@ function isThenable(x: unknown): x is Promise<boolean> {
 }
 
 function sameMessage(a: SignedMessage, b: SignedMessage): boolean {
-  return equalBytes(encodePayload(a), encodePayload(b)) && equalBytes(a.signature, b.signature);
+  return bytesEqual(encodePayload(a), encodePayload(b)) && bytesEqual(a.signature, b.signature);
 }

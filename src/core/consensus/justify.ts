@@ -18,7 +18,7 @@
  * Nested justifications (a ROUND-CHANGE's own PREPAREs inside a proposal) are not carried: the
  * proposal's PREPARE quorum for the highest prepared round is what J2 needs (as in the Dafny spec).
  */
-import { equalBytes } from "./codec.js";
+import { bytesEqual } from "../../util/hex.js";
 import { type Envelope, type InstanceId, MsgType, type SignedMessage } from "./types.js";
 
 /**
@@ -107,7 +107,7 @@ export function highestPrepared(rcs: SignedMessage[]): {
       round > 0 &&
       rc.preparedRound === round &&
       hash &&
-      !equalBytes(hash, rc.preparedHash)
+      !bytesEqual(hash, rc.preparedHash)
     ) {
       conflict = true;
     }
@@ -143,11 +143,11 @@ export function isJustifiedProposal(env: Envelope, ctx: JustifyContext): Justify
   }
   // J2: the highest prepared value must be re-proposed, with its PREPARE quorum.
   const pv = hp.hash;
-  if (!equalBytes(m.valueHash, pv)) return fail("not-highest-prepared");
+  if (!bytesEqual(m.valueHash, pv)) return fail("not-highest-prepared");
   const pCheck = checkQuorum(
     prepares,
     MsgType.Prepare,
-    (p) => p.round === hp.round && equalBytes(p.valueHash, pv),
+    (p) => p.round === hp.round && bytesEqual(p.valueHash, pv),
     ctx,
   );
   return pCheck.ok ? OK : fail(`prepares-${pCheck.reason}`);
@@ -171,7 +171,7 @@ export function isJustifiedRoundChange(env: Envelope, ctx: JustifyContext): Just
   const r = checkQuorum(
     env.justification,
     MsgType.Prepare,
-    (p) => p.round === m.preparedRound && equalBytes(p.valueHash, m.preparedHash),
+    (p) => p.round === m.preparedRound && bytesEqual(p.valueHash, m.preparedHash),
     ctx,
   );
   return r.ok ? OK : fail(`prepares-${r.reason}`);
@@ -190,7 +190,7 @@ export function isJustifiedDecided(env: Envelope, ctx: JustifyContext): JustifyR
   const r = checkQuorum(
     env.justification,
     MsgType.Commit,
-    (c) => c.round === m.round && equalBytes(c.valueHash, m.valueHash),
+    (c) => c.round === m.round && bytesEqual(c.valueHash, m.valueHash),
     ctx,
   );
   return r.ok ? OK : fail(`commits-${r.reason}`);

@@ -4,12 +4,13 @@
  * for the same key is refused (the first decision stands) — the in-memory guard in front of the
  * on-disk slashing protection. Old duties are garbage-collected by slot.
  */
+
+import { bytesEqual } from "../../util/hex.js";
 import { encodeUnsignedSet } from "../codec.js";
 import {
   type Duty,
   dutyKey,
   type PubkeyHex,
-  sameBytes,
   type UnsignedData,
   type UnsignedDataSet,
 } from "../types.js";
@@ -68,7 +69,7 @@ export function createDutyDb(): DutyDb {
         if (!prev) {
           entry.set.set(pk, { u, bytes });
           out.stored.push(pk);
-        } else if (sameBytes(prev.bytes, bytes)) {
+        } else if (bytesEqual(prev.bytes, bytes)) {
           out.repeated.push(pk);
         } else {
           out.conflicts.push(pk);

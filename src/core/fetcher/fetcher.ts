@@ -33,6 +33,7 @@
 import { type ForkName, isForkPostBellatrix, isForkPostElectra } from "@lodestar/params";
 import { type altair, type phase0, ssz } from "@lodestar/types";
 import { BaseError } from "../../errors.js";
+import { toHex } from "../../util/hex.js";
 import type {
   AttesterDuty,
   BeaconNode,
@@ -41,7 +42,7 @@ import type {
   SyncCommitteeDuty,
 } from "../beacon.js";
 import { forkAtSlot } from "../domain.js";
-import { hex, type PubkeyHex, type UnsignedDataSet } from "../types.js";
+import type { PubkeyHex, UnsignedDataSet } from "../types.js";
 import { payloadFeeRecipient } from "./validate.js";
 
 /**
@@ -131,14 +132,14 @@ export function createFetcher(beacon: BeaconNode, opts: FetcherOptions = {}): Fe
   };
   const checkFeeRecipient = (duty: ProposerDuty, fork: ForkName, block: object): void => {
     if (!isForkPostBellatrix(fork)) return;
-    const pk = hex(duty.pubkey);
+    const pk = toHex(duty.pubkey);
     const want = opts.feeRecipients?.get(pk);
     const got = payloadFeeRecipient(block);
-    if (want && got && hex(got) === want.toLowerCase()) return;
+    if (want && got && toHex(got) === want.toLowerCase()) return;
     opts.onError?.(
       `block for slot ${duty.slot}`,
       new BaseError(
-        `The beacon node built validator ${duty.validatorIndex}'s block with fee recipient ${got ? hex(got) : "(none)"}, the cluster definition says ${want ?? "(none)"}`,
+        `The beacon node built validator ${duty.validatorIndex}'s block with fee recipient ${got ? toHex(got) : "(none)"}, the cluster definition says ${want ?? "(none)"}`,
         {
           metaMessages: [
             "No operator will sign it (consensus refuses a wrong fee recipient).",
@@ -156,7 +157,7 @@ export function createFetcher(beacon: BeaconNode, opts: FetcherOptions = {}): Fe
       try {
         electra = isForkPostElectra(await forkOf(slot));
       } catch (err) {
-        return { set, failed: duties.map((d) => ({ pubkey: hex(d.pubkey), error: msg(err) })) };
+        return { set, failed: duties.map((d) => ({ pubkey: toHex(d.pubkey), error: msg(err) })) };
       }
       // Electra+: one request for the slot (committee_index 0), the data is every committee's.
       const byCommittee = new Map<number, AttesterDuty[]>();
@@ -170,9 +171,9 @@ export function createFetcher(beacon: BeaconNode, opts: FetcherOptions = {}): Fe
         [...byCommittee].map(async ([ci, list]) => {
           try {
             const data = await beacon.attestationData(slot, ci);
-            for (const d of list) set.set(hex(d.pubkey), { kind: "attestation", data, duty: d });
+            for (const d of list) set.set(toHex(d.pubkey), { kind: "attestation", data, duty: d });
           } catch (err) {
-            for (const d of list) failed.push({ pubkey: hex(d.pubkey), error: msg(err) });
+            for (const d of list) failed.push({ pubkey: toHex(d.pubkey), error: msg(err) });
           }
         }),
       );
@@ -182,9 +183,9 @@ export function createFetcher(beacon: BeaconNode, opts: FetcherOptions = {}): Fe
       try {
         const block = await beacon.produceBlock(duty.slot, randaoReveal, graffiti);
         checkFeeRecipient(duty, block.fork, block.block);
-        return { set: new Map([[hex(duty.pubkey), { kind: "block", block }]]), failed: [] };
+        return { set: new Map([[toHex(duty.pubkey), { kind: "block", block }]]), failed: [] };
       } catch (err) {
-        return { set: new Map(), failed: [{ pubkey: hex(duty.pubkey), error: msg(err) }] };
+        return { set: new Map(), failed: [{ pubkey: toHex(duty.pubkey), error: msg(err) }] };
       }
     },
     async aggregates(slot, inputs) {
@@ -199,7 +200,7 @@ export function createFetcher(beacon: BeaconNode, opts: FetcherOptions = {}): Fe
               ssz.phase0.AttestationData.hashTreeRoot(data),
               duty.committeeIndex,
             );
-            set.set(hex(duty.pubkey), {
+            set.set(toHex(duty.pubkey), {
               kind: "aggregate",
               committeeLength: duty.committeeLength,
               aggregateAndProof: {
@@ -210,7 +211,7 @@ export function createFetcher(beacon: BeaconNode, opts: FetcherOptions = {}): Fe
               ...(isForkPostElectra(fork) ? { fork } : {}),
             });
           } catch (err) {
-            failed.push({ pubkey: hex(duty.pubkey), error: msg(err) });
+            failed.push({ pubkey: toHex(duty.pubkey), error: msg(err) });
           }
         }),
       );
@@ -221,7 +222,7 @@ export function createFetcher(beacon: BeaconNode, opts: FetcherOptions = {}): Fe
       try {
         const beaconBlockRoot = await beacon.beaconBlockRoot("head");
         for (const d of duties) {
-          set.set(hex(d.pubkey), {
+          set.set(toHex(d.pubkey), {
             kind: "sync_message",
             slot,
             beaconBlockRoot,
@@ -230,7 +231,7 @@ export function createFetcher(beacon: BeaconNode, opts: FetcherOptions = {}): Fe
         }
         return { set, failed: [] };
       } catch (err) {
-        return { set, failed: duties.map((d) => ({ pubkey: hex(d.pubkey), error: msg(err) })) };
+        return { set, failed: duties.map((d) => ({ pubkey: toHex(d.pubkey), error: msg(err) })) };
       }
     },
     async contributions(slot, inputs) {
@@ -240,7 +241,7 @@ export function createFetcher(beacon: BeaconNode, opts: FetcherOptions = {}): Fe
       const cache = new Map<string, Promise<altair.SyncCommitteeContribution>>();
       await Promise.all(
         inputs.map(async ({ duty, subcommitteeIndex, beaconBlockRoot, selectionProof }) => {
-          const k = `${subcommitteeIndex}/${hex(beaconBlockRoot)}`;
+          const k = `${subcommitteeIndex}/${toHex(beaconBlockRoot)}`;
           let p = cache.get(k);
           if (!p) {
             p = beacon.syncCommitteeContribution(slot, subcommitteeIndex, beaconBlockRoot);
@@ -248,7 +249,7 @@ export function createFetcher(beacon: BeaconNode, opts: FetcherOptions = {}): Fe
           }
           try {
             const contribution = await p;
-            set.set(hex(duty.pubkey), {
+            set.set(toHex(duty.pubkey), {
               kind: "sync_contribution",
               contributionAndProof: {
                 aggregatorIndex: duty.validatorIndex,
@@ -257,7 +258,7 @@ export function createFetcher(beacon: BeaconNode, opts: FetcherOptions = {}): Fe
               },
             });
           } catch (err) {
-            failed.push({ pubkey: hex(duty.pubkey), error: msg(err) });
+            failed.push({ pubkey: toHex(duty.pubkey), error: msg(err) });
           }
         }),
       );

@@ -48,6 +48,7 @@ import {
 } from "@lodestar/params";
 import type { electra, phase0 } from "@lodestar/types";
 import { verifySignature } from "../../crypto/bls.js";
+import { bytesEqual, fromHex, toHex } from "../../util/hex.js";
 import type { ChainInfo } from "../beacon.js";
 import { decodeUnsignedSet } from "../codec.js";
 import {
@@ -62,11 +63,8 @@ import {
   type DutyDefinition,
   DutyType,
   epochOf,
-  hex,
   type PubkeyHex,
-  sameBytes,
   type UnsignedData,
-  unhex,
 } from "../types.js";
 
 /**
@@ -184,10 +182,10 @@ export function createValidityCheck(
         if (isForkPostBellatrix(fork)) {
           const want = opts.feeRecipients?.get(pk);
           const got = payloadFeeRecipient(block);
-          if (!want || !got || hex(got) !== want.toLowerCase()) return "fee-recipient";
+          if (!want || !got || toHex(got) !== want.toLowerCase()) return "fee-recipient";
         }
         const epoch = epochOf(slot, spe);
-        if (!verifySignature(unhex(pk), opts.roots.randao(epoch), block.body.randaoReveal)) {
+        if (!verifySignature(fromHex(pk), opts.roots.randao(epoch), block.body.randaoReveal)) {
           return "randao";
         }
         if (!opts.view.blockOk(pk, BigInt(slot), opts.roots.block(fork, block))) {
@@ -219,7 +217,7 @@ export function createValidityCheck(
         } else if (u.fork !== undefined) {
           return "fork";
         }
-        if (!verifySignature(unhex(pk), opts.roots.selectionProof(slot), ap.selectionProof)) {
+        if (!verifySignature(fromHex(pk), opts.roots.selectionProof(slot), ap.selectionProof)) {
           return "selection-proof";
         }
         if (!isAggregator(u.committeeLength, ap.selectionProof)) return "not-aggregator";
@@ -245,7 +243,7 @@ export function createValidityCheck(
           if (sub !== c.subcommitteeIndex) return "subcommittee";
         }
         const root = opts.roots.syncSelectionProof(slot, c.subcommitteeIndex);
-        if (!verifySignature(unhex(pk), root, cp.selectionProof)) return "selection-proof";
+        if (!verifySignature(fromHex(pk), root, cp.selectionProof)) return "selection-proof";
         if (!isSyncCommitteeAggregator(cp.selectionProof)) return "not-aggregator";
         return true;
       }
@@ -260,13 +258,13 @@ export function createValidityCheck(
       for (const u of decoded.set.values()) {
         if (u.kind !== "sync_message") continue;
         if (!first) first = u.beaconBlockRoot;
-        else if (!sameBytes(first, u.beaconBlockRoot)) return reject("block-root-mismatch");
+        else if (!bytesEqual(first, u.beaconBlockRoot)) return reject("block-root-mismatch");
       }
     }
     // Signing roots of this value's distinct AttestationData (usually one per committee).
     const attRoots = new Map<string, Uint8Array>();
     const attRoot = (d: phase0.AttestationData): Uint8Array => {
-      const k = `${d.slot}/${d.index}/${hex(d.beaconBlockRoot)}/${d.source.epoch}/${hex(d.source.root)}/${d.target.epoch}/${hex(d.target.root)}`;
+      const k = `${d.slot}/${d.index}/${toHex(d.beaconBlockRoot)}/${d.source.epoch}/${toHex(d.source.root)}/${d.target.epoch}/${toHex(d.target.root)}`;
       let r = attRoots.get(k);
       if (!r) {
         r = opts.roots.attestation(d);

@@ -18,8 +18,10 @@
  * partials only when that fails (src/core/sigagg/sigagg.ts, "aggregate first"), which replaces
  * n − 1 partial verifications per validator with none. Measured in bench/dv.bench.ts.
  */
+
+import { fromHex, toHex } from "../../util/hex.js";
 import type { Transport } from "../transport.js";
-import { type Duty, DutyType, dutyKey, hex, type ParSig, type PubkeyHex, unhex } from "../types.js";
+import { type Duty, DutyType, dutyKey, type ParSig, type PubkeyHex } from "../types.js";
 
 /**
  * Wire version byte.
@@ -80,7 +82,7 @@ export function encodeParSigMessage(m: ParSigMessage): Uint8Array {
   o = buf.writeUInt16BE(m.duty.type, o);
   o = buf.writeUInt16BE(m.partials.length, o);
   for (const p of m.partials) {
-    const pk = unhex(p.pubkey);
+    const pk = fromHex(p.pubkey);
     if (pk.length !== 48 || p.signingRoot.length !== 32 || p.signature.length !== 96) {
       throw new RangeError("parsigex: bad entry length");
     }
@@ -113,7 +115,7 @@ export function decodeParSigMessage(bytes: Uint8Array): ParSigMessage | undefine
     const partials: ParSigMessage["partials"] = [];
     for (let i = 0, o = PARSIGEX_HEADER; i < count; i++, o += PARSIGEX_ENTRY) {
       partials.push({
-        pubkey: hex(b.subarray(o, o + 48)),
+        pubkey: toHex(b.subarray(o, o + 48)),
         signingRoot: new Uint8Array(b.subarray(o + 48, o + 80)),
         signature: new Uint8Array(b.subarray(o + 80, o + 176)),
       });
@@ -222,7 +224,7 @@ export function createParSigEx(opts: ParSigExOptions): ParSigEx {
           count("drop.unknown-validator");
           continue;
         }
-        const root = hex(p.signingRoot);
+        const root = toHex(p.signingRoot);
         const prev = mine.get(p.pubkey);
         if (prev !== undefined) {
           count(prev === root ? "drop.duplicate" : "drop.mismatch");

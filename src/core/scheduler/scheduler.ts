@@ -49,6 +49,8 @@
  * slot(t) = floor((t − genesis) / slotMs), with `genesisClockMs` the clock reading at genesis.
  * Beacon errors never stop the scheduler: resolution is retried every slot until it succeeds.
  */
+
+import { toHex } from "../../util/hex.js";
 import type {
   AttesterDuty,
   BeaconNode,
@@ -59,14 +61,7 @@ import type {
   ValidatorInfo,
 } from "../beacon.js";
 import type { Clock } from "../transport.js";
-import {
-  type Duty,
-  type DutyDefinition,
-  DutyType,
-  epochOf,
-  hex,
-  type PubkeyHex,
-} from "../types.js";
+import { type Duty, type DutyDefinition, DutyType, epochOf, type PubkeyHex } from "../types.js";
 
 /**
  * Duty start offsets within a slot, ms.
@@ -228,7 +223,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   const spe = chain.slotsPerEpoch;
   const offsets = { ...specOffsets(slotMs), ...opts.offsets };
   const aggregation = opts.aggregation ?? true;
-  const wanted = new Set(opts.pubkeys.map((p) => hex(p)));
+  const wanted = new Set(opts.pubkeys.map((p) => toHex(p)));
   const indices = new Map<PubkeyHex, number>(); // validators with duties (active, exiting)
   const states = new Map<PubkeyHex, ValidatorState>();
   const exitEpochs = new Map<PubkeyHex, number>();
@@ -265,19 +260,19 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     reading = (async () => {
       try {
         const ask = opts.pubkeys.filter((p) => {
-          const s = states.get(hex(p));
+          const s = states.get(toHex(p));
           return which === "all" || s === undefined || s === "unknown" || s === "pending";
         });
         if (!ask.length) return;
         const infos = new Map<PubkeyHex, ValidatorInfo>();
         for (const v of await beacon.validators(ask)) {
-          const pk = hex(v.pubkey);
+          const pk = toHex(v.pubkey);
           if (wanted.has(pk)) infos.set(pk, v);
         }
         const epoch = epochOf(currentSlot(), spe);
         let changed = false;
         for (const p of ask) {
-          const pk = hex(p);
+          const pk = toHex(p);
           const info = infos.get(pk);
           const state = validatorState(info?.status);
           const from = states.get(pk);
@@ -384,7 +379,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
             altair ? beacon.syncCommitteeDuties(epoch, idx) : [],
           ]);
           out.sync = sync.filter(
-            (d) => wanted.has(hex(d.pubkey)) && d.validatorSyncCommitteeIndices.length > 0,
+            (d) => wanted.has(toHex(d.pubkey)) && d.validatorSyncCommitteeIndices.length > 0,
           );
           if (!propResult.ok) {
             complete = false;
@@ -393,11 +388,11 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
           }
           const prop = propResult.ok ? propResult.d : [];
           for (const d of att) {
-            if (!wanted.has(hex(d.pubkey)) || epochOf(d.slot, spe) !== epoch) continue;
+            if (!wanted.has(toHex(d.pubkey)) || epochOf(d.slot, spe) !== epoch) continue;
             out.attester.set(d.slot, [...(out.attester.get(d.slot) ?? []), d]);
           }
           for (const d of prop) {
-            if (!wanted.has(hex(d.pubkey)) || epochOf(d.slot, spe) !== epoch) continue;
+            if (!wanted.has(toHex(d.pubkey)) || epochOf(d.slot, spe) !== epoch) continue;
             out.proposer.set(d.slot, [...(out.proposer.get(d.slot) ?? []), d]);
           }
         }
@@ -440,17 +435,17 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     const att = ed.attester.get(slot) ?? [];
     const prop = ed.proposer.get(slot) ?? [];
     const attDefs = new Map<PubkeyHex, DutyDefinition>(
-      att.map((d) => [hex(d.pubkey), { kind: "attester", duty: d }]),
+      att.map((d) => [toHex(d.pubkey), { kind: "attester", duty: d }]),
     );
     const propDefs = new Map<PubkeyHex, DutyDefinition>(
-      prop.map((d) => [hex(d.pubkey), { kind: "proposer", duty: d }]),
+      prop.map((d) => [toHex(d.pubkey), { kind: "proposer", duty: d }]),
     );
     const plan: [DutyType, Map<PubkeyHex, DutyDefinition>, number][] = [
       [DutyType.Proposer, propDefs, offsets.proposer],
       [DutyType.Attester, attDefs, offsets.attester],
     ];
     const syncDefs = new Map<PubkeyHex, DutyDefinition>(
-      ed.sync.map((d) => [hex(d.pubkey), { kind: "sync", duty: d }]),
+      ed.sync.map((d) => [toHex(d.pubkey), { kind: "sync", duty: d }]),
     );
     plan.push([DutyType.SyncMessage, syncDefs, offsets.syncMessage]);
     if (aggregation) {
@@ -516,7 +511,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       const ed = epochs.get(epochOf(slot, spe));
       if (!ed) return undefined;
       if (type === DutyType.Proposer || type === DutyType.Randao) {
-        const d = ed.proposer.get(slot)?.find((x) => hex(x.pubkey) === pk);
+        const d = ed.proposer.get(slot)?.find((x) => toHex(x.pubkey) === pk);
         return d ? { kind: "proposer", duty: d } : undefined;
       }
       if (
@@ -524,10 +519,10 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
         type === DutyType.PrepareSyncContribution ||
         type === DutyType.SyncContribution
       ) {
-        const d = ed.sync.find((x) => hex(x.pubkey) === pk);
+        const d = ed.sync.find((x) => toHex(x.pubkey) === pk);
         return d ? { kind: "sync", duty: d } : undefined;
       }
-      const d = ed.attester.get(slot)?.find((x) => hex(x.pubkey) === pk);
+      const d = ed.attester.get(slot)?.find((x) => toHex(x.pubkey) === pk);
       return d ? { kind: "attester", duty: d } : undefined;
     },
     index: (pk) => indices.get(pk),

@@ -36,7 +36,8 @@ import {
 } from "@chainsafe/blst";
 import { publicKeyFromBytes, signatureFromBytes } from "../../crypto/bls.js";
 import { recoverSignatureForVerify } from "../../crypto/interpolate.js";
-import { type Duty, dutyKey, hex, type ParSig, type PubkeyHex } from "../types.js";
+import { toHex } from "../../util/hex.js";
+import { type Duty, dutyKey, type ParSig, type PubkeyHex } from "../types.js";
 
 /**
  * Slots a share index stays suspect after one of its partials failed verification: 64 = 2 epochs
@@ -135,7 +136,7 @@ export function createSigAgg(opts: SigAggOptions): SigAgg {
   const parsed = new Map<string, PublicKey | null>();
   const publicKey = (bytes: Uint8Array | undefined): PublicKey | undefined => {
     if (!bytes) return undefined;
-    const k = hex(bytes);
+    const k = toHex(bytes);
     let pk = parsed.get(k);
     if (pk === undefined) {
       try {
@@ -298,7 +299,7 @@ export function createSigAgg(opts: SigAggOptions): SigAgg {
       const touched = new Map<Entry, Candidate>();
       for (const p of partials) {
         const e = entryOf(duty, p.pubkey);
-        const rk = hex(p.signingRoot);
+        const rk = toHex(p.signingRoot);
         let r = e.byRoot.get(rk);
         if (!r) {
           r = { root: p.signingRoot, sigs: new Map(), barred: new Set() };
@@ -315,7 +316,7 @@ export function createSigAgg(opts: SigAggOptions): SigAgg {
       const touched: Candidate[] = [];
       for (const [pk, root] of expected) {
         const e = entryOf(duty, pk);
-        if (e.expected === undefined) e.expected = hex(root);
+        if (e.expected === undefined) e.expected = toHex(root);
         const c = candidate(duty, pk, e);
         if (c) touched.push(c);
       }

@@ -28,13 +28,13 @@ import type { Transport } from "../../../src/core/transport.js";
 import {
   type Duty,
   DutyType,
-  hex,
   type ParSig,
   type PubkeyHex,
   type UnsignedDataSet,
 } from "../../../src/core/types.js";
 import { publicKeyOf } from "../../../src/crypto/bls.js";
 import { splitValidatorKey } from "../../../src/keysplit/split.js";
+import { toHex } from "../../../src/util/hex.js";
 import { createSimBeacon } from "../../simnet/beacon.js";
 import { mutate } from "../../simnet/byzantine.js";
 import { randomSecret } from "../../simnet/dv.js";
@@ -47,8 +47,8 @@ const pubkeys = secrets.map((s) => publicKeyOf(s));
 const beacon = createSimBeacon({ clock, validators: pubkeys, slotsPerEpoch: 4 });
 const chain = beacon.chain;
 const roots = createSigningRoots(chain);
-const pk0 = hex(pubkeys[0] as Uint8Array);
-const pk1 = hex(pubkeys[1] as Uint8Array);
+const pk0 = toHex(pubkeys[0] as Uint8Array);
+const pk1 = toHex(pubkeys[1] as Uint8Array);
 
 async function attSet(slot: number): Promise<UnsignedDataSet> {
   const set: UnsignedDataSet = new Map();
@@ -56,7 +56,7 @@ async function attSet(slot: number): Promise<UnsignedDataSet> {
     ...d,
     slot,
   }))) {
-    set.set(hex(d.pubkey), {
+    set.set(toHex(d.pubkey), {
       kind: "attestation",
       data: await beacon.attestationData(slot, d.committeeIndex),
       duty: d,
@@ -248,7 +248,7 @@ describe("parsigex and sigagg", () => {
     splitValidatorKey({ pubkey: pubkeys[i] as Uint8Array, secret }, ids),
   );
   const sharePubkeys = new Map(
-    split.map((sv) => [hex(sv.pubkey), new Map(sv.shares.map((s) => [s.id, s.pubkey]))]),
+    split.map((sv) => [toHex(sv.pubkey), new Map(sv.shares.map((s) => [s.id, s.pubkey]))]),
   );
   const duty: Duty = { slot: 10, type: DutyType.Randao };
   const root = roots.randao(2);
@@ -256,7 +256,7 @@ describe("parsigex and sigagg", () => {
     const sv = split[v] as (typeof split)[number];
     const share = sv.shares[op] as (typeof sv.shares)[number];
     return {
-      pubkey: hex(sv.pubkey),
+      pubkey: toHex(sv.pubkey),
       signingRoot: root,
       signature: SecretKey.fromBytes(share.secret).sign(root).toBytes(),
       shareIdx: share.id,
@@ -267,7 +267,7 @@ describe("parsigex and sigagg", () => {
     const done: Uint8Array[] = [];
     const agg = createSigAgg({
       threshold: 3,
-      validatorPubkeys: new Map(pubkeys.map((pk) => [hex(pk), pk])),
+      validatorPubkeys: new Map(pubkeys.map((pk) => [toHex(pk), pk])),
       sharePubkeys,
       onAggregated: (_d, _pk, _r, sig) => done.push(sig),
       count: (l, by = 1) => {
@@ -310,7 +310,7 @@ describe("parsigex and sigagg", () => {
         partials: [partial(0, 3)],
       }),
     );
-    t.deliver(3, msg(3, [{ ...partial(0, 3), pubkey: hex(new Uint8Array(48).fill(1)) }]));
+    t.deliver(3, msg(3, [{ ...partial(0, 3), pubkey: toHex(new Uint8Array(48).fill(1)) }]));
     // Op 1's signature under op 2's index: passed on bound to share 3, for sigagg to judge.
     t.deliver(2, msg(2, [{ ...partial(0, 1), shareIdx: 3 }]));
     assert.equal(got.length, 3);
@@ -445,7 +445,7 @@ describe("parsigex and sigagg", () => {
     const done: [PubkeyHex, boolean][] = [];
     const agg = createSigAgg({
       threshold: 3,
-      validatorPubkeys: new Map(pubkeys.map((pk) => [hex(pk), pk])),
+      validatorPubkeys: new Map(pubkeys.map((pk) => [toHex(pk), pk])),
       sharePubkeys,
       onAggregated: (_d, pk, _r, sig, backup) => {
         assert.deepEqual(sig, fullSig(pk === pk0 ? 0 : 1));

@@ -36,10 +36,10 @@ import { createValidityCheck } from "../../../src/core/fetcher/validate.js";
 import {
   type AnyAggregateAndProof,
   DutyType,
-  hex,
   type UnsignedData,
   type UnsignedDataSet,
 } from "../../../src/core/types.js";
+import { toHex } from "../../../src/util/hex.js";
 import { withDvCluster } from "../../helpers.js";
 import { createSimBeacon, type SimBeacon } from "../../simnet/beacon.js";
 import { type DvSimCluster, randomSecret } from "../../simnet/dv.js";
@@ -50,7 +50,7 @@ const clock = { now: () => 10_000_000, setTimeout: () => () => {} };
 const rng = createPrng(0xe1ec);
 const sks = [0, 1].map(() => SecretKey.fromBytes(randomSecret(rng)));
 const pks = sks.map((sk) => sk.toPublicKey().toBytes());
-const pk1 = hex(pks[1] as Uint8Array);
+const pk1 = toHex(pks[1] as Uint8Array);
 const sk1 = sks[1] as SecretKey;
 
 /** Deneb in epoch 0, Electra from epoch 1 (committee length 8: every attester aggregates). */
@@ -351,7 +351,7 @@ describe("simulated beacon judges Electra with Lodestar's types", () => {
       assert.deepEqual(failed, []);
       assert.deepEqual(calls.sort(), [...want]);
       for (const d of duties) {
-        const u = set.get(hex(d.pubkey));
+        const u = set.get(toHex(d.pubkey));
         assert.ok(u?.kind === "attestation");
         assert.equal(u.data.index, epoch === 0 ? d.committeeIndex : 0);
       }

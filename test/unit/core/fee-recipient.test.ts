@@ -14,8 +14,9 @@ import { encodeUnsignedSet } from "../../../src/core/codec.js";
 import { createSigningRoots } from "../../../src/core/domain.js";
 import { createValidityCheck } from "../../../src/core/fetcher/validate.js";
 import { metricValue } from "../../../src/core/metrics.js";
-import { DutyType, hex } from "../../../src/core/types.js";
+import { DutyType } from "../../../src/core/types.js";
 import { publicKeyOf } from "../../../src/crypto/bls.js";
+import { toHex } from "../../../src/util/hex.js";
 import { withDvCluster } from "../../helpers.js";
 import { createSimBeacon, SIM_DEFAULT_FEE_RECIPIENT } from "../../simnet/beacon.js";
 import { randomSecret } from "../../simnet/dv.js";
@@ -33,7 +34,7 @@ describe("consensus validity: the block's fee recipient", () => {
   it("accepts the cluster definition's recipient, refuses any other (reason fee-recipient)", async () => {
     const secret = randomSecret(createPrng(71));
     const pubkey = publicKeyOf(secret);
-    const pk = hex(pubkey);
+    const pk = toHex(pubkey);
     const clock = { now: () => 0, setTimeout: () => () => {} };
     const beacon = createSimBeacon({
       clock,

@@ -17,8 +17,8 @@ import {
   isSyncCommitteeAggregator,
   syncSubcommitteeOf,
 } from "../../../src/core/domain.js";
-import { hex } from "../../../src/core/types.js";
 import { signMessage } from "../../../src/crypto/bls.js";
+import { toHex } from "../../../src/util/hex.js";
 import { createDvSimCluster, type DvSimCluster } from "../../simnet/dv.js";
 
 async function withCluster(
@@ -61,7 +61,7 @@ describe("DV sync committee duties", () => {
         const roots = createSigningRoots(c.beacon.chain);
         let expectedContributions = 0;
         for (let slot = FROM; slot < TO; slot++) {
-          const head = hex(await c.beacon.beaconBlockRoot(slot));
+          const head = toHex(await c.beacon.beaconBlockRoot(slot));
           for (const d of members) {
             const msgs = c.beacon.syncMessages.filter(
               (m) => m.slot === slot && m.validatorIndex === d.validatorIndex,

@@ -8,9 +8,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { decodeEnvelope, equalBytes, hashValue } from "../../../../src/core/consensus/codec.js";
+import { decodeEnvelope, hashValue } from "../../../../src/core/consensus/codec.js";
 import { defaultLeader } from "../../../../src/core/consensus/params.js";
 import { type InstanceId, MsgType } from "../../../../src/core/consensus/types.js";
+import { bytesEqual } from "../../../../src/util/hex.js";
 import { equivocatingLeader, flooder, forger, garbageSender } from "../../../simnet/byzantine.js";
 import {
   type ClusterOptions,
@@ -292,7 +293,7 @@ describe("simnet QBFT: locking and sequences", () => {
         const v1 = testValue(inst, l1);
         for (const d of c.decidedBy(inst).values()) {
           assert.ok(d.round >= 2, "round 1 could not commit");
-          assert.ok(equalBytes(d.hash, hashValue(v1)), "the round-1 prepared value wins");
+          assert.ok(bytesEqual(d.hash, hashValue(v1)), "the round-1 prepared value wins");
         }
         assert.notDeepEqual(testValue(inst, l2), v1);
         assertSafe(c, `n=${n} missed=${leaderMissesProposal}`);

@@ -9,8 +9,9 @@ import type { phase0 } from "@lodestar/types";
 import { encodeUnsignedSet } from "../../../../src/core/codec.js";
 import { createSigningRoots } from "../../../../src/core/domain.js";
 import { createValidityCheck } from "../../../../src/core/fetcher/validate.js";
-import { DutyType, hex, type PubkeyHex, type UnsignedDataSet } from "../../../../src/core/types.js";
+import { DutyType, type PubkeyHex, type UnsignedDataSet } from "../../../../src/core/types.js";
 import { publicKeyOf } from "../../../../src/crypto/bls.js";
+import { toHex } from "../../../../src/util/hex.js";
 import { createSimBeacon } from "../../../simnet/beacon.js";
 import { randomSecret } from "../../../simnet/dv.js";
 import { createPrng } from "../../../simnet/prng.js";
@@ -41,8 +42,8 @@ async function attSet(): Promise<{
       validatorCommitteeIndex: i,
       slot: SLOT,
     };
-    set.set(hex(pk), { kind: "attestation", data, duty });
-    dataOf.set(hex(pk), data);
+    set.set(toHex(pk), { kind: "attestation", data, duty });
+    dataOf.set(toHex(pk), data);
   }
   return { set, dataOf };
 }
@@ -62,7 +63,7 @@ describe("validity predicate cost", () => {
     let refuse: PubkeyHex | undefined;
     const view = {
       attestationOk: (pk: PubkeyHex, _s: bigint, _t: bigint, root: Uint8Array) => {
-        checked.set(pk, hex(root));
+        checked.set(pk, toHex(root));
         return pk !== refuse;
       },
       blockOk: () => true,
@@ -84,17 +85,17 @@ describe("validity predicate cost", () => {
     assert.equal(hashed, 2, "two committees → two distinct AttestationData → two roots");
     assert.equal(checked.size, 5, "every entry checked against slashing protection");
     for (const [pk, root] of checked) {
-      assert.equal(root, hex(realRoots.attestation(dataOf.get(pk) as phase0.AttestationData)));
+      assert.equal(root, toHex(realRoots.attestation(dataOf.get(pk) as phase0.AttestationData)));
     }
     assert.notEqual(
-      checked.get(hex(pubkeys[0] as Uint8Array)),
-      checked.get(hex(pubkeys[4] as Uint8Array)),
+      checked.get(toHex(pubkeys[0] as Uint8Array)),
+      checked.get(toHex(pubkeys[4] as Uint8Array)),
     );
     // A second value is hashed afresh (no roots carried across values)…
     assert.equal(isValid(value, inst), true);
     assert.equal(hashed, 4);
     // …and a slashing-protection refusal of any one entry still rejects the whole value.
-    refuse = hex(pubkeys[4] as Uint8Array);
+    refuse = toHex(pubkeys[4] as Uint8Array);
     assert.equal(isValid(value, inst), false);
     assert.deepEqual(rejects, ["slashing-protection"]);
   });
