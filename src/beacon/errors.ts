@@ -4,7 +4,7 @@
  * types/http.yaml ErrorMessage / IndexedErrorMessage); Lodestar ≤ 1.5 answers fastify's
  * `{ statusCode, error, message }`. Both are read into {@link BeaconApiError}.
  */
-import { BaseError } from "../errors.js";
+import { BaseError, errorDocsPath } from "../errors.js";
 
 /**
  * Why one attempt against one beacon node failed.
@@ -38,6 +38,7 @@ export type BeaconItemFailure = { index: number; message: string };
  * catch (err) { if (err instanceof BeaconApiError && err.status === 400) console.log(err.failures); }
  */
 export class BeaconApiError extends BaseError {
+  static override docsPath = errorDocsPath("beaconapierror");
   override name = "BeaconApiError";
   readonly method: string;
   readonly path: string;

@@ -1,6 +1,7 @@
 /**
  * Shared command plumbing: every action runs through {@link runAction}, which prints rpdvt errors
- * as "Error: <shortMessage>" plus where/what-to-do lines (never a stack trace) and sets exit code 1.
+ * as "Error: <shortMessage>" plus where/what-to-do lines and a "Docs:" line naming the section of
+ * docs/errors.md for that kind of error (never a stack trace), and sets exit code 1.
  * Unexpected errors print their message only; `RPDVT_DEBUG=1` adds the stack.
  */
 import { BaseError } from "../errors.js";
@@ -30,12 +31,14 @@ export function runAction<A extends unknown[]>(
  * Render an error for a human: short message first, then details and hints.
  *
  * @example
- * formatError(new InputError("bad", { file: "x.json" })) // "Error: bad\n  File: x.json"
+ * formatError(new InputError("bad", { file: "x.json" }))
+ * // "Error: bad\n  File: x.json\n  Docs: docs/errors.md#inputerror"
  */
 export function formatError(err: unknown): string {
   if (err instanceof BaseError) {
     const lines = [`Error: ${err.shortMessage}`, ...err.metaMessages.map((m) => `  ${m}`)];
     if (err.details && err.details !== err.shortMessage) lines.push(`  Details: ${err.details}`);
+    lines.push(`  Docs: ${err.docsPath}`);
     return lines.join("\n");
   }
   return `Error: ${err instanceof Error ? err.message : String(err)}`;

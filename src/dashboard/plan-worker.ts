@@ -10,7 +10,7 @@
  * Under tsx (no build step) the worker registers tsx's loader before importing ./plan.ts.
  */
 import { Worker } from "node:worker_threads";
-import { BaseError, InputError } from "../errors.js";
+import { BaseError, errorDocsPath, InputError } from "../errors.js";
 import type { PlanQuery, PlanResult } from "./plan.js";
 
 /**
@@ -41,6 +41,7 @@ export const PLAN_WORKER_HEAP_MB = 512;
  * if (e instanceof PlanUnavailableError) res.writeHead(503);
  */
 export class PlanUnavailableError extends BaseError {
+  static override docsPath = errorDocsPath("planunavailableerror");
   override name = "PlanUnavailableError";
 }
 

@@ -7,7 +7,7 @@
  * Rule names follow EIP-3076 "Conditions" (1)–(5) and consensus-specs
  * `is_slashable_attestation_data` / `process_proposer_slashing`.
  */
-import { BaseError } from "../errors.js";
+import { BaseError, errorDocsPath } from "../errors.js";
 
 /** Why a signature was refused (or why the database could not be used). */
 export type SlashingProtectionCode =
@@ -91,6 +91,7 @@ const SHORT: Record<SlashingProtectionCode, string> = {
  * }
  */
 export class SlashingProtectionError extends BaseError {
+  static override docsPath = errorDocsPath("slashingprotectionerror");
   override name = "SlashingProtectionError";
   readonly code: SlashingProtectionCode;
   readonly pubkey: string | undefined;
