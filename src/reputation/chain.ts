@@ -80,18 +80,108 @@ export type ChainValidator = {
   megapoolId?: number;
 };
 
-/**
- * Check a claim's node and validator set on chain; returns a verification check (never throws for
- * a negative answer, only for an unreachable RPC or an unknown RocketStorage).
- *
- * @example
- * const check = await checkClaimOnChain(claim, { rpcUrl: "http://localhost:8545" });
- * check.status; // "verified" | "failed"
- */
-export async function checkClaimOnChain(
+/** The reads of one check: a viem client and the node, with contract addresses from RocketStorage. */
+type ChainReader = {
+  client: ReturnType<typeof createPublicClient>;
+  /** A network contract's address, from RocketStorage. */
+  contract: (name: string) => Promise<`0x${string}`>;
+  node: `0x${string}`;
+};
+
+/** The node's megapool (when the factory exists and deployed one) and its validator count. */
+async function nodeMegapool(
+  r: ChainReader,
+): Promise<{ megapool: `0x${string}` | null; megapoolCount: number }> {
+  const factory = await r.contract("rocketMegapoolFactory");
+  if (factory.toLowerCase() === ZERO_ADDRESS) return { megapool: null, megapoolCount: 0 };
+  const read = (functionName: "getMegapoolDeployed" | "getExpectedAddress") =>
+    r.client.readContract({
+      address: factory,
+      abi: megapoolFactoryAbi,
+      functionName,
+      args: [r.node],
+    });
+  if (!(await read("getMegapoolDeployed"))) return { megapool: null, megapoolCount: 0 };
+  const megapool = (await read("getExpectedAddress")) as `0x${string}`;
+  const megapoolCount = await r.client.readContract({
+    address: megapool,
+    abi: megapoolAbi,
+    functionName: "getValidatorCount",
+  });
+  return { megapool, megapoolCount };
+}
+
+/** The node's minipools: address and validator public key of each. */
+function minipoolValidators(
+  r: ChainReader,
+  manager: `0x${string}`,
+  count: number,
+): Promise<ChainValidator[]> {
+  return mapConcurrent(
+    Array.from({ length: count }, (_, i) => i),
+    RPC_CONCURRENCY,
+    async (i): Promise<ChainValidator> => {
+      const address = await r.client.readContract({
+        address: manager,
+        abi: minipoolManagerAbi,
+        functionName: "getNodeMinipoolAt",
+        args: [r.node, BigInt(i)],
+      });
+      const pubkey = await r.client.readContract({
+        address: manager,
+        abi: minipoolManagerAbi,
+        functionName: "getMinipoolPubkey",
+        args: [address],
+      });
+      return { pubkey: pubkey.toLowerCase(), kind: "minipool", address: address.toLowerCase() };
+    },
+  );
+}
+
+/** The validators of the node's megapool, by id. */
+function megapoolValidators(
+  r: ChainReader,
+  mp: `0x${string}`,
+  count: number,
+): Promise<ChainValidator[]> {
+  return mapConcurrent(
+    Array.from({ length: count }, (_, i) => i),
+    RPC_CONCURRENCY,
+    async (id): Promise<ChainValidator> => {
+      const pubkey = await r.client.readContract({
+        address: mp,
+        abi: megapoolAbi,
+        functionName: "getValidatorPubkey",
+        args: [id],
+      });
+      return {
+        pubkey: pubkey.toLowerCase(),
+        kind: "megapool-validator",
+        address: mp.toLowerCase(),
+        megapoolId: id,
+      };
+    },
+  );
+}
+
+/** The node of a minipool contract, null when the address is not a minipool. */
+async function minipoolNode(r: ChainReader, minipool: string): Promise<string | null> {
+  try {
+    return await r.client.readContract({
+      address: minipool as `0x${string}`,
+      abi: minipoolAbi,
+      functionName: "getNodeAddress",
+    });
+  } catch {
+    return null; // not a minipool contract
+  }
+}
+
+/** The reader for a claim: RocketStorage given or known for its network (else an InputError). */
+function chainReader(
   claim: ReputationClaim,
   opts: { rpcUrl: string; rocketStorage?: string },
-): Promise<VerifyCheck> {
+): ChainReader {
   const storage = (opts.rocketStorage ?? ROCKET_STORAGE[claim.network]) as
     | `0x${string}`
     | undefined;
@@ -112,14 +202,30 @@ export async function checkClaimOnChain(
       functionName: "getAddress",
       args: [contractAddressKey(name)],
     });
-  const node = claim.nodeAddress as `0x${string}`;
+  return { client, contract, node: claim.nodeAddress as `0x${string}` };
+}
+
+/**
+ * Check a claim's node and validator set on chain; returns a verification check (never throws for
+ * a negative answer, only for an unreachable RPC or an unknown RocketStorage).
+ *
+ * @example
+ * const check = await checkClaimOnChain(claim, { rpcUrl: "http://localhost:8545" });
+ * check.status; // "verified" | "failed"
+ */
+export async function checkClaimOnChain(
+  claim: ReputationClaim,
+  opts: { rpcUrl: string; rocketStorage?: string },
+): Promise<VerifyCheck> {
+  const r = chainReader(claim, opts);
+  const { client, node } = r;
   const fail = (message: string): VerifyCheck => ({
     id: "onchain",
     status: "failed",
     against: "chain",
     message,
   });
-  const nodeManager = await contract("rocketNodeManager");
+  const nodeManager = await r.contract("rocketNodeManager");
   const exists = await client.readContract({
     address: nodeManager,
     abi: nodeManagerAbi,
@@ -129,99 +235,24 @@ export async function checkClaimOnChain(
   if (!exists) return fail(`${node} is not a registered Rocket Pool node`);
 
   // The node's validators as the chain lists them.
-  const manager = await contract("rocketMinipoolManager");
+  const manager = await r.contract("rocketMinipoolManager");
   const minipoolCount = await client.readContract({
     address: manager,
     abi: minipoolManagerAbi,
     functionName: "getNodeMinipoolCount",
     args: [node],
   });
-  const factory = await contract("rocketMegapoolFactory");
-  let megapool: `0x${string}` | null = null;
-  let megapoolCount = 0;
-  if (factory.toLowerCase() !== ZERO_ADDRESS) {
-    const deployed = await client.readContract({
-      address: factory,
-      abi: megapoolFactoryAbi,
-      functionName: "getMegapoolDeployed",
-      args: [node],
-    });
-    if (deployed) {
-      megapool = await client.readContract({
-        address: factory,
-        abi: megapoolFactoryAbi,
-        functionName: "getExpectedAddress",
-        args: [node],
-      });
-      megapoolCount = await client.readContract({
-        address: megapool,
-        abi: megapoolAbi,
-        functionName: "getValidatorCount",
-      });
-    }
-  }
+  const { megapool, megapoolCount } = await nodeMegapool(r);
   const total = Number(minipoolCount) + megapoolCount;
   if (total > MAX_ONCHAIN_VALIDATORS)
     return fail(
       `the node has ${minipoolCount} minipool(s) and ${megapoolCount} megapool validator(s) on chain, more than the ${MAX_ONCHAIN_VALIDATORS} this check reads: not verified`,
     );
-  const onChain: ChainValidator[] = [];
-  onChain.push(
-    ...(await mapConcurrent(
-      Array.from({ length: Number(minipoolCount) }, (_, i) => i),
-      RPC_CONCURRENCY,
-      async (i): Promise<ChainValidator> => {
-        const address = await client.readContract({
-          address: manager,
-          abi: minipoolManagerAbi,
-          functionName: "getNodeMinipoolAt",
-          args: [node, BigInt(i)],
-        });
-        const pubkey = await client.readContract({
-          address: manager,
-          abi: minipoolManagerAbi,
-          functionName: "getMinipoolPubkey",
-          args: [address],
-        });
-        return { pubkey: pubkey.toLowerCase(), kind: "minipool", address: address.toLowerCase() };
-      },
-    )),
-  );
-  if (megapool) {
-    const mp = megapool;
-    onChain.push(
-      ...(await mapConcurrent(
-        Array.from({ length: megapoolCount }, (_, i) => i),
-        RPC_CONCURRENCY,
-        async (id): Promise<ChainValidator> => {
-          const pubkey = await client.readContract({
-            address: mp,
-            abi: megapoolAbi,
-            functionName: "getValidatorPubkey",
-            args: [id],
-          });
-          return {
-            pubkey: pubkey.toLowerCase(),
-            kind: "megapool-validator",
-            address: mp.toLowerCase(),
-            megapoolId: id,
-          };
-        },
-      )),
-    );
-  }
-
-  const problems = await compareValidators(claim, onChain, async (minipool) => {
-    try {
-      return await client.readContract({
-        address: minipool as `0x${string}`,
-        abi: minipoolAbi,
-        functionName: "getNodeAddress",
-      });
-    } catch {
-      return null; // not a minipool contract
-    }
-  });
+  const onChain = [
+    ...(await minipoolValidators(r, manager, Number(minipoolCount))),
+    ...(megapool ? await megapoolValidators(r, megapool, megapoolCount) : []),
+  ];
+  const problems = await compareValidators(claim, onChain, (mp) => minipoolNode(r, mp));
   const counts = `${minipoolCount} minipool(s)${megapool ? ` and ${megapoolCount} validator(s) of megapool ${megapool}` : ""}`;
   return problems.length === 0
     ? {
