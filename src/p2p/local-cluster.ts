@@ -58,6 +58,27 @@ const hostPort = (t: P2PTransport): string => {
   return toHostPort(ma);
 };
 
+/** Resolve when every running node is connected to every other running one, else throw. */
+async function waitAllConnected(
+  nodes: readonly (P2PTransport | undefined)[],
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const up = nodes.flatMap((t, i) => (t ? [{ i, t }] : []));
+    const ok = up.every(({ i, t }) => {
+      const peers = t.connectedPeers();
+      return up.every(({ i: j }) => j === i || peers.includes(j));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) {
+      const state = up.map(({ i, t }) => `${i}→[${t.connectedPeers().join(",")}]`).join(" ");
+      throw new Error(`local cluster not fully connected after ${timeoutMs} ms: ${state}`);
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 /**
  * Start `n` nodes on loopback and introduce them to each other.
  *
@@ -125,22 +146,7 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
       // lower ones after its dial grace (transport.ts dialing rule).
       return launch(i, port, true);
     },
-    async waitConnected(timeoutMs = 10_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const up = nodes.flatMap((t, i) => (t ? [i] : []));
-        const ok = up.every((i) => {
-          const peers = node(i).connectedPeers();
-          return up.every((j) => j === i || peers.includes(j));
-        });
-        if (ok) return;
-        if (Date.now() > deadline) {
-          const state = up.map((i) => `${i}→[${node(i).connectedPeers().join(",")}]`).join(" ");
-          throw new Error(`local cluster not fully connected after ${timeoutMs} ms: ${state}`);
-        }
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    },
+    waitConnected: (timeoutMs = 10_000) => waitAllConnected(nodes, timeoutMs),
     async close() {
       await Promise.all(nodes.map((t) => t?.stop()));
       nodes.fill(undefined);

@@ -25,7 +25,13 @@ import { publicKeyFromIdentity } from "../crypto/secp256k1.js";
 import { BaseError, InputError } from "../errors.js";
 import { toHex } from "../util/hex.js";
 import { DEFAULT_LISTEN, dialAddress, toMultiaddr } from "./address.js";
-import { Channel, type PeerCounters, type StreamMode, zeroCounters } from "./channel.js";
+import {
+  Channel,
+  type ChannelContext,
+  type PeerCounters,
+  type StreamMode,
+  zeroCounters,
+} from "./channel.js";
 import { DEFAULT_REDIAL, type DialCounters, Redialer, type RedialOptions } from "./dialer.js";
 import { DEFAULT_MAX_MESSAGE_SIZE, MAX_FRAME_LIMIT } from "./framing.js";
 import { clusterGater, type GaterCounters } from "./gater.js";
@@ -331,27 +337,23 @@ function resolveMembers(opts: P2PTransportOptions): { n: number; members: (Membe
   return { n, members };
 }
 
-/**
- * Build the libp2p transport (not started).
- *
- * @example
- * const t = await createP2PTransport({
- *   identity: await loadIdentity("identity.json"),
- *   self: 0,
- *   peers: [{ index: 1, publicKey: pk1, address: "10.0.0.2:9000" }, …],
- *   listen: "0.0.0.0:9000",
- * });
- * await t.start();
- * t.onMessage((from, bytes) => …);
- */
-export async function createP2PTransport(opts: P2PTransportOptions): Promise<P2PTransport> {
-  const { self, identity } = opts;
-  const { n, members } = resolveMembers(opts);
-  const indexByPeer = new Map<string, number>();
-  for (const m of members) if (m) indexByPeer.set(m.peerId.toString(), m.index);
+/** Validated transport settings (every option checked before the libp2p node is built). */
+type TransportSettings = {
+  protocol: string;
+  maxMessageSize: number | undefined;
+  rateLimit: Partial<RateLimit> | undefined;
+  redial: RedialOptions;
+  dialGraceMs: number;
+  dialTimeoutMs: number | undefined;
+  streamMode: StreamMode;
+  maxQueuedMessages: number;
+  maxQueuedBytes: number | undefined;
+  streamOpenTimeoutMs: number;
+  listen: string[];
+};
 
-  const defaultProtocol = protocolId(opts.protocol ?? QBFT_PROTOCOL);
-  const defaultMax = (_protocol: string): number => opts.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
+function resolveSettings(opts: P2PTransportOptions): TransportSettings {
+  const protocol = protocolId(opts.protocol ?? QBFT_PROTOCOL);
   const redial: RedialOptions = {
     initialMs: positiveInt(opts.redial?.initialMs, DEFAULT_REDIAL.initialMs, "redial.initialMs"),
     maxMs: positiveInt(opts.redial?.maxMs, DEFAULT_REDIAL.maxMs, "redial.maxMs"),
@@ -366,7 +368,6 @@ export async function createP2PTransport(opts: P2PTransportOptions): Promise<P2P
     DEFAULT_MAX_QUEUED_MESSAGES,
     "maxQueuedMessages",
   );
-  const maxQueuedBytesOpt = opts.maxQueuedBytes;
   const streamOpenTimeoutMs = positiveInt(
     opts.streamOpenTimeoutMs,
     DEFAULT_STREAM_OPEN_TIMEOUT_MS,
@@ -375,60 +376,251 @@ export async function createP2PTransport(opts: P2PTransportOptions): Promise<P2P
   const listen = (Array.isArray(opts.listen) ? opts.listen : [opts.listen ?? DEFAULT_LISTEN]).map(
     (a, i) => toMultiaddr(a, `listen[${i}]`).toString(),
   );
-
-  const gaterCounters: GaterCounters = { refusedInbound: 0, refusedOutbound: 0 };
-  const dialCounters: DialCounters = { attempts: 0, failures: 0 };
-  let unknownPeerStreams = 0;
-  let duplicatesClosed = 0;
-  let state: "new" | "starting" | "running" | "stopped" = "new";
-
-  const libp2p: Libp2p = await createLibp2pNode({
-    identity,
-    listen,
-    gater: clusterGater((id) => indexByPeer.has(id), gaterCounters),
+  return {
+    protocol,
+    maxMessageSize: opts.maxMessageSize,
+    rateLimit: opts.rateLimit,
+    redial,
+    dialGraceMs,
     dialTimeoutMs: opts.dialTimeoutMs,
+    streamMode,
+    maxQueuedMessages,
+    maxQueuedBytes: opts.maxQueuedBytes,
+    streamOpenTimeoutMs,
+    listen,
+  };
+}
+
+/**
+ * Build the libp2p transport (not started). Every option is checked first (InputError naming it).
+ *
+ * @example
+ * const t = await createP2PTransport({
+ *   identity: await loadIdentity("identity.json"),
+ *   self: 0,
+ *   peers: [{ index: 1, publicKey: pk1, address: "10.0.0.2:9000" }, …],
+ *   listen: "0.0.0.0:9000",
+ *   maxMessageSize: MAX_MESSAGE_SIZE, // the carried protocol's bound (here QBFT's)
+ * });
+ * await t.start();
+ * t.onMessage((from, bytes) => …);
+ */
+export async function createP2PTransport(opts: P2PTransportOptions): Promise<P2PTransport> {
+  const { n, members } = resolveMembers(opts);
+  const settings = resolveSettings(opts);
+  const indexByPeer = new Map<string, number>();
+  for (const m of members) if (m) indexByPeer.set(m.peerId.toString(), m.index);
+  const gaterCounters: GaterCounters = { refusedInbound: 0, refusedOutbound: 0 };
+  const libp2p: Libp2p = await createLibp2pNode({
+    identity: opts.identity,
+    listen: settings.listen,
+    gater: clusterGater((id) => indexByPeer.has(id), gaterCounters),
+    dialTimeoutMs: settings.dialTimeoutMs,
     maxConnections: 2 * n + 16,
     inboundConnectionThreshold: Math.max(32, 4 * n),
   });
-
-  const member = (i: number): Member | undefined => members[i];
-  const openConnections = (i: number): Connection[] => {
-    const m = member(i);
-    return m ? libp2p.getConnections(m.peerId).filter((c) => c.status === "open") : [];
-  };
-  // The canonical connection to a peer: the oldest one initiated by the lower index, else the
-  // oldest. Both sides compute the same choice (see module header); sends always use it.
-  const canonical = (i: number, conns = openConnections(i)): Connection | undefined => {
-    if (conns.length < 2) return conns[0];
-    const preferred = self < i ? "outbound" : "inbound";
-    const sorted = [...conns].sort((a, b) => a.timeline.open - b.timeline.open);
-    return sorted.find((c) => c.direction === preferred) ?? sorted[0];
-  };
-
-  const channels = new Map<string, Channel>();
-  const ctx = {
-    self,
+  return new Libp2pTransport({
+    self: opts.self,
     n,
-    running: () => state === "running" || state === "starting",
-    indexOf: (peerId: string) => indexByPeer.get(peerId),
-    connection: (i: number) => canonical(i),
-    streamMode,
-    maxQueuedMessages,
-    maxQueuedBytes: 0,
-    streamOpenTimeoutMs,
-    onUnknownPeerStream: () => {
-      unknownPeerStreams++;
-    },
-  };
-  const handleOpts = { maxInboundStreams: 64, maxOutboundStreams: 64 };
-  const register = async (ch: Channel): Promise<void> => {
-    await libp2p.handle(ch.protocol, (stream, conn) => ch.accept(stream, conn), handleOpts);
-  };
-  const channel = (name: string, copts: ChannelOptions = {}): Channel => {
+    peerId: opts.identity.peerId,
+    members,
+    indexByPeer,
+    settings,
+    libp2p,
+    gaterCounters,
+  });
+}
+
+/** What {@link Libp2pTransport} is built from. */
+type TransportParts = {
+  self: number;
+  n: number;
+  peerId: string;
+  members: (Member | undefined)[];
+  indexByPeer: Map<string, number>;
+  settings: TransportSettings;
+  libp2p: Libp2p;
+  gaterCounters: GaterCounters;
+};
+
+function sumCounters(list: PeerCounters[]): PeerCounters {
+  const out = zeroCounters();
+  for (const c of list) {
+    for (const k of Object.keys(out) as (keyof PeerCounters)[]) out[k] += c[k];
+  }
+  return out;
+}
+
+const HANDLE_OPTIONS = { maxInboundStreams: 64, maxOutboundStreams: 64 };
+
+/**
+ * The {@link P2PTransport} over one libp2p node: membership, the dialing and dedupe rules (module
+ * header), channels, and counters. Built by {@link createP2PTransport}.
+ */
+class Libp2pTransport implements P2PTransport {
+  readonly self: number;
+  readonly n: number;
+  readonly peerId: string;
+  readonly protocol: string;
+  private state: "new" | "starting" | "running" | "stopped" = "new";
+  private readonly members: (Member | undefined)[];
+  private readonly indexByPeer: Map<string, number>;
+  private readonly settings: TransportSettings;
+  private readonly libp2p: Libp2p;
+  private readonly gaterCounters: GaterCounters;
+  private readonly dialCounters: DialCounters = { attempts: 0, failures: 0 };
+  private unknownPeerStreams = 0;
+  private duplicatesClosed = 0;
+  private readonly channels = new Map<string, Channel>();
+  private readonly channelContext: ChannelContext;
+  private readonly main: Channel;
+  private readonly connected = new Set<number>();
+  private readonly listeners = new Set<(e: PeerChange) => void>();
+  private readonly redialer: Redialer;
+  private readonly dedupeTimers = new Set<ReturnType<typeof setTimeout>>();
+
+  constructor(parts: TransportParts) {
+    this.self = parts.self;
+    this.n = parts.n;
+    this.peerId = parts.peerId;
+    this.protocol = parts.settings.protocol;
+    this.members = parts.members;
+    this.indexByPeer = parts.indexByPeer;
+    this.settings = parts.settings;
+    this.libp2p = parts.libp2p;
+    this.gaterCounters = parts.gaterCounters;
+    this.channelContext = {
+      self: this.self,
+      n: this.n,
+      running: () => this.state === "running" || this.state === "starting",
+      indexOf: (peerId: string) => this.indexByPeer.get(peerId),
+      connection: (i: number) => this.canonical(i),
+      streamMode: this.settings.streamMode,
+      maxQueuedMessages: this.settings.maxQueuedMessages,
+      maxQueuedBytes: 0,
+      streamOpenTimeoutMs: this.settings.streamOpenTimeoutMs,
+      onUnknownPeerStream: () => {
+        this.unknownPeerStreams++;
+      },
+    };
+    this.main = this.openChannel(this.protocol);
+    this.redialer = new Redialer(
+      async (i) => {
+        const target = this.members[i]?.dial;
+        if (target) await this.libp2p.dial(target);
+      },
+      (i) => this.openConnections(i).length > 0,
+      this.settings.redial,
+      this.dialCounters,
+    );
+    this.listenToLibp2p();
+  }
+
+  // Transport of the default channel. Arrow properties: callers may pass them around unbound.
+  send = (to: number, bytes: Uint8Array): void => this.main.send(to, bytes);
+  broadcast = (bytes: Uint8Array): void => this.main.broadcast(bytes);
+  onMessage = (cb: MessageHandler): (() => void) => this.main.onMessage(cb);
+
+  async start(): Promise<void> {
+    if (this.state !== "new") {
+      throw new BaseError(`P2P transport cannot start: it is ${this.state}`, {
+        metaMessages: ["Create a new transport (same identity) to start again."],
+      });
+    }
+    this.state = "starting";
+    try {
+      for (const ch of this.channels.values()) await this.register(ch);
+      await this.libp2p.start();
+    } catch (err) {
+      this.state = "stopped";
+      await Promise.resolve(this.libp2p.stop()).catch(() => {});
+      throw startError(err, this.settings.listen);
+    }
+    this.state = "running";
+    for (let i = 0; i < this.n; i++) if (i !== this.self) this.scheduleDial(i, true);
+  }
+
+  async stop(): Promise<void> {
+    if (this.state === "stopped") return;
+    this.state = "stopped";
+    this.redialer.stop();
+    for (const t of this.dedupeTimers) clearTimeout(t);
+    this.dedupeTimers.clear();
+    for (const ch of this.channels.values()) ch.reset();
+    await this.libp2p.stop();
+    for (const i of [...this.connected].sort((a, b) => a - b)) {
+      this.connected.delete(i);
+      const peerId = (this.members[i] as Member).peerId.toString();
+      this.emit({ index: i, peerId, connected: false });
+    }
+  }
+
+  addresses(): string[] {
+    return this.libp2p.getMultiaddrs().map((a) => a.toString());
+  }
+
+  connectedPeers(): number[] {
+    return Array.from({ length: this.n }, (_, i) => i).filter(
+      (i) => i !== this.self && this.openConnections(i).length > 0,
+    );
+  }
+
+  stats(): P2PStats {
+    const perChannel: Record<string, PeerCounters[]> = {};
+    for (const [p, ch] of this.channels) perChannel[p] = ch.stats();
+    const all = Object.values(perChannel);
+    const peers: PeerStats[] = [];
+    for (let i = 0; i < this.n; i++) {
+      const m = this.members[i];
+      if (!m) continue;
+      const open = this.openConnections(i).length;
+      peers.push({
+        index: i,
+        peerId: m.peerId.toString(),
+        connected: open > 0,
+        connections: open,
+        ...sumCounters(all.map((list) => list[i] as PeerCounters)),
+      });
+    }
+    const g = this.gaterCounters;
+    return {
+      peers,
+      channels: perChannel,
+      refused: { inbound: g.refusedInbound, outbound: g.refusedOutbound },
+      unknownPeerStreams: this.unknownPeerStreams,
+      dials: { ...this.dialCounters },
+      duplicateConnectionsClosed: this.duplicatesClosed,
+    };
+  }
+
+  onPeerChange(cb: (e: PeerChange) => void): () => void {
+    this.listeners.add(cb);
+    return () => {
+      this.listeners.delete(cb);
+    };
+  }
+
+  channel(name: string, copts: ChannelOptions = {}): Transport {
+    return this.openChannel(name, copts);
+  }
+
+  setPeerAddress(index: number, address: string | undefined): void {
+    const m = Number.isInteger(index) && index !== this.self ? this.members[index] : undefined;
+    if (!m) throw new InputError(`No other operator with index ${index}`, { field: "index" });
+    m.dial =
+      address === undefined || address === ""
+        ? undefined
+        : dialAddress(address, m.peerId.toString(), `peers[${index}].address`);
+    if (this.openConnections(index).length === 0) this.scheduleDial(index, true);
+  }
+
+  /** The channel of a protocol (created on first use, registered with libp2p once running). */
+  private openChannel(name: string, copts: ChannelOptions = {}): Channel {
     const protocol = protocolId(name);
-    const existing = channels.get(protocol);
+    const existing = this.channels.get(protocol);
     if (existing) return existing;
-    const maxMessageSize = copts.maxMessageSize ?? defaultMax(protocol);
+    const maxMessageSize =
+      copts.maxMessageSize ?? this.settings.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
     if (
       !Number.isSafeInteger(maxMessageSize) ||
       maxMessageSize < 1 ||
@@ -439,192 +631,121 @@ export async function createP2PTransport(opts: P2PTransportOptions): Promise<P2P
         details: String(maxMessageSize),
       });
     }
-    const rateLimit = resolveRateLimit({ ...opts.rateLimit, ...copts.rateLimit }, maxMessageSize);
+    const rateLimit = resolveRateLimit(
+      { ...this.settings.rateLimit, ...copts.rateLimit },
+      maxMessageSize,
+    );
     const maxQueuedBytes = positiveInt(
-      maxQueuedBytesOpt,
+      this.settings.maxQueuedBytes,
       Math.max(DEFAULT_MAX_QUEUED_BYTES, 2 * maxMessageSize),
       "maxQueuedBytes",
     );
-    const ch = new Channel({ ...ctx, maxQueuedBytes }, { protocol, maxMessageSize, rateLimit });
-    channels.set(protocol, ch);
-    if (state === "starting" || state === "running") {
-      register(ch).catch(() => {
+    const ch = new Channel(
+      { ...this.channelContext, maxQueuedBytes },
+      { protocol, maxMessageSize, rateLimit },
+    );
+    this.channels.set(protocol, ch);
+    if (this.state === "starting" || this.state === "running") {
+      this.register(ch).catch(() => {
         // libp2p only rejects duplicate registrations, which `channels` prevents.
       });
     }
     return ch;
-  };
-  const main = channel(defaultProtocol);
+  }
 
-  const connected = new Set<number>();
-  const listeners = new Set<(e: PeerChange) => void>();
-  const emit = (e: PeerChange): void => {
-    for (const cb of [...listeners]) {
+  private async register(ch: Channel): Promise<void> {
+    await this.libp2p.handle(
+      ch.protocol,
+      (stream, conn) => ch.accept(stream, conn),
+      HANDLE_OPTIONS,
+    );
+  }
+
+  private openConnections(i: number): Connection[] {
+    const m = this.members[i];
+    return m ? this.libp2p.getConnections(m.peerId).filter((c) => c.status === "open") : [];
+  }
+
+  /**
+   * The canonical connection to a peer: the oldest one initiated by the lower index, else the
+   * oldest. Both sides compute the same choice (see module header); sends always use it.
+   */
+  private canonical(i: number, conns = this.openConnections(i)): Connection | undefined {
+    if (conns.length < 2) return conns[0];
+    const preferred = this.self < i ? "outbound" : "inbound";
+    const sorted = [...conns].sort((a, b) => a.timeline.open - b.timeline.open);
+    return sorted.find((c) => c.direction === preferred) ?? sorted[0];
+  }
+
+  /** Dial peer i per the dialing rule: the lower index at once, the higher after the grace. */
+  private scheduleDial(i: number, first: boolean): void {
+    if (!this.members[i]?.dial || this.state !== "running") return;
+    const { redial, dialGraceMs } = this.settings;
+    const delay = this.self < i ? (first ? 0 : redial.initialMs) : dialGraceMs;
+    if (first) this.redialer.schedule(i, delay);
+    else this.redialer.disconnected(i, delay);
+  }
+
+  /** Close every connection to peer i but the canonical one. */
+  private dedupe(i: number): void {
+    const conns = this.openConnections(i);
+    if (conns.length < 2 || this.state !== "running") return;
+    const keep = this.canonical(i, conns);
+    for (const c of conns) {
+      if (c === keep) continue;
+      this.duplicatesClosed++;
+      c.close().catch((err: unknown) => c.abort(err instanceof Error ? err : new Error("close")));
+    }
+  }
+
+  private emit(e: PeerChange): void {
+    for (const cb of [...this.listeners]) {
       try {
         cb(e);
       } catch {
         // Listener errors must not disturb the transport.
       }
     }
-  };
+  }
 
-  const redialer = new Redialer(
-    async (i) => {
-      const target = member(i)?.dial;
-      if (!target) return;
-      await libp2p.dial(target);
-    },
-    (i) => openConnections(i).length > 0,
-    redial,
-    dialCounters,
-  );
-  const scheduleDial = (i: number, first: boolean): void => {
-    if (!member(i)?.dial || state !== "running") return;
-    const delay = self < i ? (first ? 0 : redial.initialMs) : dialGraceMs;
-    if (first) redialer.schedule(i, delay);
-    else redialer.disconnected(i, delay);
-  };
+  private listenToLibp2p(): void {
+    this.libp2p.addEventListener("peer:connect", (e) => {
+      const i = this.indexByPeer.get(e.detail.toString());
+      if (i === undefined || this.connected.has(i)) return;
+      this.connected.add(i);
+      this.redialer.connected(i);
+      this.emit({ index: i, peerId: e.detail.toString(), connected: true });
+    });
+    this.libp2p.addEventListener("peer:disconnect", (e) => {
+      const i = this.indexByPeer.get(e.detail.toString());
+      if (i === undefined || !this.connected.delete(i)) return;
+      this.emit({ index: i, peerId: e.detail.toString(), connected: false });
+      this.scheduleDial(i, false);
+    });
+    this.libp2p.addEventListener("connection:open", (e) => {
+      const i = this.indexByPeer.get(e.detail.remotePeer.toString());
+      if (i === undefined || this.openConnections(i).length < 2) return;
+      // Close duplicates a little later, once both sides see both connections and have moved
+      // their streams to the canonical one, so nothing in flight is lost with the closed one.
+      const t = setTimeout(() => {
+        this.dedupeTimers.delete(t);
+        this.dedupe(i);
+      }, DEDUPE_DELAY_MS);
+      t.unref?.();
+      this.dedupeTimers.add(t);
+    });
+  }
+}
 
-  const dedupe = (i: number): void => {
-    const conns = openConnections(i);
-    if (conns.length < 2 || state !== "running") return;
-    const keep = canonical(i, conns);
-    for (const c of conns) {
-      if (c === keep) continue;
-      duplicatesClosed++;
-      c.close().catch((err: unknown) => c.abort(err instanceof Error ? err : new Error("close")));
-    }
-  };
-
-  libp2p.addEventListener("peer:connect", (e) => {
-    const i = indexByPeer.get(e.detail.toString());
-    if (i === undefined || connected.has(i)) return;
-    connected.add(i);
-    redialer.connected(i);
-    emit({ index: i, peerId: e.detail.toString(), connected: true });
+/** The error of a failed start, with the usual fix for a port in use. */
+function startError(err: unknown, listen: string[]): BaseError {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  return new BaseError("Cannot start the p2p transport", {
+    cause: err,
+    metaMessages: [
+      code === "EADDRINUSE"
+        ? `The listen address ${listen.join(", ")} is in use: stop the other process or choose another port.`
+        : `Check the listen address(es): ${listen.join(", ")}.`,
+    ],
   });
-  libp2p.addEventListener("peer:disconnect", (e) => {
-    const i = indexByPeer.get(e.detail.toString());
-    if (i === undefined || !connected.delete(i)) return;
-    emit({ index: i, peerId: e.detail.toString(), connected: false });
-    scheduleDial(i, false);
-  });
-  const dedupeTimers = new Set<ReturnType<typeof setTimeout>>();
-  libp2p.addEventListener("connection:open", (e) => {
-    const i = indexByPeer.get(e.detail.remotePeer.toString());
-    if (i === undefined || openConnections(i).length < 2) return;
-    // Close duplicates a little later, once both sides see both connections and have moved their
-    // streams to the canonical one, so nothing in flight is lost with the closed connection.
-    const t = setTimeout(() => {
-      dedupeTimers.delete(t);
-      dedupe(i);
-    }, DEDUPE_DELAY_MS);
-    t.unref?.();
-    dedupeTimers.add(t);
-  });
-
-  const sum = (list: PeerCounters[]): PeerCounters => {
-    const out = zeroCounters();
-    for (const c of list) {
-      for (const k of Object.keys(out) as (keyof PeerCounters)[]) out[k] += c[k];
-    }
-    return out;
-  };
-
-  return {
-    self,
-    n,
-    peerId: identity.peerId,
-    protocol: defaultProtocol,
-    send: (to, bytes) => main.send(to, bytes),
-    broadcast: (bytes) => main.broadcast(bytes),
-    onMessage: (cb: MessageHandler) => main.onMessage(cb),
-    async start() {
-      if (state !== "new") {
-        throw new BaseError(`P2P transport cannot start: it is ${state}`, {
-          metaMessages: ["Create a new transport (same identity) to start again."],
-        });
-      }
-      state = "starting";
-      try {
-        for (const ch of channels.values()) await register(ch);
-        await libp2p.start();
-      } catch (err) {
-        state = "stopped";
-        await Promise.resolve(libp2p.stop()).catch(() => {});
-        const code = (err as NodeJS.ErrnoException)?.code;
-        throw new BaseError("Cannot start the p2p transport", {
-          cause: err,
-          metaMessages: [
-            code === "EADDRINUSE"
-              ? `The listen address ${listen.join(", ")} is in use: stop the other process or choose another port.`
-              : `Check the listen address(es): ${listen.join(", ")}.`,
-          ],
-        });
-      }
-      state = "running";
-      for (let i = 0; i < n; i++) if (i !== self) scheduleDial(i, true);
-    },
-    async stop() {
-      if (state === "stopped") return;
-      state = "stopped";
-      redialer.stop();
-      for (const t of dedupeTimers) clearTimeout(t);
-      dedupeTimers.clear();
-      for (const ch of channels.values()) ch.reset();
-      await libp2p.stop();
-      if (connected.size) {
-        for (const i of [...connected].sort((a, b) => a - b)) {
-          connected.delete(i);
-          emit({ index: i, peerId: (member(i) as Member).peerId.toString(), connected: false });
-        }
-      }
-    },
-    addresses: () => libp2p.getMultiaddrs().map((a) => a.toString()),
-    connectedPeers: () =>
-      Array.from({ length: n }, (_, i) => i).filter(
-        (i) => i !== self && openConnections(i).length > 0,
-      ),
-    stats() {
-      const perChannel: Record<string, PeerCounters[]> = {};
-      for (const [p, ch] of channels) perChannel[p] = ch.stats();
-      const all = Object.values(perChannel);
-      const peers: PeerStats[] = [];
-      for (let i = 0; i < n; i++) {
-        const m = member(i);
-        if (!m) continue;
-        peers.push({
-          index: i,
-          peerId: m.peerId.toString(),
-          connected: openConnections(i).length > 0,
-          connections: openConnections(i).length,
-          ...sum(all.map((list) => list[i] as PeerCounters)),
-        });
-      }
-      return {
-        peers,
-        channels: perChannel,
-        refused: { inbound: gaterCounters.refusedInbound, outbound: gaterCounters.refusedOutbound },
-        unknownPeerStreams,
-        dials: { ...dialCounters },
-        duplicateConnectionsClosed: duplicatesClosed,
-      };
-    },
-    onPeerChange(cb) {
-      listeners.add(cb);
-      return () => {
-        listeners.delete(cb);
-      };
-    },
-    channel: (name, copts) => channel(name, copts),
-    setPeerAddress(index, address) {
-      const m = Number.isInteger(index) && index !== self ? member(index) : undefined;
-      if (!m) throw new InputError(`No other operator with index ${index}`, { field: "index" });
-      m.dial =
-        address === undefined || address === ""
-          ? undefined
-          : dialAddress(address, m.peerId.toString(), `peers[${index}].address`);
-      if (openConnections(index).length === 0) scheduleDial(index, true);
-    },
-  };
 }

@@ -20,6 +20,7 @@
  * self), as Charon's transport loops its own broadcast back (core/consensus/qbft/transport.go).
  */
 import { BaseError, InputError } from "../../errors.js";
+import { bytesEqual } from "../../util/hex.js";
 import type { Clock, Transport } from "../transport.js";
 import {
   decodeEnvelope,
@@ -166,14 +167,23 @@ export interface QbftNode {
 
 const keyOf = (i: InstanceId): string => `${i.slot}/${i.dutyType}`;
 
-/**
- * Create a QBFT node and subscribe it to its transport.
- *
- * @example
- * const node = createQbftNode({ n: 4, self: 1, transport, clock, signer, verifier, isValid });
- * const decided = await node.propose({ slot: 123, dutyType: 2 }, value);
- */
-export function createQbftNode(cfg: QbftNodeConfig): QbftNode {
+/** The node's settings, checked and defaulted (see {@link QbftNodeConfig}). */
+type NodeSettings = {
+  n: number;
+  self: number;
+  f: number;
+  quorum: number;
+  timer: RoundTimerConfig;
+  leader: LeaderFn;
+  maxRoundsAhead: number;
+  slotsAhead: number;
+  slotsBehind: number;
+  perSourcePending: number;
+  requireSourceMatch: boolean;
+  verifyCacheSize: number;
+};
+
+function resolveSettings(cfg: QbftNodeConfig): NodeSettings {
   const { n, self } = cfg;
   if (!Number.isInteger(n) || n < 1 || n > MAX_OPERATORS) {
     throw new InputError(`Cluster size must be 1..${MAX_OPERATORS}, got ${n}`, { field: "n" });
@@ -186,321 +196,399 @@ export function createQbftNode(cfg: QbftNodeConfig): QbftNode {
       field: "verifier",
     });
   }
-  const f = faultyFor(n);
-  const quorum = quorumFor(n);
-  const timer = cfg.timer ?? DEFAULT_ROUND_TIMER;
-  const leaderFn = cfg.leader ?? defaultLeader;
-  const maxRoundsAhead = cfg.maxRoundsAhead ?? DEFAULT_MAX_ROUNDS_AHEAD;
-  const slotsAhead = cfg.maxSlotsAhead ?? DEFAULT_MAX_SLOTS_AHEAD;
-  const slotsBehind = cfg.maxSlotsBehind ?? DEFAULT_MAX_SLOTS_BEHIND;
   const maxPending = cfg.maxPendingMessages ?? DEFAULT_MAX_PENDING;
-  const perSourcePending = Math.max(1, Math.floor(maxPending / n));
-  const requireSourceMatch = cfg.requireSourceMatch ?? true;
-  const cacheSize = cfg.verifyCacheSize ?? DEFAULT_VERIFY_CACHE;
-
-  const counters: Record<string, number> = {};
-  const count = (label: string): void => {
-    counters[label] = (counters[label] ?? 0) + 1;
+  return {
+    n,
+    self,
+    f: faultyFor(n),
+    quorum: quorumFor(n),
+    timer: cfg.timer ?? DEFAULT_ROUND_TIMER,
+    leader: cfg.leader ?? defaultLeader,
+    maxRoundsAhead: cfg.maxRoundsAhead ?? DEFAULT_MAX_ROUNDS_AHEAD,
+    slotsAhead: cfg.maxSlotsAhead ?? DEFAULT_MAX_SLOTS_AHEAD,
+    slotsBehind: cfg.maxSlotsBehind ?? DEFAULT_MAX_SLOTS_BEHIND,
+    perSourcePending: Math.max(1, Math.floor(maxPending / n)),
+    requireSourceMatch: cfg.requireSourceMatch ?? true,
+    verifyCacheSize: cfg.verifyCacheSize ?? DEFAULT_VERIFY_CACHE,
   };
+}
 
-  const instances = new Map<string, QbftInstance>();
-  const decisions = new Map<string, Decided>();
-  const waiters = new Map<
-    string,
-    { resolve: (d: Decided) => void; reject: (e: Error) => void }[]
-  >();
-  const pending = new Map<string, { from: number; env: Envelope }[]>();
-  const pendingBySource = new Map<number, number>();
-  const listeners = new Set<(d: Decided) => void>();
-  const verifyCache = new Map<string, boolean>();
-  let highestSlot: number | undefined;
-  let closed = false;
+function checkStartArguments(instance: InstanceId, value: Uint8Array): void {
+  if (
+    !Number.isSafeInteger(instance.slot) ||
+    instance.slot < 0 ||
+    !Number.isInteger(instance.dutyType) ||
+    instance.dutyType < 0 ||
+    instance.dutyType > 0xffff
+  ) {
+    throw new InputError("Invalid QBFT instance id", {
+      field: "instance",
+      details: `slot must be a safe non-negative integer, dutyType 0..65535; got ${JSON.stringify(instance)}`,
+    });
+  }
+  if (!(value instanceof Uint8Array) || value.length < 1 || value.length > MAX_VALUE_SIZE) {
+    throw new InputError(`QBFT input value must be 1..${MAX_VALUE_SIZE} bytes`, {
+      field: "value",
+    });
+  }
+}
 
-  // Serial queue (index-based to keep push/shift O(1)).
-  let queue: (() => void)[] = [];
-  let head = 0;
-  let draining = false;
-  const run = (fn: () => void): void => {
-    if (closed) return;
-    queue.push(fn);
-    if (draining) return;
-    draining = true;
+/**
+ * The serial queue: every handler runs to completion one at a time (index-based so push/shift
+ * stay O(1)); a handler's exception is counted, never propagated.
+ */
+class SerialQueue {
+  closed = false;
+  private queue: (() => void)[] = [];
+  private head = 0;
+  private draining = false;
+
+  constructor(private readonly onError: () => void) {}
+
+  run(fn: () => void): void {
+    if (this.closed) return;
+    this.queue.push(fn);
+    if (this.draining) return;
+    this.draining = true;
     try {
-      while (head < queue.length) {
-        const next = queue[head++] as () => void;
+      while (this.head < this.queue.length) {
+        const next = this.queue[this.head++] as () => void;
         try {
           next();
         } catch {
-          count("internal-error");
+          this.onError();
         }
       }
     } finally {
-      queue = [];
-      head = 0;
-      draining = false;
+      this.queue = [];
+      this.head = 0;
+      this.draining = false;
     }
-  };
+  }
+}
 
-  const verify = (m: SignedMessage): boolean => {
-    if (m.source >= n) return false;
+/** Signature verification with a bounded FIFO cache of results. */
+class VerifyCache {
+  private readonly results = new Map<string, boolean>();
+
+  constructor(
+    private readonly verifier: Verifier,
+    private readonly size: number,
+    private readonly count: (label: string) => void,
+  ) {}
+
+  verify(m: SignedMessage): boolean {
+    if (m.source >= this.verifier.n) return false;
     const k = signedKey(m);
-    const hit = verifyCache.get(k);
+    const hit = this.results.get(k);
     if (hit !== undefined) {
-      count("verify-cache-hit");
+      this.count("verify-cache-hit");
       return hit;
     }
     let ok = false;
     try {
-      ok = cfg.verifier.verify(m.source, signingBytes(m), m.signature) === true;
+      ok = this.verifier.verify(m.source, signingBytes(m), m.signature) === true;
     } catch {
       ok = false;
     }
-    count("verify");
-    verifyCache.set(k, ok);
-    if (verifyCache.size > cacheSize) {
-      const oldest = verifyCache.keys().next().value;
-      if (oldest !== undefined) verifyCache.delete(oldest);
+    this.count("verify");
+    this.results.set(k, ok);
+    if (this.results.size > this.size) {
+      const oldest = this.results.keys().next().value;
+      if (oldest !== undefined) this.results.delete(oldest);
     }
     return ok;
+  }
+}
+
+type Waiter = { resolve: (d: Decided) => void; reject: (e: Error) => void };
+
+/**
+ * Create a QBFT node and subscribe it to its transport.
+ *
+ * @example
+ * const node = createQbftNode({ n: 4, self: 1, transport, clock, signer, verifier, isValid });
+ * const decided = await node.propose({ slot: 123, dutyType: 2 }, value);
+ */
+export function createQbftNode(cfg: QbftNodeConfig): QbftNode {
+  return new QbftConsensus(cfg, resolveSettings(cfg));
+}
+
+/** The {@link QbftNode} (module header): instances, window, buffering, queue, delivery. */
+class QbftConsensus implements QbftNode {
+  readonly self: number;
+  private readonly counters: Record<string, number> = {};
+  private readonly instances = new Map<string, QbftInstance>();
+  private readonly decisions = new Map<string, Decided>();
+  private readonly waiters = new Map<string, Waiter[]>();
+  private readonly pending = new Map<string, { from: number; env: Envelope }[]>();
+  private readonly pendingBySource = new Map<number, number>();
+  private readonly listeners = new Set<(d: Decided) => void>();
+  private readonly queue: SerialQueue;
+  private readonly verifier: VerifyCache;
+  private readonly unsubscribe: () => void;
+  private highestSlot: number | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly cfg: QbftNodeConfig,
+    private readonly settings: NodeSettings,
+  ) {
+    this.self = settings.self;
+    this.queue = new SerialQueue(() => this.count("internal-error"));
+    this.verifier = new VerifyCache(cfg.verifier, settings.verifyCacheSize, this.count);
+    this.unsubscribe = cfg.transport.onMessage(this.receive);
+  }
+
+  private readonly count = (label: string): void => {
+    this.counters[label] = (this.counters[label] ?? 0) + 1;
   };
 
-  const sendBytes = (fn: () => void): void => {
+  private run(fn: () => void): void {
+    this.queue.run(fn);
+  }
+
+  /** Feed raw bytes (wired to the transport): decode and sender checks, then route in the queue. */
+  readonly receive = (from: number, bytes: Uint8Array): void => {
+    if (this.closed) return;
     try {
-      fn();
-    } catch {
-      count("transport-error");
-    }
-  };
-
-  const deliver = (d: Decided): void => {
-    const k = keyOf(d.instance);
-    decisions.set(k, d);
-    count("decided");
-    for (const cb of [...listeners]) {
-      try {
-        cb(d);
-      } catch {
-        count("listener-error");
+      this.count("received");
+      const r = decodeEnvelope(bytes);
+      if (!r.ok) {
+        this.count(`decode.${r.reason}`);
+        return;
       }
+      const env = r.envelope;
+      if (env.msg.source >= this.settings.n) {
+        this.count("drop.not-member");
+        return;
+      }
+      if (this.settings.requireSourceMatch && env.msg.source !== from) {
+        this.count("drop.source-mismatch");
+        return;
+      }
+      this.run(() => this.route(from, env));
+    } catch {
+      this.count("internal-error");
     }
-    for (const w of waiters.get(k) ?? []) w.resolve(d);
-    waiters.delete(k);
   };
 
-  const createInstance = (instance: InstanceId): QbftInstance =>
-    new QbftInstance({
+  start(instance: InstanceId, value: Uint8Array): void {
+    if (this.closed) throw new BaseError("QBFT node is closed");
+    checkStartArguments(instance, value);
+    const k = keyOf(instance);
+    if (this.instances.has(k)) return;
+    const { slotsBehind } = this.settings;
+    if (this.highestSlot !== undefined && instance.slot < this.highestSlot - slotsBehind) {
+      throw new InputError(`Slot ${instance.slot} is older than the instance window`, {
+        field: "instance.slot",
+        metaMessages: [`Highest started slot: ${this.highestSlot}; window: ${slotsBehind} slots.`],
+      });
+    }
+    this.highestSlot = Math.max(this.highestSlot ?? instance.slot, instance.slot);
+    this.collectGarbage();
+    const inst = this.createInstance({ slot: instance.slot, dutyType: instance.dutyType });
+    this.instances.set(k, inst);
+    const buffered = this.pending.get(k) ?? [];
+    this.pending.delete(k);
+    for (const p of buffered) this.releasePending(p.from);
+    this.run(() => inst.start(value.slice()));
+    const requireSourceMatch = this.settings.requireSourceMatch;
+    for (const p of buffered) this.run(() => inst.receive(p.env, false, requireSourceMatch));
+  }
+
+  propose(instance: InstanceId, value: Uint8Array): Promise<Decided> {
+    const k = keyOf(instance);
+    const done = this.decisions.get(k);
+    if (done) return Promise.resolve(done);
+    const p = new Promise<Decided>((resolve, reject) => {
+      const list = this.waiters.get(k) ?? [];
+      list.push({ resolve, reject });
+      this.waiters.set(k, list);
+    });
+    this.start(instance, value);
+    return p;
+  }
+
+  stop(instance: InstanceId): void {
+    const k = keyOf(instance);
+    const inst = this.instances.get(k);
+    if (!inst) return;
+    inst.stop();
+    if (!inst.delivered) this.rejectWaiters(k, "stopped");
+  }
+
+  onDecided(cb: (d: Decided) => void): () => void {
+    this.listeners.add(cb);
+    return () => this.listeners.delete(cb);
+  }
+
+  decided(instance: InstanceId): Decided | undefined {
+    return this.decisions.get(keyOf(instance));
+  }
+
+  round(instance: InstanceId): number | undefined {
+    return this.instances.get(keyOf(instance))?.round;
+  }
+
+  stats(): QbftStats {
+    let stored = 0;
+    for (const inst of this.instances.values()) stored += inst.storedMessages;
+    let pend = 0;
+    for (const l of this.pending.values()) pend += l.length;
+    return {
+      counters: { ...this.counters },
+      instances: this.instances.size,
+      pendingMessages: pend,
+      storedMessages: stored,
+    };
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.unsubscribe();
+    for (const k of [...this.instances.keys()]) this.dropInstance(k, "closed");
+    this.closed = true;
+    this.queue.closed = true;
+  }
+
+  private createInstance(instance: InstanceId): QbftInstance {
+    const { n, self, leader } = this.settings;
+    const cfg = this.cfg;
+    return new QbftInstance({
       n,
-      f,
-      quorum,
+      f: this.settings.f,
+      quorum: this.settings.quorum,
       self,
       instance,
-      maxRoundsAhead,
-      leader: (round) => leaderFn(instance, round, n),
-      timeoutMs: (round) => {
-        const t = roundTimeoutMs(timer, round);
-        const l = leaderFn(instance, round, n);
-        if (l === self || !cfg.peerConnected || cfg.peerConnected(l)) return t;
-        count("timer.leader-unreachable");
-        return Math.min(t, UNREACHABLE_LEADER_TIMEOUT_MS);
-      },
+      maxRoundsAhead: this.settings.maxRoundsAhead,
+      leader: (round) => leader(instance, round, n),
+      timeoutMs: (round) => this.roundTimeout(instance, round),
       isValid: (value) => cfg.isValid(value, instance),
       sign: (m) => {
-        count("sign");
+        this.count("sign");
         return { ...m, signature: cfg.signer.sign(signingBytes(m)) };
       },
-      verify,
+      verify: (m) => this.verifier.verify(m),
       broadcast: (env) => {
         const bytes = encodeEnvelope(env);
-        sendBytes(() => cfg.transport.broadcast(bytes));
-        run(() => instances.get(keyOf(instance))?.receive(env, true));
+        this.sendBytes(() => cfg.transport.broadcast(bytes));
+        this.run(() => this.instances.get(keyOf(instance))?.receive(env, true));
       },
       send: (to, env) => {
         const bytes = encodeEnvelope(env);
-        sendBytes(() => cfg.transport.send(to, bytes));
+        this.sendBytes(() => cfg.transport.send(to, bytes));
       },
-      setTimer: (ms, cb) => cfg.clock.setTimeout(() => run(cb), ms),
-      schedule: (fn) => run(fn),
-      decide: deliver,
-      count,
+      setTimer: (ms, cb) => cfg.clock.setTimeout(() => this.run(cb), ms),
+      schedule: (fn) => this.run(fn),
+      decide: (d) => this.deliver(d),
+      count: this.count,
     });
+  }
 
-  const dropInstance = (k: string, why: string): void => {
-    instances.get(k)?.stop();
-    instances.delete(k);
-    decisions.delete(k);
-    for (const w of waiters.get(k) ?? []) {
+  /** t(r), or {@link UNREACHABLE_LEADER_TIMEOUT_MS} when the round's leader is not connected. */
+  private roundTimeout(instance: InstanceId, round: number): number {
+    const { n, self, timer, leader } = this.settings;
+    const t = roundTimeoutMs(timer, round);
+    const l = leader(instance, round, n);
+    if (l === self || !this.cfg.peerConnected || this.cfg.peerConnected(l)) return t;
+    this.count("timer.leader-unreachable");
+    return Math.min(t, UNREACHABLE_LEADER_TIMEOUT_MS);
+  }
+
+  private sendBytes(fn: () => void): void {
+    try {
+      fn();
+    } catch {
+      this.count("transport-error");
+    }
+  }
+
+  private deliver(d: Decided): void {
+    const k = keyOf(d.instance);
+    this.decisions.set(k, d);
+    this.count("decided");
+    for (const cb of [...this.listeners]) {
+      try {
+        cb(d);
+      } catch {
+        this.count("listener-error");
+      }
+    }
+    for (const w of this.waiters.get(k) ?? []) w.resolve(d);
+    this.waiters.delete(k);
+  }
+
+  private rejectWaiters(k: string, why: string): void {
+    for (const w of this.waiters.get(k) ?? []) {
       w.reject(new BaseError(`QBFT instance ${k} ${why} before deciding`));
     }
-    waiters.delete(k);
-    const buffered = pending.get(k);
+    this.waiters.delete(k);
+  }
+
+  private releasePending(from: number): void {
+    this.pendingBySource.set(from, (this.pendingBySource.get(from) ?? 1) - 1);
+  }
+
+  private dropInstance(k: string, why: string): void {
+    this.instances.get(k)?.stop();
+    this.instances.delete(k);
+    this.decisions.delete(k);
+    this.rejectWaiters(k, why);
+    const buffered = this.pending.get(k);
     if (buffered) {
-      for (const p of buffered) {
-        pendingBySource.set(p.from, (pendingBySource.get(p.from) ?? 1) - 1);
-      }
-      pending.delete(k);
+      for (const p of buffered) this.releasePending(p.from);
+      this.pending.delete(k);
     }
-  };
+  }
 
-  const collectGarbage = (): void => {
-    if (highestSlot === undefined) return;
-    const min = highestSlot - slotsBehind;
-    for (const [k, inst] of instances) if (inst.id.slot < min) dropInstance(k, "collected");
-    for (const k of [...pending.keys()]) {
+  private collectGarbage(): void {
+    if (this.highestSlot === undefined) return;
+    const { slotsAhead, slotsBehind } = this.settings;
+    const min = this.highestSlot - slotsBehind;
+    for (const [k, inst] of this.instances) {
+      if (inst.id.slot < min) this.dropInstance(k, "collected");
+    }
+    for (const k of [...this.pending.keys()]) {
       const slot = Number(k.split("/")[0]);
-      if (slot < min || slot > highestSlot + slotsAhead) dropInstance(k, "collected");
+      if (slot < min || slot > this.highestSlot + slotsAhead) this.dropInstance(k, "collected");
     }
-  };
+  }
 
-  const route = (from: number, env: Envelope): void => {
+  /** In the queue: drop outside the window, hand to a started instance, or buffer (bounded). */
+  private route(from: number, env: Envelope): void {
     const id = env.msg.instance;
-    if (highestSlot !== undefined) {
-      if (id.slot > highestSlot + slotsAhead) {
-        count("drop.instance-too-far-ahead");
+    const { slotsAhead, slotsBehind } = this.settings;
+    if (this.highestSlot !== undefined) {
+      if (id.slot > this.highestSlot + slotsAhead) {
+        this.count("drop.instance-too-far-ahead");
         return;
       }
-      if (id.slot < highestSlot - slotsBehind) {
-        count("drop.instance-too-old");
+      if (id.slot < this.highestSlot - slotsBehind) {
+        this.count("drop.instance-too-old");
         return;
       }
     }
     const k = keyOf(id);
-    const inst = instances.get(k);
+    const inst = this.instances.get(k);
     if (inst) {
-      inst.receive(env, false, requireSourceMatch);
+      inst.receive(env, false, this.settings.requireSourceMatch);
       return;
     }
-    const used = pendingBySource.get(from) ?? 0;
-    if (used >= perSourcePending) {
-      count("drop.pending-full");
+    const used = this.pendingBySource.get(from) ?? 0;
+    if (used >= this.settings.perSourcePending) {
+      this.count("drop.pending-full");
       return;
     }
-    let list = pending.get(k);
+    let list = this.pending.get(k);
     if (!list) {
       list = [];
-      pending.set(k, list);
+      this.pending.set(k, list);
     }
     list.push({ from, env });
-    pendingBySource.set(from, used + 1);
-    count("buffered-for-unstarted-instance");
-  };
-
-  const receive = (from: number, bytes: Uint8Array): void => {
-    if (closed) return;
-    try {
-      count("received");
-      const r = decodeEnvelope(bytes);
-      if (!r.ok) {
-        count(`decode.${r.reason}`);
-        return;
-      }
-      const env = r.envelope;
-      if (env.msg.source >= n) {
-        count("drop.not-member");
-        return;
-      }
-      if (requireSourceMatch && env.msg.source !== from) {
-        count("drop.source-mismatch");
-        return;
-      }
-      run(() => route(from, env));
-    } catch {
-      count("internal-error");
-    }
-  };
-
-  const unsubscribe = cfg.transport.onMessage(receive);
-
-  const start = (instance: InstanceId, value: Uint8Array): void => {
-    if (closed) throw new BaseError("QBFT node is closed");
-    if (
-      !Number.isSafeInteger(instance.slot) ||
-      instance.slot < 0 ||
-      !Number.isInteger(instance.dutyType) ||
-      instance.dutyType < 0 ||
-      instance.dutyType > 0xffff
-    ) {
-      throw new InputError("Invalid QBFT instance id", {
-        field: "instance",
-        details: `slot must be a safe non-negative integer, dutyType 0..65535; got ${JSON.stringify(instance)}`,
-      });
-    }
-    if (!(value instanceof Uint8Array) || value.length < 1 || value.length > MAX_VALUE_SIZE) {
-      throw new InputError(`QBFT input value must be 1..${MAX_VALUE_SIZE} bytes`, {
-        field: "value",
-      });
-    }
-    const k = keyOf(instance);
-    if (instances.has(k)) return;
-    if (highestSlot !== undefined && instance.slot < highestSlot - slotsBehind) {
-      throw new InputError(`Slot ${instance.slot} is older than the instance window`, {
-        field: "instance.slot",
-        metaMessages: [`Highest started slot: ${highestSlot}; window: ${slotsBehind} slots.`],
-      });
-    }
-    highestSlot = Math.max(highestSlot ?? instance.slot, instance.slot);
-    collectGarbage();
-    const inst = createInstance({ slot: instance.slot, dutyType: instance.dutyType });
-    instances.set(k, inst);
-    const buffered = pending.get(k) ?? [];
-    pending.delete(k);
-    for (const p of buffered) pendingBySource.set(p.from, (pendingBySource.get(p.from) ?? 1) - 1);
-    run(() => inst.start(value.slice()));
-    for (const p of buffered) run(() => inst.receive(p.env, false, requireSourceMatch));
-  };
-
-  return {
-    self,
-    start,
-    propose(instance, value) {
-      const k = keyOf(instance);
-      const done = decisions.get(k);
-      if (done) return Promise.resolve(done);
-      const p = new Promise<Decided>((resolve, reject) => {
-        const list = waiters.get(k) ?? [];
-        list.push({ resolve, reject });
-        waiters.set(k, list);
-      });
-      start(instance, value);
-      return p;
-    },
-    stop(instance) {
-      const k = keyOf(instance);
-      const inst = instances.get(k);
-      if (!inst) return;
-      inst.stop();
-      if (!inst.delivered) {
-        for (const w of waiters.get(k) ?? []) {
-          w.reject(new BaseError(`QBFT instance ${k} stopped before deciding`));
-        }
-        waiters.delete(k);
-      }
-    },
-    onDecided(cb) {
-      listeners.add(cb);
-      return () => listeners.delete(cb);
-    },
-    decided: (instance) => decisions.get(keyOf(instance)),
-    round: (instance) => instances.get(keyOf(instance))?.round,
-    receive,
-    stats() {
-      let stored = 0;
-      for (const inst of instances.values()) stored += inst.storedMessages;
-      let pend = 0;
-      for (const l of pending.values()) pend += l.length;
-      return {
-        counters: { ...counters },
-        instances: instances.size,
-        pendingMessages: pend,
-        storedMessages: stored,
-      };
-    },
-    close() {
-      if (closed) return;
-      unsubscribe();
-      for (const k of [...instances.keys()]) dropInstance(k, "closed");
-      closed = true;
-    },
-  };
+    this.pendingBySource.set(from, used + 1);
+    this.count("buffered-for-unstarted-instance");
+  }
 }
 
 /**
@@ -514,7 +602,7 @@ export function createQbftNode(cfg: QbftNodeConfig): QbftNode {
 export function verifyDecided(d: Decided, verifier: Verifier): boolean {
   try {
     const h = hashValue(d.value);
-    if (!Buffer.from(h).equals(Buffer.from(d.hash))) return false;
+    if (!bytesEqual(h, d.hash)) return false;
     const seen = new Set<number>();
     for (const c of d.commits) {
       if (
@@ -522,7 +610,7 @@ export function verifyDecided(d: Decided, verifier: Verifier): boolean {
         c.instance.slot !== d.instance.slot ||
         c.instance.dutyType !== d.instance.dutyType ||
         c.round !== d.round ||
-        !Buffer.from(c.valueHash).equals(Buffer.from(d.hash)) ||
+        !bytesEqual(c.valueHash, d.hash) ||
         c.source >= verifier.n ||
         seen.has(c.source)
       ) {
