@@ -46,28 +46,73 @@ export const BEACON_REFRESH_MS = 6_000;
  * });
  */
 export function nodeDashboardSource(
-  node: Pick<DvNode, "tracker" | "doppelgangers"> & Partial<Pick<DvNode, "requestExit">>,
-  transport: Pick<P2PTransport, "peerId" | "stats">,
-  def: Pick<ClusterDefinition, "name" | "threshold" | "operators" | "validators">,
+  node: SourceNode,
+  transport: SourceTransport,
+  def: SourceCluster,
   operatorId: number,
-  opts: {
-    currentEpoch?: () => number;
-    /** Where validators' status and balance are read (none: pubkeys only). */
-    beacon?: Pick<BeaconNode, "validators"> | undefined;
-    beaconRefreshMs?: number | undefined;
-    peerInfo?: Pick<PeerInfoService, "version" | "get"> | undefined;
-  } = {},
+  opts: NodeSourceOptions = {},
 ): DashboardSource {
   const pubkeys = def.validators.map((v) => v.pubkey.toLowerCase());
+  const refresh = validatorRefresher(pubkeys, opts);
+  return {
+    ...(node.requestExit
+      ? { requestExit: (req: ExitRequest) => requestExit(node, def, operatorId, opts, req) }
+      : {}),
+    snapshot(): ClusterSnapshot {
+      const onChain = refresh();
+      return {
+        time: Date.now(),
+        operatorId,
+        clusterName: def.name,
+        threshold: def.threshold,
+        operators: operatorRows(transport, def, operatorId, opts.peerInfo),
+        validators: pubkeys.map((pubkey) => onChain.get(pubkey) ?? { pubkey }),
+        reports: node.tracker.reports().slice(-SNAPSHOT_REPORTS),
+        pending: node.tracker.pending(),
+        summary: node.tracker.summary(),
+        doppelgangers: node.doppelgangers(),
+      };
+    },
+  };
+}
+
+/** What the source reads of the node. */
+type SourceNode = Pick<DvNode, "tracker" | "doppelgangers"> & Partial<Pick<DvNode, "requestExit">>;
+/** What the source reads of the transport. */
+type SourceTransport = Pick<P2PTransport, "peerId" | "stats">;
+/** What the source reads of the cluster definition. */
+type SourceCluster = Pick<ClusterDefinition, "name" | "threshold" | "operators" | "validators">;
+
+/**
+ * Options of {@link nodeDashboardSource}.
+ *
+ * @example
+ * const o: NodeSourceOptions = { currentEpoch: () => 12, beacon, peerInfo };
+ */
+export type NodeSourceOptions = {
+  currentEpoch?: () => number;
+  /** Where validators' status and balance are read (none: pubkeys only). */
+  beacon?: Pick<BeaconNode, "validators"> | undefined;
+  beaconRefreshMs?: number | undefined;
+  peerInfo?: Pick<PeerInfoService, "version" | "get"> | undefined;
+};
+
+/**
+ * The validators' last-read status and balance. snapshot() is synchronous: each call starts a
+ * background read when the last one is old enough and returns the last values read (a failed
+ * read keeps them; the next snapshot retries).
+ */
+function validatorRefresher(
+  pubkeys: readonly string[],
+  opts: NodeSourceOptions,
+): () => ReadonlyMap<string, ValidatorState> {
   const onChain = new Map<string, ValidatorState>();
   let readAt = Number.NEGATIVE_INFINITY;
   let reading = false;
-  // snapshot() is synchronous: it starts a background read when the last one is old enough and
-  // shows the last values read (a failed read keeps them; the next snapshot retries).
-  const refreshValidators = () => {
+  const refreshMs = opts.beaconRefreshMs ?? BEACON_REFRESH_MS;
+  return () => {
     const beacon = opts.beacon;
-    const refreshMs = opts.beaconRefreshMs ?? BEACON_REFRESH_MS;
-    if (!beacon || reading || Date.now() - readAt < refreshMs) return;
+    if (!beacon || reading || Date.now() - readAt < refreshMs) return onChain;
     reading = true;
     beacon
       .validators(pubkeys.map((p) => Buffer.from(p.slice(2), "hex")))
@@ -91,53 +136,54 @@ export function nodeDashboardSource(
       .finally(() => {
         reading = false;
       });
+    return onChain;
   };
-  const requestExit = (req: ExitRequest): ExitAccepted => {
-    const pubkey = req.pubkey.toLowerCase();
-    if (!def.validators.some((v) => v.pubkey.toLowerCase() === pubkey)) {
-      throw new InputError(`Validator ${pubkey} is not a validator of this cluster`, {
-        field: "pubkey",
-        metaMessages: [`Cluster validators: ${def.validators.map((v) => v.pubkey).join(", ")}`],
-      });
-    }
-    const epoch = req.epoch ?? opts.currentEpoch?.();
-    if (epoch === undefined)
-      throw new InputError("No epoch given and none known", { field: "epoch" });
-    node.requestExit?.(pubkey, epoch, req.validatorIndex);
-    return { pubkey, epoch, validatorIndex: req.validatorIndex, operatorId };
-  };
-  return {
-    ...(node.requestExit ? { requestExit } : {}),
-    snapshot(): ClusterSnapshot {
-      refreshValidators();
-      const peers = new Map(transport.stats().peers.map((p) => [p.index, p]));
-      return {
-        time: Date.now(),
-        operatorId,
-        clusterName: def.name,
-        threshold: def.threshold,
-        operators: def.operators.map((o, index) => {
-          const self = o.id === operatorId;
-          const p = peers.get(index);
-          const online = self || (p?.connected ?? false);
-          const info = self ? undefined : opts.peerInfo?.get(index);
-          return {
-            index,
-            id: o.id,
-            name: o.name,
-            peerId: self ? transport.peerId : (p?.peerId ?? ""),
-            self,
-            online,
-            version: self ? (opts.peerInfo?.version ?? RPDVT_VERSION) : info?.version,
-            rttMs: online ? info?.rttMs : undefined,
-          };
-        }),
-        validators: pubkeys.map((pubkey) => onChain.get(pubkey) ?? { pubkey }),
-        reports: node.tracker.reports().slice(-SNAPSHOT_REPORTS),
-        pending: node.tracker.pending(),
-        summary: node.tracker.summary(),
-        doppelgangers: node.doppelgangers(),
-      };
-    },
-  };
+}
+
+/** POST /api/exit: a validator of this cluster, at the given epoch or else the current one. */
+function requestExit(
+  node: SourceNode,
+  def: SourceCluster,
+  operatorId: number,
+  opts: NodeSourceOptions,
+  req: ExitRequest,
+): ExitAccepted {
+  const pubkey = req.pubkey.toLowerCase();
+  if (!def.validators.some((v) => v.pubkey.toLowerCase() === pubkey)) {
+    throw new InputError(`Validator ${pubkey} is not a validator of this cluster`, {
+      field: "pubkey",
+      metaMessages: [`Cluster validators: ${def.validators.map((v) => v.pubkey).join(", ")}`],
+    });
+  }
+  const epoch = req.epoch ?? opts.currentEpoch?.();
+  if (epoch === undefined)
+    throw new InputError("No epoch given and none known", { field: "epoch" });
+  node.requestExit?.(pubkey, epoch, req.validatorIndex);
+  return { pubkey, epoch, validatorIndex: req.validatorIndex, operatorId };
+}
+
+/** Every operator: this one, or a peer with its connection state, version and RTT. */
+function operatorRows(
+  transport: SourceTransport,
+  def: SourceCluster,
+  operatorId: number,
+  peerInfo: NodeSourceOptions["peerInfo"],
+): ClusterSnapshot["operators"] {
+  const peers = new Map(transport.stats().peers.map((p) => [p.index, p]));
+  return def.operators.map((o, index) => {
+    const self = o.id === operatorId;
+    const p = peers.get(index);
+    const online = self || (p?.connected ?? false);
+    const info = self ? undefined : peerInfo?.get(index);
+    return {
+      index,
+      id: o.id,
+      name: o.name,
+      peerId: self ? transport.peerId : (p?.peerId ?? ""),
+      self,
+      online,
+      version: self ? (peerInfo?.version ?? RPDVT_VERSION) : info?.version,
+      rttMs: online ? info?.rttMs : undefined,
+    };
+  });
 }
