@@ -13,7 +13,7 @@
  *
  * Layers, lowest first; a module may import its own layer and the layers below it, never above:
  *   util (src/errors.ts, src/util/) < crypto < domain {slashing, rocketpool, beacon, p2p, builder}
- *   < keysplit < core < apps {ops, devnet, dashboard, reputation, plan} < cli
+ *   < keysplit < core < apps {app, ops, devnet, dashboard, reputation, plan} < cli
  * Inside core: root files (src/core/*.ts) are the interfaces and types; a step (src/core/<step>/)
  * imports only the core root and lower layers, never another step; src/core/consensus/ (QBFT) is
  * self-contained and only src/core/wire.ts, src/core/node.ts and its adapter
@@ -36,7 +36,7 @@ const LAYERS = [
   ["domain", "^src/(slashing|rocketpool|beacon|p2p|builder)/"],
   ["keysplit", "^src/keysplit/"],
   ["core", "^src/core/"],
-  ["apps", "^src/(ops|devnet|dashboard|reputation|plan)/"],
+  ["apps", "^src/(app|ops|devnet|dashboard|reputation|plan)/"],
   ["cli", "^src/cli/"],
 ];
 
@@ -109,7 +109,7 @@ module.exports = {
         "adapter instead.",
       severity: "error",
       from: {
-        path: "^src/(core|ops|devnet|dashboard|reputation|plan|cli)/",
+        path: "^src/(core|app|ops|devnet|dashboard|reputation|plan|cli)/",
         pathNot: CONSENSUS_IMPORTERS,
       },
       to: { path: CONSENSUS },
