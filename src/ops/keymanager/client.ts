@@ -102,6 +102,80 @@ function unreachable(url: string, err: unknown): BaseError {
   });
 }
 
+/** One call to /eth/v1/keystores: the answer's text; a refused token or non-2xx is a BaseError. */
+async function callKeystores(
+  base: string,
+  token: string,
+  timeoutMs: number,
+  method: string,
+  body?: unknown,
+): Promise<string> {
+  let res: Response;
+  try {
+    res = await fetch(`${base}/eth/v1/keystores`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        accept: "application/json",
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (err) {
+    throw unreachable(base, err);
+  }
+  const text = await res.text();
+  if (res.status === 401 || res.status === 403) {
+    throw new BaseError(`The keymanager API at ${base} refused the token (HTTP ${res.status})`, {
+      metaMessages: [
+        "Use the token the VC was started with: the Smartnode writes it to data/validators/token-file.txt.",
+      ],
+    });
+  }
+  if (res.status < 200 || res.status >= 300) {
+    throw new BaseError(`The keymanager API at ${base} answered HTTP ${res.status}`, {
+      details: text.slice(0, 300),
+    });
+  }
+  return text;
+}
+
+/** Parse an answer's JSON; not JSON is a BaseError naming the call. */
+function answerJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new BaseError(`The keymanager API answered ${what} with something that is not JSON`, {
+      cause: err,
+    });
+  }
+}
+
+/** The DELETE answer: one status per key asked (in order), the history parsed, the raw text. */
+function deleteResult(text: string, pubkeys: readonly string[]): DeleteResult {
+  const body = parseWith(
+    deleteSchema,
+    answerJson(text, "DELETE"),
+    "Unexpected keymanager DELETE answer",
+  );
+  if (body.data.length !== pubkeys.length) {
+    throw new BaseError("The keymanager DELETE answer has one status per key missing", {
+      details: `asked for ${pubkeys.length} keys, got ${body.data.length} statuses`,
+    });
+  }
+  const sp = body.slashing_protection;
+  return {
+    statuses: body.data.map((d, i) => ({
+      pubkey: (pubkeys[i] as string).toLowerCase(),
+      status: d.status,
+      ...(d.message ? { message: d.message } : {}),
+    })),
+    slashingProtection: typeof sp === "string" ? answerJson(sp, "slashing_protection") : sp,
+    raw: text,
+  };
+}
+
 /**
  * A keymanager API client over fetch.
  *
@@ -116,54 +190,15 @@ export function createKeymanagerClient(
 ): Keymanager {
   const base = url.replace(/\/+$/, "");
   const timeoutMs = opts.timeoutMs ?? 30_000;
-  const call = async (
-    method: string,
-    body?: unknown,
-  ): Promise<{ status: number; text: string }> => {
-    let res: Response;
-    try {
-      res = await fetch(`${base}/eth/v1/keystores`, {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          accept: "application/json",
-          ...(body === undefined ? {} : { "content-type": "application/json" }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-    } catch (err) {
-      throw unreachable(base, err);
-    }
-    const text = await res.text();
-    if (res.status === 401 || res.status === 403) {
-      throw new BaseError(`The keymanager API at ${base} refused the token (HTTP ${res.status})`, {
-        metaMessages: [
-          "Use the token the VC was started with: the Smartnode writes it to data/validators/token-file.txt.",
-        ],
-      });
-    }
-    if (res.status < 200 || res.status >= 300) {
-      throw new BaseError(`The keymanager API at ${base} answered HTTP ${res.status}`, {
-        details: text.slice(0, 300),
-      });
-    }
-    return { status: res.status, text };
-  };
-  const json = (text: string, what: string): unknown => {
-    try {
-      return JSON.parse(text);
-    } catch (err) {
-      throw new BaseError(`The keymanager API answered ${what} with something that is not JSON`, {
-        cause: err,
-      });
-    }
-  };
   return {
     url: base,
     async list() {
-      const { text } = await call("GET");
-      const body = parseWith(listSchema, json(text, "GET"), "Unexpected keymanager GET answer");
+      const text = await callKeystores(base, token, timeoutMs, "GET");
+      const body = parseWith(
+        listSchema,
+        answerJson(text, "GET"),
+        "Unexpected keymanager GET answer",
+      );
       return body.data.map((d) => ({
         pubkey: d.validating_pubkey.toLowerCase(),
         ...(d.derivation_path ? { derivationPath: d.derivation_path } : {}),
@@ -171,27 +206,8 @@ export function createKeymanagerClient(
       }));
     },
     async delete(pubkeys) {
-      const { text } = await call("DELETE", { pubkeys });
-      const body = parseWith(
-        deleteSchema,
-        json(text, "DELETE"),
-        "Unexpected keymanager DELETE answer",
-      );
-      if (body.data.length !== pubkeys.length) {
-        throw new BaseError("The keymanager DELETE answer has one status per key missing", {
-          details: `asked for ${pubkeys.length} keys, got ${body.data.length} statuses`,
-        });
-      }
-      const sp = body.slashing_protection;
-      return {
-        statuses: body.data.map((d, i) => ({
-          pubkey: (pubkeys[i] as string).toLowerCase(),
-          status: d.status,
-          ...(d.message ? { message: d.message } : {}),
-        })),
-        slashingProtection: typeof sp === "string" ? json(sp, "slashing_protection") : sp,
-        raw: text,
-      };
+      const text = await callKeystores(base, token, timeoutMs, "DELETE", { pubkeys });
+      return deleteResult(text, pubkeys);
     },
   };
 }
