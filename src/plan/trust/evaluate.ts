@@ -93,6 +93,110 @@ export function soloRisk(config: TrustConfig): { liveness: number; safety: numbe
   };
 }
 
+/** A common-mode factor with its probability over the horizon. */
+type HorizonFactor = TrustScenario["commonMode"][number];
+
+/** One scenario's model over the horizon: the clusters, the factors, the threshold. */
+type ScenarioModel = {
+  s: TrustScenario;
+  n: number;
+  t: number;
+  clusters: PlacedCluster[];
+  /** Validators over all clusters. */
+  V: number;
+  /** A per-year probability over the horizon, times the stress multiplier (≤ 1). */
+  scale: (p: number) => number;
+  factors: HorizonFactor[];
+  solo: { liveness: number; safety: number };
+};
+
+function affects(f: HorizonFactor, name: string, group: string): boolean {
+  return f.operators === "all" || f.operators.includes(name) || f.operators.includes(group);
+}
+
+/** Whether the active factors force an operator to fail or to be malicious. */
+function forcedBy(on: HorizonFactor[], name: string, group: string) {
+  return {
+    fail: on.some((f) => f.effect === "fail" && affects(f, name, group)),
+    mal: on.some((f) => f.effect === "malicious" && affects(f, name, group)),
+  };
+}
+
+/** P(self is bad) for `kind` under the active factors (0 without self). */
+function selfBadProbability(
+  m: ScenarioModel,
+  on: HorizonFactor[],
+  kind: "liveness" | "safety",
+): number {
+  if (!m.s.includeSelf) return 0;
+  const fr = forcedBy(on, "self", "self");
+  return kind === "safety" ? (fr.mal ? 1 : m.solo.safety) : fr.mal || fr.fail ? 1 : m.solo.liveness;
+}
+
+/**
+ * P(any cluster lost) and the expected fraction of validators lost, given the per-cluster pmfs of
+ * bad operators, `need` bad ones losing a cluster (one fewer when self is bad: `selfState`).
+ */
+function clusterOutcome(m: ScenarioModel, pmfs: number[][], need: number, selfState: 0 | 1) {
+  let logNone = 0;
+  let frac = 0;
+  pmfs.forEach((pmf, ci) => {
+    let tail = 0;
+    for (let k = pmf.length - 1; k >= need - selfState; k--) tail += pmf[k] ?? 0;
+    tail = Math.min(1, tail);
+    logNone += Math.log1p(-tail);
+    frac += ((m.clusters[ci]?.validators ?? 0) / m.V) * tail;
+  });
+  return { pAny: -Math.expm1(logNone), frac };
+}
+
+/** The loss for `kind` given which factors are active. */
+function evalPattern(m: ScenarioModel, active: boolean[], kind: "liveness" | "safety") {
+  const on = m.factors.filter((_, j) => active[j]);
+  const badProb = (pFail: number, pMal: number, name: string, group: string) => {
+    const fr = forcedBy(on, name, group);
+    const mal = fr.mal ? 1 : pMal;
+    const fail = fr.fail ? 1 : pFail;
+    return kind === "safety" ? mal : 1 - (1 - fail) * (1 - mal);
+  };
+  const pmfs = m.clusters.map((c) =>
+    poissonBinomialPmf(
+      c.operators.map((o) => badProb(m.scale(o.pFail), m.scale(o.pMalicious), o.name, o.group)),
+    ),
+  );
+  const need = kind === "safety" ? m.t : m.n - m.t + 1;
+  const selfBad = selfBadProbability(m, on, kind);
+  const o0 = clusterOutcome(m, pmfs, need, 0);
+  const o1 = m.s.includeSelf ? clusterOutcome(m, pmfs, need, 1) : o0;
+  return {
+    pAny: (1 - selfBad) * o0.pAny + selfBad * o1.pAny,
+    frac: (1 - selfBad) * o0.frac + selfBad * o1.frac,
+  };
+}
+
+function scenarioModel(
+  s: TrustScenario,
+  solo: { liveness: number; safety: number },
+  h: number,
+  multiplier: number,
+): ScenarioModel {
+  const n = s.clusterSize;
+  const clusters = buildClusters(s);
+  return {
+    s,
+    n,
+    t: s.threshold ?? defaultThreshold(n),
+    clusters,
+    V: clusters.reduce((acc, c) => acc + c.validators, 0),
+    scale: (p: number) => Math.min(1, horizon(p, h) * multiplier),
+    factors: s.commonMode.map((f) => ({
+      ...f,
+      probability: Math.min(1, horizon(f.probability, h) * multiplier),
+    })),
+    solo,
+  };
+}
+
 function evaluateScenario(
   s: TrustScenario,
   solo: { liveness: number; safety: number },
@@ -100,77 +204,19 @@ function evaluateScenario(
   h: number,
   multiplier: number,
 ): TrustScenarioResult {
-  const n = s.clusterSize;
-  const t = s.threshold ?? defaultThreshold(n);
-  const clusters = buildClusters(s);
-  const V = clusters.reduce((acc, c) => acc + c.validators, 0);
-  const scale = (p: number) => Math.min(1, horizon(p, h) * multiplier);
-  const factors = s.commonMode.map((f) => ({
-    ...f,
-    probability: Math.min(1, horizon(f.probability, h) * multiplier),
-  }));
-  const affects = (f: (typeof factors)[number], name: string, group: string) =>
-    f.operators === "all" || f.operators.includes(name) || f.operators.includes(group);
-
-  const live = { pAny: 0, expectedFraction: 0 };
-  const safe = { pAny: 0, expectedFraction: 0 };
-  const evalPattern = (active: boolean[], kind: "liveness" | "safety") => {
-    const on = factors.filter((_, j) => active[j]);
-    const forced = (name: string, group: string) => ({
-      fail: on.some((f) => f.effect === "fail" && affects(f, name, group)),
-      mal: on.some((f) => f.effect === "malicious" && affects(f, name, group)),
-    });
-    const badProb = (pFail: number, pMal: number, name: string, group: string) => {
-      const fr = forced(name, group);
-      const m = fr.mal ? 1 : pMal;
-      const f = fr.fail ? 1 : pFail;
-      return kind === "safety" ? m : 1 - (1 - f) * (1 - m);
-    };
-    const perCluster = (c: PlacedCluster) =>
-      poissonBinomialPmf(
-        c.operators.map((o) => badProb(scale(o.pFail), scale(o.pMalicious), o.name, o.group)),
-      );
-    const need = kind === "safety" ? t : n - t + 1;
-    let selfBad = 0;
-    if (s.includeSelf) {
-      const fr = forced("self", "self");
-      selfBad =
-        kind === "safety" ? (fr.mal ? 1 : solo.safety) : fr.mal || fr.fail ? 1 : solo.liveness;
-    }
-    const pmfs = clusters.map(perCluster);
-    const outcome = (selfState: 0 | 1) => {
-      let logNone = 0;
-      let frac = 0;
-      pmfs.forEach((pmf, ci) => {
-        let tail = 0;
-        for (let k = pmf.length - 1; k >= need - selfState; k--) tail += pmf[k] ?? 0;
-        tail = Math.min(1, tail);
-        logNone += Math.log1p(-tail);
-        frac += ((clusters[ci]?.validators ?? 0) / V) * tail;
-      });
-      return { pAny: -Math.expm1(logNone), frac };
-    };
-    const o0 = outcome(0);
-    const o1 = s.includeSelf ? outcome(1) : o0;
-    return {
-      pAny: (1 - selfBad) * o0.pAny + selfBad * o1.pAny,
-      frac: (1 - selfBad) * o0.frac + selfBad * o1.frac,
-    };
-  };
-  const probs = factors.map((f) => f.probability);
-  for (const [kind, acc] of [
-    ["liveness", live],
-    ["safety", safe],
-  ] as const) {
-    acc.pAny = mixOverFactors(probs, (a) => evalPattern(a, kind).pAny);
-    acc.expectedFraction = mixOverFactors(probs, (a) => evalPattern(a, kind).frac);
-  }
+  const m = scenarioModel(s, solo, h, multiplier);
+  const { n, t, clusters, V } = m;
+  const probs = m.factors.map((f) => f.probability);
+  const mixed = (kind: "liveness" | "safety"): LossOutcome => ({
+    pAny: mixOverFactors(probs, (a) => evalPattern(m, a, kind).pAny),
+    expectedFraction: mixOverFactors(probs, (a) => evalPattern(m, a, kind).frac),
+  });
+  const live = mixed("liveness");
+  const safe = mixed("safety");
   const safety = {
     pAny: 1 - (1 - retained) * (1 - safe.pAny),
     expectedFraction: retained + (1 - retained) * safe.expectedFraction,
   };
-  const livenessRatio = live.pAny / solo.liveness;
-  const safetyRatio = safety.pAny / solo.safety;
   const sameAsAny = clusters.length === 1;
   return {
     name: s.name,
@@ -183,8 +229,8 @@ function evaluateScenario(
     includeSelf: s.includeSelf,
     liveness: live,
     safety,
-    livenessRatio,
-    safetyRatio,
+    livenessRatio: live.pAny / solo.liveness,
+    safetyRatio: safety.pAny / solo.safety,
     livenessExpectedRatio: live.expectedFraction / solo.liveness,
     safetyExpectedRatio: safety.expectedFraction / solo.safety,
     verdict: {
