@@ -92,98 +92,136 @@ export type SignerOptions = {
  * const { signed, refused } = createSigner(opts).sign([{ pubkey, signingRoot, protect }]);
  */
 export function createSigner(opts: SignerOptions): Signer {
-  const keys = new Map<PubkeyHex, SecretKey>();
-  const raw: Uint8Array[] = [];
-  for (const [pk, secret] of opts.shares) {
-    const copy = secret.slice();
-    raw.push(copy);
-    keys.set(pk.toLowerCase(), secretKeyFromBytes(copy, { field: `share of ${pk}` }));
-  }
-  const { slashingDb: db, view } = opts;
+  return new ShareSigner(opts);
+}
 
-  return {
-    shareIdx: opts.shareIdx,
-    has: (pk) => keys.has(pk),
-    sign(requests) {
-      const refused: Refusal[] = [];
-      const allowed: SignRequest[] = [];
-      for (const r of requests) {
-        if (!keys.has(r.pubkey)) {
-          refused.push({ pubkey: r.pubkey, reason: "beacon-error", details: "no share held" });
-          continue;
-        }
-        const g = opts.gate?.(r.pubkey);
-        if (g) {
-          refused.push({ pubkey: r.pubkey, reason: g, details: "doppelganger protection" });
-          continue;
-        }
-        allowed.push(r);
+type AttestationRule = { kind: "attestation"; source: bigint; target: bigint };
+
+/**
+ * The signer's implementation: {@link ShareSigner.sign} = gate → slashing protection (attestations
+ * in one transaction, then blocks) → BLS sign what passed; see the module header.
+ *
+ * @example
+ * const signer: Signer = new ShareSigner(opts);
+ */
+export class ShareSigner implements Signer {
+  readonly shareIdx: number;
+  private readonly keys = new Map<PubkeyHex, SecretKey>();
+  /** Copies of the share secrets, zeroed on close. */
+  private readonly raw: Uint8Array[] = [];
+
+  constructor(private readonly opts: SignerOptions) {
+    this.shareIdx = opts.shareIdx;
+    for (const [pk, secret] of opts.shares) {
+      const copy = secret.slice();
+      this.raw.push(copy);
+      this.keys.set(pk.toLowerCase(), secretKeyFromBytes(copy, { field: `share of ${pk}` }));
+    }
+  }
+
+  has(pubkey: PubkeyHex): boolean {
+    return this.keys.has(pubkey);
+  }
+
+  sign(requests: readonly SignRequest[]): SignResult {
+    const refused: Refusal[] = [];
+    const allowed = this.gate(requests, refused);
+    // Slashing protection first (attestations as one transaction), then sign.
+    const ok = new Set<SignRequest>(allowed.filter((r) => r.protect === undefined));
+    this.protectAttestations(allowed, ok, refused);
+    this.protectBlocks(allowed, ok, refused);
+    const signed: ParSig[] = [];
+    for (const r of allowed) {
+      if (!ok.has(r)) continue;
+      const sk = this.keys.get(r.pubkey) as SecretKey;
+      signed.push({
+        pubkey: r.pubkey,
+        signingRoot: r.signingRoot,
+        signature: sk.sign(r.signingRoot).toBytes(),
+        shareIdx: this.shareIdx,
+      });
+    }
+    return { signed, refused };
+  }
+
+  close(): void {
+    this.keys.clear();
+    for (const s of this.raw) s.fill(0);
+  }
+
+  /** Requests for held shares that doppelganger protection lets through. */
+  private gate(requests: readonly SignRequest[], refused: Refusal[]): SignRequest[] {
+    const allowed: SignRequest[] = [];
+    for (const r of requests) {
+      if (!this.keys.has(r.pubkey)) {
+        refused.push({ pubkey: r.pubkey, reason: "beacon-error", details: "no share held" });
+        continue;
       }
-      // Slashing protection first: attestations as one transaction.
-      const atts = allowed.filter((r) => r.protect?.kind === "attestation");
-      const ok = new Set<SignRequest>(allowed.filter((r) => r.protect === undefined));
-      if (atts.length) {
-        const out = db.checkAndInsertAttestations(
-          atts.map((r) => {
-            const p = r.protect as { source: bigint; target: bigint };
-            return {
-              pubkey: r.pubkey,
-              sourceEpoch: p.source,
-              targetEpoch: p.target,
-              signingRoot: r.signingRoot,
-            };
-          }),
-        );
-        out.forEach((o, i) => {
-          const r = atts[i] as SignRequest;
-          const p = r.protect as { source: bigint; target: bigint };
-          if (o.ok) {
-            view.recordAttestation(r.pubkey, p.source, p.target, r.signingRoot);
-            ok.add(r);
-          } else {
-            refused.push({
-              pubkey: r.pubkey,
-              reason: "slashing-protection",
-              details: o.error.shortMessage,
-            });
-          }
-        });
+      const g = this.opts.gate?.(r.pubkey);
+      if (g) {
+        refused.push({ pubkey: r.pubkey, reason: g, details: "doppelganger protection" });
+        continue;
       }
-      for (const r of allowed) {
-        if (r.protect?.kind !== "block") continue;
-        try {
-          db.checkAndInsertBlock(r.pubkey, r.protect.slot, r.signingRoot);
-          view.recordBlock(r.pubkey, r.protect.slot, r.signingRoot);
-          ok.add(r);
-        } catch (err) {
-          if (err instanceof SlashingProtectionError || err instanceof InputError) {
-            refused.push({
-              pubkey: r.pubkey,
-              reason: "slashing-protection",
-              details: err.shortMessage,
-            });
-          } else {
-            throw err;
-          }
-        }
-      }
-      // Only now: sign.
-      const signed: ParSig[] = [];
-      for (const r of allowed) {
-        if (!ok.has(r)) continue;
-        const sk = keys.get(r.pubkey) as SecretKey;
-        signed.push({
+      allowed.push(r);
+    }
+    return allowed;
+  }
+
+  /** EIP-3076 attestation rule for every attestation of the batch, in ONE transaction. */
+  private protectAttestations(
+    allowed: readonly SignRequest[],
+    ok: Set<SignRequest>,
+    refused: Refusal[],
+  ): void {
+    const atts = allowed.filter((r) => r.protect?.kind === "attestation");
+    if (!atts.length) return;
+    const out = this.opts.slashingDb.checkAndInsertAttestations(
+      atts.map((r) => {
+        const p = r.protect as AttestationRule;
+        return {
           pubkey: r.pubkey,
+          sourceEpoch: p.source,
+          targetEpoch: p.target,
           signingRoot: r.signingRoot,
-          signature: sk.sign(r.signingRoot).toBytes(),
-          shareIdx: opts.shareIdx,
+        };
+      }),
+    );
+    out.forEach((o, i) => {
+      const r = atts[i] as SignRequest;
+      const p = r.protect as AttestationRule;
+      if (o.ok) {
+        this.opts.view.recordAttestation(r.pubkey, p.source, p.target, r.signingRoot);
+        ok.add(r);
+      } else {
+        refused.push({
+          pubkey: r.pubkey,
+          reason: "slashing-protection",
+          details: o.error.shortMessage,
         });
       }
-      return { signed, refused };
-    },
-    close() {
-      keys.clear();
-      for (const s of raw) s.fill(0);
-    },
-  };
+    });
+  }
+
+  /** EIP-3076 block rule, one check-and-insert per block. */
+  private protectBlocks(
+    allowed: readonly SignRequest[],
+    ok: Set<SignRequest>,
+    refused: Refusal[],
+  ): void {
+    for (const r of allowed) {
+      if (r.protect?.kind !== "block") continue;
+      try {
+        this.opts.slashingDb.checkAndInsertBlock(r.pubkey, r.protect.slot, r.signingRoot);
+        this.opts.view.recordBlock(r.pubkey, r.protect.slot, r.signingRoot);
+        ok.add(r);
+      } catch (err) {
+        if (!(err instanceof SlashingProtectionError || err instanceof InputError)) throw err;
+        refused.push({
+          pubkey: r.pubkey,
+          reason: "slashing-protection",
+          details: err.shortMessage,
+        });
+      }
+    }
+  }
 }
