@@ -4,16 +4,16 @@
  * database (`<data-dir>/slashing-protection.sqlite`, see src/slashing/db.ts).
  *
  * EIP-3076 "General Recommendations": import and export only while the node is stopped. Imports
- * never lower protection; exports are written atomically (temp file + rename, mode 0600).
+ * never lower protection; exports are written atomically (temp file + rename, mode 0600). This
+ * file parses and prints; the transfer is src/ops/slashing-protection/transfer.ts.
  */
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Command } from "commander";
-import { InputError } from "../errors.js";
-import { type ImportSummary, SlashingProtectionDb } from "../slashing/db.js";
-import { readInterchangeFile, serializeInterchange } from "../slashing/interchange.js";
+import {
+  exportInterchangeFile,
+  importInterchangeFile,
+} from "../ops/slashing-protection/transfer.js";
 import { DB_FILE_NAME } from "../slashing/schema.js";
-import { assertAbsent, SECRET_FILE_MODE, writeFileAtomic } from "../util/fs.js";
 import { printJson, runAction } from "./run.js";
 
 type ImportOpts = { dataDir: string; file: string; genesisValidatorsRoot?: string; json?: boolean };
@@ -33,12 +33,16 @@ type ExportOpts = {
  * // rpdvt slashing-protection import --data-dir /var/lib/rpdvt --file slashing.json
  */
 export function slashingProtectionCommand(): Command {
-  const cmd = new Command("slashing-protection").description(
-    "Import/export the slashing-protection database as EIP-3076 v5 interchange JSON (node stopped)",
-  );
+  return new Command("slashing-protection")
+    .description(
+      "Import/export the slashing-protection database as EIP-3076 v5 interchange JSON (node stopped)",
+    )
+    .addCommand(importCommand())
+    .addCommand(exportCommand());
+}
 
-  cmd
-    .command("import")
+function importCommand(): Command {
+  return new Command("import")
     .description("Merge an EIP-3076 interchange file into the database (never lowers protection)")
     .requiredOption(
       "--data-dir <dir>",
@@ -52,27 +56,7 @@ export function slashingProtectionCommand(): Command {
     .option("--json", "print the import summary as JSON")
     .action(
       runAction(async (opts: ImportOpts) => {
-        const ic = await readInterchangeFile(opts.file);
-        if (
-          opts.genesisValidatorsRoot !== undefined &&
-          opts.genesisValidatorsRoot.toLowerCase() !==
-            ic.metadata.genesis_validators_root.toLowerCase()
-        )
-          throw new InputError("The interchange file is for another network", {
-            file: opts.file,
-            field: "metadata.genesis_validators_root",
-            details: `file has ${ic.metadata.genesis_validators_root}, --genesis-validators-root is ${opts.genesisValidatorsRoot}`,
-          });
-        const db = SlashingProtectionDb.open(opts.dataDir, {
-          genesisValidatorsRoot: opts.genesisValidatorsRoot,
-          exclusive: true,
-        });
-        let summary: ImportSummary;
-        try {
-          summary = db.importInterchange(ic, { file: opts.file });
-        } finally {
-          db.close();
-        }
+        const summary = await importInterchangeFile(opts);
         if (opts.json) return printJson(summary);
         process.stdout.write(
           `Imported ${summary.validators} validator(s): ${summary.signedBlocks} new block(s), ` +
@@ -86,9 +70,10 @@ export function slashingProtectionCommand(): Command {
           );
       }),
     );
+}
 
-  cmd
-    .command("export")
+function exportCommand(): Command {
+  return new Command("export")
     .description("Write the database as an EIP-3076 v5 interchange file (atomic, mode 0600)")
     .requiredOption(
       "--data-dir <dir>",
@@ -100,45 +85,15 @@ export function slashingProtectionCommand(): Command {
     .option("--json", "print a summary as JSON")
     .action(
       runAction(async (opts: ExportOpts) => {
-        const path = join(opts.dataDir, DB_FILE_NAME);
-        if (!existsSync(path))
-          throw new InputError("No slashing-protection database found", {
-            file: path,
-            metaMessages: ["Check --data-dir: it must be the node's data directory."],
-          });
-        await assertAbsent(opts.out);
         const pubkeys = opts.pubkeys
           ?.flatMap((p) => p.split(","))
           .map((p) => p.trim())
           .filter(Boolean);
-        const db = SlashingProtectionDb.open(opts.dataDir);
-        let text: string;
-        let validators: number;
-        let gvr: string;
-        try {
-          const ic = db.exportInterchange({
-            pubkeys,
-            format: opts.minimal ? "minimal" : "complete",
-          });
-          text = serializeInterchange(ic);
-          validators = ic.data.length;
-          gvr = ic.metadata.genesis_validators_root;
-        } finally {
-          db.close();
-        }
-        await writeFileAtomic(opts.out, text, { mode: SECRET_FILE_MODE });
-        const summary = {
-          out: opts.out,
-          validators,
-          format: opts.minimal ? "minimal" : "complete",
-          genesisValidatorsRoot: gvr,
-        };
+        const summary = await exportInterchangeFile({ ...opts, pubkeys });
         if (opts.json) return printJson(summary);
         process.stdout.write(
-          `Exported ${validators} validator(s) (${summary.format}) to ${opts.out}\n`,
+          `Exported ${summary.validators} validator(s) (${summary.format}) to ${opts.out}\n`,
         );
       }),
     );
-
-  return cmd;
 }
