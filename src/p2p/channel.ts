@@ -1,6 +1,6 @@
 /**
  * One logical channel = one libp2p protocol id (e.g. /rpdvt/qbft/1.0.0) carrying framed messages
- * (framing.ts) between the operators of a cluster, exposed as a {@link Transport}.
+ * (framing.ts) between the operators of a cluster, exposed as a {@link MessageTransport}.
  *
  * Outbound ("reuse" mode, the default): one long-lived outbound stream per peer, opened on the
  * first send over the peer's current connection and reused for every later message; a bounded
@@ -17,8 +17,8 @@
  * reset the stream; nothing on this path throws.
  */
 import type { Connection, Stream, StreamMessageEvent } from "@libp2p/interface";
-import type { MessageHandler, Transport } from "../core/transport.js";
 import { encodeFrame, FrameDecoder, type FrameError, type FrameSink } from "./framing.js";
+import type { MessageHandler, MessageTransport } from "./message-transport.js";
 import { PeerRateLimiter, type RateLimit } from "./rate-limit.js";
 
 /**
@@ -119,13 +119,13 @@ const chunksOf = (data: StreamMessageEvent["data"]): Iterable<Uint8Array> =>
   data instanceof Uint8Array ? [data] : data;
 
 /**
- * A {@link Transport} over one protocol id of a libp2p node. Created by the P2P transport.
+ * A {@link MessageTransport} over one protocol id of a libp2p node. Created by the P2P transport.
  *
  * @example
  * const ch = new Channel(ctx, { protocol: "/rpdvt/parsigex/1.0.0", maxMessageSize, rateLimit });
  * await libp2p.handle(ch.protocol, (stream, conn) => ch.accept(stream, conn));
  */
-export class Channel implements Transport {
+export class Channel implements MessageTransport {
   readonly self: number;
   readonly n: number;
   readonly protocol: string;

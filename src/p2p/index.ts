@@ -36,6 +36,7 @@ export {
   type LocalClusterOptions,
   startLocalCluster,
 } from "./local-cluster.js";
+export type { MessageHandler, MessageTransport } from "./message-transport.js";
 export { createLibp2pNode, DEFAULT_DIAL_TIMEOUT_MS, type Libp2pNodeOptions } from "./node.js";
 export {
   DEFAULT_RATE_LIMIT,

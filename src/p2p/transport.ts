@@ -1,6 +1,7 @@
 /**
- * The production {@link Transport} (src/core/transport.ts): libp2p (TCP + Noise + Yamux, node.ts)
- * between the n operators of a cluster, one libp2p protocol id per logical channel (channel.ts).
+ * The production transport ({@link MessageTransport}; src/core/transport.ts calls it `Transport`):
+ * libp2p (TCP + Noise + Yamux, node.ts) between the n operators of a cluster, one libp2p protocol
+ * id per logical channel (channel.ts).
  *
  * - Identity: the operator's secp256k1 key is the libp2p peer id (identity.ts); peers are the
  *   other operators' 33-byte public keys → peer ids → operator indices. The sender index of every
@@ -20,7 +21,6 @@ import { publicKeyFromRaw } from "@libp2p/crypto/keys";
 import type { Connection, Libp2p, PeerId } from "@libp2p/interface";
 import { peerIdFromPublicKey } from "@libp2p/peer-id";
 import type { Multiaddr } from "@multiformats/multiaddr";
-import type { MessageHandler, Transport } from "../core/transport.js";
 import { publicKeyFromIdentity } from "../crypto/secp256k1.js";
 import { BaseError, InputError } from "../errors.js";
 import { toHex } from "../util/hex.js";
@@ -36,6 +36,7 @@ import { DEFAULT_REDIAL, type DialCounters, Redialer, type RedialOptions } from 
 import { DEFAULT_MAX_MESSAGE_SIZE, MAX_FRAME_LIMIT } from "./framing.js";
 import { clusterGater, type GaterCounters } from "./gater.js";
 import type { NodeIdentity } from "./identity.js";
+import type { MessageHandler, MessageTransport } from "./message-transport.js";
 import { createLibp2pNode } from "./node.js";
 import { type RateLimit, resolveRateLimit } from "./rate-limit.js";
 
@@ -206,8 +207,8 @@ export type P2PStats = {
 export type PeerChange = { index: number; peerId: string; connected: boolean };
 
 /**
- * The libp2p transport: a {@link Transport} for its default protocol, plus lifecycle, channels
- * and observability.
+ * The libp2p transport: a {@link MessageTransport} for its default protocol, plus lifecycle,
+ * channels and observability.
  *
  * @example
  * const t = await createP2PTransport({ identity, self: 0, peers });
@@ -216,7 +217,7 @@ export type PeerChange = { index: number; peerId: string; connected: boolean };
  * const parsigex = t.channel("parsigex");
  * await t.stop();
  */
-export interface P2PTransport extends Transport {
+export interface P2PTransport extends MessageTransport {
   /** This node's peer id. */
   readonly peerId: string;
   /** Protocol id of the default channel. */
@@ -236,7 +237,7 @@ export interface P2PTransport extends Transport {
    * The channel for a protocol: `name` is a full protocol id ("/x/1.0.0") or a short name
    * ("parsigex" → /rpdvt/parsigex/1.0.0). Same name → same channel (options of the first call).
    */
-  channel(name: string, opts?: ChannelOptions): Transport;
+  channel(name: string, opts?: ChannelOptions): MessageTransport;
   /**
    * Set (or clear, with undefined) where operator `index` is dialed, e.g. after it moved; dials
    * it per the dialing rule if not connected.
@@ -516,7 +517,7 @@ class Libp2pTransport implements P2PTransport {
     this.listenToLibp2p();
   }
 
-  // Transport of the default channel. Arrow properties: callers may pass them around unbound.
+  // The default channel. Arrow properties: callers may pass them around unbound.
   send = (to: number, bytes: Uint8Array): void => this.main.send(to, bytes);
   broadcast = (bytes: Uint8Array): void => this.main.broadcast(bytes);
   onMessage = (cb: MessageHandler): (() => void) => this.main.onMessage(cb);
@@ -600,7 +601,7 @@ class Libp2pTransport implements P2PTransport {
     };
   }
 
-  channel(name: string, copts: ChannelOptions = {}): Transport {
+  channel(name: string, copts: ChannelOptions = {}): MessageTransport {
     return this.openChannel(name, copts);
   }
 

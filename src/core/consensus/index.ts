@@ -45,5 +45,12 @@ export {
   type RoundTimerConfig,
   roundTimeoutMs,
 } from "./timer.js";
-export type { Decided, Envelope, InstanceId, SignedMessage } from "./types.js";
+export type {
+  Decided,
+  Envelope,
+  InstanceId,
+  QbftClock,
+  QbftTransport,
+  SignedMessage,
+} from "./types.js";
 export { MsgType } from "./types.js";

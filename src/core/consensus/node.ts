@@ -1,6 +1,6 @@
 /**
  * The QBFT consensus component of a DV node: runs many {@link QbftInstance}s (one per slot and
- * duty type) over one {@link Transport}, with one {@link Clock}, signer and verifier.
+ * duty type) over one {@link QbftTransport}, with one {@link QbftClock}, signer and verifier.
  *
  * Responsibilities around the per-instance state machine (instance.ts):
  * - wire decoding (codec.ts): any decode failure → drop + `decode.<reason>` counter, never throw;
@@ -21,7 +21,6 @@
  */
 import { BaseError, InputError } from "../../errors.js";
 import { bytesEqual } from "../../util/hex.js";
-import type { Clock, Transport } from "../transport.js";
 import {
   decodeEnvelope,
   encodeEnvelope,
@@ -40,6 +39,8 @@ import {
   type Envelope,
   type InstanceId,
   MsgType,
+  type QbftClock,
+  type QbftTransport,
   type SignedMessage,
 } from "./types.js";
 
@@ -99,8 +100,8 @@ export const UNREACHABLE_LEADER_TIMEOUT_MS = 50;
 export type QbftNodeConfig = {
   n: number;
   self: number;
-  transport: Transport;
-  clock: Clock;
+  transport: QbftTransport;
+  clock: QbftClock;
   signer: Signer;
   verifier: Verifier;
   /** Value validity predicate β, checked on every proposal before PREPARE. May be async. */

@@ -75,7 +75,7 @@ export type ValueHash = Uint8Array;
  * The "no value" hash: 32 zero bytes (cannot be a real sha256 output in practice).
  *
  * @example
- * if (equalBytes(msg.preparedHash, ZERO_HASH)) console.log("nothing prepared");
+ * if (bytesEqual(msg.preparedHash, ZERO_HASH)) console.log("nothing prepared");
  */
 export const ZERO_HASH: ValueHash = new Uint8Array(32);
 
@@ -145,3 +145,31 @@ export type Decided = {
   round: number;
   commits: SignedMessage[];
 };
+
+/**
+ * What QBFT needs from the network: operator-indexed sends and a receive callback whose `from` is
+ * the authenticated sender. Declared here so the consensus package stays self-contained; it is
+ * structurally core's `Transport` (src/core/transport.ts) and what src/p2p provides.
+ *
+ * @example
+ * const transport: QbftTransport = p2p; // or a simulated network in tests
+ */
+export interface QbftTransport {
+  readonly self: number;
+  readonly n: number;
+  send(to: number, bytes: Uint8Array): void;
+  broadcast(bytes: Uint8Array): void;
+  onMessage(cb: (from: number, bytes: Uint8Array) => void): () => void;
+}
+
+/**
+ * The clock QBFT's round timers use (structurally core's `Clock`, src/core/transport.ts).
+ *
+ * @example
+ * const clock: QbftClock = { now: () => performance.now(), setTimeout: (cb, ms) => … };
+ */
+export interface QbftClock {
+  now(): number;
+  /** Run `cb` once after `ms` milliseconds; returns a cancel function. */
+  setTimeout(cb: () => void, ms: number): () => void;
+}
