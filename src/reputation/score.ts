@@ -192,105 +192,22 @@ export function computeReputation(input: {
   intervals: readonly IntervalCounts[];
   beacon?: BeaconSummary | null | undefined;
 }): ReputationScore {
-  const intervals: IntervalPoint[] = [...input.intervals]
-    .sort((a, b) => a.interval - b.interval)
-    .map((c) => {
-      const duties = c.successful + c.missed;
-      return {
-        ...c,
-        duties,
-        rate: duties > 0 ? round(c.successful / duties, 6) : null,
-        wilsonLower: round(wilsonLower(c.successful, duties), 6),
-      };
-    });
+  const intervals = intervalPoints(input.intervals);
   const S = intervals.reduce((a, c) => a + c.successful, 0);
   const M = intervals.reduce((a, c) => a + c.missed, 0);
   const N = S + M;
   const tenure = intervals.filter((c) => c.duties > 0).length;
   const b = input.beacon ?? null;
   const notes: string[] = [];
-
-  const raw: Omit<ScoreComponent, "effectiveWeight" | "contribution">[] = [
-    {
-      id: "rpParticipation",
-      label: "Rocket Pool attestation participation (Wilson 95% lower bound)",
-      source: "rocketpool",
-      inputs: {
-        successfulAttestations: S,
-        missedAttestations: M,
-        duties: N,
-        rate: N > 0 ? round(S / N, 6) : null,
-        intervals: intervals.length,
-      },
-      formula: "wilsonLower95(successful, successful + missed)",
-      value: N > 0 ? wilsonLower(S, N) : null,
-      weight: REPUTATION_WEIGHTS.rpParticipation,
-    },
-    {
-      id: "tenure",
-      label: "Tenure: rewards intervals with duties",
-      source: "rocketpool",
-      inputs: { intervalsWithDuties: tenure, fullTenureIntervals: FULL_TENURE_INTERVALS },
-      formula: `min(1, intervalsWithDuties / ${FULL_TENURE_INTERVALS})`,
-      value: Math.min(1, tenure / FULL_TENURE_INTERVALS),
-      weight: REPUTATION_WEIGHTS.tenure,
-    },
+  const raw = [
+    ...rocketPoolComponents(S, M, intervals.length, tenure),
+    ...(b ? beaconComponents(b, notes) : []),
   ];
-  if (b) {
-    const ratio = b.idealRewardGwei > 0 ? b.actualRewardGwei / b.idealRewardGwei : null;
-    const proposals = b.proposed + b.missedProposals;
-    raw.push(
-      {
-        id: "beaconLiveness",
-        label: "Beacon liveness (Wilson 95% lower bound)",
-        source: "beacon",
-        inputs: { live: b.live, observed: b.liveDuties, epochs: `${b.fromEpoch}-${b.toEpoch}` },
-        formula: "wilsonLower95(live, observed)",
-        value: b.liveDuties > 0 ? wilsonLower(b.live, b.liveDuties) : null,
-        weight: REPUTATION_WEIGHTS.beaconLiveness,
-      },
-      {
-        id: "attestationEfficiency",
-        label: "Attestation rewards vs ideal (head + target + source)",
-        source: "beacon",
-        inputs: { actualRewardGwei: b.actualRewardGwei, idealRewardGwei: b.idealRewardGwei },
-        formula: "clamp(actual / ideal, 0, 1)",
-        value: ratio === null ? null : Math.min(1, Math.max(0, ratio)),
-        weight: REPUTATION_WEIGHTS.attestationEfficiency,
-      },
-      {
-        id: "proposals",
-        label: "Block proposals (Wilson 95% lower bound)",
-        source: "beacon",
-        inputs: { proposed: b.proposed, missed: b.missedProposals },
-        formula: "wilsonLower95(proposed, proposed + missed)",
-        value: proposals > 0 ? wilsonLower(b.proposed, proposals) : null,
-        weight: REPUTATION_WEIGHTS.proposals,
-      },
-    );
-    if (proposals === 0) notes.push("No proposal duty in the observed epochs: proposals left out.");
-  } else {
+  if (!b)
     notes.push("No beacon observations: beacon components left out, the others renormalised.");
-  }
   if (N === 0) notes.push("No attestation duty in the performance files for these validators.");
-
-  const present = raw.filter((c) => c.value !== null);
-  const totalWeight = present.reduce((a, c) => a + c.weight, 0);
+  const { components, weighted } = weighComponents(raw);
   const slashed = b?.slashed ?? 0;
-  const components: ScoreComponent[] = raw.map((c) => {
-    const effectiveWeight = c.value === null || totalWeight === 0 ? 0 : c.weight / totalWeight;
-    const value = c.value === null ? null : round(c.value, 6);
-    return {
-      ...c,
-      value,
-      effectiveWeight: round(effectiveWeight, 6),
-      contribution: value === null ? 0 : round(100 * effectiveWeight * (c.value as number), 4),
-    };
-  });
-  const weighted =
-    totalWeight === 0
-      ? 0
-      : (100 * present.reduce((a, c) => a + c.weight * (c.value as number), 0)) / totalWeight;
   const duties = N + (b ? b.liveDuties + b.proposed + b.missedProposals : 0);
   return {
     model: REPUTATION_MODEL,
@@ -315,4 +232,115 @@ export function computeReputation(input: {
     intervals,
     notes,
   };
+}
+
+/** A component before its weight is normalised over the components present. */
+type RawComponent = Omit<ScoreComponent, "effectiveWeight" | "contribution">;
+
+/** The intervals in order, with duties, rate and Wilson lower bound. */
+function intervalPoints(counts: readonly IntervalCounts[]): IntervalPoint[] {
+  return [...counts]
+    .sort((a, b) => a.interval - b.interval)
+    .map((c) => {
+      const duties = c.successful + c.missed;
+      return {
+        ...c,
+        duties,
+        rate: duties > 0 ? round(c.successful / duties, 6) : null,
+        wilsonLower: round(wilsonLower(c.successful, duties), 6),
+      };
+    });
+}
+
+/** Participation and tenure, from the Rocket Pool performance files. */
+function rocketPoolComponents(
+  S: number,
+  M: number,
+  intervalCount: number,
+  tenure: number,
+): RawComponent[] {
+  const N = S + M;
+  return [
+    {
+      id: "rpParticipation",
+      label: "Rocket Pool attestation participation (Wilson 95% lower bound)",
+      source: "rocketpool",
+      inputs: {
+        successfulAttestations: S,
+        missedAttestations: M,
+        duties: N,
+        rate: N > 0 ? round(S / N, 6) : null,
+        intervals: intervalCount,
+      },
+      formula: "wilsonLower95(successful, successful + missed)",
+      value: N > 0 ? wilsonLower(S, N) : null,
+      weight: REPUTATION_WEIGHTS.rpParticipation,
+    },
+    {
+      id: "tenure",
+      label: "Tenure: rewards intervals with duties",
+      source: "rocketpool",
+      inputs: { intervalsWithDuties: tenure, fullTenureIntervals: FULL_TENURE_INTERVALS },
+      formula: `min(1, intervalsWithDuties / ${FULL_TENURE_INTERVALS})`,
+      value: Math.min(1, tenure / FULL_TENURE_INTERVALS),
+      weight: REPUTATION_WEIGHTS.tenure,
+    },
+  ];
+}
+
+/** Liveness, attestation efficiency and proposals, from the beacon observations. */
+function beaconComponents(b: BeaconSummary, notes: string[]): RawComponent[] {
+  const ratio = b.idealRewardGwei > 0 ? b.actualRewardGwei / b.idealRewardGwei : null;
+  const proposals = b.proposed + b.missedProposals;
+  if (proposals === 0) notes.push("No proposal duty in the observed epochs: proposals left out.");
+  return [
+    {
+      id: "beaconLiveness",
+      label: "Beacon liveness (Wilson 95% lower bound)",
+      source: "beacon",
+      inputs: { live: b.live, observed: b.liveDuties, epochs: `${b.fromEpoch}-${b.toEpoch}` },
+      formula: "wilsonLower95(live, observed)",
+      value: b.liveDuties > 0 ? wilsonLower(b.live, b.liveDuties) : null,
+      weight: REPUTATION_WEIGHTS.beaconLiveness,
+    },
+    {
+      id: "attestationEfficiency",
+      label: "Attestation rewards vs ideal (head + target + source)",
+      source: "beacon",
+      inputs: { actualRewardGwei: b.actualRewardGwei, idealRewardGwei: b.idealRewardGwei },
+      formula: "clamp(actual / ideal, 0, 1)",
+      value: ratio === null ? null : Math.min(1, Math.max(0, ratio)),
+      weight: REPUTATION_WEIGHTS.attestationEfficiency,
+    },
+    {
+      id: "proposals",
+      label: "Block proposals (Wilson 95% lower bound)",
+      source: "beacon",
+      inputs: { proposed: b.proposed, missed: b.missedProposals },
+      formula: "wilsonLower95(proposed, proposed + missed)",
+      value: proposals > 0 ? wilsonLower(b.proposed, proposals) : null,
+      weight: REPUTATION_WEIGHTS.proposals,
+    },
+  ];
+}
+
+/** Weights renormalised over the components present; the weighted score 0–100. */
+function weighComponents(raw: RawComponent[]): { components: ScoreComponent[]; weighted: number } {
+  const present = raw.filter((c) => c.value !== null);
+  const totalWeight = present.reduce((a, c) => a + c.weight, 0);
+  const components: ScoreComponent[] = raw.map((c) => {
+    const effectiveWeight = c.value === null || totalWeight === 0 ? 0 : c.weight / totalWeight;
+    const value = c.value === null ? null : round(c.value, 6);
+    return {
+      ...c,
+      value,
+      effectiveWeight: round(effectiveWeight, 6),
+      contribution: value === null ? 0 : round(100 * effectiveWeight * (c.value as number), 4),
+    };
+  });
+  const weighted =
+    totalWeight === 0
+      ? 0
+      : (100 * present.reduce((a, c) => a + c.weight * (c.value as number), 0)) / totalWeight;
+  return { components, weighted };
 }
