@@ -14,9 +14,10 @@
  *
  * This module must not import @lodestar/* (it runs before the preset is chosen).
  */
+import { DEVNET_PRESET } from "../devnet/preset-name.js";
 
-/** The consensus preset of the rpdvt devnet (Lodestar `dev` with `LODESTAR_PRESET=minimal`). */
-export const DEVNET_PRESET = "minimal";
+/** The devnet's preset (src/devnet/preset-name.ts), for the entry point and its tests. */
+export { DEVNET_PRESET };
 /** Presets @lodestar/params knows (its presets/ folder). */
 export const KNOWN_PRESETS: readonly string[] = ["mainnet", "minimal", "gnosis"];
 /** Commands that start the local devnet. */

@@ -11,10 +11,10 @@
  *   import "../src/devnet/preset.js";
  * An explicitly set LODESTAR_PRESET is left alone.
  */
-import { DEVNET_PRESET } from "../cli/preset.js";
+import { DEVNET_PRESET } from "./preset-name.js";
 
 /**
- * The consensus preset of the rpdvt devnet (defined with the entry point's preset choice).
+ * The consensus preset of the rpdvt devnet (./preset-name.ts).
  *
  * @example
  * import "./devnet/preset.js"; // first import: LODESTAR_PRESET=minimal

@@ -31,6 +31,7 @@ import {
   probeLodestar,
   validateLodestarBin,
 } from "./lodestar-cli.js";
+import { DEVNET_PRESET } from "./preset-name.js";
 
 /**
  * Options of {@link startDevnet}.
@@ -363,7 +364,7 @@ function launch(
   const fd = openSync(logFile, "a");
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    LODESTAR_PRESET: "minimal",
+    LODESTAR_PRESET: DEVNET_PRESET,
     [DEVNET_ENV_MARKER]: "1",
   };
   // Not for Lodestar: the test runner's and tsx's settings of this process.
