@@ -19,12 +19,12 @@ import { createQbftNode, type QbftNode, type QbftNodeConfig } from "./consensus/
 import { quorumFor } from "./consensus/params.js";
 import type { Signer as IdentitySigner, Verifier } from "./consensus/signer.js";
 import type { RoundTimerConfig } from "./consensus/timer.js";
-import { createSigningRoots } from "./domain.js";
+import { createSigningRoots, type SigningRoots } from "./domain.js";
 import { createDutyDb } from "./dutydb/dutydb.js";
 import { createFetcher } from "./fetcher/fetcher.js";
 import { createValidityCheck } from "./fetcher/validate.js";
 import { createDvMetrics, type DvMetrics } from "./metrics.js";
-import { createParSigEx } from "./parsigex/parsigex.js";
+import { createParSigEx, type ParSigEx } from "./parsigex/parsigex.js";
 import { createProtectionView, type ProtectionView } from "./protection.js";
 import {
   createScheduler,
@@ -33,7 +33,7 @@ import {
   type ValidatorChange,
   type ValidatorState,
 } from "./scheduler/scheduler.js";
-import { createSigAgg } from "./sigagg/sigagg.js";
+import { createSigAgg, type SigAgg } from "./sigagg/sigagg.js";
 import { createDoppelganger, type Doppelganger } from "./signer/doppelganger.js";
 import { createSigner, type Signer } from "./signer/signer.js";
 import { createTracker, type Tracker } from "./tracker/tracker.js";
@@ -388,65 +388,16 @@ function checkSlashingDbNetwork(db: SlashingProtectionDb, chain: ChainInfo): voi
  * signatures this operator was not up to see).
  */
 function startSteps(b: NodeBase, chain: ChainInfo): Running {
-  const { opts, ports, keys, metrics } = b;
+  const { opts, keys } = b;
   const o = opts.options ?? {};
   const clock = opts.clock;
-  const slotMs = chain.secondsPerSlot * 1000;
   const genesisClockMs = o.genesisClockMs ?? chain.genesisTime * 1000 - Date.now() + clock.now();
   const roots = createSigningRoots(chain);
-  const scheduler = createScheduler({
-    clock,
-    chain,
-    genesisClockMs,
-    beacon: b.beacon,
-    pubkeys: [...keys.validatorPubkeys.values()],
-    offsets: o.offsets,
-    feeRecipients: keys.feeRecipients,
-    aggregation: o.aggregation,
-    onDuty: (d, defs) => ports.onDuty(d, defs),
-    onSlot: (s) => ports.onSlot(s),
-    onError: o.onError,
-    onValidator: (ch) => ports.onValidator(ch),
-  });
-  const qbft = createQbftNode({
-    timer: slotScaledTimer(slotMs),
-    ...o.qbft,
-    n: keys.operatorIds.length,
-    self: b.index,
-    transport: b.transport.consensus,
-    clock,
-    signer: opts.identity.signer,
-    verifier: opts.identity.verifier,
-    isValid: createValidityCheck({
-      chain,
-      roots,
-      view: b.view,
-      validators: new Set(keys.pubkeys),
-      feeRecipients: keys.feeRecipients,
-      localDuty: (slot, type, pk) => ports.localDuty(slot, type, pk),
-      onReject: (reason) => metrics.consensusRejected.inc({ reason }),
-    }),
-  });
-  const sigagg = createSigAgg({
-    threshold: opts.cluster.threshold,
-    validatorPubkeys: keys.validatorPubkeys,
-    sharePubkeys: keys.sharePubkeys,
-    onAggregated: (d, pk, root, sig, backup) => ports.onAggregated(d, pk, root, sig, backup),
-    count: (l, by) => metrics.parsigex.inc({ event: `sigagg.${l}` }, by),
-    deferMs: (d, pk) => ports.deferMs(d, pk),
-    setTimer: (ms, cb) => {
-      clock.setTimeout(cb, ms);
-    },
-  });
-  const parsigex = createParSigEx({
-    transport: b.transport.parsigex,
-    operatorIds: keys.operatorIds,
-    sharePubkeys: keys.sharePubkeys,
-    currentSlot: () => scheduler.currentSlot(),
-    onReceived: (d, partials, from) => ports.onReceived(d, partials, from),
-    count: (l, by) => metrics.parsigex.inc({ event: l }, by),
-  });
-  const wired = wire(ports, {
+  const scheduler = buildScheduler(b, chain, genesisClockMs);
+  const qbft = buildConsensus(b, chain, roots);
+  const sigagg = buildSigAgg(b);
+  const parsigex = buildParSigEx(b, scheduler);
+  const wired = wire(b.ports, {
     clock,
     slotsPerEpoch: chain.slotsPerEpoch,
     roots,
@@ -465,7 +416,7 @@ function startSteps(b: NodeBase, chain: ChainInfo): Running {
       sleep: (ms) => new Promise<void>((r) => clock.setTimeout(r, ms)),
     }),
     tracker: b.tracker,
-    metrics,
+    metrics: b.metrics,
     graffiti: graffitiBytes(o.graffiti),
     parsigexRetries: o.parsigexRetries ?? DEFAULT_PARSIGEX_RETRIES,
     parsigexRetryMs: o.parsigexRetryMs ?? DEFAULT_PARSIGEX_RETRY_MS,
@@ -476,7 +427,7 @@ function startSteps(b: NodeBase, chain: ChainInfo): Running {
       index: b.index,
       n: keys.operatorIds.length,
       positions: keys.positions,
-      delayMs: o.aggregationBackupDelayMs ?? slotMs / 6,
+      delayMs: o.aggregationBackupDelayMs ?? (chain.secondsPerSlot * 1000) / 6,
     },
     onValidator: o.onValidator,
   });
@@ -493,6 +444,74 @@ function startSteps(b: NodeBase, chain: ChainInfo): Running {
       parsigex.close();
     },
   };
+}
+
+function buildScheduler(b: NodeBase, chain: ChainInfo, genesisClockMs: number): Scheduler {
+  const o = b.opts.options ?? {};
+  return createScheduler({
+    clock: b.opts.clock,
+    chain,
+    genesisClockMs,
+    beacon: b.beacon,
+    pubkeys: [...b.keys.validatorPubkeys.values()],
+    offsets: o.offsets,
+    feeRecipients: b.keys.feeRecipients,
+    aggregation: o.aggregation,
+    onDuty: (d, defs) => b.ports.onDuty(d, defs),
+    onSlot: (s) => b.ports.onSlot(s),
+    onError: o.onError,
+    onValidator: (ch) => b.ports.onValidator(ch),
+  });
+}
+
+/** QBFT with the validity check (it reads the slashing-protection view the signer advances). */
+function buildConsensus(b: NodeBase, chain: ChainInfo, roots: SigningRoots): QbftNode {
+  const { opts, keys, metrics, ports } = b;
+  return createQbftNode({
+    timer: slotScaledTimer(chain.secondsPerSlot * 1000),
+    ...opts.options?.qbft,
+    n: keys.operatorIds.length,
+    self: b.index,
+    transport: b.transport.consensus,
+    clock: opts.clock,
+    signer: opts.identity.signer,
+    verifier: opts.identity.verifier,
+    isValid: createValidityCheck({
+      chain,
+      roots,
+      view: b.view,
+      validators: new Set(keys.pubkeys),
+      feeRecipients: keys.feeRecipients,
+      localDuty: (slot, type, pk) => ports.localDuty(slot, type, pk),
+      onReject: (reason) => metrics.consensusRejected.inc({ reason }),
+    }),
+  });
+}
+
+function buildSigAgg(b: NodeBase): SigAgg {
+  const { ports, metrics } = b;
+  return createSigAgg({
+    threshold: b.opts.cluster.threshold,
+    validatorPubkeys: b.keys.validatorPubkeys,
+    sharePubkeys: b.keys.sharePubkeys,
+    onAggregated: (d, pk, root, sig, backup) => ports.onAggregated(d, pk, root, sig, backup),
+    count: (l, by) => metrics.parsigex.inc({ event: `sigagg.${l}` }, by),
+    deferMs: (d, pk) => ports.deferMs(d, pk),
+    setTimer: (ms, cb) => {
+      b.opts.clock.setTimeout(cb, ms);
+    },
+  });
+}
+
+function buildParSigEx(b: NodeBase, scheduler: Scheduler): ParSigEx {
+  return createParSigEx({
+    transport: b.transport.parsigex,
+    operatorIds: b.keys.operatorIds,
+    sharePubkeys: b.keys.sharePubkeys,
+    currentSlot: () => scheduler.currentSlot(),
+    onReceived: (d, partials, from) => b.ports.onReceived(d, partials, from),
+    count: (l, by) => b.metrics.parsigex.inc({ event: l }, by),
+  });
 }
 
 /** Block graffiti: UTF-8, truncated to 32 bytes, zero-padded (default "rpdvt"). */
