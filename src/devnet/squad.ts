@@ -83,10 +83,7 @@ export async function startSquad(opts: SquadOptions): Promise<Squad> {
     start: (id) => startOperator(byId(id), clusterDir, opts, () => squad.status(id)),
     stop: (id) => stopChild(byId(id).process),
     status: (id) => operatorStatus(byId(id).metricsPort),
-    running(id) {
-      const p = byId(id).process;
-      return p !== undefined && p.exitCode === null && p.signalCode === null;
-    },
+    running: (id) => isRunning(byId(id).process),
     async stopAll() {
       await Promise.all(operators.map((o) => stopChild(o.process)));
     },
@@ -170,6 +167,16 @@ function nodeRunArgs(op: SquadOperator, clusterDir: string, opts: SquadOptions):
 }
 
 /**
+ * Whether a child process is still running: neither exited nor ended by a signal.
+ *
+ * @example
+ * if (!isRunning(op.process)) await squad.start(op.id);
+ */
+export function isRunning(p: ChildProcess | undefined): boolean {
+  return p !== undefined && p.exitCode === null && p.signalCode === null;
+}
+
+/**
  * Start operator `op`'s process (unless it runs) with its output appended to its log, and wait
  * until its status endpoint answers (keys decrypted, p2p listening, beacon reached).
  */
@@ -179,7 +186,9 @@ async function startOperator(
   opts: SquadOptions,
   status: () => Promise<Record<string, unknown> | undefined>,
 ): Promise<void> {
-  if (op.process && op.process.exitCode === null) return;
+  // Still running: neither exited nor killed by a signal (a node SIGKILLed by stopChild has
+  // exitCode null and signalCode "SIGKILL"; it must be started again, not skipped).
+  if (isRunning(op.process)) return;
   const log = createWriteStream(op.logFile, { flags: "a" });
   const child = spawn(process.execPath, nodeRunArgs(op, clusterDir, opts), {
     stdio: ["ignore", "pipe", "pipe"],

@@ -9,6 +9,8 @@
  * reading each epoch's duties meanwhile. Their first error is thrown once the loop is over.
  */
 
+import { join } from "node:path";
+import { BaseError } from "../../errors.js";
 import { DEMO_OPERATOR_IDS } from "./config.js";
 import type { DemoRun } from "./context.js";
 import { pollOperators } from "./live.js";
@@ -80,6 +82,7 @@ export async function runDemoLoop(run: DemoRun): Promise<void> {
   let queue: Promise<void> = Promise.resolve();
   const errors: unknown[] = [];
   let lastStatusSlot = -1;
+  const gapSaid = new Set<number>();
   while (run.nowSlot() < run.endSlot) {
     const slot = run.nowSlot();
     if (slot < 0) {
@@ -87,7 +90,7 @@ export async function runDemoLoop(run: DemoRun): Promise<void> {
       continue;
     }
     const epoch = Math.floor(slot / run.chain.slotsPerEpoch);
-    await observeEpoch(run, epoch);
+    await observeEpoch(run, epoch, gapSaid);
     await run.latency.tick(slot);
     for (const a of actions) {
       if (a.done || slot < a.atSlot) continue;
@@ -100,6 +103,7 @@ export async function runDemoLoop(run: DemoRun): Promise<void> {
     if (slot !== lastStatusSlot) {
       lastStatusSlot = slot;
       await printLiveLine(run, slot, epoch);
+      await assertChainAdvances(run, slot);
     }
     await sleep(TICK_MS);
   }
@@ -108,17 +112,54 @@ export async function runDemoLoop(run: DemoRun): Promise<void> {
   if (error) throw error;
 }
 
-/** Both judges read the epoch's duties; an epoch the beacon node no longer serves is a gap. */
-async function observeEpoch(run: DemoRun, epoch: number): Promise<void> {
+/**
+ * Both judges read the epoch's duties; an epoch the beacon node no longer serves is a gap. The
+ * loop retries every tick: the gap is recorded and said once per epoch, and dropped again if a
+ * later tick reads the epoch after all.
+ */
+async function observeEpoch(run: DemoRun, epoch: number, said: Set<number>): Promise<void> {
   try {
     await run.judge.observe(epoch);
     await run.baseline.observe(epoch);
+    const i = run.judgeGaps.indexOf(epoch);
+    if (i >= 0) run.judgeGaps.splice(i, 1);
   } catch (e) {
     // The beacon node serves duties for the current and next epoch only: on a host so loaded
     // that an epoch passed meanwhile, that epoch's duties are not judged.
+    if (said.has(epoch)) return;
+    said.add(epoch);
     run.judgeGaps.push(epoch);
     run.say(`   (duties of epoch ${epoch} not read: ${e instanceof Error ? e.message : e})`);
   }
+}
+
+/**
+ * A one-node devnet whose head falls more than an epoch behind the clock never recovers: Lodestar
+ * then calls itself syncing ("Node is syncing - waiting for peers", HTTP 503 on every duty
+ * request) and its own validators stop proposing. Stop the run there, saying why, instead of
+ * judging a dead chain until the end.
+ *
+ * @example
+ * await assertChainAdvances(run, slot); // throws once head slot < slot - slotsPerEpoch
+ */
+export async function assertChainAdvances(run: DemoRun, slot: number): Promise<void> {
+  let s: Awaited<ReturnType<DemoRun["beacon"]["syncing"]>>;
+  try {
+    s = await run.beacon.syncing();
+  } catch {
+    return; // a slow answer is not a stall; the live line already shows the node's state
+  }
+  if (!s.isSyncing || slot - s.headSlot <= run.chain.slotsPerEpoch) return;
+  throw new BaseError(
+    `The devnet's beacon node stalled: head slot ${s.headSlot} at slot ${slot} (more than an epoch behind)`,
+    {
+      details: "it calls itself syncing and a one-node chain does not recover from that",
+      metaMessages: [
+        "Usually the host is too loaded for the slot length: check `uptime`, then run again with a longer --seconds-per-slot (a post-Electra Lodestar computes blob cells and proofs for every block).",
+        `Lodestar log: ${join(run.opts.dir, "devnet", "lodestar.log")}`,
+      ],
+    },
+  );
 }
 
 /** The exit epoch once it shows (the run then lasts one epoch past it), and duties after it. */
