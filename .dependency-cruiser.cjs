@@ -12,12 +12,14 @@
  * while they are being removed, and fails on every new one.
  *
  * Layers, lowest first; a module may import its own layer and the layers below it, never above:
- *   util (src/errors.ts, src/util/) < crypto < domain {slashing, rocketpool, beacon, p2p, builder}
- *   < keysplit < core < apps {app, ops, devnet, dashboard, reputation, plan} < cli
+ *   util (src/errors.ts, src/util/) < crypto < domain {slashing, rocketpool, p2p, builder}
+ *   < keysplit < core < adapters {beacon: implements core's BeaconNode port}
+ *   < apps {app, ops, devnet, dashboard, reputation, plan} < cli
  * Inside core: root files (src/core/*.ts) are the interfaces and types; a step (src/core/<step>/)
  * imports only the core root and lower layers, never another step; src/core/consensus/ (QBFT) is
- * self-contained and only src/core/wire.ts, src/core/node.ts and its adapter
- * (src/core/consensus-adapter.ts or src/core/consensus-adapter/) import it. Inside cli: command
+ * self-contained and only src/core/wire.ts, src/core/node.ts, src/core/workflow.ts (the
+ * per-duty flow wire.ts connects), its adapter (src/core/consensus-adapter*, consensus-peers.ts)
+ * and the composition root src/app/ import it. Inside cli: command
  * files import only cli/args.ts, cli/run.ts, cli/preset.ts; main.ts registers every command and a
  * group file (keys.ts) its own sub-commands (keys-*.ts). src/ never imports test/ or bench/, and
  * test doubles (fake, mock, stub, simnet) live only under test/.
@@ -33,9 +35,12 @@
 const LAYERS = [
   ["util", "^src/(errors\\.ts$|util/)"],
   ["crypto", "^src/crypto/"],
-  ["domain", "^src/(slashing|rocketpool|beacon|p2p|builder)/"],
+  ["domain", "^src/(slashing|rocketpool|p2p|builder)/"],
   ["keysplit", "^src/keysplit/"],
   ["core", "^src/core/"],
+  // the Beacon API client implements core's BeaconNode port (src/core/beacon.ts); core never
+  // imports it (the composition root in src/app/ hands it to the node)
+  ["adapters", "^src/beacon/"],
   ["apps", "^src/(app|ops|devnet|dashboard|reputation|plan)/"],
   ["cli", "^src/cli/"],
 ];
@@ -56,8 +61,11 @@ const layerRules = LAYERS.slice(0, -1).map(([name, path], i) => ({
 const CONSENSUS = "^src/core/consensus/";
 const CONSENSUS_IMPORTERS = [
   CONSENSUS,
-  "^src/core/(wire|node)\\.ts$",
-  "^src/core/consensus-adapter(\\.ts$|/)",
+  "^src/core/(wire|node|workflow)\\.ts$",
+  // the consensus adapter: QBFT's peers and message codec as the node uses them
+  "^src/core/consensus-(adapter|peers)(\\.ts$|/)",
+  // the node process's composition root (Charon app/): builds the QBFT signer and codec
+  "^src/app/",
 ];
 
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -89,7 +97,7 @@ module.exports = {
         "A core root file (interfaces and types) imports a step. Only src/core/wire.ts and " +
         "src/core/node.ts may: move the code that needs the step into the step or into wire.ts.",
       severity: "error",
-      from: { path: "^src/core/[^/]+\\.ts$", pathNot: "^src/core/(wire|node)\\.ts$" },
+      from: { path: "^src/core/[^/]+\\.ts$", pathNot: "^src/core/(wire|node|workflow)\\.ts$" },
       to: { path: "^src/core/[^/]+/", pathNot: CONSENSUS },
     },
     {

@@ -13,8 +13,9 @@
  *   Lodestar ≤ 1.5 reads.
  * - Responses are JSON (beacon-APIs serves `application/json` unless SSZ is asked for).
  */
-import { type Clock, systemClock } from "../core/transport.js";
+
 import { InputError } from "../errors.js";
+import { type Clock, systemClock } from "../util/clock.js";
 import { BeaconApiError, type BeaconAttemptFailure, type BeaconItemFailure } from "./errors.js";
 
 /**

@@ -7,7 +7,7 @@
 import type { ForkName } from "@lodestar/params";
 import type { electra, phase0 } from "@lodestar/types";
 import type { BeaconNode, ChainInfo, ProducedBlock, ValidatorInfo } from "../core/beacon.js";
-import type { Clock } from "../core/transport.js";
+import type { Clock } from "../util/clock.js";
 
 /**
  * Options of {@link createBeaconClient} (src/beacon/client.ts).

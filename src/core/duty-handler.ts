@@ -13,10 +13,8 @@
  * refuses a registry where a duty type has no handler or two.
  */
 import { BaseError } from "../errors.js";
-import type { Broadcaster } from "./broadcast/broadcast.js";
 import type { SigningRoots } from "./domain.js";
-import type { Fetcher, FetchResult } from "./fetcher/fetcher.js";
-import type { SignRequest } from "./signer/signer.js";
+import type { Broadcaster, Fetcher, FetchResult, SignRequest } from "./interfaces.js";
 import {
   type Duty,
   type DutyDefinition,

@@ -20,8 +20,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { isLoopbackHost } from "../dashboard/auth.js";
 import { InputError } from "../errors.js";
+import { isLoopbackHost } from "../util/host-header.js";
 
 /**
  * Longest request target accepted (414 above).

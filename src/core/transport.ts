@@ -12,6 +12,9 @@
  * sends, no delivery guarantee, callbacks for receipt. Handlers must never throw back into the
  * transport; they are called with the *authenticated* sender index.
  */
+import type { Clock } from "../util/clock.js";
+
+export { type Clock, systemClock } from "../util/clock.js";
 
 /**
  * Callback for a received message: `from` is the transport-authenticated operator index of the
@@ -50,32 +53,3 @@ export interface Transport {
   /** Register a receive handler; returns its unsubscribe function. */
   onMessage(cb: MessageHandler): () => void;
 }
-
-/**
- * Time source and one-shot timers, in milliseconds. Injected so that consensus can run on a
- * simulated clock (test/simnet) as well as on wall-clock time.
- *
- * @example
- * const cancel = clock.setTimeout(() => console.log("round expired at", clock.now()), 750);
- * cancel(); // no-op if it already fired
- */
-export interface Clock {
-  /** Current time in ms (any fixed origin). */
-  now(): number;
-  /** Run `cb` once after `ms` milliseconds; returns a cancel function. */
-  setTimeout(cb: () => void, ms: number): () => void;
-}
-
-/**
- * The real clock: `performance.now()` and Node timers.
- *
- * @example
- * const node = createQbftNode({ ...config, clock: systemClock });
- */
-export const systemClock: Clock = {
-  now: () => performance.now(),
-  setTimeout(cb, ms) {
-    const t = setTimeout(cb, Math.max(0, ms));
-    return () => clearTimeout(t);
-  },
-};

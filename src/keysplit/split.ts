@@ -6,20 +6,13 @@
 
 import { publicKeyOf } from "../crypto/bls.js";
 import { recoverSecret, splitSecret } from "../crypto/shamir.js";
+import type { ValidatorKey } from "../crypto/validator-key.js";
 import { InputError, VerificationError } from "../errors.js";
+
+export type { ValidatorKey };
 
 /** Cluster sizes n = 3F+1 that SSV supports (and Obol/Dirk accept): F = 1..4. */
 export const CLUSTER_SIZES = [4, 7, 10, 13] as const;
-
-/** A validator key to split: the full secret and its public key. */
-export type ValidatorKey = {
-  pubkey: Uint8Array;
-  secret: Uint8Array;
-  /** EIP-2334 path if derived from a seed, e.g. "m/12381/3600/3/0/0". */
-  path?: string | undefined;
-  /** Where the key came from (e.g. "wallet", "custom-keys/x.json"). */
-  source?: string | undefined;
-};
 
 /** One operator's share of one validator. */
 export type KeyShare = { id: number; secret: Uint8Array; pubkey: Uint8Array };

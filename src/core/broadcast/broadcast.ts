@@ -25,27 +25,10 @@ import { BitArray } from "@chainsafe/ssz";
 import type { altair, BeaconBlock, phase0 } from "@lodestar/types";
 import { sszTypesFor } from "@lodestar/types";
 import type { AttesterDuty, BeaconNode, ProducedBlock } from "../beacon.js";
+import type { Broadcaster } from "../interfaces.js";
 import type { AnyAggregateAndProof } from "../types.js";
 
-/**
- * The broadcaster.
- *
- * @example
- * const bcast = createBroadcaster(beacon);
- * await bcast.attestation(data, duty, signature);
- */
-export interface Broadcaster {
-  attestation(
-    data: phase0.AttestationData,
-    duty: AttesterDuty,
-    signature: Uint8Array,
-  ): Promise<void>;
-  block(block: ProducedBlock, signature: Uint8Array): Promise<void>;
-  aggregate(message: AnyAggregateAndProof, signature: Uint8Array): Promise<void>;
-  exit(message: phase0.VoluntaryExit, signature: Uint8Array): Promise<void>;
-  syncMessage(message: altair.SyncCommitteeMessage): Promise<void>;
-  contribution(message: altair.ContributionAndProof, signature: Uint8Array): Promise<void>;
-}
+export type { Broadcaster };
 
 /**
  * Build the phase0 Attestation of one validator (one bit set).

@@ -10,7 +10,7 @@
 
 import { isAggregator } from "../domain.js";
 import type { DutyHandler } from "../duty-handler.js";
-import type { AggregationInput } from "../fetcher/fetcher.js";
+import type { AggregationInput } from "../interfaces.js";
 import { type DutyDefinition, DutyType, type PubkeyHex } from "../types.js";
 
 type Selection = { slot: number; def: DutyDefinition; proof: Uint8Array };

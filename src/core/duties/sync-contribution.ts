@@ -12,7 +12,7 @@
 
 import { isSyncCommitteeAggregator, syncSubcommitteeOf } from "../domain.js";
 import type { DutyHandler } from "../duty-handler.js";
-import type { ContributionInput } from "../fetcher/fetcher.js";
+import type { ContributionInput } from "../interfaces.js";
 import { type DutyDefinition, DutyType, type PubkeyHex } from "../types.js";
 
 type Selection = {

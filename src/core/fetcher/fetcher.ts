@@ -45,57 +45,11 @@ import { forkAtSlot } from "../domain.js";
 import type { PubkeyHex, UnsignedDataSet } from "../types.js";
 import { payloadFeeRecipient } from "./validate.js";
 
-/**
- * What a fetch produced: the set, and the validators whose data could not be fetched (with the
- * beacon error's message).
- *
- * @example
- * const { set, failed } = await fetcher.attestations(slot, duties);
- */
-export type FetchResult = { set: UnsignedDataSet; failed: { pubkey: PubkeyHex; error: string }[] };
-
-/**
- * One validator's aggregation input.
- *
- * @example
- * const item: AggregationInput = { duty, data, selectionProof };
- */
-export type AggregationInput = {
-  duty: AttesterDuty;
-  data: phase0.AttestationData;
-  selectionProof: Uint8Array;
-};
-
-/**
- * One sync-committee aggregator's input: its duty, the subcommittee, the decided block root and
- * the threshold-signed selection proof.
- *
- * @example
- * const item: ContributionInput = { duty, subcommitteeIndex: 0, beaconBlockRoot, selectionProof };
- */
-export type ContributionInput = {
-  duty: SyncCommitteeDuty;
-  subcommitteeIndex: number;
-  beaconBlockRoot: Uint8Array;
-  selectionProof: Uint8Array;
-};
-
 const msg = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
-/**
- * The fetcher component.
- *
- * @example
- * const fetcher = createFetcher(beacon);
- * const { set } = await fetcher.attestations(100, duties);
- */
-export interface Fetcher {
-  attestations(slot: number, duties: readonly AttesterDuty[]): Promise<FetchResult>;
-  block(duty: ProposerDuty, randaoReveal: Uint8Array, graffiti: Uint8Array): Promise<FetchResult>;
-  aggregates(slot: number, inputs: readonly AggregationInput[]): Promise<FetchResult>;
-  syncMessages(slot: number, duties: readonly SyncCommitteeDuty[]): Promise<FetchResult>;
-  contributions(slot: number, inputs: readonly ContributionInput[]): Promise<FetchResult>;
-}
+import type { AggregationInput, ContributionInput, Fetcher, FetchResult } from "../interfaces.js";
+
+export type { AggregationInput, ContributionInput, Fetcher, FetchResult };
 
 /**
  * Options of {@link createFetcher}.

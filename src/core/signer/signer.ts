@@ -18,23 +18,11 @@ import { secretKeyFromBytes } from "../../crypto/bls.js";
 import { InputError } from "../../errors.js";
 import type { SlashingProtectionDb } from "../../slashing/db.js";
 import { SlashingProtectionError } from "../../slashing/errors.js";
+import type { SignRequest } from "../interfaces.js";
 import type { ProtectionView } from "../protection.js";
 import type { FailureReason, ParSig, PubkeyHex } from "../types.js";
 
-/**
- * One thing to sign. `protect` says which slashing rule applies (none for non-slashable types).
- *
- * @example
- * const req: SignRequest = { pubkey, signingRoot, protect: { kind: "attestation", source: 3n, target: 4n } };
- */
-export type SignRequest = {
-  pubkey: PubkeyHex;
-  signingRoot: Uint8Array;
-  protect?:
-    | { kind: "attestation"; source: bigint; target: bigint }
-    | { kind: "block"; slot: bigint }
-    | undefined;
-};
+export type { SignRequest };
 
 /**
  * A refused request and why (`details`: the database's message, public data only).

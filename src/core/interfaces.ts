@@ -1,0 +1,93 @@
+/**
+ * The interfaces the core steps offer each other, at the core root (Charon core/interfaces.go):
+ * the fetcher's, the broadcaster's and the signer's request shape. Steps and duty handlers import
+ * them from here, never from another step's module.
+ */
+import type { altair, phase0 } from "@lodestar/types";
+import type { AttesterDuty, ProducedBlock, ProposerDuty, SyncCommitteeDuty } from "./beacon.js";
+import type { AnyAggregateAndProof, PubkeyHex, UnsignedDataSet } from "./types.js";
+
+/**
+ * What a fetch produced: the set, and the validators whose data could not be fetched (with the
+ * beacon error's message).
+ *
+ * @example
+ * const { set, failed } = await fetcher.attestations(slot, duties);
+ */
+export type FetchResult = { set: UnsignedDataSet; failed: { pubkey: PubkeyHex; error: string }[] };
+
+/**
+ * One validator's aggregation input.
+ *
+ * @example
+ * const item: AggregationInput = { duty, data, selectionProof };
+ */
+export type AggregationInput = {
+  duty: AttesterDuty;
+  data: phase0.AttestationData;
+  selectionProof: Uint8Array;
+};
+
+/**
+ * One sync-committee aggregator's input: its duty, the subcommittee, the decided block root and
+ * the threshold-signed selection proof.
+ *
+ * @example
+ * const item: ContributionInput = { duty, subcommitteeIndex: 0, beaconBlockRoot, selectionProof };
+ */
+export type ContributionInput = {
+  duty: SyncCommitteeDuty;
+  subcommitteeIndex: number;
+  beaconBlockRoot: Uint8Array;
+  selectionProof: Uint8Array;
+};
+
+/**
+ * The fetcher component.
+ *
+ * @example
+ * const fetcher = createFetcher(beacon);
+ * const { set } = await fetcher.attestations(100, duties);
+ */
+export interface Fetcher {
+  attestations(slot: number, duties: readonly AttesterDuty[]): Promise<FetchResult>;
+  block(duty: ProposerDuty, randaoReveal: Uint8Array, graffiti: Uint8Array): Promise<FetchResult>;
+  aggregates(slot: number, inputs: readonly AggregationInput[]): Promise<FetchResult>;
+  syncMessages(slot: number, duties: readonly SyncCommitteeDuty[]): Promise<FetchResult>;
+  contributions(slot: number, inputs: readonly ContributionInput[]): Promise<FetchResult>;
+}
+
+/**
+ * The broadcaster.
+ *
+ * @example
+ * const bcast = createBroadcaster(beacon);
+ * await bcast.attestation(data, duty, signature);
+ */
+export interface Broadcaster {
+  attestation(
+    data: phase0.AttestationData,
+    duty: AttesterDuty,
+    signature: Uint8Array,
+  ): Promise<void>;
+  block(block: ProducedBlock, signature: Uint8Array): Promise<void>;
+  aggregate(message: AnyAggregateAndProof, signature: Uint8Array): Promise<void>;
+  exit(message: phase0.VoluntaryExit, signature: Uint8Array): Promise<void>;
+  syncMessage(message: altair.SyncCommitteeMessage): Promise<void>;
+  contribution(message: altair.ContributionAndProof, signature: Uint8Array): Promise<void>;
+}
+
+/**
+ * One thing to sign. `protect` says which slashing rule applies (none for non-slashable types).
+ *
+ * @example
+ * const req: SignRequest = { pubkey, signingRoot, protect: { kind: "attestation", source: 3n, target: 4n } };
+ */
+export type SignRequest = {
+  pubkey: PubkeyHex;
+  signingRoot: Uint8Array;
+  protect?:
+    | { kind: "attestation"; source: bigint; target: bigint }
+    | { kind: "block"; slot: bigint }
+    | undefined;
+};
