@@ -12,8 +12,6 @@
  * sends, no delivery guarantee, callbacks for receipt. Handlers must never throw back into the
  * transport; they are called with the *authenticated* sender index.
  */
-import type { Clock } from "../util/clock.js";
-
 export { type Clock, systemClock } from "../util/clock.js";
 
 /**

@@ -26,7 +26,6 @@ import type { altair, BeaconBlock, phase0 } from "@lodestar/types";
 import { sszTypesFor } from "@lodestar/types";
 import type { AttesterDuty, BeaconNode, ProducedBlock } from "../beacon.js";
 import type { Broadcaster } from "../interfaces.js";
-import type { AnyAggregateAndProof } from "../types.js";
 
 export type { Broadcaster };
 

@@ -31,16 +31,10 @@
  * Beacon errors fail only the affected validators (returned in `failed`), never the duty.
  */
 import { type ForkName, isForkPostBellatrix, isForkPostElectra } from "@lodestar/params";
-import { type altair, type phase0, ssz } from "@lodestar/types";
+import { type altair, ssz } from "@lodestar/types";
 import { BaseError } from "../../errors.js";
 import { toHex } from "../../util/hex.js";
-import type {
-  AttesterDuty,
-  BeaconNode,
-  ChainInfo,
-  ProposerDuty,
-  SyncCommitteeDuty,
-} from "../beacon.js";
+import type { AttesterDuty, BeaconNode, ChainInfo, ProposerDuty } from "../beacon.js";
 import { forkAtSlot } from "../domain.js";
 import type { PubkeyHex, UnsignedDataSet } from "../types.js";
 import { payloadFeeRecipient } from "./validate.js";
