@@ -17,6 +17,7 @@ import {
   type HttpResponse,
   type Query,
 } from "./http.js";
+import { dataResponse } from "./json.js";
 import type { BeaconChainInfo, BeaconClientOptions } from "./types.js";
 
 /**
@@ -171,6 +172,24 @@ export function fromJsonAnswer<T>(
   } catch (err) {
     throw badResponse(ctx, req, url, (err as Error)?.message ?? String(err), err);
   }
+}
+
+/**
+ * Send `req` (with fallback over the nodes) and read the answer's `data` as a consensus container
+ * with `type`'s `fromJson`: the `{ data }` envelope and the container are checked
+ * ({@link parseAnswer}, {@link fromJsonAnswer}).
+ *
+ * @example
+ * const data = await requestContainer(ctx, req, ssz.phase0.AttestationData);
+ */
+export async function requestContainer<T>(
+  ctx: BeaconContext,
+  req: HttpRequest,
+  type: { fromJson(j: unknown): T },
+): Promise<T> {
+  const res = await ctx.http.request(req);
+  const data = parseAnswer(ctx, dataResponse, res.body, req, res.url).data;
+  return fromJsonAnswer(ctx, type, data, req, res.url);
 }
 
 /**

@@ -15,19 +15,18 @@
  * `protect` rule in their sign request (their handlers set it); the other messages are not
  * slashable. Observers of {@link DvEvent}s never break the workflow.
  */
-import type { Broadcaster } from "./broadcast/broadcast.js";
 import { decodeUnsignedSet, encodeUnsignedSet } from "./codec.js";
 import type { QbftNode } from "./consensus/node.js";
 import type { Decided } from "./consensus/types.js";
 import type { SigningRoots } from "./domain.js";
 import type { DutyContext, DutyHandler } from "./duty-handler.js";
 import type { DutyDb } from "./dutydb/dutydb.js";
-import type { Fetcher, FetchResult } from "./fetcher/fetcher.js";
+import type { Broadcaster, Fetcher, FetchResult, SignRequest } from "./interfaces.js";
 import type { DvMetrics } from "./metrics.js";
 import type { ParSigEx } from "./parsigex/parsigex.js";
 import type { Scheduler } from "./scheduler/scheduler.js";
 import type { SigAgg } from "./sigagg/sigagg.js";
-import type { Signer, SignRequest } from "./signer/signer.js";
+import type { Signer } from "./signer/signer.js";
 import type { Tracker } from "./tracker/tracker.js";
 import type { Clock } from "./transport.js";
 import {

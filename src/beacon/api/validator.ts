@@ -15,16 +15,14 @@ import type { CommitteeSubscription, ProposerPreparation } from "../../core/beac
 import { toHex } from "../../util/hex.js";
 import {
   type BeaconContext,
-  fromJsonAnswer,
-  parseAnswer,
   postJson,
+  requestContainer,
   requestEveryNode,
   SLOT_FRACTION,
   timeoutFor,
 } from "../context.js";
 import { isPostElectra, sszType } from "../fork.js";
 import type { HttpRequest } from "../http.js";
-import * as J from "../json.js";
 import { assertPreset, forkAtSlot } from "./config.js";
 
 /**
@@ -44,9 +42,7 @@ export async function produceAttestationData(
     query: { slot, committee_index: committeeIndex },
     timeoutMs: timeoutFor(ctx, SLOT_FRACTION.attestationData),
   };
-  const res = await ctx.http.request(req);
-  const data = parseAnswer(ctx, J.dataResponse, res.body, req, res.url).data;
-  return fromJsonAnswer(ctx, ssz.phase0.AttestationData, data, req, res.url);
+  return requestContainer(ctx, req, ssz.phase0.AttestationData);
 }
 
 /**
@@ -74,10 +70,8 @@ export async function getAggregatedAttestation(
     },
     timeoutMs: timeoutFor(ctx, SLOT_FRACTION.aggregate),
   };
-  const res = await ctx.http.request(req);
-  const data = parseAnswer(ctx, J.dataResponse, res.body, req, res.url).data;
   const type = electra ? sszType(fork, "Attestation") : ssz.phase0.Attestation;
-  return fromJsonAnswer(ctx, type, data, req, res.url) as phase0.Attestation;
+  return (await requestContainer(ctx, req, type)) as phase0.Attestation;
 }
 
 /**
@@ -200,9 +194,7 @@ export async function produceSyncCommitteeContribution(
     },
     timeoutMs: timeoutFor(ctx, SLOT_FRACTION.contribution),
   };
-  const res = await ctx.http.request(req);
-  const data = parseAnswer(ctx, J.dataResponse, res.body, req, res.url).data;
-  return fromJsonAnswer(ctx, ssz.altair.SyncCommitteeContribution, data, req, res.url);
+  return requestContainer(ctx, req, ssz.altair.SyncCommitteeContribution);
 }
 
 /**

@@ -27,8 +27,6 @@ import { sszTypesFor } from "@lodestar/types";
 import type { AttesterDuty, BeaconNode, ProducedBlock } from "../beacon.js";
 import type { Broadcaster } from "../interfaces.js";
 
-export type { Broadcaster };
-
 /**
  * Build the phase0 Attestation of one validator (one bit set).
  *

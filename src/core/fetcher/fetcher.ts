@@ -41,9 +41,7 @@ import { payloadFeeRecipient } from "./validate.js";
 
 const msg = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
-import type { AggregationInput, ContributionInput, Fetcher, FetchResult } from "../interfaces.js";
-
-export type { AggregationInput, ContributionInput, Fetcher, FetchResult };
+import type { Fetcher, FetchResult } from "../interfaces.js";
 
 /**
  * Options of {@link createFetcher}.

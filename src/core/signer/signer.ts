@@ -22,8 +22,6 @@ import type { SignRequest } from "../interfaces.js";
 import type { ProtectionView } from "../protection.js";
 import type { FailureReason, ParSig, PubkeyHex } from "../types.js";
 
-export type { SignRequest };
-
 /**
  * A refused request and why (`details`: the database's message, public data only).
  *
