@@ -5,7 +5,13 @@
  */
 import type { altair, phase0 } from "@lodestar/types";
 import type { AttesterDuty, ProducedBlock, ProposerDuty, SyncCommitteeDuty } from "./beacon.js";
-import type { AnyAggregateAndProof, PubkeyHex, UnsignedDataSet } from "./types.js";
+import type {
+  AnyAggregateAndProof,
+  Duty,
+  FailureReason,
+  PubkeyHex,
+  UnsignedDataSet,
+} from "./types.js";
 
 /**
  * What a fetch produced: the set, and the validators whose data could not be fetched (with the
@@ -91,3 +97,23 @@ export type SignRequest = {
     | { kind: "block"; slot: bigint }
     | undefined;
 };
+
+/**
+ * A signing gate's refusal: why this operator does not sign for a validator now (public data
+ * only: it reaches logs, the tracker and metrics).
+ *
+ * @example
+ * const no: GateRefusal = { reason: "key-exposed", details: "keystore found in /data/validators/lighthouse" };
+ */
+export type GateRefusal = { reason: FailureReason; details: string };
+
+/**
+ * A check the signer runs per request before slashing protection (src/core/signer/signer.ts step
+ * 1): doppelganger protection is the first; node options add more (`signingGates`: the key
+ * guard, a replaced cluster's signing window). Must be synchronous and cheap (runs per request).
+ *
+ * @example
+ * const window: SigningGate = (pk, duty) =>
+ *   duty.slot >= endSlot ? { reason: "signing-window", details: `replaced at slot ${endSlot}` } : undefined;
+ */
+export type SigningGate = (pubkey: PubkeyHex, duty: Duty) => GateRefusal | undefined;

@@ -23,6 +23,7 @@ import { createSigningRoots, type SigningRoots } from "./domain.js";
 import { createDutyDb } from "./dutydb/dutydb.js";
 import { createFetcher } from "./fetcher/fetcher.js";
 import { createValidityCheck } from "./fetcher/validate.js";
+import type { SigningGate } from "./interfaces.js";
 import { createDvMetrics, type DvMetrics } from "./metrics.js";
 import { createParSigEx, type ParSigEx } from "./parsigex/parsigex.js";
 import { createProtectionView, type ProtectionView } from "./protection.js";
@@ -128,6 +129,12 @@ export type DvNodeOptions = {
     onError?: ((what: string, err: unknown) => void) | undefined;
     /** A cluster validator's life-cycle state changed (logged by `node run`). */
     onValidator?: ((change: ValidatorChange) => void) | undefined;
+    /**
+     * Signing gates run after doppelganger protection, per request, before slashing protection
+     * (src/core/interfaces.ts SigningGate): e.g. the key guard (issue 16), a replaced cluster's
+     * signing window. First refusal wins; refusals are tracked like doppelganger's.
+     */
+    signingGates?: readonly SigningGate[] | undefined;
   };
 };
 
@@ -237,7 +244,7 @@ export function createDvNode(opts: DvNodeOptions): DvNode {
     shareIdx: opts.operatorId,
     slashingDb: opts.slashingDb,
     view,
-    gate: (pk) => ports.gate(pk),
+    gate: (pk, duty) => ports.gate(pk, duty),
   });
   const base: NodeBase = {
     opts,
@@ -430,6 +437,7 @@ function startSteps(b: NodeBase, chain: ChainInfo): Running {
       delayMs: o.aggregationBackupDelayMs ?? (chain.secondsPerSlot * 1000) / 6,
     },
     onValidator: o.onValidator,
+    signingGates: o.signingGates,
   });
   const epochMs = chain.slotsPerEpoch * scheduler.slotMs;
   b.doppelganger.start(Math.max(0, Math.ceil((clock.now() - genesisClockMs) / epochMs)));

@@ -175,7 +175,11 @@ export type FailureReason =
   | "insufficient-partials"
   | "beacon-error"
   | "late"
-  | "doppelganger";
+  | "doppelganger"
+  /** The validator's full key was found outside the cluster (issue 16 key guard). */
+  | "key-exposed"
+  /** The duty lies outside this cluster definition's signing window (operator replacement). */
+  | "signing-window";
 
 /**
  * Epoch of a slot (consensus-specs phase0 `compute_epoch_at_slot`).

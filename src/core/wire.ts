@@ -29,6 +29,7 @@ import { type BackupPolicy, backupDelay } from "./backup.js";
 import { ConsensusPeers } from "./consensus-peers.js";
 import { createDutyHandlers } from "./duties/index.js";
 import { type DutyHandler, indexHandlers } from "./duty-handler.js";
+import type { SigningGate } from "./interfaces.js";
 import type { DvMetrics } from "./metrics.js";
 import type { ValidatorChange } from "./scheduler/scheduler.js";
 import { VALIDATOR_STATES } from "./scheduler/scheduler.js";
@@ -64,8 +65,8 @@ export class Ports {
   /** consensus validity check: this operator's own duty definition. */
   localDuty: (slot: number, type: number, pubkey: PubkeyHex) => DutyDefinition | undefined = () =>
     undefined;
-  /** signer: doppelganger protection's verdict. */
-  gate: (pubkey: PubkeyHex) => FailureReason | undefined = () => "doppelganger";
+  /** signer: doppelganger protection's verdict, then the node's other signing gates. */
+  gate: SigningGate = () => ({ reason: "doppelganger", details: "node not wired yet" });
   /** parsigex: a peer's partials (bound to its share, unverified). */
   onReceived: (duty: Duty, partials: ParSig[], from: number) => void = () => {};
   /** sigagg: an aggregate signature is made (`backup`: deferred on purpose). */
@@ -94,6 +95,8 @@ export class Ports {
  */
 export type Components = WorkflowSteps & {
   doppelganger: Doppelganger;
+  /** Signing gates after doppelganger protection (key guard, signing window); first refusal wins. */
+  signingGates?: readonly SigningGate[] | undefined;
   /** The consensus channel (tapped for peer liveness per instance; QBFT subscribes itself). */
   consensusTransport: Transport;
   /** Backup aggregation of broadcast-only duties (src/core/backup.ts). */
@@ -135,7 +138,16 @@ export function wire(ports: Ports, c: Components): Wired {
   ports.localDuty = (slot, type, pk) => c.scheduler.definition(slot, type, pk);
   // consensus ──decided──▶ dutydb ──▶ signer ──own partials──▶ sigagg + parsigex: DutyWorkflow
   // doppelganger ──gate──▶ signer
-  ports.gate = (pk) => c.doppelganger.gate(pk);
+  const gates = c.signingGates ?? [];
+  ports.gate = (pk, duty) => {
+    const dg = c.doppelganger.gate(pk);
+    if (dg) return { reason: dg, details: "doppelganger protection" };
+    for (const gate of gates) {
+      const refusal = gate(pk, duty);
+      if (refusal) return refusal;
+    }
+    return undefined;
+  };
   // parsigex ──peers' partials──▶ sigagg (verified there) + doppelganger (the cluster signs)
   ports.onReceived = (duty, partials) => {
     const epoch = epochOf(duty.slot, c.slotsPerEpoch);

@@ -256,7 +256,7 @@ export class DutyWorkflow implements DutyContext {
     const { tracker, metrics, sigagg, parsigex } = this.s;
     let result: ReturnType<Signer["sign"]>;
     try {
-      result = this.s.signer.sign(requests);
+      result = this.s.signer.sign(requests, duty);
     } catch (err) {
       // Database I/O failure: nothing was recorded, nothing is signed.
       const details = messageOf(err);

@@ -4,8 +4,8 @@
  *
  * Order per request batch (EIP-3076 usage; consensus-specs phase0 validator.md "How to avoid
  * slashing"):
- * 1. gate — doppelganger protection (`gate(pubkey)` returns a refusal reason while watching or
- *    after detection);
+ * 1. gate — doppelganger protection (a refusal while watching or after detection), then the
+ *    node's other signing gates (key guard, signing window): `gate(pubkey, duty)`;
  * 2. slashing protection check-and-insert FIRST: all attestations of the batch in ONE database
  *    transaction (`checkAndInsertAttestations`), blocks one by one (`checkAndInsertBlock`);
  *    non-slashable messages (randao reveal, selection proof, aggregate-and-proof, exit) have no
@@ -18,9 +18,9 @@ import { secretKeyFromBytes } from "../../crypto/bls.js";
 import { InputError } from "../../errors.js";
 import type { SlashingProtectionDb } from "../../slashing/db.js";
 import { SlashingProtectionError } from "../../slashing/errors.js";
-import type { SignRequest } from "../interfaces.js";
+import type { SigningGate, SignRequest } from "../interfaces.js";
 import type { ProtectionView } from "../protection.js";
-import type { FailureReason, ParSig, PubkeyHex } from "../types.js";
+import type { Duty, FailureReason, ParSig, PubkeyHex } from "../types.js";
 
 /**
  * A refused request and why (`details`: the database's message, public data only).
@@ -34,7 +34,7 @@ export type Refusal = { pubkey: PubkeyHex; reason: FailureReason; details: strin
  * Result of {@link Signer.sign}.
  *
  * @example
- * const { signed, refused } = signer.sign(requests);
+ * const { signed, refused } = signer.sign(requests, duty);
  */
 export type SignResult = { signed: ParSig[]; refused: Refusal[] };
 
@@ -48,7 +48,7 @@ export interface Signer {
   /** This operator's share index (operator id). */
   readonly shareIdx: number;
   /** Sign a batch (see module header). Never throws for refusals; throws on database I/O failure. */
-  sign(requests: readonly SignRequest[]): SignResult;
+  sign(requests: readonly SignRequest[], duty: Duty): SignResult;
   /** Whether a share for `pubkey` is held. */
   has(pubkey: PubkeyHex): boolean;
   /** Forget the secrets (zeroes the copies held here). */
@@ -67,15 +67,15 @@ export type SignerOptions = {
   shareIdx: number;
   slashingDb: SlashingProtectionDb;
   view: ProtectionView;
-  /** Doppelganger gate: a refusal reason, or undefined when signing is allowed. */
-  gate?: ((pubkey: PubkeyHex) => FailureReason | undefined) | undefined;
+  /** The signing gates (doppelganger first): a refusal, or undefined when signing is allowed. */
+  gate?: SigningGate | undefined;
 };
 
 /**
  * Create the signer.
  *
  * @example
- * const { signed, refused } = createSigner(opts).sign([{ pubkey, signingRoot, protect }]);
+ * const { signed, refused } = createSigner(opts).sign([{ pubkey, signingRoot, protect }], duty);
  */
 export function createSigner(opts: SignerOptions): Signer {
   return new ShareSigner(opts);
@@ -109,9 +109,9 @@ export class ShareSigner implements Signer {
     return this.keys.has(pubkey);
   }
 
-  sign(requests: readonly SignRequest[]): SignResult {
+  sign(requests: readonly SignRequest[], duty: Duty): SignResult {
     const refused: Refusal[] = [];
-    const allowed = this.gate(requests, refused);
+    const allowed = this.gate(requests, duty, refused);
     // Slashing protection first (attestations as one transaction), then sign.
     const ok = new Set<SignRequest>(allowed.filter((r) => r.protect === undefined));
     this.protectAttestations(allowed, ok, refused);
@@ -135,17 +135,17 @@ export class ShareSigner implements Signer {
     for (const s of this.raw) s.fill(0);
   }
 
-  /** Requests for held shares that doppelganger protection lets through. */
-  private gate(requests: readonly SignRequest[], refused: Refusal[]): SignRequest[] {
+  /** Requests for held shares that the signing gates (doppelganger first) let through. */
+  private gate(requests: readonly SignRequest[], duty: Duty, refused: Refusal[]): SignRequest[] {
     const allowed: SignRequest[] = [];
     for (const r of requests) {
       if (!this.keys.has(r.pubkey)) {
         refused.push({ pubkey: r.pubkey, reason: "beacon-error", details: "no share held" });
         continue;
       }
-      const g = this.opts.gate?.(r.pubkey);
+      const g = this.opts.gate?.(r.pubkey, duty);
       if (g) {
-        refused.push({ pubkey: r.pubkey, reason: g, details: "doppelganger protection" });
+        refused.push({ pubkey: r.pubkey, reason: g.reason, details: g.details });
         continue;
       }
       allowed.push(r);

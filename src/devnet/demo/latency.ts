@@ -11,6 +11,7 @@
 import { type HistogramBucket, histogramQuantile } from "../../core/metrics.js";
 import { createProtectionView } from "../../core/protection.js";
 import { createSigner } from "../../core/signer/signer.js";
+import { DutyType } from "../../core/types.js";
 import { BaseError } from "../../errors.js";
 import type { ValidatorKey } from "../../keysplit/split.js";
 import { SlashingProtectionDb } from "../../slashing/db.js";
@@ -61,7 +62,10 @@ export function singleSignerMs(
       const signingRoot = crypto.getRandomValues(new Uint8Array(32));
       const protect = { kind: "attestation" as const, source: BigInt(i), target: BigInt(i + 1) };
       const t0 = performance.now();
-      const r = signer.sign([{ pubkey, signingRoot, protect }]);
+      const r = signer.sign([{ pubkey, signingRoot, protect }], {
+        slot: i + 1,
+        type: DutyType.Attester,
+      });
       const t = performance.now() - t0;
       if (r.signed.length !== 1) throw new BaseError("The single-signer baseline was refused");
       if (i >= BASELINE_WARMUP) times.push(t);

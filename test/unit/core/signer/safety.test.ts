@@ -133,14 +133,16 @@ describe("DV restart mid-duty", () => {
           "the same value is fine",
         );
         // … and the signer refuses it (slashing protection first), while re-signing the same data is allowed.
-        const refused = signer.sign([
-          { pubkey: pk, signingRoot: roots.attestation(forced), protect },
-        ]);
+        const refused = signer.sign(
+          [{ pubkey: pk, signingRoot: roots.attestation(forced), protect }],
+          { slot, type: DutyType.Attester },
+        );
         assert.equal(refused.signed.length, 0);
         assert.equal(refused.refused[0]?.reason, "slashing-protection");
-        const again = signer.sign([
-          { pubkey: pk, signingRoot: roots.attestation(honest), protect },
-        ]);
+        const again = signer.sign(
+          [{ pubkey: pk, signingRoot: roots.attestation(honest), protect }],
+          { slot, type: DutyType.Attester },
+        );
         assert.equal(again.signed.length, 1, "an identical repeat is not slashable");
         assert.notDeepEqual(
           ssz.phase0.AttestationData.hashTreeRoot(forced),
