@@ -174,97 +174,128 @@ export interface ParSigEx {
  * const px = createParSigEx({ transport, operatorIds, sharePubkeys, currentSlot, onReceived });
  */
 export function createParSigEx(opts: ParSigExOptions): ParSigEx {
-  const count = (label: string, by = 1): void => opts.count?.(label, by);
-  const ahead = opts.maxSlotsAhead ?? 2;
-  const behind = opts.maxSlotsBehind ?? 64;
-  const self = opts.transport.self;
-  const selfId = opts.operatorIds[self] as number;
-  // dutyKey → sender → pubkey → root hex of the partial received
-  const seen = new Map<string, { slot: number; bySender: Map<number, Map<PubkeyHex, string>> }>();
+  return new PartialExchange(opts);
+}
 
-  const receive = (from: number, bytes: Uint8Array): void => {
+/** Per duty: the window slot and, per sender, pubkey → root hex of the partial received. */
+type Seen = { slot: number; bySender: Map<number, Map<PubkeyHex, string>> };
+
+/** The {@link ParSigEx} (module header): receive rules as named steps, per-duty dedupe state. */
+class PartialExchange implements ParSigEx {
+  private readonly ahead: number;
+  private readonly behind: number;
+  private readonly self: number;
+  private readonly selfId: number;
+  /** dutyKey → {@link Seen}. */
+  private readonly seen = new Map<string, Seen>();
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly opts: ParSigExOptions) {
+    this.ahead = opts.maxSlotsAhead ?? 2;
+    this.behind = opts.maxSlotsBehind ?? 64;
+    this.self = opts.transport.self;
+    this.selfId = opts.operatorIds[this.self] as number;
+    this.unsubscribe = opts.transport.onMessage(this.receive);
+  }
+
+  broadcast(duty: Duty, partials: readonly ParSig[]): void {
+    for (let i = 0; i < partials.length; i += PARSIGEX_MAX_ENTRIES) {
+      const chunk = partials.slice(i, i + PARSIGEX_MAX_ENTRIES);
+      try {
+        this.opts.transport.broadcast(
+          encodeParSigMessage({ shareIdx: this.selfId, duty, partials: chunk }),
+        );
+        this.count("sent", chunk.length);
+      } catch {
+        this.count("transport-error");
+      }
+    }
+  }
+
+  /** Feed raw bytes: decode → sender → window → per-entry dedupe → `onReceived`. Never throws. */
+  readonly receive = (from: number, bytes: Uint8Array): void => {
     try {
-      count("received");
-      const m = decodeParSigMessage(bytes);
-      if (!m) {
-        count("drop.malformed");
-        return;
-      }
-      if (from === self || opts.operatorIds[from] !== m.shareIdx) {
-        count("drop.share-mismatch");
-        return;
-      }
-      if (!KNOWN_TYPES.has(m.duty.type)) {
-        count("drop.unknown-duty");
-        return;
-      }
-      const now = opts.currentSlot();
-      if (m.duty.slot > now + ahead) {
-        count("drop.too-far-ahead");
-        return;
-      }
-      if (m.duty.type !== DutyType.Exit && m.duty.slot < now - behind) {
-        count("drop.too-old");
-        return;
-      }
-      const k = dutyKey(m.duty);
-      let d = seen.get(k);
-      if (!d) {
-        d = { slot: m.duty.type === DutyType.Exit ? now : m.duty.slot, bySender: new Map() };
-        seen.set(k, d);
-      }
-      let mine = d.bySender.get(from);
-      if (!mine) {
-        mine = new Map();
-        d.bySender.set(from, mine);
-      }
-      const accepted: ParSig[] = [];
-      for (const p of m.partials) {
-        if (!opts.sharePubkeys.get(p.pubkey)?.has(m.shareIdx)) {
-          count("drop.unknown-validator");
-          continue;
-        }
-        const root = toHex(p.signingRoot);
-        const prev = mine.get(p.pubkey);
-        if (prev !== undefined) {
-          count(prev === root ? "drop.duplicate" : "drop.mismatch");
-          continue;
-        }
-        mine.set(p.pubkey, root);
-        accepted.push({ ...p, shareIdx: m.shareIdx });
-      }
+      this.count("received");
+      const m = this.admit(from, bytes);
+      if (!m) return;
+      const accepted = this.acceptEntries(m, this.senderState(m, from));
       if (accepted.length) {
-        count("accepted", accepted.length);
-        opts.onReceived(m.duty, accepted, from);
+        this.count("accepted", accepted.length);
+        this.opts.onReceived(m.duty, accepted, from);
       }
     } catch {
-      count("drop.internal-error");
+      this.count("drop.internal-error");
     }
   };
 
-  const unsubscribe = opts.transport.onMessage(receive);
+  prune(): void {
+    const min = this.opts.currentSlot() - this.behind;
+    for (const [k, d] of this.seen) if (d.slot < min) this.seen.delete(k);
+  }
 
-  return {
-    broadcast(duty, partials) {
-      for (let i = 0; i < partials.length; i += PARSIGEX_MAX_ENTRIES) {
-        const chunk = partials.slice(i, i + PARSIGEX_MAX_ENTRIES);
-        try {
-          opts.transport.broadcast(
-            encodeParSigMessage({ shareIdx: selfId, duty, partials: chunk }),
-          );
-          count("sent", chunk.length);
-        } catch {
-          count("transport-error");
-        }
+  close(): void {
+    this.unsubscribe();
+  }
+
+  private count(label: string, by = 1): void {
+    this.opts.count?.(label, by);
+  }
+
+  /** Message-level rules: decodes, from the claimed share index, known duty, inside the window. */
+  private admit(from: number, bytes: Uint8Array): ParSigMessage | undefined {
+    const m = decodeParSigMessage(bytes);
+    if (!m) return this.drop("malformed");
+    if (from === this.self || this.opts.operatorIds[from] !== m.shareIdx) {
+      return this.drop("share-mismatch");
+    }
+    if (!KNOWN_TYPES.has(m.duty.type)) return this.drop("unknown-duty");
+    const now = this.opts.currentSlot();
+    if (m.duty.slot > now + this.ahead) return this.drop("too-far-ahead");
+    if (m.duty.type !== DutyType.Exit && m.duty.slot < now - this.behind) {
+      return this.drop("too-old");
+    }
+    return m;
+  }
+
+  private drop(reason: string): undefined {
+    this.count(`drop.${reason}`);
+    return undefined;
+  }
+
+  /** pubkey → root already received from `from` for this duty (created on first use). */
+  private senderState(m: ParSigMessage, from: number): Map<PubkeyHex, string> {
+    const k = dutyKey(m.duty);
+    let d = this.seen.get(k);
+    if (!d) {
+      const slot = m.duty.type === DutyType.Exit ? this.opts.currentSlot() : m.duty.slot;
+      d = { slot, bySender: new Map() };
+      this.seen.set(k, d);
+    }
+    let mine = d.bySender.get(from);
+    if (!mine) {
+      mine = new Map();
+      d.bySender.set(from, mine);
+    }
+    return mine;
+  }
+
+  /** Entry-level rules: a cluster validator, first partial from this sender (others dropped). */
+  private acceptEntries(m: ParSigMessage, mine: Map<PubkeyHex, string>): ParSig[] {
+    const accepted: ParSig[] = [];
+    for (const p of m.partials) {
+      if (!this.opts.sharePubkeys.get(p.pubkey)?.has(m.shareIdx)) {
+        this.count("drop.unknown-validator");
+        continue;
       }
-    },
-    receive,
-    prune() {
-      const min = opts.currentSlot() - behind;
-      for (const [k, d] of seen) if (d.slot < min) seen.delete(k);
-    },
-    close: () => {
-      unsubscribe();
-    },
-  };
+      const root = toHex(p.signingRoot);
+      const prev = mine.get(p.pubkey);
+      if (prev !== undefined) {
+        this.count(prev === root ? "drop.duplicate" : "drop.mismatch");
+        continue;
+      }
+      mine.set(p.pubkey, root);
+      accepted.push({ ...p, shareIdx: m.shareIdx });
+    }
+    return accepted;
+  }
 }

@@ -128,59 +128,148 @@ type Candidate = { duty: Duty; pk: PubkeyHex; e: Entry; r: ByRoot; vpk: PublicKe
  * const sigagg = createSigAgg({ threshold: 3, validatorPubkeys, sharePubkeys, onAggregated });
  */
 export function createSigAgg(opts: SigAggOptions): SigAgg {
-  const t = opts.threshold;
-  const entries = new Map<string, Entry>();
-  const suspects = new Map<number, number>(); // share index → slot it was last caught
-  const count = (l: string, by = 1): void => opts.count?.(l, by);
-  // Public keys parsed (subgroup-checked) once, on first use.
-  const parsed = new Map<string, PublicKey | null>();
-  const publicKey = (bytes: Uint8Array | undefined): PublicKey | undefined => {
+  return new SigAggregator(opts);
+}
+
+/** Ready to interpolate: the chosen t partials and their interpolation (undefined: not G2). */
+type Ready = Candidate & { chosen: [number, Held][]; sig: Signature | undefined };
+
+/** Verify one signature; any parse/verify exception is a failure. */
+function verifies(pk: PublicKey, root: Uint8Array, sig: Signature): boolean {
+  try {
+    return blstVerify(root, pk, sig);
+  } catch {
+    return false;
+  }
+}
+
+/** Interpolate the chosen partials at x = 0 (undefined if a partial is not a G2 point). */
+function recover(chosen: readonly [number, Held][]): Signature | undefined {
+  try {
+    return recoverSignatureForVerify(chosen.map(([id, h]) => ({ id, signature: h.signature })));
+  } catch {
+    return undefined; // a partial is not a G2 point: found by the careful path
+  }
+}
+
+/** One batch verification of `sets` (blst random linear combination); false for < 2 sets. */
+function batchVerifies(sets: SignatureSet[], expected: number): boolean {
+  return sets.length === expected && sets.length > 1 && verifyMultipleAggregateSignatures(sets);
+}
+
+/** The {@link SigAgg} (module header): entries per (duty, validator), suspects, parsed keys. */
+class SigAggregator implements SigAgg {
+  private readonly t: number;
+  private readonly entries = new Map<string, Entry>();
+  /** share index → slot it was last caught with an invalid partial. */
+  private readonly suspects = new Map<number, number>();
+  /** Public keys parsed (subgroup-checked) once, on first use; null: does not parse. */
+  private readonly parsed = new Map<string, PublicKey | null>();
+
+  constructor(private readonly opts: SigAggOptions) {
+    this.t = opts.threshold;
+  }
+
+  add(duty: Duty, partials: readonly ParSig[]): void {
+    const touched = new Map<Entry, Candidate>();
+    for (const p of partials) {
+      const e = this.entryOf(duty, p.pubkey);
+      const rk = toHex(p.signingRoot);
+      let r = e.byRoot.get(rk);
+      if (!r) {
+        r = { root: p.signingRoot, sigs: new Map(), barred: new Set() };
+        e.byRoot.set(rk, r);
+      }
+      if (r.sigs.has(p.shareIdx) || r.barred.has(p.shareIdx)) continue;
+      r.sigs.set(p.shareIdx, { signature: p.signature, verified: false });
+      const c = this.candidate(duty, p.pubkey, e);
+      if (c) touched.set(e, c);
+    }
+    this.settle(touched.values());
+  }
+
+  expect(duty: Duty, expected: Iterable<readonly [PubkeyHex, Uint8Array]>): void {
+    const touched: Candidate[] = [];
+    for (const [pk, root] of expected) {
+      const e = this.entryOf(duty, pk);
+      if (e.expected === undefined) e.expected = toHex(root);
+      const c = this.candidate(duty, pk, e);
+      if (c) touched.push(c);
+    }
+    this.settle(touched);
+  }
+
+  partials(duty: Duty, pk: PubkeyHex): number {
+    const e = this.entries.get(`${dutyKey(duty)}/${pk}`);
+    if (!e) return 0;
+    if (e.expected !== undefined) return e.byRoot.get(e.expected)?.sigs.size ?? 0;
+    let best = 0;
+    for (const r of e.byRoot.values()) best = Math.max(best, r.sigs.size);
+    return best;
+  }
+
+  aggregate(duty: Duty, pk: PubkeyHex): Uint8Array | undefined {
+    return this.entries.get(`${dutyKey(duty)}/${pk}`)?.done;
+  }
+
+  complete(duty: Duty, pk: PubkeyHex): boolean {
+    const e = this.entries.get(`${dutyKey(duty)}/${pk}`);
+    return e !== undefined && (e.done !== undefined || e.deferred === true);
+  }
+
+  prune(minSlot: number): void {
+    for (const [k, e] of this.entries) if (e.slot < minSlot) this.entries.delete(k);
+    for (const [id, s] of this.suspects) {
+      if (s < minSlot - SUSPECT_SLOTS) this.suspects.delete(id);
+    }
+  }
+
+  private count(label: string, by = 1): void {
+    this.opts.count?.(label, by);
+  }
+
+  private publicKey(bytes: Uint8Array | undefined): PublicKey | undefined {
     if (!bytes) return undefined;
     const k = toHex(bytes);
-    let pk = parsed.get(k);
+    let pk = this.parsed.get(k);
     if (pk === undefined) {
       try {
         pk = publicKeyFromBytes(bytes);
       } catch {
         pk = null;
       }
-      parsed.set(k, pk);
+      this.parsed.set(k, pk);
     }
     return pk ?? undefined;
-  };
-  const verifies = (pk: PublicKey, root: Uint8Array, sig: Signature): boolean => {
-    try {
-      return blstVerify(root, pk, sig);
-    } catch {
-      return false;
-    }
-  };
-  const recover = (chosen: readonly [number, Held][]): Signature | undefined => {
-    try {
-      return recoverSignatureForVerify(chosen.map(([id, h]) => ({ id, signature: h.signature })));
-    } catch {
-      return undefined; // a partial is not a G2 point: found by the careful path
-    }
-  };
+  }
 
-  const entryOf = (duty: Duty, pk: PubkeyHex): Entry => {
+  private entryOf(duty: Duty, pk: PubkeyHex): Entry {
     const k = `${dutyKey(duty)}/${pk}`;
-    let e = entries.get(k);
+    let e = this.entries.get(k);
     if (!e) {
       e = { slot: duty.slot, byRoot: new Map() };
-      entries.set(k, e);
+      this.entries.set(k, e);
     }
     return e;
-  };
+  }
+
+  /** The entry's expected root if it holds t partials of it and the validator key parses. */
+  private candidate(duty: Duty, pk: PubkeyHex, e: Entry): Candidate | undefined {
+    if (e.done || e.expected === undefined) return undefined;
+    const r = e.byRoot.get(e.expected);
+    if (!r || r.sigs.size < this.t) return undefined;
+    const vpk = this.publicKey(this.opts.validatorPubkeys.get(pk));
+    return vpk && { duty, pk, e, r, vpk };
+  }
 
   /** Verify partials of `r` (a batch check first); drop and bar the invalid ones. */
-  const check = (e: Entry, pk: PubkeyHex, r: ByRoot, ids: readonly number[]): void => {
-    const shares = opts.sharePubkeys.get(pk);
+  private check(e: Entry, pk: PubkeyHex, r: ByRoot, ids: readonly number[]): void {
+    const shares = this.opts.sharePubkeys.get(pk);
     const items = ids.map((id) => {
       const held = r.sigs.get(id) as Held;
       let set: SignatureSet | undefined;
       try {
-        const key = publicKey(shares?.get(id));
+        const key = this.publicKey(shares?.get(id));
         if (key) set = { msg: r.root, pk: key, sig: signatureFromBytes(held.signature) };
       } catch {
         // not a G2 subgroup point: invalid
@@ -188,8 +277,7 @@ export function createSigAgg(opts: SigAggOptions): SigAgg {
       return { id, held, set };
     });
     const sets = items.flatMap((it) => (it.set ? [it.set] : []));
-    const allOk =
-      sets.length === items.length && sets.length > 1 && verifyMultipleAggregateSignatures(sets);
+    const allOk = batchVerifies(sets, items.length);
     for (const it of items) {
       const ok = allOk || (it.set !== undefined && blstVerify(it.set.msg, it.set.pk, it.set.sig));
       if (ok) {
@@ -198,29 +286,30 @@ export function createSigAgg(opts: SigAggOptions): SigAgg {
       }
       r.sigs.delete(it.id);
       r.barred.add(it.id);
-      suspects.set(it.id, Math.max(e.slot, suspects.get(it.id) ?? 0));
-      count("drop.invalid-signature");
+      this.suspects.set(it.id, Math.max(e.slot, this.suspects.get(it.id) ?? 0));
+      this.count("drop.invalid-signature");
     }
-  };
+  }
 
   /** The t partials to interpolate: verified ones first, then by share index. */
-  const choose = (r: ByRoot): [number, Held][] =>
-    [...r.sigs]
+  private choose(r: ByRoot): [number, Held][] {
+    return [...r.sigs]
       .sort(([a, x], [b, y]) => Number(y.verified) - Number(x.verified) || a - b)
-      .slice(0, t);
+      .slice(0, this.t);
+  }
 
-  const finish = (c: Candidate, sig: Signature): void => {
+  private finish(c: Candidate, sig: Signature): void {
     const bytes = sig.toBytes(true);
     c.e.done = bytes;
-    count("aggregated");
-    opts.onAggregated(c.duty, c.pk, c.r.root, bytes, c.e.deferred === true);
-  };
+    this.count("aggregated");
+    this.opts.onAggregated(c.duty, c.pk, c.r.root, bytes, c.e.deferred === true);
+  }
 
   /**
    * The careful path for one entry whose first aggregate (from `failed`) did not verify: verify
    * its unverified partials, drop the invalid ones and retry from the rest.
    */
-  const recoverCarefully = (c: Candidate, failed: readonly [number, Held][]): void => {
+  private recoverCarefully(c: Candidate, failed: readonly [number, Held][]): void {
     const { e, r } = c;
     let chosen = failed;
     // Each failed round verifies ≥ 1 unverified partial or returns: at most t + 1 rounds.
@@ -229,20 +318,37 @@ export function createSigAgg(opts: SigAggOptions): SigAgg {
       if (!unverified.length) {
         // t verified partials, yet no valid aggregate: share keys inconsistent with the
         // validator key (a cluster-definition error). Retrying cannot help.
-        count("aggregate-invalid");
+        this.count("aggregate-invalid");
         return;
       }
-      count("fallback");
-      check(e, c.pk, r, unverified);
-      if (r.sigs.size < t) return;
-      chosen = choose(r);
+      this.count("fallback");
+      this.check(e, c.pk, r, unverified);
+      if (r.sigs.size < this.t) return;
+      chosen = this.choose(r);
       const sig = recover(chosen);
       if (sig && verifies(c.vpk, r.root, sig)) {
-        finish(c, sig);
+        this.finish(c, sig);
         return;
       }
     }
-  };
+  }
+
+  /** Backup deferral of `c`: the delay to wait (0: aggregate now). */
+  private deferral(c: Candidate, now: boolean): number {
+    return now || !this.opts.setTimer ? 0 : (this.opts.deferMs?.(c.duty, c.pk) ?? 0);
+  }
+
+  /** Check a suspect's unverified partials first; the t to interpolate if t remain. */
+  private prepare(c: Candidate): Ready | undefined {
+    const { e, r } = c;
+    const suspect = [...r.sigs].flatMap(([id, h]) =>
+      !h.verified && (this.suspects.get(id) ?? -Infinity) >= e.slot - SUSPECT_SLOTS ? [id] : [],
+    );
+    if (suspect.length) this.check(e, c.pk, r, suspect);
+    if (r.sigs.size < this.t) return undefined;
+    const chosen = this.choose(r);
+    return { ...c, chosen, sig: recover(chosen) };
+  }
 
   /**
    * Aggregate every entry of `touched` that holds t partials of its expected root: interpolate
@@ -250,94 +356,31 @@ export function createSigAgg(opts: SigAggOptions): SigAgg {
    * random linear combination: 3 aggregates 1.19 → 0.80 ms each, 31 → 0.41 ms each); if the batch
    * fails, each one alone, and the careful path for those that do not verify.
    */
-  const settle = (touched: Iterable<Candidate>, now = false): void => {
-    const ready: (Candidate & { chosen: [number, Held][]; sig: Signature | undefined })[] = [];
+  private settle(touched: Iterable<Candidate>, now = false): void {
+    const ready: Ready[] = [];
     const later = new Map<number, Candidate[]>();
     for (const c of touched) {
-      const { e, r } = c;
-      if (e.done || (e.deferred && !now)) continue;
-      const wait = now || !opts.setTimer ? 0 : (opts.deferMs?.(c.duty, c.pk) ?? 0);
+      if (c.e.done || (c.e.deferred && !now)) continue;
+      const wait = this.deferral(c, now);
       if (wait > 0) {
-        e.deferred = true;
+        c.e.deferred = true;
         const group = later.get(wait) ?? [];
         group.push(c);
         later.set(wait, group);
         continue;
       }
-      const suspect = [...r.sigs].flatMap(([id, h]) =>
-        !h.verified && (suspects.get(id) ?? -Infinity) >= e.slot - SUSPECT_SLOTS ? [id] : [],
-      );
-      if (suspect.length) check(e, c.pk, r, suspect);
-      if (r.sigs.size < t) continue;
-      const chosen = choose(r);
-      ready.push({ ...c, chosen, sig: recover(chosen) });
+      const r = this.prepare(c);
+      if (r) ready.push(r);
     }
     const sets = ready.flatMap((c) => (c.sig ? [{ msg: c.r.root, pk: c.vpk, sig: c.sig }] : []));
-    const allOk =
-      sets.length === ready.length && sets.length > 1 && verifyMultipleAggregateSignatures(sets);
+    const allOk = batchVerifies(sets, ready.length);
     for (const c of ready) {
-      if (c.sig && (allOk || verifies(c.vpk, c.r.root, c.sig))) finish(c, c.sig);
-      else recoverCarefully(c, c.chosen);
+      if (c.sig && (allOk || verifies(c.vpk, c.r.root, c.sig))) this.finish(c, c.sig);
+      else this.recoverCarefully(c, c.chosen);
     }
     for (const [ms, cs] of later) {
-      count("deferred", cs.length);
-      opts.setTimer?.(ms, () => settle(cs, true));
+      this.count("deferred", cs.length);
+      this.opts.setTimer?.(ms, () => this.settle(cs, true));
     }
-  };
-
-  /** The entry's expected root if it holds t partials of it and the validator key parses. */
-  const candidate = (duty: Duty, pk: PubkeyHex, e: Entry): Candidate | undefined => {
-    if (e.done || e.expected === undefined) return undefined;
-    const r = e.byRoot.get(e.expected);
-    if (!r || r.sigs.size < t) return undefined;
-    const vpk = publicKey(opts.validatorPubkeys.get(pk));
-    return vpk && { duty, pk, e, r, vpk };
-  };
-
-  return {
-    add(duty, partials) {
-      const touched = new Map<Entry, Candidate>();
-      for (const p of partials) {
-        const e = entryOf(duty, p.pubkey);
-        const rk = toHex(p.signingRoot);
-        let r = e.byRoot.get(rk);
-        if (!r) {
-          r = { root: p.signingRoot, sigs: new Map(), barred: new Set() };
-          e.byRoot.set(rk, r);
-        }
-        if (r.sigs.has(p.shareIdx) || r.barred.has(p.shareIdx)) continue;
-        r.sigs.set(p.shareIdx, { signature: p.signature, verified: false });
-        const c = candidate(duty, p.pubkey, e);
-        if (c) touched.set(e, c);
-      }
-      settle(touched.values());
-    },
-    expect(duty, expected) {
-      const touched: Candidate[] = [];
-      for (const [pk, root] of expected) {
-        const e = entryOf(duty, pk);
-        if (e.expected === undefined) e.expected = toHex(root);
-        const c = candidate(duty, pk, e);
-        if (c) touched.push(c);
-      }
-      settle(touched);
-    },
-    partials(duty, pk) {
-      const e = entries.get(`${dutyKey(duty)}/${pk}`);
-      if (!e) return 0;
-      if (e.expected !== undefined) return e.byRoot.get(e.expected)?.sigs.size ?? 0;
-      let best = 0;
-      for (const r of e.byRoot.values()) best = Math.max(best, r.sigs.size);
-      return best;
-    },
-    aggregate: (duty, pk) => entries.get(`${dutyKey(duty)}/${pk}`)?.done,
-    complete(duty, pk) {
-      const e = entries.get(`${dutyKey(duty)}/${pk}`);
-      return e !== undefined && (e.done !== undefined || e.deferred === true);
-    },
-    prune(minSlot) {
-      for (const [k, e] of entries) if (e.slot < minSlot) entries.delete(k);
-      for (const [id, s] of suspects) if (s < minSlot - SUSPECT_SLOTS) suspects.delete(id);
-    },
-  };
+  }
 }
