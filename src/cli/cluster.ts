@@ -3,10 +3,40 @@
  * `keys split --format cluster` output and recompute the definition hash — the step between
  * `keys split` (made before every operator had run `rpdvt node identity`) and `node run`, which
  * needs every operator's peer id. Editing cluster.json by hand would break its hash.
+ *
+ * `rpdvt cluster replace-operator` (issue 16): a new cluster for the same validators, split afresh
+ * from the owner's wallet for a new operator set, succeeding the old one at an activation epoch
+ * (plan src/keysplit/replace.ts, writing src/keysplit/replace-run.ts, journal src/ops/journal.ts).
  */
+import { promises as fsp } from "node:fs";
+import { join, resolve } from "node:path";
 import { Command } from "commander";
-import { setClusterIdentities } from "../keysplit/cluster.js";
-import { parsePeerIds } from "./args.js";
+import { createBeaconClient } from "../beacon/index.js";
+import { currentEpoch } from "../core/beacon.js";
+import { InputError } from "../errors.js";
+import {
+  CLUSTER_FILE,
+  readClusterDefinition,
+  setClusterIdentities,
+  verifyDefinitionKeys,
+} from "../keysplit/cluster.js";
+import { planReplacement } from "../keysplit/replace.js";
+import { runReplacement } from "../keysplit/replace-run.js";
+import { crashPoint, Journal } from "../ops/journal.js";
+import { readRocketPoolKeys } from "../rocketpool/datadir.js";
+import { assertCanCreate, cleanStaleTemps } from "../util/fs.js";
+import { fromHex } from "../util/hex.js";
+import { startProgress } from "../util/progress.js";
+import {
+  DEFAULT_ROCKETPOOL_DIR,
+  expandHome,
+  maxWalletAccountsOption,
+  parseEndpoints,
+  parseIdList,
+  parseIdPairs,
+  parsePeerIds,
+  wholeNumberArg,
+} from "./args.js";
 import { printJson, runAction } from "./run.js";
 
 /**
@@ -66,5 +96,209 @@ export function clusterSetIdentitiesCommand(): Command {
 export function clusterCommand(): Command {
   return new Command("cluster")
     .description("Operate on an rpdvt cluster output (keys split --format cluster)")
-    .addCommand(clusterSetIdentitiesCommand());
+    .addCommand(clusterSetIdentitiesCommand())
+    .addCommand(clusterReplaceOperatorCommand());
+}
+
+type ReplaceFlags = {
+  cluster: string;
+  rocketpoolDir: string;
+  maxWalletAccounts?: number;
+  replace?: string;
+  operatorIds?: string;
+  endpoints?: string;
+  peerIds?: string;
+  activationEpoch?: number;
+  currentEpoch?: number;
+  beaconUrl: string[];
+  out: string;
+  json?: boolean;
+  quiet?: boolean;
+};
+
+/** `--replace 4=5,3=6` → old id → new id. */
+function parseReplace(text: string): Map<number, number> {
+  const pairs = parseIdPairs(text, "--replace", "OLD=NEW");
+  const out = new Map<number, number>();
+  for (const [from, to] of pairs) {
+    if (!/^\d+$/.test(to) || Number(to) < 1) {
+      throw new InputError(`--replace: "${from}=${to}" is not OLD=NEW (operator ids)`, {
+        field: "--replace",
+        metaMessages: ["Example: --replace 4=5 (operator 4 leaves, new operator 5 joins)."],
+      });
+    }
+    out.set(from, Number(to));
+  }
+  return out;
+}
+
+/** The old definition from an output root, an operator folder or a cluster.json. */
+async function oldDefinitionFile(path: string): Promise<string> {
+  const target = resolve(expandHome(path));
+  const st = await fsp.stat(target).catch(() => null);
+  if (!st) {
+    throw new InputError("The old cluster does not exist", {
+      file: target,
+      field: "--cluster",
+      metaMessages: [
+        "Give the old cluster's output folder, an operator folder or its cluster.json.",
+      ],
+    });
+  }
+  return st.isDirectory() ? join(target, CLUSTER_FILE) : target;
+}
+
+/** The chain's current epoch (and slots per epoch) from --beacon-url or --current-epoch. */
+async function chainEpoch(f: ReplaceFlags): Promise<{ epoch: number; slotsPerEpoch?: number }> {
+  if (f.beaconUrl.length && f.currentEpoch !== undefined) {
+    throw new InputError("Give --beacon-url or --current-epoch, not both", {
+      field: "--current-epoch",
+    });
+  }
+  if (f.currentEpoch !== undefined) return { epoch: f.currentEpoch };
+  if (!f.beaconUrl.length) {
+    throw new InputError("The current epoch is needed to check the activation epoch", {
+      field: "--beacon-url/--current-epoch",
+      metaMessages: [
+        "Give --beacon-url http://HOST:5052, or on an offline machine --current-epoch N (read it",
+        "from any beacon node or explorer).",
+      ],
+    });
+  }
+  const chain = await createBeaconClient(f.beaconUrl, { timeoutMs: 10_000 }).chainInfo();
+  return { epoch: currentEpoch(chain, Date.now()), slotsPerEpoch: chain.slotsPerEpoch };
+}
+
+/**
+ * The `cluster replace-operator` subcommand.
+ *
+ * @example
+ * await clusterReplaceOperatorCommand().parseAsync(["node", "replace-operator", "--cluster", "cluster", "--replace", "4=5", "--peer-ids", "5=16Uiu2HA…", "--endpoints", "1=h1:9100,2=h2:9100,3=h3:9100,5=h5:9100", "--current-epoch", "100", "--out", "cluster-v2"]);
+ */
+export function clusterReplaceOperatorCommand(): Command {
+  return new Command("replace-operator")
+    .description(
+      "Replace operators of an rpdvt cluster without exiting: fresh shares from the wallet for the new operator set, a new cluster succeeding the old one at an activation epoch",
+    )
+    .requiredOption(
+      "--cluster <path>",
+      "the OLD cluster: output folder, operator folder or cluster.json",
+    )
+    .option(
+      "--rocketpool-dir <dir>",
+      "Smartnode folder or its data folder (the owner's wallet)",
+      DEFAULT_ROCKETPOOL_DIR,
+    )
+    .addOption(maxWalletAccountsOption())
+    .option(
+      "--replace <OLD=NEW,…>",
+      "operators to swap, e.g. 4=5 (operator 4 leaves, new operator 5 joins)",
+    )
+    .option("--operator-ids <ids>", "or the whole new operator set, ascending, n ∈ {4,7,10,13}")
+    .option(
+      "--endpoints <list>",
+      "ID=HOST:PORT of new operators, and a NEW port for every staying one",
+    )
+    .option(
+      "--peer-ids <list>",
+      "ID=PEERID of new operators (`rpdvt node identity --json`); or later with set-identities",
+    )
+    .option(
+      "--activation-epoch <epoch>",
+      "first epoch the new cluster signs (default: current + 16; at least current + 2)",
+      wholeNumberArg(0),
+    )
+    .option(
+      "--beacon-url <url>",
+      "beacon node REST URL, for the current epoch (repeat for fallback)",
+      (v: string, a: string[]) => [...a, v],
+      [] as string[],
+    )
+    .option(
+      "--current-epoch <epoch>",
+      "the chain's current epoch, on a machine without a beacon node",
+      wholeNumberArg(0),
+    )
+    .requiredOption(
+      "--out <dir>",
+      "the NEW cluster output folder (must not exist, unless resuming)",
+    )
+    .option("--json", "print the result as JSON")
+    .option("--quiet", "no progress output")
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Every flag and the old definition are checked before the wallet is read. The new output has",
+        "the keys split layout (cluster.json with previous: {hash, activationEpoch}, operator-<id>/)",
+        "plus HANDOVER.txt: the steps for each operator (slashing history export/import, `node run",
+        "--previous-cluster`). Resumable: progress is journaled in <out>.journal.jsonl (no secrets);",
+        "after a crash, run the same command again: it continues (a leftover temporary folder holds",
+        "ciphertext only and is removed).",
+        "",
+        "Old shares of a removed operator are useless alone, but t old shares together still rebuild",
+        "the key: the owner decides whom to trust. A deletion statement is a statement, not a proof.",
+      ].join("\n"),
+    )
+    .action(
+      runAction(async (f: ReplaceFlags) => {
+        const quiet = f.quiet || f.json;
+        const replace = f.replace ? parseReplace(f.replace) : undefined;
+        const operatorIds = f.operatorIds ? parseIdList(f.operatorIds) : undefined;
+        const endpoints = parseEndpoints(f.endpoints);
+        const peerIds = f.peerIds ? parsePeerIds(f.peerIds) : undefined;
+        const defFile = await oldDefinitionFile(f.cluster);
+        const previous = await readClusterDefinition(defFile);
+        verifyDefinitionKeys(previous, defFile);
+        const chain = await chainEpoch(f);
+        const plan = planReplacement(previous, {
+          replace,
+          operatorIds,
+          endpoints,
+          peerIds,
+          activationEpoch: f.activationEpoch,
+          currentEpoch: chain.epoch,
+        });
+        const out = resolve(expandHome(f.out));
+        const journalFile = `${out}.journal.jsonl`;
+        const resuming = await fsp.stat(journalFile).then(
+          () => true,
+          () => false,
+        );
+        await cleanStaleTemps(out);
+        if (!resuming) await assertCanCreate(out, "--out");
+        const journal = await Journal.open(journalFile);
+        let progress: ReturnType<typeof startProgress> | undefined;
+        const { keys, warnings } = await readRocketPoolKeys(expandHome(f.rocketpoolDir), {
+          validators: previous.validators.map((v) => fromHex(v.pubkey)),
+          ...(f.maxWalletAccounts !== undefined ? { maxWalletAccounts: f.maxWalletAccounts } : {}),
+          onProgress: (done, total) => {
+            progress ??= startProgress("Reading keys", total, { quiet });
+            progress.tick(1);
+            if (done === total) progress.stop();
+          },
+        });
+        for (const w of warnings) process.stderr.write(`Warning: ${w}\n`);
+        const r = await runReplacement({
+          previous,
+          plan,
+          keys,
+          out,
+          journal,
+          quiet,
+          slotsPerEpoch: chain.slotsPerEpoch,
+          afterStep: (step) => crashPoint(`replace:${step}`),
+        });
+        for (const k of keys) k.secret.fill(0);
+        if (f.json) return printJson({ ...r, journal: journalFile, warnings });
+        process.stdout.write(
+          `${r.resumed.length ? `Resumed (already done: ${r.resumed.join(", ")}). ` : ""}` +
+            `Wrote the new cluster for ${r.validators} validator(s) to ${r.out}\n` +
+            `Operators ${r.operators.join(",")} (threshold ${r.threshold}); staying ${r.staying.join(",") || "none"}, ` +
+            `removed ${r.removed.join(",") || "none"}, added ${r.added.join(",") || "none"}.\n` +
+            `Definition hash ${r.hash} (previous ${r.previousHash}).\n\n` +
+            `${r.handover.join("\n")}\n\n(These steps are in ${join(r.out, "HANDOVER.txt")}.)\n`,
+        );
+      }),
+    );
 }

@@ -15,7 +15,13 @@
  *     operators: [{ id, name?, identity: libp2p secp256k1 peer id or null, endpoint? }]
  *       (ids strictly ascending, n ∈ {4, 7, 10, 13}),
  *     validators: [{ pubkey, shares: [{ operatorId, pubkey }] (operators' order), feeRecipient, path? }],
+ *     previous?: { hash, activationEpoch },
  *     hash }
+ *   `previous` (optional; `rpdvt cluster replace-operator`, keysplit/replace.ts): this cluster
+ *   succeeds the cluster whose definition hash is `previous.hash`, for the same validators, from
+ *   the start of epoch `previous.activationEpoch` (the predecessor signs slots before it, this one
+ *   from it: core/signer/window.ts). Like every member it is covered by `hash`, so the chain of
+ *   definitions is tamper-evident; definitions without it hash as before.
  *   hash = "0x" + sha256(canonical JSON of every member except `hash`) — see cluster-hash.ts
  *   (sorted keys, no whitespace; RFC 8785 for these values).
  * Shamir shares are evaluated at x = operator id (crypto/shamir.ts).
@@ -100,6 +106,12 @@ const definitionSchema = z.strictObject({
       }),
     )
     .min(1),
+  previous: z
+    .strictObject({
+      hash: z.string().regex(/^0x[0-9a-f]{64}$/, "must be 0x + 32 bytes of lowercase hex"),
+      activationEpoch: z.number().int().nonnegative(),
+    })
+    .optional(),
   hash: z.string().regex(/^0x[0-9a-f]{64}$/, "must be 0x + 32 bytes of lowercase hex"),
 });
 
@@ -116,6 +128,8 @@ export type ClusterWriteOptions = {
   /** One address for all validators, or validator pubkey (0x-hex) → address. */
   feeRecipients: Map<string, string> | string;
   name?: string;
+  /** The cluster this one succeeds (keysplit/replace.ts): its hash and the activation epoch. */
+  previous?: { hash: string; activationEpoch: number };
   /** Default scrypt with EIP-2335 parameters. */
   kdf?: KdfChoice;
   kdfParams?: KdfParams;
@@ -183,6 +197,7 @@ function buildDefinition(
         path: sv.path,
       };
     }),
+    previous: opts.previous,
   };
   // Round-trip through JSON so that undefined members are gone before hashing and writing.
   const plain = JSON.parse(JSON.stringify(def)) as Record<string, unknown>;
@@ -196,6 +211,13 @@ function readme(def: ClusterDefinition): string {
     "",
     `Cluster "${def.name}", ${def.validators.length} validator(s), threshold ${def.threshold} of ${def.operators.length} operators.`,
     `Definition hash: ${def.hash}`,
+    ...(def.previous
+      ? [
+          `Succeeds cluster ${def.previous.hash} from the start of epoch ${def.previous.activationEpoch}`,
+          "(see HANDOVER.txt: operators that stay run `rpdvt node run --cluster <new folder>",
+          "--previous-cluster <old folder>`; the old cluster stops signing at that epoch).",
+        ]
+      : []),
     "",
     "Give operator-<id>/ to operator <id> and to nobody else: it holds that operator's key shares",
     "(keystores/share-*.json, EIP-2335) and their password (password.txt). No single machine should",
