@@ -3,8 +3,9 @@
  * (custom-keys) validators are live on a local Lodestar dev chain is split for a 4-operator squad;
  * the devnet and the 4 `rpdvt node run` processes start; duties run with live per-operator status
  * in the terminal; operators are stopped and restarted on cue; one squad validator is exited by
- * the cluster itself; and the summary is measured from the beacon node, never from rpdvt's own
- * bookkeeping. This file parses the flags (before any work starts) and prints; the run itself is
+ * the cluster itself; Lodestar proposes through the devnet's MEV-Boost relay, paused for a phase
+ * (`--no-relay`: no builder); and the summary is measured from the beacon node and the relay's
+ * own signature checks, never from rpdvt's own bookkeeping. This file parses the flags (before any work starts) and prints; the run itself is
  * src/devnet/demo/run.ts (phases, exit, added-latency benchmark, JSON summary: src/devnet/demo/).
  */
 import { join, resolve } from "node:path";
@@ -29,6 +30,7 @@ type DemoFlags = {
   lodestarBin?: string;
   inactiveValidators: string;
   exit: boolean;
+  relay: boolean;
   dir?: string;
   json?: boolean;
 };
@@ -63,6 +65,10 @@ export function demoCommand(): Command {
     .option(
       "--no-exit",
       "do not exit a squad validator (threshold exit via the nodes) during the run",
+    )
+    .option(
+      "--no-relay",
+      "no MEV-Boost: Lodestar without a builder, local blocks only (default: the devnet's verifying relay, paused for a phase)",
     )
     .option(
       "--seconds-per-slot <n>",
@@ -100,6 +106,7 @@ function parseDemoFlags(flags: DemoFlags): DemoOptions {
     ),
     lodestarBin: flags.lodestarBin,
     exit: flags.exit,
+    relay: flags.relay,
     dir: resolve(
       flags.dir ?? join(".rpdvt-demo", `run-${new Date().toISOString().replace(/[:.]/g, "-")}`),
     ),
@@ -116,8 +123,11 @@ function printSummary({ summary: s, slashed }: DemoResult, say: Say): void {
     );
   }
   for (const p of s.phases) {
+    const pb = p.builder
+      ? `; proposals ${p.builder.blindedProposals} blinded, ${p.builder.localFallbacks} local`
+      : "";
     say(
-      `   ${p.name.padEnd(28)} epochs ${p.fromEpoch}-${p.toEpoch}: ${p.included}/${p.duties} attestations included; node reports ${p.nodeReports.success} ok, ${p.nodeReports.watching} watching, ${p.nodeReports.failed} failed`,
+      `   ${p.name.padEnd(28)} epochs ${p.fromEpoch}-${p.toEpoch}: ${p.included}/${p.duties} attestations included; node reports ${p.nodeReports.success} ok, ${p.nodeReports.watching} watching, ${p.nodeReports.failed} failed${pb}`,
     );
   }
   const l = s.lodestarBaseline;
@@ -131,6 +141,12 @@ function printSummary({ summary: s, slashed }: DemoResult, say: Say): void {
   const gain = BigInt(s.balanceGainGwei);
   say(
     `   proposals ${s.proposals.landed}/${s.proposals.duties} (fee recipient ${s.feeRecipient} in ${s.proposals.rightFeeRecipient}/${s.proposals.landed}), slashings: ${slashed.length === 0 ? "none" : slashed.join(",")}, finalized epoch ${s.finalizedEpoch}, squad balances ${gain >= 0n ? "+" : ""}${gain} gwei`,
+  );
+  const b = s.builder;
+  say(
+    b
+      ? `   MEV-Boost (relay's records): ${b.registrationsVerified}/${s.validators} cluster validators' registrations verified${b.registrationsWrongFeeRecipient ? ` (${b.registrationsWrongFeeRecipient} with ANOTHER fee recipient)` : ""}; landed proposals: ${b.blindedProposals} blinded (relay-verified), ${b.localFallbacks} local; ${b.blindedNotLanded} blinded not canonical; ${b.relayRejected} request(s) refused by the relay`
+      : "   MEV-Boost: off (--no-relay)",
   );
   say(
     `   ${s.validators} cluster validators: ${s.activeValidators} active at the start, ${s.inactiveValidators} without an active index; head block fork ${s.fork}`,

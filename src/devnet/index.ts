@@ -18,6 +18,7 @@ export {
 } from "./install.js";
 export { interopPublicKey, interopSecretKey, parseIndexRange } from "./interop.js";
 export {
+  builderArgs,
   chainParamArgs,
   compareVersions,
   devnetForkEpochs,
@@ -28,6 +29,8 @@ export {
   probeLodestar,
   validateLodestarBin,
 } from "./lodestar-cli.js";
+export { type MevDevnet, type MevDevnetOptions, startMevDevnet } from "./mev.js";
+export { type Relay, type RelayOptions, type RelayRecords, startRelay } from "./relay/relay.js";
 export {
   DEFAULT_GENESIS_DELAY_S,
   DEFAULT_SECONDS_PER_SLOT,

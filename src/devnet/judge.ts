@@ -11,11 +11,14 @@
  * order. Without the committees (an old state the node cannot serve) the judge falls back to the
  * duty: its committee and position (Electra: only when its committee is the first one covered,
  * i.e. at offset 0). Proposals from proposer duties and
- * the canonical block at that slot (GET /eth/v2/beacon/blocks/{slot}), with its execution
- * payload's fee_recipient against the one the validator must use; slashings from the validators'
- * `slashed` flag in the state.
+ * the canonical block at that slot (GET /eth/v2/beacon/blocks/{slot}), paying the fee recipient
+ * the validator must use — as its execution payload's fee_recipient, or (a builder's block) by
+ * the payload's last transaction (src/builder/proposal.ts checkPayment) —, each landed block's
+ * payload hash kept so that the relay's records can tell blinded from local blocks
+ * (./demo/builder.ts); slashings from the validators' `slashed` flag in the state.
  */
 import type { BeaconClient, BlockAttestation } from "../beacon/index.js";
+import { checkPayment, type PayloadFields } from "../builder/proposal.js";
 import type { AttesterDuty, ProposerDuty } from "../core/beacon.js";
 import { toHex } from "../util/hex.js";
 
@@ -44,7 +47,17 @@ export type ProposalStats = {
   /** Landed blocks whose execution payload pays the expected fee recipient. */
   rightFeeRecipient: number;
   wrongFeeRecipients: { slot: number; validatorIndex: number; feeRecipient: string | null }[];
+  /** The landed blocks: slot, proposer and execution payload block hash (null: no payload). */
+  landedBlocks: LandedBlock[];
 };
+
+/**
+ * A judged validator's canonical block.
+ *
+ * @example
+ * const b: LandedBlock = { slot: 33, validatorIndex: 50, blockHash: "0x3f…" };
+ */
+export type LandedBlock = { slot: number; validatorIndex: number; blockHash: string | null };
 
 /** Read the bits of an SSZ bitlist value (@chainsafe/ssz BitArray). */
 function bitSet(bits: { get(i: number): boolean }, i: number): boolean {
@@ -218,7 +231,13 @@ async function proposalStats(
   toEpoch: number,
   headSlot: number,
 ): Promise<ProposalStats> {
-  const out: ProposalStats = { duties: 0, landed: 0, rightFeeRecipient: 0, wrongFeeRecipients: [] };
+  const out: ProposalStats = {
+    duties: 0,
+    landed: 0,
+    rightFeeRecipient: 0,
+    wrongFeeRecipients: [],
+    landedBlocks: [],
+  };
   for (let e = fromEpoch; e <= toEpoch; e++) {
     for (const d of st.proposer.get(e) ?? []) {
       if (d.slot > headSlot || d.slot === 0) continue;
@@ -227,20 +246,37 @@ async function proposalStats(
       const m = b?.signedBlock.message;
       if (m?.proposerIndex !== d.validatorIndex) continue;
       out.landed++;
-      const fr = m.body.executionPayload?.feeRecipient;
-      const got = fr ? toHex(fr) : null;
-      if (got !== null && got === st.feeRecipients.get(d.validatorIndex)?.toLowerCase()) {
+      // The fork's full SSZ block value (BeaconBlockInfo types only feeRecipient of it).
+      const payload = m.body.executionPayload as LandedPayload | undefined;
+      out.landedBlocks.push({
+        slot: d.slot,
+        validatorIndex: d.validatorIndex,
+        blockHash: payload ? toHex(payload.blockHash) : null,
+      });
+      if (paysRecipient(payload, st.feeRecipients.get(d.validatorIndex))) {
         out.rightFeeRecipient++;
       } else {
         out.wrongFeeRecipients.push({
           slot: d.slot,
           validatorIndex: d.validatorIndex,
-          feeRecipient: got,
+          feeRecipient: payload ? toHex(payload.feeRecipient) : null,
         });
       }
     }
   }
   return out;
+}
+
+/** The execution payload fields the judge reads (from Bellatrix on). */
+type LandedPayload = PayloadFields & { blockHash: Uint8Array };
+
+/**
+ * Does a landed payload pay `want`: as its fee recipient, or a builder's by its last transaction
+ * (builder-specs' two payment styles; src/builder/proposal.ts checkPayment)?
+ */
+function paysRecipient(payload: PayloadFields | undefined, want: string | undefined): boolean {
+  if (!payload || !want) return false;
+  return checkPayment(payload, want, 0n).ok;
 }
 
 /** What {@link createJudge} returns. */

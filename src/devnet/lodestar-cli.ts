@@ -481,3 +481,25 @@ export function chainParamArgs(params: ReadonlySet<string>, secondsPerSlot: numb
   if (params.has("SHARD_COMMITTEE_PERIOD")) args.push("--params.SHARD_COMMITTEE_PERIOD", "0");
   return args;
 }
+
+/**
+ * `lodestar dev` flags that point its beacon node (and its own validator client) at a builder —
+ * the same names in 1.5.1 and 1.39: `--builder` (beacon node builder client; in `lodestar dev`
+ * also the validator client's builder flow), `--builder.urls` (1.5.1 `builder.urls`, an array of
+ * which only the first is used; 1.39 renamed it `builder.url` and keeps `builder.urls` as its
+ * alias: packages/cli/src/options/beaconNodeOptions/builder.ts). The validator client's
+ * `--builder.selection` (1.5.1: maxprofit|builderalways; 1.39 adds default, builderonly,
+ * executionalways, executiononly) is left to the caller: Lodestar's own validators keep their
+ * default unless `selection` is given.
+ *
+ * @example
+ * startDevnet({ extraArgs: builderArgs("http://127.0.0.1:18550") });
+ * // ["--builder", "--builder.urls", "http://127.0.0.1:18550"]
+ */
+export function builderArgs(url: string, selection?: string): string[] {
+  return [
+    "--builder",
+    ...["--builder.urls", url],
+    ...(selection ? ["--builder.selection", selection] : []),
+  ];
+}

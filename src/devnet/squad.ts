@@ -37,6 +37,11 @@ export type SquadOptions = {
    * its environment (RPDVT_DASHBOARD_TOKEN), never on its command line. Default: inherited.
    */
   dashboardToken?: string | undefined;
+  /**
+   * More `rpdvt node run` flags for every operator (e.g. the builder options once the beacon node
+   * has a builder), appended after the squad's own.
+   */
+  nodeArgs?: readonly string[];
 };
 
 export type SquadOperator = {
@@ -163,6 +168,7 @@ function nodeRunArgs(op: SquadOperator, clusterDir: string, opts: SquadOptions):
     "--dashboard",
     "--doppelganger-epochs",
     String(opts.doppelgangerEpochs),
+    ...(opts.nodeArgs ?? []),
   ];
 }
 

@@ -1,6 +1,6 @@
 /**
  * End-to-end: a REAL Lodestar 1.5.1 dev chain (src/devnet, Capella, minimal preset, 2 s slots)
- * proposes through the test relay (test/relay/relay.ts) with its own 48 interop validators:
+ * proposes through the test relay (src/devnet/relay/relay.ts) with its own 48 interop validators:
  * `lodestar dev --builder --builder.urls <relay> --builder.selection builderalways
  * --suggestedFeeRecipient <Rocket Pool smoothing pool>`.
  *
@@ -25,8 +25,8 @@ import {
   freePort,
   startDevnet,
 } from "../../src/devnet/index.js";
+import { type Relay, startRelay } from "../../src/devnet/relay/relay.js";
 import { fromHex } from "../../src/util/hex.js";
-import { type Relay, startRelay } from "../relay/relay.js";
 
 /** Rocket Pool's smoothing pool on mainnet: a realistic fee recipient for the devnet's validators. */
 const FEE_RECIPIENT = "0xd4e96ef8eee8678dbff4d535e033ed1a4f7605b7";

@@ -97,7 +97,23 @@ export type DemoOptions = {
   inactiveValidators: number;
   /** Exit one squad validator through the nodes during the all-up phase. */
   exit: boolean;
+  /**
+   * Run the devnet's MEV-Boost relay (src/devnet/relay/) with Lodestar's builder pointing at it,
+   * and pause it for {@link DEMO_RELAY_PAUSE_EPOCHS} epochs (`--no-relay`: false, no builder).
+   * Absent: true.
+   */
+  relay?: boolean;
 };
+
+/**
+ * Epochs the relay is paused after the all-up phase. The squad's 16 active validators are a
+ * quarter of the devnet's 64, so 2 of the 8 slots of an epoch are theirs on average: over 2
+ * epochs the chance of no squad proposal at all is (48/64)^16 ≈ 1 %.
+ *
+ * @example
+ * planDemo({ …, relayPauseEpochs: DEMO_RELAY_PAUSE_EPOCHS })
+ */
+export const DEMO_RELAY_PAUSE_EPOCHS = 2;
 
 /**
  * Where the demo's progress lines go (stdout, or stderr when stdout carries JSON).

@@ -8,10 +8,12 @@
 import { join } from "node:path";
 import type { BeaconChainInfo, BeaconClient } from "../../beacon/index.js";
 import { createJudge, type Judge } from "../judge.js";
+import type { Relay } from "../relay/relay.js";
 import type { Squad } from "../squad.js";
 import {
   DEMO_FEE_RECIPIENT,
   DEMO_OPERATOR_IDS,
+  DEMO_RELAY_PAUSE_EPOCHS,
   type DemoOptions,
   LODESTAR_INDICES,
   type Say,
@@ -37,6 +39,8 @@ export type DemoRun = {
   chain: BeaconChainInfo;
   node: DemoNode;
   squad: Squad;
+  /** The devnet's MEV-Boost relay (undefined with `--no-relay`). */
+  relay: Relay | undefined;
   dashboardToken: string;
   /** The cluster validators active on the beacon node at the start (ascending indices). */
   ours: number[];
@@ -68,6 +72,7 @@ export type DemoRunInput = {
   chain: BeaconChainInfo;
   node: DemoNode;
   squad: DemoSquad;
+  relay?: Relay | undefined;
 };
 
 /**
@@ -94,6 +99,7 @@ export async function createDemoRun(i: DemoRunInput): Promise<DemoRun> {
     stopOperators: opts.stopOperators,
     doppelgangerEpochs: opts.doppelgangerEpochs,
     operatorIds: DEMO_OPERATOR_IDS,
+    relayPauseEpochs: i.relay ? DEMO_RELAY_PAUSE_EPOCHS : 0,
   });
   const balancesBefore = await beacon.balances(ours);
   // A threshold exit of the highest-index squad validator early in the all-up phase.
@@ -113,6 +119,7 @@ export async function createDemoRun(i: DemoRunInput): Promise<DemoRun> {
   return {
     ...i,
     squad: i.squad.squad,
+    relay: i.relay,
     dashboardToken: i.squad.dashboardToken,
     ours,
     judge,

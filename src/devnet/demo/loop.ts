@@ -47,18 +47,32 @@ export function scheduleActions(run: DemoRun): ScheduledAction[] {
             stopped.push(c.operatorId);
             run.say(`   ✗ stopped operator ${c.operatorId} (${n - stopped.length} of ${n} up)`);
           }
-        : async () => {
-            for (const id of stopped.splice(0)) {
-              await run.squad.start(id);
-              run.say(`   ✓ restarted operator ${id}`);
+        : c.kind === "restart"
+          ? async () => {
+              for (const id of stopped.splice(0)) {
+                await run.squad.start(id);
+                run.say(`   ✓ restarted operator ${id}`);
+              }
             }
-          },
+          : () => relayChange(run, c.kind === "pause-relay"),
   }));
   const exit = run.exit;
   if (exit) {
     actions.push({ atSlot: run.plan.exitAtSlot, done: false, run: () => requestExit(run, exit) });
   }
   return actions;
+}
+
+/** Pause (connections refused) or resume the devnet relay, saying so. */
+async function relayChange(run: DemoRun, pause: boolean): Promise<void> {
+  if (!run.relay) return;
+  if (pause) {
+    await run.relay.pause();
+    run.say(`   ⏸ relay ${run.relay.url} paused: proposals fall back to local blocks`);
+  } else {
+    await run.relay.resume();
+    run.say(`   ▶ relay ${run.relay.url} resumed`);
+  }
 }
 
 /** Every node is asked to consent (t = 3 suffice); the beacon state then shows its exit epoch. */

@@ -4,6 +4,8 @@
  * partial epoch before it), then the judged phases — all operators up, one more operator down per
  * phase (the highest ids first, two epochs each), all restarted (their doppelganger watch plus one
  * epoch to reconnect and catch up) — and the operator changes one slot before each phase starts.
+ * With the devnet relay, a phase right after the all-up one has the relay paused (connections
+ * refused): proposals fall back to local blocks and must still land (issue 15 item 4).
  * Pure arithmetic: no clock, no I/O.
  */
 
@@ -16,14 +18,24 @@
 export type Phase = { name: string; operatorsUp: number; fromEpoch: number; toEpoch: number };
 
 /**
- * An operator change at a slot: stop one operator, or restart every stopped one.
+ * The name of the phase with the relay paused.
+ *
+ * @example
+ * summary.phases.find((p) => p.name === RELAY_PAUSED_PHASE)
+ */
+export const RELAY_PAUSED_PHASE = "relay paused (local blocks)";
+
+/**
+ * An operator change at a slot: stop one operator, or restart every stopped one; or the relay
+ * paused / resumed.
  *
  * @example
  * const c: OperatorChange = { atSlot: 39, kind: "stop", operatorId: 4 };
  */
 export type OperatorChange =
   | { atSlot: number; kind: "stop"; operatorId: number }
-  | { atSlot: number; kind: "restart" };
+  | { atSlot: number; kind: "restart" }
+  | { atSlot: number; kind: "pause-relay" | "resume-relay" };
 
 /**
  * The demo's timeline (see {@link planDemo}).
@@ -63,6 +75,8 @@ export type DemoPlanInput = {
   stopOperators: number;
   doppelgangerEpochs: number;
   operatorIds: readonly number[];
+  /** Epochs with the relay paused after the all-up phase (0 or absent: none, e.g. no relay). */
+  relayPauseEpochs?: number;
 };
 
 /**
@@ -89,6 +103,18 @@ export function planDemo(input: DemoPlanInput): DemoPlan {
   ];
   const changes: OperatorChange[] = [];
   let next = firstEpoch + epochs;
+  const pause = input.relayPauseEpochs ?? 0;
+  if (pause > 0) {
+    changes.push({ atSlot: next * spe - 1, kind: "pause-relay" });
+    phases.push({
+      name: RELAY_PAUSED_PHASE,
+      operatorsUp: n,
+      fromEpoch: next,
+      toEpoch: next + pause - 1,
+    });
+    next += pause;
+    changes.push({ atSlot: next * spe - 1, kind: "resume-relay" });
+  }
   for (let k = 0; k < input.stopOperators; k++) {
     const operatorId = input.operatorIds[n - 1 - k] as number;
     changes.push({ atSlot: next * spe - 1, kind: "stop", operatorId });

@@ -3,13 +3,20 @@
  * inclusion, proposals and their fee recipient; slashings, finality, balances, the head block's
  * fork), never from rpdvt's own bookkeeping — next to the nodes' own duty reports
  * (./node-reports.ts, `watching` apart from `failed`), the exit (./exit.ts), the added latency
- * (./latency.ts) and operator 1's life-cycle gauge. Its JSON shape is what `rpdvt demo --json`
+ * (./latency.ts), operator 1's life-cycle gauge, and the MEV-Boost report counted from the devnet
+ * relay's records (./builder.ts; per phase too, the relay-paused one included). Its JSON shape is what `rpdvt demo --json`
  * prints (test/e2e/demo.test.ts reads it).
  */
 
 import { toHex } from "../../util/hex.js";
 import type { AttestationStats, ProposalStats } from "../judge.js";
 import { slashedValidators } from "../judge.js";
+import {
+  type BuilderProposalCounts,
+  type BuilderReport,
+  builderProposalCounts,
+  builderReport,
+} from "./builder.js";
 import {
   ALL_INDICES,
   DEMO_FEE_RECIPIENT,
@@ -70,7 +77,9 @@ export type DemoSummary = {
   judgeGaps: number[];
   doppelgangerWatch: JudgedSpan | null;
   nodeReports: NodeDutyCounts;
-  phases: (Phase & JudgedSpan)[];
+  phases: (Phase & JudgedSpan & { builder: BuilderProposalCounts | null })[];
+  /** Counted from the relay's records (./builder.ts); null with `--no-relay`. */
+  builder: BuilderReport | null;
   exit: ExitSummary | null;
   nodeValidatorStates: Record<string, number> | null;
   dir: string;
@@ -94,9 +103,23 @@ export async function summarizeDemo(run: DemoRun): Promise<DemoResult> {
   const { beacon, plan, judge } = run;
   const head = (await beacon.blockHeader("head"))?.slot ?? run.nowSlot();
   const endEpoch = Math.floor(head / run.chain.slotsPerEpoch);
-  const phases: (Phase & JudgedSpan)[] = [];
+  const proposals = await judge.proposals(plan.startEpoch, plan.lastEpoch, head);
+  const records = run.relay ? run.relay.records() : null;
+  const clusterPubkeys = run.node.squadKeys.map((k) => toHex(k.pubkey));
+  const spe = run.chain.slotsPerEpoch;
+  const phases: DemoSummary["phases"] = [];
   for (const p of plan.phases)
-    phases.push({ ...p, ...(await judgedSpan(run, p.fromEpoch, p.toEpoch, head)) });
+    phases.push({
+      ...p,
+      ...(await judgedSpan(run, p.fromEpoch, p.toEpoch, head)),
+      builder: builderProposalCounts(
+        records,
+        clusterPubkeys,
+        proposals.landedBlocks,
+        p.fromEpoch * spe,
+        (p.toEpoch + 1) * spe - 1,
+      ),
+    });
   // Before the first phase the nodes watch (doppelganger protection): nothing is signed on
   // purpose — shown as watching, not failed.
   const watch =
@@ -109,7 +132,6 @@ export async function summarizeDemo(run: DemoRun): Promise<DemoResult> {
   const exit = await exitSummary(run, endEpoch, nodeValidatorStates);
   const all = await judge.attestations(plan.firstEpoch, plan.lastEpoch, head);
   const lodestar = await run.baseline.attestations(plan.firstEpoch, plan.lastEpoch, head);
-  const proposals = await judge.proposals(plan.startEpoch, plan.lastEpoch, head);
   const slashed = await slashedValidators(beacon, ALL_INDICES);
   const finalizedEpoch = (await beacon.finalityCheckpoints()).finalized.epoch;
   const balanceGainGwei = await balanceGain(run);
@@ -144,6 +166,12 @@ export async function summarizeDemo(run: DemoRun): Promise<DemoResult> {
     doppelgangerWatch: watch,
     nodeReports: nodeAttesterReports(run, plan.startEpoch, endEpoch),
     phases,
+    builder: builderReport({
+      records,
+      clusterPubkeys,
+      feeRecipient: DEMO_FEE_RECIPIENT,
+      landed: proposals.landedBlocks,
+    }),
     exit,
     nodeValidatorStates,
     dir: run.opts.dir,

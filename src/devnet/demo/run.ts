@@ -5,6 +5,8 @@
  * start; duties run with live per-operator status; operators are stopped and restarted on cue;
  * one squad validator is exited by the cluster itself; and the summary is measured from the
  * beacon node, with Lodestar's own validators (indices 0..47) as the baseline in the same run.
+ * By default Lodestar proposes through the devnet's MEV-Boost relay (../mev.ts, ../relay/), which
+ * is paused for a phase; its records are the builder report's evidence (./builder.ts).
  *
  * Phases, one module each: ./squad-setup.ts (node, keys, squad), ./phases.ts (timeline),
  * ./context.ts (the run's state), ./loop.ts (the run), ./exit.ts, ./latency.ts (added-latency
@@ -16,6 +18,8 @@ import { join } from "node:path";
 import { type BeaconClient, createBeaconClient } from "../../beacon/index.js";
 import { SECRET_DIR_MODE } from "../../util/fs.js";
 import { ensureInstalled } from "../install.js";
+import { startMevDevnet } from "../mev.js";
+import type { Relay } from "../relay/relay.js";
 import type { Squad } from "../squad.js";
 import { type DevnetHandle, startDevnet } from "../start.js";
 import { DEMO_GENESIS_DELAY_S, type DemoOptions, type Say } from "./config.js";
@@ -44,21 +48,23 @@ export async function runDemo(opts: DemoOptions, say: Say): Promise<DemoResult> 
     `1. Rocket Pool node ${node.dataDir}: ${node.keys.length} validator keys; ${node.liveKeys.length} of them are live on the devnet, ${node.walletKeys.length} never deposited (${opts.inactiveValidators} of those in the cluster)`,
   );
   // 2. The devnet (real Lodestar) and the squad.
-  const devnet = await startDevnet({
+  const devnetOpts = {
     workDir: join(opts.dir, "devnet"),
     genesisDelay: DEMO_GENESIS_DELAY_S,
     secondsPerSlot: opts.secondsPerSlot,
     lodestarBin: opts.lodestarBin,
-  });
+  };
+  const mev = opts.relay === false ? undefined : await startMevDevnet({ devnet: devnetOpts });
+  const devnet = mev ? mev.devnet : await startDevnet(devnetOpts);
   let squad: Squad | undefined;
   try {
     const beacon = createBeaconClient([devnet.restUrl], { timeoutMs: BEACON_TIMEOUT_MS });
-    return await runOnDevnet(opts, say, devnet, beacon, node, (s) => {
+    return await runOnDevnet(opts, say, { devnet, relay: mev?.relay }, beacon, node, (s) => {
       squad = s;
     });
   } finally {
     await squad?.stopAll();
-    await devnet.stop();
+    await (mev ? mev.stop() : devnet.stop());
   }
 }
 
@@ -66,7 +72,7 @@ export async function runDemo(opts: DemoOptions, say: Say): Promise<DemoResult> 
 async function runOnDevnet(
   opts: DemoOptions,
   say: Say,
-  devnet: DevnetHandle,
+  { devnet, relay }: { devnet: DevnetHandle; relay: Relay | undefined },
   beacon: BeaconClient,
   node: DemoNode,
   started: (squad: Squad) => void,
@@ -74,6 +80,11 @@ async function runOnDevnet(
   const chain = await beacon.chainInfo();
   say(
     `2. Lodestar devnet ${devnet.restUrl} (pid ${devnet.pid}): 64 genesis validators, Lodestar runs 0..47, the squad runs 48..63; ${chain.secondsPerSlot} s slots, ${chain.slotsPerEpoch} slots/epoch`,
+  );
+  say(
+    relay
+      ? `   MEV-Boost: Lodestar's builder → the devnet relay ${relay.url} (verifies every registration and blinded block signature)`
+      : "   MEV-Boost: off (--no-relay): local blocks only",
   );
   const squad = await startDemoSquad(
     opts.dir,
@@ -86,7 +97,7 @@ async function runOnDevnet(
     `3. Split ${node.squadKeys.length} validators for 4 operators (threshold 3) and started 4 rpdvt node processes: ${squad.squad.clusterDir}`,
   );
   say(`   Dashboard (operator 1): http://127.0.0.1:${squad.squad.operators[0]?.metricsPort}/`);
-  const run = await createDemoRun({ opts, say, beacon, chain, node, squad });
+  const run = await createDemoRun({ opts, say, beacon, chain, node, squad, relay });
   await runDemoLoop(run);
   return summarizeDemo(run);
 }

@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, test } from "node:test";
 import { BitArray } from "@chainsafe/ssz";
 import { MAX_COMMITTEES_PER_SLOT } from "@lodestar/params";
 import { ssz } from "@lodestar/types";
+import { privateKeyToAccount } from "viem/accounts";
 import { createBeaconClient } from "../../../src/beacon/index.js";
 import { createJudge } from "../../../src/devnet/judge.js";
 import { chainRoutes, type FakeBeacon, startFakeBeacon } from "../../support/beacon-fake.js";
@@ -126,5 +127,105 @@ describe("judge: EIP-7549 inclusion", () => {
     const s = await judge.attestations(1, 1, 23);
     // 48 (committee 1 alone, position 2) and 49 (committee 0 first, position 1).
     assert.equal(s.included, 2);
+  });
+});
+
+describe("judge: proposals pay the Rocket Pool recipient, local or builder blocks", () => {
+  const RP = "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed";
+  const BUILDER_KEY = `0x${"42".repeat(32)}` as const;
+
+  /** A canonical Electra block at `slot` by `proposer` whose payload has these fields. */
+  function block(slot: number, proposer: number, feeRecipient: string, transactions: string[]) {
+    const b = ssz.electra.SignedBeaconBlock.defaultValue();
+    b.message.slot = slot;
+    b.message.proposerIndex = proposer;
+    const p = b.message.body.executionPayload;
+    p.feeRecipient = Buffer.from(feeRecipient.slice(2), "hex");
+    p.blockHash = new Uint8Array(32).fill(slot);
+    p.transactions = transactions.map((t) => Buffer.from(t.slice(2), "hex"));
+    return ssz.electra.SignedBeaconBlock.toJson(b);
+  }
+
+  test("a local block paying the recipient, a builder block paying it by its last transaction, one paying someone else (detected), one missed", async () => {
+    const builder = privateKeyToAccount(BUILDER_KEY);
+    const payment = await builder.signTransaction({
+      type: "eip1559",
+      chainId: 1,
+      nonce: 0,
+      to: RP,
+      value: 10n ** 16n,
+      gas: 21_000n,
+      maxFeePerGas: 2n,
+      maxPriorityFeePerGas: 1n,
+    });
+    const toOther = await builder.signTransaction({
+      type: "eip1559",
+      chainId: 1,
+      nonce: 1,
+      to: "0x1111111111111111111111111111111111111111",
+      value: 10n ** 16n,
+      gas: 21_000n,
+      maxFeePerGas: 2n,
+      maxPriorityFeePerGas: 1n,
+    });
+    chainRoutes(bn, { electraEpoch: 0 });
+    const proposers = [
+      [9, 48],
+      [10, 49],
+      [11, 50],
+      [12, 51],
+    ];
+    bn.on("GET /eth/v1/validator/duties/proposer/1", () => ({
+      json: {
+        dependent_root: `0x${"11".repeat(32)}`,
+        data: proposers.map(([slot, v]) => ({
+          pubkey: pk(v as number),
+          validator_index: String(v),
+          slot: String(slot),
+        })),
+      },
+    }));
+    bn.on("POST /eth/v1/validator/duties/attester/1", () => ({
+      json: { dependent_root: `0x${"11".repeat(32)}`, data: [] },
+    }));
+    bn.on("POST /eth/v1/validator/duties/attester/2", () => ({
+      json: { dependent_root: `0x${"11".repeat(32)}`, data: [] },
+    }));
+    bn.on("GET /eth/v1/beacon/states/head/committees", () => ({ json: { data: [] } }));
+    const blocks: Record<number, unknown> = {
+      9: block(9, 48, RP, []), // local: the payload's fee recipient
+      10: block(10, 49, builder.address, [payment]), // builder: pays by its last transaction
+      11: block(11, 50, builder.address, [toOther]), // builder paying someone else
+    };
+    for (let s = 9; s <= 12; s++) {
+      bn.on(`GET /eth/v2/beacon/blocks/${s}`, () =>
+        blocks[s]
+          ? { json: { version: "electra", data: blocks[s] } }
+          : { status: 404, json: { code: 404, message: `No block found for id '${s}'` } },
+      );
+    }
+    const fee = new Map([48, 49, 50, 51].map((v) => [v, RP]));
+    const judge = createJudge(
+      createBeaconClient([bn.url], { timeoutMs: 2000 }),
+      [48, 49, 50, 51],
+      SPE,
+      fee,
+    );
+    await judge.observe(1);
+    const s = await judge.proposals(1, 1, 15);
+    assert.equal(s.duties, 4);
+    assert.equal(s.landed, 3);
+    assert.equal(s.rightFeeRecipient, 2);
+    assert.deepEqual(s.wrongFeeRecipients, [
+      { slot: 11, validatorIndex: 50, feeRecipient: builder.address.toLowerCase() },
+    ]);
+    assert.deepEqual(
+      s.landedBlocks.map((b) => [b.slot, b.validatorIndex, b.blockHash]),
+      [9, 10, 11].map((slot, i) => [
+        slot,
+        48 + i,
+        `0x${slot.toString(16).padStart(2, "0").repeat(32)}`,
+      ]),
+    );
   });
 });

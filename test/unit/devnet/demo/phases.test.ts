@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { planDemo } from "../../../../src/devnet/demo/phases.js";
+import { planDemo, RELAY_PAUSED_PHASE } from "../../../../src/devnet/demo/phases.js";
 
 test("n = 4, started before genesis, 2 operators stopped: watch 0..dg-1, four phases, changes one slot before them", () => {
   const plan = planDemo({
@@ -103,4 +103,52 @@ test("n = 7 squad: the highest ids stop first and each phase counts the operator
     [55, 34, "restart"],
   );
   assert.equal(plan.changes[0]?.atSlot, 9 * 8 - 1);
+});
+
+test("with the relay: a relay-paused phase (all up) right after the all-up one, paused and resumed one slot before its bounds; n = 4 and n = 7", () => {
+  for (const operatorIds of [
+    [1, 2, 3, 4],
+    [1, 2, 3, 4, 5, 6, 7],
+  ]) {
+    const n = operatorIds.length;
+    const plan = planDemo({
+      nowSlot: -3,
+      slotsPerEpoch: 8,
+      epochs: 2,
+      stopOperators: 1,
+      doppelgangerEpochs: 1,
+      operatorIds,
+      relayPauseEpochs: 2,
+    });
+    assert.deepEqual(plan.phases, [
+      { name: "all operators up", operatorsUp: n, fromEpoch: 2, toEpoch: 3 },
+      { name: RELAY_PAUSED_PHASE, operatorsUp: n, fromEpoch: 4, toEpoch: 5 },
+      { name: "1 operator(s) down", operatorsUp: n - 1, fromEpoch: 6, toEpoch: 7 },
+      { name: "stopped operators restarted", operatorsUp: n, fromEpoch: 10, toEpoch: 11 },
+    ]);
+    assert.deepEqual(plan.changes, [
+      { atSlot: 31, kind: "pause-relay" },
+      { atSlot: 47, kind: "resume-relay" },
+      { atSlot: 47, kind: "stop", operatorId: n },
+      { atSlot: 63, kind: "restart" },
+    ]);
+    // the all-up window and the exit are unchanged by the pause
+    assert.deepEqual(plan.allUpSlots, { from: 16, to: 31 });
+    assert.equal(plan.exitAtSlot, 17);
+  }
+  // without a relay (or 0 epochs): no such phase
+  const none = planDemo({
+    nowSlot: -3,
+    slotsPerEpoch: 8,
+    epochs: 2,
+    stopOperators: 0,
+    doppelgangerEpochs: 1,
+    operatorIds: [1, 2, 3, 4],
+    relayPauseEpochs: 0,
+  });
+  assert.deepEqual(
+    none.phases.map((p) => p.name),
+    ["all operators up"],
+  );
+  assert.deepEqual(none.changes, []);
 });

@@ -25,11 +25,39 @@ import { type ForkName, isForkPostElectra } from "@lodestar/params";
 import { type ExecutionPayload, ssz, sszTypesFor } from "@lodestar/types";
 import { keccak256, toRlp } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { fromHex, toHex } from "../../src/util/hex.js";
+import { fromHex, toHex } from "../../util/hex.js";
 import type { HeadForBuilding, RelayChain } from "./chain.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: SSZ values of whichever fork the slot is in.
 type SszValue = any;
+/** One SSZ type, loosely typed (see {@link forkTypes}). */
+type SszType = {
+  fromJson(j: unknown): SszValue;
+  toJson(v: SszValue): unknown;
+  hashTreeRoot(v: SszValue): Uint8Array;
+  defaultValue(): SszValue;
+  fields: Record<string, unknown>;
+};
+
+/**
+ * The SSZ types the relay uses, by name (Bellatrix on: the builder types exist from Bellatrix;
+ * `Withdrawals` from Capella and `ExecutionPayloadAndBlobsBundle` from Deneb may be missing).
+ *
+ * @example
+ * const t: ForkTypes = forkTypes("capella");
+ */
+export type ForkTypes = Record<
+  | "BuilderBid"
+  | "SignedBuilderBid"
+  | "BlindedBeaconBlock"
+  | "SignedBlindedBeaconBlock"
+  | "SignedBeaconBlock"
+  | "ExecutionPayload"
+  | "ExecutionPayloadHeader",
+  SszType
+> &
+  Partial<Record<"Withdrawals" | "ExecutionPayloadAndBlobsBundle", SszType>>;
+
 /**
  * The SSZ types of `fork`, loosely typed (the relay serves every fork from Bellatrix on with one
  * code path; the fork is the chain config's for the slot).
@@ -37,16 +65,7 @@ type SszValue = any;
  * @example
  * forkTypes("capella").SignedBlindedBeaconBlock.fromJson(body)
  */
-export function forkTypes(fork: string): Record<
-  string,
-  {
-    fromJson(j: unknown): SszValue;
-    toJson(v: SszValue): unknown;
-    hashTreeRoot(v: SszValue): Uint8Array;
-    defaultValue(): SszValue;
-    fields: Record<string, unknown>;
-  }
-> {
+export function forkTypes(fork: string): ForkTypes {
   return sszTypesFor(fork as ForkName) as never;
 }
 

@@ -1,5 +1,5 @@
 /**
- * What the test relay reads from its beacon node (ethereum/beacon-APIs): the chain's spec
+ * What the devnet relay reads from its beacon node (ethereum/beacon-APIs): the chain's spec
  * (`/eth/v1/config/spec`), genesis (`/eth/v1/beacon/genesis`), the head block
  * (`/eth/v2/beacon/blocks/head`, JSON) and validators (`/eth/v1/beacon/states/head/validators/{id}`).
  *
@@ -14,8 +14,8 @@
  */
 import { type BeaconConfig, type ChainConfig, createBeaconConfig } from "@lodestar/config";
 import { ACTIVE_PRESET } from "@lodestar/params";
-import { BaseError } from "../../src/errors.js";
-import { fromHex } from "../../src/util/hex.js";
+import { BaseError } from "../../errors.js";
+import { fromHex } from "../../util/hex.js";
 
 /**
  * The chain as the relay sees it.

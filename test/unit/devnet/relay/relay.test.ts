@@ -1,5 +1,5 @@
 /**
- * The test relay (test/relay/relay.ts) checks signatures for real: against a local beacon-API
+ * The test relay (src/devnet/relay/relay.ts) checks signatures for real: against a local beacon-API
  * double (spec, genesis, head block, validators, proposer duties of a Capella chain), 24
  * validators register in one batch and are accepted; a registration signed for another network
  * (domain), by another key, tampered after signing or unsigned is refused with builder-specs'
@@ -15,17 +15,17 @@ import { after, before, describe, it } from "node:test";
 import { createBeaconConfig, createChainForkConfig } from "@lodestar/config";
 import { DOMAIN_BEACON_ATTESTER, DOMAIN_BEACON_PROPOSER } from "@lodestar/params";
 import { ssz } from "@lodestar/types";
-import { checkBid, checkPayment } from "../../../src/builder/proposal.js";
+import { checkBid, checkPayment } from "../../../../src/builder/proposal.js";
 import {
   builderDomain,
   expectedRegistration,
   registrationSigningRoot,
   registrationToJson,
-} from "../../../src/builder/registration.js";
-import { signMessage, verifySignature } from "../../../src/crypto/bls.js";
-import { interopPublicKey, interopSecretKey } from "../../../src/devnet/interop.js";
-import { fromHex, toHex } from "../../../src/util/hex.js";
-import { type Relay, startRelay } from "../../relay/relay.js";
+} from "../../../../src/builder/registration.js";
+import { signMessage, verifySignature } from "../../../../src/crypto/bls.js";
+import { interopPublicKey, interopSecretKey } from "../../../../src/devnet/interop.js";
+import { type Relay, startRelay } from "../../../../src/devnet/relay/relay.js";
+import { fromHex, toHex } from "../../../../src/util/hex.js";
 
 const SPS = 12;
 const HEAD_SLOT = 100;

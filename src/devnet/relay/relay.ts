@@ -1,7 +1,8 @@
 /**
- * A local MEV-Boost relay for tests: a real builder-API server (ethereum/builder-specs
- * apis/builder/*.yaml) on 127.0.0.1 that VERIFIES every signature it is given and records what
- * it saw — the evidence an e2e test judges by, not rpdvt's own bookkeeping.
+ * The devnet's local MEV-Boost relay (a devnet component, like the mock execution engine): a real
+ * builder-API server (ethereum/builder-specs apis/builder/*.yaml) on 127.0.0.1 that VERIFIES every
+ * signature it is given and records what it saw — the evidence `rpdvt demo` (src/devnet/demo/
+ * builder.ts) and the e2e tests judge by, not rpdvt's own bookkeeping.
  *
  * Routes (builder-specs):
  * - `GET /eth/v1/builder/status` → 200.
@@ -60,10 +61,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { DOMAIN_BEACON_PROPOSER, isForkPostDeneb } from "@lodestar/params";
 import { type ExecutionPayload, ssz } from "@lodestar/types";
-import { builderDomain, verifyRegistration } from "../../src/builder/registration.js";
-import { publicKeyOf, signMessage, verifySignature } from "../../src/crypto/bls.js";
-import { BaseError } from "../../src/errors.js";
-import { fromHex, toHex } from "../../src/util/hex.js";
+import { builderDomain, verifyRegistration } from "../../builder/registration.js";
+import { publicKeyOf, signMessage, verifySignature } from "../../crypto/bls.js";
+import { BaseError } from "../../errors.js";
+import { fromHex, toHex } from "../../util/hex.js";
 import { beaconGet, headForBuilding, readChain, validatorOf } from "./chain.js";
 import { buildPayload, forkTypes, payloadHeader } from "./payload.js";
 
@@ -343,12 +344,12 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
       builderKey,
     });
     const t = forkTypes(fork);
-    const bid = t.BuilderBid!.defaultValue() as Record<string, unknown>;
+    const bid = t.BuilderBid.defaultValue() as Record<string, unknown>;
     bid.header = payloadHeader(fork, payload);
     bid.value = valueWei;
     bid.pubkey = relayPubkey;
     const root = ssz.phase0.SigningData.hashTreeRoot({
-      objectRoot: t.BuilderBid!.hashTreeRoot(bid as never),
+      objectRoot: t.BuilderBid.hashTreeRoot(bid as never),
       domain: bDomain,
     });
     const signed = { message: bid, signature: signMessage(secret, root) };
@@ -359,7 +360,7 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
       valueWei: valueWei.toString(),
       feeRecipient: toHex(payload.feeRecipient),
     };
-    return { version: fork, data: t.SignedBuilderBid!.toJson(signed as never) };
+    return { version: fork, data: t.SignedBuilderBid.toJson(signed as never) };
   }
 
   async function blindedBlock(body: unknown, route: "v1" | "v2") {
@@ -370,7 +371,7 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
     const t = forkTypes(fork);
     let signed: { message: BlindedMessage; signature: Uint8Array };
     try {
-      signed = t.SignedBlindedBeaconBlock!.fromJson(body);
+      signed = t.SignedBlindedBeaconBlock.fromJson(body);
     } catch (err) {
       throw new HttpError(400, `not a ${fork} SignedBlindedBeaconBlock: ${(err as Error).message}`);
     }
@@ -378,7 +379,7 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
     const v = await validatorOf(chain, String(m.proposerIndex));
     if (!v) throw new HttpError(400, `proposer_index ${m.proposerIndex} is not a known validator`);
     const root = ssz.phase0.SigningData.hashTreeRoot({
-      objectRoot: t.BlindedBeaconBlock!.hashTreeRoot(m),
+      objectRoot: t.BlindedBeaconBlock.hashTreeRoot(m),
       domain: chain.config.getDomain(slot, DOMAIN_BEACON_PROPOSER),
     });
     if (!verifySignature(fromHex(v.pubkey), root, signed.signature))
@@ -392,8 +393,8 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
       throw new HttpError(400, `no bid of this relay has block hash ${blockHash} for slot ${slot}`);
     const header = payloadHeader(fork, bid.payload);
     if (
-      !Buffer.from(t.ExecutionPayloadHeader!.hashTreeRoot(header as never)).equals(
-        Buffer.from(t.ExecutionPayloadHeader!.hashTreeRoot(m.body.executionPayloadHeader)),
+      !Buffer.from(t.ExecutionPayloadHeader.hashTreeRoot(header as never)).equals(
+        Buffer.from(t.ExecutionPayloadHeader.hashTreeRoot(m.body.executionPayloadHeader)),
       )
     )
       throw new HttpError(400, "the signed header differs from the bid's header");
@@ -414,7 +415,7 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
       const res = await fetch(`${chain.beaconUrl.replace(/\/+$/, "")}/eth/v2/beacon/blocks`, {
         method: "POST",
         headers: { "content-type": "application/json", "eth-consensus-version": fork },
-        body: JSON.stringify(t.SignedBeaconBlock!.toJson(full as never)),
+        body: JSON.stringify(t.SignedBeaconBlock.toJson(full as never)),
       });
       if (!res.ok)
         throw new HttpError(502, `beacon node refused the unblinded block: ${res.status}`);
@@ -429,7 +430,7 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
         }),
       };
     }
-    return { version: fork, data: t.ExecutionPayload!.toJson(bid.payload as never) };
+    return { version: fork, data: t.ExecutionPayload.toJson(bid.payload as never) };
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
