@@ -9,6 +9,10 @@
  * Faults:
  * - latency + uniform jitter per message; `reorderRate` adds an extra random delay so messages
  *   overtake each other; `dropRate` and `duplicateRate` per message and recipient;
+ * - a WAN model per directed link (`links`, built by wan.ts): one-way delay + uniform jitter and a
+ *   loss rate, the loss either a dropped message or, as on libp2p's TCP streams, a retransmission
+ *   (the message arrives one RTO late, RFC 6298 §2: RTO ≥ 200 ms on Linux, `TCP_RTO_MIN`) with
+ *   the link kept in order (head-of-line blocking: nothing on that link overtakes it);
  * - partitions: groups of nodes; messages between groups are dropped at send time;
  * - crash/restart: a crashed node sends and receives nothing, its timers never fire and its
  *   handlers are forgotten (state loss); `onRestart` hooks rebuild the node;
@@ -18,6 +22,34 @@
 import type { Clock, MessageHandler, Transport } from "../../src/core/transport.js";
 import { createPrng, type Prng } from "./prng.js";
 import { Scheduler } from "./scheduler.js";
+
+/**
+ * One direction of a link (from → to) in the WAN model. Probabilities in [0, 1].
+ *
+ * @example
+ * const l: LinkModel = { delayMs: 50, jitterMs: 10, lossRate: 0.01, loss: "retransmit" };
+ */
+export type LinkModel = {
+  /** One-way delay, ms. */
+  delayMs: number;
+  /** Uniform extra delay in [0, jitterMs). */
+  jitterMs?: number | undefined;
+  lossRate?: number | undefined;
+  /**
+   * "drop" (a datagram network) or "retransmit" (TCP, default): a lost message arrives one RTO
+   * = max(200 ms, 2·delay + 4·jitter) later, and the link stays in order behind it.
+   */
+  loss?: "drop" | "retransmit" | undefined;
+};
+
+/**
+ * Linux's minimum TCP retransmission timeout (TCP_RTO_MIN, RFC 6298 §2.4's "1 s" lowered by
+ * Linux to 200 ms): the least a lost segment delays a stream.
+ *
+ * @example
+ * const rto = Math.max(TCP_RTO_MIN_MS, 2 * delayMs);
+ */
+export const TCP_RTO_MIN_MS = 200;
 
 /**
  * Network conditions (all optional except n and seed). Probabilities in [0, 1].
@@ -37,6 +69,12 @@ export type SimnetOptions = {
   reorderMs?: number | undefined;
   /** Drain promise continuations between timestamps (default true; see Scheduler.run). */
   flushAsync?: boolean | undefined;
+  /**
+   * Per-link WAN model (wan.ts): when it returns a model for (from, to), that link's delay,
+   * jitter and loss replace latencyMs / jitterMs / dropRate (reorder, duplicate, partitions and
+   * crashes still apply).
+   */
+  links?: ((from: number, to: number) => LinkModel | undefined) | undefined;
 };
 
 /**
@@ -119,7 +157,10 @@ export function createSimnet(options: SimnetOptions): Simnet {
     duplicateRate: options.duplicateRate ?? 0,
     reorderRate: options.reorderRate ?? 0,
     reorderMs: options.reorderMs,
+    links: options.links,
   };
+  /** In-order links (TCP): the latest delivery time scheduled per `from * n + to`. */
+  const linkTail = new Map<number, number>();
   const scheduler = new Scheduler();
   scheduler.flushAsync = options.flushAsync ?? true;
   const root = createPrng(options.seed);
@@ -146,9 +187,31 @@ export function createSimnet(options: SimnetOptions): Simnet {
     return d;
   };
 
+  /** Delay over a modelled link (undefined: lost), in order behind earlier messages if TCP. */
+  const linkDelay = (from: number, to: number, link: LinkModel): number | undefined => {
+    const jitter = link.jitterMs ?? 0;
+    let d = link.delayMs + (jitter > 0 ? netRng.next() * jitter : 0);
+    const tcp = (link.loss ?? "retransmit") === "retransmit";
+    if (netRng.chance(link.lossRate ?? 0)) {
+      if (!tcp) return undefined;
+      d += Math.max(TCP_RTO_MIN_MS, 2 * link.delayMs + 4 * jitter);
+    }
+    if (!tcp) return d;
+    const k = from * n + to;
+    const at = Math.max(scheduler.now + d, linkTail.get(k) ?? 0);
+    linkTail.set(k, at);
+    return at - scheduler.now;
+  };
+
   const deliverAt = (from: number, to: number, bytes: Uint8Array): void => {
     const inc = incarnation[to];
-    scheduler.after(delay(), () => {
+    const link = cond.links?.(from, to);
+    const d = link ? linkDelay(from, to, link) : delay();
+    if (d === undefined) {
+      stats.dropped++;
+      return;
+    }
+    scheduler.after(d, () => {
       if (!up[to] || incarnation[to] !== inc) {
         stats.dropped++;
         return;
@@ -169,7 +232,7 @@ export function createSimnet(options: SimnetOptions): Simnet {
       stats.dropped++;
       return;
     }
-    if (netRng.chance(cond.dropRate)) {
+    if (!cond.links?.(from, to) && netRng.chance(cond.dropRate)) {
       stats.dropped++;
       return;
     }

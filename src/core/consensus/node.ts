@@ -32,6 +32,7 @@ import {
 } from "./codec.js";
 import { QbftInstance } from "./instance.js";
 import { defaultLeader, faultyFor, type LeaderFn, quorumFor } from "./params.js";
+import { RttEstimator, RttProbes } from "./rtt.js";
 import type { Signer, Verifier } from "./signer.js";
 import { DEFAULT_ROUND_TIMER, type RoundTimerConfig, roundTimeoutMs } from "./timer.js";
 import {
@@ -135,6 +136,10 @@ export type QbftStats = {
   instances: number;
   pendingMessages: number;
   storedMessages: number;
+  /** Measured p95 round trip to the peers (rtt.ts), ms; undefined until enough samples. */
+  rttP95Ms: number | undefined;
+  /** t(1) the next round-1 timer uses (timer.ts; the adaptive timer follows `rttP95Ms`). */
+  firstRoundMs: number;
 };
 
 /**
@@ -328,6 +333,8 @@ class QbftConsensus implements QbftNode {
   private readonly queue: SerialQueue;
   private readonly verifier: VerifyCache;
   private readonly unsubscribe: () => void;
+  /** Round trips from own PRE-PREPAREs to the peers' PREPAREs (rtt.ts), for the round timer. */
+  private readonly rtt = new RttProbes(new RttEstimator());
   private highestSlot: number | undefined;
   private closed = false;
 
@@ -367,6 +374,10 @@ class QbftConsensus implements QbftNode {
       if (this.settings.requireSourceMatch && env.msg.source !== from) {
         this.count("drop.source-mismatch");
         return;
+      }
+      if (env.msg.type === MsgType.Prepare && env.msg.source === from) {
+        // Timed on arrival, before the queue: a sample is the network plus the peer's work.
+        this.rtt.answered(keyOf(env.msg.instance), env.msg.round, from, this.cfg.clock.now());
       }
       this.run(() => this.route(from, env));
     } catch {
@@ -442,6 +453,8 @@ class QbftConsensus implements QbftNode {
       instances: this.instances.size,
       pendingMessages: pend,
       storedMessages: stored,
+      rttP95Ms: this.rtt.estimator.quantile(0.95),
+      firstRoundMs: roundTimeoutMs(this.settings.timer, 1, this.rtt.estimator.quantile(0.95)),
     };
   }
 
@@ -473,6 +486,9 @@ class QbftConsensus implements QbftNode {
       verify: (m) => this.verifier.verify(m),
       broadcast: (env) => {
         const bytes = encodeEnvelope(env);
+        if (env.msg.type === MsgType.PrePrepare) {
+          this.rtt.sent(keyOf(instance), env.msg.round, cfg.clock.now());
+        }
         this.sendBytes(() => cfg.transport.broadcast(bytes));
         this.run(() => this.instances.get(keyOf(instance))?.receive(env, true));
       },
@@ -487,10 +503,13 @@ class QbftConsensus implements QbftNode {
     });
   }
 
-  /** t(r), or {@link UNREACHABLE_LEADER_TIMEOUT_MS} when the round's leader is not connected. */
+  /**
+   * t(r) (the adaptive timer from the measured p95 round trip), or
+   * {@link UNREACHABLE_LEADER_TIMEOUT_MS} when the round's leader is not connected.
+   */
   private roundTimeout(instance: InstanceId, round: number): number {
     const { n, self, timer, leader } = this.settings;
-    const t = roundTimeoutMs(timer, round);
+    const t = roundTimeoutMs(timer, round, this.rtt.estimator.quantile(0.95));
     const l = leader(instance, round, n);
     if (l === self || !this.cfg.peerConnected || this.cfg.peerConnected(l)) return t;
     this.count("timer.leader-unreachable");
