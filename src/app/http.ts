@@ -15,6 +15,7 @@ import {
 } from "../core/http-server.js";
 import type { DvNode } from "../core/node.js";
 import type { Dashboard } from "../dashboard/handler.js";
+import type { KeyGuard } from "../ops/guard/guard.js";
 import type { P2PTransport } from "../p2p/transport.js";
 import { errorMessage, type NodeLog } from "./log.js";
 
@@ -25,7 +26,12 @@ import { errorMessage, type NodeLog } from "./log.js";
  * @example
  * const s = nodeStatus(node, transport, 1);
  */
-export function nodeStatus(node: DvNode, transport: P2PTransport, operatorId: number) {
+export function nodeStatus(
+  node: DvNode,
+  transport: P2PTransport,
+  operatorId: number,
+  keyGuard?: Pick<KeyGuard, "exposed"> | undefined,
+) {
   const reports = node.tracker.reports();
   return {
     operatorId,
@@ -33,6 +39,8 @@ export function nodeStatus(node: DvNode, transport: P2PTransport, operatorId: nu
     connectedPeers: transport.connectedPeers(),
     summary: node.tracker.summary(),
     doppelgangers: node.doppelgangers(),
+    /** Validators the key guard refuses (src/ops/guard/guard.ts): where their key was found. */
+    keyExposed: keyGuard?.exposed() ?? [],
     recent: reports.slice(-50),
   };
 }

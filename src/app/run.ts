@@ -24,10 +24,12 @@ import { nodeDashboardSource } from "../dashboard/node-source.js";
 import { InputError } from "../errors.js";
 import { loadOperator } from "../keysplit/cluster.js";
 import { readPasswordFile } from "../keysplit/format-io.js";
+import type { KeySource } from "../ops/guard/smartnode.js";
 import { loadIdentity, type NodeIdentity } from "../p2p/identity.js";
 import { type PeerInfoService, startPeerInfo } from "../p2p/peerinfo.js";
 import { createP2PTransport, type P2PTransport } from "../p2p/transport.js";
 import { SlashingProtectionDb } from "../slashing/db.js";
+import { type NodeKeyGuard, nodeKeyGuard } from "./guard.js";
 import { bindNodeHttp, nodeHttpRoutes, nodeStatus } from "./http.js";
 import { createNodeLog, errorMessage, type NodeLog } from "./log.js";
 import { type ClusterPeer, clusterPeers, selfInCluster } from "./peers.js";
@@ -57,6 +59,8 @@ export type OperatorNodeOptions = {
   /** Token of the dashboard's POSTs (exits) and large planner queries. */
   dashboardToken?: string | undefined;
   quiet?: boolean | undefined;
+  /** The key guard's sources (src/ops/guard/flags.ts guardSources); none: no guard. */
+  keyGuard?: readonly KeySource[] | undefined;
 };
 
 /**
@@ -96,7 +100,8 @@ export async function startOperatorNode(o: OperatorNodeOptions): Promise<Running
     http?.serve(
       nodeHttpRoutes({
         registry: node.dv.metrics.registry,
-        status: () => nodeStatus(node.dv, node.transport, member.op.operatorId),
+        status: () =>
+          nodeStatus(node.dv, node.transport, member.op.operatorId, node.keyGuard?.guard()),
         dashboard: node.dashboard,
       }),
     );
@@ -172,7 +177,12 @@ async function startNodeParts(
   chain: BeaconChainInfo,
   started: UndoStack,
   log: NodeLog,
-): Promise<{ dv: DvNode; transport: P2PTransport; dashboard: Dashboard | undefined }> {
+): Promise<{
+  dv: DvNode;
+  transport: P2PTransport;
+  dashboard: Dashboard | undefined;
+  keyGuard: NodeKeyGuard | undefined;
+}> {
   // The DB is bound to the chain (genesis_validators_root) on first use and refuses another
   // one; held exclusively: the node's consensus view of it assumes no other writer (a second
   // node on this data dir, or an import while running, is refused with the holder's PID).
@@ -190,7 +200,14 @@ async function startNodeParts(
   });
   started.push("p2p transport", () => transport.stop());
   await transport.start();
-  const dv = createNode(o, m, { beacon, slashingDb, transport }, log);
+  const keyGuard = o.keyGuard?.length
+    ? nodeKeyGuard(
+        o.keyGuard,
+        m.op.definition.validators.map((v) => v.pubkey),
+        log,
+      )
+    : undefined;
+  const dv = createNode(o, m, { beacon, slashingDb, transport, keyGuard }, log);
   logDutiesAndPeers(dv, transport, log);
   // Version and RTT for the operators' dashboards; answered with or without --dashboard.
   const peerInfo = startPeerInfo(transport);
@@ -201,22 +218,31 @@ async function startNodeParts(
     (i) => peerInfo.get(i)?.rttMs,
   );
   const dashboard = o.dashboard
-    ? createNodeDashboard(dv, transport, m, { beacon, chain, peerInfo }, o.dashboardToken)
+    ? createNodeDashboard(dv, transport, m, { beacon, chain, peerInfo, keyGuard }, o.dashboardToken)
     : undefined;
   if (dashboard) started.push("dashboard", () => dashboard.close());
+  if (keyGuard) {
+    await keyGuard.start(dv, chain);
+    started.push("key guard", () => keyGuard.stop());
+  }
   started.push("DV node", () => {
     dv.stop();
     dv.tracker.flush();
   });
   await dv.start();
-  return { dv, transport, dashboard };
+  return { dv, transport, dashboard, keyGuard };
 }
 
 /** The core DV node over this operator's shares, transport, beacon and DB. */
 function createNode(
   o: OperatorNodeOptions,
   m: Member,
-  parts: { beacon: BeaconClient; slashingDb: SlashingProtectionDb; transport: P2PTransport },
+  parts: {
+    beacon: BeaconClient;
+    slashingDb: SlashingProtectionDb;
+    transport: P2PTransport;
+    keyGuard: NodeKeyGuard | undefined;
+  },
   log: NodeLog,
 ): DvNode {
   const { transport } = parts;
@@ -234,6 +260,7 @@ function createNode(
     },
     options: {
       doppelgangerEpochs: o.doppelgangerEpochs,
+      signingGates: parts.keyGuard ? [parts.keyGuard.gate] : undefined,
       qbft: { peerConnected: (i) => transport.connectedPeers().includes(i) },
       onError: (what, err) => log("error", { what, message: errorMessage(err) }),
       // Life cycle: queued validators are picked up when they activate, exited ones dropped.
@@ -279,7 +306,12 @@ function createNodeDashboard(
   dv: DvNode,
   transport: P2PTransport,
   m: Member,
-  ctx: { beacon: BeaconClient; chain: BeaconChainInfo; peerInfo: PeerInfoService },
+  ctx: {
+    beacon: BeaconClient;
+    chain: BeaconChainInfo;
+    peerInfo: PeerInfoService;
+    keyGuard: NodeKeyGuard | undefined;
+  },
   token: string | undefined,
 ): Dashboard {
   return createDashboard({
@@ -287,6 +319,7 @@ function createNodeDashboard(
       currentEpoch: () => currentEpoch(ctx.chain, Date.now()),
       beacon: ctx.beacon,
       peerInfo: ctx.peerInfo,
+      keyExposed: ctx.keyGuard && (() => ctx.keyGuard?.guard()?.exposed() ?? []),
     }),
     token,
   });

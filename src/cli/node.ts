@@ -9,6 +9,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { type OperatorNodeOptions, type RunningNode, startOperatorNode } from "../app/run.js";
 import { resolveDashboardToken } from "../dashboard/auth.js";
 import { InputError } from "../errors.js";
+import { guardSources } from "../ops/guard/flags.js";
 import { nodeIdentityCommand } from "./node-identity.js";
 import { runAction } from "./run.js";
 
@@ -26,6 +27,9 @@ type RunFlags = {
   dashboardToken?: string;
   dashboardTokenFile?: string;
   quiet?: boolean;
+  rocketpoolDir?: string;
+  keymanagerUrl?: string;
+  keymanagerTokenFile?: string;
 };
 
 /**
@@ -89,6 +93,12 @@ async function parseRunFlags(flags: RunFlags): Promise<OperatorNodeOptions> {
     tokenFile: flags.dashboardTokenFile,
     env: process.env.RPDVT_DASHBOARD_TOKEN,
   });
+  // The key guard's folder, URL and token are checked (and looked at once) before anything starts.
+  const keyGuard = await guardSources({
+    rocketpoolDir: flags.rocketpoolDir,
+    keymanagerUrl: flags.keymanagerUrl,
+    keymanagerTokenFile: flags.keymanagerTokenFile,
+  });
   return {
     clusterDir: flags.cluster,
     identityFile: flags.identity,
@@ -101,6 +111,7 @@ async function parseRunFlags(flags: RunFlags): Promise<OperatorNodeOptions> {
     dashboard: flags.dashboard,
     dashboardToken,
     quiet: flags.quiet,
+    keyGuard,
   };
 }
 
@@ -153,6 +164,18 @@ export function nodeCommand(): Command {
     .option(
       "--dashboard-token <token>",
       "the dashboard token on the command line: VISIBLE to every local user in `ps`, prefer --dashboard-token-file (default: $RPDVT_DASHBOARD_TOKEN)",
+    )
+    .option(
+      "--rocketpool-dir <dir>",
+      "key guard: the Smartnode folder on this host (~/.rocketpool); every epoch, a cluster validator whose keystore is back in any client layout is refused (key-exposed) until it is gone and its liveness shows no other signer",
+    )
+    .option(
+      "--keymanager-url <url>",
+      "key guard: the Smartnode VC's keymanager API (http://127.0.0.1:5062, or https); a cluster key it lists is refused like one found on disk",
+    )
+    .option(
+      "--keymanager-token-file <file>",
+      "key guard: file holding the keymanager API token (mode 0600; the Smartnode's is data/validators/token-file.txt)",
     )
     .option("--quiet", "no log lines")
     .action(

@@ -125,6 +125,12 @@ export function createDvMetrics() {
       labelNames: ["state"] as const,
       registers,
     }),
+    keyExposed: new Gauge({
+      name: "rpdvt_validator_key_exposed",
+      help: "1 while the key guard (src/ops/guard) found this validator's key outside the cluster (Smartnode keystore or VC keymanager) and this operator refuses to sign for it, else 0",
+      labelNames: ["validator"] as const,
+      registers,
+    }),
   };
 }
 

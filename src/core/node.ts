@@ -35,7 +35,11 @@ import {
   type ValidatorState,
 } from "./scheduler/scheduler.js";
 import { createSigAgg, type SigAgg } from "./sigagg/sigagg.js";
-import { createDoppelganger, type Doppelganger } from "./signer/doppelganger.js";
+import {
+  createDoppelganger,
+  type Doppelganger,
+  type DoppelgangerStatus,
+} from "./signer/doppelganger.js";
 import { createSigner, type Signer } from "./signer/signer.js";
 import { createTracker, type Tracker } from "./tracker/tracker.js";
 import type { Clock, Transport } from "./transport.js";
@@ -160,6 +164,10 @@ export interface DvNode {
   requestExit(pubkey: PubkeyHex, epoch: number, validatorIndex?: number): void;
   /** Validators doppelganger protection flagged. */
   doppelgangers(): PubkeyHex[];
+  /** Doppelganger protection's watch of one validator (the key guard's liveness check). */
+  doppelgangerStatus(pubkey: PubkeyHex): DoppelgangerStatus;
+  /** Watch `pubkey`'s liveness afresh from `epoch` (the key guard fired; see Doppelganger.rearm). */
+  rearmDoppelganger(pubkey: PubkeyHex, epoch: number): void;
   /** Life-cycle state of each cluster validator (empty before the first status read). */
   validatorStates(): Map<PubkeyHex, ValidatorState>;
   /** QBFT counters (debugging). */
@@ -282,6 +290,8 @@ export function createDvNode(opts: DvNodeOptions): DvNode {
       running.wired.requestExit(pk.toLowerCase(), epoch, validatorIndex);
     },
     doppelgangers: () => doppelganger.detected(),
+    doppelgangerStatus: (pk) => doppelganger.status(pk.toLowerCase()),
+    rearmDoppelganger: (pk, epoch) => doppelganger.rearm(pk.toLowerCase(), epoch),
     validatorStates: () => running?.scheduler.states() ?? new Map(),
     consensusStats: () => running?.qbft.stats(),
   };

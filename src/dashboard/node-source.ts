@@ -18,6 +18,7 @@ import type {
   DashboardSource,
   ExitAccepted,
   ExitRequest,
+  KeyExposedView,
   ValidatorState,
 } from "./types.js";
 
@@ -71,6 +72,7 @@ export function nodeDashboardSource(
         pending: node.tracker.pending(),
         summary: node.tracker.summary(),
         doppelgangers: node.doppelgangers(),
+        ...(opts.keyExposed ? { keyExposed: opts.keyExposed() } : {}),
       };
     },
   };
@@ -95,6 +97,8 @@ export type NodeSourceOptions = {
   beacon?: Pick<BeaconNode, "validators"> | undefined;
   beaconRefreshMs?: number | undefined;
   peerInfo?: Pick<PeerInfoService, "version" | "get"> | undefined;
+  /** The key guard's refused validators (src/app/guard.ts); none: no guard. */
+  keyExposed?: (() => KeyExposedView[]) | undefined;
 };
 
 /**

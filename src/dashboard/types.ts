@@ -73,6 +73,25 @@ export type ClusterSnapshot = {
   summary: Record<string, Record<string, number>>;
   /** Validators for which a doppelganger was detected. */
   doppelgangers: string[];
+  /**
+   * Validators the key guard refuses (src/ops/guard/guard.ts): their key was found outside the
+   * cluster (`exposed`), or is gone and the liveness watch has not finished (`releasing`).
+   */
+  keyExposed?: KeyExposedView[] | undefined;
+};
+
+/**
+ * One validator the key guard refuses, as the dashboard shows it (red).
+ *
+ * @example
+ * const k: KeyExposedView = { pubkey: "0x93ab…", state: "exposed", where: ["validators/teku/keys/0x93ab….json"], sinceEpoch: 12 };
+ */
+export type KeyExposedView = {
+  pubkey: string;
+  state: "exposed" | "releasing";
+  /** Relative paths in the Smartnode folder, or the keymanager URL (never a secret). */
+  where: string[];
+  sinceEpoch: number;
 };
 
 /**

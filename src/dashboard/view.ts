@@ -6,7 +6,7 @@
  * reports' `round` and `latencyMs` fields (src/core/tracker/tracker.ts). Pure functions, no I/O.
  */
 import type { DutyReport } from "../core/tracker/tracker.js";
-import type { ClusterSnapshot, OperatorView, ValidatorState } from "./types.js";
+import type { ClusterSnapshot, KeyExposedView, OperatorView, ValidatorState } from "./types.js";
 
 /** Duties listed in the duty table (newest first). */
 export const MAX_DUTY_ROWS = 200;
@@ -48,6 +48,8 @@ export type ClusterView = {
     ValidatorState & {
       short: string;
       doppelganger: boolean;
+      /** The key guard refuses it (shown red): its state and where the key was found. */
+      keyExposed: { state: "exposed" | "releasing"; where: string[]; sinceEpoch: number } | null;
       lastDuties: Array<Pick<DutyRow, "slot" | "type" | "outcome" | "reason">>;
       /** Successful / finalised duties of this validator in the snapshot (null: none yet). */
       effectiveness: number | null;
@@ -89,6 +91,13 @@ export function quantile(sorted: readonly number[], q: number): number | null {
   return sorted[Math.min(sorted.length, rank) - 1] ?? null;
 }
 
+/** A validator's key-guard state for the view (null: not refused). */
+function exposedView(
+  k: KeyExposedView | undefined,
+): ClusterView["validators"][number]["keyExposed"] {
+  return k ? { state: k.state, where: [...k.where], sinceEpoch: k.sinceEpoch } : null;
+}
+
 function row(r: DutyReport): DutyRow {
   return {
     slot: r.slot,
@@ -121,6 +130,7 @@ export function clusterView(snap: ClusterSnapshot): ClusterView {
     (a, b) => b.slot - a.slot || b.startedAt - a.startedAt,
   );
   const doppel = new Set(snap.doppelgangers);
+  const exposed = new Map((snap.keyExposed ?? []).map((k) => [k.pubkey, k]));
   const validators = snap.validators.map((v) => {
     const own = newestFirst.filter((r) => r.pubkey === v.pubkey);
     const ok = own.filter((r) => r.outcome === "success").length;
@@ -128,6 +138,7 @@ export function clusterView(snap: ClusterSnapshot): ClusterView {
       ...v,
       short: shortKey(v.pubkey),
       doppelganger: doppel.has(v.pubkey),
+      keyExposed: exposedView(exposed.get(v.pubkey)),
       lastDuties: own
         .slice(0, DUTIES_PER_VALIDATOR)
         .map((r) => ({ slot: r.slot, type: r.type, outcome: r.outcome, reason: r.reason })),

@@ -62,6 +62,11 @@ export interface Doppelganger {
   track(pubkey: PubkeyHex, index: number, epoch: number): void;
   /** Stop signing for `pubkey` (exited); a later `track` watches it afresh. */
   untrack(pubkey: PubkeyHex): void;
+  /**
+   * Watch a tracked `pubkey` afresh from `epoch` (the key guard, src/ops/guard/guard.ts, when its
+   * key was found outside the cluster); refuses it until that watch finished. Untracked: no-op.
+   */
+  rearm(pubkey: PubkeyHex, epoch: number): void;
   /** A peer's valid partial for `pubkey` with a duty in `epoch` (the cluster is producing it). */
   observeCluster(pubkey: PubkeyHex, epoch: number): void;
   /** Check finished watched epochs < `currentEpoch` (call every slot; retries failures). */
@@ -106,6 +111,10 @@ export function createDoppelganger(opts: DoppelgangerOptions): Doppelganger {
     },
     untrack(pk) {
       watches.delete(pk);
+    },
+    rearm(pk, epoch) {
+      const w = watches.get(pk);
+      if (w) watches.set(pk, { index: w.index, from: epoch, checked: new Set() });
     },
     observeCluster(pk, epoch) {
       if (done(watches.get(pk))) return;

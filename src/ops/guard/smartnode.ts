@@ -1,0 +1,229 @@
+/**
+ * The key guard's look at a Smartnode data folder (issue 16 part 2): which cluster validators'
+ * keys can be loaded again by a Smartnode validator client — the same places, and the same
+ * relative paths in its answer, as src/ops/quarantine/quarantine.ts `findKeysInSmartnode` (the
+ * migration's final check), but cheap enough to run every epoch for thousands of validators:
+ *
+ * - the four per-key layouts (lighthouse, lodestar, nimbus, teku; src/rocketpool/layout.ts, from
+ *   rocket-pool/smartnode shared/services/wallet/keystore/*): the keystore is filed under
+ *   `0x<pubkey>`, so a directory LISTING matched against the cluster's pubkey set finds it; only a
+ *   matching entry is stat-ed (its keystore file must exist to be loadable) — nothing is parsed;
+ * - `custom-keys/` (names are not pubkeys; the Smartnode re-imports them on `wallet rebuild` /
+ *   `recover`): each file is parsed once and remembered by (inode, size, mtime);
+ * - Prysm's single store (`validators/prysm-non-hd/direct/accounts/all-accounts.keystore.json`,
+ *   encrypted: ./../quarantine/prysm.ts decrypts it) and Lighthouse's
+ *   `validators/lighthouse/validator_definitions.yml` (./../quarantine/lighthouse.ts): re-read
+ *   only when their (inode, size, mtime) changed.
+ *
+ * A file that cannot be read or parsed is not a finding but a warning (returned, for the log):
+ * the guard never releases a validator on a failed look (./guard.ts).
+ */
+import { promises as fsp, type Stats } from "node:fs";
+import { join } from "node:path";
+import { customKeystoreSchema } from "../../rocketpool/formats.js";
+import {
+  CUSTOM_KEYS_DIR,
+  PER_KEY_LAYOUTS,
+  PRYSM,
+  pubkeyName,
+  smartnodeFile,
+} from "../../rocketpool/layout.js";
+import { readJsonFile } from "../../util/json-file.js";
+import { parseWith } from "../../util/schema.js";
+import { definitionPubkeys, LIGHTHOUSE_DEFINITIONS } from "../quarantine/lighthouse.js";
+import { openPrysmStoreText } from "../quarantine/prysm.js";
+
+/**
+ * What one look found: lowercase hex pubkey (no 0x) → where it can be loaded from (relative to
+ * the data folder, or a URL for the keymanager source), plus warnings about what could not be read.
+ *
+ * @example
+ * const r: KeyFindings = { found: new Map([["93ab…", ["validators/teku/keys/0x93ab….json"]]]), warnings: [] };
+ */
+export type KeyFindings = { found: Map<string, string[]>; warnings: string[] };
+
+/**
+ * A place the guard looks for cluster keys (a Smartnode data folder, a VC's keymanager API).
+ *
+ * @example
+ * const src: KeySource = createSmartnodeSource("/home/me/.rocketpool/data");
+ * const { found } = await src.find(new Set(["93ab…"]));
+ */
+export interface KeySource {
+  /** Human name for logs: the folder or URL (never a secret). */
+  readonly name: string;
+  /** Look for `pubkeys` (lowercase hex, no 0x). Never throws: failures are warnings. */
+  find(pubkeys: ReadonlySet<string>): Promise<KeyFindings>;
+}
+
+/** A parsed file remembered by identity: re-read only when inode, size or mtime changed. */
+type Cached<T> = { ino: number; size: number; mtimeMs: number; value: T };
+
+const same = (c: Cached<unknown> | undefined, st: Stats): boolean =>
+  c !== undefined && c.ino === st.ino && c.size === st.size && c.mtimeMs === st.mtimeMs;
+
+/** An error's message (file paths, no content: the readers never quote a keystore). */
+const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** Folder entries; a missing folder is empty. */
+async function listDir(dir: string): Promise<string[]> {
+  try {
+    return await fsp.readdir(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return [];
+    throw err;
+  }
+}
+
+/** stat, undefined when absent. */
+async function statIfAny(file: string): Promise<Stats | undefined> {
+  try {
+    return await fsp.stat(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    throw err;
+  }
+}
+
+/**
+ * The guard's source over a Smartnode data folder (already resolved to `…/data`, see
+ * src/rocketpool/datadir.ts resolveDataDir). Keeps its parse caches across calls.
+ *
+ * @example
+ * const src = createSmartnodeSource("/home/me/.rocketpool/data");
+ * const { found, warnings } = await src.find(new Set(clusterHexes));
+ */
+export function createSmartnodeSource(dataDir: string): KeySource {
+  const custom = new Map<string, Cached<string | undefined>>();
+  let prysm: Cached<string[]> | undefined;
+  let defs: Cached<{ hex: string; enabled: boolean }[]> | undefined;
+
+  async function perKeyLayouts(want: ReadonlySet<string>, out: KeyFindings): Promise<void> {
+    await Promise.all(
+      PER_KEY_LAYOUTS.map(async (layout) => {
+        let entries: string[];
+        try {
+          entries = await listDir(join(dataDir, layout.listDir));
+        } catch (err) {
+          out.warnings.push(`cannot list ${layout.listDir}: ${messageOf(err)}`);
+          return;
+        }
+        for (const entry of entries) {
+          const hex = layout.entry.exec(entry)?.[1]?.toLowerCase();
+          if (!hex || !want.has(hex)) continue;
+          const rel = layout.keystore(pubkeyName(hex));
+          try {
+            if (await statIfAny(join(dataDir, rel))) add(out, hex, rel);
+          } catch (err) {
+            out.warnings.push(`cannot read ${rel}: ${messageOf(err)}`);
+          }
+        }
+      }),
+    );
+  }
+
+  async function customKeys(want: ReadonlySet<string>, out: KeyFindings): Promise<void> {
+    let entries: string[];
+    try {
+      entries = await listDir(join(dataDir, CUSTOM_KEYS_DIR));
+    } catch (err) {
+      out.warnings.push(`cannot list ${CUSTOM_KEYS_DIR}: ${messageOf(err)}`);
+      return;
+    }
+    const seen = new Set<string>();
+    for (const entry of entries) {
+      if (entry.startsWith(".")) continue;
+      const rel = join(CUSTOM_KEYS_DIR, entry);
+      seen.add(rel);
+      try {
+        const st = await statIfAny(join(dataDir, rel));
+        if (!st?.isFile()) continue;
+        let c = custom.get(rel);
+        if (!same(c, st)) {
+          c = { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, value: undefined };
+          custom.set(rel, c);
+          const ks = parseWith(
+            customKeystoreSchema,
+            await readJsonFile(join(dataDir, rel), smartnodeFile("custom key keystore")),
+            "Not a valid EIP-2335 keystore in custom-keys",
+            join(dataDir, rel),
+          );
+          c.value = ks.pubkey;
+        }
+        if (c?.value && want.has(c.value)) add(out, c.value, rel);
+      } catch (err) {
+        out.warnings.push(`cannot read ${rel}: ${messageOf(err)}`);
+      }
+    }
+    for (const rel of custom.keys()) if (!seen.has(rel)) custom.delete(rel);
+  }
+
+  async function prysmStore(want: ReadonlySet<string>, out: KeyFindings): Promise<void> {
+    const file = join(dataDir, PRYSM.keystore);
+    try {
+      const st = await statIfAny(file);
+      if (!st) {
+        prysm = undefined;
+        return;
+      }
+      if (!same(prysm, st)) {
+        const text = await fsp.readFile(file, "utf8");
+        const { hexes } = await openPrysmStoreText(dataDir, text, file);
+        prysm = { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, value: hexes };
+      }
+      for (const hex of prysm?.value ?? []) if (want.has(hex)) add(out, hex, PRYSM.keystore);
+    } catch (err) {
+      prysm = undefined;
+      out.warnings.push(`cannot open ${PRYSM.keystore}: ${messageOf(err)}`);
+    }
+  }
+
+  async function lighthouseDefinitions(want: ReadonlySet<string>, out: KeyFindings) {
+    const file = join(dataDir, LIGHTHOUSE_DEFINITIONS);
+    try {
+      const st = await statIfAny(file);
+      if (!st) {
+        defs = undefined;
+        return;
+      }
+      if (!same(defs, st)) {
+        const value = definitionPubkeys(await fsp.readFile(file, "utf8"), file);
+        defs = { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, value };
+      }
+      for (const d of defs?.value ?? []) {
+        if (want.has(d.hex))
+          add(
+            out,
+            d.hex,
+            `${LIGHTHOUSE_DEFINITIONS} (${d.enabled ? "enabled" : "disabled"} entry)`,
+          );
+      }
+    } catch (err) {
+      defs = undefined;
+      out.warnings.push(`cannot read ${LIGHTHOUSE_DEFINITIONS}: ${messageOf(err)}`);
+    }
+  }
+
+  return {
+    name: dataDir,
+    async find(want) {
+      const out: KeyFindings = { found: new Map(), warnings: [] };
+      await Promise.all([
+        perKeyLayouts(want, out),
+        customKeys(want, out),
+        prysmStore(want, out),
+        lighthouseDefinitions(want, out),
+      ]);
+      for (const [hex, where] of out.found) out.found.set(hex, where.sort());
+      return out;
+    },
+  };
+}
+
+function add(out: KeyFindings, hex: string, where: string): void {
+  const list = out.found.get(hex);
+  if (list) list.push(where);
+  else out.found.set(hex, [where]);
+}
