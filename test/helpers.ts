@@ -7,7 +7,6 @@ import { execFile } from "node:child_process";
 import { promises as fsp } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Command } from "commander";
 import { publicKeyOf } from "../src/crypto/bls.js";
 import { randomScalar, scalarToBytes } from "../src/crypto/shamir.js";
 import type { ValidatorKey } from "../src/keysplit/split.js";
@@ -141,48 +140,8 @@ export async function copyDkgOperatorKeys(dest: string, count: number): Promise<
   }
 }
 
-/**
- * What an in-process command printed, and the `process.exitCode` it left (undefined on success).
- *
- * @example
- * const r: CommandResult = await runCommand(planCommand(), ["trust", "--json"]);
- */
-export type CommandResult = { stdout: string; stderr: string; code: number | string | undefined };
-
-/**
- * Run a commander `command` in this process with `args` (as if typed after the program name),
- * capturing the strings written to stdout/stderr and the exit code `runAction` sets. Binary chunks
- * (node:test's own reports to its parent) pass through; `process.exitCode` is restored afterwards.
- *
- * @example
- * const r = await runCommand(planCommand(), ["sybil", "--json"]);
- * assert.equal(r.code, undefined, r.stderr);
- */
-export async function runCommand(command: Command, args: string[]): Promise<CommandResult> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const ow = process.stdout.write.bind(process.stdout);
-  const ew = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string | Uint8Array, ...rest: unknown[]) =>
-    typeof s === "string"
-      ? out.push(s) > 0
-      : ow(s, ...(rest as []))) as typeof process.stdout.write;
-  process.stderr.write = ((s: string | Uint8Array, ...rest: unknown[]) =>
-    typeof s === "string"
-      ? err.push(s) > 0
-      : ew(s, ...(rest as []))) as typeof process.stderr.write;
-  const prev = process.exitCode;
-  process.exitCode = undefined;
-  try {
-    await command.parseAsync(["node", command.name(), ...args]);
-  } finally {
-    process.stdout.write = ow;
-    process.stderr.write = ew;
-  }
-  const code = process.exitCode;
-  process.exitCode = prev;
-  return { stdout: out.join(""), stderr: err.join(""), code };
-}
+/** The in-process command runner lives in test/support/run-cli.ts; kept here for older imports. */
+export { type CommandResult, runCommand } from "./support/run-cli.js";
 
 /**
  * Create a DV simnet cluster in a fresh temp data folder, run `fn` on it, then close it and

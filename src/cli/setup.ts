@@ -7,18 +7,89 @@ import { Command, Option } from "commander";
 import { readPasswordFile } from "../keysplit/format-io.js";
 import { RPDVT_NODE_DEFAULTS, writeRpdvtNodeSetup } from "../ops/setup/rpdvt-node.js";
 import { SSV_DEFAULTS, SSV_NETWORKS, writeSsvNodeSetup } from "../ops/setup/ssv.js";
-import { expandHome } from "./args.js";
+import { expandHome, wholeNumberArg } from "./args.js";
 import { printJson, runAction } from "./run.js";
 
+/** A TCP/UDP port flag: 1..65535, checked when the flags are parsed. */
+const portArg = wholeNumberArg(1, 65_535);
+
+type SsvNodeFlags = {
+  out: string;
+  network: (typeof SSV_NETWORKS)[number];
+  beaconUrl: string;
+  executionUrl: string;
+  dockerNetwork: string;
+  p2pTcpPort: number;
+  p2pUdpPort: number;
+  metricsPort: number;
+  image: string;
+  nativeDir: string;
+  passwordFile?: string;
+  json?: boolean;
+};
+
+type RpdvtNodeFlags = {
+  out: string;
+  cluster: string;
+  identity: string;
+  dataDir: string;
+  beaconUrl: string;
+  dockerNetwork: string;
+  p2pPort: number;
+  image: string;
+  installDir: string;
+  user: string;
+  json?: boolean;
+};
+
+async function runSsvNodeSetup(f: SsvNodeFlags): Promise<void> {
+  const out = expandHome(f.out);
+  const password = f.passwordFile ? await readPasswordFile(expandHome(f.passwordFile)) : undefined;
+  const r = await writeSsvNodeSetup(
+    out,
+    {
+      ...SSV_DEFAULTS,
+      network: f.network,
+      beaconUrl: f.beaconUrl,
+      eth1Url: f.executionUrl,
+      dockerNetwork: f.dockerNetwork,
+      tcpPort: f.p2pTcpPort,
+      udpPort: f.p2pUdpPort,
+      metricsPort: f.metricsPort,
+      image: f.image,
+      nativeDir: f.nativeDir,
+    },
+    password,
+  );
+  if (f.json) return printJson({ out, publicKey: r.publicKey });
+  process.stdout.write(r.guide);
+}
+
+async function runRpdvtNodeSetup(f: RpdvtNodeFlags): Promise<void> {
+  const out = expandHome(f.out);
+  const r = await writeRpdvtNodeSetup(out, {
+    clusterDir: expandHome(f.cluster),
+    identityFile: expandHome(f.identity),
+    dataDir: expandHome(f.dataDir),
+    beaconUrl: f.beaconUrl,
+    dockerNetwork: f.dockerNetwork,
+    p2pPort: f.p2pPort,
+    image: f.image,
+    installDir: f.installDir,
+    user: f.user,
+  });
+  if (f.json) return printJson({ out });
+  process.stdout.write(r.guide);
+}
+
 /**
- * The `setup` command group.
+ * `rpdvt setup ssv-node`.
  *
  * @example
- * program.addCommand(setupCommand());
- * // rpdvt setup ssv-node --out ~/ssv
+ * await ssvNodeSetupCommand().parseAsync(["node", "ssv-node", "--out", dir]);
  */
-export function setupCommand(): Command {
-  const ssv = new Command("ssv-node")
+export function ssvNodeSetupCommand(): Command {
+  return new Command("ssv-node")
     .description(
       "SSV node: config.yaml, operator key (RSA-2048, encrypted), docker-compose on rocketpool_net, systemd unit, guide",
     )
@@ -31,9 +102,9 @@ export function setupCommand(): Command {
     .option("--beacon-url <url>", "beacon node HTTP URL", SSV_DEFAULTS.beaconUrl)
     .option("--execution-url <url>", "execution client WebSocket URL", SSV_DEFAULTS.eth1Url)
     .option("--docker-network <name>", "Smartnode Docker network", SSV_DEFAULTS.dockerNetwork)
-    .option("--p2p-tcp-port <n>", "P2P TCP port", String(SSV_DEFAULTS.tcpPort))
-    .option("--p2p-udp-port <n>", "P2P UDP port", String(SSV_DEFAULTS.udpPort))
-    .option("--metrics-port <n>", "metrics port", String(SSV_DEFAULTS.metricsPort))
+    .option("--p2p-tcp-port <n>", "P2P TCP port", portArg, SSV_DEFAULTS.tcpPort)
+    .option("--p2p-udp-port <n>", "P2P UDP port", portArg, SSV_DEFAULTS.udpPort)
+    .option("--metrics-port <n>", "metrics port", portArg, SSV_DEFAULTS.metricsPort)
     .option("--image <image>", "SSV node image", SSV_DEFAULTS.image)
     .option("--native-dir <dir>", "folder of a native (systemd) install", SSV_DEFAULTS.nativeDir)
     .option(
@@ -41,33 +112,17 @@ export function setupCommand(): Command {
       "operator key password (default: a fresh random one, written to <out>/password)",
     )
     .option("--json", "print a JSON summary")
-    .action(
-      runAction(async (f: Record<string, string | undefined>) => {
-        const out = expandHome(f.out as string);
-        const password = f.passwordFile
-          ? await readPasswordFile(expandHome(f.passwordFile))
-          : undefined;
-        const r = await writeSsvNodeSetup(
-          out,
-          {
-            ...SSV_DEFAULTS,
-            network: f.network as (typeof SSV_NETWORKS)[number],
-            beaconUrl: f.beaconUrl as string,
-            eth1Url: f.executionUrl as string,
-            dockerNetwork: f.dockerNetwork as string,
-            tcpPort: Number(f.p2pTcpPort),
-            udpPort: Number(f.p2pUdpPort),
-            metricsPort: Number(f.metricsPort),
-            image: f.image as string,
-            nativeDir: f.nativeDir as string,
-          },
-          password,
-        );
-        if (f.json) return printJson({ out, publicKey: r.publicKey });
-        process.stdout.write(r.guide);
-      }),
-    );
-  const node = new Command("rpdvt-node")
+    .action(runAction(runSsvNodeSetup));
+}
+
+/**
+ * `rpdvt setup rpdvt-node`.
+ *
+ * @example
+ * await rpdvtNodeSetupCommand().parseAsync(["node", "rpdvt-node", "--out", dir, "--cluster", c, "--identity", i, "--data-dir", d]);
+ */
+export function rpdvtNodeSetupCommand(): Command {
+  return new Command("rpdvt-node")
     .description(
       "rpdvt DV node: docker-compose on rocketpool_net and a systemd unit running `rpdvt node run`, guide",
     )
@@ -84,31 +139,24 @@ export function setupCommand(): Command {
       "Smartnode Docker network",
       RPDVT_NODE_DEFAULTS.dockerNetwork,
     )
-    .option("--p2p-port <n>", "p2p TCP port", String(RPDVT_NODE_DEFAULTS.p2pPort))
+    .option("--p2p-port <n>", "p2p TCP port", portArg, RPDVT_NODE_DEFAULTS.p2pPort)
     .option("--image <image>", "Node.js image", RPDVT_NODE_DEFAULTS.image)
     .option("--install-dir <dir>", "where rpdvt is installed", RPDVT_NODE_DEFAULTS.installDir)
     .option("--user <name>", "systemd user", RPDVT_NODE_DEFAULTS.user)
     .option("--json", "print a JSON summary")
-    .action(
-      runAction(async (f: Record<string, string | undefined>) => {
-        const out = expandHome(f.out as string);
-        const r = await writeRpdvtNodeSetup(out, {
-          clusterDir: expandHome(f.cluster as string),
-          identityFile: expandHome(f.identity as string),
-          dataDir: expandHome(f.dataDir as string),
-          beaconUrl: f.beaconUrl as string,
-          dockerNetwork: f.dockerNetwork as string,
-          p2pPort: Number(f.p2pPort),
-          image: f.image as string,
-          installDir: f.installDir as string,
-          user: f.user as string,
-        });
-        if (f.json) return printJson({ out });
-        process.stdout.write(r.guide);
-      }),
-    );
+    .action(runAction(runRpdvtNodeSetup));
+}
+
+/**
+ * The `setup` command group.
+ *
+ * @example
+ * program.addCommand(setupCommand());
+ * // rpdvt setup ssv-node --out ~/ssv
+ */
+export function setupCommand(): Command {
   return new Command("setup")
     .description("Generate node configurations next to a Smartnode")
-    .addCommand(ssv)
-    .addCommand(node);
+    .addCommand(ssvNodeSetupCommand())
+    .addCommand(rpdvtNodeSetupCommand());
 }
