@@ -226,7 +226,7 @@ describe("runReplacement: written output, hash chain, resume", () => {
     const o4 = await loadOperator(join(old.out, "operator-4"), undefined, { quiet: true });
     for (const k of old.keys) {
       const pk = Buffer.from(k.pubkey).toString("hex");
-      const share = (op: typeof n1, id: number) => ({
+      const share = (op: typeof o4, id: number) => ({
         id,
         secret: op.shares.get(`0x${pk}`) as Uint8Array,
       });
