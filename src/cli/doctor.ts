@@ -3,8 +3,9 @@
  * scripts); exit code 1 when any check fails. See src/ops/doctor/doctor.ts.
  */
 import { Command } from "commander";
+import { relayEndpoint } from "../ops/doctor/builder.js";
 import { formatDoctorTable, runDoctor } from "../ops/doctor/doctor.js";
-import { expandHome } from "./args.js";
+import { expandHome, intInRange } from "./args.js";
 import { printJson, runAction } from "./run.js";
 
 type DoctorFlags = {
@@ -16,6 +17,7 @@ type DoctorFlags = {
   identity?: string;
   nodeAddress?: string;
   rocketStorage?: string;
+  relayUrl: string[];
   timeout: string;
   json?: boolean;
 };
@@ -30,7 +32,7 @@ type DoctorFlags = {
 export function doctorCommand(): Command {
   return new Command("doctor")
     .description(
-      "Pre-flight/health checks: clients synced, network, peers, clock, disk, keys quarantined, fee recipient, slashing DB, file modes",
+      "Pre-flight/health checks: clients synced, network, peers, clock, disk, keys quarantined, fee recipient, slashing DB, file modes, MEV-Boost relays (--relay-url)",
     )
     .option("--cluster <dir>", "operator folder (or cluster output) holding cluster.json")
     .option("--data-dir <dir>", "DV node data folder (slashing-protection.sqlite)")
@@ -48,10 +50,19 @@ export function doctorCommand(): Command {
     .option("--identity <file>", "p2p identity file (mode check)")
     .option("--node-address <address>", "Rocket Pool node address (on-chain fee recipient rule)")
     .option("--rocket-storage <address>", "RocketStorage address (default: mainnet)")
+    .option(
+      "--relay-url <url>",
+      "MEV-Boost relay (or MEV-Boost itself) to check: up, and the cluster's registrations there with the Rocket Pool fee recipient (repeat; 0x<pubkey>@ allowed)",
+      (v: string, a: string[]) => [...a, v],
+      [] as string[],
+    )
     .option("--timeout <ms>", "per-request timeout", "5000")
     .option("--json", "print the results as JSON")
     .action(
       runAction(async (f: DoctorFlags) => {
+        // Flags checked before any request: each relay URL, the timeout.
+        for (const u of f.relayUrl) relayEndpoint(u, "--relay-url");
+        const timeoutMs = intInRange(f.timeout, "--timeout", 100, 600_000);
         const results = await runDoctor({
           clusterDir: f.cluster ? expandHome(f.cluster) : undefined,
           dataDir: f.dataDir ? expandHome(f.dataDir) : undefined,
@@ -61,7 +72,8 @@ export function doctorCommand(): Command {
           identityFile: f.identity ? expandHome(f.identity) : undefined,
           nodeAddress: f.nodeAddress,
           rocketStorage: f.rocketStorage,
-          timeoutMs: Number(f.timeout),
+          relayUrls: f.relayUrl,
+          timeoutMs,
         });
         const ok = !results.some((r) => r.status === "fail");
         if (f.json) printJson({ ok, results });

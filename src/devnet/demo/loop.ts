@@ -190,7 +190,12 @@ async function followExit(run: DemoRun, slot: number, epoch: number): Promise<vo
 /** The live line: slot, epoch, finalized epoch and each operator's cell. */
 async function printLiveLine(run: DemoRun, slot: number, epoch: number): Promise<void> {
   const cells = await pollOperators(run.squad, run.reports);
-  const fin = (await run.beacon.finalityCheckpoints()).finalized.epoch;
+  // A live line is for the eye: a beacon node too loaded to answer in time (measured: Lodestar
+  // 1.5.1 dropping the socket at load average 24) shows "?" instead of ending the run.
+  const fin = await run.beacon
+    .finalityCheckpoints()
+    .then((c) => String(c.finalized.epoch))
+    .catch(() => "?");
   run.say(
     `   slot ${String(slot).padStart(3)} epoch ${String(epoch).padStart(2)} finalized ${fin} | ${cells.join(" | ")}`,
   );

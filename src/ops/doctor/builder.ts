@@ -19,17 +19,9 @@
  * Relay URLs may carry the relay's public key as user info (`https://0xabc…@relay.example`, the
  * format of MEV-Boost's `-relays` and the Smartnode's relay list); it is dropped for requests.
  */
-import { BaseError } from "../../errors.js";
+import { InputError } from "../../errors.js";
 import { mapConcurrent } from "../../util/concurrency.js";
-import type { CheckOutcome, DoctorCheck, DoctorContext, DoctorInputs } from "./types.js";
-
-/**
- * The inputs this check reads beyond the shared ones (`--relay-url`, repeatable).
- *
- * @example
- * const inp: BuilderDoctorInputs = { relayUrls: ["https://0xac6e…@boost-relay.flashbots.net"] };
- */
-export type BuilderDoctorInputs = DoctorInputs & { relayUrls?: string[] };
+import type { CheckOutcome, DoctorCheck, DoctorContext } from "./types.js";
 
 /** Requests in flight per relay for the registration look-ups. */
 const LOOKUP_CONCURRENCY = 8;
@@ -51,24 +43,32 @@ export const BUILDER_FLAGS: Record<string, string> = {
 };
 
 /**
- * A relay URL without its user info (the relay's pubkey), for requests and for display.
+ * A relay URL without its user info (the relay's pubkey), for requests and for display. Not an
+ * http(s) URL → an InputError naming `field` (the CLI checks every `--relay-url` with this before
+ * any work starts).
  *
  * @example
  * relayEndpoint("https://0xac6e@boost-relay.flashbots.net/") // "https://boost-relay.flashbots.net"
  */
-export function relayEndpoint(url: string): string {
-  let u: URL;
+export function relayEndpoint(url: string, field = "--relay-url"): string {
+  let u: URL | undefined;
   try {
     u = new URL(url);
   } catch {
-    throw new BaseError(`Not a relay URL: ${url}`, {
+    u = undefined;
+  }
+  if (!u || (u.protocol !== "http:" && u.protocol !== "https:") || !u.hostname) {
+    throw new InputError(`Not a relay URL: ${JSON.stringify(url)}`, {
+      field,
       metaMessages: [
-        "Give --relay-url as http(s)://host[:port] (a 0x<pubkey>@ prefix is allowed).",
+        "Give it as http(s)://host[:port] (a 0x<pubkey>@ prefix is allowed), e.g. the MEV-Boost address of the Smartnode (http://127.0.0.1:18550) or a relay of MEV_BOOST_RELAYS.",
       ],
     });
   }
   u.username = "";
   u.password = "";
+  u.search = "";
+  u.hash = "";
   return u.toString().replace(/\/+$/, "");
 }
 
@@ -135,10 +135,10 @@ async function beaconHint(ctx: DoctorContext): Promise<string> {
  */
 export const builderCheck: DoctorCheck = {
   name: "builder (MEV-Boost)",
-  applies: (ctx) => ((ctx.inp as BuilderDoctorInputs).relayUrls?.length ?? 0) > 0,
+  applies: (ctx) => (ctx.inp.relayUrls?.length ?? 0) > 0,
   skipWhy: "no --relay-url given",
   async run(ctx): Promise<CheckOutcome> {
-    const relays = ((ctx.inp as BuilderDoctorInputs).relayUrls ?? []).map(relayEndpoint);
+    const relays = (ctx.inp.relayUrls ?? []).map((u) => relayEndpoint(u));
     const status = await Promise.all(
       relays.map((r) => getJson(`${r}/eth/v1/builder/status`, ctx.timeoutMs)),
     );

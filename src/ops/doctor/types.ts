@@ -48,6 +48,11 @@ export type DoctorInputs = {
   /** Node address for the on-chain fee recipient rule. */
   nodeAddress?: string;
   rocketStorage?: string;
+  /**
+   * MEV-Boost relay URLs the operator chose (`--relay-url`, repeatable; a `0x<pubkey>@` user
+   * info allowed, as in MEV-Boost's `-relays` and the Smartnode's list): the builder check.
+   */
+  relayUrls?: string[];
   timeoutMs?: number;
   now?: () => number;
 };

@@ -110,3 +110,35 @@ test("an epoch whose duties cannot be read is said and recorded once, not once p
   assert.deepEqual(run.judgeGaps, [2]);
   assert.equal(said.filter((l) => l.includes("duties of epoch 2 not read")).length, 1);
 });
+
+test("a beacon node dropping the live line's finality request (Lodestar 1.5.1 at load 24: UND_ERR_SOCKET) does not end the run; the relay is paused and resumed on cue", async () => {
+  const { run, said } = fakeRun({ startSlot: 16, endSlot: 22, msPerSlot: 300, headSlot: (s) => s });
+  (run.beacon as { finalityCheckpoints: () => Promise<unknown> }).finalityCheckpoints =
+    async () => {
+      throw new Error(
+        "No beacon node answered GET /eth/v1/beacon/states/head/finality_checkpoints",
+      );
+    };
+  const calls: string[] = [];
+  run.relay = {
+    url: "http://127.0.0.1:1",
+    pause: async () => {
+      calls.push("pause");
+    },
+    resume: async () => {
+      calls.push("resume");
+    },
+  } as unknown as DemoRun["relay"];
+  run.plan.changes = [
+    { atSlot: 16, kind: "pause-relay" },
+    { atSlot: 18, kind: "resume-relay" },
+  ];
+  await runDemoLoop(run);
+  assert.ok(run.nowSlot() >= 22);
+  assert.ok(
+    said.some((l) => /finalized \?/.test(l)),
+    said.join("\n"),
+  );
+  assert.deepEqual(calls, ["pause", "resume"]);
+  assert.ok(said.some((l) => l.includes("relay http://127.0.0.1:1 paused")));
+});
