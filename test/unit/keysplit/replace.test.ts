@@ -220,9 +220,9 @@ describe("runReplacement: written output, hash chain, resume", () => {
     const report = await verifyCluster(out, { quiet: true });
     assert.deepEqual(report.operators, [1, 2, 3, 5]);
     // Operators 1, 2, 5 of the NEW set recover every key; old operator 4's share with new 1, 2 does not.
-    const [n1, n2, n5] = await Promise.all(
-      [1, 2, 5].map((id) => loadOperator(join(out, `operator-${id}`), undefined, { quiet: true })),
-    );
+    const load = (id: number) =>
+      loadOperator(join(out, `operator-${id}`), undefined, { quiet: true });
+    const [n1, n2, n5] = [await load(1), await load(2), await load(5)];
     const o4 = await loadOperator(join(old.out, "operator-4"), undefined, { quiet: true });
     for (const k of old.keys) {
       const pk = Buffer.from(k.pubkey).toString("hex");
