@@ -59,6 +59,7 @@ import {
   produceSyncCommitteeContribution,
   publishAggregateAndProofs,
   publishContributionAndProofs,
+  registerValidators,
 } from "./api/validator.js";
 import { type BeaconContext, createBeaconContext } from "./context.js";
 import type { BeaconClient, BeaconClientOptions } from "./types.js";
@@ -112,6 +113,7 @@ export function bindBeaconClient(ctx: BeaconContext): BeaconClient {
     submitAggregateAndProofs: (signed) => publishAggregateAndProofs(ctx, signed),
     subscribeToCommittees: (subs) => prepareBeaconCommitteeSubnet(ctx, subs),
     prepareBeaconProposer: (entries) => prepareBeaconProposer(ctx, entries),
+    registerValidators: (signed) => registerValidators(ctx, signed),
     produceBlock: (slot, randao, graffiti) => produceBlock(ctx, slot, randao, graffiti),
     syncCommitteeContribution: (slot, sub, root) =>
       produceSyncCommitteeContribution(ctx, slot, sub, root),

@@ -13,7 +13,7 @@
  * `SingleAttestation` (committee_index, attester_index) for POST /eth/v2/beacon/pool/attestations.
  */
 import type { ForkName } from "@lodestar/params";
-import type { altair, BeaconBlock, phase0 } from "@lodestar/types";
+import type { altair, BeaconBlock, bellatrix, phase0 } from "@lodestar/types";
 import { BaseError } from "../errors.js";
 
 /**
@@ -182,6 +182,12 @@ export interface BeaconNode {
    */
   prepareBeaconProposer(entries: readonly ProposerPreparation[]): Promise<void>;
   /**
+   * POST /eth/v1/validator/register_validator: builder-specs SignedValidatorRegistrationV1s, which
+   * the beacon node forwards to its builder (MEV-Boost / relays). Sent to every beacon node (any
+   * of them may end up asking its builder for a header).
+   */
+  registerValidators(signed: readonly bellatrix.SignedValidatorRegistrationV1[]): Promise<void>;
+  /**
    * POST /eth/v1/validator/beacon_committee_subscriptions, to every beacon node (whichever one
    * receives an attestation must pool it for the aggregators).
    */
@@ -226,10 +232,10 @@ export interface BeaconNode {
 /**
  * A {@link BeaconNode} over several: each call tries the nodes in order and returns the first
  * success (Charon's eth2wrap fallback, simplified: no latency-based ordering). Throws the last
- * error when every node failed. Exceptions: `prepareBeaconProposer` and `subscribeToCommittees` go
- * to EVERY node (as Lodestar's validator client and Charon do — whichever node produces the block
- * must know the recipient, whichever receives an attestation must pool it) and throw, after all
- * were tried, if any of them failed.
+ * error when every node failed. Exceptions: `prepareBeaconProposer`, `subscribeToCommittees` and
+ * `registerValidators` go to EVERY node (as Lodestar's validator client and Charon do —
+ * whichever node produces the block must know the recipient, whichever receives an attestation
+ * must pool it) and throw, after all were tried, if any of them failed.
  *
  * @example
  * const beacon = fallbackBeacon([primary, secondary]);
@@ -281,6 +287,8 @@ export function fallbackBeacon(nodes: readonly BeaconNode[]): BeaconNode {
     },
     subscribeToCommittees: (subs) =>
       each("committee subscriptions", (b) => b.subscribeToCommittees(subs)),
+    registerValidators: (signed) =>
+      each("builder registrations", (b) => b.registerValidators(signed)),
     produceBlock: (s, r, g) => call((b) => b.produceBlock(s, r, g)),
     publishBlock: (s) => call((b) => b.publishBlock(s)),
     aggregateAttestation: (s, r, c) => call((b) => b.aggregateAttestation(s, r, c)),

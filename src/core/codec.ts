@@ -5,7 +5,7 @@
  * Layout (all integers big-endian; SSZ payloads per consensus-specs SSZ):
  *
  *   version u8 (=1) ‖ kind u8 (1 attestation, 2 block, 3 aggregate, 4 sync message,
- *   5 sync contribution, 6 aggregate of Electra or later) ‖ count u32 ‖
+ *   5 sync contribution, 6 aggregate of Electra or later, 7 builder registration) ‖ count u32 ‖
  *   count × ( pubkey[48] ‖ len u32 ‖ payload[len] ), pubkeys strictly ascending (bytewise)
  *
  *   attestation payload: SSZ(AttestationData)[128] ‖ validatorIndex u64 ‖ committeeIndex u64 ‖
@@ -18,6 +18,8 @@
  *                        SSZ(AggregateAndProof of fork: committee_bits, EIP-7549)      (kind 6)
  *   sync message payload: slot u64 ‖ beaconBlockRoot[32] ‖ validatorIndex u64
  *   sync contribution payload: SSZ(ContributionAndProof) (bit vector length of the preset)
+ *   registration payload (kind 7): SSZ(ValidatorRegistrationV1)[84] ‖ hasSignature u8 (0|1) ‖
+ *                        [signature[96]] (builder-specs bellatrix/builder.md)
  *
  * Blob bundles (beacon-APIs BlockContents): Deneb/Electra carry one KZG proof per blob (deneb
  * validator.md "Constructing the BlobSidecars"); Fulu carries the cell proofs, CELLS_PER_EXT_BLOB
@@ -59,6 +61,7 @@ export const UNSIGNED_KIND = {
   aggregate: 3,
   sync_message: 4,
   sync_contribution: 5,
+  registration: 7,
 } as const;
 /**
  * Kind byte of an aggregate set of Electra or later (payload names its fork; EIP-7549 container).
@@ -74,6 +77,7 @@ const KIND_BY_BYTE: Record<number, UnsignedData["kind"]> = {
   4: "sync_message",
   5: "sync_contribution",
   [UNSIGNED_KIND_AGGREGATE_ELECTRA]: "aggregate",
+  7: "registration",
 };
 /** Kind byte of an entry (aggregates of Electra or later have their own). */
 const kindByte = (u: UnsignedData): number =>
@@ -89,6 +93,8 @@ const kindByte = (u: UnsignedData): number =>
 export const MAX_SET_ENTRIES = 100_000;
 const ATT_DATA_LEN = 128; // SSZ fixed size of AttestationData (8+8+32+40+40)
 const KZG_PROOF_LEN = 48;
+const REGISTRATION_LEN = 84; // SSZ fixed size of ValidatorRegistrationV1 (20+8+8+48)
+const SIGNATURE_LEN = 96;
 const FORKS = new Set<string>(Object.values(ForkName));
 
 type BlockSsz = { serialize(v: BeaconBlock): Uint8Array; deserialize(b: Uint8Array): BeaconBlock };
@@ -216,6 +222,15 @@ function encodePayload(w: Writer, u: UnsignedData): void {
     }
     case "sync_contribution": {
       w.bytes(ssz.altair.ContributionAndProof.serialize(u.contributionAndProof));
+      return;
+    }
+    case "registration": {
+      w.bytes(ssz.bellatrix.ValidatorRegistrationV1.serialize(u.registration));
+      if (u.signature && u.signature.length !== SIGNATURE_LEN) {
+        throw new InputError("Registration signature must be 96 bytes");
+      }
+      w.u8(u.signature ? 1 : 0);
+      if (u.signature) w.bytes(u.signature);
     }
   }
 }
@@ -306,6 +321,16 @@ function decodePayload(
     }
     case "sync_contribution": {
       return { kind, contributionAndProof: ssz.altair.ContributionAndProof.deserialize(p) };
+    }
+    case "registration": {
+      const registration = ssz.bellatrix.ValidatorRegistrationV1.deserialize(
+        r.bytes(REGISTRATION_LEN),
+      );
+      const flag = r.u8();
+      if (flag > 1) throw new RangeError("bad signature flag");
+      const signature = flag ? r.bytes(SIGNATURE_LEN) : undefined;
+      if (r.off !== p.length) throw new RangeError("trailing bytes");
+      return signature ? { kind, registration, signature } : { kind, registration };
     }
   }
 }

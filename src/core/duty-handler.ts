@@ -13,8 +13,10 @@
  * refuses a registry where a duty type has no handler or two.
  */
 import { BaseError } from "../errors.js";
+import type { ChainInfo } from "./beacon.js";
 import type { SigningRoots } from "./domain.js";
 import type { Broadcaster, Fetcher, FetchResult, SignRequest } from "./interfaces.js";
+import type { ProtectionView } from "./protection.js";
 import {
   type Duty,
   type DutyDefinition,
@@ -70,6 +72,21 @@ export interface DutyContext {
 }
 
 /**
+ * What a handler's consensus validity rule may read (src/core/fetcher/validate.ts builds it).
+ *
+ * @example
+ * const v: ValidityContext = { chain, roots, view, feeRecipients };
+ */
+export interface ValidityContext {
+  readonly chain: ChainInfo;
+  readonly roots: SigningRoots;
+  /** Read-only slashing-protection view (what the signer would accept). */
+  readonly view: ProtectionView;
+  /** The cluster definition's fee recipient per validator. */
+  readonly feeRecipients?: ReadonlyMap<PubkeyHex, string> | undefined;
+}
+
+/**
  * One duty type's behaviour. Steps a handler does not take part in are left out: a duty without
  * consensus has no `signRequest`; a duty started by a handler of an earlier phase (the
  * aggregator after its selection proof) still has `onDuty` for the scheduler's call.
@@ -87,6 +104,23 @@ export interface DutyHandler {
   readonly broadcastOnly: boolean;
   /** The kind of unsigned data consensus decides for this duty (absent: no consensus). */
   readonly decides?: UnsignedData["kind"] | undefined;
+  /**
+   * Signing skips doppelganger protection (never the other gates): only for messages that are not
+   * slashable and must exist before activation (builder registrations).
+   */
+  readonly doppelgangerExempt?: boolean | undefined;
+  /**
+   * Consensus validity of one entry of a decided-kind value at `slot` (QBFT `isValid`, every
+   * operator before it PREPAREs): true, or a short refusal reason (metrics label). `local` is this
+   * operator's own definition of the duty, when known.
+   */
+  validate?(
+    vctx: ValidityContext,
+    slot: number,
+    pubkey: PubkeyHex,
+    value: UnsignedData,
+    local: DutyDefinition | undefined,
+  ): string | true;
   /** Deadline of the duty (tracker, consensus, retransmits); default the next slot's start. */
   deadline?(ctx: DutyContext, duty: Duty): number;
   /** The duty starts: the scheduler (or an operator request) resolved `defs`. */

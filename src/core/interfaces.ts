@@ -3,7 +3,7 @@
  * the fetcher's, the broadcaster's and the signer's request shape. Steps and duty handlers import
  * them from here, never from another step's module.
  */
-import type { altair, phase0 } from "@lodestar/types";
+import type { altair, bellatrix, phase0 } from "@lodestar/types";
 import type { AttesterDuty, ProducedBlock, ProposerDuty, SyncCommitteeDuty } from "./beacon.js";
 import type {
   AnyAggregateAndProof,
@@ -81,6 +81,8 @@ export interface Broadcaster {
   exit(message: phase0.VoluntaryExit, signature: Uint8Array): Promise<void>;
   syncMessage(message: altair.SyncCommitteeMessage): Promise<void>;
   contribution(message: altair.ContributionAndProof, signature: Uint8Array): Promise<void>;
+  /** Builder registrations (one POST register_validator for the batch, to every beacon node). */
+  registrations(signed: readonly bellatrix.SignedValidatorRegistrationV1[]): Promise<void>;
 }
 
 /**

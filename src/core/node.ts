@@ -8,6 +8,7 @@
  * Secrets: the share secrets are copied into the signer and zeroed on {@link DvNode.stop}; they
  * are never logged, put in errors, metrics or tracker reports.
  */
+import { DEFAULT_GAS_LIMIT } from "../builder/registration.js";
 import { publicKeyOf } from "../crypto/bls.js";
 import { InputError, VerificationError } from "../errors.js";
 import type { SlashingProtectionDb } from "../slashing/db.js";
@@ -20,6 +21,8 @@ import { quorumFor } from "./consensus/params.js";
 import type { Signer as IdentitySigner, Verifier } from "./consensus/signer.js";
 import type { RoundTimerConfig } from "./consensus/timer.js";
 import { createSigningRoots, type SigningRoots } from "./domain.js";
+import { createDutyHandlers } from "./duties/index.js";
+import { type DutyHandler, indexHandlers } from "./duty-handler.js";
 import { createDutyDb } from "./dutydb/dutydb.js";
 import { createFetcher } from "./fetcher/fetcher.js";
 import { createValidityCheck } from "./fetcher/validate.js";
@@ -139,6 +142,12 @@ export type DvNodeOptions = {
      * signing window. First refusal wins; refusals are tracked like doppelganger's.
      */
     signingGates?: readonly SigningGate[] | undefined;
+    /**
+     * MEV-Boost (issue 15). `registrations`: the builder-registration duty every epoch (needs a
+     * beacon node with a builder configured), asking for `gasLimit` (default 30M,
+     * src/builder/registration.ts DEFAULT_GAS_LIMIT — every operator must use the same).
+     */
+    builder?: { registrations?: boolean | undefined; gasLimit?: number | undefined } | undefined;
   };
 };
 
@@ -410,8 +419,17 @@ function startSteps(b: NodeBase, chain: ChainInfo): Running {
   const clock = opts.clock;
   const genesisClockMs = o.genesisClockMs ?? chain.genesisTime * 1000 - Date.now() + clock.now();
   const roots = createSigningRoots(chain);
+  const handlers = createDutyHandlers({
+    builderRegistration: o.builder?.registrations
+      ? {
+          chain,
+          gasLimit: o.builder.gasLimit ?? DEFAULT_GAS_LIMIT,
+          feeRecipients: keys.feeRecipients,
+        }
+      : undefined,
+  });
   const scheduler = buildScheduler(b, chain, genesisClockMs);
-  const qbft = buildConsensus(b, chain, roots);
+  const qbft = buildConsensus(b, chain, roots, indexHandlers(handlers));
   const sigagg = buildSigAgg(b);
   const parsigex = buildParSigEx(b, scheduler);
   const wired = wire(b.ports, {
@@ -448,6 +466,7 @@ function startSteps(b: NodeBase, chain: ChainInfo): Running {
     },
     onValidator: o.onValidator,
     signingGates: o.signingGates,
+    handlers,
   });
   const epochMs = chain.slotsPerEpoch * scheduler.slotMs;
   b.doppelganger.start(Math.max(0, Math.ceil((clock.now() - genesisClockMs) / epochMs)));
@@ -475,6 +494,7 @@ function buildScheduler(b: NodeBase, chain: ChainInfo, genesisClockMs: number): 
     offsets: o.offsets,
     feeRecipients: b.keys.feeRecipients,
     aggregation: o.aggregation,
+    builderRegistrations: o.builder?.registrations,
     onDuty: (d, defs) => b.ports.onDuty(d, defs),
     onSlot: (s) => b.ports.onSlot(s),
     onError: o.onError,
@@ -483,7 +503,12 @@ function buildScheduler(b: NodeBase, chain: ChainInfo, genesisClockMs: number): 
 }
 
 /** QBFT with the validity check (it reads the slashing-protection view the signer advances). */
-function buildConsensus(b: NodeBase, chain: ChainInfo, roots: SigningRoots): QbftNode {
+function buildConsensus(
+  b: NodeBase,
+  chain: ChainInfo,
+  roots: SigningRoots,
+  handlers: ReadonlyMap<number, DutyHandler>,
+): QbftNode {
   const { opts, keys, metrics, ports } = b;
   return createQbftNode({
     timer: slotScaledTimer(chain.secondsPerSlot * 1000),
@@ -502,6 +527,7 @@ function buildConsensus(b: NodeBase, chain: ChainInfo, roots: SigningRoots): Qbf
       feeRecipients: keys.feeRecipients,
       localDuty: (slot, type, pk) => ports.localDuty(slot, type, pk),
       onReject: (reason) => metrics.consensusRejected.inc({ reason }),
+      handlers,
     }),
   });
 }

@@ -8,7 +8,7 @@
  * Charon's; they are also the QBFT `InstanceId.dutyType`.
  */
 import type { ForkName } from "@lodestar/params";
-import type { altair, electra, phase0 } from "@lodestar/types";
+import type { altair, bellatrix, electra, phase0 } from "@lodestar/types";
 import type { AttesterDuty, ProducedBlock, ProposerDuty, SyncCommitteeDuty } from "./beacon.js";
 
 /**
@@ -21,6 +21,8 @@ export const DutyType = {
   Proposer: 1,
   Attester: 2,
   Exit: 4,
+  /** builder-specs validator registration (MEV-boost), once per epoch (src/core/duties/builder-registration.ts). */
+  BuilderRegistration: 6,
   Randao: 7,
   PrepareAggregator: 8,
   Aggregator: 9,
@@ -50,6 +52,7 @@ export function dutyTypeName(t: number): string {
         1: "proposer",
         2: "attester",
         4: "exit",
+        6: "builder_registration",
         7: "randao",
         8: "prepare_aggregator",
         9: "aggregator",
@@ -98,7 +101,9 @@ export type DutyDefinition =
   | { kind: "attester"; duty: AttesterDuty }
   | { kind: "proposer"; duty: ProposerDuty }
   | { kind: "sync"; duty: SyncCommitteeDuty }
-  | { kind: "exit"; validatorIndex: number; epoch: number };
+  | { kind: "exit"; validatorIndex: number; epoch: number }
+  /** A builder registration: the validator's Rocket Pool fee recipient (cluster definition). */
+  | { kind: "registration"; feeRecipient: string };
 
 /**
  * Unsigned data of one validator for a consensus duty (what the cluster agrees on).
@@ -113,6 +118,9 @@ export type DutyDefinition =
  * - sync_message: the beacon block root a sync-committee member signs at `slot` (altair
  *   validator.md "Sync committee messages"; one root for the whole set).
  * - sync_contribution: the ContributionAndProof to sign (selection proof already threshold-signed).
+ * - registration: a builder-specs ValidatorRegistrationV1; `signature`, when present, is the
+ *   aggregate an earlier decision of the same message produced (public, verified by every
+ *   operator), so an operator that lacks it (restarted) adopts it instead of re-signing.
  *
  * @example
  * const u: UnsignedData = { kind: "attestation", data, duty };
@@ -128,7 +136,12 @@ export type UnsignedData =
       fork?: ForkName | undefined;
     }
   | { kind: "sync_message"; slot: number; beaconBlockRoot: Uint8Array; validatorIndex: number }
-  | { kind: "sync_contribution"; contributionAndProof: altair.ContributionAndProof };
+  | { kind: "sync_contribution"; contributionAndProof: altair.ContributionAndProof }
+  | {
+      kind: "registration";
+      registration: bellatrix.ValidatorRegistrationV1;
+      signature?: Uint8Array | undefined;
+    };
 
 /**
  * An AggregateAndProof of any fork: phase0's up to Deneb, Electra's (its aggregate carries

@@ -140,7 +140,7 @@ export function wire(ports: Ports, c: Components): Wired {
   // doppelganger ──gate──▶ signer
   const gates = c.signingGates ?? [];
   ports.gate = (pk, duty) => {
-    const dg = c.doppelganger.gate(pk);
+    const dg = handlers.get(duty.type)?.doppelgangerExempt ? undefined : c.doppelganger.gate(pk);
     if (dg) return { reason: dg, details: "doppelganger protection" };
     for (const gate of gates) {
       const refusal = gate(pk, duty);
@@ -202,12 +202,29 @@ function onValidatorChange(c: Components, ch: ValidatorChange): void {
     const from = act !== undefined && Number.isFinite(act) ? act : ch.epoch;
     c.doppelganger.track(ch.pubkey, ch.info.index, from);
   } else c.doppelganger.untrack(ch.pubkey);
-  countStates(c.metrics, c.scheduler.states().values());
+  countStates(c, ch);
   c.onValidator?.(ch);
 }
 
-function countStates(metrics: DvMetrics, states: Iterable<string>): void {
-  const counts = new Map<string, number>(VALIDATOR_STATES.map((st) => [st, 0]));
-  for (const st of states) counts.set(st, (counts.get(st) ?? 0) + 1);
-  for (const [state, k] of counts) metrics.validators.set({ state }, k);
+/** Validators per state, per scheduler (a restarted node has a new one: counted afresh). */
+const stateCounts = new WeakMap<object, Map<string, number>>();
+
+/**
+ * The `validators{state}` gauge: counted once, then moved by each change (a full recount per
+ * change was O(V²) when V validators' first statuses arrive together).
+ */
+function countStates(c: Components, ch: ValidatorChange): void {
+  let counts = stateCounts.get(c.scheduler);
+  if (!counts) {
+    counts = new Map<string, number>(VALIDATOR_STATES.map((st) => [st, 0]));
+    for (const st of c.scheduler.states().values()) counts.set(st, (counts.get(st) ?? 0) + 1);
+    stateCounts.set(c.scheduler, counts);
+    for (const [state, k] of counts) c.metrics.validators.set({ state }, k);
+    return;
+  }
+  if (ch.from !== undefined) counts.set(ch.from, (counts.get(ch.from) ?? 0) - 1);
+  counts.set(ch.state, (counts.get(ch.state) ?? 0) + 1);
+  for (const state of [ch.from, ch.state]) {
+    if (state !== undefined) c.metrics.validators.set({ state }, counts.get(state) ?? 0);
+  }
 }

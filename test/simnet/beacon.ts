@@ -75,6 +75,7 @@ import {
 } from "@lodestar/params";
 import { type BeaconBlock, type electra, type phase0, ssz, sszTypesFor } from "@lodestar/types";
 import { sha256 } from "@noble/hashes/sha2.js";
+import { builderDomain, verifyRegistration } from "../../src/builder/registration.js";
 import type {
   AttesterDuty,
   BeaconNode,
@@ -255,11 +256,26 @@ export interface SimBeacon extends BeaconNode {
   readonly subscriptions: (CommitteeSubscription & { at: number })[];
   /** Registrations this view received (prepare_beacon_proposer calls, in order). */
   readonly preparations: { epoch: number; entries: ProposerPreparation[] }[];
+  /**
+   * Builder registrations this view received (POST register_validator), each BLS-verified with the
+   * validator key under the builder domain (builder-specs): `valid` false for a bad signature
+   * (also recorded in `invalid`). `epoch`: the chain's epoch on arrival.
+   */
+  readonly registrations: {
+    epoch: number;
+    pubkey: string;
+    feeRecipient: string;
+    gasLimit: number;
+    timestamp: number;
+    valid: boolean;
+  }[];
   /** A view of this beacon (same chain/judge) whose data can be overridden separately. */
   view(): SimBeacon;
 }
 
 const VERSION = (b: number): Uint8Array => Uint8Array.of(b, 0, 0, 0x42);
+/** builder-specs domain of the simulated chain (its GENESIS_FORK_VERSION = phase0's). */
+const builderDomainOfSim = builderDomain(VERSION(0));
 const FORKS = [
   { name: ForkName.phase0, version: VERSION(0) },
   { name: ForkName.altair, version: VERSION(1) },
@@ -470,6 +486,7 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
     // This view's (beacon node's) fee recipients: validator index → (epoch received, address).
     const feeRecipients = new Map<number, { epoch: number; address: string }>();
     const preparations: SimBeacon["preparations"] = [];
+    const registrations: SimBeacon["registrations"] = [];
     const subscriptions: SimBeacon["subscriptions"] = [];
     const aggregatorSince = new Map<string, number>(); // `${slot}/${committee}` → first arrival
     let ignorePreparation = false;
@@ -516,8 +533,26 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
         ignorePreparation = ignore;
       },
       preparations,
+      registrations,
       subscriptions,
       view: () => make({}, { v: false }),
+      async registerValidators(signed) {
+        guard();
+        const epoch = epochOf(currentSlot(), spe);
+        for (const s of signed) {
+          const valid = verifyRegistration(s, builderDomainOfSim);
+          const pubkey = toHex(s.message.pubkey);
+          if (!valid) invalid.push(`registration of ${pubkey}: bad signature`);
+          registrations.push({
+            epoch,
+            pubkey,
+            feeRecipient: toHex(s.message.feeRecipient),
+            gasLimit: s.message.gasLimit,
+            timestamp: s.message.timestamp,
+            valid,
+          });
+        }
+      },
       async subscribeToCommittees(subs) {
         guard();
         const at = opts.clock.now();

@@ -3,14 +3,14 @@
  * sync committees (ethereum/beacon-APIs apis/validator/attestation_data.yaml,
  * aggregate_attestation.yaml and .v2, aggregate_and_proofs.yaml and .v2,
  * beacon_committee_subscriptions.yaml, prepare_beacon_proposer.yaml,
- * sync_committee_contribution.yaml, contribution_and_proofs.yaml).
+ * sync_committee_contribution.yaml, contribution_and_proofs.yaml, register_validator.yaml).
  *
  * Aggregation: v1 endpoints and phase0 containers up to Deneb; from Electra on (by the fork of the
  * slot) v2 with `committee_index` / Eth-Consensus-Version and electra containers. Committee
  * subscriptions and fee recipients go to EVERY node: whichever receives an attestation must pool
  * it for the aggregators, whichever produces a block must know the recipient.
  */
-import { type altair, type phase0, ssz } from "@lodestar/types";
+import { type altair, type bellatrix, type phase0, ssz } from "@lodestar/types";
 import type { CommitteeSubscription, ProposerPreparation } from "../../core/beacon.js";
 import { toHex } from "../../util/hex.js";
 import {
@@ -167,6 +167,34 @@ export async function prepareBeaconProposer(
     req,
     "the fee recipients",
     "Their proposals would pay the node's default fee recipient: the node retries every epoch.",
+  );
+}
+
+/**
+ * POST /eth/v1/validator/register_validator to every node (beacon-APIs register_validator.yaml:
+ * a JSON array of builder-specs SignedValidatorRegistrationV1, decimal-string integers). The
+ * beacon node forwards them to its builder (MEV-Boost); Lodestar 1.5.1 answers 200 with no body.
+ * None: no request.
+ *
+ * @example
+ * await registerValidators(ctx, [signedRegistration]);
+ */
+export async function registerValidators(
+  ctx: BeaconContext,
+  signed: readonly bellatrix.SignedValidatorRegistrationV1[],
+): Promise<void> {
+  if (signed.length === 0) return;
+  const req: HttpRequest = {
+    method: "POST",
+    path: "/eth/v1/validator/register_validator",
+    body: signed.map((s) => ssz.bellatrix.SignedValidatorRegistrationV1.toJson(s)),
+    timeoutMs: timeoutFor(ctx, SLOT_FRACTION.duties),
+  };
+  await requestEveryNode(
+    ctx,
+    req,
+    "the builder registrations",
+    "Without them the builder has no registration for these validators (no blinded proposals): the node resubmits every epoch.",
   );
 }
 

@@ -194,5 +194,6 @@ export function createBroadcaster(beacon: BeaconNode, opts: BroadcasterOptions =
     aggregate: (message, signature) =>
       tolerateKnown(beacon.submitAggregateAndProofs([{ message, signature }])),
     exit: (message, signature) => tolerateKnown(beacon.submitVoluntaryExit({ message, signature })),
+    registrations: (signed) => beacon.registerValidators(signed),
   };
 }

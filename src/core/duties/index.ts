@@ -6,10 +6,24 @@
 import type { DutyHandler } from "../duty-handler.js";
 import { aggregatorHandlers } from "./aggregator.js";
 import { attesterHandlers } from "./attester.js";
+import {
+  type BuilderRegistrationOptions,
+  builderRegistrationHandlers,
+} from "./builder-registration.js";
 import { exitHandlers } from "./exit.js";
 import { proposerHandlers } from "./proposer.js";
 import { syncContributionHandlers } from "./sync-contribution.js";
 import { syncMessageHandlers } from "./sync-message.js";
+
+/**
+ * Options of {@link createDutyHandlers}: the builder (MEV-Boost) settings; absent = builder off.
+ *
+ * @example
+ * const o: DutyHandlerOptions = { builderRegistration: { chain, gasLimit, feeRecipients } };
+ */
+export type DutyHandlerOptions = {
+  builderRegistration?: BuilderRegistrationOptions | undefined;
+};
 
 /**
  * Fresh handlers of every duty type (per DV node: handlers keep per-slot state between phases).
@@ -17,7 +31,7 @@ import { syncMessageHandlers } from "./sync-message.js";
  * @example
  * const handlers = indexHandlers(createDutyHandlers());
  */
-export function createDutyHandlers(): DutyHandler[] {
+export function createDutyHandlers(o: DutyHandlerOptions = {}): DutyHandler[] {
   return [
     ...attesterHandlers(),
     ...proposerHandlers(),
@@ -25,5 +39,6 @@ export function createDutyHandlers(): DutyHandler[] {
     ...syncMessageHandlers(),
     ...syncContributionHandlers(),
     ...exitHandlers(),
+    ...builderRegistrationHandlers(o.builderRegistration),
   ];
 }

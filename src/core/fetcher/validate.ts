@@ -33,6 +33,10 @@
  *   and is the validator's (lowest) subcommittee when its duty is known; aggregator index matches;
  *   selection proof verifies (DOMAIN_SYNC_COMMITTEE_SELECTION_PROOF) and
  *   `is_sync_committee_aggregator` holds; block root ≠ 0.
+ * - registration (builder-specs): the rule lives in its duty handler
+ *   (src/core/duties/builder-registration.ts `validate`).
+ * A duty type whose handler (`handlers` option) has a `validate` member is checked by it alone:
+ * per-duty rules move into their handlers (issue 14 item 8); the kinds above are still here.
  * Every entry's pubkey must be a validator of the cluster.
  *
  * Cost: the predicate runs once per distinct value per QBFT instance (consensus caches the verdict
@@ -58,6 +62,7 @@ import {
   type SigningRoots,
   syncSubcommitteeOf,
 } from "../domain.js";
+import type { DutyHandler, ValidityContext } from "../duty-handler.js";
 import type { ProtectionView } from "../protection.js";
 import {
   type DutyDefinition,
@@ -88,6 +93,11 @@ export type ValidityOptions = {
   localDuty: (slot: number, type: number, pubkey: PubkeyHex) => DutyDefinition | undefined;
   /** Called with a short reason for every rejected value (metrics). */
   onReject?: ((reason: string) => void) | undefined;
+  /**
+   * The node's duty handlers by type: a handler's `decides` names the value kind of its duty
+   * type and its `validate`, when present, is the rule for that kind.
+   */
+  handlers?: ReadonlyMap<number, DutyHandler> | undefined;
 };
 
 const KIND_FOR_DUTY: Record<number, UnsignedData["kind"]> = {
@@ -231,6 +241,8 @@ export function createValidityCheck(
         }
         return true;
       }
+      case "registration":
+        return "kind"; // only through its handler's `validate`
       case "sync_contribution": {
         const cp = u.contributionAndProof;
         const c = cp.contribution;
@@ -249,10 +261,27 @@ export function createValidityCheck(
       }
     }
   };
+  const vctx: ValidityContext = {
+    chain: opts.chain,
+    roots: opts.roots,
+    view: opts.view,
+    feeRecipients: opts.feeRecipients,
+  };
   return (value, instance) => {
     const decoded = decodeUnsignedSet(value);
     if (!decoded) return reject("malformed");
-    if (KIND_FOR_DUTY[instance.dutyType] !== decoded.kind) return reject("kind");
+    const handler = opts.handlers?.get(instance.dutyType);
+    const kind = handler ? handler.decides : KIND_FOR_DUTY[instance.dutyType];
+    if (kind === undefined || kind !== decoded.kind) return reject("kind");
+    if (handler?.validate) {
+      for (const [pk, u] of decoded.set) {
+        if (!opts.validators.has(pk)) return reject("unknown-validator");
+        const local = opts.localDuty(instance.slot, instance.dutyType, pk);
+        const ok = handler.validate(vctx, instance.slot, pk, u, local);
+        if (ok !== true) return reject(ok);
+      }
+      return true;
+    }
     if (decoded.kind === "sync_message") {
       let first: Uint8Array | undefined;
       for (const u of decoded.set.values()) {

@@ -175,6 +175,12 @@ export type SchedulerOptions = {
   offsets?: Partial<DutyOffsets> | undefined;
   /** Fee recipient (0x-hex address) per cluster validator, registered every epoch. */
   feeRecipients?: ReadonlyMap<PubkeyHex, string> | undefined;
+  /**
+   * Fire the builder-registration duty (MEV-Boost) at start, at every epoch's first slot and when
+   * the set of validators with duties changes: one definition per pending, active or exiting
+   * validator with a fee recipient (never unknown or exited ones). Default false (builder off).
+   */
+  builderRegistrations?: boolean | undefined;
   /** Schedule aggregation duties (default true; also the committee subscriptions' is_aggregator). */
   aggregation?: boolean | undefined;
   onDuty: (duty: Duty, defs: Map<PubkeyHex, DutyDefinition>) => void;
@@ -322,6 +328,19 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     } catch (err) {
       error(`fee recipients for epoch ${epoch}`, err);
     }
+  };
+
+  // Builder registrations (src/core/duties/builder-registration.ts): pending/active/exiting only.
+  const registerBuilders = (slot: number): void => {
+    if (!opts.builderRegistrations) return;
+    const defs = new Map<PubkeyHex, DutyDefinition>();
+    for (const [pk, feeRecipient] of opts.feeRecipients ?? []) {
+      const st = states.get(pk);
+      if (st === "pending" || st === "active" || st === "exiting") {
+        defs.set(pk, { kind: "registration", feeRecipient });
+      }
+    }
+    fire(slot, DutyType.BuilderRegistration, defs, clock.now());
   };
 
   const subscribe = (epoch: number, duties: EpochDuties, v: number): void => {
@@ -480,7 +499,10 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       if (read && waiting()) await read;
       if (stopped) return;
       // Every epoch, and as soon as the set of validators with duties changes (activation).
-      if (slot % spe === 0 || version !== preparedVersion) void prepareProposers(epoch);
+      if (slot % spe === 0 || version !== preparedVersion) {
+        void prepareProposers(epoch);
+        registerBuilders(slot);
+      }
       void scheduleSlot(slot, false);
       void resolveEpoch(epochOf(slot, spe) + 1);
     })();
@@ -498,6 +520,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       const now = currentSlot();
       opts.onSlot?.(now);
       void prepareProposers(epochOf(now, spe));
+      registerBuilders(now);
       void scheduleSlot(now, true);
       void resolveEpoch(epochOf(now, spe) + 1);
       later(slotStartMs(now + 1) - clock.now(), () => tick(now + 1));

@@ -63,6 +63,7 @@ describe("duty handler registry", () => {
       [DutyType.SyncMessage]: "sync_message",
       [DutyType.PrepareSyncContribution]: undefined,
       [DutyType.SyncContribution]: "sync_contribution",
+      [DutyType.BuilderRegistration]: "registration",
     });
     for (const h of createDutyHandlers()) {
       assert.equal(h.signRequest !== undefined, h.decides !== undefined, dutyTypeName(h.type));
@@ -89,6 +90,7 @@ describe("duty handler registry", () => {
           DutyType.SyncMessage,
           DutyType.SyncContribution,
           DutyType.Exit,
+          DutyType.BuilderRegistration,
         ].sort(),
       );
       // A primary never waits.
