@@ -28,6 +28,7 @@ import { computeReputation, nodeIntervals, type ReputationScore } from "../reput
 import { listRocketPoolKeys, resolveDataDir } from "../rocketpool/datadir.js";
 import { parseAddress } from "../util/address.js";
 import { assertAbsent, writeFileAtomic } from "../util/fs.js";
+import { toHex } from "../util/hex.js";
 import { fileWording, readInputFile, readJsonFile } from "../util/json-file.js";
 import { startProgress } from "../util/progress.js";
 import { printJson, runAction } from "./run.js";
@@ -265,70 +266,80 @@ function claimCommand(): Command {
       "after",
       "\nThe node key is derived from the wallet in memory to sign; it is never printed, logged or written.\nWithout --validators, the validators are the data folder's keys. List EVERY validator of the node\n(minipools and megapool validators, exited and slashed ones too): `reputation verify --rpc` fails a\nclaim that leaves one out.",
     )
-    .action(
-      runAction(async (opts: ClaimOpts) => {
-        for (const [v, flag] of [
-          [opts.rocketpoolDir, "--rocketpool-dir"],
-          [opts.operatorType, "--operator-type"],
-          [opts.operatorId, "--operator-id"],
-          [opts.operatorKey, "--operator-key"],
-          [opts.out, "--out"],
-        ] as const)
-          if (!v) throw new InputError(`${flag} is required`, { field: flag });
-        if (!OPERATOR_TYPES.includes(opts.operatorType as OperatorType))
-          throw new InputError(`--operator-type must be one of ${OPERATOR_TYPES.join(", ")}`, {
-            field: "--operator-type",
-            details: `got "${opts.operatorType}"`,
-          });
-        const validDays = Number(opts.validDays);
-        const out = opts.out as string;
-        await assertAbsent(out);
-        const dataDir = await resolveDataDir(opts.rocketpoolDir as string);
-        const validators =
-          parseValidators(opts.validators, false) ??
-          (await listRocketPoolKeys(dataDir)).entries
-            .filter((e) => !e.orphan)
-            .map((e) => `0x${Buffer.from(e.pubkey).toString("hex")}`);
-        if (validators.length === 0)
-          throw new InputError("The data folder has no validator keys", {
-            file: dataDir,
-            metaMessages: ["Name the node's validators with --validators."],
-          });
-        const { files, observation } = await loadInputs(opts, validators);
-        const account = await loadNodeAccount(dataDir);
-        const { payload, score } = buildClaimPayload({
-          nodeAddress: account.address,
-          operator: {
-            type: opts.operatorType as OperatorType,
-            id: (opts.operatorId as string).trim(),
-            publicKey: await operatorKeyArg(opts.operatorKey as string),
-          },
-          validators,
-          performanceFiles: files,
-          beacon: observation?.summary ?? null,
-          network: opts.network,
-          validDays: Number.isFinite(validDays) ? validDays : Number.NaN,
-        });
-        const claim = await signClaim(payload, account);
-        await writeFileAtomic(out, claimFileText(claim), { mode: 0o644 });
-        const summary = {
-          out,
-          nodeAddress: claim.nodeAddress,
-          operator: claim.operator,
-          score: claim.score.value,
-          confidence: claim.score.confidence,
-          expiresAt: claim.expiresAt,
-        };
-        if (opts.json) {
-          printJson(summary);
-          return;
-        }
-        process.stdout.write(
-          `Wrote ${out}\nNode ${claim.nodeAddress} claims ${claim.operator.type} operator ${claim.operator.id}\n` +
-            `Score ${score.score}/100 (confidence ${score.confidence}), expires ${claim.expiresAt}\n`,
-        );
-      }),
-    );
+    .action(runAction(runClaim));
+}
+
+/** Every required flag of `claim` is there and --operator-type is known. */
+function checkClaimFlags(opts: ClaimOpts): void {
+  for (const [v, flag] of [
+    [opts.rocketpoolDir, "--rocketpool-dir"],
+    [opts.operatorType, "--operator-type"],
+    [opts.operatorId, "--operator-id"],
+    [opts.operatorKey, "--operator-key"],
+    [opts.out, "--out"],
+  ] as const)
+    if (!v) throw new InputError(`${flag} is required`, { field: flag });
+  if (!OPERATOR_TYPES.includes(opts.operatorType as OperatorType))
+    throw new InputError(`--operator-type must be one of ${OPERATOR_TYPES.join(", ")}`, {
+      field: "--operator-type",
+      details: `got "${opts.operatorType}"`,
+    });
+}
+
+/** The claimed validators: --validators, else the data folder's (non-orphan) keys. */
+async function claimValidators(opts: ClaimOpts, dataDir: string): Promise<string[]> {
+  const validators =
+    parseValidators(opts.validators, false) ??
+    (await listRocketPoolKeys(dataDir)).entries
+      .filter((e) => !e.orphan)
+      .map((e) => toHex(e.pubkey));
+  if (validators.length === 0)
+    throw new InputError("The data folder has no validator keys", {
+      file: dataDir,
+      metaMessages: ["Name the node's validators with --validators."],
+    });
+  return validators;
+}
+
+async function runClaim(opts: ClaimOpts): Promise<void> {
+  checkClaimFlags(opts);
+  const validDays = Number(opts.validDays);
+  const out = opts.out as string;
+  await assertAbsent(out);
+  const dataDir = await resolveDataDir(opts.rocketpoolDir as string);
+  const validators = await claimValidators(opts, dataDir);
+  const { files, observation } = await loadInputs(opts, validators);
+  const account = await loadNodeAccount(dataDir);
+  const { payload, score } = buildClaimPayload({
+    nodeAddress: account.address,
+    operator: {
+      type: opts.operatorType as OperatorType,
+      id: (opts.operatorId as string).trim(),
+      publicKey: await operatorKeyArg(opts.operatorKey as string),
+    },
+    validators,
+    performanceFiles: files,
+    beacon: observation?.summary ?? null,
+    network: opts.network,
+    validDays: Number.isFinite(validDays) ? validDays : Number.NaN,
+  });
+  const claim = await signClaim(payload, account);
+  await writeFileAtomic(out, claimFileText(claim), { mode: 0o644 });
+  if (opts.json) {
+    printJson({
+      out,
+      nodeAddress: claim.nodeAddress,
+      operator: claim.operator,
+      score: claim.score.value,
+      confidence: claim.score.confidence,
+      expiresAt: claim.expiresAt,
+    });
+    return;
+  }
+  process.stdout.write(
+    `Wrote ${out}\nNode ${claim.nodeAddress} claims ${claim.operator.type} operator ${claim.operator.id}\n` +
+      `Score ${score.score}/100 (confidence ${score.confidence}), expires ${claim.expiresAt}\n`,
+  );
 }
 
 type VerifyOpts = {
@@ -373,82 +384,95 @@ function verifyCommand(): Command {
         "  and --rpc (always: the node and its complete validator set). Without them the claim is only\n" +
         "  self-consistent; the output says which inputs are UNVERIFIED, and --self-consistent-only accepts that.",
     )
-    .action(
-      runAction(async (file: string, opts: VerifyOpts) => {
-        let now: Date | undefined;
-        if (opts.now !== undefined) {
-          now = new Date(opts.now);
-          if (Number.isNaN(now.getTime()))
-            throw new InputError("--now must be an ISO 8601 time", { field: "--now" });
-        }
-        for (const [url, flag] of [
-          [opts.beacon, "--beacon"],
-          [opts.rpc, "--rpc"],
-        ] as const)
-          if (url !== undefined && !/^https?:\/\/[^\s]+$/.test(url))
-            throw new InputError(`${flag} must be an http(s) URL`, {
-              field: flag,
-              details: `got "${url.length > 40 ? `${url.slice(0, 40)}…` : url}"`,
-            });
-        if (opts.rocketStorage !== undefined)
-          parseAddress(opts.rocketStorage, { field: "--rocket-storage" });
-        const claim = parseClaim(await readJsonFile(file, fileWording("Reputation claim")), file);
-        const files = opts.performanceFiles?.length
-          ? await readPerformanceFiles(opts.performanceFiles)
-          : undefined;
-        const beaconUrl = opts.beacon;
-        const rpcUrl = opts.rpc;
-        const report = await verifyClaim(claim, {
-          now,
-          performanceFiles: files,
-          selfConsistentOnly: opts.selfConsistentOnly === true,
-          observeBeacon: beaconUrl
-            ? async (validators, range) =>
-                (await observeBeacon(httpReputationBeacon(beaconUrl), validators, range)).summary
-            : undefined,
-          onchain: rpcUrl
-            ? async (c) => {
-                try {
-                  return await checkClaimOnChain(c, { rpcUrl, rocketStorage: opts.rocketStorage });
-                } catch (err) {
-                  if (err instanceof BaseError) throw err;
-                  throw new BaseError("On-chain check failed: JSON-RPC request error", {
-                    details: err instanceof Error ? err.message.split("\n")[0] : String(err),
-                    metaMessages: [
-                      `RPC: ${rpcUrl}`,
-                      "Check --rpc (an execution client JSON-RPC URL) and --rocket-storage.",
-                    ],
-                  });
-                }
-              }
-            : undefined,
-        });
-        if (opts.json) {
-          printJson(report);
-          if (!report.ok) process.exitCode = 1;
-          return;
-        }
-        process.stdout.write(verifyText(report, file));
-        if (!report.valid)
-          throw new VerificationError("The reputation claim is NOT valid", {
-            metaMessages: report.checks
-              .filter((c) => c.status === "failed")
-              .map((c) => `${c.id}: ${c.message}`),
-          });
-        if (!report.ok)
-          throw new VerificationError(
-            "The reputation claim is not verified: some inputs are the claimant's own numbers",
-            {
-              metaMessages: [
-                ...report.checks
-                  .filter((c) => c.status === "unverified")
-                  .map((c) => `${c.id}: supply ${c.supply}`),
-                "Or pass --self-consistent-only to accept a claim checked only for its signature, expiry and arithmetic.",
-              ],
-            },
-          );
-      }),
+    .action(runAction(runVerify));
+}
+
+/** `--now`, `--beacon`, `--rpc` and `--rocket-storage`, checked before the claim is read. */
+function parseVerifyFlags(opts: VerifyOpts): Date | undefined {
+  let now: Date | undefined;
+  if (opts.now !== undefined) {
+    now = new Date(opts.now);
+    if (Number.isNaN(now.getTime()))
+      throw new InputError("--now must be an ISO 8601 time", { field: "--now" });
+  }
+  for (const [url, flag] of [
+    [opts.beacon, "--beacon"],
+    [opts.rpc, "--rpc"],
+  ] as const)
+    if (url !== undefined && !/^https?:\/\/[^\s]+$/.test(url))
+      throw new InputError(`${flag} must be an http(s) URL`, {
+        field: flag,
+        details: `got "${url.length > 40 ? `${url.slice(0, 40)}…` : url}"`,
+      });
+  if (opts.rocketStorage !== undefined)
+    parseAddress(opts.rocketStorage, { field: "--rocket-storage" });
+  return now;
+}
+
+/** The on-chain check over --rpc; a transport error becomes an error naming --rpc. */
+function onchainCheck(rpcUrl: string, rocketStorage: string | undefined) {
+  return async (c: Parameters<typeof checkClaimOnChain>[0]) => {
+    try {
+      return await checkClaimOnChain(c, { rpcUrl, rocketStorage });
+    } catch (err) {
+      if (err instanceof BaseError) throw err;
+      throw new BaseError("On-chain check failed: JSON-RPC request error", {
+        details: err instanceof Error ? err.message.split("\n")[0] : String(err),
+        metaMessages: [
+          `RPC: ${rpcUrl}`,
+          "Check --rpc (an execution client JSON-RPC URL) and --rocket-storage.",
+        ],
+      });
+    }
+  };
+}
+
+/** Exit status of the text output: an invalid claim, or one with unverified inputs, fails. */
+function assertVerified(report: VerifyReport): void {
+  if (!report.valid)
+    throw new VerificationError("The reputation claim is NOT valid", {
+      metaMessages: report.checks
+        .filter((c) => c.status === "failed")
+        .map((c) => `${c.id}: ${c.message}`),
+    });
+  if (!report.ok)
+    throw new VerificationError(
+      "The reputation claim is not verified: some inputs are the claimant's own numbers",
+      {
+        metaMessages: [
+          ...report.checks
+            .filter((c) => c.status === "unverified")
+            .map((c) => `${c.id}: supply ${c.supply}`),
+          "Or pass --self-consistent-only to accept a claim checked only for its signature, expiry and arithmetic.",
+        ],
+      },
     );
+}
+
+async function runVerify(file: string, opts: VerifyOpts): Promise<void> {
+  const now = parseVerifyFlags(opts);
+  const claim = parseClaim(await readJsonFile(file, fileWording("Reputation claim")), file);
+  const files = opts.performanceFiles?.length
+    ? await readPerformanceFiles(opts.performanceFiles)
+    : undefined;
+  const beaconUrl = opts.beacon;
+  const report = await verifyClaim(claim, {
+    now,
+    performanceFiles: files,
+    selfConsistentOnly: opts.selfConsistentOnly === true,
+    observeBeacon: beaconUrl
+      ? async (validators, range) =>
+          (await observeBeacon(httpReputationBeacon(beaconUrl), validators, range)).summary
+      : undefined,
+    onchain: opts.rpc ? onchainCheck(opts.rpc, opts.rocketStorage) : undefined,
+  });
+  if (opts.json) {
+    printJson(report);
+    if (!report.ok) process.exitCode = 1;
+    return;
+  }
+  process.stdout.write(verifyText(report, file));
+  assertVerified(report);
 }
 
 const MARK: Record<VerifyReport["checks"][number]["status"], string> = {
