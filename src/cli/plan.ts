@@ -94,71 +94,94 @@ function sybilCommand(): Command {
       "after",
       "\nControl: attacker holds ≥ t shares of a group (can sign anything, incl. slashable messages).\nBlock: attacker holds ≥ g−t+1 (honest shares alone cannot reach t).",
     )
-    .action(
-      runAction(async (opts: SybilOpts) => {
-        const a = countFlag(opts.attackerShares, "--attacker-shares");
-        const b = countFlag(opts.honestShares, "--honest-shares");
-        const g = countFlag(opts.groupSize, "--group-size");
-        const t =
-          opts.threshold === undefined ? undefined : countFlag(opts.threshold, "--threshold");
-        const trials = countFlag(opts.trials, "--trials", 1);
-        const seed = countFlag(opts.seed, "--seed");
-        const params = { attackerShares: a, honestShares: b, groupSize: g, threshold: t };
-        const exact = withFlagNames(() => sybilExact(params), SYBIL_FLAGS);
-        let monteCarlo: ReturnType<typeof sybilMonteCarlo> | undefined;
-        let elapsedMs = 0;
-        if (opts.monteCarlo) {
-          const steps = trials * exact.groups * g;
-          if (steps > MAX_SHUFFLE_STEPS)
-            throw new InputError(
-              `--trials ${trials} × ${exact.groups * g} seats = ${steps.toExponential(1)} shuffle steps is too slow (~${Math.round(steps * 3e-8)} s)`,
-              {
-                field: "--trials",
-                metaMessages: [
-                  `Use --trials ${Math.max(1, Math.floor(MAX_SHUFFLE_STEPS / (exact.groups * g)))} or fewer, or --no-monte-carlo (the exact values do not need it).`,
-                ],
-              },
-            );
-          const t0 = performance.now();
-          monteCarlo = sybilMonteCarlo(exact, { trials, seed });
-          elapsedMs = performance.now() - t0;
-        }
-        if (opts.chart) await writeChart(opts.chart, sybilChartSvg(exact));
-        if (opts.json) {
-          printJson({ ...exact, monteCarlo });
-          return;
-        }
-        const rows = [
-          ["pool", `${a} attacker + ${b} honest = ${a + b} shares`],
-          ["groups", `${exact.groups} of ${g} (${exact.leftoverShares} shares left over)`],
-          ["threshold", `${exact.threshold} (block needs ${exact.blockingShares})`],
-          ["P(control a group)", formatProbability(exact.pControl)],
-          ["P(block a group)", formatProbability(exact.pBlock)],
-          ["expected controlled groups", formatNumber(exact.expectedControlledGroups)],
-          ["expected blocked groups", formatNumber(exact.expectedBlockedGroups)],
-          [
-            "P(≥ 1 group controlled)",
-            exact.pAnyControlled === null
-              ? "n/a (pool too large)"
-              : formatProbability(exact.pAnyControlled),
-          ],
-        ];
-        if (monteCarlo) {
-          rows.push(
-            [
-              "Monte Carlo P(control)",
-              `${formatProbability(monteCarlo.pControl)} [${monteCarlo.ci95.map(formatProbability).join(", ")}]`,
-            ],
-            [
-              "Monte Carlo P(block)",
-              `${formatProbability(monteCarlo.pBlock)} [${monteCarlo.pBlockCi95.map(formatProbability).join(", ")}]`,
-            ],
-            ["Monte Carlo", `${trials} trials, seed ${seed}, ${elapsedMs.toFixed(0)} ms`],
-          );
-        }
-        process.stdout.write(`${formatTable(["Sybil analysis", ""], rows, true)}\n`);
-      }),
+    .action(runAction(runSybil));
+}
+
+type SybilExact = ReturnType<typeof sybilExact>;
+type SybilMonteCarlo = ReturnType<typeof sybilMonteCarlo>;
+
+/** The Monte Carlo check, refused up front when it would take more than ~6 s. */
+function checkedMonteCarlo(
+  exact: SybilExact,
+  trials: number,
+  seed: number,
+): { monteCarlo: SybilMonteCarlo; elapsedMs: number } {
+  const seats = exact.groups * exact.groupSize;
+  const steps = trials * seats;
+  if (steps > MAX_SHUFFLE_STEPS)
+    throw new InputError(
+      `--trials ${trials} × ${seats} seats = ${steps.toExponential(1)} shuffle steps is too slow (~${Math.round(steps * 3e-8)} s)`,
+      {
+        field: "--trials",
+        metaMessages: [
+          `Use --trials ${Math.max(1, Math.floor(MAX_SHUFFLE_STEPS / seats))} or fewer, or --no-monte-carlo (the exact values do not need it).`,
+        ],
+      },
     );
+  const t0 = performance.now();
+  const monteCarlo = sybilMonteCarlo(exact, { trials, seed });
+  return { monteCarlo, elapsedMs: performance.now() - t0 };
+}
+
+/** The text table of `plan sybil`. */
+function sybilRows(
+  exact: SybilExact,
+  mc: { monteCarlo: SybilMonteCarlo; elapsedMs: number } | undefined,
+  trials: number,
+  seed: number,
+): string[][] {
+  const a = exact.attackerShares;
+  const b = exact.honestShares;
+  const rows = [
+    ["pool", `${a} attacker + ${b} honest = ${a + b} shares`],
+    ["groups", `${exact.groups} of ${exact.groupSize} (${exact.leftoverShares} shares left over)`],
+    ["threshold", `${exact.threshold} (block needs ${exact.blockingShares})`],
+    ["P(control a group)", formatProbability(exact.pControl)],
+    ["P(block a group)", formatProbability(exact.pBlock)],
+    ["expected controlled groups", formatNumber(exact.expectedControlledGroups)],
+    ["expected blocked groups", formatNumber(exact.expectedBlockedGroups)],
+    [
+      "P(≥ 1 group controlled)",
+      exact.pAnyControlled === null
+        ? "n/a (pool too large)"
+        : formatProbability(exact.pAnyControlled),
+    ],
+  ];
+  if (mc) {
+    const { monteCarlo, elapsedMs } = mc;
+    rows.push(
+      [
+        "Monte Carlo P(control)",
+        `${formatProbability(monteCarlo.pControl)} [${monteCarlo.ci95.map(formatProbability).join(", ")}]`,
+      ],
+      [
+        "Monte Carlo P(block)",
+        `${formatProbability(monteCarlo.pBlock)} [${monteCarlo.pBlockCi95.map(formatProbability).join(", ")}]`,
+      ],
+      ["Monte Carlo", `${trials} trials, seed ${seed}, ${elapsedMs.toFixed(0)} ms`],
+    );
+  }
+  return rows;
+}
+
+async function runSybil(opts: SybilOpts): Promise<void> {
+  const params = {
+    attackerShares: countFlag(opts.attackerShares, "--attacker-shares"),
+    honestShares: countFlag(opts.honestShares, "--honest-shares"),
+    groupSize: countFlag(opts.groupSize, "--group-size"),
+    threshold: opts.threshold === undefined ? undefined : countFlag(opts.threshold, "--threshold"),
+  };
+  const trials = countFlag(opts.trials, "--trials", 1);
+  const seed = countFlag(opts.seed, "--seed");
+  const exact = withFlagNames(() => sybilExact(params), SYBIL_FLAGS);
+  const mc = opts.monteCarlo ? checkedMonteCarlo(exact, trials, seed) : undefined;
+  if (opts.chart) await writeChart(opts.chart, sybilChartSvg(exact));
+  if (opts.json) {
+    printJson({ ...exact, monteCarlo: mc?.monteCarlo });
+    return;
+  }
+  const rows = sybilRows(exact, mc, trials, seed);
+  process.stdout.write(`${formatTable(["Sybil analysis", ""], rows, true)}\n`);
 }
 
 function trustCommand(): Command {
@@ -331,76 +354,79 @@ function rewardsCommand(): Command {
     .option("--json", "print one JSON object")
     .option("--chart <file.svg>", "write an SVG bar chart")
     .addHelpText("after", `\n${ILLUSTRATIVE} Dates and sources of the defaults: docs/planning.md.`)
-    .action(
-      runAction(async (opts: RewardsOpts) => {
-        const raw = (
-          typeof opts.config === "string" ? parseText(await readText(opts.config), opts.config) : {}
-        ) as Record<string, unknown>;
-        const num = (flag: string, key: string, field: string, int = false) => {
-          const v = opts[key];
-          if (typeof v === "string") raw[field] = int ? countFlag(v, flag) : numberFlag(v, flag);
-        };
-        num("--validators", "validators", "validators", true);
-        num("--apr", "apr", "stakingApr");
-        num("--bond", "bond", "bondEth");
-        num("--commission", "commission", "commission");
-        num("--cluster-size", "clusterSize", "clusterSize", true);
-        num("--operator-fee", "operatorFee", "ssvOperatorFeeEthPerYear");
-        num("--network-fee-share", "networkFeeShare", "ssvNetworkFeeAprShare");
-        num("--obol-share", "obolShare", "obolRewardShare");
-        num("--hosted", "hosted", "hostedValidators", true);
-        num("--operator-cost", "operatorCost", "operatorCostEthPerYear");
-        if (typeof opts.protocol === "string") raw.protocol = opts.protocol;
-        if (opts.selfOperated === false) raw.selfOperated = false;
-        const result = evaluateRewards(
-          withFlagNames(() => parseRewardsConfig(raw), {
-            protocol: "--protocol",
-            stakingApr: "--apr",
-            bondEth: "--bond",
-            commission: "--commission",
-            clusterSize: "--cluster-size",
-          }),
-        );
-        if (typeof opts.chart === "string") await writeChart(opts.chart, rewardsChartSvg(result));
-        if (opts.json) {
-          printJson(result);
-          return;
-        }
-        const p = result.perValidator;
-        const f = result.fleet;
-        process.stdout.write(
-          `${formatTable(
-            ["per year (ETH)", "value"],
-            [
-              ["RP income per validator", formatNumber(p.noIncomeEth)],
-              ["DVT cost per validator", formatNumber(p.dvtCostEth)],
-              ["DVT cost / RP income", `${(100 * p.dvtCostShareOfIncome).toFixed(1)}%`],
-              [
-                `fleet RP income (${result.config.validators} validators)`,
-                formatNumber(f.noIncomeEth),
-              ],
-              ["fleet DVT fees", formatNumber(f.dvtCostEth)],
-              [
-                `operator income (${result.config.hostedValidators} hosted)`,
-                formatNumber(f.operatorIncomeEth),
-              ],
-              ["operator cost", formatNumber(f.operatorCostEth)],
-              ["net with DVT", formatNumber(f.netWithDvtEth)],
-              [
-                "yield on bond solo / with DVT",
-                `${(100 * f.yieldOnBondSolo).toFixed(2)}% / ${(100 * f.yieldOnBondWithDvt).toFixed(2)}%`,
-              ],
-              [
-                "hosted validators to break even",
-                result.breakEvenHostedValidators === null
-                  ? "n/a"
-                  : String(result.breakEvenHostedValidators),
-              ],
-            ],
-          )}\n${ILLUSTRATIVE}\n`,
-        );
-      }),
-    );
+    .action(runAction(runRewards));
+}
+
+/** The rewards configuration: --config's values, each flag given overriding its field. */
+async function rewardsInput(opts: RewardsOpts): Promise<Record<string, unknown>> {
+  const raw = (
+    typeof opts.config === "string" ? parseText(await readText(opts.config), opts.config) : {}
+  ) as Record<string, unknown>;
+  const num = (flag: string, key: string, field: string, int = false) => {
+    const v = opts[key];
+    if (typeof v === "string") raw[field] = int ? countFlag(v, flag) : numberFlag(v, flag);
+  };
+  num("--validators", "validators", "validators", true);
+  num("--apr", "apr", "stakingApr");
+  num("--bond", "bond", "bondEth");
+  num("--commission", "commission", "commission");
+  num("--cluster-size", "clusterSize", "clusterSize", true);
+  num("--operator-fee", "operatorFee", "ssvOperatorFeeEthPerYear");
+  num("--network-fee-share", "networkFeeShare", "ssvNetworkFeeAprShare");
+  num("--obol-share", "obolShare", "obolRewardShare");
+  num("--hosted", "hosted", "hostedValidators", true);
+  num("--operator-cost", "operatorCost", "operatorCostEthPerYear");
+  if (typeof opts.protocol === "string") raw.protocol = opts.protocol;
+  if (opts.selfOperated === false) raw.selfOperated = false;
+  return raw;
+}
+
+/** The text table of `plan rewards`. */
+function rewardsRows(result: ReturnType<typeof evaluateRewards>): string[][] {
+  const p = result.perValidator;
+  const f = result.fleet;
+  return [
+    ["RP income per validator", formatNumber(p.noIncomeEth)],
+    ["DVT cost per validator", formatNumber(p.dvtCostEth)],
+    ["DVT cost / RP income", `${(100 * p.dvtCostShareOfIncome).toFixed(1)}%`],
+    [`fleet RP income (${result.config.validators} validators)`, formatNumber(f.noIncomeEth)],
+    ["fleet DVT fees", formatNumber(f.dvtCostEth)],
+    [
+      `operator income (${result.config.hostedValidators} hosted)`,
+      formatNumber(f.operatorIncomeEth),
+    ],
+    ["operator cost", formatNumber(f.operatorCostEth)],
+    ["net with DVT", formatNumber(f.netWithDvtEth)],
+    [
+      "yield on bond solo / with DVT",
+      `${(100 * f.yieldOnBondSolo).toFixed(2)}% / ${(100 * f.yieldOnBondWithDvt).toFixed(2)}%`,
+    ],
+    [
+      "hosted validators to break even",
+      result.breakEvenHostedValidators === null ? "n/a" : String(result.breakEvenHostedValidators),
+    ],
+  ];
+}
+
+async function runRewards(opts: RewardsOpts): Promise<void> {
+  const raw = await rewardsInput(opts);
+  const result = evaluateRewards(
+    withFlagNames(() => parseRewardsConfig(raw), {
+      protocol: "--protocol",
+      stakingApr: "--apr",
+      bondEth: "--bond",
+      commission: "--commission",
+      clusterSize: "--cluster-size",
+    }),
+  );
+  if (typeof opts.chart === "string") await writeChart(opts.chart, rewardsChartSvg(result));
+  if (opts.json) {
+    printJson(result);
+    return;
+  }
+  process.stdout.write(
+    `${formatTable(["per year (ETH)", "value"], rewardsRows(result))}\n${ILLUSTRATIVE}\n`,
+  );
 }
 
 function decentralizationCommand(): Command {
