@@ -28,6 +28,12 @@ import type { KeySource } from "../ops/guard/smartnode.js";
 import { loadIdentity, type NodeIdentity } from "../p2p/identity.js";
 import { type PeerInfoService, startPeerInfo } from "../p2p/peerinfo.js";
 import { createP2PTransport, type P2PTransport } from "../p2p/transport.js";
+import {
+  type BeaconStrategies,
+  isStrategyBeacon,
+  operatorBeacon,
+  registerStrategyMetrics,
+} from "../beacon/strategy/index.js";
 import { SlashingProtectionDb } from "../slashing/db.js";
 import { type NodeKeyGuard, nodeKeyGuard } from "./guard.js";
 import { bindNodeHttp, nodeHttpRoutes, nodeStatus } from "./http.js";
@@ -37,6 +43,8 @@ import { createUndoStack, type UndoStack } from "./undo.js";
 
 /** Beacon API timeout of the node's client (duties are fitted to the slot by the client). */
 const BEACON_TIMEOUT_MS = 4_000;
+/** A head event stream silent this long is re-opened (5 mainnet slots without a block). */
+const BEACON_EVENTS_IDLE_MS = 60_000;
 
 /**
  * What the node runs with (the CLI's flags, checked).
@@ -59,6 +67,10 @@ export type OperatorNodeOptions = {
   /** Token of the dashboard's POSTs (exits) and large planner queries. */
   dashboardToken?: string | undefined;
   quiet?: boolean | undefined;
+  /** Start the attester duty on the beacon node's head event (`--attest-on-head`). */
+  attestOnHead?: boolean | undefined;
+  /** Strategy per request kind over several `beaconUrls` (`--beacon-strategy`; default majority/best). */
+  beaconStrategy?: BeaconStrategies | undefined;
   /** The key guard's sources (src/ops/guard/flags.ts guardSources); none: no guard. */
   keyGuard?: readonly KeySource[] | undefined;
 };
@@ -246,13 +258,22 @@ function createNode(
   log: NodeLog,
 ): DvNode {
   const { transport } = parts;
-  return createDvNode({
+  // Several --beacon-url or --attest-on-head: one client per node under a per-duty strategy.
+  const beacon = operatorBeacon(parts.beacon, {
+    urls: o.beaconUrls,
+    strategies: o.beaconStrategy,
+    attestOnHead: o.attestOnHead,
+    timeoutMs: BEACON_TIMEOUT_MS,
+    eventIdleTimeoutMs: BEACON_EVENTS_IDLE_MS,
+    onEventError: (node, message) => log("beacon-events", { node, message }),
+  });
+  const dv = createDvNode({
     cluster: m.op.definition,
     operatorId: m.op.operatorId,
     shares: m.op.shares,
     transport: { consensus: transport, parsigex: transport.channel("parsigex") },
     clock: systemClock,
-    beacon: parts.beacon,
+    beacon,
     slashingDb: parts.slashingDb,
     identity: {
       signer: secp256k1Signer(m.identity.secretKey),
@@ -260,6 +281,7 @@ function createNode(
     },
     options: {
       doppelgangerEpochs: o.doppelgangerEpochs,
+      attestOnHead: o.attestOnHead,
       signingGates: parts.keyGuard ? [parts.keyGuard.gate] : undefined,
       qbft: { peerConnected: (i) => transport.connectedPeers().includes(i) },
       onError: (what, err) => log("error", { what, message: errorMessage(err) }),
@@ -281,6 +303,8 @@ function createNode(
         }),
     },
   });
+  if (isStrategyBeacon(beacon)) registerStrategyMetrics(dv.metrics.registry, beacon);
+  return dv;
 }
 
 /** One log line per finished duty and per peer (dis)connection. */

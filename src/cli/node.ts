@@ -7,6 +7,7 @@
  */
 import { Command, InvalidArgumentError } from "commander";
 import { type OperatorNodeOptions, type RunningNode, startOperatorNode } from "../app/run.js";
+import { parseBeaconStrategy } from "../beacon/strategy/config.js";
 import { resolveDashboardToken } from "../dashboard/auth.js";
 import { InputError } from "../errors.js";
 import { guardSources } from "../ops/guard/flags.js";
@@ -27,6 +28,8 @@ type RunFlags = {
   dashboardToken?: string;
   dashboardTokenFile?: string;
   quiet?: boolean;
+  attestOnHead?: boolean;
+  beaconStrategy?: string;
   rocketpoolDir?: string;
   keymanagerUrl?: string;
   keymanagerTokenFile?: string;
@@ -78,6 +81,8 @@ async function parseRunFlags(flags: RunFlags): Promise<OperatorNodeOptions> {
       metaMessages: ["Example: --beacon-url http://127.0.0.1:5052 (repeat for fallback nodes)."],
     });
   }
+  const beaconStrategy =
+    flags.beaconStrategy === undefined ? undefined : parseBeaconStrategy(flags.beaconStrategy);
   const doppelgangerEpochs = Number(flags.doppelgangerEpochs);
   if (!Number.isInteger(doppelgangerEpochs) || doppelgangerEpochs < 0) {
     throw new InputError("--doppelganger-epochs must be a non-negative integer", {
@@ -111,6 +116,8 @@ async function parseRunFlags(flags: RunFlags): Promise<OperatorNodeOptions> {
     dashboard: flags.dashboard,
     dashboardToken,
     quiet: flags.quiet,
+    attestOnHead: flags.attestOnHead,
+    beaconStrategy,
     keyGuard,
   };
 }
@@ -134,7 +141,7 @@ export function nodeCommand(): Command {
     .requiredOption("--data-dir <dir>", "data folder (slashing-protection.sqlite lives here)")
     .option(
       "--beacon-url <url>",
-      "beacon node REST URL (repeat for fallback)",
+      "beacon node REST URL (repeat: several nodes, asked per --beacon-strategy)",
       (v: string, acc: string[]) => [...acc, v],
       [] as string[],
     )
@@ -176,6 +183,14 @@ export function nodeCommand(): Command {
     .option(
       "--keymanager-token-file <file>",
       "key guard: file holding the keymanager API token (mode 0600; the Smartnode's is data/validators/token-file.txt)",
+    )
+    .option(
+      "--beacon-strategy <spec>",
+      "with several --beacon-url: attestation=majority|best|first,proposal=best|first (default attestation=majority,proposal=best; other requests: first success)",
+    )
+    .option(
+      "--attest-on-head",
+      "start each attestation when the beacon node's head event for the slot arrives (fallback: 1/3 of the slot)",
     )
     .option("--quiet", "no log lines")
     .action(

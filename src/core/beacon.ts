@@ -149,6 +149,14 @@ export type CommitteeSubscription = {
 export type ProposerPreparation = { validatorIndex: number; feeRecipient: string };
 
 /**
+ * A beacon node's new head block (beacon-APIs eventstream `head`: slot and block root).
+ *
+ * @example
+ * const unsubscribe = beacon.subscribeHead?.((h: HeadNotice) => console.log(h.slot));
+ */
+export type HeadNotice = { slot: number; block: Uint8Array };
+
+/**
  * What the duty workflow calls on a beacon node. Every method may throw (network, 4xx/5xx);
  * callers treat that as a failed step for that duty, never as fatal.
  *
@@ -164,6 +172,12 @@ export interface BeaconNode {
   attesterDuties(epoch: number, indices: readonly number[]): Promise<AttesterDuty[]>;
   /** GET /eth/v1/validator/duties/proposer/{epoch} (all proposers of the epoch). */
   proposerDuties(epoch: number): Promise<ProposerDuty[]>;
+  /**
+   * GET /eth/v1/events?topics=head, followed until the returned function is called: `listener`
+   * gets every new head (the scheduler starts the attester duty on it, `attestOnHead`). Optional:
+   * without it the attester duty starts at ⅓ of the slot.
+   */
+  subscribeHead?(listener: (head: HeadNotice) => void): () => void;
   /** GET /eth/v1/validator/attestation_data?slot&committee_index. */
   attestationData(slot: number, committeeIndex: number): Promise<phase0.AttestationData>;
   /**
@@ -264,7 +278,17 @@ export function fallbackBeacon(nodes: readonly BeaconNode[]): BeaconNode {
     }
     throw new BaseError(`All ${nodes.length} beacon nodes failed`, { cause: last });
   };
+  const heads = nodes.flatMap((b) => (b.subscribeHead ? [b.subscribeHead.bind(b)] : []));
   return {
+    // Every node's head events (the scheduler uses the first one per slot).
+    ...(heads.length > 0 && {
+      subscribeHead: (listener: (head: HeadNotice) => void) => {
+        const stops = heads.map((subscribe) => subscribe(listener));
+        return () => {
+          for (const stop of stops) stop();
+        };
+      },
+    }),
     chainInfo: () => call((b) => b.chainInfo()),
     validators: (p) => call((b) => b.validators(p)),
     attesterDuties: (e, i) => call((b) => b.attesterDuties(e, i)),

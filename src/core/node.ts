@@ -99,6 +99,11 @@ export type DvNodeOptions = {
     /** Doppelganger watch in epochs (default 2; 0 disables — tests only). */
     doppelgangerEpochs?: number | undefined;
     offsets?: Partial<DutyOffsets> | undefined;
+    /**
+     * Start the attester duty on the beacon node's head event for the slot, ⅓ of the slot as the
+     * fallback (default false; src/core/scheduler/scheduler.ts `attestOnHead`).
+     */
+    attestOnHead?: boolean | undefined;
     /** Run aggregation duties (default true). */
     aggregation?: boolean | undefined;
     /** Block graffiti (UTF-8, ≤ 32 bytes; default "rpdvt"). */
@@ -492,6 +497,7 @@ function buildScheduler(b: NodeBase, chain: ChainInfo, genesisClockMs: number): 
     beacon: b.beacon,
     pubkeys: [...b.keys.validatorPubkeys.values()],
     offsets: o.offsets,
+    attestOnHead: o.attestOnHead,
     feeRecipients: b.keys.feeRecipients,
     aggregation: o.aggregation,
     builderRegistrations: o.builder?.registrations,

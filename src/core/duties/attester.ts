@@ -1,5 +1,7 @@
 /**
- * The attester duty (consensus-specs phase0 validator.md "Attesting"): at ⅓ of the slot fetch the
+ * The attester duty (consensus-specs phase0 validator.md "Attesting"): at ⅓ of the slot — or, with
+ * the node's `attestOnHead`, as soon as the beacon node's head event for the slot arrives (the
+ * scheduler triggers it; src/core/scheduler/scheduler.ts) — fetch the
  * attestation data of the cluster's attesters → consensus (one value per slot for all of them) →
  * sign (slashing-protected: EIP-3076 source/target check-and-insert) → exchange → aggregate →
  * submit the Attestation (from Electra on a SingleAttestation, built by the broadcaster).

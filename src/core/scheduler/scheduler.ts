@@ -7,6 +7,10 @@
  * - proposer (randao reveal, then block): at the start of the slot;
  * - prepare-aggregator (selection proof): at the start of the slot, so the proof is ready early;
  * - attester: one third into the slot ("Attesting": SECONDS_PER_SLOT / INTERVALS_PER_SLOT);
+ *   with `attestOnHead`, as soon as the beacon node's `head` event for the slot arrives (the
+ *   validator "should" attest once it has seen the slot's block, at the latest at ⅓; Charon's
+ *   alpha feature `fetch_att_on_block`): only a head of the current slot, seen at or after the
+ *   slot start, starts it (a late head of the previous slot does not); ⅓ stays the fallback;
  * - aggregator: two thirds into the slot ("Aggregation");
  * - sync committee (altair validator.md, validators in the current sync committee, every slot
  *   from the Altair fork on): selection proofs at the start of the slot, the sync committee
@@ -176,6 +180,11 @@ export type SchedulerOptions = {
   /** Fee recipient (0x-hex address) per cluster validator, registered every epoch. */
   feeRecipients?: ReadonlyMap<PubkeyHex, string> | undefined;
   /**
+   * Start the attester duty on the beacon node's `head` event for the slot (`beacon.subscribeHead`),
+   * the ⅓ offset staying the fallback (default false; no effect without `subscribeHead`).
+   */
+  attestOnHead?: boolean | undefined;
+  /**
    * Fire the builder-registration duty (MEV-Boost) at start, at every epoch's first slot and when
    * the set of validators with duties changes: one definition per pending, active or exiting
    * validator with a fee recipient (never unknown or exited ones). Default false (builder off).
@@ -217,6 +226,40 @@ type EpochDuties = {
   sync: SyncCommitteeDuty[];
 };
 
+/** An epoch's attester and sync duties by validator pubkey (one of each per validator, spec). */
+type PubkeyIndex = {
+  attester: Map<PubkeyHex, AttesterDuty>;
+  sync: Map<PubkeyHex, SyncCommitteeDuty>;
+};
+const pubkeyIndexes = new WeakMap<EpochDuties, PubkeyIndex>();
+
+/** The epoch's {@link PubkeyIndex}, built on first use (one pass over its duties). */
+function pubkeyIndex(ed: EpochDuties): PubkeyIndex {
+  let ix = pubkeyIndexes.get(ed);
+  if (ix) return ix;
+  const byPk = <D extends { pubkey: Uint8Array }>(ds: Iterable<D>): Map<PubkeyHex, D> => {
+    const m = new Map<PubkeyHex, D>();
+    for (const d of ds) {
+      const k = toHex(d.pubkey);
+      if (!m.has(k)) m.set(k, d);
+    }
+    return m;
+  };
+  ix = {
+    attester: byPk([...ed.attester.values()].flat()),
+    sync: byPk(ed.sync),
+  };
+  pubkeyIndexes.set(ed, ix);
+  return ix;
+}
+
+/** Append `d` to the slot's list (no copy per duty: that was O(m²) per slot). */
+function pushTo<D>(m: Map<number, D[]>, slot: number, d: D): void {
+  const list = m.get(slot);
+  if (list) list.push(d);
+  else m.set(slot, [d]);
+}
+
 /**
  * Create a scheduler.
  *
@@ -240,6 +283,10 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   const resolving = new Map<number, Promise<EpochDuties | undefined>>();
   const timers = new Set<() => void>();
   let stopped = false;
+  // attestOnHead: the latest slot whose head arrived in time, and each slot's attester start.
+  let headSlot = -1;
+  const attesterStarts = new Map<number, () => void>();
+  let unsubscribeHead: (() => void) | undefined;
 
   const currentSlot = (): number =>
     Math.max(0, Math.floor((clock.now() - opts.genesisClockMs) / slotMs));
@@ -408,11 +455,11 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
           const prop = propResult.ok ? propResult.d : [];
           for (const d of att) {
             if (!wanted.has(toHex(d.pubkey)) || epochOf(d.slot, spe) !== epoch) continue;
-            out.attester.set(d.slot, [...(out.attester.get(d.slot) ?? []), d]);
+            pushTo(out.attester, d.slot, d);
           }
           for (const d of prop) {
             if (!wanted.has(toHex(d.pubkey)) || epochOf(d.slot, spe) !== epoch) continue;
-            out.proposer.set(d.slot, [...(out.proposer.get(d.slot) ?? []), d]);
+            pushTo(out.proposer, d.slot, d);
           }
         }
         // Only cache complete resolutions for the current set of validators, else retry.
@@ -430,9 +477,18 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     return p;
   };
 
-  const fire = (slot: number, type: DutyType, defs: Map<PubkeyHex, DutyDefinition>, at: number) => {
-    if (!defs.size) return;
+  /** Run the duty at `at` (at once if passed); the returned start runs it earlier, once. */
+  const fire = (
+    slot: number,
+    type: DutyType,
+    defs: Map<PubkeyHex, DutyDefinition>,
+    at: number,
+  ): (() => void) | undefined => {
+    if (!defs.size) return undefined;
+    let started = false;
     const run = (): void => {
+      if (started || stopped) return;
+      started = true;
       try {
         opts.onDuty({ slot, type }, defs);
       } catch (err) {
@@ -441,6 +497,22 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     };
     if (at <= clock.now()) run();
     else later(at - clock.now(), run);
+    return run;
+  };
+
+  /** The slot's attester start, run at once if its head already arrived, else on the head. */
+  const startOnHead = (slot: number, start: () => void): void => {
+    if (headSlot === slot) start();
+    else attesterStarts.set(slot, start);
+  };
+  const onHead = (head: { slot: number }): void => {
+    // Only the current slot's head, after the slot started (currentSlot() is the local clock's):
+    // a late head of the previous slot, or one ahead of this clock, starts nothing.
+    if (stopped || head.slot !== currentSlot() || headSlot === head.slot) return;
+    headSlot = head.slot;
+    const start = attesterStarts.get(head.slot);
+    attesterStarts.delete(head.slot);
+    start?.();
   };
 
   const scheduleSlot = async (slot: number, fromNow: boolean): Promise<void> => {
@@ -475,7 +547,8 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     }
     for (const [type, defs, off] of plan) {
       const at = due(off);
-      if (at !== undefined) fire(slot, type, defs, at);
+      const start = at === undefined ? undefined : fire(slot, type, defs, at);
+      if (start && type === DutyType.Attester && unsubscribeHead) startOnHead(slot, start);
     }
   };
 
@@ -484,6 +557,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     const epoch = epochOf(slot, spe);
     for (const e of epochs.keys()) if (e < epoch - 1) epochs.delete(e);
     for (const e of subscribed.keys()) if (e < epoch - 1) subscribed.delete(e);
+    for (const s of attesterStarts.keys()) if (s < slot) attesterStarts.delete(s);
     opts.onSlot?.(slot);
     later(slotStartMs(slot + 1) - clock.now(), () => tick(slot + 1));
     void (async () => {
@@ -514,6 +588,9 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     slotStartMs,
     async start() {
       stopped = false;
+      if (opts.attestOnHead && beacon.subscribeHead && !unsubscribeHead) {
+        unsubscribeHead = beacon.subscribeHead(onHead);
+      }
       const slot = currentSlot();
       await resolveEpoch(epochOf(slot, spe));
       if (stopped) return;
@@ -527,26 +604,33 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     },
     stop() {
       stopped = true;
+      unsubscribeHead?.();
+      unsubscribeHead = undefined;
+      attesterStarts.clear();
       for (const c of timers) c();
       timers.clear();
     },
     definition(slot, type, pk) {
       const ed = epochs.get(epochOf(slot, spe));
       if (!ed) return undefined;
+      // Called per validator per duty (value validity, aggregator selection): an index by pubkey
+      // built once per epoch, not a scan of the slot's duties (that was O(V²/32) per epoch).
       if (type === DutyType.Proposer || type === DutyType.Randao) {
+        // At most one proposer per slot (and a validator may propose twice in an epoch).
         const d = ed.proposer.get(slot)?.find((x) => toHex(x.pubkey) === pk);
         return d ? { kind: "proposer", duty: d } : undefined;
       }
+      const ix = pubkeyIndex(ed);
       if (
         type === DutyType.SyncMessage ||
         type === DutyType.PrepareSyncContribution ||
         type === DutyType.SyncContribution
       ) {
-        const d = ed.sync.find((x) => toHex(x.pubkey) === pk);
+        const d = ix.sync.get(pk);
         return d ? { kind: "sync", duty: d } : undefined;
       }
-      const d = ed.attester.get(slot)?.find((x) => toHex(x.pubkey) === pk);
-      return d ? { kind: "attester", duty: d } : undefined;
+      const d = ix.attester.get(pk);
+      return d && d.slot === slot ? { kind: "attester", duty: d } : undefined;
     },
     index: (pk) => indices.get(pk),
     states: () => new Map(states),

@@ -1,0 +1,83 @@
+/**
+ * Attestation data by majority (Vouch strategies/attestationdata/majority): the answers are
+ * grouped by hash_tree_root(AttestationData); the group answered by most nodes wins, a tie goes to
+ * the newer head (the slot of beacon_block_root, when known), then to the group answered first.
+ * Collection may stop early once one group holds a strict majority of the nodes asked. Pure
+ * functions; the requests are src/beacon/strategy/collect.ts.
+ */
+import type { phase0 } from "@lodestar/types";
+import { toHex } from "../../util/hex.js";
+
+/**
+ * One node's attestation data, with its SSZ root and its head block's slot (when known).
+ *
+ * @example
+ * const a: DataAnswer = { node: "127.0.0.1:5052", data, root: toHex(ssz.phase0.AttestationData.hashTreeRoot(data)), headSlot: 9 };
+ */
+export type DataAnswer = {
+  node: string;
+  data: phase0.AttestationData;
+  /** 0x-hex hash_tree_root(data). */
+  root: string;
+  headSlot: number | undefined;
+};
+
+/**
+ * The smallest count that is a strict majority of `nodes` (Vouch: requests/2 + 1).
+ *
+ * @example
+ * strictMajority(3) // 2
+ */
+export function strictMajority(nodes: number): number {
+  return Math.floor(nodes / 2) + 1;
+}
+
+/**
+ * Does some data already hold a strict majority of the `nodes` asked?
+ *
+ * @example
+ * if (hasMajority(answers, 3)) stopWaiting();
+ */
+export function hasMajority(answers: readonly DataAnswer[], nodes: number): boolean {
+  const counts = new Map<string, number>();
+  for (const a of answers) counts.set(a.root, (counts.get(a.root) ?? 0) + 1);
+  return Math.max(0, ...counts.values()) >= strictMajority(nodes);
+}
+
+/**
+ * The majority choice among `answers` (in arrival order): the data, how many nodes answered it
+ * and which; undefined when there is no answer.
+ *
+ * @example
+ * const c = chooseMajority(answers); // { answer, votes: 2, nodes: ["a", "b"] }
+ */
+export function chooseMajority(
+  answers: readonly DataAnswer[],
+): { answer: DataAnswer; votes: number; nodes: string[] } | undefined {
+  const groups = new Map<string, DataAnswer[]>();
+  for (const a of answers) groups.set(a.root, [...(groups.get(a.root) ?? []), a]);
+  let best: DataAnswer[] | undefined;
+  for (const g of groups.values()) {
+    if (!best || g.length > best.length) best = g;
+    else if (g.length === best.length && headOf(g) > headOf(best)) best = g;
+  }
+  const first = best?.[0];
+  if (!best || !first) return undefined;
+  return { answer: first, votes: best.length, nodes: best.map((a) => a.node) };
+}
+
+const headOf = (g: readonly DataAnswer[]): number =>
+  Math.max(-1, ...g.map((a) => a.headSlot ?? -1));
+
+/**
+ * The 0x-hex root of attestation data, the grouping key (identical data, identical root).
+ *
+ * @example
+ * dataKey(data, ssz.phase0.AttestationData.hashTreeRoot) // "0x…"
+ */
+export function dataKey(
+  data: phase0.AttestationData,
+  hashTreeRoot: (d: phase0.AttestationData) => Uint8Array,
+): string {
+  return toHex(hashTreeRoot(data));
+}
