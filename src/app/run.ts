@@ -13,6 +13,12 @@
 import { resolve } from "node:path";
 import { SLOTS_PER_EPOCH } from "@lodestar/params";
 import { type BeaconChainInfo, type BeaconClient, createBeaconClient } from "../beacon/index.js";
+import {
+  type BeaconStrategies,
+  isStrategyBeacon,
+  operatorBeacon,
+  registerStrategyMetrics,
+} from "../beacon/strategy/index.js";
 import { currentEpoch } from "../core/beacon.js";
 import { MAX_MESSAGE_SIZE } from "../core/consensus/codec.js";
 import { secp256k1Signer, secp256k1Verifier } from "../core/consensus/signer.js";
@@ -28,12 +34,6 @@ import type { KeySource } from "../ops/guard/smartnode.js";
 import { loadIdentity, type NodeIdentity } from "../p2p/identity.js";
 import { type PeerInfoService, startPeerInfo } from "../p2p/peerinfo.js";
 import { createP2PTransport, type P2PTransport } from "../p2p/transport.js";
-import {
-  type BeaconStrategies,
-  isStrategyBeacon,
-  operatorBeacon,
-  registerStrategyMetrics,
-} from "../beacon/strategy/index.js";
 import { SlashingProtectionDb } from "../slashing/db.js";
 import { type NodeKeyGuard, nodeKeyGuard } from "./guard.js";
 import { bindNodeHttp, nodeHttpRoutes, nodeStatus } from "./http.js";
