@@ -22,9 +22,16 @@ import {
 } from "../keysplit/cluster.js";
 import { planReplacement } from "../keysplit/replace.js";
 import { runReplacement } from "../keysplit/replace-run.js";
+import {
+  type DeletionStatement,
+  readDeletionStatement,
+  recordDeletionStatement,
+  signDeletionStatement,
+} from "../keysplit/replace-statement.js";
 import { crashPoint, Journal } from "../ops/journal.js";
+import { loadIdentity } from "../p2p/identity.js";
 import { readRocketPoolKeys } from "../rocketpool/datadir.js";
-import { assertCanCreate, cleanStaleTemps } from "../util/fs.js";
+import { assertCanCreate, cleanStaleTemps, writeFileAtomic } from "../util/fs.js";
 import { fromHex } from "../util/hex.js";
 import { startProgress } from "../util/progress.js";
 import {
@@ -97,7 +104,98 @@ export function clusterCommand(): Command {
   return new Command("cluster")
     .description("Operate on an rpdvt cluster output (keys split --format cluster)")
     .addCommand(clusterSetIdentitiesCommand())
-    .addCommand(clusterReplaceOperatorCommand());
+    .addCommand(clusterReplaceOperatorCommand())
+    .addCommand(clusterSignDeletionCommand())
+    .addCommand(clusterRecordDeletionCommand());
+}
+
+/**
+ * The `cluster sign-deletion` subcommand (run by a REMOVED operator after it deleted its share).
+ *
+ * @example
+ * await clusterSignDeletionCommand().parseAsync(["node", "sign-deletion", "--cluster", "old/operator-4", "--operator-id", "4", "--identity", "id.json", "--out", "op4-deleted.json"]);
+ */
+export function clusterSignDeletionCommand(): Command {
+  return new Command("sign-deletion")
+    .description(
+      "A removed operator signs (with its p2p identity key) that it deleted its key shares of the old cluster",
+    )
+    .requiredOption("--cluster <path>", "the OLD cluster: its cluster.json or a folder holding it")
+    .requiredOption(
+      "--operator-id <id>",
+      "this operator's id in the old cluster",
+      wholeNumberArg(1),
+    )
+    .requiredOption("--identity <file>", "this operator's p2p identity file (rpdvt node identity)")
+    .requiredOption("--out <file>", "the statement file to write (must not exist)")
+    .option("--json", "print the statement as JSON")
+    .addHelpText(
+      "after",
+      "\nThe statement records who said what and when; it is not a proof that no copy is left.\n",
+    )
+    .action(
+      runAction(
+        async (f: {
+          cluster: string;
+          operatorId: number;
+          identity: string;
+          out: string;
+          json?: boolean;
+        }) => {
+          const out = resolve(expandHome(f.out));
+          await assertCanCreate(out, "--out");
+          const def = await readClusterDefinition(await oldDefinitionFile(f.cluster));
+          const id = await loadIdentity(resolve(expandHome(f.identity)));
+          const st = signDeletionStatement(def, f.operatorId, id.secretKey, id.peerId);
+          await writeFileAtomic(out, `${JSON.stringify(st, null, 2)}\n`, { mode: 0o644 });
+          if (f.json) return printJson({ out, ...st });
+          process.stdout.write(
+            `Wrote the deletion statement of operator ${st.operatorId} for cluster ${st.clusterHash} to ${out}.\n` +
+              "Send it to the cluster's owner. It is a signed statement, not a proof of deletion.\n",
+          );
+        },
+      ),
+    );
+}
+
+/**
+ * The `cluster record-deletion` subcommand (the owner records a statement received later).
+ *
+ * @example
+ * await clusterRecordDeletionCommand().parseAsync(["node", "record-deletion", "--cluster", "cluster-v2", "--previous", "cluster", "--statement", "op4-deleted.json"]);
+ */
+export function clusterRecordDeletionCommand(): Command {
+  return new Command("record-deletion")
+    .description(
+      "Verify a removed operator's deletion statement against the old cluster and store it in the new cluster output",
+    )
+    .requiredOption("--cluster <dir>", "the NEW cluster output (written by replace-operator)")
+    .requiredOption("--previous <path>", "the OLD cluster: its cluster.json or a folder holding it")
+    .requiredOption("--statement <file>", "the statement (rpdvt cluster sign-deletion)")
+    .option("--json", "print the result as JSON")
+    .action(
+      runAction(
+        async (f: { cluster: string; previous: string; statement: string; json?: boolean }) => {
+          const out = resolve(expandHome(f.cluster));
+          const def = await readClusterDefinition(join(out, CLUSTER_FILE));
+          const old = await readClusterDefinition(await oldDefinitionFile(f.previous));
+          if (def.previous?.hash !== old.hash) {
+            throw new InputError("--previous is not the cluster --cluster succeeds", {
+              field: "--previous",
+              details: `new cluster's previous.hash ${def.previous?.hash ?? "(none)"}; --previous hashes to ${old.hash}`,
+            });
+          }
+          const st = await readDeletionStatement(resolve(expandHome(f.statement)), old);
+          const path = await recordDeletionStatement(out, st);
+          if (f.json)
+            return printJson({ recorded: path, operatorId: st.operatorId, signedAt: st.signedAt });
+          process.stdout.write(
+            `Verified and recorded operator ${st.operatorId}'s deletion statement (signed ${st.signedAt}) in ${path}.\n` +
+              `It is a statement, not a proof: ${old.threshold} old shares together still rebuild the key.\n`,
+          );
+        },
+      ),
+    );
 }
 
 type ReplaceFlags = {
@@ -112,6 +210,7 @@ type ReplaceFlags = {
   currentEpoch?: number;
   beaconUrl: string[];
   out: string;
+  deletionStatement: string[];
   json?: boolean;
   quiet?: boolean;
 };
@@ -223,6 +322,12 @@ export function clusterReplaceOperatorCommand(): Command {
       "--out <dir>",
       "the NEW cluster output folder (must not exist, unless resuming)",
     )
+    .option(
+      "--deletion-statement <file>",
+      "a removed operator's signed statement that it deleted its share (rpdvt cluster sign-deletion): verified and stored (repeat per operator)",
+      (v: string, a: string[]) => [...a, v],
+      [] as string[],
+    )
     .option("--json", "print the result as JSON")
     .option("--quiet", "no progress output")
     .addHelpText(
@@ -250,6 +355,10 @@ export function clusterReplaceOperatorCommand(): Command {
         const defFile = await oldDefinitionFile(f.cluster);
         const previous = await readClusterDefinition(defFile);
         verifyDefinitionKeys(previous, defFile);
+        const statements: DeletionStatement[] = [];
+        for (const file of f.deletionStatement) {
+          statements.push(await readDeletionStatement(resolve(expandHome(file)), previous));
+        }
         const chain = await chainEpoch(f);
         const plan = planReplacement(previous, {
           replace,
@@ -290,14 +399,20 @@ export function clusterReplaceOperatorCommand(): Command {
           afterStep: (step) => crashPoint(`replace:${step}`),
         });
         for (const k of keys) k.secret.fill(0);
-        if (f.json) return printJson({ ...r, journal: journalFile, warnings });
+        const recorded: string[] = [];
+        for (const st of statements) recorded.push(await recordDeletionStatement(r.out, st));
+        if (f.json)
+          return printJson({ ...r, journal: journalFile, deletionStatements: recorded, warnings });
         process.stdout.write(
           `${r.resumed.length ? `Resumed (already done: ${r.resumed.join(", ")}). ` : ""}` +
             `Wrote the new cluster for ${r.validators} validator(s) to ${r.out}\n` +
             `Operators ${r.operators.join(",")} (threshold ${r.threshold}); staying ${r.staying.join(",") || "none"}, ` +
             `removed ${r.removed.join(",") || "none"}, added ${r.added.join(",") || "none"}.\n` +
             `Definition hash ${r.hash} (previous ${r.previousHash}).\n\n` +
-            `${r.handover.join("\n")}\n\n(These steps are in ${join(r.out, "HANDOVER.txt")}.)\n`,
+            `${r.handover.join("\n")}\n\n(These steps are in ${join(r.out, "HANDOVER.txt")}.)\n` +
+            recorded
+              .map((p) => `Recorded a deletion statement (a statement, not a proof): ${p}\n`)
+              .join(""),
         );
       }),
     );
