@@ -8,6 +8,15 @@
  * (src/util/token-file.ts readTokenFile) because `--token T` shows in `ps`. `--cluster-format`
  * prints how other DV software does it. Every flag is checked before any beacon or wallet access.
  * See src/ops/exit/exit.ts.
+ *
+ * Megapool validators (issue 16 part 3; src/ops/exit/megapool.ts): `rocketpool megapool
+ * exit-validator` loads the key from the client keystores and fails once they are quarantined;
+ * `rpdvt exit --megapool-validator-id N --execution-url URL --node-address ADDR` selects the
+ * validator by its megapool id (or `--validator PUBKEY`, its id looked up when the execution
+ * flags are given) and signs the same exit with the wallet-derived cold key. Before the wallet is
+ * opened, a validator the chain would not let exit (pending, exiting, exited, slashed, too young)
+ * is refused with what to do; after signing, the Smartnode's next steps are printed
+ * (notify-validator-exit, notify-final-balance).
  */
 import * as p from "@clack/prompts";
 import { Command, Option } from "commander";
@@ -22,6 +31,14 @@ import {
   signedExitJson,
   signVoluntaryExit,
 } from "../ops/exit/exit.js";
+import {
+  checkExitable,
+  exitNextSteps,
+  type MegapoolQuery,
+  type MegapoolValidator,
+  megapoolValidatorById,
+  megapoolValidatorByPubkey,
+} from "../ops/exit/megapool.js";
 import { assertAbsent, writeFileAtomic } from "../util/fs.js";
 import { fromHex, toHex } from "../util/hex.js";
 import { readTokenFile } from "../util/token-file.js";
@@ -35,7 +52,11 @@ import { printJson, runAction } from "./run.js";
 
 type ExitFlags = {
   rocketpoolDir: string;
-  validator: string;
+  validator?: string;
+  megapoolValidatorId?: string;
+  executionUrl?: string;
+  nodeAddress?: string;
+  rocketStorage?: string;
   beaconUrl: string[];
   epoch?: string;
   out?: string;
@@ -67,6 +88,57 @@ export function parseEpochFlag(v: string | undefined): number | undefined {
 }
 
 /**
+ * `--megapool-validator-id` as a non-negative integer (undefined: not given).
+ *
+ * @example
+ * parseMegapoolIdFlag("3") // 3
+ */
+export function parseMegapoolIdFlag(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const id = Number(v);
+  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(id) || id > 0xffff_ffff)
+    throw new InputError(`--megapool-validator-id must be a non-negative integer, got "${v}"`, {
+      field: "--megapool-validator-id",
+      metaMessages: ["`rocketpool megapool status` lists your megapool validators' ids."],
+    });
+  return id;
+}
+
+/** The validator flags, checked: exactly one selector; a megapool id needs the execution flags. */
+function checkSelection(f: ExitFlags): { megapoolId?: number; query?: MegapoolQuery } {
+  const megapoolId = parseMegapoolIdFlag(f.megapoolValidatorId);
+  if ((f.validator === undefined) === (megapoolId === undefined))
+    throw new InputError(
+      "Give the validator with --validator PUBKEY or --megapool-validator-id N",
+      {
+        field: "--validator",
+        metaMessages: [
+          "Exactly one of them: a minipool or megapool validator by its public key, or a megapool validator by its id in your megapool.",
+        ],
+      },
+    );
+  if ((f.executionUrl === undefined) !== (f.nodeAddress === undefined))
+    throw new InputError("--execution-url and --node-address go together", {
+      field: f.executionUrl === undefined ? "--execution-url" : "--node-address",
+      metaMessages: [
+        "They locate your megapool: the execution client and your Rocket Pool node address.",
+      ],
+    });
+  if (megapoolId !== undefined && f.executionUrl === undefined)
+    throw new InputError("--megapool-validator-id needs --execution-url and --node-address", {
+      field: "--execution-url",
+      metaMessages: [
+        "The id is looked up in your megapool on chain, e.g. --execution-url http://127.0.0.1:8545 --node-address 0x… (`rocketpool node status`).",
+      ],
+    });
+  const query =
+    f.executionUrl !== undefined && f.nodeAddress !== undefined
+      ? { executionUrl: f.executionUrl, nodeAddress: f.nodeAddress, rocketStorage: f.rocketStorage }
+      : undefined;
+  return { ...(megapoolId !== undefined ? { megapoolId } : {}), ...(query ? { query } : {}) };
+}
+
+/**
  * The `exit` command.
  *
  * @example
@@ -78,7 +150,17 @@ export function exitCommand(): Command {
     .description(
       "Sign a voluntary exit with the cold key from the Smartnode wallet (EIP-7044), show it, submit only on confirmation",
     )
-    .requiredOption("--validator <pubkey>", "0x validator public key")
+    .option("--validator <pubkey>", "0x validator public key (minipool or megapool validator)")
+    .option(
+      "--megapool-validator-id <id>",
+      "or: the megapool validator's id in your megapool (as `rocketpool megapool status` shows it); needs --execution-url and --node-address",
+    )
+    .option(
+      "--execution-url <url>",
+      "execution client JSON-RPC, to find a megapool validator by id (or the id of --validator)",
+    )
+    .option("--node-address <address>", "your Rocket Pool node address (with --execution-url)")
+    .option("--rocket-storage <address>", "RocketStorage address (default: mainnet)")
     .option(
       "--rocketpool-dir <dir>",
       "Smartnode folder or its data folder (holds the wallet)",
@@ -116,15 +198,24 @@ export function exitCommand(): Command {
     .addOption(maxWalletAccountsOption())
     .action(
       runAction(async (f: ExitFlags) => {
-        const pubkey = toHex(fromHex(f.validator, { field: "--validator", length: 48 }));
+        const { megapoolId, query } = checkSelection(f);
         const epochFlag = parseEpochFlag(f.epoch);
+        const given =
+          f.validator === undefined
+            ? undefined
+            : toHex(fromHex(f.validator, { field: "--validator", length: 48 }));
+        if (megapoolId !== undefined && (f.clusterFormat || f.clusterNodes !== undefined))
+          throw new InputError("--megapool-validator-id is for cold-key exits", {
+            field: "--megapool-validator-id",
+            metaMessages: ["Give the cluster's validator with --validator PUBKEY."],
+          });
         if (f.clusterFormat) {
           process.stdout.write(
-            `${clusterExitInstructions(f.clusterFormat, pubkey, f.operatorIds ? parseIdList(f.operatorIds) : [])}\n`,
+            `${clusterExitInstructions(f.clusterFormat, given as string, f.operatorIds ? parseIdList(f.operatorIds) : [])}\n`,
           );
           return;
         }
-        if (f.clusterNodes !== undefined) return clusterExit(f, pubkey, epochFlag);
+        if (f.clusterNodes !== undefined) return clusterExit(f, given as string, epochFlag);
         if (f.beaconUrl.length === 0)
           throw new InputError(
             "--beacon-url is required (genesis validators root, validator index)",
@@ -136,8 +227,16 @@ export function exitCommand(): Command {
             metaMessages: ["A cold-key exit is signed with the Smartnode wallet: no token."],
           });
         if (f.out) await assertAbsent(expandHome(f.out));
+        let megapool: MegapoolValidator | undefined;
+        if (query && megapoolId !== undefined)
+          megapool = await megapoolValidatorById(query, megapoolId);
+        else if (query && given) megapool = await megapoolValidatorByPubkey(query, given);
+        const pubkey = megapool?.pubkey ?? (given as string);
+        const nextSteps = exitNextSteps(megapool);
         const { beacon, chain, validator: v } = await findValidator(f.beaconUrl, pubkey);
         const epoch = epochFlag ?? currentEpoch(chain, Date.now());
+        const period = Number(chain.spec?.SHARD_COMMITTEE_PERIOD);
+        checkExitable(v, epoch, Number.isSafeInteger(period) ? period : 0, nextSteps);
         const { secret, account } = await coldKeyFromWallet(
           expandHome(f.rocketpoolDir),
           pubkey,
@@ -160,9 +259,10 @@ export function exitCommand(): Command {
         const text = `${JSON.stringify(json, null, 2)}\n`;
         if (f.out) {
           await writeFileAtomic(expandHome(f.out), text);
-          if (f.json) return printJson({ out: f.out, exit: json, submitted: false });
+          if (f.json)
+            return printJson({ out: f.out, exit: json, submitted: false, megapool, nextSteps });
           process.stdout.write(
-            `Signed exit of validator ${v.index} (wallet account ${account}) written to ${f.out} — NOT submitted.\nSubmit later: curl -X POST -H 'content-type: application/json' --data @${f.out} <beacon>/eth/v1/beacon/pool/voluntary_exits\n`,
+            `Signed exit of validator ${v.index} (wallet account ${account}) written to ${f.out} — NOT submitted.\nSubmit later: curl -X POST -H 'content-type: application/json' --data @${f.out} <beacon>/eth/v1/beacon/pool/voluntary_exits\n${nextSteps.join("\n")}\n`,
           );
           return;
         }
@@ -185,8 +285,10 @@ export function exitCommand(): Command {
           if (p.isCancel(ok) || ok !== true) throw new InputError("Not submitted");
         }
         await beacon.submitVoluntaryExit(signed);
-        if (f.json) return printJson({ exit: json, submitted: true });
-        process.stdout.write(`Submitted the exit of validator ${v.index}.\n`);
+        if (f.json) return printJson({ exit: json, submitted: true, megapool, nextSteps });
+        process.stdout.write(
+          `Submitted the exit of validator ${v.index}.\n${nextSteps.join("\n")}\n`,
+        );
       }),
     );
 }

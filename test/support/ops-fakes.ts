@@ -243,6 +243,8 @@ export async function startFakeBeacon(o: {
   dateOffsetMs?: number;
   /** Finalized epoch (GET …/finality_checkpoints); default: head epoch − 2. */
   finalizedEpoch?: number;
+  /** Beacon status per 0x pubkey (lowercase; default active_ongoing); exiting/exited get exit epoch 5. */
+  statuses?: Record<string, string>;
 }) {
   const sps = o.secondsPerSlot ?? 12;
   const spe = o.slotsPerEpoch ?? 32;
@@ -305,15 +307,21 @@ export async function startFakeBeacon(o: {
         .map((id) => ({
           index: String(idx.get(id.toLowerCase())),
           balance: "32000000000",
-          status: "active_ongoing",
+          status: o.statuses?.[id.toLowerCase()] ?? "active_ongoing",
           validator: {
             pubkey: id.toLowerCase(),
             withdrawal_credentials: `0x01${"00".repeat(11)}${"cd".repeat(20)}`,
             effective_balance: "32000000000",
             slashed: false,
             activation_eligibility_epoch: "0",
-            activation_epoch: "0",
-            exit_epoch: "18446744073709551615",
+            activation_epoch: o.statuses?.[id.toLowerCase()]?.startsWith("pending")
+              ? "18446744073709551615"
+              : "0",
+            exit_epoch: /^(active_exiting|exited|withdrawal)/.test(
+              o.statuses?.[id.toLowerCase()] ?? "",
+            )
+              ? "5"
+              : "18446744073709551615",
             withdrawable_epoch: "18446744073709551615",
           },
         }));

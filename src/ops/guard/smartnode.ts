@@ -28,6 +28,7 @@ import {
   pubkeyName,
   smartnodeFile,
 } from "../../rocketpool/layout.js";
+import { mapConcurrent } from "../../util/concurrency.js";
 import { readJsonFile } from "../../util/json-file.js";
 import { parseWith } from "../../util/schema.js";
 import { definitionPubkeys, LIGHTHOUSE_DEFINITIONS } from "../quarantine/lighthouse.js";
@@ -55,6 +56,9 @@ export interface KeySource {
   /** Look for `pubkeys` (lowercase hex, no 0x). Never throws: failures are warnings. */
   find(pubkeys: ReadonlySet<string>): Promise<KeyFindings>;
 }
+
+/** Keystore files stat-ed at once (I/O-bound; bounded to keep file handles low). */
+const STAT_CONCURRENCY = 32;
 
 /** A parsed file remembered by identity: re-read only when inode, size or mtime changed. */
 type Cached<T> = { ino: number; size: number; mtimeMs: number; value: T };
@@ -110,16 +114,21 @@ export function createSmartnodeSource(dataDir: string): KeySource {
           out.warnings.push(`cannot list ${layout.listDir}: ${messageOf(err)}`);
           return;
         }
+        const hits: { hex: string; rel: string; listed: boolean }[] = [];
         for (const entry of entries) {
           const hex = layout.entry.exec(entry)?.[1]?.toLowerCase();
           if (!hex || !want.has(hex)) continue;
           const rel = layout.keystore(pubkeyName(hex));
+          // Teku: the listed entry is the keystore file itself; the others list a folder.
+          hits.push({ hex, rel, listed: rel === join(layout.listDir, entry) });
+        }
+        await mapConcurrent(hits, STAT_CONCURRENCY, async ({ hex, rel, listed }) => {
           try {
-            if (await statIfAny(join(dataDir, rel))) add(out, hex, rel);
+            if (listed || (await statIfAny(join(dataDir, rel)))) add(out, hex, rel);
           } catch (err) {
             out.warnings.push(`cannot read ${rel}: ${messageOf(err)}`);
           }
-        }
+        });
       }),
     );
   }
