@@ -440,6 +440,160 @@ export type VerifyReport = {
 
 const eq = (a: unknown, b: unknown) => canonicalJson(a) === canonicalJson(b);
 
+/** What `verifyClaim` checks the claim against, besides its own numbers. */
+export type VerifyClaimOptions = {
+  now?: Date;
+  performanceFiles?: readonly PerformanceFile[];
+  observeBeacon?: (
+    validators: string[],
+    range: { from: number; to: number },
+  ) => Promise<BeaconSummary>;
+  onchain?: (claim: ReputationClaim) => Promise<VerifyCheck>;
+  selfConsistentOnly?: boolean;
+};
+
+/** The signature check, and the address it recovers (null when it does not parse). */
+async function checkSignature(
+  claim: ReputationClaim,
+): Promise<{ check: VerifyCheck; recovered: string | null }> {
+  let recovered: string;
+  try {
+    recovered = await recoverMessageAddress({
+      message: claimMessage(claim),
+      signature: claim.signature,
+    });
+  } catch (err) {
+    return {
+      recovered: null,
+      check: {
+        id: "signature",
+        status: "failed",
+        against: "signature",
+        message: `signature does not parse: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`,
+      },
+    };
+  }
+  const ok = recovered.toLowerCase() === claim.nodeAddress.toLowerCase();
+  return {
+    recovered,
+    check: {
+      id: "signature",
+      status: ok ? "verified" : "failed",
+      against: "signature",
+      message: ok
+        ? `signed by the node address ${claim.nodeAddress}`
+        : `signature recovers ${recovered}, not the claimed node ${claim.nodeAddress}: the claim was changed after signing or signed by another key`,
+    },
+  };
+}
+
+/** Issued not in the future (beyond the allowed clock skew) and not expired at `now`. */
+function checkExpiry(claim: ReputationClaim, now: Date): VerifyCheck {
+  const exp = Date.parse(claim.expiresAt);
+  const iss = Date.parse(claim.issuedAt);
+  const expiry = (status: CheckStatus, message: string): VerifyCheck => ({
+    id: "expiry",
+    status,
+    against: "clock",
+    message,
+  });
+  return now.getTime() >= exp
+    ? expiry("failed", `expired at ${claim.expiresAt} (now ${now.toISOString()})`)
+    : iss - CLOCK_SKEW_MS > now.getTime()
+      ? expiry("failed", `issued in the future (${claim.issuedAt}, now ${now.toISOString()})`)
+      : expiry("verified", `valid until ${claim.expiresAt}`);
+}
+
+/** The claimed score recomputed from the claimed inputs (the claimant's own numbers). */
+function checkScore(claim: ReputationClaim): VerifyCheck {
+  const fromClaim = claimScore(
+    computeReputation({
+      intervals: claimIntervals(claim.inputs.performanceFiles),
+      beacon: claim.inputs.beacon,
+    }),
+  );
+  return eq(fromClaim, claim.score)
+    ? {
+        id: "score",
+        status: "verified",
+        against: "claim",
+        message: `score ${claim.score.value} follows from the claimed inputs (the claim's own numbers)`,
+      }
+    : {
+        id: "score",
+        status: "failed",
+        against: "claim",
+        message: `claimed score ${claim.score.value} does not follow from the claimed inputs (recomputed ${fromClaim.value}${fromClaim.value === claim.score.value ? "; components differ" : ""})`,
+      };
+}
+
+/** The performance files against the given files, or unverified (none when none is claimed). */
+function checkPerformanceFiles(
+  claim: ReputationClaim,
+  files: readonly PerformanceFile[] | undefined,
+): VerifyCheck | undefined {
+  if (files) return checkFiles(claim, files);
+  const claimedFiles = claim.inputs.performanceFiles;
+  if (claimedFiles.length === 0) return undefined;
+  return {
+    id: "performance-files",
+    status: "unverified",
+    against: "performance-files",
+    supply: "--performance-files",
+    message: `UNVERIFIED: the attestation counts of ${claimedFiles.length} claimed performance file(s) (${claimedFiles.map((f) => f.name).join(", ")}) are the claimant's own numbers; supply --performance-files with those files`,
+  };
+}
+
+/** The beacon summary against a fresh observation, or unverified (none when none is claimed). */
+async function checkBeacon(
+  claim: ReputationClaim,
+  observe: VerifyClaimOptions["observeBeacon"],
+): Promise<VerifyCheck | undefined> {
+  const b = claim.inputs.beacon;
+  if (!b) return undefined;
+  if (!observe)
+    return {
+      id: "beacon",
+      status: "unverified",
+      against: "beacon",
+      supply: "--beacon",
+      message: `UNVERIFIED: the beacon summary of epochs ${b.fromEpoch}-${b.toEpoch} is the claimant's own observation; supply --beacon with a Beacon API that serves those epochs`,
+    };
+  const fresh = await observe(
+    claim.inputs.validators.map((v) => v.pubkey),
+    { from: b.fromEpoch, to: b.toEpoch },
+  );
+  const diff = (Object.keys(b) as (keyof BeaconSummary)[]).filter((k) => b[k] !== fresh[k]);
+  return diff.length === 0
+    ? {
+        id: "beacon",
+        status: "verified",
+        against: "beacon",
+        message: `beacon re-observation of epochs ${b.fromEpoch}-${b.toEpoch} matches`,
+      }
+    : {
+        id: "beacon",
+        status: "failed",
+        against: "beacon",
+        message: `beacon re-observation differs in ${diff.map((k) => `${k} (claimed ${b[k]}, observed ${fresh[k]})`).join(", ")}`,
+      };
+}
+
+/** The node and its validator set on chain, or unverified (always asked for). */
+async function checkOnchain(
+  claim: ReputationClaim,
+  onchain: VerifyClaimOptions["onchain"],
+): Promise<VerifyCheck> {
+  if (onchain) return onchain(claim);
+  return {
+    id: "onchain",
+    status: "unverified",
+    against: "chain",
+    supply: "--rpc",
+    message: `UNVERIFIED: that ${claim.nodeAddress} is a Rocket Pool node and that the ${claim.inputs.validators.length} claimed validator(s) are all of its validators (none left out, none of another node); supply --rpc with an execution-client JSON-RPC URL`,
+  };
+}
+
 /**
  * Verify a parsed claim. Always: signature, expiry, score consistent with the claimed inputs
  * (the claimant's own numbers). Each input is then either checked against an outside source or
@@ -458,136 +612,19 @@ const eq = (a: unknown, b: unknown) => canonicalJson(a) === canonicalJson(b);
  */
 export async function verifyClaim(
   claim: ReputationClaim,
-  opts: {
-    now?: Date;
-    performanceFiles?: readonly PerformanceFile[];
-    observeBeacon?: (
-      validators: string[],
-      range: { from: number; to: number },
-    ) => Promise<BeaconSummary>;
-    onchain?: (claim: ReputationClaim) => Promise<VerifyCheck>;
-    selfConsistentOnly?: boolean;
-  } = {},
+  opts: VerifyClaimOptions = {},
 ): Promise<VerifyReport> {
-  const checks: VerifyCheck[] = [];
-  let recovered: string | null = null;
-  try {
-    recovered = await recoverMessageAddress({
-      message: claimMessage(claim),
-      signature: claim.signature,
-    });
-  } catch (err) {
-    checks.push({
-      id: "signature",
-      status: "failed",
-      against: "signature",
-      message: `signature does not parse: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`,
-    });
-  }
-  if (recovered !== null) {
-    const ok = recovered.toLowerCase() === claim.nodeAddress.toLowerCase();
-    checks.push({
-      id: "signature",
-      status: ok ? "verified" : "failed",
-      against: "signature",
-      message: ok
-        ? `signed by the node address ${claim.nodeAddress}`
-        : `signature recovers ${recovered}, not the claimed node ${claim.nodeAddress}: the claim was changed after signing or signed by another key`,
-    });
-  }
-
-  const now = opts.now ?? new Date();
-  const exp = Date.parse(claim.expiresAt);
-  const iss = Date.parse(claim.issuedAt);
-  const expiry = (status: CheckStatus, message: string): VerifyCheck => ({
-    id: "expiry",
-    status,
-    against: "clock",
-    message,
-  });
-  checks.push(
-    now.getTime() >= exp
-      ? expiry("failed", `expired at ${claim.expiresAt} (now ${now.toISOString()})`)
-      : iss - CLOCK_SKEW_MS > now.getTime()
-        ? expiry("failed", `issued in the future (${claim.issuedAt}, now ${now.toISOString()})`)
-        : expiry("verified", `valid until ${claim.expiresAt}`),
-  );
-
-  const fromClaim = claimScore(
-    computeReputation({
-      intervals: claimIntervals(claim.inputs.performanceFiles),
-      beacon: claim.inputs.beacon,
-    }),
-  );
-  checks.push(
-    eq(fromClaim, claim.score)
-      ? {
-          id: "score",
-          status: "verified",
-          against: "claim",
-          message: `score ${claim.score.value} follows from the claimed inputs (the claim's own numbers)`,
-        }
-      : {
-          id: "score",
-          status: "failed",
-          against: "claim",
-          message: `claimed score ${claim.score.value} does not follow from the claimed inputs (recomputed ${fromClaim.value}${fromClaim.value === claim.score.value ? "; components differ" : ""})`,
-        },
-  );
-
-  const claimedFiles = claim.inputs.performanceFiles;
-  if (opts.performanceFiles) checks.push(checkFiles(claim, opts.performanceFiles));
-  else if (claimedFiles.length > 0)
-    checks.push({
-      id: "performance-files",
-      status: "unverified",
-      against: "performance-files",
-      supply: "--performance-files",
-      message: `UNVERIFIED: the attestation counts of ${claimedFiles.length} claimed performance file(s) (${claimedFiles.map((f) => f.name).join(", ")}) are the claimant's own numbers; supply --performance-files with those files`,
-    });
-
-  const b = claim.inputs.beacon;
-  if (b && opts.observeBeacon) {
-    const fresh = await opts.observeBeacon(
-      claim.inputs.validators.map((v) => v.pubkey),
-      { from: b.fromEpoch, to: b.toEpoch },
-    );
-    const diff = (Object.keys(b) as (keyof BeaconSummary)[]).filter((k) => b[k] !== fresh[k]);
-    checks.push(
-      diff.length === 0
-        ? {
-            id: "beacon",
-            status: "verified",
-            against: "beacon",
-            message: `beacon re-observation of epochs ${b.fromEpoch}-${b.toEpoch} matches`,
-          }
-        : {
-            id: "beacon",
-            status: "failed",
-            against: "beacon",
-            message: `beacon re-observation differs in ${diff.map((k) => `${k} (claimed ${b[k]}, observed ${fresh[k]})`).join(", ")}`,
-          },
-    );
-  } else if (b) {
-    checks.push({
-      id: "beacon",
-      status: "unverified",
-      against: "beacon",
-      supply: "--beacon",
-      message: `UNVERIFIED: the beacon summary of epochs ${b.fromEpoch}-${b.toEpoch} is the claimant's own observation; supply --beacon with a Beacon API that serves those epochs`,
-    });
-  }
-
-  if (opts.onchain) checks.push(await opts.onchain(claim));
-  else
-    checks.push({
-      id: "onchain",
-      status: "unverified",
-      against: "chain",
-      supply: "--rpc",
-      message: `UNVERIFIED: that ${claim.nodeAddress} is a Rocket Pool node and that the ${claim.inputs.validators.length} claimed validator(s) are all of its validators (none left out, none of another node); supply --rpc with an execution-client JSON-RPC URL`,
-    });
-
+  const signature = await checkSignature(claim);
+  const checks: VerifyCheck[] = [
+    signature.check,
+    checkExpiry(claim, opts.now ?? new Date()),
+    checkScore(claim),
+  ];
+  const files = checkPerformanceFiles(claim, opts.performanceFiles);
+  if (files) checks.push(files);
+  const beacon = await checkBeacon(claim, opts.observeBeacon);
+  if (beacon) checks.push(beacon);
+  checks.push(await checkOnchain(claim, opts.onchain));
   const valid = checks.every((c) => c.status !== "failed");
   const complete = checks.every((c) => c.status !== "unverified");
   const selfConsistentOnly = opts.selfConsistentOnly === true;
@@ -598,7 +635,7 @@ export async function verifyClaim(
     selfConsistentOnly,
     summary: verifySummary(checks),
     nodeAddress: claim.nodeAddress,
-    recoveredAddress: recovered,
+    recoveredAddress: signature.recovered,
     checks,
   };
 }

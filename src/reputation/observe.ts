@@ -76,6 +76,123 @@ export function parseEpochRange(text: string, field = "--epochs"): { from: numbe
   return { from, to };
 }
 
+type Rewards = Awaited<ReturnType<ReputationBeacon["attestationRewards"]>>;
+type Duties = Awaited<ReturnType<ReputationBeacon["proposerDuties"]>>;
+
+/**
+ * The attestation rewards of the active validators against the ideal for each one's effective
+ * balance (or the largest ideal row below it); one total per validator.
+ */
+function rewardTotals(
+  rewards: Rewards,
+  activeSet: ReadonlySet<number>,
+  byIndex: ReadonlyMap<number, ReputationValidator>,
+): { actual: number; ideal: number } {
+  const ideal = [...(rewards?.ideal ?? [])].sort(
+    (a, b) => a.effectiveBalanceGwei - b.effectiveBalanceGwei,
+  );
+  const seen = new Set<number>();
+  const totals = { actual: 0, ideal: 0 };
+  for (const t of rewards?.total ?? []) {
+    if (!activeSet.has(t.validatorIndex) || seen.has(t.validatorIndex)) continue;
+    seen.add(t.validatorIndex);
+    const eb = (byIndex.get(t.validatorIndex) as ReputationValidator).effectiveBalanceGwei;
+    let row: (typeof ideal)[number] | undefined;
+    for (const r of ideal) if (r.effectiveBalanceGwei <= eb) row = r;
+    if (!row) continue;
+    totals.actual += t.headTargetSourceGwei;
+    totals.ideal += row.headTargetSourceGwei;
+  }
+  return totals;
+}
+
+/** The active validators' proposer duties of the epoch, each with whether its block is there. */
+async function proposalsOf(
+  beacon: ReputationBeacon,
+  duties: Duties,
+  activeSet: ReadonlySet<number>,
+): Promise<EpochObservation["proposals"]> {
+  const proposals: EpochObservation["proposals"] = [];
+  for (const d of (duties ?? []).filter((d) => activeSet.has(d.validatorIndex))) {
+    const proposer = await beacon.blockProposer(d.slot);
+    proposals.push({
+      slot: d.slot,
+      validatorIndex: d.validatorIndex,
+      proposed: proposer === d.validatorIndex,
+    });
+  }
+  return proposals.sort((a, b) => a.slot - b.slot);
+}
+
+/** One epoch: who was active and live, the attestation rewards, the proposals. */
+async function observeEpoch(
+  beacon: ReputationBeacon,
+  epoch: number,
+  validators: readonly ReputationValidator[],
+  byIndex: ReadonlyMap<number, ReputationValidator>,
+): Promise<EpochObservation> {
+  const active = validators
+    .filter((v) => v.activationEpoch <= epoch && epoch < v.exitEpoch)
+    .map((v) => v.index);
+  const obs: EpochObservation = {
+    epoch,
+    active,
+    live: [],
+    actualRewardGwei: 0,
+    idealRewardGwei: 0,
+    proposals: [],
+  };
+  if (active.length === 0) return obs;
+  const activeSet = new Set(active);
+  const [liveness, rewards, duties] = await Promise.all([
+    beacon.liveness(epoch, active),
+    beacon.attestationRewards(epoch, active),
+    beacon.proposerDuties(epoch),
+  ]);
+  obs.live = liveness
+    .filter((l) => l.isLive && activeSet.has(l.index))
+    .map((l) => l.index)
+    .sort((a, b) => a - b);
+  const unavailable: EpochObservation["unavailable"] = [];
+  if (rewards === null) unavailable.push("attestationRewards");
+  if (duties === null) unavailable.push("proposerDuties");
+  if (unavailable.length > 0) obs.unavailable = unavailable;
+  const totals = rewardTotals(rewards, activeSet, byIndex);
+  obs.actualRewardGwei = totals.actual;
+  obs.idealRewardGwei = totals.ideal;
+  obs.proposals = await proposalsOf(beacon, duties, activeSet);
+  return obs;
+}
+
+/** The summary of an observation, with the SHA-256 of its raw data (canonical JSON). */
+function summarize(
+  range: { from: number; to: number },
+  stateId: string,
+  validators: readonly ReputationValidator[],
+  epochs: readonly EpochObservation[],
+): BeaconSummary {
+  const sum = (f: (e: EpochObservation) => number) => epochs.reduce((a, e) => a + f(e), 0);
+  const proposed = sum((e) => e.proposals.filter((p) => p.proposed).length);
+  const raw = { stateId, validators, epochs };
+  return {
+    fromEpoch: range.from,
+    toEpoch: range.to,
+    stateId,
+    validators: validators.length,
+    live: sum((e) => e.live.length),
+    liveDuties: sum((e) => e.active.length),
+    actualRewardGwei: sum((e) => e.actualRewardGwei),
+    idealRewardGwei: sum((e) => e.idealRewardGwei),
+    proposed,
+    missedProposals: sum((e) => e.proposals.length) - proposed,
+    slashed: validators.filter((v) => v.slashed).length,
+    balanceGwei: validators.reduce((a, v) => a + v.balanceGwei, 0),
+    sha256: `0x${createHash("sha256")
+      .update(canonicalJson(jsonSafe(raw)))
+      .digest("hex")}`,
+  };
+}
+
 /**
  * Observe `pubkeys` over epochs `from`…`to` (inclusive).
  *
@@ -100,84 +217,13 @@ export async function observeBeacon(
   const known = new Set(validators.map((v) => v.pubkey));
   const byIndex = new Map(validators.map((v) => [v.index, v]));
   const epochNumbers = Array.from({ length: range.to - range.from + 1 }, (_, i) => range.from + i);
-
   const epochs = await mapConcurrent(epochNumbers, opts.concurrency ?? 4, async (epoch) => {
-    const active = validators
-      .filter((v) => v.activationEpoch <= epoch && epoch < v.exitEpoch)
-      .map((v) => v.index);
-    const obs: EpochObservation = {
-      epoch,
-      active,
-      live: [],
-      actualRewardGwei: 0,
-      idealRewardGwei: 0,
-      proposals: [],
-    };
-    if (active.length > 0) {
-      const activeSet = new Set(active);
-      const [liveness, rewards, duties] = await Promise.all([
-        beacon.liveness(epoch, active),
-        beacon.attestationRewards(epoch, active),
-        beacon.proposerDuties(epoch),
-      ]);
-      obs.live = liveness
-        .filter((l) => l.isLive && activeSet.has(l.index))
-        .map((l) => l.index)
-        .sort((a, b) => a - b);
-      const unavailable: EpochObservation["unavailable"] = [];
-      if (rewards === null) unavailable.push("attestationRewards");
-      if (duties === null) unavailable.push("proposerDuties");
-      if (unavailable.length > 0) obs.unavailable = unavailable;
-      const ideal = [...(rewards?.ideal ?? [])].sort(
-        (a, b) => a.effectiveBalanceGwei - b.effectiveBalanceGwei,
-      );
-      const seen = new Set<number>();
-      for (const t of rewards?.total ?? []) {
-        if (!activeSet.has(t.validatorIndex) || seen.has(t.validatorIndex)) continue;
-        seen.add(t.validatorIndex);
-        const eb = (byIndex.get(t.validatorIndex) as ReputationValidator).effectiveBalanceGwei;
-        // The ideal entry for the validator's effective balance (or the largest one below it).
-        let row: (typeof ideal)[number] | undefined;
-        for (const r of ideal) if (r.effectiveBalanceGwei <= eb) row = r;
-        if (!row) continue;
-        obs.actualRewardGwei += t.headTargetSourceGwei;
-        obs.idealRewardGwei += row.headTargetSourceGwei;
-      }
-      for (const d of (duties ?? []).filter((d) => activeSet.has(d.validatorIndex))) {
-        const proposer = await beacon.blockProposer(d.slot);
-        obs.proposals.push({
-          slot: d.slot,
-          validatorIndex: d.validatorIndex,
-          proposed: proposer === d.validatorIndex,
-        });
-      }
-      obs.proposals.sort((a, b) => a.slot - b.slot);
-    }
+    const obs = await observeEpoch(beacon, epoch, validators, byIndex);
     opts.onEpoch?.();
     return obs;
   });
-
-  const sum = (f: (e: EpochObservation) => number) => epochs.reduce((a, e) => a + f(e), 0);
-  const proposed = sum((e) => e.proposals.filter((p) => p.proposed).length);
-  const raw = { stateId, validators, epochs };
   return {
-    summary: {
-      fromEpoch: range.from,
-      toEpoch: range.to,
-      stateId,
-      validators: validators.length,
-      live: sum((e) => e.live.length),
-      liveDuties: sum((e) => e.active.length),
-      actualRewardGwei: sum((e) => e.actualRewardGwei),
-      idealRewardGwei: sum((e) => e.idealRewardGwei),
-      proposed,
-      missedProposals: sum((e) => e.proposals.length) - proposed,
-      slashed: validators.filter((v) => v.slashed).length,
-      balanceGwei: validators.reduce((a, v) => a + v.balanceGwei, 0),
-      sha256: `0x${createHash("sha256")
-        .update(canonicalJson(jsonSafe(raw)))
-        .digest("hex")}`,
-    },
+    summary: summarize(range, stateId, validators, epochs),
     validators,
     unknownPubkeys: wanted.filter((p) => !known.has(p)),
     epochs,
