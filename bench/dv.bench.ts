@@ -32,8 +32,10 @@
  * --samples FILE: append every duty's phase times (JSON lines; missed duties too, per-process
  * mode) — for finding what sets the tail. --cpu-prof DIR: per-process mode, a V8 CPU profile of
  * each operator process.
+ * --wan: the WAN table instead (bench/wan.ts: simulated WAN, one operator down, per duty type;
+ * `--n 4,7` to limit the sizes).
  * Run: npx tsx bench/dv.bench.ts [--quick] [--network simnet|libp2p] [--processes]
- *      [--only 4x100,7x1000] [--skip 13x1000] [--samples FILE] [--cpu-prof DIR]
+ *      [--only 4x100,7x1000] [--skip 13x1000] [--samples FILE] [--cpu-prof DIR] [--wan [--n 4,7]]
  * Reuse over another transport: import { runDvBench } and pass `network: (n) => myDvNetwork(n)`.
  */
 import { type ChildProcess, fork } from "node:child_process";
@@ -52,6 +54,7 @@ import { toHex } from "../src/util/hex.js";
 import { createDvSimCluster, type DvNetwork, type DvSimCluster } from "../test/simnet/dv.js";
 import type { FromWorker, ToWorker } from "./dv-worker.js";
 import { ms, type Stats, summarize, table } from "./util.js";
+import { printWanTable } from "./wan.js";
 
 const quick = process.argv.includes("--quick");
 const networkArg = process.argv[process.argv.indexOf("--network") + 1];
@@ -504,6 +507,14 @@ const LIBP2P_PLAN: Record<
 };
 
 async function main(): Promise<void> {
+  if (process.argv.includes("--wan")) {
+    const ns = (process.argv[process.argv.indexOf("--n") + 1] ?? "")
+      .split(",")
+      .filter((x) => process.argv.includes("--n") && x)
+      .map((x) => Number(x) as 4 | 7 | 10 | 13);
+    await printWanTable({ slots: quick ? 32 : 64, ns: ns.length ? ns : undefined });
+    return;
+  }
   const processes = process.argv.includes("--processes");
   const libp2p = networkMode === "libp2p" || processes;
   const header = [
