@@ -6,7 +6,8 @@
  *   duties stop, nothing slashable; restarted → duties resume; the chain keeps finalizing; one
  *   validator exited by the cluster and then dropped; the node's never-deposited validators in the
  *   cluster too. Every number asserted is measured from the beacon node (the demo's judge), or
- *   from the nodes' own reports where said so.
+ *   from the nodes' own reports where said so; MEV-Boost (on by default: the devnet relay, paused
+ *   for a phase) from the relay's own signature checks (`builder`, src/devnet/demo/builder.ts).
  * - `npx rpdvt …` and `npm run rpdvt -- …` for the CLI.
  * Bounds: with 1 of 4 down, a quarter of the consensus instances need a round change (the
  * offline leader), which on 2 s devnet slots lands some attestations after the aggregators'
@@ -89,6 +90,8 @@ test("npm run demo -- --json: squad duties on Lodestar's devnet survive 1 of 4 d
         fork: s.fork,
         inactive: s.inactiveValidators,
         states: s.nodeValidatorStates,
+        builder: s.builder,
+        proposals: s.proposals,
       }),
     );
     // A realistic node: its 2 never-deposited wallet validators are in the cluster too (no index
@@ -110,7 +113,18 @@ test("npm run demo -- --json: squad duties on Lodestar's devnet survive 1 of 4 d
     assert.equal(w.included, 0, `watch: nothing signed (${w.included}/${w.duties})`);
     assert.ok(w.nodeReports.watching > 0, JSON.stringify(w.nodeReports));
 
-    const [up, oneDown, twoDown, restarted] = s.phases;
+    const phase = (name: string) => {
+      const p = s.phases.find((x: { name: string }) => x.name === name);
+      assert.ok(
+        p,
+        `phase "${name}" in ${JSON.stringify(s.phases.map((x: { name: string }) => x.name))}`,
+      );
+      return p;
+    };
+    const up = phase("all operators up");
+    const oneDown = phase("1 operator(s) down");
+    const twoDown = phase("2 operator(s) down");
+    const restarted = phase("stopped operators restarted");
     assert.ok(
       up.duties > 0 && up.included / up.duties >= 0.9,
       `all up: ${up.included}/${up.duties}`,
@@ -163,6 +177,26 @@ test("npm run demo -- --json: squad duties on Lodestar's devnet survive 1 of 4 d
     // /eth/v2/beacon/blocks/{slot}) pays the cluster definition's address, not Lodestar's default.
     assert.equal(s.feeRecipientOk, 1, JSON.stringify(s.proposals));
     assert.equal(s.proposals.rightFeeRecipient, s.proposals.landed);
+    assert.deepEqual(s.proposals.wrongFeeRecipients, []);
+
+    // MEV-Boost (issue 15 item 4), from the relay's records: the cluster's registrations verified
+    // (builder domain) with the Rocket Pool recipient, blinded squad blocks the relay verified
+    // (proposer domain) landed canonical — paying the recipient (rightFeeRecipient above covers
+    // them: checkPayment on the landed payload) —, nothing refused; with the relay paused the
+    // squad's proposals landed as local blocks.
+    const b = s.builder;
+    assert.ok(b, "builder report (the relay runs by default)");
+    assert.ok(b.registrationsVerified >= 1, JSON.stringify(b));
+    assert.equal(b.registrationsWrongFeeRecipient, 0, JSON.stringify(b));
+    assert.ok(b.blindedProposals >= 1, JSON.stringify(b));
+    assert.equal(b.relayRejected, 0, JSON.stringify(b));
+    assert.equal(b.blindedProposals + b.localFallbacks, s.proposals.landed, JSON.stringify(b));
+    const paused = phase("relay paused (local blocks)");
+    assert.equal(paused.builder.blindedProposals, 0, JSON.stringify(paused));
+    assert.ok(
+      paused.builder.localFallbacks >= 1,
+      `relay paused: squad proposals landed locally ${JSON.stringify(paused)}`,
+    );
     // Added duty latency over a single signer, from the nodes' /metrics over the all-up phase.
     // Attestations go out at 1/3 of the slot: the median must fit before the aggregators' cut at
     // 2/3 (1/3 slot later), the tail before the next slot's block (2/3 slot later), or inclusion
