@@ -27,6 +27,7 @@ import {
   getBlockHeaderDated,
   getBlockProposer,
   getBlockRoot,
+  publishBlindedBlock,
   publishBlock,
 } from "./api/blocks.js";
 import { chainInfo } from "./api/config.js";
@@ -43,7 +44,7 @@ import {
   submitPoolSyncCommitteeSignatures,
   submitPoolVoluntaryExit,
 } from "./api/pool.js";
-import { produceBlock } from "./api/produce.js";
+import { produceBlock, produceProposal } from "./api/produce.js";
 import { getAttestationsRewards } from "./api/rewards.js";
 import {
   getEpochCommittees,
@@ -95,6 +96,9 @@ export function bindBeaconClient(ctx: BeaconContext): BeaconClient {
     blockAttestations: (blockId) => getBlockAttestations(ctx, blockId),
     beaconBlockRoot: (blockId) => getBlockRoot(ctx, blockId),
     publishBlock: (signed) => publishBlock(ctx, signed),
+    publishBlindedBlock: (signed) => publishBlindedBlock(ctx, signed),
+    produceProposal: (slot, randao, graffiti, request) =>
+      produceProposal(ctx, slot, randao, graffiti, request),
     // beacon: pool
     submitAttestations: (atts, duties) => submitPoolAttestations(ctx, atts, duties),
     submitVoluntaryExit: (exit) => submitPoolVoluntaryExit(ctx, exit),

@@ -13,7 +13,7 @@
  * `SingleAttestation` (committee_index, attester_index) for POST /eth/v2/beacon/pool/attestations.
  */
 import type { ForkName } from "@lodestar/params";
-import type { altair, BeaconBlock, bellatrix, phase0 } from "@lodestar/types";
+import type { altair, BeaconBlock, BlindedBeaconBlock, bellatrix, phase0 } from "@lodestar/types";
 import { BaseError } from "../errors.js";
 
 /**
@@ -112,6 +112,42 @@ export type ProducedBlock = {
   kzgProofs?: Uint8Array[] | undefined;
   blobs?: Uint8Array[] | undefined;
 };
+
+/**
+ * A blinded block (MEV-Boost, builder-specs): the beacon node's builder bid as a
+ * BlindedBeaconBlock of the fork (its body carries the execution payload HEADER), with the value
+ * the beacon node reported (`execution_payload_value` of produceBlockV3; absent from Lodestar
+ * 1.5.1's GET /eth/v1/validator/blinded_blocks). hash_tree_root of a blinded block equals the full
+ * block's (the header's root is the payload's), so its signature signs the full block too.
+ *
+ * @example
+ * const b: ProducedBlindedBlock = { fork: "capella", block, blinded: true, valueWei: 10n ** 16n };
+ */
+export type ProducedBlindedBlock = {
+  fork: ForkName;
+  block: BlindedBeaconBlock;
+  blinded: true;
+  valueWei?: bigint | undefined;
+};
+
+/**
+ * How the proposer asks for a block: `builderBoostFactor` (produceBlockV3's
+ * builder_boost_factor, percent: 0 = never the builder, 100 = compare values as they are;
+ * undefined = omitted, the beacon node's choice), `blinded` (ask the builder only: Lodestar
+ * 1.5.1's GET /eth/v1/validator/blinded_blocks, where v3 is missing).
+ *
+ * @example
+ * await beacon.produceProposal?.(slot, randao, graffiti, { builderBoostFactor: 100n });
+ */
+export type ProposalRequest = { builderBoostFactor?: bigint | undefined; blinded?: boolean };
+
+/**
+ * POST /eth/v2/beacon/blinded_blocks body: a blinded block with its (threshold) signature.
+ *
+ * @example
+ * await beacon.publishBlindedBlock?.({ ...produced, signature });
+ */
+export type SignedProducedBlindedBlock = ProducedBlindedBlock & { signature: Uint8Array };
 
 /**
  * POST /eth/v2/beacon/blocks body: the produced block with its (threshold) signature.
@@ -215,6 +251,19 @@ export interface BeaconNode {
   /** POST /eth/v2/beacon/blocks (broadcast_validation=gossip). */
   publishBlock(signed: SignedProducedBlock): Promise<void>;
   /**
+   * GET /eth/v3/validator/blocks/{slot} with builder_boost_factor (full or blinded answer), or
+   * with `blinded` GET /eth/v1/validator/blinded_blocks/{slot}. Optional: a beacon node without it
+   * has no builder path (the proposer then uses {@link BeaconNode.produceBlock}).
+   */
+  produceProposal?(
+    slot: number,
+    randaoReveal: Uint8Array,
+    graffiti: Uint8Array,
+    request: ProposalRequest,
+  ): Promise<ProducedBlock | ProducedBlindedBlock>;
+  /** POST /eth/v2/beacon/blinded_blocks (v1 where v2 is missing: Lodestar 1.5.1). */
+  publishBlindedBlock?(signed: SignedProducedBlindedBlock): Promise<void>;
+  /**
    * GET /eth/v1/validator/aggregate_attestation?slot&attestation_data_root (Electra+: v2 with
    * committee_index).
    */
@@ -315,6 +364,12 @@ export function fallbackBeacon(nodes: readonly BeaconNode[]): BeaconNode {
       each("builder registrations", (b) => b.registerValidators(signed)),
     produceBlock: (s, r, g) => call((b) => b.produceBlock(s, r, g)),
     publishBlock: (s) => call((b) => b.publishBlock(s)),
+    ...(nodes.every((b) => b.produceProposal && b.publishBlindedBlock) && {
+      produceProposal: (s: number, r: Uint8Array, g: Uint8Array, q: ProposalRequest) =>
+        call((b) => (b.produceProposal as NonNullable<BeaconNode["produceProposal"]>)(s, r, g, q)),
+      publishBlindedBlock: (s: SignedProducedBlindedBlock) =>
+        call((b) => (b.publishBlindedBlock as NonNullable<BeaconNode["publishBlindedBlock"]>)(s)),
+    }),
     aggregateAttestation: (s, r, c) => call((b) => b.aggregateAttestation(s, r, c)),
     submitAggregateAndProofs: (s) => call((b) => b.submitAggregateAndProofs(s)),
     submitVoluntaryExit: (s) => call((b) => b.submitVoluntaryExit(s)),

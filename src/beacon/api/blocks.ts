@@ -6,11 +6,12 @@
  * Fallbacks for old nodes (remembered per node): GET /eth/v2/beacon/blocks/{id}/attestations →
  * v1 where v2 is missing (Lodestar 1.5; post-Electra Lodestar answers v1 with 400 "Use
  * getBlockAttestationsV2", so v2 is asked first); POST /eth/v2/beacon/blocks → POST
- * /eth/v1/beacon/blocks.
+ * /eth/v1/beacon/blocks; POST /eth/v2/beacon/blinded_blocks → POST /eth/v1/beacon/blinded_blocks
+ * (Lodestar 1.5.1's builder flow).
  */
 import type { ForkName } from "@lodestar/params";
 import { ssz } from "@lodestar/types";
-import type { SignedProducedBlock } from "../../core/beacon.js";
+import type { SignedProducedBlindedBlock, SignedProducedBlock } from "../../core/beacon.js";
 import {
   type BeaconContext,
   badResponse,
@@ -245,4 +246,37 @@ export async function publishBlock(ctx: BeaconContext, signed: SignedProducedBlo
     await postJson(ctx, "/eth/v1/beacon/blocks", body, timeoutMs, headers);
   };
   await withEndpointFallback(ctx, "POST v2 blocks", v2, v1);
+}
+
+/**
+ * POST /eth/v2/beacon/blinded_blocks (SignedBlindedBeaconBlock JSON, Eth-Consensus-Version
+ * header, broadcast_validation=gossip), falling back to POST /eth/v1/beacon/blinded_blocks on
+ * nodes without v2 (Lodestar 1.5.1). The beacon node asks its builder to unblind it
+ * (builder-specs `submitBlindedBlock`) and publishes the full block; within half a slot.
+ *
+ * @example
+ * await publishBlindedBlock(ctx, { ...blinded, signature });
+ */
+export async function publishBlindedBlock(
+  ctx: BeaconContext,
+  signed: SignedProducedBlindedBlock,
+): Promise<void> {
+  const type = sszType(signed.fork, "SignedBlindedBeaconBlock");
+  const body = type.toJson({ message: signed.block, signature: signed.signature });
+  const headers = { "Eth-Consensus-Version": signed.fork };
+  const timeoutMs = timeoutFor(ctx, SLOT_FRACTION.publishBlock);
+  const v2 = async () => {
+    await ctx.http.request({
+      method: "POST",
+      path: "/eth/v2/beacon/blinded_blocks",
+      query: { broadcast_validation: "gossip" },
+      body,
+      headers,
+      timeoutMs,
+    });
+  };
+  const v1 = async () => {
+    await postJson(ctx, "/eth/v1/beacon/blinded_blocks", body, timeoutMs, headers);
+  };
+  await withEndpointFallback(ctx, "POST v2 blinded blocks", v2, v1);
 }
