@@ -39,6 +39,7 @@ import { type NodeKeyGuard, nodeKeyGuard } from "./guard.js";
 import { bindNodeHttp, nodeHttpRoutes, nodeStatus } from "./http.js";
 import { createNodeLog, errorMessage, type NodeLog } from "./log.js";
 import { type ClusterPeer, clusterPeers, selfInCluster } from "./peers.js";
+import { startPredecessor, successorDoppelgangerEpochs, successorGates } from "./succession.js";
 import { createUndoStack, type UndoStack } from "./undo.js";
 
 /** Beacon API timeout of the node's client (duties are fitted to the slot by the client). */
@@ -71,6 +72,11 @@ export type OperatorNodeOptions = {
   attestOnHead?: boolean | undefined;
   /** Strategy per request kind over several `beaconUrls` (`--beacon-strategy`; default majority/best). */
   beaconStrategy?: BeaconStrategies | undefined;
+  /**
+   * This operator's folder of the cluster `clusterDir` succeeds (`rpdvt cluster replace-operator`):
+   * run it in this process, on the same slashing DB, until the activation epoch (./succession.ts).
+   */
+  previousClusterDir?: string | undefined;
   /** The key guard's sources (src/ops/guard/flags.ts guardSources); none: no guard. */
   keyGuard?: readonly KeySource[] | undefined;
 };
@@ -219,7 +225,14 @@ async function startNodeParts(
         log,
       )
     : undefined;
-  const dv = createNode(o, m, { beacon, slashingDb, transport, keyGuard }, log);
+  const epochNow = currentEpoch(chain, Date.now());
+  const dgEpochs = successorDoppelgangerEpochs(m.op.definition, epochNow, o.doppelgangerEpochs);
+  const dv = createNode(
+    { ...o, doppelgangerEpochs: dgEpochs },
+    m,
+    { beacon, slashingDb, transport, keyGuard },
+    log,
+  );
   logDutiesAndPeers(dv, transport, log);
   // Version and RTT for the operators' dashboards; answered with or without --dashboard.
   const peerInfo = startPeerInfo(transport);
@@ -236,6 +249,21 @@ async function startNodeParts(
   if (keyGuard) {
     await keyGuard.start(dv, chain);
     started.push("key guard", () => keyGuard.stop());
+  }
+  if (o.previousClusterDir) {
+    await startPredecessor({
+      previousClusterDir: o.previousClusterDir,
+      identityFile: o.identityFile,
+      successor: m.op.definition,
+      successorListen: m.listen,
+      beacon,
+      chain,
+      slashingDb,
+      started,
+      log,
+      doppelgangerEpochs: o.doppelgangerEpochs,
+      gates: keyGuard ? [keyGuard.gate] : [],
+    });
   }
   started.push("DV node", () => {
     dv.stop();
@@ -282,7 +310,10 @@ function createNode(
     options: {
       doppelgangerEpochs: o.doppelgangerEpochs,
       attestOnHead: o.attestOnHead,
-      signingGates: parts.keyGuard ? [parts.keyGuard.gate] : undefined,
+      signingGates: [
+        ...(parts.keyGuard ? [parts.keyGuard.gate] : []),
+        ...successorGates(m.op.definition, SLOTS_PER_EPOCH),
+      ],
       qbft: { peerConnected: (i) => transport.connectedPeers().includes(i) },
       onError: (what, err) => log("error", { what, message: errorMessage(err) }),
       // Life cycle: queued validators are picked up when they activate, exited ones dropped.

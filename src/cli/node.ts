@@ -33,6 +33,7 @@ type RunFlags = {
   rocketpoolDir?: string;
   keymanagerUrl?: string;
   keymanagerTokenFile?: string;
+  previousCluster?: string;
 };
 
 /**
@@ -119,6 +120,7 @@ async function parseRunFlags(flags: RunFlags): Promise<OperatorNodeOptions> {
     attestOnHead: flags.attestOnHead,
     beaconStrategy,
     keyGuard,
+    previousClusterDir: flags.previousCluster,
   };
 }
 
@@ -183,6 +185,10 @@ export function nodeCommand(): Command {
     .option(
       "--keymanager-token-file <file>",
       "key guard: file holding the keymanager API token (mode 0600; the Smartnode's is data/validators/token-file.txt)",
+    )
+    .option(
+      "--previous-cluster <dir>",
+      "this operator's folder of the cluster --cluster succeeds (cluster replace-operator): run it in this process on the same slashing DB until the activation epoch, the new one from it",
     )
     .option(
       "--beacon-strategy <spec>",
