@@ -162,6 +162,124 @@ async function writeIn(root: string, rel: string, data: string): Promise<void> {
   await writeSecretFile(join(root, rel), data);
 }
 
+type KdfParams = typeof FAST_KDF | typeof REAL_KDF;
+
+function deriveKey(seed: Uint8Array, i: number): GenKey {
+  const path = validatorKeyPath(i);
+  const secret = deriveSecretKey(seed, path);
+  return { secret, pubkey: publicKeyOf(secret), path };
+}
+
+/** The wallet's validator keys, the orphans after them, and the custom (non-wallet) keys. */
+function fixtureKeys(
+  opts: FixtureOptions,
+  seed: Uint8Array,
+): { walletKeys: GenKey[]; orphanKeys: GenKey[]; customKeys: GenKey[] } {
+  const walletKeys = Array.from({ length: opts.validators }, (_, i) => deriveKey(seed, i));
+  const orphanKeys = Array.from({ length: opts.orphans ?? 0 }, (_, i) =>
+    deriveKey(seed, opts.validators + i),
+  );
+  // Custom keys stand for keys made elsewhere (e.g. staking-deposit-cli from another mnemonic):
+  // derived from a seed tied to the mnemonic so a given mnemonic always yields the same fixture keys.
+  const customSeed = createHash("sha256").update("rpdvt fixture custom keys").update(seed).digest();
+  const customKeys = [
+    ...Array.from({ length: opts.customKeys ?? 0 }, (_, j) => deriveKey(customSeed, j)),
+    ...(opts.customSecrets ?? []).map((secret, j) => ({
+      secret: secretKeyFromBytes(secret, { field: `customSecrets[${j}]` }).toBytes(),
+      pubkey: publicKeyOf(secret),
+      path: "",
+    })),
+  ];
+  return { walletKeys, orphanKeys, customKeys };
+}
+
+/** Node wallet + its password (passwords/manager.go: raw, no newline), and the key folders. */
+async function writeWallet(data: string, seed: Uint8Array, nextAccount: number): Promise<void> {
+  await mkdirs(data, VALIDATORS_DIR);
+  await mkdirs(data, CUSTOM_KEYS_DIR);
+  const walletPassword = smartnodeRandomPassword();
+  await writeSecretFile(join(data, PASSWORD_FILE), walletPassword);
+  await writeSecretFile(
+    join(data, WALLET_FILE),
+    await encryptNodeWallet(seed, walletPassword, { nextAccount, pbkdf2C: REAL_KDF.c }),
+  );
+  for (const layout of PER_KEY_LAYOUTS) {
+    await mkdirs(data, layout.listDir);
+    await mkdirs(data, dirname(layout.password(pubkeyName("00".repeat(48)))));
+  }
+}
+
+/** Every key into every per-key client layout, each with its own random password. */
+async function writeClientKeystores(
+  data: string,
+  all: readonly GenKey[],
+  params: KdfParams,
+  onProgress: FixtureOptions["onProgress"],
+): Promise<void> {
+  let done = 0;
+  await mapConcurrent(all, defaultConcurrency(), async (k) => {
+    const hex = toHex(k.pubkey, false);
+    const name = pubkeyName(hex);
+    for (const layout of PER_KEY_LAYOUTS) {
+      const password = smartnodeRandomPassword();
+      const crypto = await encryptCrypto(k.secret, password, layout.kdf, params);
+      await writeIn(data, layout.password(name), password);
+      await writeIn(
+        data,
+        layout.keystore(name),
+        clientKeystoreJson({ crypto, uuid: randomUUID(), path: k.path, pubkeyHex: hex }),
+      );
+    }
+    onProgress?.(++done, all.length);
+  });
+}
+
+/** Prysm: one account store holding every key, in creation order. */
+async function writePrysmStore(
+  data: string,
+  all: readonly GenKey[],
+  params: KdfParams,
+): Promise<void> {
+  if (all.length === 0) return;
+  const prysmPassword = smartnodeRandomPassword();
+  await writeIn(data, PRYSM.password, prysmPassword);
+  const crypto = await encryptCrypto(
+    new TextEncoder().encode(prysmAccountStoreJson([...all])),
+    prysmPassword,
+    PRYSM.kdf,
+    params,
+  );
+  await writeIn(data, PRYSM.keystore, prysmKeystoreJson({ crypto, uuid: randomUUID() }));
+  await writeIn(data, PRYSM.config, PRYSM_CONFIG_JSON);
+}
+
+/** custom-keys/: the original keystores (staking-deposit-cli naming and scrypt) + their passwords. */
+async function writeCustomKeys(
+  data: string,
+  customKeys: readonly GenKey[],
+  params: KdfParams,
+): Promise<void> {
+  if (customKeys.length === 0) return;
+  const ts = Math.floor(Date.now() / 1000);
+  const passwords = new Map<string, string>();
+  for (const [j, k] of customKeys.entries()) {
+    const password = smartnodeRandomPassword();
+    const ks = await encryptKeystore(k.secret, password, {
+      pubkey: k.pubkey,
+      path: k.path,
+      kdf: "scrypt",
+      kdfParams: params,
+    });
+    await writeIn(
+      data,
+      join(CUSTOM_KEYS_DIR, `keystore-m_12381_3600_${j}_0_0-${ts}.json`),
+      JSON.stringify(ks),
+    );
+    passwords.set(toHex(k.pubkey, false), password);
+  }
+  await writeIn(data, CUSTOM_KEY_PASSWORDS_FILE, customKeyPasswordsYaml(passwords));
+}
+
 /**
  * Write a Smartnode data folder at `<outDir>/data` (outDir must not exist; written atomically).
  *
@@ -173,118 +291,26 @@ export async function writeRocketPoolFixture(
   outDir: string,
   opts: FixtureOptions,
 ): Promise<FixtureResult> {
-  const customCount = opts.customKeys ?? 0;
-  const orphanCount = opts.orphans ?? 0;
   assertCount("validators", opts.validators, MAX_FIXTURE_KEYS);
-  assertCount("custom keys", customCount, MAX_FIXTURE_KEYS);
-  assertCount("orphans", orphanCount, ORPHAN_SEARCH_WINDOW);
+  assertCount("custom keys", opts.customKeys ?? 0, MAX_FIXTURE_KEYS);
+  assertCount("orphans", opts.orphans ?? 0, ORPHAN_SEARCH_WINDOW);
   const mnemonic =
     opts.mnemonic === undefined
       ? generateMnemonic(wordlist, MNEMONIC_BITS)
       : checkMnemonic(opts.mnemonic);
   const params = opts.kdf === "real" ? REAL_KDF : FAST_KDF;
-
   // wallet.go initializeStore: seed = bip39.NewSeed(mnemonic, "").
   const seed = mnemonicToSeedSync(mnemonic);
-  const derive = (s: Uint8Array, i: number): GenKey => {
-    const path = validatorKeyPath(i);
-    const secret = deriveSecretKey(s, path);
-    return { secret, pubkey: publicKeyOf(secret), path };
-  };
-  const walletKeys = Array.from({ length: opts.validators }, (_, i) => derive(seed, i));
-  const orphanKeys = Array.from({ length: orphanCount }, (_, i) =>
-    derive(seed, opts.validators + i),
-  );
-  // Custom keys stand for keys made elsewhere (e.g. staking-deposit-cli from another mnemonic):
-  // derived from a seed tied to the mnemonic so a given mnemonic always yields the same fixture keys.
-  const customSeed = createHash("sha256").update("rpdvt fixture custom keys").update(seed).digest();
-  const customKeys = [
-    ...Array.from({ length: customCount }, (_, j) => derive(customSeed, j)),
-    ...(opts.customSecrets ?? []).map((secret, j) => ({
-      secret: secretKeyFromBytes(secret, { field: `customSecrets[${j}]` }).toBytes(),
-      pubkey: publicKeyOf(secret),
-      path: "",
-    })),
-  ];
-
+  const { walletKeys, orphanKeys, customKeys } = fixtureKeys(opts, seed);
   const dataDir = join(resolve(outDir), "data");
   const all = [...walletKeys, ...orphanKeys, ...customKeys];
-  const total = all.length;
-  let done = 0;
-
   await writeDirAtomic(resolve(outDir), async (tmp) => {
     const data = join(tmp, "data");
     await fsp.mkdir(data, { mode: SECRET_DIR_MODE });
-    await mkdirs(data, VALIDATORS_DIR);
-    await mkdirs(data, CUSTOM_KEYS_DIR);
-
-    // Node wallet + its password (passwords/manager.go: raw, no newline).
-    const walletPassword = smartnodeRandomPassword();
-    await writeSecretFile(join(data, PASSWORD_FILE), walletPassword);
-    await writeSecretFile(
-      join(data, WALLET_FILE),
-      await encryptNodeWallet(seed, walletPassword, {
-        nextAccount: opts.validators,
-        pbkdf2C: REAL_KDF.c,
-      }),
-    );
-    for (const layout of PER_KEY_LAYOUTS) {
-      await mkdirs(data, layout.listDir);
-      await mkdirs(data, dirname(layout.password(pubkeyName("00".repeat(48)))));
-    }
-
-    // Every key into every per-key client layout, each with its own random password.
-    await mapConcurrent(all, defaultConcurrency(), async (k) => {
-      const hex = toHex(k.pubkey, false);
-      const name = pubkeyName(hex);
-      for (const layout of PER_KEY_LAYOUTS) {
-        const password = smartnodeRandomPassword();
-        const crypto = await encryptCrypto(k.secret, password, layout.kdf, params);
-        await writeIn(data, layout.password(name), password);
-        await writeIn(
-          data,
-          layout.keystore(name),
-          clientKeystoreJson({ crypto, uuid: randomUUID(), path: k.path, pubkeyHex: hex }),
-        );
-      }
-      opts.onProgress?.(++done, total);
-    });
-
-    // Prysm: one account store holding every key, in creation order.
-    if (all.length > 0) {
-      const prysmPassword = smartnodeRandomPassword();
-      await writeIn(data, PRYSM.password, prysmPassword);
-      const crypto = await encryptCrypto(
-        new TextEncoder().encode(prysmAccountStoreJson(all)),
-        prysmPassword,
-        PRYSM.kdf,
-        params,
-      );
-      await writeIn(data, PRYSM.keystore, prysmKeystoreJson({ crypto, uuid: randomUUID() }));
-      await writeIn(data, PRYSM.config, PRYSM_CONFIG_JSON);
-    }
-
-    // custom-keys/: the original keystores (staking-deposit-cli naming and scrypt) + their passwords.
-    if (customKeys.length > 0) {
-      const ts = Math.floor(Date.now() / 1000);
-      const passwords = new Map<string, string>();
-      for (const [j, k] of customKeys.entries()) {
-        const password = smartnodeRandomPassword();
-        const ks = await encryptKeystore(k.secret, password, {
-          pubkey: k.pubkey,
-          path: k.path,
-          kdf: "scrypt",
-          kdfParams: params,
-        });
-        await writeIn(
-          data,
-          join(CUSTOM_KEYS_DIR, `keystore-m_12381_3600_${j}_0_0-${ts}.json`),
-          JSON.stringify(ks),
-        );
-        passwords.set(toHex(k.pubkey, false), password);
-      }
-      await writeIn(data, CUSTOM_KEY_PASSWORDS_FILE, customKeyPasswordsYaml(passwords));
-    }
+    await writeWallet(data, seed, opts.validators);
+    await writeClientKeystores(data, all, params, opts.onProgress);
+    await writePrysmStore(data, all, params);
+    await writeCustomKeys(data, customKeys, params);
   });
 
   for (const k of all) k.secret.fill(0);

@@ -581,13 +581,27 @@ export class SlashingProtectionDb {
     // lower that minimum, so pin the pre-import effective watermarks explicitly first.
     const before = this.#effectiveWatermarks(v);
     const reasons: string[] = [];
-    let blockConflict = false;
-    let attConflict = false;
-    let blocks = 0;
-    let attestations = 0;
     const blocksIn = recs.flatMap((r) => r.signed_blocks);
     const attsIn = recs.flatMap((r) => r.signed_attestations);
+    const blocks = this.#importBlocks(v, blocksIn, reasons);
+    const atts = this.#importAttestations(v, attsIn, reasons);
+    this.#raiseWatermarks(v, before, {
+      blocksIn,
+      attsIn,
+      blockConflict: blocks.conflict,
+      attConflict: atts.conflict,
+    });
+    return { blocks: blocks.inserted, attestations: atts.inserted, reasons };
+  }
 
+  /** Imported blocks: new slots are inserted; a different root at a known slot is a conflict. */
+  #importBlocks(
+    v: ValidatorRow,
+    blocksIn: InterchangeRecord["signed_blocks"],
+    reasons: string[],
+  ): { inserted: number; conflict: boolean } {
+    let inserted = 0;
+    let conflict = false;
     for (const b of blocksIn) {
       const slot = BigInt(b.slot);
       const root = b.signing_root === undefined ? null : b.signing_root.toLowerCase();
@@ -596,34 +610,47 @@ export class SlashingProtectionDb {
         | undefined;
       if (!existing) {
         this.#s.insertBlock.run(v.id, slot, hexBuf(root));
-        blocks++;
+        inserted++;
         continue;
       }
       const prev = rootHex(existing.signing_root);
       if ((prev === null && root === null) || sameMessage(prev, root)) continue; // same record
-      blockConflict = true;
+      conflict = true;
       reasons.push(`block at slot ${slot} with a different or unknown signing_root`);
       this.#s.setBlockRoot.run(hexBuf(mergeRoots(prev, root)), v.id, slot);
     }
+    return { inserted, conflict };
+  }
 
+  /**
+   * Imported attestations: every one is kept (the database must know what was signed), and a
+   * source > target, double, surround or different-root record marks the import as conflicting.
+   */
+  #importAttestations(
+    v: ValidatorRow,
+    attsIn: InterchangeRecord["signed_attestations"],
+    reasons: string[],
+  ): { inserted: number; conflict: boolean } {
+    let inserted = 0;
+    let conflict = false;
     for (const a of attsIn) {
       const source = BigInt(a.source_epoch);
       const target = BigInt(a.target_epoch);
       const root = a.signing_root === undefined ? null : a.signing_root.toLowerCase();
       if (source > target) {
-        attConflict = true;
+        conflict = true;
         reasons.push(`attestation ${source}→${target} has source > target`);
       }
       const atTarget = this.#s.attsAtTarget.all(v.id, target) as AttRow[];
       const same = atTarget.find((r) => r.source_epoch === source);
       if (atTarget.some((r) => r.source_epoch !== source)) {
-        attConflict = true;
+        conflict = true;
         reasons.push(`double vote at target ${target}`);
       }
       if (same) {
         const prev = rootHex(same.signing_root);
         if (!((prev === null && root === null) || sameMessage(prev, root))) {
-          attConflict = true;
+          conflict = true;
           reasons.push(`attestation ${source}→${target} with a different or unknown signing_root`);
           this.#s.setAttRoot.run(hexBuf(mergeRoots(prev, root)), v.id, target, source);
         }
@@ -632,14 +659,27 @@ export class SlashingProtectionDb {
       const s1 = this.#s.surroundingNew.get(v.id, target, source) as AttRow | undefined;
       const s2 = this.#s.surroundedByNew.get(v.id, source, target) as AttRow | undefined;
       if (s1 || s2) {
-        attConflict = true;
+        conflict = true;
         reasons.push(`attestation ${source}→${target} is a surround vote`);
       }
       this.#s.insertAtt.run(v.id, source, target, hexBuf(root));
-      attestations++;
+      inserted++;
     }
+    return { inserted, conflict };
+  }
 
-    // Watermarks: max(existing, min of this import) — or, after contradicting data, max of all.
+  /** Watermarks: max(existing, min of this import) — or, after contradicting data, max of all. */
+  #raiseWatermarks(
+    v: ValidatorRow,
+    before: { slot?: bigint; source?: bigint; target?: bigint },
+    imported: {
+      blocksIn: InterchangeRecord["signed_blocks"];
+      attsIn: InterchangeRecord["signed_attestations"];
+      blockConflict: boolean;
+      attConflict: boolean;
+    },
+  ): void {
+    const { blocksIn, attsIn, blockConflict, attConflict } = imported;
     let minSlot = before.slot ?? null;
     let minSource = before.source ?? null;
     let minTarget = before.target ?? null;
@@ -660,7 +700,6 @@ export class SlashingProtectionDb {
       minTarget = maxOf(minTarget, t) ?? null;
     }
     this.#s.upsertWatermark.run(v.id, minSlot, minSource, minTarget);
-    return { blocks, attestations, reasons };
   }
 
   #exportComplete(pk: string): InterchangeRecord {
