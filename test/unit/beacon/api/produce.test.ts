@@ -54,7 +54,7 @@ describe("builder path: produceProposal / publishBlindedBlock", () => {
     assert.deepEqual(p.block.body.executionPayloadHeader.feeRecipient, FEE);
     // The blinded root is the full block's root (the header's root is the payload's).
     assert.deepEqual(
-      (p as { blockRoot: Uint8Array }).blockRoot,
+      (p as unknown as { blockRoot: Uint8Array }).blockRoot,
       ssz.capella.BlindedBeaconBlock.hashTreeRoot(block),
     );
     const req = a.requests.find((r) => r.path === "/eth/v3/validator/blocks/33");
@@ -105,7 +105,7 @@ describe("builder path: produceProposal / publishBlindedBlock", () => {
     const p = await beacon.produceProposal?.(40, randao, new Uint8Array(32), { blinded: true });
     assert.ok(p && "blinded" in p);
     assert.equal(p.valueWei, undefined, "1.5.1 reports no value");
-    assert.equal((p as { endpoint: string }).endpoint, "v1-blinded");
+    assert.equal((p as unknown as { endpoint: string }).endpoint, "v1-blinded");
     const local = await beacon.produceProposal?.(40, randao, new Uint8Array(32), {
       blinded: true,
       builderBoostFactor: 0n,
