@@ -5,6 +5,7 @@
  * Unexpected errors print their message only; `RPDVT_DEBUG=1` adds the stack.
  */
 import { BaseError } from "../errors.js";
+import { toHex } from "../util/hex.js";
 
 /**
  * Wrap a commander action so that errors become clear messages and a non-zero exit code.
@@ -53,11 +54,7 @@ export function formatError(err: unknown): string {
 export function printJson(data: unknown): void {
   process.stdout.write(
     `${JSON.stringify(data, (_k, v) =>
-      typeof v === "bigint"
-        ? v.toString()
-        : v instanceof Uint8Array
-          ? `0x${Buffer.from(v).toString("hex")}`
-          : v,
+      typeof v === "bigint" ? v.toString() : v instanceof Uint8Array ? toHex(v) : v,
     )}\n`,
   );
 }

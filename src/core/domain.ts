@@ -46,6 +46,7 @@ import {
 import { type altair, type BeaconBlock, type phase0, ssz, sszTypesFor } from "@lodestar/types";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { InputError } from "../errors.js";
+import { toHex } from "../util/hex.js";
 import type { ChainInfo } from "./beacon.js";
 import { type AnyAggregateAndProof, epochOf } from "./types.js";
 
@@ -146,7 +147,7 @@ export function createDomains(chain: ChainInfo): {
 } {
   const cache = new Map<string, Uint8Array>();
   const get = (domainType: Uint8Array, version: Uint8Array): Uint8Array => {
-    const k = `${Buffer.from(domainType).toString("hex")}/${Buffer.from(version).toString("hex")}`;
+    const k = `${toHex(domainType, false)}/${toHex(version, false)}`;
     let d = cache.get(k);
     if (!d) {
       d = computeDomain(domainType, version, chain.genesisValidatorsRoot);

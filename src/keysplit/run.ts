@@ -6,6 +6,7 @@
 import type { KdfChoice } from "../crypto/eip2335.js";
 import { InputError } from "../errors.js";
 import { assertCanCreate } from "../util/fs.js";
+import { toHex } from "../util/hex.js";
 import { startProgress } from "../util/progress.js";
 import { type ClusterOperator, writeCluster } from "./cluster.js";
 import { type DirkParticipant, writeDirk } from "./dirk.js";
@@ -98,7 +99,7 @@ export async function splitKeys(
   }
   const seen = new Set<string>();
   for (const k of keys) {
-    const hex = `0x${Buffer.from(k.pubkey).toString("hex")}`;
+    const hex = toHex(k.pubkey);
     if (seen.has(hex)) {
       throw new InputError(`Validator ${hex} is given twice`, {
         field: "validators",

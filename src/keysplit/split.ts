@@ -8,6 +8,7 @@ import { publicKeyOf } from "../crypto/bls.js";
 import { recoverSecret, splitSecret } from "../crypto/shamir.js";
 import type { ValidatorKey } from "../crypto/validator-key.js";
 import { InputError, VerificationError } from "../errors.js";
+import { toHex } from "../util/hex.js";
 
 export type { ValidatorKey };
 
@@ -84,7 +85,7 @@ export function splitValidatorKey(key: ValidatorKey, ids: readonly number[]): Sp
   if (!Buffer.from(publicKeyOf(key.secret)).equals(Buffer.from(key.pubkey))) {
     throw new VerificationError("Validator secret does not match its public key", {
       metaMessages: [
-        `Validator 0x${Buffer.from(key.pubkey).toString("hex")}${key.source ? ` from ${key.source}` : ""}`,
+        `Validator ${toHex(key.pubkey)}${key.source ? ` from ${key.source}` : ""}`,
         "Nothing was written.",
       ],
     });

@@ -24,6 +24,7 @@
 import { BitArray } from "@chainsafe/ssz";
 import type { altair, BeaconBlock, phase0 } from "@lodestar/types";
 import { sszTypesFor } from "@lodestar/types";
+import { toHex } from "../../util/hex.js";
 import type { AttesterDuty, BeaconNode, ProducedBlock } from "../beacon.js";
 import type { Broadcaster } from "../interfaces.js";
 
@@ -157,12 +158,12 @@ export function createBroadcaster(beacon: BeaconNode, opts: BroadcasterOptions =
     const type = sszTypesFor(produced.fork).BeaconBlock as unknown as {
       hashTreeRoot(b: BeaconBlock): Uint8Array;
     };
-    const root = Buffer.from(type.hashTreeRoot(produced.block)).toString("hex");
+    const root = toHex(type.hashTreeRoot(produced.block));
     for (const ms of opts.landedChecksMs ?? LANDED_CHECKS_MS) {
       if (ms > 0) await sleep(ms);
       try {
         const got = await beacon.beaconBlockRoot(produced.block.slot);
-        if (Buffer.from(got).toString("hex") === root) return true;
+        if (toHex(got) === root) return true;
       } catch {
         // not (yet) on chain, or the node does not answer: look again
       }
