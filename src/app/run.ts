@@ -70,6 +70,8 @@ export type OperatorNodeOptions = {
   quiet?: boolean | undefined;
   /** Start the attester duty on the beacon node's head event (`--attest-on-head`). */
   attestOnHead?: boolean | undefined;
+  /** MEV-Boost builder registrations (`--builder-registrations`, `--builder-gas-limit`). */
+  builder?: { registrations: boolean; gasLimit?: number | undefined } | undefined;
   /** Strategy per request kind over several `beaconUrls` (`--beacon-strategy`; default majority/best). */
   beaconStrategy?: BeaconStrategies | undefined;
   /**
@@ -310,6 +312,7 @@ function createNode(
     options: {
       doppelgangerEpochs: o.doppelgangerEpochs,
       attestOnHead: o.attestOnHead,
+      builder: o.builder,
       signingGates: [
         ...(parts.keyGuard ? [parts.keyGuard.gate] : []),
         ...successorGates(m.op.definition, SLOTS_PER_EPOCH),

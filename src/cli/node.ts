@@ -29,6 +29,8 @@ type RunFlags = {
   dashboardTokenFile?: string;
   quiet?: boolean;
   attestOnHead?: boolean;
+  builderRegistrations?: boolean;
+  builderGasLimit?: string;
   beaconStrategy?: string;
   rocketpoolDir?: string;
   keymanagerUrl?: string;
@@ -75,6 +77,33 @@ export async function runNode(flags: RunFlags): Promise<RunningNode> {
   return startOperatorNode(await parseRunFlags(flags));
 }
 
+/** `--builder-registrations` / `--builder-gas-limit` (MEV-Boost, issue 15). */
+function parseBuilderFlags(flags: RunFlags): OperatorNodeOptions["builder"] {
+  if (flags.builderGasLimit !== undefined && !flags.builderRegistrations) {
+    throw new InputError("--builder-gas-limit needs --builder-registrations", {
+      field: "--builder-gas-limit",
+    });
+  }
+  if (!flags.builderRegistrations) return undefined;
+  const text = flags.builderGasLimit?.trim();
+  const gasLimit = text === undefined ? undefined : Number(text);
+  if (
+    gasLimit !== undefined &&
+    (!/^\d+$/.test(text ?? "") || !Number.isSafeInteger(gasLimit) || gasLimit < 1)
+  ) {
+    throw new InputError(
+      `--builder-gas-limit must be a positive integer (got "${flags.builderGasLimit}")`,
+      {
+        field: "--builder-gas-limit",
+        metaMessages: [
+          "Use the gas limit of the squad's execution clients, the same on every operator (e.g. 36000000).",
+        ],
+      },
+    );
+  }
+  return { registrations: true, gasLimit };
+}
+
 async function parseRunFlags(flags: RunFlags): Promise<OperatorNodeOptions> {
   if (flags.beaconUrl.length === 0) {
     throw new InputError("At least one --beacon-url is required", {
@@ -90,6 +119,7 @@ async function parseRunFlags(flags: RunFlags): Promise<OperatorNodeOptions> {
       field: "--doppelganger-epochs",
     });
   }
+  const builder = parseBuilderFlags(flags);
   const metricsPort = checkMetricsPort(flags.metricsPort);
   if (flags.dashboard && metricsPort === undefined) {
     throw new InputError("--dashboard needs --metrics-port", { field: "--dashboard" });
@@ -118,6 +148,7 @@ async function parseRunFlags(flags: RunFlags): Promise<OperatorNodeOptions> {
     dashboardToken,
     quiet: flags.quiet,
     attestOnHead: flags.attestOnHead,
+    builder,
     beaconStrategy,
     keyGuard,
     previousClusterDir: flags.previousCluster,
@@ -197,6 +228,14 @@ export function nodeCommand(): Command {
     .option(
       "--attest-on-head",
       "start each attestation when the beacon node's head event for the slot arrives (fallback: 1/3 of the slot)",
+    )
+    .option(
+      "--builder-registrations",
+      "MEV-Boost: register every pending/active validator with the beacon node's builder each epoch (POST register_validator; the beacon node needs its builder configured)",
+    )
+    .option(
+      "--builder-gas-limit <gas>",
+      "gas limit the builder registrations ask for (default 30000000; the same on every operator)",
     )
     .option("--quiet", "no log lines")
     .action(
