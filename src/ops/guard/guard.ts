@@ -118,7 +118,13 @@ export interface KeyGuard {
   exposed(): ExposedKey[];
 }
 
-type Entry = { state: Exclude<GuardState, "clear">; where: string[]; sinceEpoch: number };
+type Entry = {
+  state: Exclude<GuardState, "clear">;
+  where: string[];
+  sinceEpoch: number;
+  /** The "another signer" DANGER was logged (once per release attempt). */
+  warned?: boolean;
+};
 
 /**
  * Create the key guard (no timer: {@link startKeyGuard} runs it every epoch).
@@ -204,7 +210,8 @@ export function createKeyGuard(o: KeyGuardOptions): KeyGuard {
         o.gauge?.set({ validator: pk }, 0);
         out.released.push(pk);
         o.log("key-guard", { validator: pk, state: "clear", epoch, action: "signing again" });
-      } else if (dg === "detected") {
+      } else if (dg === "detected" && !e.warned) {
+        e.warned = true;
         o.log("DANGER", {
           what: "another signer was live for this validator after its key was removed",
           validator: pk,
