@@ -50,3 +50,23 @@ test("bad values are InputErrors naming --beacon-strategy and what is accepted",
     (e: Error) => /proposal strategies: best, first/.test(e.message),
   );
 });
+
+test("node run checks --beacon-strategy before any work (no cluster folder read)", async () => {
+  const { runNode } = await import("../../../../src/cli/node.js");
+  await assert.rejects(
+    runNode({
+      cluster: "/nonexistent/operator-1",
+      identity: "/nonexistent/identity.json",
+      dataDir: "/nonexistent/data",
+      beaconUrl: ["http://127.0.0.1:5052", "http://127.0.0.1:5053"],
+      doppelgangerEpochs: "2",
+      beaconStrategy: "attestation=latest",
+    }),
+    (e: unknown) => {
+      assert.ok(e instanceof InputError);
+      assert.equal(e.field, "--beacon-strategy");
+      assert.doesNotMatch(e.message, /nonexistent/);
+      return true;
+    },
+  );
+});
