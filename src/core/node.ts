@@ -19,7 +19,7 @@ import type { DvCluster } from "./cluster.js";
 import { createQbftNode, type QbftNode, type QbftNodeConfig } from "./consensus/node.js";
 import { quorumFor } from "./consensus/params.js";
 import type { Signer as IdentitySigner, Verifier } from "./consensus/signer.js";
-import type { RoundTimerConfig } from "./consensus/timer.js";
+import { slotScaledTimer } from "./consensus/timer.js";
 import { createSigningRoots, type SigningRoots } from "./domain.js";
 import { createDutyHandlers } from "./duties/index.js";
 import { type DutyHandler, indexHandlers } from "./duty-handler.js";
@@ -186,32 +186,6 @@ export interface DvNode {
   validatorStates(): Map<PubkeyHex, ValidatorState>;
   /** QBFT counters (debugging). */
   consensusStats(): ReturnType<QbftNode["stats"]> | undefined;
-}
-
-/** The default linear round timer (consensus/timer.ts DEFAULT_ROUND_TIMER) on 12 s slots. */
-const DEFAULT_FIRST_MS = 750;
-const DEFAULT_INCREMENT_MS = 250;
-/** Floor: three message delays plus signature checks on a loaded 2-core host (measured p99 < 100 ms). */
-const MIN_FIRST_MS = 250;
-const MIN_INCREMENT_MS = 100;
-
-/**
- * QBFT round timer fitted to the slot: the default linear timer (750 ms + 250 ms per round) on
- * 12 s mainnet slots, shrunk proportionally on short dev-chain slots (2 s → 250 ms + 100 ms, the floors), so
- * a round change for an offline leader still finishes within the attestation third of the slot
- * (aggregators collect at 2/3 of the slot: consensus-specs phase0 validator.md).
- *
- * @example
- * slotScaledTimer(12_000) // { kind: "linear", firstMs: 750, incrementMs: 250, maxMs: 12000 }
- */
-export function slotScaledTimer(slotMs: number): RoundTimerConfig {
-  const f = Math.min(1, slotMs / 12_000);
-  return {
-    kind: "linear",
-    firstMs: Math.max(MIN_FIRST_MS, Math.round(DEFAULT_FIRST_MS * f)),
-    incrementMs: Math.max(MIN_INCREMENT_MS, Math.round(DEFAULT_INCREMENT_MS * f)),
-    maxMs: slotMs,
-  };
 }
 
 /**

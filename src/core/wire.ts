@@ -30,7 +30,6 @@ import { ConsensusPeers } from "./consensus-peers.js";
 import { createDutyHandlers } from "./duties/index.js";
 import { type DutyHandler, indexHandlers } from "./duty-handler.js";
 import type { SigningGate } from "./interfaces.js";
-import type { DvMetrics } from "./metrics.js";
 import type { ValidatorChange } from "./scheduler/scheduler.js";
 import { VALIDATOR_STATES } from "./scheduler/scheduler.js";
 import type { Doppelganger } from "./signer/doppelganger.js";

@@ -34,7 +34,12 @@ import { QbftInstance } from "./instance.js";
 import { defaultLeader, faultyFor, type LeaderFn, quorumFor } from "./params.js";
 import { RttEstimator, RttProbes } from "./rtt.js";
 import type { Signer, Verifier } from "./signer.js";
-import { DEFAULT_ROUND_TIMER, type RoundTimerConfig, roundTimeoutMs } from "./timer.js";
+import {
+  adaptiveTimeoutMs,
+  DEFAULT_ROUND_TIMER,
+  type RoundTimerConfig,
+  roundTimeoutMs,
+} from "./timer.js";
 import {
   type Decided,
   type Envelope,
@@ -335,6 +340,8 @@ class QbftConsensus implements QbftNode {
   private readonly unsubscribe: () => void;
   /** Round trips from own PRE-PREPAREs to the peers' PREPAREs (rtt.ts), for the round timer. */
   private readonly rtt = new RttProbes(new RttEstimator());
+  /** Instance key → clock time it started (the adaptive timer's round schedule is anchored there). */
+  private readonly startedAt = new Map<string, number>();
   private highestSlot: number | undefined;
   private closed = false;
 
@@ -401,6 +408,7 @@ class QbftConsensus implements QbftNode {
     this.collectGarbage();
     const inst = this.createInstance({ slot: instance.slot, dutyType: instance.dutyType });
     this.instances.set(k, inst);
+    this.startedAt.set(k, this.cfg.clock.now());
     const buffered = this.pending.get(k) ?? [];
     this.pending.delete(k);
     for (const p of buffered) this.releasePending(p.from);
@@ -509,7 +517,12 @@ class QbftConsensus implements QbftNode {
    */
   private roundTimeout(instance: InstanceId, round: number): number {
     const { n, self, timer, leader } = this.settings;
-    const t = roundTimeoutMs(timer, round, this.rtt.estimator.quantile(0.95));
+    const p95 = this.rtt.estimator.quantile(0.95);
+    const started = this.startedAt.get(keyOf(instance)) ?? this.cfg.clock.now();
+    const t =
+      timer.kind === "adaptive"
+        ? adaptiveTimeoutMs(timer, round, p95, this.cfg.clock.now() - started)
+        : roundTimeoutMs(timer, round, p95);
     const l = leader(instance, round, n);
     if (l === self || !this.cfg.peerConnected || this.cfg.peerConnected(l)) return t;
     this.count("timer.leader-unreachable");
@@ -553,6 +566,7 @@ class QbftConsensus implements QbftNode {
   private dropInstance(k: string, why: string): void {
     this.instances.get(k)?.stop();
     this.instances.delete(k);
+    this.startedAt.delete(k);
     this.decisions.delete(k);
     this.rejectWaiters(k, why);
     const buffered = this.pending.get(k);

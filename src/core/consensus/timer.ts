@@ -22,10 +22,18 @@
  *   load spikes, `margin` for the operators' start skew (their beacon fetches) and the COMMIT
  *   step's work. Bounded both ways: floor 200 ms (a LAN/loopback cluster waits 200 ms, not 750 ms,
  *   for a crashed but still connected leader; below that a busy leader would trigger needless
- *   round changes), ceiling 2 s (SSV's quick timeout: a very slow or lossy link never makes rounds
- *   longer than that). Until RTT_MIN_SAMPLES samples exist, t(1) is the fixed 750 ms. Later
- *   rounds add 250 ms each (Charon's increment), capped at 12 s: growth in r keeps liveness after
- *   GST (Moniz §3) whatever the estimate. Exponential and SSV-style step timers are available via
+ *   round changes), ceiling 850 ms (a p95 RTT of 250 ms, Europe–Asia; so that round 2 can still
+ *   end at the common 1750 ms on every node: t(1) ≤ 1750 − t(1)). Until RTT_MIN_SAMPLES
+ *   samples exist, t(1) is the fixed 750 ms.
+ *   Rounds ≥ 2 END at the fixed timer's instants counted from the instance start (750 + 1000 =
+ *   1750 ms, then 3000 ms, 4500 ms, … — {@link roundEndMs}), whatever this node's t(1) was: the
+ *   operators' estimates differ (each measures its own peers), and QBFT needs their rounds to
+ *   line up again after a round change — a node whose short t(1) put it ahead would otherwise stay
+ *   ahead by the difference every round, drop the others' proposals as stale, and with one
+ *   operator down (all the others needed for a quorum) no round would ever decide (measured on the
+ *   DV simnet, test/unit/core/consensus/timer.test.ts). A round entered late, or restarted on a
+ *   proposal, lasts at least this node's t(1) (the measured cost of a round). Growth in r keeps
+ *   liveness after GST (Moniz §3). Exponential and SSV-style step timers are available via
  *   {@link RoundTimerConfig}.
  */
 
@@ -76,17 +84,18 @@ export const FIXED_ROUND_TIMER: RoundTimerConfig = {
 };
 
 /**
- * Default: adaptive — t(1) = clamp(200 ms, 2 · 1.5 · p95(RTT) + 100 ms, 2 s), 750 ms until measured;
- * + 250 ms per extra round, capped at 12 s. See module header.
+ * Default: adaptive — t(1) = clamp(200 ms, 2 · 1.5 · p95(RTT) + 100 ms, 850 ms), 750 ms until
+ * measured; rounds ≥ 2 end at the fixed timer's instants (1750 ms, 3000 ms, …) from the instance
+ * start, capped at 12 s per round. See module header.
  *
  * @example
  * roundTimeoutMs(DEFAULT_ROUND_TIMER, 1, 100) // 2 · 150 + 100 = 400
- * roundTimeoutMs(DEFAULT_ROUND_TIMER, 3) // 750 + 500 = 1250 (no estimate yet)
+ * roundEndMs(DEFAULT_ROUND_TIMER, 2) // 1750
  */
 export const DEFAULT_ROUND_TIMER: AdaptiveRoundTimer = {
   kind: "adaptive",
   floorMs: 200,
-  ceilingMs: 2000,
+  ceilingMs: 850,
   k: 2,
   marginMs: 100,
   fallbackFirstMs: 750,
@@ -99,7 +108,7 @@ export const DEFAULT_ROUND_TIMER: AdaptiveRoundTimer = {
  *
  * @example
  * adaptiveFirstRoundMs(DEFAULT_ROUND_TIMER, 2) // 200 (the floor: loopback)
- * adaptiveFirstRoundMs(DEFAULT_ROUND_TIMER, 900) // 2000 (the ceiling)
+ * adaptiveFirstRoundMs(DEFAULT_ROUND_TIMER, 900) // 850 (the ceiling)
  */
 export function adaptiveFirstRoundMs(
   cfg: AdaptiveRoundTimer,
@@ -130,18 +139,56 @@ export const ROUND_TIMER_PRESETS = {
 } as const satisfies Record<string, RoundTimerConfig>;
 
 /**
- * t(r) in ms for round r ≥ 1; `p95RttMs` (measured, rtt.ts) is used by the adaptive timer only.
+ * Adaptive timer: the instant (ms after the instance start) at which round r ≥ 1 ends on the fixed
+ * schedule, Σᵢ≤ᵣ min(max, fallback + (i − 1)·increment) — the same on every operator.
+ *
+ * @example
+ * roundEndMs(DEFAULT_ROUND_TIMER, 1) // 750
+ * roundEndMs(DEFAULT_ROUND_TIMER, 3) // 750 + 1000 + 1250 = 3000
+ */
+export function roundEndMs(cfg: AdaptiveRoundTimer, round: number): number {
+  let end = 0;
+  for (let i = 1; i <= Math.max(1, Math.floor(round)); i++) {
+    end += Math.min(cfg.maxMs, cfg.fallbackFirstMs + (i - 1) * cfg.incrementMs);
+  }
+  return end;
+}
+
+/**
+ * Adaptive timer: the timeout of round r set `elapsedMs` after the instance started — t(1) for
+ * round 1; for r ≥ 2 the time left until {@link roundEndMs}, at least t(1) (module header).
+ *
+ * @example
+ * adaptiveTimeoutMs(DEFAULT_ROUND_TIMER, 2, 40, 220) // 1750 − 220 = 1530
+ * adaptiveTimeoutMs(DEFAULT_ROUND_TIMER, 2, 40, 1700) // at least t(1) = 220
+ */
+export function adaptiveTimeoutMs(
+  cfg: AdaptiveRoundTimer,
+  round: number,
+  p95RttMs: number | undefined,
+  elapsedMs: number,
+): number {
+  const first = adaptiveFirstRoundMs(cfg, p95RttMs);
+  if (round <= 1) return first;
+  return Math.min(cfg.maxMs, Math.max(first, roundEndMs(cfg, round) - elapsedMs));
+}
+
+/**
+ * t(r) in ms for round r ≥ 1; `p95RttMs` (measured, rtt.ts) is used by the adaptive timer only,
+ * whose rounds ≥ 2 are given here as entered on schedule (see {@link adaptiveTimeoutMs}).
  *
  * @example
  * roundTimeoutMs(FIXED_ROUND_TIMER, 1) // 750
- * roundTimeoutMs(DEFAULT_ROUND_TIMER, 2, 40) // max(200, 2 · 60 + 100) + 250 = 470
+ * roundTimeoutMs(DEFAULT_ROUND_TIMER, 1, 40) // max(200, 2 · 60 + 100) = 220
  * roundTimeoutMs({ kind: "exponential", firstMs: 500, factor: 2, maxMs: 12_000 }, 3) // 2000
  */
 export function roundTimeoutMs(cfg: RoundTimerConfig, round: number, p95RttMs?: number): number {
   const r = Math.max(1, Math.floor(round));
   switch (cfg.kind) {
     case "adaptive":
-      return Math.min(cfg.maxMs, adaptiveFirstRoundMs(cfg, p95RttMs) + (r - 1) * cfg.incrementMs);
+      return r === 1
+        ? adaptiveFirstRoundMs(cfg, p95RttMs)
+        : Math.min(cfg.maxMs, roundEndMs(cfg, r) - roundEndMs(cfg, r - 1));
     case "linear":
       return Math.min(cfg.maxMs, cfg.firstMs + (r - 1) * cfg.incrementMs);
     case "exponential":
@@ -149,4 +196,33 @@ export function roundTimeoutMs(cfg: RoundTimerConfig, round: number, p95RttMs?: 
     case "step":
       return r <= cfg.quickRounds ? cfg.quickMs : cfg.slowMs;
   }
+}
+
+/** Floor of the fallback t(1) on short slots: three message delays plus signature checks on a loaded 2-core host (measured p99 < 100 ms). */
+const MIN_FIRST_MS = 250;
+const MIN_INCREMENT_MS = 100;
+
+/**
+ * The DV node's round timer fitted to the slot: {@link DEFAULT_ROUND_TIMER} (adaptive) on 12 s
+ * mainnet slots; on short dev-chain slots its fallback t(1), increment and ceiling shrink with the
+ * slot (2 s → 250 ms + 100 ms, the floors; ceiling 250 ms), so a round change for an offline
+ * leader still finishes within the attestation third of the slot (aggregators collect at 2/3 of
+ * the slot: consensus-specs phase0 validator.md). The cap is one slot.
+ *
+ * @example
+ * slotScaledTimer(12_000) // DEFAULT_ROUND_TIMER
+ * slotScaledTimer(2_000).fallbackFirstMs // 250
+ */
+export function slotScaledTimer(slotMs: number): AdaptiveRoundTimer {
+  const f = Math.min(1, slotMs / 12_000);
+  const d = DEFAULT_ROUND_TIMER;
+  const first = Math.max(MIN_FIRST_MS, Math.round(d.fallbackFirstMs * f));
+  return {
+    ...d,
+    floorMs: Math.min(d.floorMs, first),
+    ceilingMs: Math.max(first, Math.round(d.ceilingMs * f)),
+    fallbackFirstMs: first,
+    incrementMs: Math.max(MIN_INCREMENT_MS, Math.round(d.incrementMs * f)),
+    maxMs: Math.min(d.maxMs, slotMs),
+  };
 }
