@@ -226,6 +226,40 @@ type EpochDuties = {
   sync: SyncCommitteeDuty[];
 };
 
+/** An epoch's attester and sync duties by validator pubkey (one of each per validator, spec). */
+type PubkeyIndex = {
+  attester: Map<PubkeyHex, AttesterDuty>;
+  sync: Map<PubkeyHex, SyncCommitteeDuty>;
+};
+const pubkeyIndexes = new WeakMap<EpochDuties, PubkeyIndex>();
+
+/** The epoch's {@link PubkeyIndex}, built on first use (one pass over its duties). */
+function pubkeyIndex(ed: EpochDuties): PubkeyIndex {
+  let ix = pubkeyIndexes.get(ed);
+  if (ix) return ix;
+  const byPk = <D extends { pubkey: Uint8Array }>(ds: Iterable<D>): Map<PubkeyHex, D> => {
+    const m = new Map<PubkeyHex, D>();
+    for (const d of ds) {
+      const k = toHex(d.pubkey);
+      if (!m.has(k)) m.set(k, d);
+    }
+    return m;
+  };
+  ix = {
+    attester: byPk([...ed.attester.values()].flat()),
+    sync: byPk(ed.sync),
+  };
+  pubkeyIndexes.set(ed, ix);
+  return ix;
+}
+
+/** Append `d` to the slot's list (no copy per duty: that was O(m²) per slot). */
+function pushTo<D>(m: Map<number, D[]>, slot: number, d: D): void {
+  const list = m.get(slot);
+  if (list) list.push(d);
+  else m.set(slot, [d]);
+}
+
 /**
  * Create a scheduler.
  *
@@ -421,11 +455,11 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
           const prop = propResult.ok ? propResult.d : [];
           for (const d of att) {
             if (!wanted.has(toHex(d.pubkey)) || epochOf(d.slot, spe) !== epoch) continue;
-            out.attester.set(d.slot, [...(out.attester.get(d.slot) ?? []), d]);
+            pushTo(out.attester, d.slot, d);
           }
           for (const d of prop) {
             if (!wanted.has(toHex(d.pubkey)) || epochOf(d.slot, spe) !== epoch) continue;
-            out.proposer.set(d.slot, [...(out.proposer.get(d.slot) ?? []), d]);
+            pushTo(out.proposer, d.slot, d);
           }
         }
         // Only cache complete resolutions for the current set of validators, else retry.
@@ -579,20 +613,24 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     definition(slot, type, pk) {
       const ed = epochs.get(epochOf(slot, spe));
       if (!ed) return undefined;
+      // Called per validator per duty (value validity, aggregator selection): an index by pubkey
+      // built once per epoch, not a scan of the slot's duties (that was O(V²/32) per epoch).
       if (type === DutyType.Proposer || type === DutyType.Randao) {
+        // At most one proposer per slot (and a validator may propose twice in an epoch).
         const d = ed.proposer.get(slot)?.find((x) => toHex(x.pubkey) === pk);
         return d ? { kind: "proposer", duty: d } : undefined;
       }
+      const ix = pubkeyIndex(ed);
       if (
         type === DutyType.SyncMessage ||
         type === DutyType.PrepareSyncContribution ||
         type === DutyType.SyncContribution
       ) {
-        const d = ed.sync.find((x) => toHex(x.pubkey) === pk);
+        const d = ix.sync.get(pk);
         return d ? { kind: "sync", duty: d } : undefined;
       }
-      const d = ed.attester.get(slot)?.find((x) => toHex(x.pubkey) === pk);
-      return d ? { kind: "attester", duty: d } : undefined;
+      const d = ix.attester.get(pk);
+      return d && d.slot === slot ? { kind: "attester", duty: d } : undefined;
     },
     index: (pk) => indices.get(pk),
     states: () => new Map(states),
