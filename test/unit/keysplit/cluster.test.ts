@@ -165,32 +165,7 @@ describe("writeCluster / readClusterDefinition / loadOperatorShares / verifyClus
     assert.match(await fsp.readFile(join(out, "README.txt"), "utf8"), new RegExp(def.hash));
   });
 
-  test("real defaults: scrypt n=2^18 share keystores, one fee recipient for all", async () => {
-    const out = join(root, "defaults");
-    const one = splitOne([1, 2, 3, 4]);
-    const started = performance.now();
-    await writeCluster(out, [one.sv], {
-      operators: [1, 2, 3, 4].map((id) => ({ id })),
-      feeRecipients: FEE,
-      quiet: true,
-    });
-    const ksDir = join(out, "operator-1", "keystores");
-    const ks = await readJson(join(ksDir, (await fsp.readdir(ksDir))[0] as string));
-    const kdf = (
-      ks.crypto as { kdf: { function: string; params: { n: number; r: number; p: number } } }
-    ).kdf;
-    assert.equal(kdf.function, "scrypt");
-    assert.deepEqual([kdf.params.n, kdf.params.r, kdf.params.p], [262144, 8, 1]);
-    assert.equal(
-      ks.pubkey,
-      toHex(one.sv.shares[0]!.pubkey, false),
-      "keystore pubkey is the share's",
-    );
-    assert.equal((await verifyCluster(out, { quiet: true })).validators, 1);
-    process.stderr.write(
-      `cluster: 1 validator x 4 operators, scrypt 2^18, write+verify ${(performance.now() - started).toFixed(0)} ms\n`,
-    );
-  });
+  // Real defaults (scrypt n = 2^18 share keystores): test/integration/keysplit/cluster-real-kdf.test.ts.
 
   test("an edited hash, or an edit without re-hashing, is rejected", async () => {
     const out = await written("hash");
