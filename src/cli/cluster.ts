@@ -10,7 +10,7 @@
  */
 import { promises as fsp } from "node:fs";
 import { join, resolve } from "node:path";
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { createBeaconClient } from "../beacon/index.js";
 import { currentEpoch } from "../core/beacon.js";
 import { InputError } from "../errors.js";
@@ -23,14 +23,24 @@ import {
 import { planReplacement } from "../keysplit/replace.js";
 import { runReplacement } from "../keysplit/replace-run.js";
 import {
+  oldValidatorKeys,
+  planSsvReplacement,
+  readOldKeyshares,
+  writeSsvReplacement,
+} from "../keysplit/replace-ssv.js";
+import {
   type DeletionStatement,
   readDeletionStatement,
   recordDeletionStatement,
   signDeletionStatement,
 } from "../keysplit/replace-statement.js";
+import { thresholdFor } from "../keysplit/split.js";
+import { OWNER_ADDRESS, SSV_VERSIONS, type SsvVersion } from "../keysplit/ssv-format.js";
+import { parseOperatorPairs, readOperatorsInfo } from "../keysplit/ssv-operators.js";
 import { crashPoint, Journal } from "../ops/journal.js";
 import { loadIdentity } from "../p2p/identity.js";
 import { readRocketPoolKeys } from "../rocketpool/datadir.js";
+import { parseAddress } from "../util/address.js";
 import { assertCanCreate, cleanStaleTemps, writeFileAtomic } from "../util/fs.js";
 import { fromHex } from "../util/hex.js";
 import { startProgress } from "../util/progress.js";
@@ -199,7 +209,13 @@ export function clusterRecordDeletionCommand(): Command {
 }
 
 type ReplaceFlags = {
-  cluster: string;
+  cluster?: string;
+  keyshares?: string;
+  operatorsFile?: string;
+  operatorKey: string[];
+  owner?: string;
+  nonce?: string;
+  ssvVersion?: SsvVersion;
   rocketpoolDir: string;
   maxWalletAccounts?: number;
   replace?: string;
@@ -214,6 +230,77 @@ type ReplaceFlags = {
   json?: boolean;
   quiet?: boolean;
 };
+
+/** Flags of the SSV form only. */
+const SSV_ONLY: [string, keyof ReplaceFlags][] = [
+  ["--operators-file", "operatorsFile"],
+  ["--operator-key", "operatorKey"],
+  ["--owner", "owner"],
+  ["--nonce", "nonce"],
+];
+
+/** `replace-operator --keyshares OLD.json`: a new SSV keyshares file (keysplit/replace-ssv.ts). */
+async function replaceSsv(f: ReplaceFlags, oldFile: string): Promise<void> {
+  for (const [flag, given] of [
+    ["--activation-epoch", f.activationEpoch !== undefined],
+    ["--current-epoch", f.currentEpoch !== undefined],
+    ["--beacon-url", f.beaconUrl.length > 0],
+    ["--endpoints", f.endpoints !== undefined],
+    ["--peer-ids", f.peerIds !== undefined],
+    ["--deletion-statement", f.deletionStatement.length > 0],
+  ] as const) {
+    if (given) {
+      throw new InputError(`${flag} does not apply to --keyshares (SSV)`, {
+        field: flag,
+        metaMessages: [
+          "On SSV the cut-over is the contract's: remove the validator from the old cluster, then register the new keyshares.",
+        ],
+      });
+    }
+  }
+  if (f.nonce === undefined || !/^\d+$/.test(f.nonce)) {
+    throw new InputError("--nonce (the owner's current SSV registration nonce) is required", {
+      field: "--nonce",
+    });
+  }
+  const replace = f.replace ? parseReplace(f.replace) : undefined;
+  const operatorIds = f.operatorIds ? parseIdList(f.operatorIds) : undefined;
+  const old = await readOldKeyshares(resolve(expandHome(oldFile)));
+  const owner = f.owner ? parseAddress(f.owner, { field: "--owner" }, OWNER_ADDRESS) : old.owner;
+  const operators = [
+    ...(f.operatorsFile ? await readOperatorsInfo(resolve(expandHome(f.operatorsFile))) : []),
+    ...parseOperatorPairs(f.operatorKey),
+  ];
+  const plan = planSsvReplacement(old, { replace, operatorIds }, operators, Number(f.nonce));
+  const out = resolve(expandHome(f.out));
+  await cleanStaleTemps(out);
+  await assertCanCreate(out, "--out");
+  const { keys, warnings } = await readRocketPoolKeys(expandHome(f.rocketpoolDir), {
+    validators: oldValidatorKeys(old),
+    ...(f.maxWalletAccounts !== undefined ? { maxWalletAccounts: f.maxWalletAccounts } : {}),
+  });
+  for (const w of warnings) process.stderr.write(`Warning: ${w}\n`);
+  const r = await writeSsvReplacement(out, old, keys, {
+    ids: plan.ids,
+    operators,
+    owner,
+    nonce: Number(f.nonce),
+    version: f.ssvVersion,
+  });
+  for (const k of keys) k.secret.fill(0);
+  const steps = [
+    `1. Remove the validators from the old SSV cluster ${old.operatorIds.join(",")} (removeValidator / bulkRemoveValidator).`,
+    `2. Once that is final, register ${r.out} with the new cluster ${plan.ids.join(",")} (owner ${owner}, nonces from ${r.firstNonce}).`,
+    "   Duties are missed between the two transactions: register right after the removal is final.",
+    `Removed operator(s) ${plan.removed.join(",") || "none"}: their old shares are useless alone, but`,
+    `${thresholdFor(old.operatorIds.length)} old shares together still rebuild the key — the owner decides whom to trust.`,
+  ];
+  if (f.json)
+    return printJson({ ...r, removed: plan.removed, added: plan.added, owner, steps, warnings });
+  process.stdout.write(
+    `Wrote new SSV keyshares for ${r.validators} validator(s) to ${r.out} (operators ${r.operators.join(",")}).\n${steps.join("\n")}\n`,
+  );
+}
 
 /** `--replace 4=5,3=6` → old id → new id. */
 function parseReplace(text: string): Map<number, number> {
@@ -279,10 +366,21 @@ export function clusterReplaceOperatorCommand(): Command {
     .description(
       "Replace operators of an rpdvt cluster without exiting: fresh shares from the wallet for the new operator set, a new cluster succeeding the old one at an activation epoch",
     )
-    .requiredOption(
-      "--cluster <path>",
-      "the OLD cluster: output folder, operator folder or cluster.json",
+    .option("--cluster <path>", "the OLD cluster: output folder, operator folder or cluster.json")
+    .option("--keyshares <file>", "or the OLD SSV keyshares file: write new SSV keyshares instead")
+    .option(
+      "--operators-file <file>",
+      "SSV: operators_info.json ([{id, public_key}]) of the new set",
     )
+    .option(
+      "--operator-key <ID=BASE64>",
+      "SSV: an operator's public key (repeat per operator)",
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
+    .option("--owner <address>", "SSV: the registering owner (default: the old file's)")
+    .option("--nonce <n>", "SSV: the owner's CURRENT registration nonce (for the first validator)")
+    .addOption(new Option("--ssv-version <v>", "SSV: keyshares file version").choices(SSV_VERSIONS))
     .option(
       "--rocketpool-dir <dir>",
       "Smartnode folder or its data folder (the owner's wallet)",
@@ -347,12 +445,22 @@ export function clusterReplaceOperatorCommand(): Command {
     )
     .action(
       runAction(async (f: ReplaceFlags) => {
+        if ((f.cluster === undefined) === (f.keyshares === undefined)) {
+          throw new InputError("Give the old cluster: --cluster (rpdvt) or --keyshares (SSV)", {
+            field: "--cluster/--keyshares",
+          });
+        }
+        if (f.keyshares !== undefined) return replaceSsv(f, f.keyshares);
         const quiet = f.quiet || f.json;
         const replace = f.replace ? parseReplace(f.replace) : undefined;
         const operatorIds = f.operatorIds ? parseIdList(f.operatorIds) : undefined;
         const endpoints = parseEndpoints(f.endpoints);
         const peerIds = f.peerIds ? parsePeerIds(f.peerIds) : undefined;
-        const defFile = await oldDefinitionFile(f.cluster);
+        for (const [flag, v] of SSV_ONLY) {
+          if (f[v] !== undefined && !(Array.isArray(f[v]) && f[v].length === 0))
+            throw new InputError(`${flag} applies to --keyshares (SSV) only`, { field: flag });
+        }
+        const defFile = await oldDefinitionFile(f.cluster as string);
         const previous = await readClusterDefinition(defFile);
         verifyDefinitionKeys(previous, defFile);
         const statements: DeletionStatement[] = [];

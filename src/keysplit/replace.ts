@@ -61,8 +61,17 @@ export type ReplacementPlan = {
   threshold: { old: number; new: number };
 };
 
-/** The new id set from a replace map or an explicit list; refusals name the flag. */
-function newIdSet(old: readonly number[], req: ReplacementRequest): number[] {
+/**
+ * The new operator id set from a replace map or an explicit list (every format: cluster, SSV);
+ * refusals name the flag (unknown operator, n ∉ {4,7,10,13}, an id twice).
+ *
+ * @example
+ * newOperatorSet([1, 2, 3, 4], { replace: new Map([[4, 5]]) }); // [1, 2, 3, 5]
+ */
+export function newOperatorSet(
+  old: readonly number[],
+  req: Pick<ReplacementRequest, "replace" | "operatorIds">,
+): number[] {
   if ((req.replace === undefined) === (req.operatorIds === undefined)) {
     throw new InputError("Give either --replace OLD=NEW[,…] or --operator-ids (the new set)", {
       field: "--replace/--operator-ids",
@@ -118,7 +127,7 @@ export function planReplacement(
   req: ReplacementRequest,
 ): ReplacementPlan {
   const oldIds = previous.operators.map((o) => o.id);
-  const ids = newIdSet(oldIds, req);
+  const ids = newOperatorSet(oldIds, req);
   const staying = ids.filter((id) => oldIds.includes(id));
   const removed = oldIds.filter((id) => !ids.includes(id));
   const added = ids.filter((id) => !oldIds.includes(id));
