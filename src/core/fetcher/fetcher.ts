@@ -29,19 +29,26 @@
  * node's chainInfo, read once).
  *
  * Beacon errors fail only the affected validators (returned in `failed`), never the duty.
+ * One small function per fetch over a {@link FetchContext} (issue 14 item 8).
  */
 import { type ForkName, isForkPostBellatrix, isForkPostElectra } from "@lodestar/params";
 import { type altair, ssz } from "@lodestar/types";
 import { BaseError } from "../../errors.js";
 import { toHex } from "../../util/hex.js";
-import type { AttesterDuty, BeaconNode, ChainInfo, ProposerDuty } from "../beacon.js";
+import type {
+  AttesterDuty,
+  BeaconNode,
+  ChainInfo,
+  ProposerDuty,
+  SyncCommitteeDuty,
+} from "../beacon.js";
 import { forkAtSlot } from "../domain.js";
 import type { PubkeyHex, UnsignedDataSet } from "../types.js";
 import { payloadFeeRecipient } from "./validate.js";
 
 const msg = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
-import type { Fetcher, FetchResult } from "../interfaces.js";
+import type { AggregationInput, ContributionInput, Fetcher, FetchResult } from "../interfaces.js";
 
 /**
  * Options of {@link createFetcher}.
@@ -58,6 +65,187 @@ export type FetcherOptions = {
   chain?: ChainInfo | undefined;
 };
 
+/** What the fetch functions share: the beacon node, the options, the chain (read once). */
+type FetchContext = {
+  beacon: BeaconNode;
+  opts: FetcherOptions;
+  chain: Promise<ChainInfo> | undefined;
+};
+
+/** The fork of `slot` (the chain read once; a failed read is retried at the next duty). */
+async function forkOf(c: FetchContext, slot: number): Promise<ForkName> {
+  if (!c.chain) {
+    const p = c.beacon.chainInfo();
+    c.chain = p;
+    p.catch(() => {
+      if (c.chain === p) c.chain = undefined; // retry on the next duty
+    });
+  }
+  return forkAtSlot(await c.chain, slot);
+}
+
+/** Report (not refuse) a Bellatrix+ block paying another recipient than the definition's. */
+function checkFeeRecipient(c: FetchContext, duty: ProposerDuty, fork: ForkName, block: object) {
+  if (!isForkPostBellatrix(fork)) return;
+  const pk = toHex(duty.pubkey);
+  const want = c.opts.feeRecipients?.get(pk);
+  const got = payloadFeeRecipient(block);
+  if (want && got && toHex(got) === want.toLowerCase()) return;
+  c.opts.onError?.(
+    `block for slot ${duty.slot}`,
+    new BaseError(
+      `The beacon node built validator ${duty.validatorIndex}'s block with fee recipient ${got ? toHex(got) : "(none)"}, the cluster definition says ${want ?? "(none)"}`,
+      {
+        metaMessages: [
+          "No operator will sign it (consensus refuses a wrong fee recipient).",
+          "Check that this beacon node accepts POST /eth/v1/validator/prepare_beacon_proposer (the node sends it every epoch) and is not configured to override fee recipients.",
+        ],
+      },
+    ),
+  );
+}
+
+/** Attestation data: one request per committee (Electra+: one per slot). */
+async function fetchAttestations(
+  c: FetchContext,
+  slot: number,
+  duties: readonly AttesterDuty[],
+): Promise<FetchResult> {
+  const set: UnsignedDataSet = new Map();
+  const failed: FetchResult["failed"] = [];
+  let electra: boolean;
+  try {
+    electra = isForkPostElectra(await forkOf(c, slot));
+  } catch (err) {
+    return { set, failed: duties.map((d) => ({ pubkey: toHex(d.pubkey), error: msg(err) })) };
+  }
+  // Electra+: one request for the slot (committee_index 0), the data is every committee's.
+  const byCommittee = new Map<number, AttesterDuty[]>();
+  for (const d of duties) {
+    const ci = electra ? 0 : d.committeeIndex;
+    const list = byCommittee.get(ci) ?? [];
+    list.push(d);
+    byCommittee.set(ci, list);
+  }
+  await Promise.all(
+    [...byCommittee].map(async ([ci, list]) => {
+      try {
+        const data = await c.beacon.attestationData(slot, ci);
+        for (const d of list) set.set(toHex(d.pubkey), { kind: "attestation", data, duty: d });
+      } catch (err) {
+        for (const d of list) failed.push({ pubkey: toHex(d.pubkey), error: msg(err) });
+      }
+    }),
+  );
+  return { set, failed };
+}
+
+/** The beacon node's (local) block with the threshold-signed randao reveal. */
+async function fetchBlock(
+  c: FetchContext,
+  duty: ProposerDuty,
+  randaoReveal: Uint8Array,
+  graffiti: Uint8Array,
+): Promise<FetchResult> {
+  try {
+    const block = await c.beacon.produceBlock(duty.slot, randaoReveal, graffiti);
+    checkFeeRecipient(c, duty, block.fork, block.block);
+    return { set: new Map([[toHex(duty.pubkey), { kind: "block", block }]]), failed: [] };
+  } catch (err) {
+    return { set: new Map(), failed: [{ pubkey: toHex(duty.pubkey), error: msg(err) }] };
+  }
+}
+
+/** Aggregates of the decided attestation data, wrapped with the selection proofs. */
+async function fetchAggregates(
+  c: FetchContext,
+  slot: number,
+  inputs: readonly AggregationInput[],
+): Promise<FetchResult> {
+  const set: UnsignedDataSet = new Map();
+  const failed: FetchResult["failed"] = [];
+  await Promise.all(
+    inputs.map(async ({ duty, data, selectionProof }) => {
+      try {
+        const fork = await forkOf(c, slot);
+        const aggregate = await c.beacon.aggregateAttestation(
+          slot,
+          ssz.phase0.AttestationData.hashTreeRoot(data),
+          duty.committeeIndex,
+        );
+        set.set(toHex(duty.pubkey), {
+          kind: "aggregate",
+          committeeLength: duty.committeeLength,
+          aggregateAndProof: { aggregatorIndex: duty.validatorIndex, aggregate, selectionProof },
+          ...(isForkPostElectra(fork) ? { fork } : {}),
+        });
+      } catch (err) {
+        failed.push({ pubkey: toHex(duty.pubkey), error: msg(err) });
+      }
+    }),
+  );
+  return { set, failed };
+}
+
+/** The head block root, once for the slot, for every sync committee member. */
+async function fetchSyncMessages(
+  c: FetchContext,
+  slot: number,
+  duties: readonly SyncCommitteeDuty[],
+): Promise<FetchResult> {
+  const set: UnsignedDataSet = new Map();
+  try {
+    const beaconBlockRoot = await c.beacon.beaconBlockRoot("head");
+    for (const d of duties) {
+      set.set(toHex(d.pubkey), {
+        kind: "sync_message",
+        slot,
+        beaconBlockRoot,
+        validatorIndex: d.validatorIndex,
+      });
+    }
+    return { set, failed: [] };
+  } catch (err) {
+    return { set, failed: duties.map((d) => ({ pubkey: toHex(d.pubkey), error: msg(err) })) };
+  }
+}
+
+/** Contributions per (subcommittee, root), wrapped with the selection proofs. */
+async function fetchContributions(
+  c: FetchContext,
+  slot: number,
+  inputs: readonly ContributionInput[],
+): Promise<FetchResult> {
+  const set: UnsignedDataSet = new Map();
+  const failed: FetchResult["failed"] = [];
+  // One request per (subcommittee, root): every aggregator of it gets the same contribution.
+  const cache = new Map<string, Promise<altair.SyncCommitteeContribution>>();
+  await Promise.all(
+    inputs.map(async ({ duty, subcommitteeIndex, beaconBlockRoot, selectionProof }) => {
+      const k = `${subcommitteeIndex}/${toHex(beaconBlockRoot)}`;
+      let p = cache.get(k);
+      if (!p) {
+        p = c.beacon.syncCommitteeContribution(slot, subcommitteeIndex, beaconBlockRoot);
+        cache.set(k, p);
+      }
+      try {
+        const contribution = await p;
+        set.set(toHex(duty.pubkey), {
+          kind: "sync_contribution",
+          contributionAndProof: {
+            aggregatorIndex: duty.validatorIndex,
+            contribution,
+            selectionProof,
+          },
+        });
+      } catch (err) {
+        failed.push({ pubkey: toHex(duty.pubkey), error: msg(err) });
+      }
+    }),
+  );
+  return { set, failed };
+}
+
 /**
  * Create a fetcher over a beacon node.
  *
@@ -65,150 +253,16 @@ export type FetcherOptions = {
  * const fetcher = createFetcher(fallbackBeacon([bn1, bn2]), { feeRecipients, onError });
  */
 export function createFetcher(beacon: BeaconNode, opts: FetcherOptions = {}): Fetcher {
-  let chain: Promise<ChainInfo> | undefined = opts.chain ? Promise.resolve(opts.chain) : undefined;
-  const forkOf = async (slot: number): Promise<ForkName> => {
-    if (!chain) {
-      const p = beacon.chainInfo();
-      chain = p;
-      p.catch(() => {
-        if (chain === p) chain = undefined; // retry on the next duty
-      });
-    }
-    return forkAtSlot(await chain, slot);
-  };
-  const checkFeeRecipient = (duty: ProposerDuty, fork: ForkName, block: object): void => {
-    if (!isForkPostBellatrix(fork)) return;
-    const pk = toHex(duty.pubkey);
-    const want = opts.feeRecipients?.get(pk);
-    const got = payloadFeeRecipient(block);
-    if (want && got && toHex(got) === want.toLowerCase()) return;
-    opts.onError?.(
-      `block for slot ${duty.slot}`,
-      new BaseError(
-        `The beacon node built validator ${duty.validatorIndex}'s block with fee recipient ${got ? toHex(got) : "(none)"}, the cluster definition says ${want ?? "(none)"}`,
-        {
-          metaMessages: [
-            "No operator will sign it (consensus refuses a wrong fee recipient).",
-            "Check that this beacon node accepts POST /eth/v1/validator/prepare_beacon_proposer (the node sends it every epoch) and is not configured to override fee recipients.",
-          ],
-        },
-      ),
-    );
+  const c: FetchContext = {
+    beacon,
+    opts,
+    chain: opts.chain ? Promise.resolve(opts.chain) : undefined,
   };
   return {
-    async attestations(slot, duties) {
-      const set: UnsignedDataSet = new Map();
-      const failed: FetchResult["failed"] = [];
-      let electra: boolean;
-      try {
-        electra = isForkPostElectra(await forkOf(slot));
-      } catch (err) {
-        return { set, failed: duties.map((d) => ({ pubkey: toHex(d.pubkey), error: msg(err) })) };
-      }
-      // Electra+: one request for the slot (committee_index 0), the data is every committee's.
-      const byCommittee = new Map<number, AttesterDuty[]>();
-      for (const d of duties) {
-        const ci = electra ? 0 : d.committeeIndex;
-        const list = byCommittee.get(ci) ?? [];
-        list.push(d);
-        byCommittee.set(ci, list);
-      }
-      await Promise.all(
-        [...byCommittee].map(async ([ci, list]) => {
-          try {
-            const data = await beacon.attestationData(slot, ci);
-            for (const d of list) set.set(toHex(d.pubkey), { kind: "attestation", data, duty: d });
-          } catch (err) {
-            for (const d of list) failed.push({ pubkey: toHex(d.pubkey), error: msg(err) });
-          }
-        }),
-      );
-      return { set, failed };
-    },
-    async block(duty, randaoReveal, graffiti) {
-      try {
-        const block = await beacon.produceBlock(duty.slot, randaoReveal, graffiti);
-        checkFeeRecipient(duty, block.fork, block.block);
-        return { set: new Map([[toHex(duty.pubkey), { kind: "block", block }]]), failed: [] };
-      } catch (err) {
-        return { set: new Map(), failed: [{ pubkey: toHex(duty.pubkey), error: msg(err) }] };
-      }
-    },
-    async aggregates(slot, inputs) {
-      const set: UnsignedDataSet = new Map();
-      const failed: FetchResult["failed"] = [];
-      await Promise.all(
-        inputs.map(async ({ duty, data, selectionProof }) => {
-          try {
-            const fork = await forkOf(slot);
-            const aggregate = await beacon.aggregateAttestation(
-              slot,
-              ssz.phase0.AttestationData.hashTreeRoot(data),
-              duty.committeeIndex,
-            );
-            set.set(toHex(duty.pubkey), {
-              kind: "aggregate",
-              committeeLength: duty.committeeLength,
-              aggregateAndProof: {
-                aggregatorIndex: duty.validatorIndex,
-                aggregate,
-                selectionProof,
-              },
-              ...(isForkPostElectra(fork) ? { fork } : {}),
-            });
-          } catch (err) {
-            failed.push({ pubkey: toHex(duty.pubkey), error: msg(err) });
-          }
-        }),
-      );
-      return { set, failed };
-    },
-    async syncMessages(slot, duties) {
-      const set: UnsignedDataSet = new Map();
-      try {
-        const beaconBlockRoot = await beacon.beaconBlockRoot("head");
-        for (const d of duties) {
-          set.set(toHex(d.pubkey), {
-            kind: "sync_message",
-            slot,
-            beaconBlockRoot,
-            validatorIndex: d.validatorIndex,
-          });
-        }
-        return { set, failed: [] };
-      } catch (err) {
-        return { set, failed: duties.map((d) => ({ pubkey: toHex(d.pubkey), error: msg(err) })) };
-      }
-    },
-    async contributions(slot, inputs) {
-      const set: UnsignedDataSet = new Map();
-      const failed: FetchResult["failed"] = [];
-      // One request per (subcommittee, root): every aggregator of it gets the same contribution.
-      const cache = new Map<string, Promise<altair.SyncCommitteeContribution>>();
-      await Promise.all(
-        inputs.map(async ({ duty, subcommitteeIndex, beaconBlockRoot, selectionProof }) => {
-          const k = `${subcommitteeIndex}/${toHex(beaconBlockRoot)}`;
-          let p = cache.get(k);
-          if (!p) {
-            p = beacon.syncCommitteeContribution(slot, subcommitteeIndex, beaconBlockRoot);
-            cache.set(k, p);
-          }
-          try {
-            const contribution = await p;
-            set.set(toHex(duty.pubkey), {
-              kind: "sync_contribution",
-              contributionAndProof: {
-                aggregatorIndex: duty.validatorIndex,
-                contribution,
-                selectionProof,
-              },
-            });
-          } catch (err) {
-            failed.push({ pubkey: toHex(duty.pubkey), error: msg(err) });
-          }
-        }),
-      );
-      return { set, failed };
-    },
+    attestations: (slot, duties) => fetchAttestations(c, slot, duties),
+    block: (duty, randaoReveal, graffiti) => fetchBlock(c, duty, randaoReveal, graffiti),
+    aggregates: (slot, inputs) => fetchAggregates(c, slot, inputs),
+    syncMessages: (slot, duties) => fetchSyncMessages(c, slot, duties),
+    contributions: (slot, inputs) => fetchContributions(c, slot, inputs),
   };
 }
