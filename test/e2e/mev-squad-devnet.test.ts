@@ -78,6 +78,7 @@ describe("e2e: a 4-operator squad proposes through the devnet relay (Lodestar 1.
       beaconUrl: mev.devnet.restUrl,
       feeRecipient: FEE_RECIPIENT,
       doppelgangerEpochs: 0,
+      nodeArgs: ["--builder-registrations"],
     });
   });
   after(async () => {

@@ -106,6 +106,15 @@ export type DemoOptions = {
 };
 
 /**
+ * `rpdvt node run` flags of the squad when the devnet has the relay: the builder-registration
+ * duty (src/core/duties/builder-registration.ts), every epoch through the beacon node to the relay.
+ *
+ * @example
+ * startDemoSquad(dir, keys, url, 1, DEMO_BUILDER_NODE_ARGS)
+ */
+export const DEMO_BUILDER_NODE_ARGS: readonly string[] = ["--builder-registrations"];
+
+/**
  * Epochs the relay is paused after the all-up phase. The squad's 16 active validators are a
  * quarter of the devnet's 64, so 2 of the 8 slots of an epoch are theirs on average: over 2
  * epochs the chance of no squad proposal at all is (48/64)^16 ≈ 1 %.

@@ -22,7 +22,12 @@ import { startMevDevnet } from "../mev.js";
 import type { Relay } from "../relay/relay.js";
 import type { Squad } from "../squad.js";
 import { type DevnetHandle, startDevnet } from "../start.js";
-import { DEMO_GENESIS_DELAY_S, type DemoOptions, type Say } from "./config.js";
+import {
+  DEMO_BUILDER_NODE_ARGS,
+  DEMO_GENESIS_DELAY_S,
+  type DemoOptions,
+  type Say,
+} from "./config.js";
 import { createDemoRun } from "./context.js";
 import { runDemoLoop } from "./loop.js";
 import { type DemoResult, summarizeDemo } from "./report.js";
@@ -98,6 +103,7 @@ async function runOnDevnet(
     node.squadKeys,
     devnet.restUrl,
     opts.doppelgangerEpochs,
+    relay ? DEMO_BUILDER_NODE_ARGS : [],
   );
   started(squad.squad);
   say(

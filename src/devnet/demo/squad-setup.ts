@@ -79,6 +79,7 @@ export async function startDemoSquad(
   keys: readonly ValidatorKey[],
   beaconUrl: string,
   doppelgangerEpochs: number,
+  nodeArgs: readonly string[] = [],
 ): Promise<DemoSquad> {
   const dashboardToken = randomBytes(16).toString("hex");
   const squad = await startSquad({
@@ -89,6 +90,7 @@ export async function startDemoSquad(
     feeRecipient: DEMO_FEE_RECIPIENT,
     doppelgangerEpochs,
     dashboardToken,
+    nodeArgs,
   });
   return { squad, dashboardToken };
 }
