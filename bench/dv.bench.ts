@@ -32,6 +32,8 @@
  * --samples FILE: append every duty's phase times (JSON lines; missed duties too, per-process
  * mode) — for finding what sets the tail. --cpu-prof DIR: per-process mode, a V8 CPU profile of
  * each operator process.
+ * --validators V [--epochs E]: the scale table instead (bench/scale.ts: one 4-operator cluster with V
+ * and V/10 validators, every duty type, E epochs; default 3,000 and 3).
  * --wan: the WAN table instead (bench/wan.ts: simulated WAN, one operator down, per duty type;
  * `--n 4,7` to limit the sizes).
  * Run: npx tsx bench/dv.bench.ts [--quick] [--network simnet|libp2p] [--processes]
@@ -53,6 +55,7 @@ import { SlashingProtectionDb } from "../src/slashing/db.js";
 import { toHex } from "../src/util/hex.js";
 import { createDvSimCluster, type DvNetwork, type DvSimCluster } from "../test/simnet/dv.js";
 import type { FromWorker, ToWorker } from "./dv-worker.js";
+import { printScaleTable } from "./scale.js";
 import { ms, type Stats, summarize, table } from "./util.js";
 import { printWanTable } from "./wan.js";
 
@@ -507,6 +510,17 @@ const LIBP2P_PLAN: Record<
 };
 
 async function main(): Promise<void> {
+  if (process.argv.includes("--validators")) {
+    const arg = (flag: string, dflt: number): number => {
+      const v = process.argv.includes(flag)
+        ? Number(process.argv[process.argv.indexOf(flag) + 1])
+        : dflt;
+      if (!Number.isInteger(v) || v < 1) throw new Error(`${flag} must be a positive integer`);
+      return v;
+    };
+    await printScaleTable({ validators: arg("--validators", 3000), epochs: arg("--epochs", 3) });
+    return;
+  }
   if (process.argv.includes("--wan")) {
     const ns = (process.argv[process.argv.indexOf("--n") + 1] ?? "")
       .split(",")
