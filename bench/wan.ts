@@ -195,7 +195,7 @@ export async function printWanTable(o: {
       const rtt =
         typeof cfg.rttMs === "number" ? `${cfg.rttMs} ms` : `${cfg.rttMs[0]}–${cfg.rttMs[1]} ms`;
       for (const t of r.perType) {
-        rows.push([
+        const row = [
           cfg.n,
           rtt,
           name,
@@ -207,7 +207,9 @@ export async function printWanTable(o: {
           r.undecided,
           r.firstRoundMs === undefined ? "-" : `${r.firstRoundMs.toFixed(0)} ms`,
           r.rttP95Ms === undefined ? "-" : `${r.rttP95Ms.toFixed(0)} ms`,
-        ]);
+        ];
+        rows.push(row);
+        console.error(row.join("  ")); // as it comes (a long run can be cut short)
       }
       console.error(
         `done n=${cfg.n} RTT ${rtt} timer ${name} in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
