@@ -35,6 +35,11 @@
  * timestamp); between boundaries the same signed registration is re-submitted, which relays
  * accept as a no-op (builder-specs `registerValidator`). The timestamp is in the past, which
  * relays accept; builder-specs only bounds it from above (at most 10 s in the future).
+ *
+ * The DV node's duty (src/core/duties/builder-registration.ts) refines this for cost: it uses
+ * {@link registrationTimestamp} for a NEW or changed registration only, and keeps an unchanged
+ * one's timestamp and aggregate signature (re-submitted every epoch, never re-signed — Charon's
+ * pre-sign-and-resubmit), the carried signature verified by every operator.
  */
 import "../util/ssz-hasher.js";
 import { createCachedGenesis, createChainForkConfig } from "@lodestar/config";
