@@ -5,7 +5,11 @@
  */
 import { Command, Option } from "commander";
 import { readPasswordFile } from "../keysplit/format-io.js";
-import { RPDVT_NODE_DEFAULTS, writeRpdvtNodeSetup } from "../ops/setup/rpdvt-node.js";
+import {
+  RPDVT_NODE_DEFAULTS,
+  type RpdvtNodeSetupOptions,
+  writeRpdvtNodeSetup,
+} from "../ops/setup/rpdvt-node.js";
 import { SSV_DEFAULTS, SSV_NETWORKS, writeSsvNodeSetup } from "../ops/setup/ssv.js";
 import { expandHome, wholeNumberArg } from "./args.js";
 import { printJson, runAction } from "./run.js";
@@ -28,17 +32,11 @@ type SsvNodeFlags = {
   json?: boolean;
 };
 
-type RpdvtNodeFlags = {
+/** The flags of `setup rpdvt-node`: the setup options by their flag names, plus out and json. */
+type RpdvtNodeFlags = Omit<RpdvtNodeSetupOptions, "clusterDir" | "identityFile"> & {
   out: string;
   cluster: string;
   identity: string;
-  dataDir: string;
-  beaconUrl: string;
-  dockerNetwork: string;
-  p2pPort: number;
-  image: string;
-  installDir: string;
-  user: string;
   json?: boolean;
 };
 
