@@ -31,7 +31,7 @@ import { currentEpoch } from "../core/beacon.js";
 import { MAX_MESSAGE_SIZE } from "../core/consensus/codec.js";
 import { secp256k1Signer, secp256k1Verifier } from "../core/consensus/signer.js";
 import type { SigningGate } from "../core/interfaces.js";
-import { createDvNode } from "../core/node.js";
+import { createDvNode, type DvNode } from "../core/node.js";
 import { signingWindowGate, signingWindowOf } from "../core/signer/window.js";
 import { systemClock } from "../core/transport.js";
 import { InputError } from "../errors.js";
@@ -128,8 +128,7 @@ async function loadPredecessor(p: PredecessorParts) {
 export async function startPredecessor(p: PredecessorParts): Promise<void> {
   const op = await loadPredecessor(p);
   const E = (p.successor.previous as { activationEpoch: number }).activationEpoch;
-  const epochNow = currentEpoch(p.chain, Date.now());
-  if (epochNow > E) {
+  if (currentEpoch(p.chain, Date.now()) > E) {
     for (const s of op.shares.values()) s.fill(0);
     p.log("previous-cluster", {
       hash: op.definition.hash,
@@ -138,6 +137,47 @@ export async function startPredecessor(p: PredecessorParts): Promise<void> {
     });
     return;
   }
+  const { transport, identity, peers, listen } = await predecessorTransport(p, op);
+  const window = signingWindowOf(p.chain.slotsPerEpoch, undefined, {
+    hash: p.successor.hash,
+    activationEpoch: E,
+  });
+  const dv = createDvNode({
+    cluster: op.definition,
+    operatorId: op.operatorId,
+    shares: op.shares,
+    transport: { consensus: transport, parsigex: transport.channel("parsigex") },
+    clock: systemClock,
+    beacon: p.beacon,
+    slashingDb: p.slashingDb,
+    identity: {
+      signer: secp256k1Signer(identity.secretKey),
+      verifier: secp256k1Verifier(peers.map((x) => x.publicKey)),
+    },
+    options: {
+      doppelgangerEpochs: p.doppelgangerEpochs,
+      qbft: { peerConnected: (i) => transport.connectedPeers().includes(i) },
+      onError: (what, err) =>
+        p.log("error", { cluster: "previous", what, message: errorMessage(err) }),
+      signingGates: [...(p.gates ?? []), signingWindowGate(window)],
+    },
+  });
+  logPredecessorDuties(dv, p.log);
+  await runUntilRetired(p, dv, transport, E);
+  p.log("previous-cluster", {
+    hash: op.definition.hash,
+    operatorId: op.operatorId,
+    listen,
+    activationEpoch: E,
+    until: `slot ${window.untilSlot}`,
+  });
+}
+
+/** The old cluster's p2p transport on the old endpoint (never the new cluster's). */
+async function predecessorTransport(
+  p: PredecessorParts,
+  op: Awaited<ReturnType<typeof loadPredecessor>>,
+) {
   const identity = await loadIdentity(p.identityFile);
   const peers = clusterPeers(op.definition);
   const { index, listen } = selfInCluster(
@@ -166,32 +206,13 @@ export async function startPredecessor(p: PredecessorParts): Promise<void> {
   });
   p.started.push("previous cluster's p2p transport", () => transport.stop());
   await transport.start();
-  const window = signingWindowOf(p.chain.slotsPerEpoch, undefined, {
-    hash: p.successor.hash,
-    activationEpoch: E,
-  });
-  const dv = createDvNode({
-    cluster: op.definition,
-    operatorId: op.operatorId,
-    shares: op.shares,
-    transport: { consensus: transport, parsigex: transport.channel("parsigex") },
-    clock: systemClock,
-    beacon: p.beacon,
-    slashingDb: p.slashingDb,
-    identity: {
-      signer: secp256k1Signer(identity.secretKey),
-      verifier: secp256k1Verifier(peers.map((x) => x.publicKey)),
-    },
-    options: {
-      doppelgangerEpochs: p.doppelgangerEpochs,
-      qbft: { peerConnected: (i) => transport.connectedPeers().includes(i) },
-      onError: (what, err) =>
-        p.log("error", { cluster: "previous", what, message: errorMessage(err) }),
-      signingGates: [...(p.gates ?? []), signingWindowGate(window)],
-    },
-  });
+  return { transport, identity, peers, listen };
+}
+
+/** One log line per finished duty of the old cluster, tagged `cluster: "previous"`. */
+function logPredecessorDuties(dv: DvNode, log: NodeLog): void {
   dv.tracker.onReport((r) =>
-    p.log("duty", {
+    log("duty", {
       cluster: "previous",
       slot: r.slot,
       type: r.type,
@@ -201,6 +222,15 @@ export async function startPredecessor(p: PredecessorParts): Promise<void> {
       details: r.details,
     }),
   );
+}
+
+/** Start the old node; stop it (and its transport) one epoch after E, or with the process. */
+async function runUntilRetired(
+  p: PredecessorParts,
+  dv: DvNode,
+  transport: { stop(): Promise<void> },
+  E: number,
+): Promise<void> {
   let stopped = false;
   const stop = () => {
     if (stopped) return;
@@ -211,24 +241,16 @@ export async function startPredecessor(p: PredecessorParts): Promise<void> {
   p.started.push("previous cluster's DV node", stop);
   await dv.start();
   // Retire it one epoch after E: every duty of slot < E·32 (aggregates included) is over.
-  const retireMs =
-    (p.chain.genesisTime + (E + 1) * p.chain.slotsPerEpoch * p.chain.secondsPerSlot) * 1000 -
-    Date.now();
+  const { genesisTime, slotsPerEpoch, secondsPerSlot } = p.chain;
+  const retireMs = (genesisTime + (E + 1) * slotsPerEpoch * secondsPerSlot) * 1000 - Date.now();
   const timer = setTimeout(
     () => {
       stop();
       void transport.stop();
-      p.log("previous-cluster", { hash: op.definition.hash, action: "retired", epoch: E + 1 });
+      p.log("previous-cluster", { action: "retired", epoch: E + 1 });
     },
     Math.max(0, retireMs),
   );
   timer.unref();
   p.started.push("previous cluster's retirement timer", () => clearTimeout(timer));
-  p.log("previous-cluster", {
-    hash: op.definition.hash,
-    operatorId: op.operatorId,
-    listen,
-    activationEpoch: E,
-    until: `slot ${window.untilSlot}`,
-  });
 }

@@ -362,10 +362,31 @@ async function chainEpoch(f: ReplaceFlags): Promise<{ epoch: number; slotsPerEpo
  * await clusterReplaceOperatorCommand().parseAsync(["node", "replace-operator", "--cluster", "cluster", "--replace", "4=5", "--peer-ids", "5=16Uiu2HA…", "--endpoints", "1=h1:9100,2=h2:9100,3=h3:9100,5=h5:9100", "--current-epoch", "100", "--out", "cluster-v2"]);
  */
 export function clusterReplaceOperatorCommand(): Command {
-  return new Command("replace-operator")
-    .description(
-      "Replace operators of an rpdvt cluster without exiting: fresh shares from the wallet for the new operator set, a new cluster succeeding the old one at an activation epoch",
+  const cmd = new Command("replace-operator").description(
+    "Replace operators of an rpdvt cluster without exiting: fresh shares from the wallet for the new operator set, a new cluster succeeding the old one at an activation epoch",
+  );
+  return addReplaceOptions(cmd)
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Every flag and the old definition are checked before the wallet is read. The new output has",
+        "the keys split layout (cluster.json with previous: {hash, activationEpoch}, operator-<id>/)",
+        "plus HANDOVER.txt: the steps for each operator (slashing history export/import, `node run",
+        "--previous-cluster`). Resumable: progress is journaled in <out>.journal.jsonl (no secrets);",
+        "after a crash, run the same command again: it continues (a leftover temporary folder holds",
+        "ciphertext only and is removed).",
+        "",
+        "Old shares of a removed operator are useless alone, but t old shares together still rebuild",
+        "the key: the owner decides whom to trust. A deletion statement is a statement, not a proof.",
+      ].join("\n"),
     )
+    .action(runAction(replaceOperatorAction));
+}
+
+/** The flags of `replace-operator` (old cluster or keyshares, the new set, the epoch, output). */
+function addReplaceOptions(cmd: Command): Command {
+  return cmd
     .option("--cluster <path>", "the OLD cluster: output folder, operator folder or cluster.json")
     .option("--keyshares <file>", "or the OLD SSV keyshares file: write new SSV keyshares instead")
     .option(
@@ -427,101 +448,99 @@ export function clusterReplaceOperatorCommand(): Command {
       [] as string[],
     )
     .option("--json", "print the result as JSON")
-    .option("--quiet", "no progress output")
-    .addHelpText(
-      "after",
-      [
-        "",
-        "Every flag and the old definition are checked before the wallet is read. The new output has",
-        "the keys split layout (cluster.json with previous: {hash, activationEpoch}, operator-<id>/)",
-        "plus HANDOVER.txt: the steps for each operator (slashing history export/import, `node run",
-        "--previous-cluster`). Resumable: progress is journaled in <out>.journal.jsonl (no secrets);",
-        "after a crash, run the same command again: it continues (a leftover temporary folder holds",
-        "ciphertext only and is removed).",
-        "",
-        "Old shares of a removed operator are useless alone, but t old shares together still rebuild",
-        "the key: the owner decides whom to trust. A deletion statement is a statement, not a proof.",
-      ].join("\n"),
-    )
-    .action(
-      runAction(async (f: ReplaceFlags) => {
-        if ((f.cluster === undefined) === (f.keyshares === undefined)) {
-          throw new InputError("Give the old cluster: --cluster (rpdvt) or --keyshares (SSV)", {
-            field: "--cluster/--keyshares",
-          });
-        }
-        if (f.keyshares !== undefined) return replaceSsv(f, f.keyshares);
-        const quiet = f.quiet || f.json;
-        const replace = f.replace ? parseReplace(f.replace) : undefined;
-        const operatorIds = f.operatorIds ? parseIdList(f.operatorIds) : undefined;
-        const endpoints = parseEndpoints(f.endpoints);
-        const peerIds = f.peerIds ? parsePeerIds(f.peerIds) : undefined;
-        for (const [flag, v] of SSV_ONLY) {
-          if (f[v] !== undefined && !(Array.isArray(f[v]) && f[v].length === 0))
-            throw new InputError(`${flag} applies to --keyshares (SSV) only`, { field: flag });
-        }
-        const defFile = await oldDefinitionFile(f.cluster as string);
-        const previous = await readClusterDefinition(defFile);
-        verifyDefinitionKeys(previous, defFile);
-        const statements: DeletionStatement[] = [];
-        for (const file of f.deletionStatement) {
-          statements.push(await readDeletionStatement(resolve(expandHome(file)), previous));
-        }
-        const chain = await chainEpoch(f);
-        const plan = planReplacement(previous, {
-          replace,
-          operatorIds,
-          endpoints,
-          peerIds,
-          activationEpoch: f.activationEpoch,
-          currentEpoch: chain.epoch,
-        });
-        const out = resolve(expandHome(f.out));
-        const journalFile = `${out}.journal.jsonl`;
-        const resuming = await fsp.stat(journalFile).then(
-          () => true,
-          () => false,
-        );
-        await cleanStaleTemps(out);
-        if (!resuming) await assertCanCreate(out, "--out");
-        const journal = await Journal.open(journalFile);
-        let progress: ReturnType<typeof startProgress> | undefined;
-        const { keys, warnings } = await readRocketPoolKeys(expandHome(f.rocketpoolDir), {
-          validators: previous.validators.map((v) => fromHex(v.pubkey)),
-          ...(f.maxWalletAccounts !== undefined ? { maxWalletAccounts: f.maxWalletAccounts } : {}),
-          onProgress: (done, total) => {
-            progress ??= startProgress("Reading keys", total, { quiet });
-            progress.tick(1);
-            if (done === total) progress.stop();
-          },
-        });
-        for (const w of warnings) process.stderr.write(`Warning: ${w}\n`);
-        const r = await runReplacement({
-          previous,
-          plan,
-          keys,
-          out,
-          journal,
-          quiet,
-          slotsPerEpoch: chain.slotsPerEpoch,
-          afterStep: (step) => crashPoint(`replace:${step}`),
-        });
-        for (const k of keys) k.secret.fill(0);
-        const recorded: string[] = [];
-        for (const st of statements) recorded.push(await recordDeletionStatement(r.out, st));
-        if (f.json)
-          return printJson({ ...r, journal: journalFile, deletionStatements: recorded, warnings });
-        process.stdout.write(
-          `${r.resumed.length ? `Resumed (already done: ${r.resumed.join(", ")}). ` : ""}` +
-            `Wrote the new cluster for ${r.validators} validator(s) to ${r.out}\n` +
-            `Operators ${r.operators.join(",")} (threshold ${r.threshold}); staying ${r.staying.join(",") || "none"}, ` +
-            `removed ${r.removed.join(",") || "none"}, added ${r.added.join(",") || "none"}.\n` +
-            `Definition hash ${r.hash} (previous ${r.previousHash}).\n\n` +
-            `${r.handover.join("\n")}\n\n(These steps are in ${join(r.out, "HANDOVER.txt")}.)\n` +
-            recorded
-              .map((p) => `Recorded a deletion statement (a statement, not a proof): ${p}\n`)
-              .join(""),
-        );
-      }),
-    );
+    .option("--quiet", "no progress output");
+}
+
+/** `replace-operator`: the rpdvt cluster form, or the SSV form with --keyshares. */
+async function replaceOperatorAction(f: ReplaceFlags): Promise<void> {
+  if ((f.cluster === undefined) === (f.keyshares === undefined)) {
+    throw new InputError("Give the old cluster: --cluster (rpdvt) or --keyshares (SSV)", {
+      field: "--cluster/--keyshares",
+    });
+  }
+  if (f.keyshares !== undefined) return replaceSsv(f, f.keyshares);
+  const replace = f.replace ? parseReplace(f.replace) : undefined;
+  const operatorIds = f.operatorIds ? parseIdList(f.operatorIds) : undefined;
+  const endpoints = parseEndpoints(f.endpoints);
+  const peerIds = f.peerIds ? parsePeerIds(f.peerIds) : undefined;
+  for (const [flag, v] of SSV_ONLY) {
+    if (f[v] !== undefined && !(Array.isArray(f[v]) && f[v].length === 0))
+      throw new InputError(`${flag} applies to --keyshares (SSV) only`, { field: flag });
+  }
+  const defFile = await oldDefinitionFile(f.cluster as string);
+  const previous = await readClusterDefinition(defFile);
+  verifyDefinitionKeys(previous, defFile);
+  const statements: DeletionStatement[] = [];
+  for (const file of f.deletionStatement) {
+    statements.push(await readDeletionStatement(resolve(expandHome(file)), previous));
+  }
+  const chain = await chainEpoch(f);
+  const plan = planReplacement(previous, {
+    replace,
+    operatorIds,
+    endpoints,
+    peerIds,
+    activationEpoch: f.activationEpoch,
+    currentEpoch: chain.epoch,
+  });
+  const quiet = Boolean(f.quiet || f.json);
+  const out = resolve(expandHome(f.out));
+  const journalFile = `${out}.journal.jsonl`;
+  const resuming = await fsp.stat(journalFile).then(
+    () => true,
+    () => false,
+  );
+  await cleanStaleTemps(out);
+  if (!resuming) await assertCanCreate(out, "--out");
+  const journal = await Journal.open(journalFile);
+  let progress: ReturnType<typeof startProgress> | undefined;
+  const { keys, warnings } = await readRocketPoolKeys(expandHome(f.rocketpoolDir), {
+    validators: previous.validators.map((v) => fromHex(v.pubkey)),
+    ...(f.maxWalletAccounts !== undefined ? { maxWalletAccounts: f.maxWalletAccounts } : {}),
+    onProgress: (done, total) => {
+      progress ??= startProgress("Reading keys", total, { quiet });
+      progress.tick(1);
+      if (done === total) progress.stop();
+    },
+  });
+  for (const w of warnings) process.stderr.write(`Warning: ${w}\n`);
+  const r = await runReplacement({
+    previous,
+    plan,
+    keys,
+    out,
+    journal,
+    quiet,
+    slotsPerEpoch: chain.slotsPerEpoch,
+    afterStep: (step) => crashPoint(`replace:${step}`),
+  });
+  for (const k of keys) k.secret.fill(0);
+  const recorded: string[] = [];
+  for (const st of statements) recorded.push(await recordDeletionStatement(r.out, st));
+  printReplaceResult(r, journalFile, recorded, warnings, f.json);
+}
+
+/** Print what `replace-operator` wrote (JSON, or the summary and the hand-over steps). */
+function printReplaceResult(
+  r: Awaited<ReturnType<typeof runReplacement>>,
+  journalFile: string,
+  recorded: string[],
+  warnings: string[],
+  json: boolean | undefined,
+): void {
+  if (json) {
+    printJson({ ...r, journal: journalFile, deletionStatements: recorded, warnings });
+    return;
+  }
+  process.stdout.write(
+    `${r.resumed.length ? `Resumed (already done: ${r.resumed.join(", ")}). ` : ""}` +
+      `Wrote the new cluster for ${r.validators} validator(s) to ${r.out}\n` +
+      `Operators ${r.operators.join(",")} (threshold ${r.threshold}); staying ${r.staying.join(",") || "none"}, ` +
+      `removed ${r.removed.join(",") || "none"}, added ${r.added.join(",") || "none"}.\n` +
+      `Definition hash ${r.hash} (previous ${r.previousHash}).\n\n` +
+      `${r.handover.join("\n")}\n\n(These steps are in ${join(r.out, "HANDOVER.txt")}.)\n` +
+      recorded
+        .map((p) => `Recorded a deletion statement (a statement, not a proof): ${p}\n`)
+        .join(""),
+  );
 }
