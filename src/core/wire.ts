@@ -39,7 +39,6 @@ import {
   type DutyDefinition,
   DutyType,
   epochOf,
-  type FailureReason,
   type ParSig,
   type PubkeyHex,
 } from "./types.js";
