@@ -88,26 +88,8 @@ export function builderRegistrationHandlers(o?: BuilderRegistrationOptions): Dut
   const domain = genesisVersion ? builderDomain(genesisVersion) : undefined;
   /** The registration this operator holds per validator: the last aggregate of the cluster. */
   const cache = new Map<PubkeyHex, Signed>();
-  /** Submissions gathered in the current tick, per duty (one POST each). */
-  const queue = new Map<string, { duty: Duty; items: Map<PubkeyHex, Signed> }>();
+  const enqueue = submissionBatcher();
   let current: Duty | undefined;
-
-  const enqueue = (ctx: DutyContext, duty: Duty, pk: PubkeyHex, signed: Signed): void => {
-    const k = dutyKey(duty);
-    let q = queue.get(k);
-    if (!q) {
-      const entry = { duty, items: new Map<PubkeyHex, Signed>() };
-      q = entry;
-      queue.set(k, entry);
-      queueMicrotask(() => {
-        queue.delete(k);
-        const list = [...entry.items.values()];
-        const submission = ctx.broadcaster.registrations(list);
-        for (const p of entry.items.keys()) ctx.submit(entry.duty, p, submission);
-      });
-    }
-    q.items.set(pk, signed);
-  };
 
   const handler: DutyHandler = {
     type: DutyType.BuilderRegistration,
@@ -126,17 +108,9 @@ export function builderRegistrationHandlers(o?: BuilderRegistrationOptions): Dut
       const set = new Map<PubkeyHex, UnsignedData>();
       for (const [pk, def] of defs) {
         if (def.kind !== "registration") continue;
-        const want: bellatrix.ValidatorRegistrationV1 = {
-          feeRecipient: fromHex(def.feeRecipient, { length: 20 }),
-          gasLimit: o.gasLimit,
-          timestamp,
-          pubkey: fromHex(pk, { length: 48 }),
-        };
-        const held = cache.get(pk);
-        if (held && sameContent(held.message, want)) {
-          set.set(pk, { kind: "registration", ...toEntry(held) });
-          enqueue(ctx, duty, pk, held); // re-submitted every epoch, not re-signed
-        } else set.set(pk, { kind: "registration", registration: want });
+        const { entry, held } = proposalEntry(o, cache.get(pk), pk, def.feeRecipient, timestamp);
+        set.set(pk, entry);
+        if (held) enqueue(ctx, duty, pk, held); // re-submitted every epoch, not re-signed
       }
       ctx.propose(duty, Promise.resolve({ set, failed: [] }));
     },
@@ -173,7 +147,54 @@ export function builderRegistrationHandlers(o?: BuilderRegistrationOptions): Dut
   return [handler];
 }
 
-const toEntry = (s: Signed) => ({ registration: s.message, signature: s.signature });
+/**
+ * Batches submissions per duty within the tick (one POST register_validator per batch); each
+ * validator's outcome is tracked through `ctx.submit`.
+ */
+function submissionBatcher(): (ctx: DutyContext, duty: Duty, pk: PubkeyHex, s: Signed) => void {
+  const queue = new Map<string, { duty: Duty; items: Map<PubkeyHex, Signed> }>();
+  return (ctx, duty, pk, signed) => {
+    const k = dutyKey(duty);
+    let q = queue.get(k);
+    if (!q) {
+      const entry = { duty, items: new Map<PubkeyHex, Signed>() };
+      q = entry;
+      queue.set(k, entry);
+      queueMicrotask(() => {
+        queue.delete(k);
+        const submission = ctx.broadcaster.registrations([...entry.items.values()]);
+        for (const p of entry.items.keys()) ctx.submit(entry.duty, p, submission);
+      });
+    }
+    q.items.set(pk, signed);
+  };
+}
+
+/**
+ * This operator's proposal for one validator: the held registration with its signature when its
+ * content is still right, else a fresh one with `timestamp` (the duty epoch's start).
+ */
+function proposalEntry(
+  o: BuilderRegistrationOptions,
+  held: Signed | undefined,
+  pk: PubkeyHex,
+  feeRecipient: string,
+  timestamp: number,
+): { entry: UnsignedData; held?: Signed } {
+  const want: bellatrix.ValidatorRegistrationV1 = {
+    feeRecipient: fromHex(feeRecipient, { length: 20 }),
+    gasLimit: o.gasLimit,
+    timestamp,
+    pubkey: fromHex(pk, { length: 48 }),
+  };
+  if (held && sameContent(held.message, want)) {
+    return {
+      entry: { kind: "registration", registration: held.message, signature: held.signature },
+      held,
+    };
+  }
+  return { entry: { kind: "registration", registration: want } };
+}
 
 /** Same fee recipient, gas limit and pubkey (the timestamp aside). */
 function sameContent(a: bellatrix.ValidatorRegistrationV1, b: bellatrix.ValidatorRegistrationV1) {
