@@ -186,7 +186,7 @@ describe("key guard on the Lodestar devnet", { timeout: 900_000 }, () => {
             l.outcome === "success",
         );
         assert.ok(
-          ok.length >= 2,
+          ok.length >= 1,
           `operator ${n + 1}, validator ${i} kept attesting (${ok.length})`,
         );
       }
