@@ -31,6 +31,7 @@ type DemoFlags = {
   inactiveValidators: string;
   exit: boolean;
   relay: boolean;
+  replaceOperator?: boolean;
   dir?: string;
   json?: boolean;
 };
@@ -75,6 +76,10 @@ export function demoCommand(): Command {
       `devnet slot length in seconds (1..${MAX_SECONDS_PER_SLOT}; a post-Electra Lodestar on 2 cores needs 3)`,
       String(DEFAULT_SECONDS_PER_SLOT),
     )
+    .option(
+      "--replace-operator",
+      "after the other phases, replace operator 4 by a new operator 5 at an activation epoch (cluster replace-operator, slashing-history hand-over, node run --previous-cluster); operator 4 keeps running on its old shares",
+    )
     .option(...LODESTAR_BIN_OPTION, lodestarBinArg)
     .option("--dir <dir>", "working folder (default: ./.rpdvt-demo/run-<time>)")
     .option("--json", "print one JSON summary as the last line (measured from the beacon node)")
@@ -107,6 +112,7 @@ function parseDemoFlags(flags: DemoFlags): DemoOptions {
     lodestarBin: flags.lodestarBin,
     exit: flags.exit,
     relay: flags.relay,
+    replaceOperator: flags.replaceOperator === true,
     dir: resolve(
       flags.dir ?? join(".rpdvt-demo", `run-${new Date().toISOString().replace(/[:.]/g, "-")}`),
     ),
@@ -151,6 +157,13 @@ function printSummary({ summary: s, slashed }: DemoResult, say: Say): void {
   say(
     `   ${s.validators} cluster validators: ${s.activeValidators} active at the start, ${s.inactiveValidators} without an active index; head block fork ${s.fork}`,
   );
+  const r = s.replacement;
+  if (r) {
+    const around = r.aroundActivation.map((e) => `${e.epoch}: ${e.missed}/${e.duties}`).join(", ");
+    say(
+      `   replace-operator: ${r.removedOperator} → ${r.newOperator} at epoch ${r.activationEpoch}; missed around E (epoch: missed/duties) ${around}; operator ${r.removedOperator} (old shares) completed ${r.removedNode.completedFromActivation} of ${r.removedNode.reports} duties after E; bar ${r.bar.passed === null ? "n/a" : r.bar.passed ? "held" : "NOT held"}${r.bar.why.length ? ` (${r.bar.why.join("; ")})` : ""}`,
+    );
+  }
   const x = s.exit;
   if (x) {
     const r = x.nodeReportsAfterExit;

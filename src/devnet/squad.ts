@@ -13,7 +13,13 @@ import { splitValidatorKey, type ValidatorKey } from "../keysplit/split.js";
 import { generateIdentity, identityString, writeIdentityFile } from "../p2p/identity.js";
 import { freePort } from "./start.js";
 
-const BIN = fileURLToPath(new URL("../../bin/rpdvt.js", import.meta.url));
+/**
+ * The `rpdvt` entry point the squad's processes run (also the demo's CLI steps, ./demo/replace.ts).
+ *
+ * @example
+ * spawn(process.execPath, [BIN, "node", "identity", "--out", "id.json"]);
+ */
+export const BIN = fileURLToPath(new URL("../../bin/rpdvt.js", import.meta.url));
 /**
  * How long a node may take to answer /status after its start: decrypting its share keystores and
  * loading the sources through tsx take ~5 s on an idle 2-core host, but over a minute for 4 nodes
@@ -50,6 +56,10 @@ export type SquadOperator = {
   metricsPort: number;
   logFile: string;
   process: ChildProcess | undefined;
+  /** This operator's cluster folder when not `<clusterDir>/operator-<id>` (a successor cluster). */
+  clusterDir?: string | undefined;
+  /** More `rpdvt node run` flags for this operator only (e.g. `--previous-cluster DIR`). */
+  extraArgs?: readonly string[] | undefined;
 };
 
 export type Squad = {
@@ -156,7 +166,7 @@ function nodeRunArgs(op: SquadOperator, clusterDir: string, opts: SquadOptions):
     "node",
     "run",
     "--cluster",
-    join(clusterDir, `operator-${op.id}`),
+    op.clusterDir ?? join(clusterDir, `operator-${op.id}`),
     "--identity",
     join(op.dir, "identity.json"),
     "--data-dir",
@@ -169,6 +179,7 @@ function nodeRunArgs(op: SquadOperator, clusterDir: string, opts: SquadOptions):
     "--doppelganger-epochs",
     String(opts.doppelgangerEpochs),
     ...(opts.nodeArgs ?? []),
+    ...(op.extraArgs ?? []),
   ];
 }
 

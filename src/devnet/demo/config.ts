@@ -103,6 +103,11 @@ export type DemoOptions = {
    * Absent: true.
    */
   relay?: boolean;
+  /**
+   * Replace operator 4 by a new operator 5 at an activation epoch after the other phases
+   * (./replace.ts: `cluster replace-operator`, hand-over, `node run --previous-cluster`). Absent: false.
+   */
+  replaceOperator?: boolean;
 };
 
 /**

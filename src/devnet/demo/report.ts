@@ -30,6 +30,7 @@ import type { AddedLatency } from "./latency.js";
 import { scrapeValidatorStates } from "./node-metrics.js";
 import type { NodeDutyCounts } from "./node-reports.js";
 import type { Phase } from "./phases.js";
+import { judgeReplacement, type ReplacementRecord, type ReplacementSummary } from "./replace.js";
 
 /**
  * A judged span of epochs: the beacon's attestation counts and the nodes' reports.
@@ -82,6 +83,8 @@ export type DemoSummary = {
   builder: BuilderReport | null;
   exit: ExitSummary | null;
   nodeValidatorStates: Record<string, number> | null;
+  /** `--replace-operator` (./replace.ts): the cut-over's evidence and bar; null without it. */
+  replacement: ReplacementSummary | null;
   dir: string;
 };
 
@@ -99,7 +102,10 @@ export type DemoResult = { summary: DemoSummary; slashed: number[] };
  * @example
  * const { summary } = await summarizeDemo(run);
  */
-export async function summarizeDemo(run: DemoRun): Promise<DemoResult> {
+export async function summarizeDemo(
+  run: DemoRun,
+  replacement?: ReplacementRecord,
+): Promise<DemoResult> {
   const { beacon, plan, judge } = run;
   const head = (await beacon.blockHeader("head"))?.slot ?? run.nowSlot();
   const endEpoch = Math.floor(head / run.chain.slotsPerEpoch);
@@ -174,9 +180,28 @@ export async function summarizeDemo(run: DemoRun): Promise<DemoResult> {
     }),
     exit,
     nodeValidatorStates,
+    replacement: replacement
+      ? await replacementSummary(run, replacement, phases, slashed.length, head)
+      : null,
     dir: run.opts.dir,
   };
   return { summary, slashed };
+}
+
+/** The replacement judged: its phase, the beacon's counts of epochs E−1..E+1, the slashings. */
+async function replacementSummary(
+  run: DemoRun,
+  rec: ReplacementRecord,
+  phases: DemoSummary["phases"],
+  slashings: number,
+  head: number,
+): Promise<ReplacementSummary> {
+  const E = rec.plan.activationEpoch;
+  const phase = phases.find((p) => p.name === rec.plan.phase.name) ?? { duties: 0, included: 0 };
+  const around = [];
+  for (const epoch of [E - 1, E, E + 1])
+    around.push({ epoch, ...(await run.judge.attestations(epoch, epoch, head)) });
+  return judgeReplacement(rec, phase, around, slashings, run.chain.slotsPerEpoch);
 }
 
 /** The beacon's attestation counts over [fromEpoch, toEpoch] and the nodes' reports of them. */

@@ -30,6 +30,7 @@ import {
 } from "./config.js";
 import { createDemoRun } from "./context.js";
 import { runDemoLoop } from "./loop.js";
+import { addReplacementPhase, startReplacement } from "./replace.js";
 import { type DemoResult, summarizeDemo } from "./report.js";
 import { type DemoNode, prepareRocketPoolNode, startDemoSquad } from "./squad-setup.js";
 
@@ -111,6 +112,12 @@ async function runOnDevnet(
   );
   say(`   Dashboard (operator 1): http://127.0.0.1:${squad.squad.operators[0]?.metricsPort}/`);
   const run = await createDemoRun({ opts, say, beacon, chain, node, squad, relay });
-  await runDemoLoop(run);
-  return summarizeDemo(run);
+  const replacement = opts.replaceOperator ? addReplacementPhase(run) : undefined;
+  const replacing = replacement ? startReplacement(run, replacement) : undefined;
+  try {
+    await runDemoLoop(run);
+  } finally {
+    await replacing?.stop();
+  }
+  return summarizeDemo(run, replacement);
 }
