@@ -81,7 +81,8 @@ const EMPTY_OMMERS = "0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd
 const GAS_PER_TRANSFER = 21_000;
 
 type Hex = `0x${string}`;
-const hex = (b: Uint8Array): Hex => toHex(b) as Hex;
+/** util/hex toHex, typed as viem's `Hex` for its RLP/keccak helpers (a cast, not a second encoder). */
+const asHex = (b: Uint8Array): Hex => toHex(b) as Hex;
 const qty = (n: number | bigint): Hex => (BigInt(n) === 0n ? "0x" : `0x${BigInt(n).toString(16)}`);
 
 /** Merkle-Patricia root of a list keyed by rlp(index), for 0 or 1 items (all the relay needs). */
@@ -89,7 +90,7 @@ function listRoot(items: Uint8Array[]): Hex {
   if (items.length === 0) return EMPTY_TRIE_ROOT;
   if (items.length > 1) throw new Error("test relay: at most one transaction per block");
   // One leaf: key rlp(0) = 0x80, nibbles [8, 0], hex-prefix (even, leaf) = 0x20 ‖ 0x80.
-  return keccak256(toRlp(["0x2080", hex(items[0] as Uint8Array)]));
+  return keccak256(toRlp(["0x2080", asHex(items[0] as Uint8Array)]));
 }
 
 /**
@@ -150,11 +151,11 @@ export async function buildPayload(
   // Receipts: one successful EIP-1559 transfer, no logs (EIP-2718 typed receipt 0x02 ‖ rlp).
   const receipts = txs.map((_, i) =>
     fromHex(
-      `0x02${toRlp(["0x01", qty(GAS_PER_TRANSFER * (i + 1)), hex(new Uint8Array(256)), []]).slice(2)}`,
+      `0x02${toRlp(["0x01", qty(GAS_PER_TRANSFER * (i + 1)), asHex(new Uint8Array(256)), []]).slice(2)}`,
     ),
   );
   p.receiptsRoot = fromHex(listRoot(receipts));
-  p.stateRoot = fromHex(keccak256(toRlp([hex(p.parentHash), qty(p.blockNumber)])));
+  p.stateRoot = fromHex(keccak256(toRlp([asHex(p.parentHash), qty(p.blockNumber)])));
   p.blockHash = fromHex(blockHash(fork, p, head.root));
   return { fork, payload: p };
 }
@@ -172,20 +173,20 @@ export function blockHash(
   parentRoot: string,
 ): Hex {
   const fields: (Hex | Hex[])[] = [
-    hex(p.parentHash),
+    asHex(p.parentHash),
     EMPTY_OMMERS,
-    hex(p.feeRecipient),
-    hex(p.stateRoot),
+    asHex(p.feeRecipient),
+    asHex(p.stateRoot),
     listRoot(p.transactions),
-    hex(p.receiptsRoot),
-    hex(p.logsBloom),
+    asHex(p.receiptsRoot),
+    asHex(p.logsBloom),
     "0x",
     qty(p.blockNumber),
     qty(p.gasLimit),
     qty(p.gasUsed),
     qty(p.timestamp),
-    hex(p.extraData),
-    hex(p.prevRandao),
+    asHex(p.extraData),
+    asHex(p.prevRandao),
     "0x0000000000000000",
     qty(p.baseFeePerGas),
   ];
