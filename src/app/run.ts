@@ -232,7 +232,7 @@ async function startNodeParts(
   const dv = createNode(
     { ...o, doppelgangerEpochs: dgEpochs },
     m,
-    { beacon, slashingDb, transport, keyGuard },
+    { beacon, slashingDb, transport, keyGuard, started },
     log,
   );
   logDutiesAndPeers(dv, transport, log);
@@ -284,6 +284,7 @@ function createNode(
     slashingDb: SlashingProtectionDb;
     transport: P2PTransport;
     keyGuard: NodeKeyGuard | undefined;
+    started: UndoStack;
   },
   log: NodeLog,
 ): DvNode {
@@ -337,7 +338,10 @@ function createNode(
         }),
     },
   });
-  if (isStrategyBeacon(beacon)) registerStrategyMetrics(dv.metrics.registry, beacon);
+  if (isStrategyBeacon(beacon)) {
+    registerStrategyMetrics(dv.metrics.registry, beacon);
+    parts.started.push("beacon head events", () => beacon.stop());
+  }
   return dv;
 }
 

@@ -1,7 +1,9 @@
 /**
  * Attestation data by majority (Vouch strategies/attestationdata/majority): the answers are
  * grouped by hash_tree_root(AttestationData); the group answered by most nodes wins, a tie goes to
- * the newer head (the slot of beacon_block_root, when known), then to the group answered first.
+ * the newer head (the slot of beacon_block_root, when known: Vouch keeps a block root → slot cache
+ * from the head events), then to the more recent target and source checkpoints, then to the group
+ * answered first.
  * Collection may stop early once one group holds a strict majority of the nodes asked. Pure
  * functions; the requests are src/beacon/strategy/collect.ts.
  */
@@ -57,10 +59,7 @@ export function chooseMajority(
   const groups = new Map<string, DataAnswer[]>();
   for (const a of answers) groups.set(a.root, [...(groups.get(a.root) ?? []), a]);
   let best: DataAnswer[] | undefined;
-  for (const g of groups.values()) {
-    if (!best || g.length > best.length) best = g;
-    else if (g.length === best.length && headOf(g) > headOf(best)) best = g;
-  }
+  for (const g of groups.values()) if (!best || compareGroups(g, best) > 0) best = g;
   const first = best?.[0];
   if (!best || !first) return undefined;
   return { answer: first, votes: best.length, nodes: best.map((a) => a.node) };
@@ -68,6 +67,22 @@ export function chooseMajority(
 
 const headOf = (g: readonly DataAnswer[]): number =>
   Math.max(-1, ...g.map((a) => a.headSlot ?? -1));
+
+/**
+ * > 0 when group `a` beats group `b`: more nodes, then the head block with the higher slot (an
+ * unknown slot loses to any known one), then the more recent target, then source checkpoint;
+ * 0 (equal) keeps the group answered first.
+ */
+function compareGroups(a: readonly DataAnswer[], b: readonly DataAnswer[]): number {
+  const da = (a[0] as DataAnswer).data;
+  const db = (b[0] as DataAnswer).data;
+  return (
+    a.length - b.length ||
+    headOf(a) - headOf(b) ||
+    da.target.epoch - db.target.epoch ||
+    da.source.epoch - db.source.epoch
+  );
+}
 
 /**
  * The 0x-hex root of attestation data, the grouping key (identical data, identical root).

@@ -87,6 +87,8 @@ export type StrategyBeacon = BeaconNode & {
   readonly nodes: readonly string[];
   /** Follow every counted event; returns the unsubscribe. */
   onEvent(listener: (e: StrategyEvent) => void): () => void;
+  /** Close the head-event streams that fill the block root → slot cache (idempotent). */
+  stop(): void;
 };
 
 /** Head block roots → slot seen on the head events (bounded). */
@@ -121,6 +123,16 @@ export function strategyBeacon(
     heads.set(toHex(h.block), h.slot);
     if (heads.size > HEAD_CACHE) heads.delete(heads.keys().next().value as string);
   };
+  // Vouch's block root → slot cache: every node's head events, followed from the first use on
+  // (majority/best only), so a tie of head votes is decided without a lookup on the duty's path.
+  let cacheStops: (() => void)[] | undefined;
+  let stopped = false;
+  const followHeads = (): void => {
+    if (cacheStops || stopped || strategies.attestation === "first") return;
+    cacheStops = nodes.flatMap((n) =>
+      n.beacon.subscribeHead ? [n.beacon.subscribeHead(rememberHead)] : [],
+    );
+  };
 
   const ask = <T>(
     call: StrategyCall,
@@ -152,8 +164,14 @@ export function strategyBeacon(
     return a.value;
   };
 
-  /** The head slot of each answer's beacon_block_root, looked up within the hard budget. */
-  const withHeads = async (answers: NodeAnswer<DataAnswer["data"]>[]): Promise<DataAnswer[]> => {
+  /**
+   * The head slot of each answer's beacon_block_root: from the head-event cache, else looked up on
+   * the node that answered it, waited for only until `deadline` (the hard budget from the start).
+   */
+  const withHeads = async (
+    answers: NodeAnswer<DataAnswer["data"]>[],
+    deadline: number,
+  ): Promise<DataAnswer[]> => {
     const out = answers.map((a) => ({
       node: a.node,
       data: a.value,
@@ -173,17 +191,19 @@ export function strategyBeacon(
         ),
       ];
     });
-    if (lookups.length) {
+    const left = deadline - clock.now();
+    if (lookups.length && left > 0) {
       let cancel = (): void => {};
       await Promise.race([
         Promise.all(lookups),
         new Promise<void>((r) => {
-          cancel = clock.setTimeout(r, budget.soft * slotMs);
+          cancel = clock.setTimeout(r, left);
         }),
       ]);
       cancel();
     }
-    return out;
+    // Only what was known by the deadline counts (a lookup answering later fills the cache).
+    return out.map((a) => ({ ...a }));
   };
 
   const attestationData: BeaconNode["attestationData"] = async (slot, committeeIndex) => {
@@ -193,6 +213,8 @@ export function strategyBeacon(
     const check = (d: DataAnswer["data"]) =>
       d.slot === slot ? undefined : `answered data of slot ${d.slot}, not ${slot}`;
     if (strategies.attestation === "first") return first(call, what, fn);
+    followHeads();
+    const deadline = clock.now() + budget.hard * slotMs;
     const c = await ask(call, what, fn, {
       check,
       enough:
@@ -212,7 +234,9 @@ export function strategyBeacon(
       headSlot: undefined,
     }));
     const answers =
-      strategies.attestation === "best" || topTie(plain) ? await withHeads(c.answers) : plain;
+      strategies.attestation === "best" || topTie(plain)
+        ? await withHeads(c.answers, deadline)
+        : plain;
     const chosen =
       strategies.attestation === "majority"
         ? chooseMajority(answers)?.answer
@@ -244,6 +268,7 @@ export function strategyBeacon(
     ...base,
     nodes: names,
     async chainInfo(): Promise<ChainInfo> {
+      followHeads();
       const chain = await base.chainInfo();
       slotMs = chain.secondsPerSlot * 1000;
       return chain;
@@ -277,6 +302,11 @@ export function strategyBeacon(
     onEvent(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+    stop() {
+      stopped = true;
+      for (const stop of cacheStops ?? []) stop();
+      cacheStops = undefined;
     },
   };
 }

@@ -1,8 +1,9 @@
 /**
  * Ask several beacon nodes the same question at once and collect their answers within a budget
  * (Vouch's strategies: a soft timeout, after which what has arrived is used, and a hard one,
- * after which nobody is waited for; here a lagging node never delays the duty past the soft
- * deadline once another node answered, and past the hard one whatever `enough` says). With no
+ * after which nobody is waited for; here the soft wait starts at the first answer, so a lagging
+ * node delays the duty by at most `softMs` once another node answered, and never past the hard
+ * deadline counted from the start, whatever `enough` says). With no
  * answer at the hard deadline the first answer is still taken (each request is bounded by its
  * own client's timeout), so a slow-but-only node does not fail the duty. The I/O half of the
  * strategies; the choices are pure functions beside this file.
@@ -84,10 +85,16 @@ export function collect<T>(
       if (settled.size === nodes.length) finish();
       else if (out.answers.length && (hardPassed || opts.enough?.(out.answers))) finish();
     };
+    // The soft wait starts at the first answer (a laggard costs at most softMs after it), and
+    // never runs past the hard deadline counted from the start.
+    let softArmed = false;
+    const armSoft = (): void => {
+      if (softArmed) return;
+      softArmed = true;
+      const left = Math.min(opts.softMs, opts.hardMs - (clock.now() - t0));
+      cancels.push(clock.setTimeout(finish, Math.max(0, left)));
+    };
     cancels.push(
-      clock.setTimeout(() => {
-        if (out.answers.length) finish();
-      }, opts.softMs),
       clock.setTimeout(() => {
         hardPassed = true;
         review();
@@ -101,8 +108,10 @@ export function collect<T>(
           return;
         }
         settled.add(i);
-        if (error === undefined) out.answers.push({ node, value: answer as T, ms });
-        else out.failures.push({ node, message: error, ms });
+        if (error === undefined) {
+          out.answers.push({ node, value: answer as T, ms });
+          armSoft();
+        } else out.failures.push({ node, message: error, ms });
         opts.onOutcome?.({ node, outcome: error === undefined ? "answer" : "error", ms });
         review();
       };
