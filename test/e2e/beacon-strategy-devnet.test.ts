@@ -207,8 +207,13 @@ describe("e2e: attest on head and beacon strategies on the devnet (Lodestar 1.5.
     );
     assert.ok(vFirst.attestations > 0 && vMaj.attestations > 0);
     assert.ok(
-      (vMaj.fraction ?? 0) > (vFirst.fraction ?? 1),
-      "majority votes the right head more often",
+      (vMaj.fraction ?? 0) > (vFirst.fraction ?? 1) && vMaj.rightHead > vFirst.rightHead,
+      "majority votes the right head more often, and more right head votes in all",
+    );
+    // A strategy must never cost duties against first-success.
+    assert.ok(
+      vMaj.attestations >= vFirst.attestations,
+      `majority posted ${vMaj.attestations} attestations, first-success ${vFirst.attestations}`,
     );
   });
 });

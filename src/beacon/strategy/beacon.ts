@@ -91,6 +91,9 @@ export type StrategyBeacon = BeaconNode & {
   stop(): void;
 };
 
+/** Slots whose attestation-data choice is kept for their other committees. */
+const PER_SLOT_MEMO = 4;
+
 /** Head block roots → slot seen on the head events (bounded). */
 const HEAD_CACHE = 256;
 
@@ -246,6 +249,8 @@ export function strategyBeacon(
     return picked.data;
   };
 
+  const perSlot = new Map<number, Promise<DataAnswer["data"]>>();
+
   const produceBlock: BeaconNode["produceBlock"] = async (slot, randao, graffiti) => {
     const call = "block_proposal";
     const what = `a block for slot ${slot}`;
@@ -273,7 +278,20 @@ export function strategyBeacon(
       slotMs = chain.secondsPerSlot * 1000;
       return chain;
     },
-    attestationData,
+    attestationData: (slot, committeeIndex) => {
+      // majority/best: one choice per slot, shared by its committees (the data differs only in
+      // `index`): one head vote per slot and half the requests under load; first: per request.
+      if (strategies.attestation === "first") return attestationData(slot, committeeIndex);
+      let p = perSlot.get(slot);
+      if (!p) {
+        const mine = attestationData(slot, committeeIndex);
+        p = mine;
+        perSlot.set(slot, mine);
+        if (perSlot.size > PER_SLOT_MEMO) perSlot.delete(perSlot.keys().next().value as number);
+        mine.catch(() => perSlot.get(slot) === mine && perSlot.delete(slot)); // failures are retried
+      }
+      return p.then((d) => ({ ...d, index: committeeIndex }));
+    },
     produceBlock,
     aggregateAttestation: (s, r, c) =>
       first("aggregate", `the aggregate of slot ${s}`, (b) => b.aggregateAttestation(s, r, c)),

@@ -36,12 +36,22 @@ const dataJson = (head: number) =>
 const BUDGET = { soft: 0.03, hard: 0.06 };
 
 let fakes: FakeBeacon[] = [];
+/** Every strategy beacon built: stopped after each test (its head-event streams closed). */
+let built: { stop(): void }[] = [];
+const track = <B extends { stop(): void }>(b: B): B => {
+  built.push(b);
+  return b;
+};
 // The first request of the process pays fetch's start-up (~0.4 s): not part of any budget here.
 before(async () => {
   const bn = await node({});
-  await strategyBeacon(strategyNodes([bn.url], { timeoutMs: 4000 })).attestationData(SLOT, 0);
+  const warm = strategyBeacon(strategyNodes([bn.url], { timeoutMs: 4000 }));
+  await warm.attestationData(SLOT, 0);
+  warm.stop();
 });
 afterEach(async () => {
+  for (const b of built) b.stop();
+  built = [];
   await Promise.all(fakes.map((f) => f.close()));
   fakes = [];
 });
@@ -83,10 +93,12 @@ const build = (
   attestation: "majority" | "best" | "first",
   extra: string[] = [],
 ) =>
-  strategyBeacon(strategyNodes([...bns.map((b) => b.url), ...extra], { timeoutMs: 4000 }), {
-    strategies: { attestation, proposal: "best" },
-    budget: BUDGET,
-  });
+  track(
+    strategyBeacon(strategyNodes([...bns.map((b) => b.url), ...extra], { timeoutMs: 4000 }), {
+      strategies: { attestation, proposal: "best" },
+      budget: BUDGET,
+    }),
+  );
 
 describe("attestation data over several beacon nodes", () => {
   test("majority: stale, erroring and slow nodes → the fresh data within the budget", async () => {
@@ -141,12 +153,14 @@ describe("attestation data over several beacon nodes", () => {
       await node({ head: FRESH, delayMs: 3000 }),
     ];
     // A 6 s soft deadline: returning well before it means the 3-of-5 majority ended the wait.
-    const beacon = strategyBeacon(
-      strategyNodes(
-        bns.map((b) => b.url),
-        { timeoutMs: 4000 },
+    const beacon = track(
+      strategyBeacon(
+        strategyNodes(
+          bns.map((b) => b.url),
+          { timeoutMs: 4000 },
+        ),
+        { budget: { soft: 0.5, hard: 0.75 } },
       ),
-      { budget: { soft: 0.5, hard: 0.75 } },
     );
     const t0 = performance.now();
     assert.deepEqual((await beacon.attestationData(SLOT, 0)).beaconBlockRoot, root(FRESH));
@@ -231,7 +245,7 @@ describe("block proposals", () => {
       { name: "wrongslot", beacon: double(async () => produced(10n ** 18n, SLOT - 1)) },
       { name: "slow-richest", beacon: double(() => wait(3000, produced(10n ** 19n))) },
     ];
-    const beacon = strategyBeacon(nodes, { budget: BUDGET });
+    const beacon = track(strategyBeacon(nodes, { budget: BUDGET }));
     const tally = tallyStrategy(beacon);
     const t0 = performance.now();
     const p = (await beacon.produceBlock(
@@ -243,10 +257,12 @@ describe("block proposals", () => {
     assert.ok(performance.now() - t0 < 2000);
     assert.equal(tally.snapshot().get("high")?.get("block_proposal")?.wins, 1);
     assert.equal(tally.snapshot().get("wrongslot")?.get("block_proposal")?.errors, 1);
-    const first = strategyBeacon(nodes, {
-      budget: BUDGET,
-      strategies: { attestation: "majority", proposal: "first" },
-    });
+    const first = track(
+      strategyBeacon(nodes, {
+        budget: BUDGET,
+        strategies: { attestation: "majority", proposal: "first" },
+      }),
+    );
     const f = (await first.produceBlock(
       SLOT,
       new Uint8Array(96),

@@ -140,3 +140,50 @@ test("best over a lagging node whose lookups never answer: the cache gives the n
   assert.deepEqual(d.beaconBlockRoot, root(FRESH));
   assert.ok(performance.now() - t0 < HARD_MS + 150);
 });
+
+test("one choice per slot for all its committees: one request per node, the same head vote", async () => {
+  let asked = 0;
+  const counting = (n: StrategyNode): StrategyNode => {
+    const b = n.beacon;
+    return {
+      ...n,
+      beacon: {
+        ...b,
+        attestationData: (s: number, c: number) => {
+          asked++;
+          return b.attestationData(s, c);
+        },
+      } as BeaconNode,
+    };
+  };
+  // Asked per committee, each committee would be its own round: twice the requests on a loaded
+  // node, and two head votes for one slot when a head event or a lookup lands in between.
+  const good = node("good", { head: FRESH, delayMs: 20 });
+  const beacon = build([counting(node("lagging", { head: STALE })), counting(good)]);
+  const [c0, c1] = await Promise.all([
+    beacon.attestationData(SLOT, 0),
+    wait(5, undefined).then(() => beacon.attestationData(SLOT, 1)),
+  ]);
+  assert.equal(asked, 2, "each node asked once for the slot");
+  assert.equal(c0.index, 0);
+  assert.equal(c1.index, 1);
+  assert.deepEqual(c0.beaconBlockRoot, c1.beaconBlockRoot);
+  assert.deepEqual({ ...c1, index: 0 }, c0);
+});
+
+test("a failed choice is not kept: the next request for the slot asks again", async () => {
+  let fail = true;
+  const flaky = {
+    attestationData: async () => {
+      if (fail) throw new Error("503 node syncing");
+      return data(FRESH);
+    },
+  } as unknown as BeaconNode;
+  const beacon = build([
+    { name: "a", beacon: flaky },
+    { name: "b", beacon: flaky },
+  ]);
+  await assert.rejects(beacon.attestationData(SLOT, 0), /All 2 beacon nodes failed/);
+  fail = false;
+  assert.deepEqual((await beacon.attestationData(SLOT, 0)).beaconBlockRoot, root(FRESH));
+});
