@@ -70,8 +70,18 @@ export type OperatorNodeOptions = {
   quiet?: boolean | undefined;
   /** Start the attester duty on the beacon node's head event (`--attest-on-head`). */
   attestOnHead?: boolean | undefined;
-  /** MEV-Boost builder registrations (`--builder-registrations`, `--builder-gas-limit`). */
-  builder?: { registrations: boolean; gasLimit?: number | undefined } | undefined;
+  /**
+   * MEV-Boost: builder registrations (`--builder-registrations`, `--builder-gas-limit`) and
+   * blinded proposals (`--builder-boost-factor`, `--min-bid-wei`; src/core/node.ts `builder`).
+   */
+  builder?:
+    | {
+        registrations: boolean;
+        gasLimit?: number | undefined;
+        boostFactor?: bigint | undefined;
+        minBidWei?: bigint | undefined;
+      }
+    | undefined;
   /** Strategy per request kind over several `beaconUrls` (`--beacon-strategy`; default majority/best). */
   beaconStrategy?: BeaconStrategies | undefined;
   /**

@@ -8,6 +8,7 @@
 import { Command, InvalidArgumentError } from "commander";
 import { type OperatorNodeOptions, type RunningNode, startOperatorNode } from "../app/run.js";
 import { parseBeaconStrategy } from "../beacon/strategy/config.js";
+import { parseWei } from "../builder/proposal.js";
 import { resolveDashboardToken } from "../dashboard/auth.js";
 import { InputError } from "../errors.js";
 import { guardSources } from "../ops/guard/flags.js";
@@ -31,6 +32,8 @@ type RunFlags = {
   attestOnHead?: boolean;
   builderRegistrations?: boolean;
   builderGasLimit?: string;
+  builderBoostFactor?: string;
+  minBidWei?: string;
   beaconStrategy?: string;
   rocketpoolDir?: string;
   keymanagerUrl?: string;
@@ -77,8 +80,34 @@ export async function runNode(flags: RunFlags): Promise<RunningNode> {
   return startOperatorNode(await parseRunFlags(flags));
 }
 
-/** `--builder-registrations` / `--builder-gas-limit` (MEV-Boost, issue 15). */
+/** `--builder-boost-factor` / `--min-bid-wei` (blinded proposals, issue 15). */
+function parseProposalFlags(flags: RunFlags): { boostFactor?: bigint; minBidWei?: bigint } {
+  const out: { boostFactor?: bigint; minBidWei?: bigint } = {};
+  const text = flags.builderBoostFactor?.trim();
+  if (text !== undefined) {
+    if (!/^\d{1,20}$/.test(text)) {
+      throw new InputError(
+        `--builder-boost-factor must be a non-negative integer percentage (got "${flags.builderBoostFactor}")`,
+        {
+          field: "--builder-boost-factor",
+          metaMessages: [
+            "0 = local blocks only, 100 = take the builder's block when it pays more; omit it for the beacon node's choice.",
+          ],
+        },
+      );
+    }
+    out.boostFactor = BigInt(text);
+  }
+  if (flags.minBidWei !== undefined) out.minBidWei = parseWei(flags.minBidWei, "--min-bid-wei");
+  return out;
+}
+
+/** `--builder-registrations` / `--builder-gas-limit` (MEV-Boost, issue 15) + proposal flags. */
 function parseBuilderFlags(flags: RunFlags): OperatorNodeOptions["builder"] {
+  const proposals = parseProposalFlags(flags);
+  if (!flags.builderRegistrations && proposals.boostFactor !== undefined) {
+    return { registrations: false, ...proposals };
+  }
   if (flags.builderGasLimit !== undefined && !flags.builderRegistrations) {
     throw new InputError("--builder-gas-limit needs --builder-registrations", {
       field: "--builder-gas-limit",
@@ -101,7 +130,7 @@ function parseBuilderFlags(flags: RunFlags): OperatorNodeOptions["builder"] {
       },
     );
   }
-  return { registrations: true, gasLimit };
+  return { registrations: true, gasLimit, ...proposals };
 }
 
 async function parseRunFlags(flags: RunFlags): Promise<OperatorNodeOptions> {
@@ -236,6 +265,14 @@ export function nodeCommand(): Command {
     .option(
       "--builder-gas-limit <gas>",
       "gas limit the builder registrations ask for (default 30000000; the same on every operator)",
+    )
+    .option(
+      "--builder-boost-factor <percent>",
+      "blinded (MEV-Boost) proposals: produceBlockV3 builder_boost_factor (0 = local blocks only; default with --builder-registrations: the beacon node's choice, else 0)",
+    )
+    .option(
+      "--min-bid-wei <amount>",
+      'refuse a builder block reported below this value and propose a local one (wei, or "0.01 ether", "5 gwei"; default 0; the same on every operator)',
     )
     .option("--quiet", "no log lines")
     .action(

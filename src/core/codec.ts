@@ -5,7 +5,8 @@
  * Layout (all integers big-endian; SSZ payloads per consensus-specs SSZ):
  *
  *   version u8 (=1) ‖ kind u8 (1 attestation, 2 block, 3 aggregate, 4 sync message,
- *   5 sync contribution, 6 aggregate of Electra or later, 7 builder registration) ‖ count u32 ‖
+ *   5 sync contribution, 6 aggregate of Electra or later, 7 builder registration, 8 blinded
+ *   block) ‖ count u32 ‖
  *   count × ( pubkey[48] ‖ len u32 ‖ payload[len] ), pubkeys strictly ascending (bytewise)
  *
  *   attestation payload: SSZ(AttestationData)[128] ‖ validatorIndex u64 ‖ committeeIndex u64 ‖
@@ -20,6 +21,8 @@
  *   sync contribution payload: SSZ(ContributionAndProof) (bit vector length of the preset)
  *   registration payload (kind 7): SSZ(ValidatorRegistrationV1)[84] ‖ hasSignature u8 (0|1) ‖
  *                        [signature[96]] (builder-specs bellatrix/builder.md)
+ *   blinded block payload (kind 8): forkNameLen u8 ‖ forkName (Bellatrix+) ‖ hasValue u8 (0|1) ‖
+ *                        [valueWei u256] ‖ SSZ(BlindedBeaconBlock of fork) (builder-specs)
  *
  * Blob bundles (beacon-APIs BlockContents): Deneb/Electra carry one KZG proof per blob (deneb
  * validator.md "Constructing the BlobSidecars"); Fulu carries the cell proofs, CELLS_PER_EXT_BLOB
@@ -32,11 +35,12 @@
 import {
   CELLS_PER_EXT_BLOB,
   ForkName,
+  isForkPostBellatrix,
   isForkPostDeneb,
   isForkPostElectra,
   isForkPostFulu,
 } from "@lodestar/params";
-import { type BeaconBlock, ssz, sszTypesFor } from "@lodestar/types";
+import { type BeaconBlock, type BlindedBeaconBlock, ssz, sszTypesFor } from "@lodestar/types";
 import { InputError } from "../errors.js";
 import { bytesEqual, fromHex, toHex } from "../util/hex.js";
 import { aggregateAndProofType } from "./domain.js";
@@ -62,6 +66,7 @@ export const UNSIGNED_KIND = {
   sync_message: 4,
   sync_contribution: 5,
   registration: 7,
+  blinded_block: 8,
 } as const;
 /**
  * Kind byte of an aggregate set of Electra or later (payload names its fork; EIP-7549 container).
@@ -78,6 +83,7 @@ const KIND_BY_BYTE: Record<number, UnsignedData["kind"]> = {
   5: "sync_contribution",
   [UNSIGNED_KIND_AGGREGATE_ELECTRA]: "aggregate",
   7: "registration",
+  8: "blinded_block",
 };
 /** Kind byte of an entry (aggregates of Electra or later have their own). */
 const kindByte = (u: UnsignedData): number =>
@@ -100,6 +106,16 @@ const FORKS = new Set<string>(Object.values(ForkName));
 type BlockSsz = { serialize(v: BeaconBlock): Uint8Array; deserialize(b: Uint8Array): BeaconBlock };
 const blockType = (fork: ForkName): BlockSsz =>
   sszTypesFor(fork).BeaconBlock as unknown as BlockSsz;
+type BlindedSsz = {
+  serialize(v: BlindedBeaconBlock): Uint8Array;
+  deserialize(b: Uint8Array): BlindedBeaconBlock;
+};
+const blindedType = (fork: ForkName): BlindedSsz => {
+  if (!isForkPostBellatrix(fork))
+    throw new RangeError(`no blinded block before Bellatrix (${fork})`);
+  return sszTypesFor(fork).BlindedBeaconBlock as unknown as BlindedSsz;
+};
+const U256_MAX = (1n << 256n) - 1n;
 
 class Writer {
   parts: Uint8Array[] = [];
@@ -224,6 +240,18 @@ function encodePayload(w: Writer, u: UnsignedData): void {
       w.bytes(ssz.altair.ContributionAndProof.serialize(u.contributionAndProof));
       return;
     }
+    case "blinded_block": {
+      const name = new TextEncoder().encode(u.block.fork);
+      const b = blindedType(u.block.fork).serialize(u.block.block);
+      w.u8(name.length);
+      w.bytes(name);
+      const v = u.block.valueWei;
+      if (v !== undefined && (v < 0n || v > U256_MAX)) throw new InputError("Bad blinded value");
+      w.u8(v === undefined ? 0 : 1);
+      if (v !== undefined) w.bytes(fromHex(v.toString(16).padStart(64, "0")));
+      w.bytes(b);
+      return;
+    }
     case "registration": {
       w.bytes(ssz.bellatrix.ValidatorRegistrationV1.serialize(u.registration));
       if (u.signature && u.signature.length !== SIGNATURE_LEN) {
@@ -321,6 +349,16 @@ function decodePayload(
     }
     case "sync_contribution": {
       return { kind, contributionAndProof: ssz.altair.ContributionAndProof.deserialize(p) };
+    }
+    case "blinded_block": {
+      const fork = new TextDecoder().decode(r.bytes(r.u8()));
+      if (!FORKS.has(fork)) throw new RangeError("unknown fork");
+      const flag = r.u8();
+      if (flag > 1) throw new RangeError("bad value flag");
+      const valueWei = flag ? BigInt(toHex(r.bytes(32))) : undefined;
+      const block = blindedType(fork as ForkName).deserialize(r.bytes(p.length - r.off));
+      const produced = { fork: fork as ForkName, block, blinded: true as const };
+      return { kind, block: valueWei === undefined ? produced : { ...produced, valueWei } };
     }
     case "registration": {
       const registration = ssz.bellatrix.ValidatorRegistrationV1.deserialize(

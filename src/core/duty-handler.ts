@@ -105,6 +105,11 @@ export interface DutyHandler {
   /** The kind of unsigned data consensus decides for this duty (absent: no consensus). */
   readonly decides?: UnsignedData["kind"] | undefined;
   /**
+   * Other kinds this duty's consensus may decide instead (the proposer: a builder's
+   * `blinded_block`); checked by `validate`, which the handler must then have.
+   */
+  readonly alsoDecides?: readonly UnsignedData["kind"][] | undefined;
+  /**
    * Signing skips doppelganger protection (never the other gates): only for messages that are not
    * slashable and must exist before activation (builder registrations).
    */

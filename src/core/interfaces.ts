@@ -4,7 +4,14 @@
  * them from here, never from another step's module.
  */
 import type { altair, bellatrix, phase0 } from "@lodestar/types";
-import type { AttesterDuty, ProducedBlock, ProposerDuty, SyncCommitteeDuty } from "./beacon.js";
+import type {
+  AttesterDuty,
+  ProducedBlindedBlock,
+  ProducedBlock,
+  ProposalRequest,
+  ProposerDuty,
+  SyncCommitteeDuty,
+} from "./beacon.js";
 import type {
   AnyAggregateAndProof,
   Duty,
@@ -57,7 +64,16 @@ export type ContributionInput = {
  */
 export interface Fetcher {
   attestations(slot: number, duties: readonly AttesterDuty[]): Promise<FetchResult>;
-  block(duty: ProposerDuty, randaoReveal: Uint8Array, graffiti: Uint8Array): Promise<FetchResult>;
+  /**
+   * The proposal: without `builder` the local block (builder_boost_factor=0); with it the beacon
+   * node's choice under `builder` (a full block, or a `blinded_block` entry from its builder).
+   */
+  block(
+    duty: ProposerDuty,
+    randaoReveal: Uint8Array,
+    graffiti: Uint8Array,
+    builder?: ProposalRequest,
+  ): Promise<FetchResult>;
   aggregates(slot: number, inputs: readonly AggregationInput[]): Promise<FetchResult>;
   syncMessages(slot: number, duties: readonly SyncCommitteeDuty[]): Promise<FetchResult>;
   contributions(slot: number, inputs: readonly ContributionInput[]): Promise<FetchResult>;
@@ -77,6 +93,8 @@ export interface Broadcaster {
     signature: Uint8Array,
   ): Promise<void>;
   block(block: ProducedBlock, signature: Uint8Array): Promise<void>;
+  /** POST the signed blinded block (the beacon node's builder reveals the payload and publishes). */
+  blindedBlock(block: ProducedBlindedBlock, signature: Uint8Array): Promise<void>;
   aggregate(message: AnyAggregateAndProof, signature: Uint8Array): Promise<void>;
   exit(message: phase0.VoluntaryExit, signature: Uint8Array): Promise<void>;
   syncMessage(message: altair.SyncCommitteeMessage): Promise<void>;

@@ -10,7 +10,7 @@
  */
 import { DEFAULT_GAS_LIMIT } from "../builder/registration.js";
 import { publicKeyOf } from "../crypto/bls.js";
-import { InputError, VerificationError } from "../errors.js";
+import { BaseError, InputError, VerificationError } from "../errors.js";
 import type { SlashingProtectionDb } from "../slashing/db.js";
 import { bytesEqual, fromHex, toHex } from "../util/hex.js";
 import { type BeaconNode, type ChainInfo, fallbackBeacon } from "./beacon.js";
@@ -22,6 +22,7 @@ import type { Signer as IdentitySigner, Verifier } from "./consensus/signer.js";
 import { slotScaledTimer } from "./consensus/timer.js";
 import { createSigningRoots, type SigningRoots } from "./domain.js";
 import { createDutyHandlers } from "./duties/index.js";
+import type { ProposerBuilderOptions } from "./duties/proposer.js";
 import { type DutyHandler, indexHandlers } from "./duty-handler.js";
 import { createDutyDb } from "./dutydb/dutydb.js";
 import { createFetcher } from "./fetcher/fetcher.js";
@@ -151,8 +152,18 @@ export type DvNodeOptions = {
      * MEV-Boost (issue 15). `registrations`: the builder-registration duty every epoch (needs a
      * beacon node with a builder configured), asking for `gasLimit` (default 30M,
      * src/builder/registration.ts DEFAULT_GAS_LIMIT — every operator must use the same).
+     * Blinded proposals (src/core/duties/proposer.ts): `boostFactor` (produceBlockV3
+     * builder_boost_factor; omitted = the beacon node's choice when `registrations` is on, else 0
+     * = local blocks only), `minBidWei` (a builder block reported below it is refused; default 0).
      */
-    builder?: { registrations?: boolean | undefined; gasLimit?: number | undefined } | undefined;
+    builder?:
+      | {
+          registrations?: boolean | undefined;
+          gasLimit?: number | undefined;
+          boostFactor?: bigint | undefined;
+          minBidWei?: bigint | undefined;
+        }
+      | undefined;
   };
 };
 
@@ -392,6 +403,27 @@ function checkSlashingDbNetwork(db: SlashingProtectionDb, chain: ChainInfo): voi
  * epoch (liveness earlier in a partly elapsed epoch cannot be told apart from the cluster's own
  * signatures this operator was not up to see).
  */
+/** The proposer's builder options (`builder` node option, see its doc); undefined = local only. */
+function proposerBuilder(
+  o: NonNullable<DvNodeOptions["options"]>,
+  feeRecipients: ReadonlyMap<PubkeyHex, string>,
+  chain: ChainInfo,
+): ProposerBuilderOptions | undefined {
+  const b = o.builder;
+  if (!b || (!b.registrations && b.boostFactor === undefined) || b.boostFactor === 0n) return;
+  return {
+    boostFactor: b.boostFactor,
+    minBidWei: b.minBidWei ?? 0n,
+    feeRecipients,
+    chain,
+    onFallback: (slot, pk, why) =>
+      o.onError?.(
+        `builder proposal for slot ${slot}`,
+        new BaseError(`Proposing a local block for ${pk.slice(0, 12)}…: ${why}`),
+      ),
+  };
+}
+
 function startSteps(b: NodeBase, chain: ChainInfo): Running {
   const { opts, keys } = b;
   const o = opts.options ?? {};
@@ -406,6 +438,7 @@ function startSteps(b: NodeBase, chain: ChainInfo): Running {
           feeRecipients: keys.feeRecipients,
         }
       : undefined,
+    proposer: proposerBuilder(o, keys.feeRecipients, chain),
   });
   const scheduler = buildScheduler(b, chain, genesisClockMs);
   const qbft = buildConsensus(b, chain, roots, indexHandlers(handlers));

@@ -9,7 +9,13 @@
  */
 import type { ForkName } from "@lodestar/params";
 import type { altair, bellatrix, electra, phase0 } from "@lodestar/types";
-import type { AttesterDuty, ProducedBlock, ProposerDuty, SyncCommitteeDuty } from "./beacon.js";
+import type {
+  AttesterDuty,
+  ProducedBlindedBlock,
+  ProducedBlock,
+  ProposerDuty,
+  SyncCommitteeDuty,
+} from "./beacon.js";
 
 /**
  * Duty types (Charon core/types.go numbering; never renumber — they are on the wire).
@@ -111,6 +117,8 @@ export type DutyDefinition =
  * - attestation: the AttestationData plus the validator's committee position (Charon's
  *   `core.AttestationData{Data, Duty}`), so any operator can build the Attestation.
  * - block: the beacon node's proposal for the slot.
+ * - blinded_block: the beacon node's builder proposal (MEV-Boost BlindedBeaconBlock + the value it
+ *   reported), decided by the proposer duty instead of a full block (src/core/duties/proposer.ts).
  * - aggregate: the AggregateAndProof to sign (selection proof already threshold-signed). Up to
  *   Deneb the phase0 container and no `fork`; from Electra on (EIP-7549) `fork` names the fork of
  *   the slot and the value is that fork's AggregateAndProof (electra.Attestation aggregate with
@@ -128,6 +136,8 @@ export type DutyDefinition =
 export type UnsignedData =
   | { kind: "attestation"; data: phase0.AttestationData; duty: AttesterDuty }
   | { kind: "block"; block: ProducedBlock }
+  /** A builder's (MEV-Boost) blinded block with the value the proposing beacon node reported. */
+  | { kind: "blinded_block"; block: ProducedBlindedBlock }
   | {
       kind: "aggregate";
       aggregateAndProof: AnyAggregateAndProof;

@@ -6,7 +6,8 @@
  *   committee length — phase0 validator.md "Construct attestation"); aggregates that become ready
  *   in the same tick are submitted in one POST with their duties, from which an Electra+ beacon
  *   client builds each `SingleAttestation` (committee_index, attester_index — EIP-7549);
- * - block: POST the signed block (with blob bundle when present);
+ * - block: POST the signed block (with blob bundle when present); a blinded block (MEV-Boost): POST
+ *   /eth/v2/beacon/blinded_blocks (the beacon node's builder reveals the payload and publishes);
  * - aggregate: SignedAggregateAndProof (phase0's, or from Electra on the fork's with the aggregate's
  *   committee_bits — the beacon client picks the v2 endpoint by the fork of the slot);
  *   exit: SignedVoluntaryExit;
@@ -22,10 +23,11 @@
  * another operator's publication may still be importing), the proposal landed and succeeded.
  */
 import { BitArray } from "@chainsafe/ssz";
-import type { altair, BeaconBlock, phase0 } from "@lodestar/types";
+import type { altair, phase0 } from "@lodestar/types";
 import { sszTypesFor } from "@lodestar/types";
+import { BaseError } from "../../errors.js";
 import { toHex } from "../../util/hex.js";
-import type { AttesterDuty, BeaconNode, ProducedBlock } from "../beacon.js";
+import type { AttesterDuty, BeaconNode, ProducedBlindedBlock, ProducedBlock } from "../beacon.js";
 import type { Broadcaster } from "../interfaces.js";
 
 /**
@@ -153,11 +155,16 @@ const LANDED_CHECKS_MS = [0, 500, 1500] as const;
 export function createBroadcaster(beacon: BeaconNode, opts: BroadcasterOptions = {}): Broadcaster {
   const sleep =
     opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref?.()));
-  /** Is `block` the canonical block at its slot (the proposal landed anyway)? */
-  const landed = async (produced: ProducedBlock): Promise<boolean> => {
-    const type = sszTypesFor(produced.fork).BeaconBlock as unknown as {
-      hashTreeRoot(b: BeaconBlock): Uint8Array;
-    };
+  /**
+   * Is `block` the canonical block at its slot (the proposal landed anyway)? A blinded block's
+   * root is the full block's (the header commits to the payload root), so it is compared as is.
+   */
+  const landed = async (produced: ProducedBlock | ProducedBlindedBlock): Promise<boolean> => {
+    const types = sszTypesFor(produced.fork) as unknown as Record<
+      "BeaconBlock" | "BlindedBeaconBlock",
+      { hashTreeRoot(b: unknown): Uint8Array }
+    >;
+    const type = "blinded" in produced ? types.BlindedBeaconBlock : types.BeaconBlock;
     const root = toHex(type.hashTreeRoot(produced.block));
     for (const ms of opts.landedChecksMs ?? LANDED_CHECKS_MS) {
       if (ms > 0) await sleep(ms);
@@ -188,6 +195,18 @@ export function createBroadcaster(beacon: BeaconNode, opts: BroadcasterOptions =
     block: async (block, signature) => {
       try {
         await tolerateKnown(beacon.publishBlock({ ...block, signature }));
+      } catch (err) {
+        if (!(await landed(block))) throw err;
+      }
+    },
+    blindedBlock: async (block, signature) => {
+      if (!beacon.publishBlindedBlock) {
+        throw new BaseError("This beacon client cannot publish blinded blocks", {
+          metaMessages: ["Use the rpdvt Beacon client (src/beacon/client.ts) or omit the builder."],
+        });
+      }
+      try {
+        await tolerateKnown(beacon.publishBlindedBlock({ ...block, signature }));
       } catch (err) {
         if (!(await landed(block))) throw err;
       }

@@ -11,7 +11,7 @@ import {
   builderRegistrationHandlers,
 } from "./builder-registration.js";
 import { exitHandlers } from "./exit.js";
-import { proposerHandlers } from "./proposer.js";
+import { type ProposerBuilderOptions, proposerHandlers } from "./proposer.js";
 import { syncContributionHandlers } from "./sync-contribution.js";
 import { syncMessageHandlers } from "./sync-message.js";
 
@@ -23,6 +23,8 @@ import { syncMessageHandlers } from "./sync-message.js";
  */
 export type DutyHandlerOptions = {
   builderRegistration?: BuilderRegistrationOptions | undefined;
+  /** Blinded (builder) proposals; absent = local blocks only. */
+  proposer?: ProposerBuilderOptions | undefined;
 };
 
 /**
@@ -34,7 +36,7 @@ export type DutyHandlerOptions = {
 export function createDutyHandlers(o: DutyHandlerOptions = {}): DutyHandler[] {
   return [
     ...attesterHandlers(),
-    ...proposerHandlers(),
+    ...proposerHandlers({ builder: o.proposer }),
     ...aggregatorHandlers(),
     ...syncMessageHandlers(),
     ...syncContributionHandlers(),

@@ -8,7 +8,10 @@
  *   (EIP-7549, electra validator.md "Construct attestation"), the committee travels in the
  *   SingleAttestation built at broadcast from the duty;
  * - proposer: GET /eth/v3/validator/blocks/{slot} with the threshold-signed randao reveal (a full
- *   block: builder_boost_factor=0, blinded answers refused by the client). A block whose execution
+ *   block: builder_boost_factor=0, blinded answers refused by the client); with a `builder`
+ *   request (MEV-Boost, the proposer handler's choice) the beacon node's produceBlockV3 answer
+ *   under the caller's builder_boost_factor: a full block, or a `blinded_block` entry (the
+ *   handler checks it and falls back to a local block, src/core/duties/proposer.ts). A block whose execution
  *   payload pays another fee recipient than the cluster definition's is reported through
  *   `onError` (this operator's beacon node did not take the prepare_beacon_proposer registration)
  *   and still proposed: consensus validity (./validate.ts) refuses it, so nobody signs it, and
@@ -39,6 +42,7 @@ import type {
   AttesterDuty,
   BeaconNode,
   ChainInfo,
+  ProposalRequest,
   ProposerDuty,
   SyncCommitteeDuty,
 } from "../beacon.js";
@@ -140,14 +144,30 @@ async function fetchAttestations(
   return { set, failed };
 }
 
-/** The beacon node's (local) block with the threshold-signed randao reveal. */
+/**
+ * The beacon node's block with the threshold-signed randao reveal: local, or under a `builder`
+ * request produceProposal's answer (a blinded one becomes a `blinded_block` entry).
+ */
 async function fetchBlock(
   c: FetchContext,
   duty: ProposerDuty,
   randaoReveal: Uint8Array,
   graffiti: Uint8Array,
+  builder?: ProposalRequest,
 ): Promise<FetchResult> {
   try {
+    const pk = toHex(duty.pubkey);
+    const produce = c.beacon.produceProposal?.bind(c.beacon);
+    if (builder && produce) {
+      const p = await produce(duty.slot, randaoReveal, graffiti, builder);
+      if ("blinded" in p && p.blinded) {
+        const { fork, block, valueWei } = p;
+        const entry = { fork, block, blinded: true as const, valueWei };
+        return { set: new Map([[pk, { kind: "blinded_block", block: entry }]]), failed: [] };
+      }
+      checkFeeRecipient(c, duty, p.fork, p.block);
+      return { set: new Map([[pk, { kind: "block", block: p }]]), failed: [] };
+    }
     const block = await c.beacon.produceBlock(duty.slot, randaoReveal, graffiti);
     checkFeeRecipient(c, duty, block.fork, block.block);
     return { set: new Map([[toHex(duty.pubkey), { kind: "block", block }]]), failed: [] };
@@ -260,7 +280,8 @@ export function createFetcher(beacon: BeaconNode, opts: FetcherOptions = {}): Fe
   };
   return {
     attestations: (slot, duties) => fetchAttestations(c, slot, duties),
-    block: (duty, randaoReveal, graffiti) => fetchBlock(c, duty, randaoReveal, graffiti),
+    block: (duty, randaoReveal, graffiti, builder) =>
+      fetchBlock(c, duty, randaoReveal, graffiti, builder),
     aggregates: (slot, inputs) => fetchAggregates(c, slot, inputs),
     syncMessages: (slot, duties) => fetchSyncMessages(c, slot, duties),
     contributions: (slot, inputs) => fetchContributions(c, slot, inputs),

@@ -18,9 +18,9 @@
  *   validator must pay its node's fee distributor or the Smoothing Pool, else it is penalised —
  *   so no honest operator PREPAREs, hence signs, a block paying anyone else: reason
  *   "fee-recipient"); randao_reveal is a valid signature of the validator over the epoch (RANDAO
- *   domain); slashing protection would accept. Only full blocks exist here: the beacon client asks
- *   for a local payload (builder_boost_factor=0) and refuses blinded answers, so no builder
- *   (blinded) block, whose recipient sits in execution_payload_header, is ever proposed.
+ *   domain); slashing protection would accept ({@link checkFullBlock}). A builder's blinded block
+ *   (kind blinded_block, MEV-Boost) is checked by the proposer handler's `validate` only
+ *   (src/core/duties/proposer.ts), which applies this rule to full blocks too.
  * - aggregate: aggregate.data.slot = slot; aggregator index matches the duty when known; selection
  *   proof verifies and `is_aggregator` holds. From Electra on (electra p2p-interface.md
  *   `beacon_aggregate_and_proof`, validator.md "Construct aggregate"): the value is of the slot's
@@ -53,7 +53,7 @@ import {
 import type { electra, phase0 } from "@lodestar/types";
 import { verifySignature } from "../../crypto/bls.js";
 import { bytesEqual, fromHex, toHex } from "../../util/hex.js";
-import type { ChainInfo } from "../beacon.js";
+import type { ChainInfo, ProducedBlock } from "../beacon.js";
 import { decodeUnsignedSet } from "../codec.js";
 import {
   forkAtSlot,
@@ -108,6 +108,41 @@ const KIND_FOR_DUTY: Record<number, UnsignedData["kind"]> = {
   [DutyType.SyncContribution]: "sync_contribution",
 };
 const isZero = (b: Uint8Array): boolean => b.every((x) => x === 0);
+
+/**
+ * The consensus rule of a full block (module header, "block"): slot, proposer, Bellatrix+ fee
+ * recipient, RANDAO reveal, slashing protection. The proposer handler applies it to the `block`
+ * kind (src/core/duties/proposer.ts; its blinded rule is there).
+ *
+ * @example
+ * const ok = checkFullBlock(vctx, 130, pk, { fork: "capella", block }, local); // true | "randao"
+ */
+export function checkFullBlock(
+  v: ValidityContext,
+  slot: number,
+  pk: PubkeyHex,
+  produced: ProducedBlock,
+  local: DutyDefinition | undefined,
+): string | true {
+  const { block, fork } = produced;
+  if (block.slot !== slot) return "slot-mismatch";
+  if (local?.kind === "proposer" && local.duty.validatorIndex !== block.proposerIndex) {
+    return "duty-mismatch";
+  }
+  if (isForkPostBellatrix(fork)) {
+    const want = v.feeRecipients?.get(pk);
+    const got = payloadFeeRecipient(block);
+    if (!want || !got || toHex(got) !== want.toLowerCase()) return "fee-recipient";
+  }
+  const epoch = epochOf(slot, v.chain.slotsPerEpoch);
+  if (!verifySignature(fromHex(pk), v.roots.randao(epoch), block.body.randaoReveal)) {
+    return "randao";
+  }
+  if (!v.view.blockOk(pk, BigInt(slot), v.roots.block(fork, block))) {
+    return "slashing-protection";
+  }
+  return true;
+}
 
 /**
  * The fee recipient of a block's execution payload (Bellatrix+ full blocks), or undefined when the
@@ -183,26 +218,10 @@ export function createValidityCheck(
         }
         return true;
       }
-      case "block": {
-        const { block, fork } = u.block;
-        if (block.slot !== slot) return "slot-mismatch";
-        if (local?.kind === "proposer" && local.duty.validatorIndex !== block.proposerIndex) {
-          return "duty-mismatch";
-        }
-        if (isForkPostBellatrix(fork)) {
-          const want = opts.feeRecipients?.get(pk);
-          const got = payloadFeeRecipient(block);
-          if (!want || !got || toHex(got) !== want.toLowerCase()) return "fee-recipient";
-        }
-        const epoch = epochOf(slot, spe);
-        if (!verifySignature(fromHex(pk), opts.roots.randao(epoch), block.body.randaoReveal)) {
-          return "randao";
-        }
-        if (!opts.view.blockOk(pk, BigInt(slot), opts.roots.block(fork, block))) {
-          return "slashing-protection";
-        }
-        return true;
-      }
+      case "block":
+        return checkFullBlock(opts, slot, pk, u.block, local);
+      case "blinded_block":
+        return "kind"; // only through the proposer handler's `validate`
       case "aggregate": {
         const ap = u.aggregateAndProof;
         if (ap.aggregate.data.slot !== slot) return "slot-mismatch";
@@ -272,7 +291,8 @@ export function createValidityCheck(
     if (!decoded) return reject("malformed");
     const handler = opts.handlers?.get(instance.dutyType);
     const kind = handler ? handler.decides : KIND_FOR_DUTY[instance.dutyType];
-    if (kind === undefined || kind !== decoded.kind) return reject("kind");
+    const also = handler?.alsoDecides?.includes(decoded.kind) === true;
+    if (kind === undefined || (kind !== decoded.kind && !also)) return reject("kind");
     if (handler?.validate) {
       for (const [pk, u] of decoded.set) {
         if (!opts.validators.has(pk)) return reject("unknown-validator");
