@@ -229,6 +229,7 @@ type ReplaceFlags = {
   deletionStatement: string[];
   json?: boolean;
   quiet?: boolean;
+  kdf: "scrypt" | "pbkdf2";
 };
 
 /** Flags of the SSV form only. */
@@ -447,6 +448,14 @@ function addReplaceOptions(cmd: Command): Command {
       (v: string, a: string[]) => [...a, v],
       [] as string[],
     )
+    .addOption(
+      new Option(
+        "--kdf <kdf>",
+        "EIP-2335 key derivation of the new share keystores (pbkdf2: c = 2^18, faster to write and load)",
+      )
+        .choices(["scrypt", "pbkdf2"])
+        .default("scrypt"),
+    )
     .option("--json", "print the result as JSON")
     .option("--quiet", "no progress output");
 }
@@ -511,6 +520,7 @@ async function replaceOperatorAction(f: ReplaceFlags): Promise<void> {
     out,
     journal,
     quiet,
+    kdf: f.kdf,
     slotsPerEpoch: chain.slotsPerEpoch,
     afterStep: (step) => crashPoint(`replace:${step}`),
   });

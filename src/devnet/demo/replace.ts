@@ -41,15 +41,17 @@ export const REPLACED_OPERATOR = 4;
 export const NEW_OPERATOR = 5;
 
 /**
- * Seconds between the start of the preparation and E: 3 CLI runs and 3 node restarts one after
- * the other (one staying operator down at a time, so the old cluster keeps its threshold). Idle,
- * a node restarts in ~5 s; at load average 24–30 on 2 cores a start took up to 153 s
- * (src/devnet/squad.ts), so the lead is generous: a preparation late for E shows in the phase.
+ * Seconds between the start of the hand-over (after the other phases) and E: 2 CLI runs and 3
+ * node restarts one after the other (one staying operator down at a time, so the old cluster
+ * keeps its threshold). Idle, a node restarts in ~5 s; at load average 24–30 on 2 cores a start
+ * took up to 153 s (src/devnet/squad.ts), so the lead is generous: a hand-over late for E shows in
+ * the phase. The owner's part (`node identity`, `cluster replace-operator`: 72 keystores) runs
+ * earlier, from the first judged phase on: it only writes files.
  *
  * @example
- * Math.ceil(REPLACE_LEAD_SECONDS / (8 * 2)) // 23 epochs of 8 two-second slots
+ * Math.ceil(REPLACE_LEAD_SECONDS / (8 * 2)) // 19 epochs of 8 two-second slots
  */
-export const REPLACE_LEAD_SECONDS = 360;
+export const REPLACE_LEAD_SECONDS = 300;
 
 /**
  * The name of the judged phase (epochs E and E+1).
@@ -60,22 +62,30 @@ export const REPLACE_LEAD_SECONDS = 360;
 export const REPLACED_PHASE = `operator ${REPLACED_OPERATOR} replaced by operator ${NEW_OPERATOR}`;
 
 /**
- * The replacement's timeline.
+ * The replacement's timeline: the owner's command from `prepareAtSlot`, the operators' hand-over
+ * (slashing history, restarts) from `handOverAtSlot`, the new cluster signing from E.
  *
  * @example
- * const r: ReplacementPlan = { prepareAtSlot: 79, activationEpoch: 37, phase };
+ * const r: ReplacementPlan = { prepareAtSlot: 40, handOverAtSlot: 103, activationEpoch: 32, phase };
  */
-export type ReplacementPlan = { prepareAtSlot: number; activationEpoch: number; phase: Phase };
+export type ReplacementPlan = {
+  prepareAtSlot: number;
+  handOverAtSlot: number;
+  activationEpoch: number;
+  phase: Phase;
+};
 
 /**
- * The replacement after the demo's last phase: the preparation starts one slot before the next
- * epoch, E is {@link REPLACE_LEAD_SECONDS} later (at least 3 epochs: the command wants E ≥ now + 2),
- * and the judged phase is E..E+1 with the 4 operators of the new set up.
+ * The replacement: the owner's command at the first judged epoch's start, the hand-over one slot
+ * before the epoch after the demo's last phase, E {@link REPLACE_LEAD_SECONDS} after that (at
+ * least 3 epochs: the command wants E ≥ now + 2), and the judged phase E..E+1 with the 4
+ * operators of the new set up.
  *
  * @example
- * planReplacement(12, 8, 2); // { prepareAtSlot: 103, activationEpoch: 36, phase: { fromEpoch: 36, toEpoch: 37, … } }
+ * planReplacement(5, 12, 8, 2); // { prepareAtSlot: 40, handOverAtSlot: 103, activationEpoch: 32, phase: { fromEpoch: 32, toEpoch: 33, … } }
  */
 export function planReplacement(
+  firstEpoch: number,
   lastEpoch: number,
   slotsPerEpoch: number,
   secondsPerSlot: number,
@@ -84,7 +94,8 @@ export function planReplacement(
   const lead = Math.max(3, Math.ceil(REPLACE_LEAD_SECONDS / (slotsPerEpoch * secondsPerSlot)));
   const activationEpoch = next + lead;
   return {
-    prepareAtSlot: next * slotsPerEpoch - 1,
+    prepareAtSlot: firstEpoch * slotsPerEpoch,
+    handOverAtSlot: next * slotsPerEpoch - 1,
     activationEpoch,
     phase: {
       name: REPLACED_PHASE,
@@ -119,7 +130,7 @@ export type ReplacementRecord = {
  * An empty record for `plan`.
  *
  * @example
- * createReplacementRecord(planReplacement(12, 8, 2)).steps // []
+ * createReplacementRecord(planReplacement(5, 12, 8, 2)).steps // []
  */
 export function createReplacementRecord(plan: ReplacementPlan): ReplacementRecord {
   return {
@@ -252,12 +263,20 @@ export function judgeReplacement(
  */
 export function addReplacementPhase(run: DemoRun): ReplacementRecord {
   const spe = run.chain.slotsPerEpoch;
-  const plan = planReplacement(run.plan.lastEpoch, spe, run.chain.secondsPerSlot);
+  const plan = planReplacement(
+    run.plan.firstEpoch,
+    run.plan.lastEpoch,
+    spe,
+    run.chain.secondsPerSlot,
+  );
   run.plan.phases.push(plan.phase);
   run.plan.lastEpoch = plan.phase.toEpoch;
   run.endSlot = (plan.phase.toEpoch + 2) * spe;
   return createReplacementRecord(plan);
 }
+
+/** Ends every CLI step still running when the demo stops. */
+const cliSteps = new AbortController();
 
 /** Run `rpdvt <args>` (the CLI code path the README uses); its stdout. */
 function rpdvt(args: readonly string[]): Promise<string> {
@@ -265,7 +284,11 @@ function rpdvt(args: readonly string[]): Promise<string> {
     execFile(
       process.execPath,
       [BIN, ...args],
-      { maxBuffer: 16 << 20, env: { ...process.env, LODESTAR_PRESET: undefined } },
+      {
+        maxBuffer: 16 << 20,
+        env: { ...process.env, LODESTAR_PRESET: undefined },
+        signal: cliSteps.signal,
+      },
       (err, stdout, stderr) => {
         if (!err) return resolve(stdout);
         reject(
@@ -309,12 +332,22 @@ export function startReplacement(
 ): { stop: () => Promise<void> } {
   let over = false;
   const polling = pollReports(run, rec, () => over);
+  const E = rec.plan.activationEpoch;
+  const step = (s: string) => {
+    rec.steps.push({ step: s, slot: run.nowSlot() });
+    run.say(
+      `   ⇄ ${s} (slot ${run.nowSlot()}, E = ${E} starts at slot ${E * run.chain.slotsPerEpoch})`,
+    );
+  };
   const steps = (async () => {
     while (!over && run.nowSlot() < rec.plan.prepareAtSlot)
       await new Promise((r) => setTimeout(r, 500));
     if (over) return;
     try {
-      await handOver(run, rec);
+      const owner = await ownerReplaces(run, rec, step);
+      while (!over && run.nowSlot() < rec.plan.handOverAtSlot)
+        await new Promise((r) => setTimeout(r, 500));
+      if (!over) await handOver(run, owner, step);
     } catch (e) {
       rec.error = e instanceof Error ? e.message : String(e);
       run.say(`   ✗ replace-operator: ${rec.error}`);
@@ -323,20 +356,22 @@ export function startReplacement(
   return {
     async stop() {
       over = true;
+      cliSteps.abort();
       await Promise.all([polling, steps]);
     },
   };
 }
 
-/** The hand-over: identity, command, slashing history, restarts (see the module header). */
-async function handOver(run: DemoRun, rec: ReplacementRecord): Promise<void> {
+/** What the owner's part hands to the operators' part. */
+type OwnerPart = { op5: SquadOperator; newCluster: string };
+
+/** The new operator's identity and the owner's `cluster replace-operator` (files only). */
+async function ownerReplaces(
+  run: DemoRun,
+  rec: ReplacementRecord,
+  step: (s: string) => void,
+): Promise<OwnerPart> {
   const E = rec.plan.activationEpoch;
-  const step = (s: string) => {
-    rec.steps.push({ step: s, slot: run.nowSlot() });
-    run.say(
-      `   ⇄ ${s} (slot ${run.nowSlot()}, E = ${E} starts at slot ${E * run.chain.slotsPerEpoch})`,
-    );
-  };
   const work = join(run.opts.dir, "squad");
   const oldCluster = run.squad.clusterDir;
   const newCluster = join(work, "cluster-v2");
@@ -379,6 +414,9 @@ async function handOver(run: DemoRun, rec: ReplacementRecord): Promise<void> {
       String(Math.floor(run.nowSlot() / run.chain.slotsPerEpoch)),
       "--out",
       newCluster,
+      // As the squad's own keystores (src/devnet/squad.ts): 72 keystores in seconds, not minutes.
+      "--kdf",
+      "pbkdf2",
       "--json",
       "--quiet",
     ]),
@@ -386,6 +424,18 @@ async function handOver(run: DemoRun, rec: ReplacementRecord): Promise<void> {
   rec.clusterHash = out.hash;
   rec.previousHash = out.previousHash;
   step(`rpdvt cluster replace-operator --replace 4=5 --activation-epoch ${E}: ${newCluster}`);
+  return { op5, newCluster };
+}
+
+/** The operators' hand-over: slashing history export/import, restarts, operator 5's start. */
+async function handOver(
+  run: DemoRun,
+  { op5, newCluster }: OwnerPart,
+  step: (s: string) => void,
+): Promise<void> {
+  const work = join(run.opts.dir, "squad");
+  const oldCluster = run.squad.clusterDir;
+  const staying = run.squad.operators.filter((o) => o.id !== REPLACED_OPERATOR);
   const [first, ...rest] = staying;
   if (!first) throw new BaseError("the demo squad has no staying operator");
   const interchange = join(work, "handover-interchange.json");

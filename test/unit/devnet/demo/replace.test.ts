@@ -52,15 +52,16 @@ function reports(
   return m;
 }
 
-test("planReplacement: after the last phase, E a lead of ≥ 360 s ahead, phase E..E+1 named 'replaced'", () => {
-  const p = planReplacement(12, SPE, 2);
-  assert.equal(p.prepareAtSlot, 13 * SPE - 1);
-  assert.equal(p.activationEpoch, 13 + 23);
+test("planReplacement: command early, restarts after the last phase, E ≥ 300 s later, phase E..E+1 named 'replaced'", () => {
+  const p = planReplacement(5, 12, SPE, 2);
+  assert.equal(p.prepareAtSlot, 5 * SPE, "the owner's command from the first judged epoch");
+  assert.equal(p.handOverAtSlot, 13 * SPE - 1, "the restarts after the last phase");
+  assert.equal(p.activationEpoch, 13 + 19, "300 s of 16 s epochs");
   assert.deepEqual(p.phase, {
     name: REPLACED_PHASE,
     operatorsUp: 4,
-    fromEpoch: 36,
-    toEpoch: 37,
+    fromEpoch: 32,
+    toEpoch: 33,
   });
   assert.match(p.phase.name, /replaced/);
   assert.equal(
@@ -68,11 +69,11 @@ test("planReplacement: after the last phase, E a lead of ≥ 360 s ahead, phase 
     `operator ${REPLACED_OPERATOR} replaced by operator ${NEW_OPERATOR}`,
   );
   // Long slots: never less than 3 epochs (the command refuses E < now + 2).
-  assert.equal(planReplacement(5, 32, 12).activationEpoch, 6 + 3);
+  assert.equal(planReplacement(2, 5, 32, 12).activationEpoch, 6 + 3);
 });
 
 test("judgeReplacement: the bar holds — ≥ 90 % included, 0 slashings, operator 4 completes nothing from E", () => {
-  const rec = createReplacementRecord(planReplacement(12, SPE, 2));
+  const rec = createReplacementRecord(planReplacement(5, 12, SPE, 2));
   const E = rec.plan.activationEpoch;
   // Operator 4 completed its duties before E (the old cluster signed), and fails every one after.
   rec.removed = reports(E - 2, E + 1, (s) => (s < E * SPE ? ["success"] : ["failed", "no-quorum"]));
@@ -100,7 +101,7 @@ test("judgeReplacement: the bar holds — ≥ 90 % included, 0 slashings, operat
 });
 
 test("judgeReplacement: a threshold completed by the removed operator after E fails the bar, naming the slot", () => {
-  const rec = createReplacementRecord(planReplacement(12, SPE, 2));
+  const rec = createReplacementRecord(planReplacement(5, 12, SPE, 2));
   const E = rec.plan.activationEpoch;
   rec.removed = reports(E, E + 1, () => ["failed", "no-quorum"]);
   const late = report(E * SPE + 3, VALIDATORS[5] as string, "success");
@@ -114,7 +115,7 @@ test("judgeReplacement: a threshold completed by the removed operator after E fa
 });
 
 test("judgeReplacement: below 90 % included, a slashing, or a failed preparation each fail the bar", () => {
-  const rec = createReplacementRecord(planReplacement(12, SPE, 2));
+  const rec = createReplacementRecord(planReplacement(5, 12, SPE, 2));
   const E = rec.plan.activationEpoch;
   rec.removed = reports(E, E + 1, () => ["failed", "timeout"]);
   const low = judgeReplacement(rec, { duties: 48, included: 43 }, [], 0, SPE);
@@ -130,7 +131,7 @@ test("judgeReplacement: below 90 % included, a slashing, or a failed preparation
 });
 
 test("judgeReplacement: no report of the removed operator after E is no evidence — the bar is not held", () => {
-  const rec = createReplacementRecord(planReplacement(12, SPE, 2));
+  const rec = createReplacementRecord(planReplacement(5, 12, SPE, 2));
   const E = rec.plan.activationEpoch;
   rec.removed = reports(E - 2, E - 1, () => ["success"]);
   const s = judgeReplacement(rec, { duties: 48, included: 48 }, [], 0, SPE);
@@ -140,7 +141,7 @@ test("judgeReplacement: no report of the removed operator after E is no evidence
 });
 
 test("judgeReplacement: n/a when the phase had no duties (run ended early) — null, not a pass", () => {
-  const rec = createReplacementRecord(planReplacement(12, SPE, 2));
+  const rec = createReplacementRecord(planReplacement(5, 12, SPE, 2));
   const s = judgeReplacement(rec, { duties: 0, included: 0 }, [], 0, SPE);
   assert.equal(s.bar.includedRatio, null);
   assert.equal(s.bar.passed, null);
