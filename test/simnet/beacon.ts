@@ -154,6 +154,22 @@ export type SimBeaconOptions = {
 };
 
 /**
+ * The simulated beacon node's builder (MEV-Boost): with `enabled`, produceProposal answers a
+ * blinded block (unless builder_boost_factor=0) whose payload header pays `feeRecipient`
+ * (default: the validator's prepared recipient) with reported `valueWei`; `fail` makes the builder
+ * path fail (relay down). Mutable: tests change it while the squad runs (shared by all views).
+ *
+ * @example
+ * beacon.builder.enabled = true; beacon.builder.feeRecipient = "0x66…66";
+ */
+export type SimBuilder = {
+  enabled: boolean;
+  feeRecipient?: string | undefined;
+  valueWei: bigint;
+  fail?: boolean | undefined;
+};
+
+/**
  * A simulated validator's life cycle (see the module header).
  *
  * @example
@@ -208,14 +224,20 @@ export interface SimBeacon extends BeaconNode {
   readonly slashings: string[];
   /** Rejected submissions (bad signature, unknown committee position…). */
   readonly invalid: string[];
-  /** Published blocks; `feeRecipient`: the execution payload's, lowercase 0x-hex. */
+  /**
+   * Published blocks; `feeRecipient`: the execution payload's (header's when `blinded`), lowercase
+   * 0x-hex. A blinded block's signature is verified over its root (= the full block's).
+   */
   readonly blocks: {
     slot: number;
     proposerIndex: number;
     root: string;
     feeRecipient: string;
     fork: ForkName;
+    blinded?: boolean;
   }[];
+  /** The builder (see {@link SimBuilder}); `produced`: blinded blocks served. */
+  readonly builder: SimBuilder & { produced: number };
   /** Valid aggregates received; `fork` of the slot, `committeeIndex` aggregated. */
   readonly aggregates: {
     slot: number;
@@ -424,6 +446,7 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
   const slashings: string[] = [];
   const invalid: string[] = [];
   const blocks: SimBeacon["blocks"] = [];
+  const builder: SimBeacon["builder"] = { enabled: false, valueWei: 10n ** 16n, produced: 0 };
   const aggregates: SimBeacon["aggregates"] = [];
   const exits: SimBeacon["exits"] = [];
   // Attestation pool: data root (Electra+: and committee, the data no longer names it) → the
@@ -496,6 +519,34 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
         ? r.address
         : SIM_DEFAULT_FEE_RECIPIENT;
     };
+    /** Verify a (blinded or full) block's proposer signature over `br` and record it. */
+    const record = (
+      slot: number,
+      proposerIndex: number,
+      br: Uint8Array,
+      signed: { fork: ForkName; signature: Uint8Array },
+      feeRecipient: Uint8Array | undefined,
+      blinded: boolean,
+    ): void => {
+      if (signed.fork !== forkAt(slot)) {
+        bad(`block slot ${slot}: fork ${signed.fork}, the slot's is ${forkAt(slot)}`);
+        throw new BaseError("sim beacon: block of the wrong fork");
+      }
+      const pk = byIndex.get(proposerIndex);
+      const sr = signingRoot(br, config.getDomain(ls(slot), DOMAIN_BEACON_PROPOSER, ls(slot)));
+      if (!pk || !verifySignature(pk, sr, signed.signature)) {
+        bad(`${blinded ? "blinded " : ""}block slot ${slot}: bad signature`);
+        throw new BaseError("sim beacon: invalid block signature");
+      }
+      const r = toHex(br);
+      if (
+        blocks.some((x) => x.slot === slot && x.proposerIndex === proposerIndex && x.root !== r)
+      ) {
+        slashings.push(`validator ${proposerIndex}: double proposal at slot ${slot}`);
+      }
+      const fr = feeRecipient ? toHex(feeRecipient) : "";
+      blocks.push({ slot, proposerIndex, root: r, feeRecipient: fr, fork: signed.fork, blinded });
+    };
     const self: SimBeacon = {
       chain,
       genesisClockMs,
@@ -505,6 +556,7 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
       slashings,
       invalid,
       blocks,
+      builder,
       aggregates,
       exits,
       syncMessages,
@@ -774,43 +826,51 @@ export function createSimBeacon(opts: SimBeaconOptions): SimBeacon {
         block.body.executionPayload.feeRecipient = fromHex(feeRecipientOf(vi, slot));
         return { fork, block } satisfies ProducedBlock;
       },
+      async produceProposal(slot, randaoReveal, graffiti, request) {
+        const local = await self.produceBlock(slot, randaoReveal, graffiti);
+        if (!builder.enabled || request.builderBoostFactor === 0n) return local;
+        if (builder.fail) throw new BaseError("sim beacon: builder (relay) unavailable");
+        const full = local.block as BeaconBlock & {
+          body: { executionPayload: { feeRecipient: Uint8Array } };
+        };
+        const fork = local.fork as ForkName.deneb | ForkName.electra | ForkName.fulu;
+        const block = sszTypesFor(fork).BlindedBeaconBlock.defaultValue();
+        block.slot = slot;
+        block.proposerIndex = full.proposerIndex;
+        block.parentRoot = full.parentRoot;
+        block.stateRoot = full.stateRoot;
+        block.body.randaoReveal = randaoReveal;
+        block.body.graffiti = graffiti;
+        const header = block.body.executionPayloadHeader;
+        header.feeRecipient = fromHex(
+          builder.feeRecipient ?? toHex(full.body.executionPayload.feeRecipient),
+        );
+        header.timestamp = chain.genesisTime + slot * sps;
+        header.blockHash = root("payload", slot);
+        builder.produced++;
+        return { fork, block, blinded: true, valueWei: builder.valueWei };
+      },
+      async publishBlindedBlock(signed) {
+        guard();
+        const types = sszTypesFor(signed.fork) as unknown as Record<
+          "BlindedBeaconBlock",
+          { hashTreeRoot(v: unknown): Uint8Array }
+        >;
+        const type = types.BlindedBeaconBlock;
+        const b = signed.block;
+        const header = (b.body as { executionPayloadHeader: { feeRecipient: Uint8Array } })
+          .executionPayloadHeader;
+        record(b.slot, b.proposerIndex, type.hashTreeRoot(b), signed, header.feeRecipient, true);
+      },
       async publishBlock(signed: SignedProducedBlock) {
         guard();
         const b = signed.block as BeaconBlock;
-        if (signed.fork !== forkAt(b.slot)) {
-          bad(`block slot ${b.slot}: fork ${signed.fork}, the slot's is ${forkAt(b.slot)}`);
-          throw new BaseError("sim beacon: block of the wrong fork");
-        }
-        const pk = byIndex.get(b.proposerIndex);
         const type = sszTypesFor(signed.fork).BeaconBlock as unknown as {
           hashTreeRoot(v: BeaconBlock): Uint8Array;
         };
-        const br = type.hashTreeRoot(b);
-        const sr = signingRoot(
-          br,
-          config.getDomain(ls(b.slot), DOMAIN_BEACON_PROPOSER, ls(b.slot)),
-        );
-        if (!pk || !verifySignature(pk, sr, signed.signature)) {
-          bad(`block slot ${b.slot}: bad signature`);
-          throw new BaseError("sim beacon: invalid block signature");
-        }
-        const r = toHex(br);
-        if (
-          blocks.some(
-            (x) => x.slot === b.slot && x.proposerIndex === b.proposerIndex && x.root !== r,
-          )
-        ) {
-          slashings.push(`validator ${b.proposerIndex}: double proposal at slot ${b.slot}`);
-        }
         const payload = (b.body as { executionPayload?: { feeRecipient: Uint8Array } })
           .executionPayload;
-        blocks.push({
-          slot: b.slot,
-          proposerIndex: b.proposerIndex,
-          root: r,
-          feeRecipient: payload ? toHex(payload.feeRecipient) : "",
-          fork: signed.fork,
-        });
+        record(b.slot, b.proposerIndex, type.hashTreeRoot(b), signed, payload?.feeRecipient, false);
       },
       async aggregateAttestation(slot, dataRoot, committeeIndex) {
         guard();
