@@ -161,7 +161,7 @@ function printSummary({ summary: s, slashed }: DemoResult, say: Say): void {
   if (r) {
     const around = r.aroundActivation.map((e) => `${e.epoch}: ${e.missed}/${e.duties}`).join(", ");
     say(
-      `   replace-operator: ${r.removedOperator} → ${r.newOperator} at epoch ${r.activationEpoch}; missed around E (epoch: missed/duties) ${around}; operator ${r.removedOperator} (old shares) completed ${r.removedNode.completedFromActivation} of ${r.removedNode.reports} duties after E; bar ${r.bar.passed === null ? "n/a" : r.bar.passed ? "held" : "NOT held"}${r.bar.why.length ? ` (${r.bar.why.join("; ")})` : ""}`,
+      `   replace-operator: ${r.removedOperator} → ${r.newOperator} at epoch ${r.activationEpoch}; missed around E (epoch: missed/duties) ${around}; operator ${r.removedOperator} (old shares) completed ${r.removedNode.completedFromActivation} of ${r.removedNode.reports} duties after E (${r.removedNode.resubmittedRegistrations} pre-E builder registrations re-sent); bar ${r.bar.passed === null ? "n/a" : r.bar.passed ? "held" : "NOT held"}${r.bar.why.length ? ` (${r.bar.why.join("; ")})` : ""}`,
     );
   }
   const x = s.exit;

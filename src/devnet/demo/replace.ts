@@ -173,6 +173,8 @@ export type ReplacementSummary = {
     reports: number;
     /** Duties it completed (an aggregate signature made): must be 0. */
     completedFromActivation: number;
+    /** Builder registrations re-sent with their pre-E aggregate (not re-signed; not counted above). */
+    resubmittedRegistrations: number;
     lastCompletedSlot: number | null;
     failureReasons: Record<string, number>;
   };
@@ -182,6 +184,9 @@ export type ReplacementSummary = {
   bar: { includedRatio: number | null; slashings: number; passed: boolean | null; why: string[] };
   error: string | null;
 };
+
+/** The duty whose "success" after E is a re-submission of a pre-E aggregate, not a new one. */
+const RESUBMITTED_DUTY = "builder_registration";
 
 /** Share of the replaced phase's duties that must be included. */
 const BAR_INCLUDED = 0.9;
@@ -203,7 +208,10 @@ export function judgeReplacement(
 ): ReplacementSummary {
   const from = rec.plan.activationEpoch * slotsPerEpoch;
   const after = [...rec.removed.values()].filter((r) => r.slot >= from);
-  const completed = after.filter((r) => r.outcome === "success");
+  // An unchanged builder registration is re-submitted with the aggregate signed before E, never
+  // re-signed (src/core/duties/builder-registration.ts): not a threshold reached after E.
+  const resent = after.filter((r) => r.type === RESUBMITTED_DUTY && r.outcome === "success");
+  const completed = after.filter((r) => r.type !== RESUBMITTED_DUTY && r.outcome === "success");
   const failureReasons: Record<string, number> = {};
   for (const r of after) {
     if (r.outcome !== "failed") continue;
@@ -241,6 +249,7 @@ export function judgeReplacement(
     removedNode: {
       reports: after.length,
       completedFromActivation: completed.length,
+      resubmittedRegistrations: resent.length,
       lastCompletedSlot: completed.length ? Math.max(...completed.map((r) => r.slot)) : null,
       failureReasons,
     },

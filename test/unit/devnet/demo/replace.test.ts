@@ -114,6 +114,22 @@ test("judgeReplacement: a threshold completed by the removed operator after E fa
   assert.equal(s.missedAroundActivation, null);
 });
 
+test("judgeReplacement: builder registrations re-sent after E with their pre-E aggregate are not a threshold", () => {
+  // Measured on the devnet: operator 4 alone reported 30 'successful' builder registrations in
+  // epochs E, E+1 — unchanged registrations re-submitted with the aggregate signed before E.
+  const rec = createReplacementRecord(planReplacement(5, 12, SPE, 2));
+  const E = rec.plan.activationEpoch;
+  rec.removed = reports(E, E + 1, () => ["failed", "no-quorum"]);
+  for (const [i, v] of VALIDATORS.slice(0, 15).entries()) {
+    const r = { ...report(E * SPE, v, "success"), type: "builder_registration" };
+    rec.removed.set(`${r.slot}/builder_registration/${v}/${i}`, r);
+  }
+  const s = judgeReplacement(rec, { duties: 30, included: 30 }, [], 0, SPE);
+  assert.equal(s.removedNode.completedFromActivation, 0);
+  assert.equal(s.removedNode.resubmittedRegistrations, 15);
+  assert.equal(s.bar.passed, true, s.bar.why.join("; "));
+});
+
 test("judgeReplacement: below 90 % included, a slashing, or a failed preparation each fail the bar", () => {
   const rec = createReplacementRecord(planReplacement(5, 12, SPE, 2));
   const E = rec.plan.activationEpoch;
