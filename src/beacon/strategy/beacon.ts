@@ -5,8 +5,11 @@
  * contribution, block root) first-answer in parallel, everything else first-success in order
  * (core's fallbackBeacon: duties, submissions; registrations and subscriptions to every node).
  * Every node is asked at once and waited for within a budget fitted to the slot (collect.ts), so a
- * lagging node never delays the duty past it once another node answered. Each node's answers,
- * errors, late answers, wins and latency are counted per request kind (metrics.ts).
+ * lagging node never delays the duty past it once another node answered. Attestation data
+ * (majority/best) is chosen once per slot for all its committees, and head votes are compared by
+ * the slot of their block, taken from a block root → slot cache that every node's head events fill
+ * (Vouch's approach; stop() closes them), so a tie never waits for a lookup past the budget. Each
+ * node's answers, errors, late answers, wins and latency are counted per request kind (metrics.ts).
  */
 import { ssz } from "@lodestar/types";
 import {
