@@ -37,9 +37,9 @@ import { checkBlindedBlock } from "../../builder/proposal.js";
 import { verifySignature } from "../../crypto/bls.js";
 import { fromHex, toHex } from "../../util/hex.js";
 import type { ChainInfo, ProducedBlindedBlock, ProposerDuty } from "../beacon.js";
+import { checkFullBlock } from "../block-validity.js";
 import { computeSigningRoot, type SigningRoots } from "../domain.js";
 import type { DutyContext, DutyHandler, ValidityContext } from "../duty-handler.js";
-import { checkFullBlock } from "../fetcher/validate.js";
 import type { FetchResult } from "../interfaces.js";
 import {
   type DutyDefinition,

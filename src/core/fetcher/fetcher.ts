@@ -46,9 +46,9 @@ import type {
   ProposerDuty,
   SyncCommitteeDuty,
 } from "../beacon.js";
+import { payloadFeeRecipient } from "../block-validity.js";
 import { forkAtSlot } from "../domain.js";
 import type { PubkeyHex, UnsignedDataSet } from "../types.js";
-import { payloadFeeRecipient } from "./validate.js";
 
 const msg = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 

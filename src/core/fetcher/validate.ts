@@ -39,13 +39,14 @@
  * per-duty rules move into their handlers (issue 14 item 8); the kinds above are still here.
  * Every entry's pubkey must be a validator of the cluster.
  *
+ * (The block rule and {@link payloadFeeRecipient} live in src/core/block-validity.ts.)
+ *
  * Cost: the predicate runs once per distinct value per QBFT instance (consensus caches the verdict
  * by value hash). Within one value, the attestation signing root (an SSZ hash_tree_root, the
  * dominant cost per entry) is computed once per distinct AttestationData — all validators of a
  * committee at a slot attest to the same data.
  */
 import {
-  isForkPostBellatrix,
   isForkPostElectra,
   MAX_COMMITTEES_PER_SLOT,
   SYNC_COMMITTEE_SUBNET_COUNT,
@@ -53,7 +54,8 @@ import {
 import type { electra, phase0 } from "@lodestar/types";
 import { verifySignature } from "../../crypto/bls.js";
 import { bytesEqual, fromHex, toHex } from "../../util/hex.js";
-import type { ChainInfo, ProducedBlock } from "../beacon.js";
+import type { ChainInfo } from "../beacon.js";
+import { checkFullBlock, payloadFeeRecipient } from "../block-validity.js";
 import { decodeUnsignedSet } from "../codec.js";
 import {
   forkAtSlot,
@@ -109,53 +111,7 @@ const KIND_FOR_DUTY: Record<number, UnsignedData["kind"]> = {
 };
 const isZero = (b: Uint8Array): boolean => b.every((x) => x === 0);
 
-/**
- * The consensus rule of a full block (module header, "block"): slot, proposer, Bellatrix+ fee
- * recipient, RANDAO reveal, slashing protection. The proposer handler applies it to the `block`
- * kind (src/core/duties/proposer.ts; its blinded rule is there).
- *
- * @example
- * const ok = checkFullBlock(vctx, 130, pk, { fork: "capella", block }, local); // true | "randao"
- */
-export function checkFullBlock(
-  v: ValidityContext,
-  slot: number,
-  pk: PubkeyHex,
-  produced: ProducedBlock,
-  local: DutyDefinition | undefined,
-): string | true {
-  const { block, fork } = produced;
-  if (block.slot !== slot) return "slot-mismatch";
-  if (local?.kind === "proposer" && local.duty.validatorIndex !== block.proposerIndex) {
-    return "duty-mismatch";
-  }
-  if (isForkPostBellatrix(fork)) {
-    const want = v.feeRecipients?.get(pk);
-    const got = payloadFeeRecipient(block);
-    if (!want || !got || toHex(got) !== want.toLowerCase()) return "fee-recipient";
-  }
-  const epoch = epochOf(slot, v.chain.slotsPerEpoch);
-  if (!verifySignature(fromHex(pk), v.roots.randao(epoch), block.body.randaoReveal)) {
-    return "randao";
-  }
-  if (!v.view.blockOk(pk, BigInt(slot), v.roots.block(fork, block))) {
-    return "slashing-protection";
-  }
-  return true;
-}
-
-/**
- * The fee recipient of a block's execution payload (Bellatrix+ full blocks), or undefined when the
- * block has none (pre-Bellatrix, or a shape this node does not produce).
- *
- * @example
- * payloadFeeRecipient(produced.block) // Uint8Array(20)
- */
-export function payloadFeeRecipient(block: object): Uint8Array | undefined {
-  const body = (block as { body?: { executionPayload?: { feeRecipient?: unknown } } }).body;
-  const fr = body?.executionPayload?.feeRecipient;
-  return fr instanceof Uint8Array && fr.length === 20 ? fr : undefined;
-}
+export { payloadFeeRecipient };
 
 /**
  * Build the predicate for `createQbftNode({ isValid })`.
