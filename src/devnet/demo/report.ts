@@ -102,10 +102,7 @@ export type DemoResult = { summary: DemoSummary; slashed: number[] };
  * @example
  * const { summary } = await summarizeDemo(run);
  */
-export async function summarizeDemo(
-  run: DemoRun,
-  replacement?: ReplacementRecord,
-): Promise<DemoResult> {
+export async function summarizeDemo(run: DemoRun, rec?: ReplacementRecord): Promise<DemoResult> {
   const { beacon, plan, judge } = run;
   const head = (await beacon.blockHeader("head"))?.slot ?? run.nowSlot();
   const endEpoch = Math.floor(head / run.chain.slotsPerEpoch);
@@ -180,9 +177,7 @@ export async function summarizeDemo(
     }),
     exit,
     nodeValidatorStates,
-    replacement: replacement
-      ? await replacementSummary(run, replacement, phases, slashed.length, head)
-      : null,
+    replacement: rec ? await replacementSummary(run, rec, phases, slashed.length, head) : null,
     dir: run.opts.dir,
   };
   return { summary, slashed };
