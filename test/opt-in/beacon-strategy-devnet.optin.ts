@@ -13,6 +13,12 @@
  *
  * Prints one JSON line per phase (the numbers of docs/operations.md). Not installed → FAILS
  * naming the install command (bash devnet/lodestar/install.sh).
+ *
+ * Opt-in (`npm run test:beacon-strategy-devnet`, ~15 min), not part of `npm test`: its last bar
+ * — the majority strategy posts at least as many attestations as first-success — is NOT met yet
+ * on the 2-core host (last run: majority 24 posted, 21 right head votes; first-success 30 posted,
+ * 8 right; majority's p90 posting time 4.2 s in 4 s slots). Issue 17 item 6 stays open until it
+ * passes; the strategy's correctness is proven by test/unit/beacon/strategy/**.
  */
 import "../../src/devnet/preset.js";
 import assert from "node:assert/strict";
