@@ -282,6 +282,36 @@ function checkBlobCounts(fork: ForkName, block: BeaconBlock, proofs: number, blo
   }
 }
 
+/** Block payload (module header): fork, SSZ block, blob bundle. */
+function decodeBlock(r: Reader, p: Uint8Array): UnsignedData {
+  const fork = new TextDecoder().decode(r.bytes(r.u8()));
+  if (!FORKS.has(fork)) throw new RangeError("unknown fork");
+  const block = blockType(fork as ForkName).deserialize(r.bytes(r.u32()));
+  const count = isForkPostFulu(fork as ForkName) ? () => r.u32() : () => r.u16();
+  const nProofs = count();
+  r.need(nProofs * KZG_PROOF_LEN);
+  const kzgProofs = Array.from({ length: nProofs }, () => r.bytes(KZG_PROOF_LEN));
+  const blobs = Array.from({ length: count() }, () => r.bytes(r.u32()));
+  if (r.off !== p.length) throw new RangeError("trailing bytes");
+  checkBlobCounts(fork as ForkName, block, kzgProofs.length, blobs.length);
+  return { kind: "block", block: { fork: fork as ForkName, block, kzgProofs, blobs } };
+}
+
+/** Blinded block payload (module header): fork, optional value, SSZ blinded block. */
+function decodeBlinded(r: Reader, p: Uint8Array): UnsignedData {
+  const fork = new TextDecoder().decode(r.bytes(r.u8()));
+  if (!FORKS.has(fork)) throw new RangeError("unknown fork");
+  const flag = r.u8();
+  if (flag > 1) throw new RangeError("bad value flag");
+  const valueWei = flag ? BigInt(toHex(r.bytes(32))) : undefined;
+  const block = blindedType(fork as ForkName).deserialize(r.bytes(p.length - r.off));
+  const produced = { fork: fork as ForkName, block, blinded: true as const };
+  return {
+    kind: "blinded_block",
+    block: valueWei === undefined ? produced : { ...produced, valueWei },
+  };
+}
+
 function decodePayload(
   kind: UnsignedData["kind"],
   byte: number,
@@ -312,19 +342,8 @@ function decodePayload(
         },
       };
     }
-    case "block": {
-      const fork = new TextDecoder().decode(r.bytes(r.u8()));
-      if (!FORKS.has(fork)) throw new RangeError("unknown fork");
-      const block = blockType(fork as ForkName).deserialize(r.bytes(r.u32()));
-      const count = isForkPostFulu(fork as ForkName) ? () => r.u32() : () => r.u16();
-      const nProofs = count();
-      r.need(nProofs * KZG_PROOF_LEN);
-      const kzgProofs = Array.from({ length: nProofs }, () => r.bytes(KZG_PROOF_LEN));
-      const blobs = Array.from({ length: count() }, () => r.bytes(r.u32()));
-      if (r.off !== p.length) throw new RangeError("trailing bytes");
-      checkBlobCounts(fork as ForkName, block, kzgProofs.length, blobs.length);
-      return { kind, block: { fork: fork as ForkName, block, kzgProofs, blobs } };
-    }
+    case "block":
+      return decodeBlock(r, p);
     case "aggregate": {
       if (byte === UNSIGNED_KIND_AGGREGATE_ELECTRA) {
         const fork = new TextDecoder().decode(r.bytes(r.u8()));
@@ -350,16 +369,8 @@ function decodePayload(
     case "sync_contribution": {
       return { kind, contributionAndProof: ssz.altair.ContributionAndProof.deserialize(p) };
     }
-    case "blinded_block": {
-      const fork = new TextDecoder().decode(r.bytes(r.u8()));
-      if (!FORKS.has(fork)) throw new RangeError("unknown fork");
-      const flag = r.u8();
-      if (flag > 1) throw new RangeError("bad value flag");
-      const valueWei = flag ? BigInt(toHex(r.bytes(32))) : undefined;
-      const block = blindedType(fork as ForkName).deserialize(r.bytes(p.length - r.off));
-      const produced = { fork: fork as ForkName, block, blinded: true as const };
-      return { kind, block: valueWei === undefined ? produced : { ...produced, valueWei } };
-    }
+    case "blinded_block":
+      return decodeBlinded(r, p);
     case "registration": {
       const registration = ssz.bellatrix.ValidatorRegistrationV1.deserialize(
         r.bytes(REGISTRATION_LEN),

@@ -189,6 +189,65 @@ function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
 }
 
 /**
+ * The builder proposal when it passes this operator's own check, else the local block (module
+ * header, "Fallback"); records the parent this operator's beacon node built on.
+ */
+async function fetchProposal(
+  ctx: DutyContext,
+  builder: ProposerBuilderOptions | undefined,
+  definitions: ReadonlyMap<string, { slot: number; def: DutyDefinition }>,
+  own: Map<string, { slot: number; parent: OwnParent }>,
+  d: ProposerDuty,
+  randao: Uint8Array,
+): Promise<FetchResult> {
+  const pk = toHex(d.pubkey);
+  const local = () => ctx.fetcher.block(d, randao, ctx.graffiti);
+  if (!builder || builder.boostFactor === 0n) return local();
+  const cutoff = ctx.slotStartMs(d.slot) + ctx.slotMs / 3 - ctx.now();
+  const request = { builderBoostFactor: builder.boostFactor, blinded: true };
+  const got = await within(ctx.fetcher.block(d, randao, ctx.graffiti, request), cutoff);
+  const u = got?.set.get(pk);
+  const parent = parentOf(u);
+  if (parent) own.set(`${d.slot}/${pk}`, { slot: d.slot, parent });
+  if (u?.kind === "block") return got as FetchResult; // the beacon node chose its local block
+  let why = got ? (got.failed[0]?.error ?? "no builder block") : "builder cut-off passed";
+  if (u?.kind === "blinded_block") {
+    const def = definitions.get(`${d.slot}/${pk}`)?.def;
+    const ok = checkBlinded(
+      { chain: builder.chain, roots: ctx.roots },
+      builder,
+      d.slot,
+      pk,
+      u.block,
+      def,
+      {
+        parentRoot: toHex(u.block.block.parentRoot),
+        parentHash: undefined,
+      },
+    );
+    if (ok === true) return got as FetchResult;
+    why = `own builder block refused: ${ok}`;
+  }
+  builder.onFallback?.(d.slot, pk, why);
+  return local();
+}
+
+/** What an operator signs for a decided proposal (a blinded block: its full block's root). */
+function proposerSignRequest(ctx: DutyContext, pubkey: PubkeyHex, u: UnsignedData) {
+  if (u.kind === "blinded_block") {
+    const slot = BigInt(u.block.block.slot);
+    const signingRoot = blindedSigningRoot(ctx.roots, ctx.slotsPerEpoch, u.block);
+    return { pubkey, signingRoot, protect: { kind: "block" as const, slot } };
+  }
+  if (u.kind !== "block") return undefined;
+  return {
+    pubkey,
+    signingRoot: ctx.roots.block(u.block.fork, u.block.block),
+    protect: { kind: "block" as const, slot: BigInt(u.block.block.slot) },
+  };
+}
+
+/**
  * The proposer and randao handlers (sharing the slot's proposer definitions).
  *
  * @example
@@ -199,43 +258,8 @@ export function proposerHandlers(o: ProposerOptions = {}): DutyHandler[] {
   const own = new Map<string, { slot: number; parent: OwnParent }>(); // `${slot}/${pk}`
   const builder = o.builder;
 
-  /** Builder proposal when it passes this operator's own check, else the local block. */
-  const proposal = async (
-    ctx: DutyContext,
-    d: ProposerDuty,
-    randao: Uint8Array,
-  ): Promise<FetchResult> => {
-    const pk = toHex(d.pubkey);
-    const local = () => ctx.fetcher.block(d, randao, ctx.graffiti);
-    if (!builder || builder.boostFactor === 0n) return local();
-    const cutoff = ctx.slotStartMs(d.slot) + ctx.slotMs / 3 - ctx.now();
-    const request = { builderBoostFactor: builder.boostFactor, blinded: true };
-    const got = await within(ctx.fetcher.block(d, randao, ctx.graffiti, request), cutoff);
-    const u = got?.set.get(pk);
-    const parent = parentOf(u);
-    if (parent) own.set(`${d.slot}/${pk}`, { slot: d.slot, parent });
-    if (u?.kind === "block") return got as FetchResult; // the beacon node chose its local block
-    let why = got ? (got.failed[0]?.error ?? "no builder block") : "builder cut-off passed";
-    if (u?.kind === "blinded_block") {
-      const def = definitions.get(`${d.slot}/${pk}`)?.def;
-      const ok = checkBlinded(
-        { chain: builder.chain, roots: ctx.roots },
-        builder,
-        d.slot,
-        pk,
-        u.block,
-        def,
-        {
-          parentRoot: toHex(u.block.block.parentRoot),
-          parentHash: undefined,
-        },
-      );
-      if (ok === true) return got as FetchResult;
-      why = `own builder block refused: ${ok}`;
-    }
-    builder.onFallback?.(d.slot, pk, why);
-    return local();
-  };
+  const proposal = (ctx: DutyContext, d: ProposerDuty, randao: Uint8Array) =>
+    fetchProposal(ctx, builder, definitions, own, d, randao);
 
   const fetchBlock = (ctx: DutyContext, slot: number, pk: PubkeyHex, randao: Uint8Array): void => {
     const def = definitions.get(`${slot}/${pk}`)?.def;
@@ -279,19 +303,7 @@ export function proposerHandlers(o: ProposerOptions = {}): DutyHandler[] {
         pubkeys.map((pk) => [pk, root]),
       );
     },
-    signRequest(ctx, pubkey, u) {
-      if (u.kind === "blinded_block") {
-        const slot = BigInt(u.block.block.slot);
-        const signingRoot = blindedSigningRoot(ctx.roots, ctx.slotsPerEpoch, u.block);
-        return { pubkey, signingRoot, protect: { kind: "block", slot } };
-      }
-      if (u.kind !== "block") return undefined;
-      return {
-        pubkey,
-        signingRoot: ctx.roots.block(u.block.fork, u.block.block),
-        protect: { kind: "block", slot: BigInt(u.block.block.slot) },
-      };
-    },
+    signRequest: proposerSignRequest,
     onAggregated(ctx, duty, pubkey, signature) {
       const u = ctx.decided(duty, pubkey);
       if (u?.kind === "block") ctx.submit(duty, pubkey, ctx.broadcaster.block(u.block, signature));
