@@ -377,12 +377,17 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     }
   };
 
-  // Builder registrations (src/core/duties/builder-registration.ts): pending/active/exiting only.
+  // Builder registrations (src/core/duties/builder-registration.ts): pending/active/exiting only,
+  // an exiting one until its exit epoch (the epoch's status read may not be in yet), and none
+  // before genesis (the timestamp, the epoch's start, would lie in the future: relays refuse a
+  // registration more than 10 s ahead; tick(0) at genesis registers).
   const registerBuilders = (slot: number): void => {
-    if (!opts.builderRegistrations) return;
+    if (!opts.builderRegistrations || clock.now() < slotStartMs(slot)) return;
+    const epoch = epochOf(slot, spe);
     const defs = new Map<PubkeyHex, DutyDefinition>();
     for (const [pk, feeRecipient] of opts.feeRecipients ?? []) {
       const st = states.get(pk);
+      if ((exitEpochs.get(pk) ?? Infinity) <= epoch) continue;
       if (st === "pending" || st === "active" || st === "exiting") {
         defs.set(pk, { kind: "registration", feeRecipient });
       }
