@@ -380,9 +380,10 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   // Builder registrations (src/core/duties/builder-registration.ts): pending/active/exiting only,
   // an exiting one until its exit epoch (the epoch's status read may not be in yet), and none
   // before genesis (the timestamp, the epoch's start, would lie in the future: relays refuse a
-  // registration more than 10 s ahead; tick(0) at genesis registers).
+  // registration more than 10 s ahead; tick(0) at genesis registers — 1 s of slack, since a timer
+  // may fire a little before the slot start it was set for).
   const registerBuilders = (slot: number): void => {
-    if (!opts.builderRegistrations || clock.now() < slotStartMs(slot)) return;
+    if (!opts.builderRegistrations || clock.now() + 1000 < slotStartMs(slot)) return;
     const epoch = epochOf(slot, spe);
     const defs = new Map<PubkeyHex, DutyDefinition>();
     for (const [pk, feeRecipient] of opts.feeRecipients ?? []) {
