@@ -30,7 +30,8 @@
  *   latest verified registration of a validator, 400 `no registration found` otherwise.
  * - `GET /relay/v1/records` (not builder-specs): everything above as seen, for tests.
  * Errors use builder-specs' shape `{code, message}`; a request that throws is a 500 with that
- * shape, never a crash; bodies over {@link MAX_BODY_BYTES} are refused (413).
+ * shape, never a crash; bodies over {@link MAX_BODY_BYTES} are refused (413); a Host header that
+ * does not name loopback is refused (403, util/host-header.ts: no DNS rebinding from a web page).
  *
  * How Lodestar 1.5.1 (devnet/lodestar, `lodestar dev --execution.engineMock`) uses a builder —
  * found by hand (its lib/ sources and a run against this relay, see test/e2e/relay-devnet.test.ts):
@@ -65,6 +66,7 @@ import { builderDomain, verifyRegistration } from "../../builder/registration.js
 import { publicKeyOf, signMessage, verifySignature } from "../../crypto/bls.js";
 import { BaseError } from "../../errors.js";
 import { fromHex, toHex } from "../../util/hex.js";
+import { isLoopbackHost } from "../../util/host-header.js";
 import { beaconGet, headForBuilding, readChain, validatorOf } from "./chain.js";
 import { buildPayload, forkTypes, payloadHeader } from "./payload.js";
 
@@ -438,6 +440,12 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
     const path = url.pathname.replace(/\/+$/, "");
     const route = `${req.method} ${path}`;
     try {
+      if (!isLoopbackHost(req.headers.host)) {
+        throw new HttpError(
+          403,
+          "the Host header must name loopback (127.0.0.1, localhost, [::1])",
+        );
+      }
       if (route === "GET /eth/v1/builder/status") return send(res, 200);
       if (route === "GET /relay/v1/records") return send(res, 200, rec);
       if (route === "GET /relay/v1/data/validator_registration") {

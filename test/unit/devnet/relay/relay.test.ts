@@ -9,7 +9,7 @@
  * block or a header the relay never bid are refused. Garbage bodies never crash the server.
  */
 import assert from "node:assert/strict";
-import { createServer, type Server } from "node:http";
+import { createServer, request as httpRequest, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { createBeaconConfig, createChainForkConfig } from "@lodestar/config";
@@ -154,6 +154,25 @@ describe("test relay: builder API with signature checks", () => {
 
   it("binds 127.0.0.1 and answers status", async () => {
     assert.match(relay.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.equal((await fetch(`${relay.url}/eth/v1/builder/status`)).status, 200);
+  });
+
+  it("refuses a foreign Host header (403) and keeps answering loopback ones", async () => {
+    const status = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const u = new URL(`${relay.url}/eth/v1/builder/status`);
+        const req = httpRequest(
+          { hostname: u.hostname, port: u.port, path: u.pathname, headers: { host } },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on("error", reject);
+        req.end();
+      });
+    assert.equal(await status("evil.example"), 403);
+    assert.equal(await status(`localhost:${new URL(relay.url).port}`), 200);
     assert.equal((await fetch(`${relay.url}/eth/v1/builder/status`)).status, 200);
   });
 
