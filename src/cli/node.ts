@@ -191,7 +191,35 @@ async function parseRunFlags(flags: RunFlags): Promise<OperatorNodeOptions> {
  * program.addCommand(nodeCommand());
  */
 export function nodeCommand(): Command {
-  const run = new Command("run")
+  const run = addRunCoreOptions(new Command("run"));
+  addDashboardOptions(run);
+  addKeyGuardOptions(run);
+  addBeaconOptions(run);
+  addBuilderOptions(run);
+  run.option("--quiet", "no log lines").action(runAction(runUntilSignal));
+  return new Command("node")
+    .description("The DV operator node")
+    .addCommand(run)
+    .addCommand(nodeIdentityCommand());
+}
+
+/** `node run`: runs the node until SIGINT/SIGTERM, then stops it. */
+async function runUntilSignal(flags: RunFlags): Promise<void> {
+  const { stop } = await runNode(flags);
+  await new Promise<void>((done) => {
+    const onSignal = () => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      void stop().then(done, done);
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  });
+}
+
+/** `node run`'s description and its cluster, identity, data, network and metrics flags. */
+function addRunCoreOptions(run: Command): Command {
+  return run
     .description(
       "Run this operator's DV node: duties for every cluster validator, with the other operators",
     )
@@ -224,7 +252,12 @@ export function nodeCommand(): Command {
       "--doppelganger-epochs <n>",
       "epochs to watch validators' liveness before the first signature",
       "2",
-    )
+    );
+}
+
+/** `node run`'s dashboard flags. */
+function addDashboardOptions(run: Command): Command {
+  return run
     .option("--dashboard", "also serve the web dashboard at http://127.0.0.1:<metrics-port>/")
     .option(
       "--dashboard-token-file <file>",
@@ -233,7 +266,12 @@ export function nodeCommand(): Command {
     .option(
       "--dashboard-token <token>",
       "the dashboard token on the command line: VISIBLE to every local user in `ps`, prefer --dashboard-token-file (default: $RPDVT_DASHBOARD_TOKEN)",
-    )
+    );
+}
+
+/** `node run`'s key guard flags (issue 16) and the succession's --previous-cluster. */
+function addKeyGuardOptions(run: Command): Command {
+  return run
     .option(
       "--rocketpool-dir <dir>",
       "key guard: the Smartnode folder on this host (~/.rocketpool); every epoch, a cluster validator whose keystore is back in any client layout is refused (key-exposed) until it is gone and its liveness shows no other signer",
@@ -249,7 +287,12 @@ export function nodeCommand(): Command {
     .option(
       "--previous-cluster <dir>",
       "this operator's folder of the cluster --cluster succeeds (cluster replace-operator): run it in this process on the same slashing DB until the activation epoch, the new one from it",
-    )
+    );
+}
+
+/** `node run`'s flags on how the beacon nodes are used. */
+function addBeaconOptions(run: Command): Command {
+  return run
     .option(
       "--beacon-strategy <spec>",
       "with several --beacon-url: attestation=majority|best|first,proposal=best|first (default attestation=majority,proposal=best; other requests: first success)",
@@ -257,7 +300,12 @@ export function nodeCommand(): Command {
     .option(
       "--attest-on-head",
       "start each attestation when the beacon node's head event for the slot arrives (fallback: 1/3 of the slot)",
-    )
+    );
+}
+
+/** `node run`'s MEV-Boost flags (issue 15). */
+function addBuilderOptions(run: Command): Command {
+  return run
     .option(
       "--builder-registrations",
       "MEV-Boost: register every pending/active validator with the beacon node's builder each epoch (POST register_validator; the beacon node needs its builder configured)",
@@ -273,24 +321,5 @@ export function nodeCommand(): Command {
     .option(
       "--min-bid-wei <amount>",
       'refuse a builder block reported below this value and propose a local one (wei, or "0.01 ether", "5 gwei"; default 0; the same on every operator)',
-    )
-    .option("--quiet", "no log lines")
-    .action(
-      runAction(async (flags: RunFlags) => {
-        const { stop } = await runNode(flags);
-        await new Promise<void>((done) => {
-          const onSignal = () => {
-            process.off("SIGINT", onSignal);
-            process.off("SIGTERM", onSignal);
-            void stop().then(done, done);
-          };
-          process.on("SIGINT", onSignal);
-          process.on("SIGTERM", onSignal);
-        });
-      }),
     );
-  return new Command("node")
-    .description("The DV operator node")
-    .addCommand(run)
-    .addCommand(nodeIdentityCommand());
 }
