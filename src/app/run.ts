@@ -39,7 +39,12 @@ import { type NodeKeyGuard, nodeKeyGuard } from "./guard.js";
 import { bindNodeHttp, nodeHttpRoutes, nodeStatus } from "./http.js";
 import { createNodeLog, errorMessage, type NodeLog } from "./log.js";
 import { type ClusterPeer, clusterPeers, selfInCluster } from "./peers.js";
-import { startPredecessor, successorDoppelgangerEpochs, successorGates } from "./succession.js";
+import {
+  startPredecessor,
+  successorDoppelgangerEpochs,
+  successorGates,
+  successorWindow,
+} from "./succession.js";
 import { createUndoStack, type UndoStack } from "./undo.js";
 
 /** Beacon API timeout of the node's client (duties are fitted to the slot by the client). */
@@ -328,6 +333,7 @@ function createNode(
         ...(parts.keyGuard ? [parts.keyGuard.gate] : []),
         ...successorGates(m.op.definition, SLOTS_PER_EPOCH),
       ],
+      dutyWindow: successorWindow(m.op.definition, SLOTS_PER_EPOCH),
       qbft: { peerConnected: (i) => transport.connectedPeers().includes(i) },
       onError: (what, err) => log("error", { what, message: errorMessage(err) }),
       // Life cycle: queued validators are picked up when they activate, exited ones dropped.

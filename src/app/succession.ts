@@ -32,7 +32,7 @@ import { MAX_MESSAGE_SIZE } from "../core/consensus/codec.js";
 import { secp256k1Signer, secp256k1Verifier } from "../core/consensus/signer.js";
 import type { SigningGate } from "../core/interfaces.js";
 import { createDvNode, type DvNode } from "../core/node.js";
-import { signingWindowGate, signingWindowOf } from "../core/signer/window.js";
+import { type SigningWindow, signingWindowGate, signingWindowOf } from "../core/signer/window.js";
 import { systemClock } from "../core/transport.js";
 import { InputError } from "../errors.js";
 import { type ClusterDefinition, loadOperator } from "../keysplit/cluster.js";
@@ -50,8 +50,23 @@ import type { UndoStack } from "./undo.js";
  * const gates = successorGates(def, 32); // [gate refusing slot < previous.activationEpoch * 32]
  */
 export function successorGates(def: ClusterDefinition, slotsPerEpoch: number): SigningGate[] {
-  if (!def.previous) return [];
-  return [signingWindowGate(signingWindowOf(slotsPerEpoch, def.previous, undefined))];
+  const window = successorWindow(def, slotsPerEpoch);
+  return window ? [signingWindowGate(window)] : [];
+}
+
+/**
+ * The slots a successor cluster works on (createDvNode `dutyWindow`): from its activation epoch;
+ * undefined for a first cluster. Before E its node keeps its links and duties warm but starts no
+ * duty, so a process running both clusters fetches, decides and signs each duty once.
+ *
+ * @example
+ * successorWindow(def, 32); // { fromSlot: def.previous.activationEpoch * 32, predecessor: … }
+ */
+export function successorWindow(
+  def: ClusterDefinition,
+  slotsPerEpoch: number,
+): SigningWindow | undefined {
+  return def.previous ? signingWindowOf(slotsPerEpoch, def.previous, undefined) : undefined;
 }
 
 /**
@@ -160,6 +175,7 @@ export async function startPredecessor(p: PredecessorParts): Promise<void> {
       onError: (what, err) =>
         p.log("error", { cluster: "previous", what, message: errorMessage(err) }),
       signingGates: [...(p.gates ?? []), signingWindowGate(window)],
+      dutyWindow: window,
     },
   });
   logPredecessorDuties(dv, p.log);

@@ -149,6 +149,12 @@ export type DvNodeOptions = {
      */
     signingGates?: readonly SigningGate[] | undefined;
     /**
+     * Slots this cluster works on at all (a replaced cluster until, a successor from, its
+     * activation epoch: src/app/succession.ts); duties outside are not fetched, decided or
+     * signed. Pair it with the signing-window gate in `signingGates`, which refuses them anyway.
+     */
+    dutyWindow?: { fromSlot?: number | undefined; untilSlot?: number | undefined } | undefined;
+    /**
      * MEV-Boost (issue 15). `registrations`: the builder-registration duty every epoch (needs a
      * beacon node with a builder configured), asking for `gasLimit` (default 30M,
      * src/builder/registration.ts DEFAULT_GAS_LIMIT — every operator must use the same).
@@ -478,6 +484,7 @@ function startSteps(b: NodeBase, chain: ChainInfo): Running {
     },
     onValidator: o.onValidator,
     signingGates: o.signingGates,
+    dutyWindow: o.dutyWindow,
     handlers,
   });
   const epochMs = chain.slotsPerEpoch * scheduler.slotMs;

@@ -95,6 +95,13 @@ export type Components = WorkflowSteps & {
   doppelganger: Doppelganger;
   /** Signing gates after doppelganger protection (key guard, signing window); first refusal wins. */
   signingGates?: readonly SigningGate[] | undefined;
+  /**
+   * Slots this cluster works on (a replaced or successor cluster, src/core/signer/window.ts): a
+   * duty outside is not started at all — no fetch, no consensus, no signature — so a process
+   * running the old and the new cluster side by side does each duty once. The signing-window gate
+   * among `signingGates` still refuses those slots at the signer (the safety layer).
+   */
+  dutyWindow?: { fromSlot?: number | undefined; untilSlot?: number | undefined } | undefined;
   /** The consensus channel (tapped for peer liveness per instance; QBFT subscribes itself). */
   consensusTransport: Transport;
   /** Backup aggregation of broadcast-only duties (src/core/backup.ts). */
@@ -131,7 +138,10 @@ export function wire(ports: Ports, c: Components): Wired {
   const peers = new ConsensusPeers(c.metrics, () => c.scheduler.currentSlot());
 
   // scheduler ──duty──▶ the duty type's handler (fetcher → consensus, or signer directly)
-  ports.onDuty = (duty, defs) => flow.startDuty(duty, defs);
+  const { fromSlot = 0, untilSlot = Number.POSITIVE_INFINITY } = c.dutyWindow ?? {};
+  ports.onDuty = (duty, defs) => {
+    if (duty.slot >= fromSlot && duty.slot < untilSlot) flow.startDuty(duty, defs);
+  };
   // scheduler ──own duty definitions──▶ consensus validity check (fetcher/validate.ts)
   ports.localDuty = (slot, type, pk) => c.scheduler.definition(slot, type, pk);
   // consensus ──decided──▶ dutydb ──▶ signer ──own partials──▶ sigagg + parsigex: DutyWorkflow

@@ -14,10 +14,18 @@ import assert from "node:assert/strict";
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { successorDoppelgangerEpochs, successorGates } from "../../../src/app/succession.js";
+import {
+  successorDoppelgangerEpochs,
+  successorGates,
+  successorWindow,
+} from "../../../src/app/succession.js";
 import type { SigningGate } from "../../../src/core/interfaces.js";
 import { createDvNode, type DvNode } from "../../../src/core/node.js";
-import { signingWindowGate, signingWindowOf } from "../../../src/core/signer/window.js";
+import {
+  type SigningWindow,
+  signingWindowGate,
+  signingWindowOf,
+} from "../../../src/core/signer/window.js";
 import type { DutyReport } from "../../../src/core/tracker/tracker.js";
 import type { Transport } from "../../../src/core/transport.js";
 import { DutyType } from "../../../src/core/types.js";
@@ -83,6 +91,8 @@ type Scenario = {
   downAtE?: number | undefined;
   /** Doppelganger epochs of the new nodes: undefined = the exemption (successorDoppelgangerEpochs). */
   newDoppelganger?: number | undefined;
+  /** Give the nodes the duty windows `node run` gives them (src/app/succession.ts), not only gates. */
+  dutyWindows?: boolean | undefined;
 };
 
 type Outcome = {
@@ -94,6 +104,9 @@ type Outcome = {
   newSignedBeforeE: number;
   oldRefusedWindow: number;
   newRefusedWindow: number;
+  /** Reports of any outcome: the old cluster from E on, the new one before E (work done at all). */
+  oldWorkedAfterE: number;
+  newWorkedBeforeE: number;
 };
 
 async function runScenario(s: Scenario): Promise<Outcome> {
@@ -145,13 +158,13 @@ async function runScenario(s: Scenario): Promise<Outcome> {
     const base = sim.transport(offset + pos);
     const sub = subTransport(base, offset, ids.length);
     let gates: SigningGate[] = [];
-    if (cluster === "new") gates = successorGates(newDef, SPE);
-    else if (!removed.includes(id)) {
-      gates = [
-        signingWindowGate(
-          signingWindowOf(SPE, undefined, { hash: newDef.hash, activationEpoch: s.E }),
-        ),
-      ];
+    let window: SigningWindow | undefined;
+    if (cluster === "new") {
+      gates = successorGates(newDef, SPE);
+      window = successorWindow(newDef, SPE);
+    } else if (!removed.includes(id)) {
+      window = signingWindowOf(SPE, undefined, { hash: newDef.hash, activationEpoch: s.E });
+      gates = [signingWindowGate(window)];
     }
     const identity = cluster === "old" ? oldIdentity : newIdentity;
     const node = createDvNode({
@@ -173,6 +186,7 @@ async function runScenario(s: Scenario): Promise<Outcome> {
         doppelgangerEpochs:
           cluster === "old" ? 0 : (s.newDoppelganger ?? successorDoppelgangerEpochs(newDef, 0, 2)),
         signingGates: gates,
+        dutyWindow: s.dutyWindows ? window : undefined,
         aggregation: false,
       },
     });
@@ -236,6 +250,10 @@ async function runScenario(s: Scenario): Promise<Outcome> {
       newRefusedWindow: reports.filter(
         (x) => x.cluster === "new" && x.r.slot < eSlot && x.r.reason === "signing-window",
       ).length,
+      oldWorkedAfterE: reports.filter(
+        (x) => x.cluster === "old" && !removed.includes(x.id) && x.r.slot >= eSlot,
+      ).length,
+      newWorkedBeforeE: reports.filter((x) => x.cluster === "new" && x.r.slot < eSlot).length,
     };
   } finally {
     for (const n of nodes) n.stop();
@@ -292,6 +310,28 @@ describe("operator replacement on the simnet: cut-over at the activation epoch",
     assert.ok(ratio(o, 4) >= 0.9, `from E: ${ratio(o, 4)}`);
     assert.equal(o.oldSignedAfterE, 0);
     assert.equal(o.newSignedBeforeE, 0);
+  });
+
+  it("7 → 7 with the duty windows of node run: each duty is worked on by one cluster only, none missed", async () => {
+    const o = await runScenario({
+      oldIds: [1, 2, 3, 4, 5, 6, 7],
+      newIds: [1, 2, 3, 4, 5, 6, 8],
+      validators: 24,
+      E: 4,
+      seed: 1604,
+      dutyWindows: true,
+    });
+    console.log(`7→7 with duty windows around E=4: ${JSON.stringify(o.perEpoch)}`);
+    assert.deepEqual(o.slashings, []);
+    assert.deepEqual(o.invalid, []);
+    for (const p of o.perEpoch)
+      assert.ok(
+        p.duties > 0 && p.included / p.duties >= 0.9,
+        `epoch ${p.epoch}: ${p.included}/${p.duties}`,
+      );
+    assert.equal(o.removedSuccessAfterE, 0);
+    assert.equal(o.oldWorkedAfterE, 0, "a staying operator's old cluster starts no duty from E");
+    assert.equal(o.newWorkedBeforeE, 0, "the new cluster starts no duty before E");
   });
 
   it("without the doppelganger exemption the new cluster would see its predecessor's liveness and not sign after E", async () => {
