@@ -146,10 +146,17 @@ function checkSelection(f: ExitFlags): { megapoolId?: number; query?: MegapoolQu
  * // rpdvt exit --validator 0x… --beacon-url http://127.0.0.1:5052 --out exit.json
  */
 export function exitCommand(): Command {
-  return new Command("exit")
-    .description(
-      "Sign a voluntary exit with the cold key from the Smartnode wallet (EIP-7044), show it, submit only on confirmation",
-    )
+  const cmd = new Command("exit").description(
+    "Sign a voluntary exit with the cold key from the Smartnode wallet (EIP-7044), show it, submit only on confirmation",
+  );
+  addColdKeyOptions(cmd);
+  addClusterOptions(cmd);
+  return cmd.addOption(maxWalletAccountsOption()).action(runAction(exitAction));
+}
+
+/** The validator, wallet, beacon and output flags of a cold-key exit. */
+function addColdKeyOptions(cmd: Command): Command {
+  return cmd
     .option("--validator <pubkey>", "0x validator public key (minipool or megapool validator)")
     .option(
       "--megapool-validator-id <id>",
@@ -175,7 +182,12 @@ export function exitCommand(): Command {
     .option("--epoch <n>", "exit epoch (default: the current epoch)")
     .option("--out <file>", "write the signed exit JSON here instead of submitting it")
     .option("--yes", "submit without asking (scripts)")
-    .option("--json", "print the signed exit as JSON")
+    .option("--json", "print the signed exit as JSON");
+}
+
+/** The flags of a DV cluster's exit: instructions per format, or the threshold-signed exit. */
+function addClusterOptions(cmd: Command): Command {
+  return cmd
     .addOption(
       new Option(
         "--cluster-format <format>",
@@ -194,103 +206,121 @@ export function exitCommand(): Command {
     .option(
       "--token <token>",
       "with --cluster-nodes: the nodes' dashboard token on the command line: VISIBLE to every local user in `ps`, prefer --token-file (default: $RPDVT_DASHBOARD_TOKEN)",
-    )
-    .addOption(maxWalletAccountsOption())
-    .action(
-      runAction(async (f: ExitFlags) => {
-        const { megapoolId, query } = checkSelection(f);
-        const epochFlag = parseEpochFlag(f.epoch);
-        const given =
-          f.validator === undefined
-            ? undefined
-            : toHex(fromHex(f.validator, { field: "--validator", length: 48 }));
-        if (megapoolId !== undefined && (f.clusterFormat || f.clusterNodes !== undefined))
-          throw new InputError("--megapool-validator-id is for cold-key exits", {
-            field: "--megapool-validator-id",
-            metaMessages: ["Give the cluster's validator with --validator PUBKEY."],
-          });
-        if (f.clusterFormat) {
-          process.stdout.write(
-            `${clusterExitInstructions(f.clusterFormat, given as string, f.operatorIds ? parseIdList(f.operatorIds) : [])}\n`,
-          );
-          return;
-        }
-        if (f.clusterNodes !== undefined) return clusterExit(f, given as string, epochFlag);
-        if (f.beaconUrl.length === 0)
-          throw new InputError(
-            "--beacon-url is required (genesis validators root, validator index)",
-            { field: "--beacon-url" },
-          );
-        if (f.token !== undefined || f.tokenFile !== undefined)
-          throw new InputError("--token/--token-file are for --cluster-nodes", {
-            field: f.tokenFile !== undefined ? "--token-file" : "--token",
-            metaMessages: ["A cold-key exit is signed with the Smartnode wallet: no token."],
-          });
-        if (f.out) await assertAbsent(expandHome(f.out));
-        let megapool: MegapoolValidator | undefined;
-        if (query && megapoolId !== undefined)
-          megapool = await megapoolValidatorById(query, megapoolId);
-        else if (query && given) megapool = await megapoolValidatorByPubkey(query, given);
-        const pubkey = megapool?.pubkey ?? (given as string);
-        const nextSteps = exitNextSteps(megapool);
-        const { beacon, chain, validator: v } = await findValidator(f.beaconUrl, pubkey);
-        const epoch = epochFlag ?? currentEpoch(chain, Date.now());
-        const period = Number(chain.spec?.SHARD_COMMITTEE_PERIOD);
-        checkExitable(v, epoch, Number.isSafeInteger(period) ? period : 0, nextSteps);
-        const { secret, account } = await coldKeyFromWallet(
-          expandHome(f.rocketpoolDir),
-          pubkey,
-          f.maxWalletAccounts !== undefined ? { maxAccounts: f.maxWalletAccounts } : {},
-        );
-        let signed: ReturnType<typeof signVoluntaryExit>;
-        try {
-          signed = signVoluntaryExit(
-            secret,
-            { epoch, validatorIndex: v.index },
-            {
-              genesisValidatorsRoot: chain.genesisValidatorsRoot,
-              capellaForkVersion: capellaVersionOf(chain),
-            },
-          );
-        } finally {
-          secret.fill(0);
-        }
-        const json = signedExitJson(signed);
-        const text = `${JSON.stringify(json, null, 2)}\n`;
-        if (f.out) {
-          await writeFileAtomic(expandHome(f.out), text);
-          if (f.json)
-            return printJson({ out: f.out, exit: json, submitted: false, megapool, nextSteps });
-          process.stdout.write(
-            `Signed exit of validator ${v.index} (wallet account ${account}) written to ${f.out} — NOT submitted.\nSubmit later: curl -X POST -H 'content-type: application/json' --data @${f.out} <beacon>/eth/v1/beacon/pool/voluntary_exits\n${nextSteps.join("\n")}\n`,
-          );
-          return;
-        }
-        process.stderr.write(
-          `Voluntary exit of validator ${v.index} (${pubkey}, status ${v.status}) at epoch ${epoch}:\n${text}`,
-        );
-        process.stderr.write(
-          "An exit is IRREVERSIBLE: the validator stops validating and its ETH is withdrawn.\n",
-        );
-        if (!f.yes) {
-          if (!process.stdin.isTTY)
-            throw new InputError(
-              "Not submitted: confirm with --yes, or write it to a file with --out",
-              { field: "--yes" },
-            );
-          const ok = await p.confirm({
-            message: `Submit the exit of validator ${v.index} now?`,
-            initialValue: false,
-          });
-          if (p.isCancel(ok) || ok !== true) throw new InputError("Not submitted");
-        }
-        await beacon.submitVoluntaryExit(signed);
-        if (f.json) return printJson({ exit: json, submitted: true, megapool, nextSteps });
-        process.stdout.write(
-          `Submitted the exit of validator ${v.index}.\n${nextSteps.join("\n")}\n`,
-        );
-      }),
     );
+}
+
+/** `rpdvt exit`: every flag checked, then the cluster instructions, cluster exit or cold-key exit. */
+async function exitAction(f: ExitFlags): Promise<void> {
+  const { megapoolId, query } = checkSelection(f);
+  const epochFlag = parseEpochFlag(f.epoch);
+  const given =
+    f.validator === undefined
+      ? undefined
+      : toHex(fromHex(f.validator, { field: "--validator", length: 48 }));
+  if (megapoolId !== undefined && (f.clusterFormat || f.clusterNodes !== undefined))
+    throw new InputError("--megapool-validator-id is for cold-key exits", {
+      field: "--megapool-validator-id",
+      metaMessages: ["Give the cluster's validator with --validator PUBKEY."],
+    });
+  if (f.clusterFormat) {
+    process.stdout.write(
+      `${clusterExitInstructions(f.clusterFormat, given as string, f.operatorIds ? parseIdList(f.operatorIds) : [])}\n`,
+    );
+    return;
+  }
+  if (f.clusterNodes !== undefined) return clusterExit(f, given as string, epochFlag);
+  checkColdKeyFlags(f);
+  if (f.out) await assertAbsent(expandHome(f.out));
+  let megapool: MegapoolValidator | undefined;
+  if (query && megapoolId !== undefined) megapool = await megapoolValidatorById(query, megapoolId);
+  else if (query && given) megapool = await megapoolValidatorByPubkey(query, given);
+  return coldKeyExit(f, megapool?.pubkey ?? (given as string), megapool, epochFlag);
+}
+
+/** The flags a cold-key exit needs (a beacon node) and refuses (a dashboard token). */
+function checkColdKeyFlags(f: ExitFlags): void {
+  if (f.beaconUrl.length === 0)
+    throw new InputError("--beacon-url is required (genesis validators root, validator index)", {
+      field: "--beacon-url",
+    });
+  if (f.token !== undefined || f.tokenFile !== undefined)
+    throw new InputError("--token/--token-file are for --cluster-nodes", {
+      field: f.tokenFile !== undefined ? "--token-file" : "--token",
+      metaMessages: ["A cold-key exit is signed with the Smartnode wallet: no token."],
+    });
+}
+
+/** The cold-key exit: checked against the chain, signed with the wallet key, written or submitted. */
+async function coldKeyExit(
+  f: ExitFlags,
+  pubkey: string,
+  megapool: MegapoolValidator | undefined,
+  epochFlag: number | undefined,
+): Promise<void> {
+  const nextSteps = exitNextSteps(megapool);
+  const { beacon, chain, validator: v } = await findValidator(f.beaconUrl, pubkey);
+  const epoch = epochFlag ?? currentEpoch(chain, Date.now());
+  const period = Number(chain.spec?.SHARD_COMMITTEE_PERIOD);
+  checkExitable(v, epoch, Number.isSafeInteger(period) ? period : 0, nextSteps);
+  const { secret, account } = await coldKeyFromWallet(
+    expandHome(f.rocketpoolDir),
+    pubkey,
+    f.maxWalletAccounts !== undefined ? { maxAccounts: f.maxWalletAccounts } : {},
+  );
+  let signed: ReturnType<typeof signVoluntaryExit>;
+  try {
+    signed = signVoluntaryExit(
+      secret,
+      { epoch, validatorIndex: v.index },
+      {
+        genesisValidatorsRoot: chain.genesisValidatorsRoot,
+        capellaForkVersion: capellaVersionOf(chain),
+      },
+    );
+  } finally {
+    secret.fill(0);
+  }
+  const json = signedExitJson(signed);
+  const text = `${JSON.stringify(json, null, 2)}\n`;
+  if (f.out) {
+    await writeFileAtomic(expandHome(f.out), text);
+    if (f.json) return printJson({ out: f.out, exit: json, submitted: false, megapool, nextSteps });
+    process.stdout.write(
+      `Signed exit of validator ${v.index} (wallet account ${account}) written to ${f.out} — NOT submitted.\nSubmit later: curl -X POST -H 'content-type: application/json' --data @${f.out} <beacon>/eth/v1/beacon/pool/voluntary_exits\n${nextSteps.join("\n")}\n`,
+    );
+    return;
+  }
+  process.stderr.write(
+    `Voluntary exit of validator ${v.index} (${pubkey}, status ${v.status}) at epoch ${epoch}:\n${text}`,
+  );
+  await confirmIrreversible(
+    f.yes,
+    `Submit the exit of validator ${v.index} now?`,
+    "Not submitted",
+    "confirm with --yes, or write it to a file with --out",
+  );
+  await beacon.submitVoluntaryExit(signed);
+  if (f.json) return printJson({ exit: json, submitted: true, megapool, nextSteps });
+  process.stdout.write(`Submitted the exit of validator ${v.index}.\n${nextSteps.join("\n")}\n`);
+}
+
+/**
+ * The irreversibility warning, then an explicit confirmation: `--yes`, or a prompt on a TTY;
+ * without a TTY the refusal says what to do (`notDone: howTo`).
+ */
+async function confirmIrreversible(
+  yes: boolean | undefined,
+  question: string,
+  notDone: string,
+  howTo: string,
+): Promise<void> {
+  process.stderr.write(
+    "An exit is IRREVERSIBLE: the validator stops validating and its ETH is withdrawn.\n",
+  );
+  if (yes) return;
+  if (!process.stdin.isTTY) throw new InputError(`${notDone}: ${howTo}`, { field: "--yes" });
+  const ok = await p.confirm({ message: question, initialValue: false });
+  if (p.isCancel(ok) || ok !== true) throw new InputError(notDone);
 }
 
 /** The beacon client, chain info and the validator's entry; a clear error if it is unknown. */
@@ -320,6 +350,48 @@ async function clusterExit(
     throw new InputError("--out is for cold-key exits: the cluster submits its exit itself", {
       field: "--out",
     });
+  const token = await clusterExitToken(f);
+  let epoch = epochFlag;
+  let validatorIndex: number | undefined;
+  if (f.beaconUrl.length > 0) {
+    const { chain, validator } = await findValidator(f.beaconUrl, pubkey);
+    validatorIndex = validator.index;
+    epoch ??= currentEpoch(chain, Date.now());
+  }
+  const info = await clusterInfo(urls[0] as string);
+  if (info && info.validators.length > 0 && !info.validators.includes(pubkey))
+    throw new InputError(`Validator ${pubkey} is not a validator of this cluster`, {
+      field: "--validator",
+      metaMessages: [`${urls[0]} runs: ${info.validators.join(", ")}`],
+    });
+  process.stderr.write(describeClusterExit(pubkey, validatorIndex, epoch, urls, info));
+  await confirmIrreversible(
+    f.yes,
+    `Ask ${urls.length} node(s) to sign the exit of ${pubkey} now?`,
+    "Not requested",
+    "confirm with --yes",
+  );
+  const res = await requestClusterExit(urls, token, { pubkey, epoch, validatorIndex });
+  const accepted = res.results.filter((r) => r.accepted).length;
+  if (f.json)
+    printJson({
+      pubkey,
+      epoch: res.epoch,
+      threshold: info?.threshold,
+      accepted,
+      nodes: res.results,
+    });
+  else printClusterExit(res, urls.length, accepted, info);
+  const needed = info?.threshold ?? 1;
+  if (accepted < needed)
+    throw new InputError(
+      `Only ${accepted} node(s) consented: fewer than the threshold ${needed}, the exit will not be signed`,
+      { metaMessages: ["Fix the refusals above (token, node down) and run the command again."] },
+    );
+}
+
+/** The nodes' dashboard token: --token-file, else --token, else $RPDVT_DASHBOARD_TOKEN. */
+async function clusterExitToken(f: ExitFlags): Promise<string> {
   if (f.token !== undefined && f.tokenFile !== undefined)
     throw new InputError("Give --token-file or --token, not both", {
       field: "--token",
@@ -338,68 +410,48 @@ async function clusterExit(
         "Give --token-file FILE (the file the nodes' --dashboard-token-file reads) or set RPDVT_DASHBOARD_TOKEN.",
       ],
     });
-  let epoch = epochFlag;
-  let validatorIndex: number | undefined;
-  if (f.beaconUrl.length > 0) {
-    const { chain, validator } = await findValidator(f.beaconUrl, pubkey);
-    validatorIndex = validator.index;
-    epoch ??= currentEpoch(chain, Date.now());
-  }
-  const info = await clusterInfo(urls[0] as string);
-  if (info && info.validators.length > 0 && !info.validators.includes(pubkey))
-    throw new InputError(`Validator ${pubkey} is not a validator of this cluster`, {
-      field: "--validator",
-      metaMessages: [`${urls[0]} runs: ${info.validators.join(", ")}`],
-    });
-  const what =
+  return token;
+}
+
+type ClusterInfo = Awaited<ReturnType<typeof clusterInfo>>;
+type ClusterExitResult = Awaited<ReturnType<typeof requestClusterExit>>;
+
+/** What the threshold-signed exit will do, shown before the confirmation. */
+function describeClusterExit(
+  pubkey: string,
+  validatorIndex: number | undefined,
+  epoch: number | undefined,
+  urls: string[],
+  info: ClusterInfo,
+): string {
+  return (
     `Threshold-signed voluntary exit of validator ${pubkey}` +
     (validatorIndex !== undefined ? ` (index ${validatorIndex})` : "") +
     ` at epoch ${epoch ?? "<current epoch of the first node that accepts>"}.\n` +
     `Asking ${urls.length} operator node(s) to consent: ${urls.join(", ")}\n` +
     (info
       ? `Cluster ${info.clusterName ?? ""} threshold ${info.threshold}: the exit is submitted once ${info.threshold} operators consent.\n`
-      : "The exit is submitted once the cluster threshold of operators consent.\n");
-  process.stderr.write(what);
-  process.stderr.write(
-    "An exit is IRREVERSIBLE: the validator stops validating and its ETH is withdrawn.\n",
+      : "The exit is submitted once the cluster threshold of operators consent.\n")
   );
-  if (!f.yes) {
-    if (!process.stdin.isTTY)
-      throw new InputError("Not requested: confirm with --yes", { field: "--yes" });
-    const ok = await p.confirm({
-      message: `Ask ${urls.length} node(s) to sign the exit of ${pubkey} now?`,
-      initialValue: false,
-    });
-    if (p.isCancel(ok) || ok !== true) throw new InputError("Not requested");
-  }
-  const res = await requestClusterExit(urls, token, { pubkey, epoch, validatorIndex });
-  const accepted = res.results.filter((r) => r.accepted).length;
-  if (f.json) {
-    printJson({
-      pubkey,
-      epoch: res.epoch,
-      threshold: info?.threshold,
-      accepted,
-      nodes: res.results,
-    });
-  } else {
-    for (const r of res.results) {
-      process.stdout.write(
-        r.accepted
-          ? `${r.url}: accepted (operator ${r.operatorId ?? "?"}, epoch ${r.epoch ?? res.epoch})\n`
-          : `${r.url}: refused (${r.status === 0 ? "unreachable" : `HTTP ${r.status}`}: ${r.error})\n`,
-      );
-    }
+}
+
+/** One line per node (accepted or refused, why), then the count against the threshold. */
+function printClusterExit(
+  res: ClusterExitResult,
+  asked: number,
+  accepted: number,
+  info: ClusterInfo,
+): void {
+  for (const r of res.results) {
     process.stdout.write(
-      `${accepted} of ${urls.length} node(s) consented` +
-        (info ? ` (threshold ${info.threshold})` : "") +
-        ".\n",
+      r.accepted
+        ? `${r.url}: accepted (operator ${r.operatorId ?? "?"}, epoch ${r.epoch ?? res.epoch})\n`
+        : `${r.url}: refused (${r.status === 0 ? "unreachable" : `HTTP ${r.status}`}: ${r.error})\n`,
     );
   }
-  const needed = info?.threshold ?? 1;
-  if (accepted < needed)
-    throw new InputError(
-      `Only ${accepted} node(s) consented: fewer than the threshold ${needed}, the exit will not be signed`,
-      { metaMessages: ["Fix the refusals above (token, node down) and run the command again."] },
-    );
+  process.stdout.write(
+    `${accepted} of ${asked} node(s) consented` +
+      (info ? ` (threshold ${info.threshold})` : "") +
+      ".\n",
+  );
 }
