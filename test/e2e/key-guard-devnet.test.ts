@@ -4,11 +4,14 @@
  * (the squad shares the owner's host). While it runs, the cluster's keystores are recreated in
  * each Smartnode client layout — validator 40 Lighthouse, 41 Lodestar, 42 Nimbus, 43 Teku, 44
  * custom-keys, 45 Prysm's store (written by the Smartnode fixture from the validators' own
- * secrets). Then:
- * - those six stop within one epoch: every node's duty for them from the first slot of the next
- *   epoch on is refused (key-exposed, or doppelganger in the epoch of the re-armed watch), none
- *   succeeds; each node logged DANGER naming the path; the measured latency (slots from recreate
- *   to first refusal) is reported;
+ * secrets) just after an epoch start (the worst case for a guard that looked once per epoch: it
+ * found them ~1 epoch later). Then:
+ * - those six stop within one epoch: none of their duties from the slot after the recreate on
+ *   succeeds (the guard looks every slot and on an fs.watch change, src/ops/guard/schedule.ts),
+ *   and each node's first refusal (key-exposed, or doppelganger in the re-armed watch) comes
+ *   within SLOTS_PER_EPOCH slots of the recreate; each node logged DANGER naming the path; the
+ *   measured latencies (ms from the recreate to each node's DANGER, slots to first refusal) are
+ *   reported;
  * - the 18 others keep attesting;
  * - once the files are gone again, the six come back after the liveness watch;
  * - nothing slashable: no validator slashed on the beacon node, its slashing pools empty, and each
@@ -114,8 +117,8 @@ describe("key guard on the Lodestar devnet", { timeout: 900_000 }, () => {
     const warm = slotNow();
     await untilSlot((Math.floor(warm / SLOTS_PER_EPOCH) + 3) * SLOTS_PER_EPOCH);
 
-    // Recreate, mid-epoch.
-    const recreatedAt = slotNow();
+    // Recreate, just after an epoch start.
+    const recreateStartMs = Date.now();
     const recreated: string[] = [];
     for (const [j, layout] of PER_KEY_LAYOUTS.entries()) {
       const rel = layout.keystore(pubkeyName(hexOf(EXPOSED[j] as number)));
@@ -137,7 +140,12 @@ describe("key guard on the Lodestar devnet", { timeout: 900_000 }, () => {
         recursive: true,
       },
     );
-    const stopBy = (Math.floor(recreatedAt / SLOTS_PER_EPOCH) + 1) * SLOTS_PER_EPOCH;
+    // The slot in which the last file appeared: from the next slot on, nothing of theirs is signed.
+    const recreatedAt = slotNow();
+    const stopBy = recreatedAt + 1;
+    t.diagnostic(
+      `recreated in slot ${recreatedAt} (epoch slot ${recreatedAt % SLOTS_PER_EPOCH}), ${Date.now() - recreateStartMs} ms of writes`,
+    );
     await untilSlot(stopBy + 3 * SLOTS_PER_EPOCH);
 
     // Gone again; the six come back after the guard's next look and the one-epoch liveness watch.
@@ -152,6 +160,7 @@ describe("key guard on the Lodestar devnet", { timeout: 900_000 }, () => {
     const short = (i: number) => `0x${hexOf(i)}`.slice(0, 12);
     const exposedShort = new Set(EXPOSED.map(short));
     const latencies: number[] = [];
+    const dangerMs: number[] = [];
     const reasons = new Map<string, number>();
     const keyExposed = new Set<number>();
     const notBack: string[] = [];
@@ -165,9 +174,13 @@ describe("key guard on the Lodestar devnet", { timeout: 900_000 }, () => {
         );
         assert.ok(first, `operator ${n + 1}, validator ${i}: a refusal after the recreate`);
         latencies.push(first.slot - recreatedAt);
-        // Stopped: no duty of theirs succeeds. Most are refused at the signer (key-exposed, or
-        // doppelganger in the re-armed watch's epoch); on a loaded host some fail earlier
-        // (no-quorum, …) and never reach a signature either.
+        assert.ok(
+          first.slot - recreatedAt <= SLOTS_PER_EPOCH,
+          `operator ${n + 1}, validator ${i}: first refusal at slot ${first.slot}, ${first.slot - recreatedAt} slots after the recreate (slot ${recreatedAt}), more than one epoch`,
+        );
+        // Stopped from the slot after the recreate: no duty of theirs succeeds. Most are refused
+        // at the signer (key-exposed, or doppelganger in the re-armed watch's epoch); on a loaded
+        // host some fail earlier (no-quorum, …) and never reach a signature either.
         const during = mine.filter((l) => l.slot >= stopBy && l.slot < removedAt);
         for (const l of during)
           assert.equal(l.outcome, "failed", `operator ${n + 1} validator ${i} slot ${l.slot}`);
@@ -190,6 +203,10 @@ describe("key guard on the Lodestar devnet", { timeout: 900_000 }, () => {
           `operator ${n + 1}, validator ${i} kept attesting (${ok.length})`,
         );
       }
+      for (const i of EXPOSED) {
+        const d = log.danger.find((l) => String(l.validator).startsWith(short(i)));
+        if (d) dangerMs.push(Date.parse(String(d.time)) - recreateStartMs);
+      }
       const where = JSON.stringify(log.danger);
       for (const rel of recreated) assert.ok(where.includes(rel), `DANGER names ${rel}`);
       assert.ok(where.includes("custom-keys/") && where.includes(PRYSM.keystore));
@@ -199,11 +216,13 @@ describe("key guard on the Lodestar devnet", { timeout: 900_000 }, () => {
     assert.deepEqual([...keyExposed].sort(), EXPOSED, "each refused with key-exposed by the squad");
     assert.deepEqual(notBack, [], "back after removal + liveness watch");
     t.diagnostic(
-      `recreated at slot ${recreatedAt}; first refusal after ${Math.min(...latencies)}–${Math.max(...latencies)} slots (epoch = ${SLOTS_PER_EPOCH} slots of ${slotMs} ms)`,
+      `recreated at slot ${recreatedAt}; first refusal after ${Math.min(...latencies)}–${Math.max(...latencies)} slots (epoch = ${SLOTS_PER_EPOCH} slots of ${slotMs} ms); DANGER logged ${Math.min(...dangerMs)}–${Math.max(...dangerMs)} ms after the recreate started`,
     );
-    // "Within one epoch" is the no-success check above (from the next epoch's first slot on);
-    // a duty that failed earlier for the load (consensus-timeout) is no refusal, so the first
-    // refusal can come later than that.
+    assert.equal(
+      dangerMs.length,
+      4 * EXPOSED.length,
+      "every node logged DANGER for each of the six",
+    );
 
     // Nothing slashable.
     const beacon = createBeaconClient([d.restUrl], { timeoutMs: 5_000 });

@@ -28,8 +28,8 @@ export type GuardFlags = {
   keymanagerTokenFile?: string | undefined;
 };
 
-/** Keymanager requests of the guard: one look per epoch, short enough to never overlap the next. */
-const KEYMANAGER_TIMEOUT_MS = 5_000;
+/** Keymanager requests of the guard (at most one per slot): a hung VC must not hold up the next slots' looks for long. */
+const KEYMANAGER_TIMEOUT_MS = 2_000;
 
 /**
  * Check the key-guard flags and build the guard's sources (none when no flag is given).

@@ -2,8 +2,9 @@
  * The continuous key guard (issue 16 part 2: "the key must never sign twice"). The only mass DV
  * slashings so far came from the original validator key signing outside the cluster; Smartnode
  * commands recreate its keystores (`rocketpool wallet rebuild`, `wallet recover` without `-k`,
- * `minipool import-key`, a restored backup). Every epoch (and once at start) the guard looks in
- * its sources (./smartnode.ts: the Smartnode data folder's client layouts; ./keymanager.ts: the
+ * `minipool import-key`, a restored backup). At every slot start, on a change in a watched
+ * Smartnode folder, and once at start (./schedule.ts), the guard looks in its sources
+ * (./smartnode.ts: the Smartnode data folder's client layouts; ./keymanager.ts: the
  * keys a VC has loaded) for the cluster's validators. Per validator:
  *
  *   clear ──found──▶ exposed ──gone (one look finds it nowhere, every source answered)──▶ releasing
@@ -126,158 +127,158 @@ type Entry = {
   warned?: boolean;
 };
 
+/** What the state machine works on (one per guard). */
+type GuardCore = {
+  o: KeyGuardOptions;
+  /** Lowercase hex (no 0x) → 0x pubkey. */
+  hexes: Map<string, string>;
+  /** The set the sources are asked for. */
+  want: ReadonlySet<string>;
+  /** 0x pubkey → refusal. */
+  entries: Map<string, Entry>;
+};
+
+/** The gate's refusal for a refused validator. */
+function refusal(e: Entry): GateRefusal {
+  return e.state === "exposed"
+    ? {
+        reason: "key-exposed",
+        details: `validator key found outside the cluster (${e.where.join(", ")}) since epoch ${e.sinceEpoch}`,
+      }
+    : {
+        reason: "key-exposed",
+        details:
+          "validator key gone again; waiting for the doppelganger watch to show no other signer",
+      };
+}
+
+/** Ask every source at once; merge their findings (hex → where) and warnings. */
+async function lookEverywhere(core: GuardCore) {
+  const t0 = performance.now();
+  const results = await Promise.all(core.o.sources.map((s) => s.find(core.want)));
+  const ms = performance.now() - t0;
+  const found = new Map<string, string[]>();
+  const warnings: string[] = [];
+  for (const r of results) {
+    warnings.push(...r.warnings);
+    for (const [hex, where] of r.found) found.set(hex, [...(found.get(hex) ?? []), ...where]);
+  }
+  return { found, warnings, ms };
+}
+
+/** A key found: refuse it at once (or just update where an exposed key was seen). */
+function onFound(core: GuardCore, pk: string, where: string[], out: GuardCheck): void {
+  const e = core.entries.get(pk);
+  if (e?.state === "exposed") {
+    e.where = where;
+    return;
+  }
+  const epoch = out.epoch;
+  core.entries.set(pk, { state: "exposed", where, sinceEpoch: epoch });
+  core.o.gauge?.set({ validator: pk }, 1);
+  core.o.liveness.rearm(pk, epoch);
+  out.fired.push(pk);
+  core.o.log("DANGER", {
+    what: "validator key found outside the cluster: this operator stops signing for it",
+    validator: pk,
+    where,
+    epoch,
+    action:
+      "Remove the keystore (rpdvt migrate quarantines it) and restart the Smartnode validator client; signing resumes once the key is gone and the doppelganger watch shows no other signer.",
+  });
+}
+
+/** An exposed key found nowhere by a complete look: watch liveness from the next epoch. */
+function onGone(core: GuardCore, pk: string, e: Entry, out: GuardCheck): void {
+  e.state = "releasing";
+  core.o.liveness.rearm(pk, out.epoch + 1);
+  out.gone.push(pk);
+  core.o.log("key-guard", {
+    validator: pk,
+    state: "releasing",
+    epoch: out.epoch,
+    action: `key gone; watching liveness from epoch ${out.epoch + 1} before signing again`,
+  });
+}
+
+/** A releasing key: free it once the liveness watch is safe; DANGER (once) if it saw a signer. */
+function onReleasing(core: GuardCore, pk: string, e: Entry, out: GuardCheck): void {
+  const dg = core.o.liveness.status(pk);
+  if (dg === "safe" || dg === "untracked") {
+    core.entries.delete(pk);
+    core.o.gauge?.set({ validator: pk }, 0);
+    out.released.push(pk);
+    core.o.log("key-guard", {
+      validator: pk,
+      state: "clear",
+      epoch: out.epoch,
+      action: "signing again",
+    });
+  } else if (dg === "detected" && !e.warned) {
+    e.warned = true;
+    core.o.log("DANGER", {
+      what: "another signer was live for this validator after its key was removed",
+      validator: pk,
+      epoch: out.epoch,
+      action:
+        "Find and stop the other validator client, then restart this node (doppelganger protection refuses the validator until then).",
+    });
+  }
+}
+
+/** One look: move every validator's state (module header). */
+async function look(core: GuardCore, epoch: number): Promise<GuardCheck> {
+  const { found, warnings, ms } = await lookEverywhere(core);
+  const out: GuardCheck = { epoch, fired: [], gone: [], released: [], warnings, ms };
+  for (const [hex, where] of found) {
+    const pk = core.hexes.get(hex);
+    if (pk) onFound(core, pk, where, out);
+  }
+  const complete = warnings.length === 0; // a source that did not answer proves nothing gone
+  for (const [pk, e] of core.entries) {
+    if (found.has(pk.slice(2))) continue;
+    if (e.state === "releasing") onReleasing(core, pk, e, out);
+    else if (complete) onGone(core, pk, e, out);
+  }
+  if (warnings.length) core.o.log("key-guard-warning", { epoch, warnings });
+  return out;
+}
+
 /**
- * Create the key guard (no timer: {@link startKeyGuard} runs it every epoch).
+ * Create the key guard (no timer: ./schedule.ts startKeyGuard runs it every slot and on a change
+ * in the watched folders).
  *
  * @example
  * const guard = createKeyGuard({ pubkeys, sources, liveness, log, gauge: dv.metrics.keyExposed });
  */
 export function createKeyGuard(o: KeyGuardOptions): KeyGuard {
-  const hexes = new Map<string, string>(); // lowercase hex (no 0x) → 0x pubkey
+  const hexes = new Map<string, string>();
   for (const pk of o.pubkeys) {
     const hex = pk.replace(/^0x/i, "").toLowerCase();
     hexes.set(hex, `0x${hex}`);
   }
-  const want: ReadonlySet<string> = new Set(hexes.keys());
-  const entries = new Map<string, Entry>(); // 0x pubkey → refusal
+  const core: GuardCore = { o, hexes, want: new Set(hexes.keys()), entries: new Map() };
   for (const pk of hexes.values()) o.gauge?.set({ validator: pk }, 0);
   let checking: Promise<GuardCheck> | undefined;
-
-  const refusal = (e: Entry): GateRefusal =>
-    e.state === "exposed"
-      ? {
-          reason: "key-exposed",
-          details: `validator key found outside the cluster (${e.where.join(", ")}) since epoch ${e.sinceEpoch}`,
-        }
-      : {
-          reason: "key-exposed",
-          details:
-            "validator key gone again; waiting for the doppelganger watch to show no other signer",
-        };
-
-  async function look(epoch: number): Promise<GuardCheck> {
-    const t0 = performance.now();
-    const results = await Promise.all(o.sources.map((s) => s.find(want)));
-    const ms = performance.now() - t0;
-    const found = new Map<string, string[]>();
-    const warnings: string[] = [];
-    for (const r of results) {
-      warnings.push(...r.warnings);
-      for (const [hex, where] of r.found) found.set(hex, [...(found.get(hex) ?? []), ...where]);
-    }
-    const complete = warnings.length === 0;
-    const out: GuardCheck = { epoch, fired: [], gone: [], released: [], warnings, ms };
-    for (const [hex, where] of found) {
-      const pk = hexes.get(hex);
-      if (!pk) continue;
-      const e = entries.get(pk);
-      if (e?.state === "exposed") {
-        e.where = where;
-        continue;
-      }
-      entries.set(pk, { state: "exposed", where, sinceEpoch: epoch });
-      o.gauge?.set({ validator: pk }, 1);
-      o.liveness.rearm(pk, epoch);
-      out.fired.push(pk);
-      o.log("DANGER", {
-        what: "validator key found outside the cluster: this operator stops signing for it",
-        validator: pk,
-        where,
-        epoch,
-        action:
-          "Remove the keystore (rpdvt migrate quarantines it) and restart the Smartnode validator client; signing resumes once the key is gone and the doppelganger watch shows no other signer.",
-      });
-    }
-    for (const [pk, e] of entries) {
-      const hex = pk.slice(2);
-      if (found.has(hex)) continue;
-      if (e.state === "exposed") {
-        if (!complete) continue; // a source did not answer: not proof that the key is gone
-        e.state = "releasing";
-        o.liveness.rearm(pk, epoch + 1);
-        out.gone.push(pk);
-        o.log("key-guard", {
-          validator: pk,
-          state: "releasing",
-          epoch,
-          action: `key gone; watching liveness from epoch ${epoch + 1} before signing again`,
-        });
-        continue;
-      }
-      const dg = o.liveness.status(pk);
-      if (dg === "safe" || dg === "untracked") {
-        entries.delete(pk);
-        o.gauge?.set({ validator: pk }, 0);
-        out.released.push(pk);
-        o.log("key-guard", { validator: pk, state: "clear", epoch, action: "signing again" });
-      } else if (dg === "detected" && !e.warned) {
-        e.warned = true;
-        o.log("DANGER", {
-          what: "another signer was live for this validator after its key was removed",
-          validator: pk,
-          epoch,
-          action:
-            "Find and stop the other validator client, then restart this node (doppelganger protection refuses the validator until then).",
-        });
-      }
-    }
-    if (warnings.length) o.log("key-guard-warning", { epoch, warnings });
-    return out;
-  }
-
   return {
     gate: (pk) => {
-      const e = entries.get(pk.toLowerCase());
+      const e = core.entries.get(pk.toLowerCase());
       return e ? refusal(e) : undefined;
     },
     check(epoch) {
       // One look at a time: a slow disk never stacks scans.
-      checking ??= look(epoch).finally(() => {
+      checking ??= look(core, epoch).finally(() => {
         checking = undefined;
       });
       return checking;
     },
-    state: (pk) => entries.get(pk.toLowerCase())?.state ?? "clear",
+    state: (pk) => core.entries.get(pk.toLowerCase())?.state ?? "clear",
     exposed: () =>
-      [...entries].map(([pubkey, e]) => ({
+      [...core.entries].map(([pubkey, e]) => ({
         pubkey,
         state: e.state,
         where: [...e.where],
         sinceEpoch: e.sinceEpoch,
       })),
-  };
-}
-
-/**
- * Run `guard.check` at the start of every epoch (wall clock from genesis) until stopped.
- *
- * @example
- * const stop = startKeyGuard(guard, { genesisMs, epochMs: 384_000 });
- * stop();
- */
-export function startKeyGuard(
-  guard: KeyGuard,
-  t: { genesisMs: number; epochMs: number; now?: () => number },
-): () => void {
-  const now = t.now ?? Date.now;
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
-  const schedule = () => {
-    if (stopped) return;
-    const elapsed = now() - t.genesisMs;
-    const next = elapsed < 0 ? 0 : (Math.floor(elapsed / t.epochMs) + 1) * t.epochMs;
-    timer = setTimeout(
-      () => {
-        const epoch = Math.max(0, Math.floor((now() - t.genesisMs) / t.epochMs));
-        void guard.check(epoch).finally(schedule);
-      },
-      Math.max(0, next - elapsed),
-    );
-    timer.unref?.();
-  };
-  schedule();
-  return () => {
-    stopped = true;
-    if (timer) clearTimeout(timer);
   };
 }
