@@ -4,8 +4,10 @@
  * the newer head (the slot of beacon_block_root, when known: Vouch keeps a block root → slot cache
  * from the head events), then to the more recent target and source checkpoints, then to the group
  * answered first.
- * Collection may stop early once one group holds a strict majority of the nodes asked. Pure
- * functions; the requests are src/beacon/strategy/collect.ts.
+ * Collection stops as soon as the outcome is settled: one group holds a strict majority of the
+ * nodes asked, or leads the others by more than the nodes still out (none of them could tie it);
+ * else at the deadline the caller sets (the best so far). Pure functions; the requests are
+ * src/beacon/strategy/collect.ts.
  */
 import type { phase0 } from "@lodestar/types";
 import { toHex } from "../../util/hex.js";
@@ -44,6 +46,27 @@ export function hasMajority(answers: readonly DataAnswer[], nodes: number): bool
   const counts = new Map<string, number>();
   for (const a of answers) counts.set(a.root, (counts.get(a.root) ?? 0) + 1);
   return Math.max(0, ...counts.values()) >= strictMajority(nodes);
+}
+
+/**
+ * Is the majority choice settled? Yes when one group holds a strict majority of the `nodes`
+ * asked, or when it leads the runner-up by more than the `pending` nodes (not answered, not
+ * failed): whatever they answer, it stays the only group with the most votes. With every node
+ * settled it is always true.
+ *
+ * @example
+ * majoritySettled(answers, 3, 1) // 2 of 3 agree → true; 1 vs 1 with one node out → false
+ */
+export function majoritySettled(
+  answers: readonly Pick<DataAnswer, "root">[],
+  nodes: number,
+  pending: number,
+): boolean {
+  if (pending <= 0) return true;
+  const counts = new Map<string, number>();
+  for (const a of answers) counts.set(a.root, (counts.get(a.root) ?? 0) + 1);
+  const [top = 0, second = 0] = [...counts.values()].sort((x, y) => y - x);
+  return top >= strictMajority(nodes) || top > second + pending;
 }
 
 /**

@@ -20,11 +20,16 @@ import {
 } from "../../core/beacon.js";
 import { BaseError } from "../../errors.js";
 import { type Clock, systemClock } from "../../util/clock.js";
-import { toHex } from "../../util/hex.js";
 import { chooseBestData } from "./attestation-best.js";
-import { chooseMajority, type DataAnswer, dataKey, hasMajority } from "./attestation-majority.js";
+import {
+  chooseMajority,
+  type DataAnswer,
+  dataKey,
+  majoritySettled,
+} from "./attestation-majority.js";
 import { type Collected, collect, type NodeAnswer, type RequestOutcome } from "./collect.js";
 import { type BeaconStrategies, DEFAULT_BEACON_STRATEGIES } from "./config.js";
+import { HeadSlots } from "./head-slots.js";
 import { chooseBestProposal, type ValuedBlock } from "./proposal-best.js";
 
 /**
@@ -97,8 +102,190 @@ export type StrategyBeacon = BeaconNode & {
 /** Slots whose attestation-data choice is kept for their other committees. */
 const PER_SLOT_MEMO = 4;
 
-/** Head block roots → slot seen on the head events (bounded). */
-const HEAD_CACHE = 256;
+/** What the request strategies share: the nodes, the budget, the events. */
+type Ctx = {
+  nodes: readonly StrategyNode[];
+  names: readonly string[];
+  strategies: BeaconStrategies;
+  clock: Clock;
+  budget: { soft: number; hard: number };
+  slotMs: () => number;
+  heads: HeadSlots;
+  emit: (e: StrategyEvent) => void;
+};
+
+type AskOptions<T> = {
+  enough?: (a: readonly NodeAnswer<T>[], pending: number) => boolean;
+  check?: (v: T) => string | undefined;
+};
+
+/** Ask every node within the budget (collect.ts); no answer at all → one error naming them. */
+async function ask<T>(
+  ctx: Ctx,
+  call: StrategyCall,
+  what: string,
+  fn: (b: BeaconNode, node: string) => Promise<T>,
+  o: AskOptions<T>,
+): Promise<Collected<T>> {
+  const node = (i: number) => ctx.nodes[i] as StrategyNode;
+  const c = await collect(ctx.names, (i) => fn(node(i).beacon, node(i).name), {
+    softMs: ctx.budget.soft * ctx.slotMs(),
+    hardMs: ctx.budget.hard * ctx.slotMs(),
+    clock: ctx.clock,
+    enough: o.enough,
+    check: o.check,
+    onOutcome: (r) => ctx.emit({ call, kind: "request", ...r }),
+  });
+  if (c.answers.length) return c;
+  throw new BaseError(`All ${ctx.names.length} beacon nodes failed to answer ${what}`, {
+    details: c.failures.map((f) => `${f.node}: ${f.message}`).join("\n"),
+    metaMessages: [
+      "Check that the beacon nodes (--beacon-url) are up, synced and reachable; the duty is retried at its next slot.",
+    ],
+  });
+}
+
+const win = (ctx: Ctx, call: StrategyCall, node: string): void =>
+  ctx.emit({ call, kind: "win", node });
+
+/** First-success in parallel: the first answer. */
+async function first<T>(
+  ctx: Ctx,
+  call: StrategyCall,
+  what: string,
+  fn: (b: BeaconNode) => Promise<T>,
+): Promise<T> {
+  const c = await ask(ctx, call, what, fn, { enough: (a) => a.length > 0 });
+  const a = c.answers[0] as NodeAnswer<T>;
+  win(ctx, call, a.node);
+  return a.value;
+}
+
+/**
+ * Attestation data by majority or best (config.ts). Majority stops as soon as the outcome is
+ * settled (majoritySettled); the whole choice, head-slot lookups included (started as each answer
+ * arrives), ends by the soft wait after the first answer and within the hard budget: a tie is
+ * then broken with what is known, never by a late lookup.
+ */
+async function chooseAttestationData(
+  ctx: Ctx,
+  slot: number,
+  committeeIndex: number,
+): Promise<DataAnswer["data"]> {
+  const call = "attestation_data";
+  const majority = ctx.strategies.attestation === "majority";
+  ctx.heads.follow();
+  const start = ctx.clock.now();
+  const c = await ask(
+    ctx,
+    call,
+    `attestation data for slot ${slot}`,
+    async (b, node) => {
+      const d = await b.attestationData(slot, committeeIndex);
+      if (d.slot === slot) ctx.heads.prefetch(node, d.beaconBlockRoot);
+      return d;
+    },
+    {
+      check: (d) => (d.slot === slot ? undefined : `answered data of slot ${d.slot}, not ${slot}`),
+      enough: majority
+        ? (a, pending) =>
+            majoritySettled(
+              a.map((x) => ({ root: key(x.value) })),
+              ctx.names.length,
+              pending,
+            )
+        : undefined,
+    },
+  );
+  const firstMs = c.answers[0]?.ms ?? 0;
+  const deadline =
+    start + Math.min(ctx.budget.hard * ctx.slotMs(), firstMs + ctx.budget.soft * ctx.slotMs());
+  const plain = c.answers.map((a) => ({
+    node: a.node,
+    data: a.value,
+    root: key(a.value),
+    headSlot: undefined,
+  }));
+  // Head slots: every answer's for "best"; for "majority" only to break a tie of the top groups.
+  const answers =
+    !majority || topTie(plain) ? await ctx.heads.resolve(c.answers, deadline, key) : plain;
+  const chosen = majority ? chooseMajority(answers)?.answer : chooseBestData(answers)?.answer;
+  const picked = chosen ?? (answers[0] as DataAnswer);
+  for (const a of answers) if (a.root === picked.root) win(ctx, call, a.node);
+  return picked.data;
+}
+
+/** Block proposal by best value (or first). */
+async function chooseProposal(
+  ctx: Ctx,
+  slot: number,
+  randao: Uint8Array,
+  graffiti: Uint8Array,
+): ReturnType<BeaconNode["produceBlock"]> {
+  const call = "block_proposal";
+  const what = `a block for slot ${slot}`;
+  const fn = (b: BeaconNode) => b.produceBlock(slot, randao, graffiti);
+  if (ctx.strategies.proposal === "first") return first(ctx, call, what, fn);
+  const c = await ask(ctx, call, what, fn, {
+    check: (p) => (p.block.slot === slot ? undefined : `produced a block of slot ${p.block.slot}`),
+  });
+  const best = chooseBestProposal(
+    c.answers.map((a) => ({ node: a.node, block: a.value as ValuedBlock })),
+  );
+  const picked = best ?? { node: c.answers[0]?.node ?? "", block: c.answers[0]?.value };
+  win(ctx, call, picked.node);
+  return picked.block as Awaited<ReturnType<BeaconNode["produceBlock"]>>;
+}
+
+/**
+ * Attestation data of `slot`: majority/best chosen once per slot, shared by its committees (the
+ * data differs only in `index`): one head vote per slot and half the requests under load; a
+ * failure is not kept. `first`: per request.
+ */
+function attestationDataPerSlot(ctx: Ctx): BeaconNode["attestationData"] {
+  const perSlot = new Map<number, Promise<DataAnswer["data"]>>();
+  return (slot, committeeIndex) => {
+    if (ctx.strategies.attestation === "first") {
+      return first(ctx, "attestation_data", `attestation data for slot ${slot}`, (b) =>
+        b.attestationData(slot, committeeIndex),
+      );
+    }
+    let p = perSlot.get(slot);
+    if (!p) {
+      const mine = chooseAttestationData(ctx, slot, committeeIndex);
+      p = mine;
+      perSlot.set(slot, mine);
+      if (perSlot.size > PER_SLOT_MEMO) perSlot.delete(perSlot.keys().next().value as number);
+      mine.catch(() => perSlot.get(slot) === mine && perSlot.delete(slot)); // failures are retried
+    }
+    return p.then((d) => ({ ...d, index: committeeIndex }));
+  };
+}
+
+/** Every node's head events, passed on once per slot (the first node's head of a slot). */
+function mergedHeads(
+  nodes: readonly StrategyNode[],
+  heads: HeadSlots,
+): Pick<BeaconNode, "subscribeHead"> {
+  const subscribers = nodes.flatMap((n) => (n.beacon.subscribeHead ? [n.beacon] : []));
+  if (subscribers.length === 0) return {};
+  return {
+    subscribeHead(listener: (h: HeadNotice) => void) {
+      let last = -1;
+      const stops = subscribers.map((b) =>
+        (b.subscribeHead as NonNullable<BeaconNode["subscribeHead"]>)((h) => {
+          heads.remember(h);
+          if (h.slot <= last) return;
+          last = h.slot;
+          listener(h);
+        }),
+      );
+      return () => {
+        for (const stop of stops) stop();
+      };
+    },
+  };
+}
 
 /**
  * Build the strategy beacon over `nodes` (at least one; names unique).
@@ -117,161 +304,27 @@ export function strategyBeacon(
   }
   const strategies = opts.strategies ?? DEFAULT_BEACON_STRATEGIES;
   const clock = opts.clock ?? systemClock;
-  const budget = opts.budget ?? { soft: 1 / 12, hard: 1 / 6 };
-  const base = fallbackBeacon(nodes.map((n) => n.beacon));
   const listeners = new Set<(e: StrategyEvent) => void>();
-  const emit = (e: StrategyEvent): void => {
-    for (const l of listeners) l(e);
-  };
   let slotMs = 12_000;
-  const heads = new Map<string, number>();
-  const rememberHead = (h: HeadNotice): void => {
-    heads.set(toHex(h.block), h.slot);
-    if (heads.size > HEAD_CACHE) heads.delete(heads.keys().next().value as string);
-  };
+  const heads = new HeadSlots(nodes, clock);
   // Vouch's block root → slot cache: every node's head events, followed from the first use on
   // (majority/best only), so a tie of head votes is decided without a lookup on the duty's path.
-  let cacheStops: (() => void)[] | undefined;
-  let stopped = false;
   const followHeads = (): void => {
-    if (cacheStops || stopped || strategies.attestation === "first") return;
-    cacheStops = nodes.flatMap((n) =>
-      n.beacon.subscribeHead ? [n.beacon.subscribeHead(rememberHead)] : [],
-    );
+    if (strategies.attestation !== "first") heads.follow();
   };
-
-  const ask = <T>(
-    call: StrategyCall,
-    what: string,
-    fn: (b: BeaconNode) => Promise<T>,
-    o: { enough?: (a: readonly NodeAnswer<T>[]) => boolean; check?: (v: T) => string | undefined },
-  ): Promise<Collected<T>> =>
-    collect(names, (i) => fn((nodes[i] as StrategyNode).beacon), {
-      softMs: budget.soft * slotMs,
-      hardMs: budget.hard * slotMs,
-      clock,
-      enough: o.enough,
-      check: o.check,
-      onOutcome: (r) => emit({ call, kind: "request", ...r }),
-    }).then((c) => {
-      if (c.answers.length) return c;
-      throw new BaseError(`All ${names.length} beacon nodes failed to answer ${what}`, {
-        details: c.failures.map((f) => `${f.node}: ${f.message}`).join("\n"),
-        metaMessages: [
-          "Check that the beacon nodes (--beacon-url) are up, synced and reachable; the duty is retried at its next slot.",
-        ],
-      });
-    });
-  const win = (call: StrategyCall, node: string): void => emit({ call, kind: "win", node });
-  const first = async <T>(call: StrategyCall, what: string, fn: (b: BeaconNode) => Promise<T>) => {
-    const c = await ask(call, what, fn, { enough: (a) => a.length > 0 });
-    const a = c.answers[0] as NodeAnswer<T>;
-    win(call, a.node);
-    return a.value;
+  const ctx: Ctx = {
+    nodes,
+    names,
+    strategies,
+    clock,
+    budget: opts.budget ?? { soft: 1 / 12, hard: 1 / 6 },
+    slotMs: () => slotMs,
+    heads,
+    emit: (e) => {
+      for (const l of listeners) l(e);
+    },
   };
-
-  /**
-   * The head slot of each answer's beacon_block_root: from the head-event cache, else looked up on
-   * the node that answered it, waited for only until `deadline` (the hard budget from the start).
-   */
-  const withHeads = async (
-    answers: NodeAnswer<DataAnswer["data"]>[],
-    deadline: number,
-  ): Promise<DataAnswer[]> => {
-    const out = answers.map((a) => ({
-      node: a.node,
-      data: a.value,
-      root: key(a.value),
-      headSlot: heads.get(toHex(a.value.beaconBlockRoot)),
-    }));
-    const lookups = out.flatMap((a) => {
-      const n = nodes[names.indexOf(a.node)];
-      if (a.headSlot !== undefined || !n?.blockSlot) return [];
-      return [
-        n.blockSlot(a.data.beaconBlockRoot).then(
-          (s) => {
-            a.headSlot = s;
-            if (s !== undefined) rememberHead({ slot: s, block: a.data.beaconBlockRoot });
-          },
-          () => {},
-        ),
-      ];
-    });
-    const left = deadline - clock.now();
-    if (lookups.length && left > 0) {
-      let cancel = (): void => {};
-      await Promise.race([
-        Promise.all(lookups),
-        new Promise<void>((r) => {
-          cancel = clock.setTimeout(r, left);
-        }),
-      ]);
-      cancel();
-    }
-    // Only what was known by the deadline counts (a lookup answering later fills the cache).
-    return out.map((a) => ({ ...a }));
-  };
-
-  const attestationData: BeaconNode["attestationData"] = async (slot, committeeIndex) => {
-    const call = "attestation_data";
-    const what = `attestation data for slot ${slot}`;
-    const fn = (b: BeaconNode) => b.attestationData(slot, committeeIndex);
-    const check = (d: DataAnswer["data"]) =>
-      d.slot === slot ? undefined : `answered data of slot ${d.slot}, not ${slot}`;
-    if (strategies.attestation === "first") return first(call, what, fn);
-    followHeads();
-    const deadline = clock.now() + budget.hard * slotMs;
-    const c = await ask(call, what, fn, {
-      check,
-      enough:
-        strategies.attestation === "majority"
-          ? (a) =>
-              hasMajority(
-                a.map((x) => ({ node: x.node, data: x.value, root: key(x.value), headSlot: 0 })),
-                names.length,
-              )
-          : undefined,
-    });
-    // Head slots: every answer's for "best"; for "majority" only to break a tie of the top groups.
-    const plain = c.answers.map((a) => ({
-      node: a.node,
-      data: a.value,
-      root: key(a.value),
-      headSlot: undefined,
-    }));
-    const answers =
-      strategies.attestation === "best" || topTie(plain)
-        ? await withHeads(c.answers, deadline)
-        : plain;
-    const chosen =
-      strategies.attestation === "majority"
-        ? chooseMajority(answers)?.answer
-        : chooseBestData(answers)?.answer;
-    const picked = chosen ?? (answers[0] as DataAnswer);
-    for (const a of answers) if (a.root === picked.root) win(call, a.node);
-    return picked.data;
-  };
-
-  const perSlot = new Map<number, Promise<DataAnswer["data"]>>();
-
-  const produceBlock: BeaconNode["produceBlock"] = async (slot, randao, graffiti) => {
-    const call = "block_proposal";
-    const what = `a block for slot ${slot}`;
-    const fn = (b: BeaconNode) => b.produceBlock(slot, randao, graffiti);
-    if (strategies.proposal === "first") return first(call, what, fn);
-    const c = await ask(call, what, fn, {
-      check: (p) =>
-        p.block.slot === slot ? undefined : `produced a block of slot ${p.block.slot}`,
-    });
-    const best = chooseBestProposal(
-      c.answers.map((a) => ({ node: a.node, block: a.value as ValuedBlock })),
-    );
-    const picked = best ?? { node: c.answers[0]?.node ?? "", block: c.answers[0]?.value };
-    win(call, picked.node);
-    return picked.block as Awaited<ReturnType<BeaconNode["produceBlock"]>>;
-  };
-
-  const subscribers = nodes.flatMap((n) => (n.beacon.subscribeHead ? [n.beacon] : []));
+  const base = fallbackBeacon(nodes.map((n) => n.beacon));
   return {
     ...base,
     nodes: names,
@@ -281,54 +334,22 @@ export function strategyBeacon(
       slotMs = chain.secondsPerSlot * 1000;
       return chain;
     },
-    attestationData: (slot, committeeIndex) => {
-      // majority/best: one choice per slot, shared by its committees (the data differs only in
-      // `index`): one head vote per slot and half the requests under load; first: per request.
-      if (strategies.attestation === "first") return attestationData(slot, committeeIndex);
-      let p = perSlot.get(slot);
-      if (!p) {
-        const mine = attestationData(slot, committeeIndex);
-        p = mine;
-        perSlot.set(slot, mine);
-        if (perSlot.size > PER_SLOT_MEMO) perSlot.delete(perSlot.keys().next().value as number);
-        mine.catch(() => perSlot.get(slot) === mine && perSlot.delete(slot)); // failures are retried
-      }
-      return p.then((d) => ({ ...d, index: committeeIndex }));
-    },
-    produceBlock,
+    attestationData: attestationDataPerSlot(ctx),
+    produceBlock: (slot, randao, graffiti) => chooseProposal(ctx, slot, randao, graffiti),
     aggregateAttestation: (s, r, c) =>
-      first("aggregate", `the aggregate of slot ${s}`, (b) => b.aggregateAttestation(s, r, c)),
+      first(ctx, "aggregate", `the aggregate of slot ${s}`, (b) => b.aggregateAttestation(s, r, c)),
     syncCommitteeContribution: (s, i, r) =>
-      first("contribution", `the sync contribution of slot ${s}`, (b) =>
+      first(ctx, "contribution", `the sync contribution of slot ${s}`, (b) =>
         b.syncCommitteeContribution(s, i, r),
       ),
     beaconBlockRoot: (id) =>
-      first("block_root", `the block root of ${id}`, (b) => b.beaconBlockRoot(id)),
-    ...(subscribers.length > 0 && {
-      subscribeHead(listener: (h: HeadNotice) => void) {
-        let last = -1;
-        const stops = subscribers.map((b) =>
-          (b.subscribeHead as NonNullable<BeaconNode["subscribeHead"]>)((h) => {
-            rememberHead(h);
-            if (h.slot <= last) return; // the first node's head of a slot only
-            last = h.slot;
-            listener(h);
-          }),
-        );
-        return () => {
-          for (const stop of stops) stop();
-        };
-      },
-    }),
+      first(ctx, "block_root", `the block root of ${id}`, (b) => b.beaconBlockRoot(id)),
+    ...mergedHeads(nodes, heads),
     onEvent(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    stop() {
-      stopped = true;
-      for (const stop of cacheStops ?? []) stop();
-      cacheStops = undefined;
-    },
+    stop: () => heads.stop(),
   };
 }
 

@@ -47,8 +47,11 @@ export type RequestOutcome = { node: string; outcome: "answer" | "error" | "late
 export type CollectOptions<T> = {
   softMs: number;
   hardMs: number;
-  /** Stop as soon as this holds (default: every node settled). */
-  enough?: ((answers: readonly NodeAnswer<T>[]) => boolean) | undefined;
+  /**
+   * Stop as soon as this holds (default: every node settled); `pending` is how many nodes have
+   * neither answered nor failed yet.
+   */
+  enough?: ((answers: readonly NodeAnswer<T>[], pending: number) => boolean) | undefined;
   /** An answer that is not one (wrong slot, …): the reason, counted as a failure. */
   check?: ((value: T) => string | undefined) | undefined;
   clock?: Clock | undefined;
@@ -83,7 +86,11 @@ export function collect<T>(
     };
     const review = (): void => {
       if (settled.size === nodes.length) finish();
-      else if (out.answers.length && (hardPassed || opts.enough?.(out.answers))) finish();
+      else if (
+        out.answers.length &&
+        (hardPassed || opts.enough?.(out.answers, nodes.length - settled.size))
+      )
+        finish();
     };
     // The soft wait starts at the first answer (a laggard costs at most softMs after it), and
     // never runs past the hard deadline counted from the start.

@@ -13,6 +13,7 @@ export {
   chooseMajority,
   type DataAnswer,
   hasMajority,
+  majoritySettled,
   strictMajority,
 } from "./attestation-majority.js";
 export {
