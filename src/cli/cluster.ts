@@ -21,6 +21,12 @@ import {
   verifyDefinitionKeys,
 } from "../keysplit/cluster.js";
 import { planReplacement } from "../keysplit/replace.js";
+import {
+  type DirkReplaceResult,
+  planDirkReplacement,
+  readOldDirk,
+  runDirkReplacement,
+} from "../keysplit/replace-dirk.js";
 import { runReplacement } from "../keysplit/replace-run.js";
 import {
   oldValidatorKeys,
@@ -42,7 +48,7 @@ import { loadIdentity } from "../p2p/identity.js";
 import { readRocketPoolKeys } from "../rocketpool/datadir.js";
 import { parseAddress } from "../util/address.js";
 import { assertCanCreate, cleanStaleTemps, writeFileAtomic } from "../util/fs.js";
-import { fromHex } from "../util/hex.js";
+import { fromHex, toHex } from "../util/hex.js";
 import { startProgress } from "../util/progress.js";
 import {
   DEFAULT_ROCKETPOOL_DIR,
@@ -211,6 +217,10 @@ export function clusterRecordDeletionCommand(): Command {
 type ReplaceFlags = {
   cluster?: string;
   keyshares?: string;
+  dirk?: string;
+  walletName?: string;
+  genesisValidatorsRoot?: string;
+  slotsPerEpoch?: number;
   operatorsFile?: string;
   operatorKey: string[];
   owner?: string;
@@ -229,7 +239,7 @@ type ReplaceFlags = {
   deletionStatement: string[];
   json?: boolean;
   quiet?: boolean;
-  kdf: "scrypt" | "pbkdf2";
+  kdf?: "scrypt" | "pbkdf2";
 };
 
 /** Flags of the SSV form only. */
@@ -239,6 +249,21 @@ const SSV_ONLY: [string, keyof ReplaceFlags][] = [
   ["--owner", "owner"],
   ["--nonce", "nonce"],
 ];
+
+/** Flags of the Dirk form only. */
+const DIRK_ONLY: [string, keyof ReplaceFlags][] = [
+  ["--wallet-name", "walletName"],
+  ["--genesis-validators-root", "genesisValidatorsRoot"],
+  ["--slots-per-epoch", "slotsPerEpoch"],
+];
+
+/** An InputError if a flag of another form was given (`only` names the form it belongs to). */
+function refuseFlags(f: ReplaceFlags, flags: [string, keyof ReplaceFlags][], only: string): void {
+  for (const [flag, v] of flags) {
+    if (f[v] !== undefined && !(Array.isArray(f[v]) && f[v].length === 0))
+      throw new InputError(`${flag} applies to ${only} only`, { field: flag });
+  }
+}
 
 /** `replace-operator --keyshares OLD.json`: a new SSV keyshares file (keysplit/replace-ssv.ts). */
 async function replaceSsv(f: ReplaceFlags, oldFile: string): Promise<void> {
@@ -259,6 +284,7 @@ async function replaceSsv(f: ReplaceFlags, oldFile: string): Promise<void> {
       });
     }
   }
+  refuseFlags(f, DIRK_ONLY, "--dirk (Dirk)");
   if (f.nonce === undefined || !/^\d+$/.test(f.nonce)) {
     throw new InputError("--nonce (the owner's current SSV registration nonce) is required", {
       field: "--nonce",
@@ -385,11 +411,28 @@ export function clusterReplaceOperatorCommand(): Command {
     .action(runAction(replaceOperatorAction));
 }
 
-/** The flags of `replace-operator` (old cluster or keyshares, the new set, the epoch, output). */
-function addReplaceOptions(cmd: Command): Command {
+/** The flags naming the old output and those of one form only (SSV, Dirk). */
+function addSourceOptions(cmd: Command): Command {
   return cmd
     .option("--cluster <path>", "the OLD cluster: output folder, operator folder or cluster.json")
     .option("--keyshares <file>", "or the OLD SSV keyshares file: write new SSV keyshares instead")
+    .option(
+      "--dirk <path>",
+      "or the OLD Dirk output (keys split --format dirk; its distributed-accounts.json is enough): write new Dirk wallets",
+    )
+    .option(
+      "--wallet-name <name>",
+      "Dirk: the new wallet's name (default <old>-e<activation epoch>)",
+    )
+    .option(
+      "--genesis-validators-root <root>",
+      "Dirk, with --current-epoch: the chain's genesis validators root (0x…, for the slashing-protection files)",
+    )
+    .option(
+      "--slots-per-epoch <n>",
+      "Dirk, with --current-epoch: the chain's SLOTS_PER_EPOCH (default 32, mainnet and its testnets)",
+      wholeNumberArg(1, 1024),
+    )
     .option(
       "--operators-file <file>",
       "SSV: operators_info.json ([{id, public_key}]) of the new set",
@@ -402,7 +445,14 @@ function addReplaceOptions(cmd: Command): Command {
     )
     .option("--owner <address>", "SSV: the registering owner (default: the old file's)")
     .option("--nonce <n>", "SSV: the owner's CURRENT registration nonce (for the first validator)")
-    .addOption(new Option("--ssv-version <v>", "SSV: keyshares file version").choices(SSV_VERSIONS))
+    .addOption(
+      new Option("--ssv-version <v>", "SSV: keyshares file version").choices(SSV_VERSIONS),
+    );
+}
+
+/** The flags of `replace-operator` (old output, the new set, the epoch, output). */
+function addReplaceOptions(cmd: Command): Command {
+  return addSourceOptions(cmd)
     .option(
       "--rocketpool-dir <dir>",
       "Smartnode folder or its data folder (the owner's wallet)",
@@ -451,10 +501,8 @@ function addReplaceOptions(cmd: Command): Command {
     .addOption(
       new Option(
         "--kdf <kdf>",
-        "EIP-2335 key derivation of the new share keystores (pbkdf2: c = 2^18, faster to write and load)",
-      )
-        .choices(["scrypt", "pbkdf2"])
-        .default("scrypt"),
+        "EIP-2335 key derivation of the new share keystores (default scrypt; Dirk: pbkdf2 c = 2^18, as Dirk and ethdo write)",
+      ).choices(["scrypt", "pbkdf2"]),
     )
     .option("--json", "print the result as JSON")
     .option("--quiet", "no progress output");
@@ -462,20 +510,21 @@ function addReplaceOptions(cmd: Command): Command {
 
 /** `replace-operator`: the rpdvt cluster form, or the SSV form with --keyshares. */
 async function replaceOperatorAction(f: ReplaceFlags): Promise<void> {
-  if ((f.cluster === undefined) === (f.keyshares === undefined)) {
-    throw new InputError("Give the old cluster: --cluster (rpdvt) or --keyshares (SSV)", {
-      field: "--cluster/--keyshares",
-    });
+  const forms = [f.cluster, f.keyshares, f.dirk].filter((x) => x !== undefined).length;
+  if (forms !== 1) {
+    throw new InputError(
+      "Give the old output once: --cluster (rpdvt), --keyshares (SSV) or --dirk (Dirk)",
+      { field: "--cluster/--keyshares/--dirk" },
+    );
   }
   if (f.keyshares !== undefined) return replaceSsv(f, f.keyshares);
+  if (f.dirk !== undefined) return replaceDirk(f, f.dirk);
   const replace = f.replace ? parseReplace(f.replace) : undefined;
   const operatorIds = f.operatorIds ? parseIdList(f.operatorIds) : undefined;
   const endpoints = parseEndpoints(f.endpoints);
   const peerIds = f.peerIds ? parsePeerIds(f.peerIds) : undefined;
-  for (const [flag, v] of SSV_ONLY) {
-    if (f[v] !== undefined && !(Array.isArray(f[v]) && f[v].length === 0))
-      throw new InputError(`${flag} applies to --keyshares (SSV) only`, { field: flag });
-  }
+  refuseFlags(f, SSV_ONLY, "--keyshares (SSV)");
+  refuseFlags(f, DIRK_ONLY, "--dirk (Dirk)");
   const defFile = await oldDefinitionFile(f.cluster as string);
   const previous = await readClusterDefinition(defFile);
   verifyDefinitionKeys(previous, defFile);
@@ -493,26 +542,12 @@ async function replaceOperatorAction(f: ReplaceFlags): Promise<void> {
     currentEpoch: chain.epoch,
   });
   const quiet = Boolean(f.quiet || f.json);
-  const out = resolve(expandHome(f.out));
-  const journalFile = `${out}.journal.jsonl`;
-  const resuming = await fsp.stat(journalFile).then(
-    () => true,
-    () => false,
+  const { out, journalFile, journal } = await openOutput(f.out);
+  const { keys, warnings } = await readWalletKeys(
+    f,
+    previous.validators.map((v) => fromHex(v.pubkey)),
+    quiet,
   );
-  await cleanStaleTemps(out);
-  if (!resuming) await assertCanCreate(out, "--out");
-  const journal = await Journal.open(journalFile);
-  let progress: ReturnType<typeof startProgress> | undefined;
-  const { keys, warnings } = await readRocketPoolKeys(expandHome(f.rocketpoolDir), {
-    validators: previous.validators.map((v) => fromHex(v.pubkey)),
-    ...(f.maxWalletAccounts !== undefined ? { maxWalletAccounts: f.maxWalletAccounts } : {}),
-    onProgress: (done, total) => {
-      progress ??= startProgress("Reading keys", total, { quiet });
-      progress.tick(1);
-      if (done === total) progress.stop();
-    },
-  });
-  for (const w of warnings) process.stderr.write(`Warning: ${w}\n`);
   const r = await runReplacement({
     previous,
     plan,
@@ -520,7 +555,7 @@ async function replaceOperatorAction(f: ReplaceFlags): Promise<void> {
     out,
     journal,
     quiet,
-    kdf: f.kdf,
+    kdf: f.kdf ?? "scrypt",
     slotsPerEpoch: chain.slotsPerEpoch,
     afterStep: (step) => crashPoint(`replace:${step}`),
   });
@@ -528,6 +563,158 @@ async function replaceOperatorAction(f: ReplaceFlags): Promise<void> {
   const recorded: string[] = [];
   for (const st of statements) recorded.push(await recordDeletionStatement(r.out, st));
   printReplaceResult(r, journalFile, recorded, warnings, f.json);
+}
+
+/** The --out folder (stale temporaries removed; must not exist unless resuming) and its journal. */
+async function openOutput(
+  flag: string,
+): Promise<{ out: string; journalFile: string; journal: Journal }> {
+  const out = resolve(expandHome(flag));
+  const journalFile = `${out}.journal.jsonl`;
+  const resuming = await fsp.stat(journalFile).then(
+    () => true,
+    () => false,
+  );
+  await cleanStaleTemps(out);
+  if (!resuming) await assertCanCreate(out, "--out");
+  return { out, journalFile, journal: await Journal.open(journalFile) };
+}
+
+/** The owner's wallet keys of `validators` (progress on stderr, warnings printed). */
+async function readWalletKeys(
+  f: ReplaceFlags,
+  validators: Uint8Array[],
+  quiet: boolean,
+): Promise<Awaited<ReturnType<typeof readRocketPoolKeys>>> {
+  let progress: ReturnType<typeof startProgress> | undefined;
+  const r = await readRocketPoolKeys(expandHome(f.rocketpoolDir), {
+    validators,
+    ...(f.maxWalletAccounts !== undefined ? { maxWalletAccounts: f.maxWalletAccounts } : {}),
+    onProgress: (done, total) => {
+      progress ??= startProgress("Reading keys", total, { quiet });
+      progress.tick(1);
+      if (done === total) progress.stop();
+    },
+  });
+  for (const w of r.warnings) process.stderr.write(`Warning: ${w}\n`);
+  return r;
+}
+
+/** Flags that do not apply to the Dirk form, and why. */
+const NOT_DIRK: [string, (f: ReplaceFlags) => boolean, string][] = [
+  ["--peer-ids", (f) => f.peerIds !== undefined, "Dirk participants are addressed by --endpoints."],
+  [
+    "--deletion-statement",
+    (f) => f.deletionStatement.length > 0,
+    "Deletion statements are signed with an rpdvt node identity; Dirk participants have none.",
+  ],
+];
+
+/** The chain for a Dirk replacement: current epoch, slots per epoch, genesis validators root. */
+async function dirkChain(
+  f: ReplaceFlags,
+): Promise<{ epoch: number; slotsPerEpoch: number; genesisValidatorsRoot: string }> {
+  if (f.beaconUrl.length) {
+    for (const [flag, given] of [
+      ["--genesis-validators-root", f.genesisValidatorsRoot !== undefined],
+      ["--slots-per-epoch", f.slotsPerEpoch !== undefined],
+    ] as const) {
+      if (given)
+        throw new InputError(`${flag} comes from --beacon-url: give one or the other`, {
+          field: flag,
+        });
+    }
+  }
+  const { epoch } = await chainEpoch(f);
+  if (!f.beaconUrl.length) {
+    return {
+      epoch,
+      slotsPerEpoch: f.slotsPerEpoch ?? 32,
+      genesisValidatorsRoot: (f.genesisValidatorsRoot as string).toLowerCase(),
+    };
+  }
+  const chain = await createBeaconClient(f.beaconUrl, { timeoutMs: 10_000 }).chainInfo();
+  return {
+    epoch,
+    slotsPerEpoch: chain.slotsPerEpoch,
+    genesisValidatorsRoot: toHex(chain.genesisValidatorsRoot),
+  };
+}
+
+/** --genesis-validators-root is 0x + 32 bytes, and required offline (checked before any work). */
+function checkGenesisRoot(f: ReplaceFlags): void {
+  const root = f.genesisValidatorsRoot;
+  if (root !== undefined && !/^0x[0-9a-fA-F]{64}$/.test(root)) {
+    throw new InputError("--genesis-validators-root must be 0x + 32 bytes of hex", {
+      field: "--genesis-validators-root",
+      metaMessages: ["Read it from GET /eth/v1/beacon/genesis (genesis_validators_root)."],
+    });
+  }
+  if (root === undefined && f.beaconUrl.length === 0 && f.currentEpoch !== undefined) {
+    throw new InputError("--genesis-validators-root is needed with --current-epoch (Dirk)", {
+      field: "--genesis-validators-root",
+      metaMessages: [
+        "Dirk's slashing-protection import checks it. Read it from any beacon node",
+        "(GET /eth/v1/beacon/genesis), e.g. mainnet 0x4b363db94e286120d76eb905340fdd4e54bfe9f06bf33ff6cf5ad27f511bfe95,",
+        "or give --beacon-url instead of --current-epoch.",
+      ],
+    });
+  }
+}
+
+/** `replace-operator --dirk OLD`: new Dirk distributed wallets (keysplit/replace-dirk.ts). */
+async function replaceDirk(f: ReplaceFlags, oldPath: string): Promise<void> {
+  refuseFlags(f, SSV_ONLY, "--keyshares (SSV)");
+  for (const [flag, given, why] of NOT_DIRK) {
+    if (given(f))
+      throw new InputError(`${flag} does not apply to --dirk`, {
+        field: flag,
+        metaMessages: [why],
+      });
+  }
+  const replace = f.replace ? parseReplace(f.replace) : undefined;
+  const operatorIds = f.operatorIds ? parseIdList(f.operatorIds) : undefined;
+  const endpoints = parseEndpoints(f.endpoints);
+  checkGenesisRoot(f);
+  const old = await readOldDirk(resolve(expandHome(oldPath)));
+  const chain = await dirkChain(f);
+  const plan = planDirkReplacement(old, {
+    replace,
+    operatorIds,
+    endpoints,
+    activationEpoch: f.activationEpoch,
+    currentEpoch: chain.epoch,
+    walletName: f.walletName,
+  });
+  const quiet = Boolean(f.quiet || f.json);
+  const { journalFile, journal, out } = await openOutput(f.out);
+  const validators = old.summary.accounts.map((a) => fromHex(a.compositePubkey));
+  const { keys, warnings } = await readWalletKeys(f, validators, quiet);
+  let r: DirkReplaceResult;
+  try {
+    r = await runDirkReplacement({
+      old,
+      plan,
+      keys,
+      out,
+      journal,
+      slotsPerEpoch: chain.slotsPerEpoch,
+      genesisValidatorsRoot: chain.genesisValidatorsRoot,
+      kdf: f.kdf ?? "pbkdf2",
+      quiet,
+      afterStep: (step) => crashPoint(`replace:${step}`),
+    });
+  } finally {
+    for (const k of keys) k.secret.fill(0);
+  }
+  if (f.json) return printJson({ ...r, journal: journalFile, warnings });
+  process.stdout.write(
+    `${r.resumed.length ? `Resumed (already done: ${r.resumed.join(", ")}). ` : ""}` +
+      `Wrote new Dirk wallets "${r.wallet}" for ${r.validators} validator(s) to ${r.out}\n` +
+      `Participants ${r.participants.join(",")} (threshold ${r.threshold}); staying ${r.staying.join(",") || "none"}, ` +
+      `removed ${r.removed.join(",") || "none"}, added ${r.added.join(",") || "none"}.\n\n` +
+      `${r.handover.join("\n")}\n\n(These steps are in ${join(r.out, "HANDOVER.txt")}.)\n`,
+  );
 }
 
 /** Print what `replace-operator` wrote (JSON, or the summary and the hand-over steps). */

@@ -78,6 +78,16 @@ export type DirkWriteOptions = {
   kdf?: KdfChoice;
   kdfParams?: KdfParams;
   quiet?: boolean;
+  /** Recorded in the summary by a replacement (keysplit/replace-dirk.ts). */
+  previous?: Summary["previous"];
+  /**
+   * Extra public or secret files per participant, written (0600) into participant-<id>/ inside
+   * the atomic output before the passphrases (a replacement's slashing-protection floors).
+   */
+  participantFiles?: (
+    id: number,
+    shares: readonly { name: string; pubkey: Uint8Array }[],
+  ) => { name: string; content: string }[];
 };
 
 const ENDPOINT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):([0-9]{1,5})$/;
@@ -108,8 +118,23 @@ const summarySchema = z.strictObject({
       }),
     )
     .min(1),
+  /** Written by `cluster replace-operator --dirk`: the output this one succeeds (keysplit/replace-dirk.ts). */
+  previous: z
+    .strictObject({
+      summarySha256: z.string().regex(/^0x[0-9a-f]{64}$/, "must be 0x + 32 bytes of lowercase hex"),
+      wallet: z.string().min(1),
+      activationEpoch: z.number().int().nonnegative(),
+    })
+    .optional(),
 });
-type Summary = z.infer<typeof summarySchema>;
+/**
+ * The public summary of a Dirk output (distributed-accounts.json).
+ *
+ * @example
+ * const s: DirkSummary = await readDirkSummary("/out/dirk/distributed-accounts.json");
+ */
+export type DirkSummary = z.infer<typeof summarySchema>;
+type Summary = DirkSummary;
 
 const walletSchema = z.object({
   uuid,
@@ -212,33 +237,21 @@ function readme(summary: Summary): string {
   ].join("\n");
 }
 
-/**
- * Write Dirk distributed accounts: `participant-<id>/wallets/<walletUUID>/{<walletUUID>, index,
- * <accountUUID>…}` + `participant-<id>/passphrase.txt` (fresh, one per participant), plus
- * `distributed-accounts.json` and README.txt. Atomic: nothing is left at `out` on failure.
- *
- * @example
- * await writeDirk("/out/dirk", validators, { participants: [{ id: 1, endpoint: "dirk1:13141" }, …] });
- */
-export async function writeDirk(
-  out: string,
-  validators: readonly SplitValidator[],
-  opts: DirkWriteOptions = {},
-): Promise<{ out: string; files: number }> {
-  const ids = assertSplitValidators(validators);
-  const threshold = thresholdFor(ids.length);
-  const participants = participantEndpoints(ids, opts.participants);
-  const walletName = opts.walletName ?? DEFAULT_WALLET;
+/** The wallet name, checked as Dirk's store accepts it. */
+function checkedWalletName(name: string | undefined): string {
+  const walletName = name ?? DEFAULT_WALLET;
   if (!walletName || walletName.startsWith("_") || walletName.includes("/")) {
     throw new InputError(`Invalid wallet name "${walletName}"`, {
       field: "walletName",
       metaMessages: ["Wallet names must be non-empty, not start with _ and not contain /."],
     });
   }
-  const kdf = opts.kdf ?? "pbkdf2";
-  assertKdfParams(kdf, opts.kdfParams);
+  return walletName;
+}
 
-  const vvecs = validators.map((sv) => {
+/** Verification vector of every validator, checked against its key and every share. */
+function checkedVectors(validators: readonly SplitValidator[], threshold: number): Uint8Array[][] {
+  return validators.map((sv) => {
     const vvec = verificationVector(sv.shares, threshold);
     if (!bytesEqual(vvec[0] as Uint8Array, sv.pubkey)) {
       throw new VerificationError(
@@ -254,7 +267,28 @@ export async function writeDirk(
     }
     return vvec;
   });
-  const participantsJson = Object.fromEntries(participants.map((p) => [String(p.id), p.endpoint]));
+}
+
+type DirkWallet = DirkParticipant & { walletUuid: string; passphrase: string };
+
+/** What writeDirk writes, decided before anything is encrypted. */
+type DirkLayout = {
+  walletName: string;
+  threshold: number;
+  ids: number[];
+  wallets: DirkWallet[];
+  accountUuids: string[][];
+  vvecs: Uint8Array[][];
+  summary: Summary;
+};
+
+function dirkLayout(validators: readonly SplitValidator[], opts: DirkWriteOptions): DirkLayout {
+  const ids = assertSplitValidators(validators);
+  const threshold = thresholdFor(ids.length);
+  const participants = participantEndpoints(ids, opts.participants);
+  const walletName = checkedWalletName(opts.walletName);
+  assertKdfParams(opts.kdf ?? "pbkdf2", opts.kdfParams);
+  const vvecs = checkedVectors(validators, threshold);
   const wallets = participants.map((p) => ({
     ...p,
     walletUuid: randomUUID(),
@@ -280,60 +314,121 @@ export async function writeDirk(
         uuid: accountUuids[v]?.[i] as string,
       })),
     })),
+    ...(opts.previous ? { previous: opts.previous } : {}),
   };
+  return { walletName, threshold, ids, wallets, accountUuids, vvecs, summary };
+}
+
+/** The wallet file and its accounts index of every participant. */
+async function writeWalletFiles(
+  tmp: string,
+  validators: readonly SplitValidator[],
+  l: DirkLayout,
+): Promise<void> {
+  for (const w of l.wallets) {
+    const walletDir = join(tmp, `participant-${w.id}`, "wallets", w.walletUuid);
+    await fsp.mkdir(walletDir, { recursive: true, mode: SECRET_DIR_MODE });
+    const wallet = {
+      name: l.walletName,
+      type: WALLET_TYPE,
+      uuid: w.walletUuid,
+      version: WALLET_VERSION,
+    };
+    await writeSecretFile(join(walletDir, w.walletUuid), JSON.stringify(wallet));
+    const index = validators.map((sv, v) => ({
+      uuid: l.accountUuids[v]?.[l.ids.indexOf(w.id)],
+      name: toHex(sv.pubkey),
+    }));
+    await writeSecretFile(join(walletDir, "index"), JSON.stringify(index));
+  }
+}
+
+/** Every account file (one keystorev4 encryption per share), bounded by the KDF's memory. */
+async function writeAccountFiles(
+  tmp: string,
+  validators: readonly SplitValidator[],
+  l: DirkLayout,
+  opts: DirkWriteOptions,
+  tick: () => void,
+): Promise<number> {
+  const kdf = opts.kdf ?? "pbkdf2";
+  const participantsJson = Object.fromEntries(l.wallets.map((p) => [String(p.id), p.endpoint]));
   const jobs = validators.flatMap((sv, v) => sv.shares.map((share, i) => ({ sv, v, share, i })));
+  await mapConcurrent(jobs, kdfConcurrency(kdf, opts.kdfParams), async ({ sv, v, share, i }) => {
+    const w = l.wallets[i] as DirkWallet;
+    const account = {
+      crypto: await encryptCrypto(share.secret, w.passphrase, kdf, opts.kdfParams),
+      encryptor: ENCRYPTOR_NAME,
+      name: toHex(sv.pubkey),
+      participants: participantsJson,
+      pubkey: toHex(share.pubkey, false),
+      signing_threshold: l.threshold,
+      uuid: l.accountUuids[v]?.[i] as string,
+      verificationvector: (l.vvecs[v] as Uint8Array[]).map((p) => toHex(p, false)),
+      version: ACCOUNT_VERSION,
+    };
+    const file = join(tmp, `participant-${w.id}`, "wallets", w.walletUuid, account.uuid);
+    await writeSecretFile(file, JSON.stringify(account));
+    tick();
+  });
+  return jobs.length;
+}
+
+/** The summary, README, the caller's extra participant files, and last the passphrases. */
+async function writeFinalFiles(
+  tmp: string,
+  validators: readonly SplitValidator[],
+  l: DirkLayout,
+  opts: DirkWriteOptions,
+): Promise<number> {
+  await writeSecretFile(join(tmp, DIRK_SUMMARY_FILE), `${JSON.stringify(l.summary, null, 2)}\n`);
+  await writeSecretFile(join(tmp, "README.txt"), readme(l.summary));
+  let extra = 0;
+  for (const w of l.wallets) {
+    const shares = validators.map((sv) => ({
+      name: toHex(sv.pubkey),
+      pubkey: sv.shares.find((s) => s.id === w.id)?.pubkey as Uint8Array,
+    }));
+    for (const f of opts.participantFiles?.(w.id, shares) ?? []) {
+      await writeSecretFile(join(tmp, `participant-${w.id}`, f.name), f.content);
+      extra++;
+    }
+  }
+  // Passphrases in the last step: a run killed while encrypting leaves no decryptable share.
+  for (const w of l.wallets) {
+    await writeSecretFile(join(tmp, `participant-${w.id}`, "passphrase.txt"), w.passphrase);
+  }
+  return extra;
+}
+
+/**
+ * Write Dirk distributed accounts: `participant-<id>/wallets/<walletUUID>/{<walletUUID>, index,
+ * <accountUUID>…}` + `participant-<id>/passphrase.txt` (fresh, one per participant), plus
+ * `distributed-accounts.json` and README.txt. Atomic: nothing is left at `out` on failure.
+ *
+ * @example
+ * await writeDirk("/out/dirk", validators, { participants: [{ id: 1, endpoint: "dirk1:13141" }, …] });
+ */
+export async function writeDirk(
+  out: string,
+  validators: readonly SplitValidator[],
+  opts: DirkWriteOptions = {},
+): Promise<{ out: string; files: number }> {
+  const layout = dirkLayout(validators, opts);
   const dir = resolve(out);
-  const progress = startProgress("Encrypting Dirk accounts", jobs.length, { quiet: opts.quiet });
+  const total = validators.length * layout.ids.length;
+  const progress = startProgress("Encrypting Dirk accounts", total, { quiet: opts.quiet });
+  let files = 2 + layout.wallets.length * 3;
   try {
     await writeDirAtomic(dir, async (tmp) => {
-      for (const w of wallets) {
-        const walletDir = join(tmp, `participant-${w.id}`, "wallets", w.walletUuid);
-        await fsp.mkdir(walletDir, { recursive: true, mode: SECRET_DIR_MODE });
-        const wallet = {
-          name: walletName,
-          type: WALLET_TYPE,
-          uuid: w.walletUuid,
-          version: WALLET_VERSION,
-        };
-        await writeSecretFile(join(walletDir, w.walletUuid), JSON.stringify(wallet));
-        const index = validators.map((sv, v) => ({
-          uuid: accountUuids[v]?.[ids.indexOf(w.id)],
-          name: toHex(sv.pubkey),
-        }));
-        await writeSecretFile(join(walletDir, "index"), JSON.stringify(index));
-      }
-      await mapConcurrent(
-        jobs,
-        kdfConcurrency(kdf, opts.kdfParams),
-        async ({ sv, v, share, i }) => {
-          const w = wallets[i] as (typeof wallets)[number];
-          const account = {
-            crypto: await encryptCrypto(share.secret, w.passphrase, kdf, opts.kdfParams),
-            encryptor: ENCRYPTOR_NAME,
-            name: toHex(sv.pubkey),
-            participants: participantsJson,
-            pubkey: toHex(share.pubkey, false),
-            signing_threshold: threshold,
-            uuid: accountUuids[v]?.[i] as string,
-            verificationvector: (vvecs[v] as Uint8Array[]).map((p) => toHex(p, false)),
-            version: ACCOUNT_VERSION,
-          };
-          const file = join(tmp, `participant-${w.id}`, "wallets", w.walletUuid, account.uuid);
-          await writeSecretFile(file, JSON.stringify(account));
-          progress.tick();
-        },
-      );
-      await writeSecretFile(join(tmp, DIRK_SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);
-      await writeSecretFile(join(tmp, "README.txt"), readme(summary));
-      // Passphrases in the last step: a run killed while encrypting leaves no decryptable share.
-      for (const w of wallets) {
-        await writeSecretFile(join(tmp, `participant-${w.id}`, "passphrase.txt"), w.passphrase);
-      }
+      await writeWalletFiles(tmp, validators, layout);
+      files += await writeAccountFiles(tmp, validators, layout, opts, () => progress.tick());
+      files += await writeFinalFiles(tmp, validators, layout, opts);
     });
   } finally {
     progress.stop();
   }
-  return { out: dir, files: 2 + wallets.length * 3 + jobs.length };
+  return { out: dir, files };
 }
 
 type LoadedAccount = {
@@ -344,14 +439,19 @@ type LoadedAccount = {
   file: string;
 };
 
-async function loadParticipant(
+type LoadedWallet = {
+  walletDir: string;
+  index: z.infer<typeof indexSchema>;
+  accountFiles: string[];
+};
+
+/** A participant's wallet file and index, and its account files (exactly those indexed). */
+async function loadWallet(
   dir: string,
   summary: Summary,
   p: Summary["participants"][number],
-  limit: number,
-) {
-  const pdir = join(dir, `participant-${p.id}`);
-  const walletDir = join(pdir, "wallets", p.walletUuid);
+): Promise<LoadedWallet> {
+  const walletDir = join(dir, `participant-${p.id}`, "wallets", p.walletUuid);
   const walletFile = join(walletDir, p.walletUuid);
   const wallet = parseWith(
     walletSchema,
@@ -379,8 +479,13 @@ async function loadParticipant(
   const accountFiles = names
     .filter((n) => n !== p.walletUuid && n !== "index" && n !== "batch")
     .sort();
-  const indexed = index.map((e) => e.uuid).sort();
-  if (accountFiles.join(",") !== indexed.join(",")) {
+  if (
+    accountFiles.join(",") !==
+    index
+      .map((e) => e.uuid)
+      .sort()
+      .join(",")
+  ) {
     throw new InputError(
       `Wallet index of participant ${p.id} does not list exactly its account files`,
       {
@@ -389,93 +494,113 @@ async function loadParticipant(
       },
     );
   }
-  const passphrase = await readPasswordFile(join(pdir, "passphrase.txt"));
-  const expectParticipants = summary.participants.map((q) => `${q.id}=${q.endpoint}`).join(",");
-  return mapConcurrent(accountFiles, limit, async (name): Promise<LoadedAccount> => {
-    const file = join(walletDir, name);
-    const acc = parseWith(
-      accountSchema,
-      await readJsonFile(file, outputFileWording(file)),
-      "Not a Dirk distributed account",
+  return { walletDir, index, accountFiles };
+}
+
+/** The account's public members against the wallet index and the summary. */
+function checkAccountMembers(
+  acc: z.infer<typeof accountSchema>,
+  file: string,
+  fileName: string,
+  w: LoadedWallet,
+  summary: Summary,
+): void {
+  if (acc.uuid !== fileName)
+    throw new InputError("Account uuid differs from its file name", { file, field: "uuid" });
+  if (w.index.find((e) => e.uuid === acc.uuid)?.name !== acc.name) {
+    throw new InputError("Account name differs from the wallet index", { file, field: "name" });
+  }
+  if (acc.signing_threshold !== summary.threshold) {
+    throw new InputError(
+      `signing_threshold ${acc.signing_threshold} differs from the cluster's ${summary.threshold}`,
+      { file, field: "signing_threshold" },
+    );
+  }
+  if (acc.verificationvector.length !== summary.threshold) {
+    throw new InputError("verificationvector length differs from signing_threshold", {
       file,
+      field: "verificationvector",
+    });
+  }
+  const expect = summary.participants.map((q) => `${q.id}=${q.endpoint}`).join(",");
+  const got = Object.entries(acc.participants)
+    .map(([id, ep]) => [Number(id), ep] as const)
+    .sort((a, b) => a[0] - b[0])
+    .map(([id, ep]) => `${id}=${ep}`)
+    .join(",");
+  if (got !== expect) {
+    throw new InputError("Account participants differ from the cluster's participants", {
+      file,
+      field: "participants",
+      details: `expected ${expect}; got ${got}`,
+    });
+  }
+}
+
+/** One account: members checked, share decrypted and matched to `pubkey` and the vector. */
+async function loadAccount(
+  w: LoadedWallet,
+  fileName: string,
+  summary: Summary,
+  p: Summary["participants"][number],
+  passphrase: string,
+): Promise<LoadedAccount> {
+  const file = join(w.walletDir, fileName);
+  const acc = parseWith(
+    accountSchema,
+    await readJsonFile(file, outputFileWording(file)),
+    "Not a Dirk distributed account",
+    file,
+  );
+  checkAccountMembers(acc, file, fileName, w, summary);
+  const pubkey = fromHex(acc.pubkey, { field: "pubkey", file, length: 48 });
+  publicKeyFromBytes(pubkey, { field: "pubkey", file });
+  const secret = await decryptCrypto(acc.crypto, passphrase, { file });
+  const actual = publicKeyOf(secret);
+  secret.fill(0);
+  if (!bytesEqual(actual, pubkey)) {
+    throw new VerificationError("Account pubkey does not match its decrypted share", {
+      metaMessages: [`File: ${file}`, "Field: pubkey"],
+    });
+  }
+  const vvec = acc.verificationvector.map((h, k) =>
+    fromHex(h, { field: `verificationvector[${k}]`, file, length: 48 }),
+  );
+  if (!bytesEqual(evaluateVerificationVector(vvec, p.id), pubkey)) {
+    throw new VerificationError(
+      `Share of participant ${p.id} is not on the account's verification vector`,
+      {
+        metaMessages: [
+          `File: ${file}`,
+          "The share belongs to another participant or another validator.",
+        ],
+      },
     );
-    if (acc.uuid !== name)
-      throw new InputError("Account uuid differs from its file name", { file, field: "uuid" });
-    if (index.find((e) => e.uuid === acc.uuid)?.name !== acc.name) {
-      throw new InputError("Account name differs from the wallet index", { file, field: "name" });
-    }
-    if (acc.signing_threshold !== summary.threshold) {
-      throw new InputError(
-        `signing_threshold ${acc.signing_threshold} differs from the cluster's ${summary.threshold}`,
-        {
-          file,
-          field: "signing_threshold",
-        },
-      );
-    }
-    if (acc.verificationvector.length !== summary.threshold) {
-      throw new InputError("verificationvector length differs from signing_threshold", {
-        file,
-        field: "verificationvector",
-      });
-    }
-    const got = Object.entries(acc.participants)
-      .map(([id, ep]) => [Number(id), ep] as const)
-      .sort((a, b) => a[0] - b[0])
-      .map(([id, ep]) => `${id}=${ep}`)
-      .join(",");
-    if (got !== expectParticipants) {
-      throw new InputError("Account participants differ from the cluster's participants", {
-        file,
-        field: "participants",
-        details: `expected ${expectParticipants}; got ${got}`,
-      });
-    }
-    const pubkey = fromHex(acc.pubkey, { field: "pubkey", file, length: 48 });
-    publicKeyFromBytes(pubkey, { field: "pubkey", file });
-    const secret = await decryptCrypto(acc.crypto, passphrase, { file });
-    const actual = publicKeyOf(secret);
-    secret.fill(0);
-    if (!bytesEqual(actual, pubkey)) {
-      throw new VerificationError("Account pubkey does not match its decrypted share", {
-        metaMessages: [`File: ${file}`, "Field: pubkey"],
-      });
-    }
-    const vvec = acc.verificationvector.map((h, k) =>
-      fromHex(h, { field: `verificationvector[${k}]`, file, length: 48 }),
-    );
-    if (!bytesEqual(evaluateVerificationVector(vvec, p.id), pubkey)) {
-      throw new VerificationError(
-        `Share of participant ${p.id} is not on the account's verification vector`,
-        {
-          metaMessages: [
-            `File: ${file}`,
-            "The share belongs to another participant or another validator.",
-          ],
-        },
-      );
-    }
-    return { participant: p.id, name: acc.name, pubkey, vvec: acc.verificationvector, file };
-  });
+  }
+  return { participant: p.id, name: acc.name, pubkey, vvec: acc.verificationvector, file };
+}
+
+async function loadParticipant(
+  dir: string,
+  summary: Summary,
+  p: Summary["participants"][number],
+  limit: number,
+): Promise<LoadedAccount[]> {
+  const w = await loadWallet(dir, summary, p);
+  const passphrase = await readPasswordFile(join(dir, `participant-${p.id}`, "passphrase.txt"));
+  return mapConcurrent(w.accountFiles, limit, (name) =>
+    loadAccount(w, name, summary, p, passphrase),
+  );
 }
 
 /**
- * Verify a Dirk output folder (the one holding distributed-accounts.json): every account decrypts
- * with its participant's passphrase and matches its `pubkey`, each share lies on the account's
- * verification vector at x = participant id, the share public keys are a sharing of the composite
- * key (vvec[0]) with threshold exactly t (every share on one polynomial of degree t−1 through it,
- * no t−1 shares giving it, no share equal to it: format-io.ts findShareDefect), threshold 2F+1
- * and participants identical everywhere.
+ * Read and check a Dirk summary (distributed-accounts.json): schema, participant ids unique and
+ * ascending, threshold 2F+1 of them.
  *
  * @example
- * const report = await verifyDirk("/out/dirk");
+ * const summary = await readDirkSummary("/out/dirk/distributed-accounts.json");
  */
-export async function verifyDirk(
-  path: string,
-  opts: { quiet?: boolean } = {},
-): Promise<VerifyReport> {
-  const dir = resolve(path);
-  const summaryFile = join(dir, DIRK_SUMMARY_FILE);
+export async function readDirkSummary(summaryFile: string): Promise<DirkSummary> {
   const summary = parseWith(
     summarySchema,
     await readJsonFile(summaryFile, outputFileWording(summaryFile)),
@@ -495,14 +620,20 @@ export async function verifyDirk(
   if (summary.threshold !== threshold) {
     throw new InputError(
       `Threshold ${summary.threshold} is not 2F+1 = ${threshold} for ${ids.length} participants`,
-      {
-        file: summaryFile,
-        field: "threshold",
-      },
+      { file: summaryFile, field: "threshold" },
     );
   }
-  const total = summary.accounts.length * ids.length;
-  const progress = startProgress("Decrypting Dirk accounts", total, { quiet: opts.quiet });
+  return summary;
+}
+
+/** Every participant's accounts, decrypted and checked (progress per participant). */
+async function loadAllAccounts(
+  dir: string,
+  summary: Summary,
+  quiet: boolean | undefined,
+): Promise<LoadedAccount[]> {
+  const total = summary.accounts.length * summary.participants.length;
+  const progress = startProgress("Decrypting Dirk accounts", total, { quiet });
   const loaded: LoadedAccount[] = [];
   try {
     for (const p of summary.participants) {
@@ -514,62 +645,97 @@ export async function verifyDirk(
   } finally {
     progress.stop();
   }
-  for (const [a, entry] of summary.accounts.entries()) {
-    const field = `accounts[${a}]`;
-    if (
-      entry.verificationVector[0] !== entry.compositePubkey ||
-      entry.verificationVector.length !== threshold
-    ) {
-      throw new InputError("compositePubkey must be verificationVector[0], of length threshold", {
-        file: summaryFile,
-        field,
+  return loaded;
+}
+
+/** One summary account against the loaded participant accounts: vectors, share keys, sharing. */
+function checkSummaryAccount(
+  dir: string,
+  summaryFile: string,
+  summary: Summary,
+  a: number,
+  loaded: readonly LoadedAccount[],
+): void {
+  const entry = summary.accounts[a] as Summary["accounts"][number];
+  const field = `accounts[${a}]`;
+  const threshold = summary.threshold;
+  if (
+    entry.verificationVector[0] !== entry.compositePubkey ||
+    entry.verificationVector.length !== threshold
+  ) {
+    throw new InputError("compositePubkey must be verificationVector[0], of length threshold", {
+      file: summaryFile,
+      field,
+    });
+  }
+  const shares = summary.participants.map(({ id }) => {
+    const acc = loaded.filter((l) => l.participant === id && l.name === entry.name);
+    if (acc.length !== 1) {
+      throw new InputError(`Participant ${id} has ${acc.length} accounts named ${entry.name}`, {
+        file: join(dir, `participant-${id}`),
+        metaMessages: ["Every participant must hold exactly one share of every account."],
       });
     }
-    const shares = ids.map((id) => {
-      const acc = loaded.filter((l) => l.participant === id && l.name === entry.name);
-      if (acc.length !== 1) {
-        throw new InputError(`Participant ${id} has ${acc.length} accounts named ${entry.name}`, {
-          file: join(dir, `participant-${id}`),
-          metaMessages: ["Every participant must hold exactly one share of every account."],
-        });
-      }
-      const got = acc[0] as LoadedAccount;
-      if (got.vvec.map((h) => `0x${h}`).join(",") !== entry.verificationVector.join(",")) {
-        throw new VerificationError(
-          `Verification vector of ${entry.name} differs at participant ${id}`,
-          {
-            metaMessages: [`File: ${got.file}`],
-          },
-        );
-      }
-      const listed = entry.shares.find((s) => s.participant === id);
-      if (!listed || listed.pubkey !== toHex(got.pubkey)) {
-        throw new VerificationError(
-          `Share public key of participant ${id} for ${entry.name} differs from the summary`,
-          {
-            metaMessages: [`File: ${summaryFile}`, `Field: ${field}.shares`],
-          },
-        );
-      }
-      return { id, pubkey: got.pubkey };
-    });
-    const composite = fromHex(entry.compositePubkey, {
-      field: `${field}.compositePubkey`,
+    const got = acc[0] as LoadedAccount;
+    if (got.vvec.map((h) => `0x${h}`).join(",") !== entry.verificationVector.join(",")) {
+      throw new VerificationError(
+        `Verification vector of ${entry.name} differs at participant ${id}`,
+        {
+          metaMessages: [`File: ${got.file}`],
+        },
+      );
+    }
+    const listed = entry.shares.find((s) => s.participant === id);
+    if (!listed || listed.pubkey !== toHex(got.pubkey)) {
+      throw new VerificationError(
+        `Share public key of participant ${id} for ${entry.name} differs from the summary`,
+        { metaMessages: [`File: ${summaryFile}`, `Field: ${field}.shares`] },
+      );
+    }
+    return { id, pubkey: got.pubkey };
+  });
+  const composite = fromHex(entry.compositePubkey, {
+    field: `${field}.compositePubkey`,
+    file: summaryFile,
+  });
+  assertSharesOfKey(
+    composite,
+    shares,
+    threshold,
+    `account ${entry.name}`,
+    [`File: ${summaryFile}`, `Field: ${field}.shares`],
+    {
       file: summaryFile,
-    });
-    assertSharesOfKey(
-      composite,
-      shares,
-      threshold,
-      `account ${entry.name}`,
-      [`File: ${summaryFile}`, `Field: ${field}.shares`],
-      {
-        file: summaryFile,
-        keyField: `${field}.compositePubkey`,
-        shareField: (id) => `${field}.shares[participant=${id}].pubkey`,
-      },
-    );
-  }
+      keyField: `${field}.compositePubkey`,
+      shareField: (id) => `${field}.shares[participant=${id}].pubkey`,
+    },
+  );
+}
+
+/**
+ * Verify a Dirk output folder (the one holding distributed-accounts.json): every account decrypts
+ * with its participant's passphrase and matches its `pubkey`, each share lies on the account's
+ * verification vector at x = participant id, the share public keys are a sharing of the composite
+ * key (vvec[0]) with threshold exactly t (every share on one polynomial of degree t−1 through it,
+ * no t−1 shares giving it, no share equal to it: format-io.ts findShareDefect), threshold 2F+1
+ * and participants identical everywhere.
+ *
+ * @example
+ * const report = await verifyDirk("/out/dirk");
+ */
+export async function verifyDirk(
+  path: string,
+  opts: { quiet?: boolean } = {},
+): Promise<VerifyReport> {
+  const dir = resolve(path);
+  const summaryFile = join(dir, DIRK_SUMMARY_FILE);
+  const summary = await readDirkSummary(summaryFile);
+  const ids = summary.participants.map((p) => p.id);
+  const threshold = summary.threshold;
+  const total = summary.accounts.length * ids.length;
+  const loaded = await loadAllAccounts(dir, summary, opts.quiet);
+  for (const a of summary.accounts.keys())
+    checkSummaryAccount(dir, summaryFile, summary, a, loaded);
   if (loaded.length !== total) {
     throw new InputError("Some participant holds accounts the summary does not list", {
       file: summaryFile,

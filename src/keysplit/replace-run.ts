@@ -100,6 +100,35 @@ function planRecord(plan: ReplacementPlan) {
 }
 
 /**
+ * The journal's `plan` step: recorded on a first run; on a rerun it must equal `record` (the same
+ * flags), else an InputError naming --out. Pushes "plan" to `resumed` when it was already done.
+ *
+ * @example
+ * await journalPlan(journal, { previousHash, activationEpoch, operators }, resumed, afterStep);
+ */
+export async function journalPlan(
+  journal: ReplaceJournal,
+  record: unknown,
+  resumed: string[],
+  afterStep?: (step: string) => void,
+): Promise<void> {
+  const recorded = journal.done("plan")?.data;
+  if (recorded === undefined) {
+    await journal.append("plan", "done", record);
+    afterStep?.("plan");
+    return;
+  }
+  if (JSON.stringify(recorded) !== JSON.stringify(record)) {
+    throw new InputError("A different replacement was started into this --out", {
+      field: "--out",
+      details: `journal: ${JSON.stringify(recorded)}; now: ${JSON.stringify(record)}`,
+      metaMessages: ["Rerun with the same flags to finish it, or give another --out."],
+    });
+  }
+  resumed.push("plan");
+}
+
+/**
  * The wallet keys in the old definition's validator order; an InputError naming the validators
  * the wallet lacks (the replacement re-splits every validator of the cluster, or none).
  *
@@ -166,21 +195,7 @@ export async function runReplacement(input: ReplaceInput): Promise<ReplaceResult
   const { plan, journal, previous } = input;
   const out = resolve(input.out);
   const resumed: string[] = [];
-  const record = planRecord(plan);
-  const recorded = journal.done("plan")?.data;
-  if (recorded !== undefined) {
-    if (JSON.stringify(recorded) !== JSON.stringify(record)) {
-      throw new InputError("A different replacement was started into this --out", {
-        field: "--out",
-        details: `journal: ${JSON.stringify(recorded)}; now: ${JSON.stringify(record)}`,
-        metaMessages: ["Rerun with the same flags to finish it, or give another --out."],
-      });
-    }
-    resumed.push("plan");
-  } else {
-    await journal.append("plan", "done", record);
-    input.afterStep?.("plan");
-  }
+  await journalPlan(journal, planRecord(plan), resumed, input.afterStep);
   let def = await finishedOutput(out, plan);
   if (def && journal.isDone("write")) resumed.push("write");
   if (!def) {

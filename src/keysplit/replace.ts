@@ -114,6 +114,35 @@ export function newOperatorSet(
 }
 
 /**
+ * The activation epoch E of a request (default current + DEFAULT_LEAD_EPOCHS), refused unless at
+ * least `minLeadEpochs` ahead (every format: cluster, Dirk).
+ *
+ * @example
+ * activationEpochOf({ currentEpoch: 100 }); // 116
+ */
+export function activationEpochOf(
+  req: Pick<ReplacementRequest, "activationEpoch" | "currentEpoch" | "minLeadEpochs">,
+): number {
+  const lead = req.minLeadEpochs ?? MIN_LEAD_EPOCHS;
+  const epoch = req.activationEpoch ?? req.currentEpoch + DEFAULT_LEAD_EPOCHS;
+  if (!Number.isSafeInteger(epoch) || epoch < req.currentEpoch + lead) {
+    throw new InputError(
+      epoch <= req.currentEpoch
+        ? `Activation epoch ${epoch} is not in the future (the chain is at epoch ${req.currentEpoch})`
+        : `Activation epoch ${epoch} is only ${epoch - req.currentEpoch} epoch(s) ahead`,
+      {
+        field: "--activation-epoch",
+        metaMessages: [
+          `Give an epoch at least ${lead} ahead (≥ ${req.currentEpoch + lead}): every operator must`,
+          "receive its folder, import what it is handed, and restart before it.",
+        ],
+      },
+    );
+  }
+  return epoch;
+}
+
+/**
  * Check a replacement against the old definition before any key is read: the new set (n ∈
  * {4,7,10,13}, at least one operator changed, ids unique), endpoints/peer ids only for new-set
  * operators, staying operators on a new endpoint (their node
@@ -148,23 +177,7 @@ export function planReplacement(
       });
     }
   }
-  const lead = req.minLeadEpochs ?? MIN_LEAD_EPOCHS;
-  const epoch = req.activationEpoch ?? req.currentEpoch + DEFAULT_LEAD_EPOCHS;
-  if (!Number.isSafeInteger(epoch) || epoch < req.currentEpoch + lead) {
-    throw new InputError(
-      epoch <= req.currentEpoch
-        ? `Activation epoch ${epoch} is not in the future (the chain is at epoch ${req.currentEpoch})`
-        : `Activation epoch ${epoch} is only ${epoch - req.currentEpoch} epoch(s) ahead`,
-      {
-        field: "--activation-epoch",
-        metaMessages: [
-          `Give an epoch at least ${lead} ahead (≥ ${req.currentEpoch + lead}): every operator must`,
-          "receive its folder, the new operator(s) import the slashing history, and staying",
-          "operators restart with --previous-cluster before it.",
-        ],
-      },
-    );
-  }
+  const epoch = activationEpochOf(req);
   const byId = new Map(previous.operators.map((o) => [o.id, o]));
   const operators: ClusterOperator[] = ids.map((id) => {
     const old = byId.get(id);
