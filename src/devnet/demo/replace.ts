@@ -5,7 +5,7 @@
  * `rpdvt cluster replace-operator` (fresh split from the Rocket Pool wallet, definition
  * `previous: {hash, activationEpoch}`), `rpdvt slashing-protection export` on a staying operator
  * (stopped for a moment: its node holds the DB) and `import` into operator 5's fresh data dir —
- * then the staying operators restart one after the other with `node run --cluster NEW
+ * then the staying operators restart one at a time (each after the previous one signs again) with `node run --cluster NEW
  * --previous-cluster OLD` (src/app/succession.ts) and operator 5 starts. Operator 4 keeps running
  * on its OLD shares: its own tracker (GET /status `recent`, src/app/http.ts) must show that none
  * of its duties from slot E·SLOTS_PER_EPOCH on completed (no aggregate), and the beacon node no
@@ -356,7 +356,7 @@ export function startReplacement(
       const owner = await ownerReplaces(run, rec, step);
       while (!over && run.nowSlot() < rec.plan.handOverAtSlot)
         await new Promise((r) => setTimeout(r, 500));
-      if (!over) await handOver(run, owner, step);
+      if (!over) await handOver(run, owner, E, step);
     } catch (e) {
       rec.error = e instanceof Error ? e.message : String(e);
       run.say(`   ✗ replace-operator: ${rec.error}`);
@@ -440,6 +440,7 @@ async function ownerReplaces(
 async function handOver(
   run: DemoRun,
   { op5, newCluster }: OwnerPart,
+  E: number,
   step: (s: string) => void,
 ): Promise<void> {
   const work = join(run.opts.dir, "squad");
@@ -468,16 +469,52 @@ async function handOver(
   step(`slashing history exported by operator ${first.id}, imported for operator ${NEW_OPERATOR}`);
   run.squad.operators.push(op5);
   op5.clusterDir = join(newCluster, `operator-${NEW_OPERATOR}`);
+  let since = Date.now();
   await Promise.all([
     restartAsSuccessor(run, first, oldCluster, newCluster),
     run.squad.start(NEW_OPERATOR),
   ]);
   step(`operator ${first.id} restarted with --previous-cluster; operator ${NEW_OPERATOR} started`);
+  let last = first;
   for (const o of rest) {
+    // One at a time (HANDOVER.txt step 4): a restarted node watches liveness (doppelganger)
+    // before it signs again; stopping the next meanwhile leaves the old cluster below threshold.
+    step(await signingAgain(run, last, since, E));
+    since = Date.now();
     await run.squad.stop(o.id);
     await restartAsSuccessor(run, o, oldCluster, newCluster);
     step(`operator ${o.id} restarted with --previous-cluster`);
+    last = o;
   }
+}
+
+/**
+ * Wait until `op`'s node logs a duty of the old cluster (`"cluster":"previous"`) that succeeded
+ * after `sinceMs` — its doppelganger watch is over and it signs again — or until the activation
+ * epoch is 2 epochs away (the hand-over must go on); what happened, for the step list.
+ */
+async function signingAgain(
+  run: DemoRun,
+  op: SquadOperator,
+  sinceMs: number,
+  E: number,
+): Promise<string> {
+  const deadlineSlot = (E - 2) * run.chain.slotsPerEpoch;
+  while (run.nowSlot() < deadlineSlot) {
+    const log = await fsp.readFile(op.logFile, "utf8").catch(() => "");
+    for (const line of log.split("\n")) {
+      if (!line.includes('"cluster":"previous"') || !line.includes('"outcome":"success"')) continue;
+      try {
+        const l = JSON.parse(line) as { time: string; slot: number };
+        if (Date.parse(l.time) > sinceMs)
+          return `operator ${op.id}'s old cluster signs again (slot ${l.slot})`;
+      } catch {
+        // a line being written
+      }
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  return `operator ${op.id}'s old cluster not signing yet; going on (E is 2 epochs away)`;
 }
 
 /** Start a staying operator on the new cluster with its old one as `--previous-cluster`. */
