@@ -67,8 +67,8 @@ import { publicKeyOf, signMessage, verifySignature } from "../../crypto/bls.js";
 import { BaseError } from "../../errors.js";
 import { fromHex, toHex } from "../../util/hex.js";
 import { isLoopbackHost } from "../../util/host-header.js";
-import { beaconGet, headForBuilding, readChain, validatorOf } from "./chain.js";
-import { buildPayload, forkTypes, payloadHeader } from "./payload.js";
+import { beaconGet, headForBuilding, type RelayChain, readChain, validatorOf } from "./chain.js";
+import { buildPayload, type ForkTypes, forkTypes, payloadHeader } from "./payload.js";
 
 type BlindedMessage = {
   slot: number;
@@ -210,6 +210,25 @@ function randomSecret(): Uint8Array {
   return s;
 }
 
+/** What the relay knows: its chain, keys, options and everything it saw (one per relay). */
+type RelayContext = {
+  chain: RelayChain;
+  opts: RelayOptions;
+  now: () => number;
+  valueWei: bigint;
+  mode: NonNullable<RelayOptions["mode"]>;
+  secret: Uint8Array;
+  relayPubkey: Uint8Array;
+  builderKey: `0x${string}`;
+  bDomain: Uint8Array;
+  rec: RelayRecords;
+  latest: Map<string, RelayRecords["registrations"][number]>;
+  /** The signed registration as received, per pubkey (relay-specs data API answer). */
+  registrationJson: Map<string, unknown>;
+  bids: Map<string, { fork: string; payload: ExecutionPayload; slot: number }>;
+};
+type Registration = RelayRecords["registrations"][number];
+
 /**
  * Start the relay against a beacon node (which it reads for the chain, head and validators).
  *
@@ -219,313 +238,389 @@ function randomSecret(): Uint8Array {
  */
 export async function startRelay(opts: RelayOptions): Promise<Relay> {
   const chain = await readChain(opts.beaconUrl);
-  const now = opts.now ?? Date.now;
-  const valueWei = opts.bidValueWei ?? 10n ** 16n;
-  const mode = opts.mode ?? "fee-recipient";
   const secret = randomSecret();
-  const relayPubkey = publicKeyOf(secret);
-  const builderKey = toHex(randomSecret()) as `0x${string}`;
-  const bDomain = builderDomain(chain.genesisForkVersion);
-  const rec: RelayRecords = { registrations: [], rejected: [], headers: [], blindedBlocks: [] };
-  const latest = new Map<string, RelayRecords["registrations"][number]>();
-  /** The signed registration as received, per pubkey (relay-specs data API answer). */
-  const registrationJson = new Map<string, unknown>();
-  const bids = new Map<string, { fork: string; payload: ExecutionPayload; slot: number }>();
+  const ctx: RelayContext = {
+    chain,
+    opts,
+    now: opts.now ?? Date.now,
+    valueWei: opts.bidValueWei ?? 10n ** 16n,
+    mode: opts.mode ?? "fee-recipient",
+    secret,
+    relayPubkey: publicKeyOf(secret),
+    builderKey: toHex(randomSecret()) as `0x${string}`,
+    bDomain: builderDomain(chain.genesisForkVersion),
+    rec: { registrations: [], rejected: [], headers: [], blindedBlocks: [] },
+    latest: new Map(),
+    registrationJson: new Map(),
+    bids: new Map(),
+  };
+  const server = new RelayServer((req, res) => handle(ctx, req, res), opts.port ?? 0);
+  await server.listen();
+  return {
+    url: `http://127.0.0.1:${server.port}`,
+    get port() {
+      return server.port;
+    },
+    pubkey: toHex(ctx.relayPubkey),
+    records: () => structuredClone(ctx.rec),
+    registered: () => new Map(ctx.latest),
+    pause: () => server.close(),
+    resume: () => server.listen(),
+    stop: () => server.close(),
+  };
+}
 
-  async function registerValidators(body: unknown): Promise<void> {
-    if (!Array.isArray(body)) throw new HttpError(400, "body must be an array of registrations");
-    const ok: (RelayRecords["registrations"][number] & { json: unknown })[] = [];
-    // builder-specs process_registration: the pubkey is a validator eligible for registration
-    // (active, or pending activation).
-    const statuses = new Map(
-      (
-        await beaconGet<{ status: string; validator: { pubkey: string } }[]>(
-          chain.beaconUrl,
-          "/eth/v1/beacon/states/head/validators",
-        )
-      ).map((v) => [v.validator.pubkey.toLowerCase(), v.status]),
-    );
-    for (const [i, item] of body.entries()) {
-      let signed: ReturnType<typeof ssz.bellatrix.SignedValidatorRegistrationV1.fromJson>;
-      try {
-        signed = ssz.bellatrix.SignedValidatorRegistrationV1.fromJson(item);
-      } catch (err) {
-        throw new HttpError(
-          400,
-          `registration ${i}: not a SignedValidatorRegistrationV1 (${(err as Error).message})`,
-        );
-      }
-      const pubkey = toHex(signed.message.pubkey);
-      if (!verifyRegistration(signed, bDomain))
-        throw new HttpError(400, `registration ${i} (${pubkey}): invalid signature`);
-      const status = statuses.get(pubkey);
-      if (!status || !/^(active|pending)/.test(status))
-        throw new HttpError(
-          400,
-          `registration ${i} (${pubkey}): not a validator eligible for registration (${status ?? "unknown"})`,
-        );
-      if (signed.message.timestamp > now() / 1000 + MAX_FUTURE_TIMESTAMP_S)
-        throw new HttpError(400, `registration ${i} (${pubkey}): timestamp too far in the future`);
-      const prev = latest.get(pubkey);
-      if (prev && signed.message.timestamp < prev.timestamp)
-        throw new HttpError(
-          400,
-          `registration ${i} (${pubkey}): timestamp older than the registered one`,
-        );
-      ok.push({
-        pubkey,
-        feeRecipient: toHex(signed.message.feeRecipient),
-        gasLimit: signed.message.gasLimit,
-        timestamp: signed.message.timestamp,
-        signatureVerified: true,
-        json: item,
-      });
-    }
-    for (const { json, ...r } of ok) {
-      registrationJson.set(r.pubkey, json);
-      const prev = latest.get(r.pubkey);
-      latest.set(r.pubkey, r);
-      // A resubmission of the same registration is a no-op (one record per change).
-      if (
-        !prev ||
-        prev.timestamp !== r.timestamp ||
-        prev.feeRecipient !== r.feeRecipient ||
-        prev.gasLimit !== r.gasLimit
-      )
-        rec.registrations.push(r);
-    }
-  }
+/** The listening socket on 127.0.0.1: closed on pause/stop, opened again on the same port. */
+class RelayServer {
+  private server: Server | undefined;
+  constructor(
+    private readonly onRequest: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+    public port: number,
+  ) {}
 
-  async function isProposer(slot: number, pubkey: string): Promise<boolean | undefined> {
-    const epoch = Math.floor(slot / chain.slotsPerEpoch);
-    try {
-      const duties = await beaconGet<{ pubkey: string; slot: string }[]>(
-        chain.beaconUrl,
-        `/eth/v1/validator/duties/proposer/${epoch}`,
-      );
-      const d = duties.find((x) => Number(x.slot) === slot);
-      return d ? d.pubkey.toLowerCase() === pubkey : undefined;
-    } catch {
-      return undefined;
-    }
-  }
-
-  async function getHeader(slot: number, parentHash: string, pubkey: string) {
-    const entry: RelayRecords["headers"][number] = { slot, pubkey, parentHash };
-    rec.headers.push(entry);
-    const noBid = (why: string) => {
-      entry.noBid = why;
-      return undefined;
-    };
-    const reg = latest.get(pubkey);
-    if (!reg) return noBid("validator not registered");
-    const head = await headForBuilding(chain);
-    if (head.payload.blockHash.toLowerCase() !== parentHash)
-      return noBid(`parent ${parentHash} is not the head's payload ${head.payload.blockHash}`);
-    const wallSlot = Math.floor((now() / 1000 - chain.genesisTime) / chain.secondsPerSlot);
-    if (slot <= head.slot || slot > wallSlot + 1)
-      return noBid(
-        `slot ${slot} is not after the head (${head.slot}) and at most the next (${wallSlot + 1})`,
-      );
-    if (opts.checkProposerDuty !== false && (await isProposer(slot, pubkey)) === false)
-      return noBid(`${pubkey.slice(0, 14)}… is not slot ${slot}'s proposer`);
-    const vals = await beaconGet<{ validator: { withdrawal_credentials: string } }[]>(
-      chain.beaconUrl,
-      "/eth/v1/beacon/states/head/validators",
-    );
-    if (vals.some((v) => !v.validator.withdrawal_credentials.startsWith("0x00")))
-      return noBid(
-        "withdrawals may be due (execution withdrawal credentials exist): not computed here",
-      );
-    const { fork, payload } = await buildPayload(chain, head, {
-      slot,
-      feeRecipient: reg.feeRecipient,
-      gasLimit: reg.gasLimit,
-      valueWei,
-      mode,
-      builderKey,
-    });
-    const t = forkTypes(fork);
-    const bid = t.BuilderBid.defaultValue() as Record<string, unknown>;
-    bid.header = payloadHeader(fork, payload);
-    bid.value = valueWei;
-    bid.pubkey = relayPubkey;
-    const root = ssz.phase0.SigningData.hashTreeRoot({
-      objectRoot: t.BuilderBid.hashTreeRoot(bid as never),
-      domain: bDomain,
-    });
-    const signed = { message: bid, signature: signMessage(secret, root) };
-    const blockHash = toHex(payload.blockHash);
-    bids.set(blockHash, { fork, payload, slot });
-    entry.bid = {
-      blockHash,
-      valueWei: valueWei.toString(),
-      feeRecipient: toHex(payload.feeRecipient),
-    };
-    return { version: fork, data: t.SignedBuilderBid.toJson(signed as never) };
-  }
-
-  async function blindedBlock(body: unknown, route: "v1" | "v2") {
-    const slot = Number((body as { message?: { slot?: unknown } })?.message?.slot);
-    if (!Number.isInteger(slot) || slot < 0)
-      throw new HttpError(400, "message.slot missing or not a slot");
-    const fork = chain.config.getForkName(slot);
-    const t = forkTypes(fork);
-    let signed: { message: BlindedMessage; signature: Uint8Array };
-    try {
-      signed = t.SignedBlindedBeaconBlock.fromJson(body);
-    } catch (err) {
-      throw new HttpError(400, `not a ${fork} SignedBlindedBeaconBlock: ${(err as Error).message}`);
-    }
-    const m = signed.message;
-    const v = await validatorOf(chain, String(m.proposerIndex));
-    if (!v) throw new HttpError(400, `proposer_index ${m.proposerIndex} is not a known validator`);
-    const root = ssz.phase0.SigningData.hashTreeRoot({
-      objectRoot: t.BlindedBeaconBlock.hashTreeRoot(m),
-      domain: chain.config.getDomain(slot, DOMAIN_BEACON_PROPOSER),
-    });
-    if (!verifySignature(fromHex(v.pubkey), root, signed.signature))
-      throw new HttpError(
-        400,
-        `invalid signature of the blinded block at slot ${slot} (proposer ${m.proposerIndex})`,
-      );
-    const blockHash = toHex(m.body.executionPayloadHeader.blockHash);
-    const bid = bids.get(blockHash);
-    if (!bid || bid.slot !== slot)
-      throw new HttpError(400, `no bid of this relay has block hash ${blockHash} for slot ${slot}`);
-    const header = payloadHeader(fork, bid.payload);
-    if (
-      !Buffer.from(t.ExecutionPayloadHeader.hashTreeRoot(header as never)).equals(
-        Buffer.from(t.ExecutionPayloadHeader.hashTreeRoot(m.body.executionPayloadHeader)),
-      )
-    )
-      throw new HttpError(400, "the signed header differs from the bid's header");
-    rec.blindedBlocks.push({
-      slot,
-      proposerIndex: m.proposerIndex,
-      pubkey: v.pubkey,
-      blockHash,
-      signatureVerified: true,
-      route,
-    });
-    if (route === "v2") {
-      const { executionPayloadHeader: _h, ...bodyRest } = m.body as Record<string, unknown>;
-      const full = {
-        message: { ...m, body: { ...bodyRest, executionPayload: bid.payload } },
-        signature: signed.signature,
-      };
-      const res = await fetch(`${chain.beaconUrl.replace(/\/+$/, "")}/eth/v2/beacon/blocks`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "eth-consensus-version": fork },
-        body: JSON.stringify(t.SignedBeaconBlock.toJson(full as never)),
-      });
-      if (!res.ok)
-        throw new HttpError(502, `beacon node refused the unblinded block: ${res.status}`);
-      return undefined;
-    }
-    if (isForkPostDeneb(fork)) {
-      return {
-        version: fork,
-        data: t.ExecutionPayloadAndBlobsBundle?.toJson({
-          executionPayload: bid.payload as never,
-          blobsBundle: { commitments: [], proofs: [], blobs: [] },
-        }),
-      };
-    }
-    return { version: fork, data: t.ExecutionPayload.toJson(bid.payload as never) };
-  }
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? "/", "http://127.0.0.1");
-    const path = url.pathname.replace(/\/+$/, "");
-    const route = `${req.method} ${path}`;
-    try {
-      if (!isLoopbackHost(req.headers.host)) {
-        throw new HttpError(
-          403,
-          "the Host header must name loopback (127.0.0.1, localhost, [::1])",
-        );
-      }
-      if (route === "GET /eth/v1/builder/status") return send(res, 200);
-      if (route === "GET /relay/v1/records") return send(res, 200, rec);
-      if (route === "GET /relay/v1/data/validator_registration") {
-        const pk = (url.searchParams.get("pubkey") ?? "").toLowerCase();
-        const reg = latest.get(pk);
-        if (!reg) throw new HttpError(400, `no registration found for validator ${pk}`);
-        return send(res, 200, registrationJson.get(pk));
-      }
-      if (route === "POST /eth/v1/builder/validators") {
-        await registerValidators(await readBody(req));
-        return send(res, 200);
-      }
-      const h =
-        /^GET \/eth\/v1\/builder\/header\/(\d+)\/(0x[0-9a-fA-F]{64})\/(0x[0-9a-fA-F]{96})$/.exec(
-          route,
-        );
-      if (h) {
-        const out = await getHeader(
-          Number(h[1]),
-          (h[2] as string).toLowerCase(),
-          (h[3] as string).toLowerCase(),
-        );
-        return out ? send(res, 200, out, { "eth-consensus-version": out.version }) : send(res, 204);
-      }
-      if (route.startsWith("GET /eth/v1/builder/header/"))
-        throw new HttpError(
-          400,
-          "expected /eth/v1/builder/header/{slot}/{parent_hash: 0x+64 hex}/{pubkey: 0x+96 hex}",
-        );
-      const b = /^POST \/eth\/(v1|v2)\/builder\/blinded_blocks$/.exec(route);
-      if (b) {
-        const v = b[1] as "v1" | "v2";
-        const out = await blindedBlock(await readBody(req), v);
-        return out ? send(res, 200, out, { "eth-consensus-version": out.version }) : send(res, 202);
-      }
-      throw new HttpError(404, `no route ${route}`);
-    } catch (err) {
-      const code = err instanceof HttpError ? err.code : 500;
-      const message =
-        err instanceof BaseError
-          ? err.shortMessage
-          : err instanceof Error
-            ? err.message
-            : String(err);
-      if (code !== 404) rec.rejected.push({ route, reason: message });
-      if (!res.headersSent) send(res, code, { code, message });
-    }
-  }
-
-  let server: Server | undefined;
-  let port = opts.port ?? 0;
-  const listen = () =>
-    new Promise<void>((resolve, reject) => {
-      const s = createServer((req, res) => void handle(req, res));
+  /** Listen (a no-op while listening); the first call picks the port when it is 0. */
+  listen(): Promise<void> {
+    if (this.server) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const s = createServer((req, res) => void this.onRequest(req, res));
       s.once("error", reject);
-      s.listen(port, "127.0.0.1", () => {
-        port = (s.address() as AddressInfo).port;
-        server = s;
+      s.listen(this.port, "127.0.0.1", () => {
+        this.port = (s.address() as AddressInfo).port;
+        this.server = s;
         resolve();
       });
     });
-  const close = () =>
-    new Promise<void>((resolve) => {
-      const s = server;
-      server = undefined;
+  }
+
+  /** Stop listening and drop the open connections. */
+  close(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const s = this.server;
+      this.server = undefined;
       if (!s) return resolve();
       s.close(() => resolve());
       s.closeAllConnections();
     });
-  await listen();
+  }
+}
+
+/** POST /eth/v1/builder/validators: all verified, then all stored; one bad one → 400, none. */
+async function registerValidators(ctx: RelayContext, body: unknown): Promise<void> {
+  if (!Array.isArray(body)) throw new HttpError(400, "body must be an array of registrations");
+  // builder-specs process_registration: the pubkey is a validator eligible for registration
+  // (active, or pending activation).
+  const statuses = new Map(
+    (
+      await beaconGet<{ status: string; validator: { pubkey: string } }[]>(
+        ctx.chain.beaconUrl,
+        "/eth/v1/beacon/states/head/validators",
+      )
+    ).map((v) => [v.validator.pubkey.toLowerCase(), v.status]),
+  );
+  const ok = body.map((item, i) => checkRegistration(ctx, item, i, statuses));
+  for (const { json, ...r } of ok) {
+    ctx.registrationJson.set(r.pubkey, json);
+    const prev = ctx.latest.get(r.pubkey);
+    ctx.latest.set(r.pubkey, r);
+    // A resubmission of the same registration is a no-op (one record per change).
+    if (
+      !prev ||
+      prev.timestamp !== r.timestamp ||
+      prev.feeRecipient !== r.feeRecipient ||
+      prev.gasLimit !== r.gasLimit
+    )
+      ctx.rec.registrations.push(r);
+  }
+}
+
+/** One registration checked (builder-specs process_registration); a refusal names it. */
+function checkRegistration(
+  ctx: RelayContext,
+  item: unknown,
+  i: number,
+  statuses: Map<string, string>,
+): Registration & { json: unknown } {
+  let signed: ReturnType<typeof ssz.bellatrix.SignedValidatorRegistrationV1.fromJson>;
+  try {
+    signed = ssz.bellatrix.SignedValidatorRegistrationV1.fromJson(item);
+  } catch (err) {
+    throw new HttpError(
+      400,
+      `registration ${i}: not a SignedValidatorRegistrationV1 (${(err as Error).message})`,
+    );
+  }
+  const pubkey = toHex(signed.message.pubkey);
+  if (!verifyRegistration(signed, ctx.bDomain))
+    throw new HttpError(400, `registration ${i} (${pubkey}): invalid signature`);
+  const status = statuses.get(pubkey);
+  if (!status || !/^(active|pending)/.test(status))
+    throw new HttpError(
+      400,
+      `registration ${i} (${pubkey}): not a validator eligible for registration (${status ?? "unknown"})`,
+    );
+  if (signed.message.timestamp > ctx.now() / 1000 + MAX_FUTURE_TIMESTAMP_S)
+    throw new HttpError(400, `registration ${i} (${pubkey}): timestamp too far in the future`);
+  const prev = ctx.latest.get(pubkey);
+  if (prev && signed.message.timestamp < prev.timestamp)
+    throw new HttpError(
+      400,
+      `registration ${i} (${pubkey}): timestamp older than the registered one`,
+    );
   return {
-    url: `http://127.0.0.1:${port}`,
-    get port() {
-      return port;
-    },
-    pubkey: toHex(relayPubkey),
-    records: () => structuredClone(rec),
-    registered: () => new Map(latest),
-    pause: close,
-    resume: () => (server ? Promise.resolve() : listen()),
-    stop: close,
+    pubkey,
+    feeRecipient: toHex(signed.message.feeRecipient),
+    gasLimit: signed.message.gasLimit,
+    timestamp: signed.message.timestamp,
+    signatureVerified: true,
+    json: item,
   };
+}
+
+/** Whether `pubkey` is `slot`'s proposer (undefined: the beacon node did not say). */
+async function isProposer(
+  ctx: RelayContext,
+  slot: number,
+  pubkey: string,
+): Promise<boolean | undefined> {
+  const epoch = Math.floor(slot / ctx.chain.slotsPerEpoch);
+  try {
+    const duties = await beaconGet<{ pubkey: string; slot: string }[]>(
+      ctx.chain.beaconUrl,
+      `/eth/v1/validator/duties/proposer/${epoch}`,
+    );
+    const d = duties.find((x) => Number(x.slot) === slot);
+    return d ? d.pubkey.toLowerCase() === pubkey : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** GET header: a signed bid for a registered proposer on the head, or undefined (204) and why. */
+async function getHeader(ctx: RelayContext, slot: number, parentHash: string, pubkey: string) {
+  const entry: RelayRecords["headers"][number] = { slot, pubkey, parentHash };
+  ctx.rec.headers.push(entry);
+  const reg = ctx.latest.get(pubkey);
+  if (!reg) {
+    entry.noBid = "validator not registered";
+    return undefined;
+  }
+  const head = await headForBuilding(ctx.chain);
+  const noBid = await whyNoBid(ctx, head, slot, parentHash, pubkey);
+  if (noBid !== undefined) {
+    entry.noBid = noBid;
+    return undefined;
+  }
+  const { fork, payload } = await buildPayload(ctx.chain, head, {
+    slot,
+    feeRecipient: reg.feeRecipient,
+    gasLimit: reg.gasLimit,
+    valueWei: ctx.valueWei,
+    mode: ctx.mode,
+    builderKey: ctx.builderKey,
+  });
+  const blockHash = toHex(payload.blockHash);
+  ctx.bids.set(blockHash, { fork, payload, slot });
+  entry.bid = {
+    blockHash,
+    valueWei: ctx.valueWei.toString(),
+    feeRecipient: toHex(payload.feeRecipient),
+  };
+  return { version: fork, data: signBid(ctx, fork, payload) };
+}
+
+/** Why no bid is made for this request (undefined: bid). */
+async function whyNoBid(
+  ctx: RelayContext,
+  head: Awaited<ReturnType<typeof headForBuilding>>,
+  slot: number,
+  parentHash: string,
+  pubkey: string,
+): Promise<string | undefined> {
+  if (head.payload.blockHash.toLowerCase() !== parentHash)
+    return `parent ${parentHash} is not the head's payload ${head.payload.blockHash}`;
+  const { chain } = ctx;
+  const wallSlot = Math.floor((ctx.now() / 1000 - chain.genesisTime) / chain.secondsPerSlot);
+  if (slot <= head.slot || slot > wallSlot + 1)
+    return `slot ${slot} is not after the head (${head.slot}) and at most the next (${wallSlot + 1})`;
+  if (ctx.opts.checkProposerDuty !== false && (await isProposer(ctx, slot, pubkey)) === false)
+    return `${pubkey.slice(0, 14)}… is not slot ${slot}'s proposer`;
+  const vals = await beaconGet<{ validator: { withdrawal_credentials: string } }[]>(
+    chain.beaconUrl,
+    "/eth/v1/beacon/states/head/validators",
+  );
+  if (vals.some((v) => !v.validator.withdrawal_credentials.startsWith("0x00")))
+    return "withdrawals may be due (execution withdrawal credentials exist): not computed here";
+  return undefined;
+}
+
+/** The SignedBuilderBid (JSON) for `payload`, signed by the relay's key under the builder domain. */
+function signBid(ctx: RelayContext, fork: string, payload: ExecutionPayload): unknown {
+  const t = forkTypes(fork);
+  const bid = t.BuilderBid.defaultValue() as Record<string, unknown>;
+  bid.header = payloadHeader(fork, payload);
+  bid.value = ctx.valueWei;
+  bid.pubkey = ctx.relayPubkey;
+  const root = ssz.phase0.SigningData.hashTreeRoot({
+    objectRoot: t.BuilderBid.hashTreeRoot(bid as never),
+    domain: ctx.bDomain,
+  });
+  const signed = { message: bid, signature: signMessage(ctx.secret, root) };
+  return t.SignedBuilderBid.toJson(signed as never);
+}
+
+/** POST blinded_blocks: verified and matched to a bid; v1 answers the payload, v2 publishes. */
+async function blindedBlock(ctx: RelayContext, body: unknown, route: "v1" | "v2") {
+  const slot = Number((body as { message?: { slot?: unknown } })?.message?.slot);
+  if (!Number.isInteger(slot) || slot < 0)
+    throw new HttpError(400, "message.slot missing or not a slot");
+  const fork = ctx.chain.config.getForkName(slot);
+  const t = forkTypes(fork);
+  let signed: { message: BlindedMessage; signature: Uint8Array };
+  try {
+    signed = t.SignedBlindedBeaconBlock.fromJson(body);
+  } catch (err) {
+    throw new HttpError(400, `not a ${fork} SignedBlindedBeaconBlock: ${(err as Error).message}`);
+  }
+  const m = signed.message;
+  const pubkey = await verifyBlinded(ctx, t, slot, signed);
+  const blockHash = toHex(m.body.executionPayloadHeader.blockHash);
+  const bid = ctx.bids.get(blockHash);
+  if (!bid || bid.slot !== slot)
+    throw new HttpError(400, `no bid of this relay has block hash ${blockHash} for slot ${slot}`);
+  const header = payloadHeader(fork, bid.payload);
+  if (
+    !Buffer.from(t.ExecutionPayloadHeader.hashTreeRoot(header as never)).equals(
+      Buffer.from(t.ExecutionPayloadHeader.hashTreeRoot(m.body.executionPayloadHeader)),
+    )
+  )
+    throw new HttpError(400, "the signed header differs from the bid's header");
+  ctx.rec.blindedBlocks.push({
+    slot,
+    proposerIndex: m.proposerIndex,
+    pubkey,
+    blockHash,
+    signatureVerified: true,
+    route,
+  });
+  if (route === "v2") return publishUnblinded(ctx, fork, t, signed, bid.payload);
+  if (isForkPostDeneb(fork)) {
+    return {
+      version: fork,
+      data: t.ExecutionPayloadAndBlobsBundle?.toJson({
+        executionPayload: bid.payload as never,
+        blobsBundle: { commitments: [], proofs: [], blobs: [] },
+      }),
+    };
+  }
+  return { version: fork, data: t.ExecutionPayload.toJson(bid.payload as never) };
+}
+
+/** The proposer's signature over the blinded block (DOMAIN_BEACON_PROPOSER); its pubkey. */
+async function verifyBlinded(
+  ctx: RelayContext,
+  t: ForkTypes,
+  slot: number,
+  signed: { message: BlindedMessage; signature: Uint8Array },
+): Promise<string> {
+  const m = signed.message;
+  const v = await validatorOf(ctx.chain, String(m.proposerIndex));
+  if (!v) throw new HttpError(400, `proposer_index ${m.proposerIndex} is not a known validator`);
+  const root = ssz.phase0.SigningData.hashTreeRoot({
+    objectRoot: t.BlindedBeaconBlock.hashTreeRoot(m),
+    domain: ctx.chain.config.getDomain(slot, DOMAIN_BEACON_PROPOSER),
+  });
+  if (!verifySignature(fromHex(v.pubkey), root, signed.signature))
+    throw new HttpError(
+      400,
+      `invalid signature of the blinded block at slot ${slot} (proposer ${m.proposerIndex})`,
+    );
+  return v.pubkey;
+}
+
+/** builder-specs submitBlindedBlockV2: the relay publishes the unblinded block itself (202). */
+async function publishUnblinded(
+  ctx: RelayContext,
+  fork: string,
+  t: ForkTypes,
+  signed: { message: BlindedMessage; signature: Uint8Array },
+  payload: ExecutionPayload,
+): Promise<undefined> {
+  const m = signed.message;
+  const { executionPayloadHeader: _h, ...bodyRest } = m.body as Record<string, unknown>;
+  const full = {
+    message: { ...m, body: { ...bodyRest, executionPayload: payload } },
+    signature: signed.signature,
+  };
+  const res = await fetch(`${ctx.chain.beaconUrl.replace(/\/+$/, "")}/eth/v2/beacon/blocks`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "eth-consensus-version": fork },
+    body: JSON.stringify(t.SignedBeaconBlock.toJson(full as never)),
+  });
+  if (!res.ok) throw new HttpError(502, `beacon node refused the unblinded block: ${res.status}`);
+  return undefined;
+}
+
+/** One request: routed, and any refusal or failure answered as `{code, message}` (never a crash). */
+async function handle(ctx: RelayContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? "/", "http://127.0.0.1");
+  const route = `${req.method} ${url.pathname.replace(/\/+$/, "")}`;
+  try {
+    if (!isLoopbackHost(req.headers.host)) {
+      throw new HttpError(403, "the Host header must name loopback (127.0.0.1, localhost, [::1])");
+    }
+    await dispatch(ctx, req, res, url, route);
+  } catch (err) {
+    const code = err instanceof HttpError ? err.code : 500;
+    const message =
+      err instanceof BaseError
+        ? err.shortMessage
+        : err instanceof Error
+          ? err.message
+          : String(err);
+    if (code !== 404) ctx.rec.rejected.push({ route, reason: message });
+    if (!res.headersSent) send(res, code, { code, message });
+  }
+}
+
+/** The routes (see the header); an unknown one is a 404. */
+async function dispatch(
+  ctx: RelayContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  route: string,
+): Promise<void> {
+  if (route === "GET /eth/v1/builder/status") return send(res, 200);
+  if (route === "GET /relay/v1/records") return send(res, 200, ctx.rec);
+  if (route === "GET /relay/v1/data/validator_registration") {
+    const pk = (url.searchParams.get("pubkey") ?? "").toLowerCase();
+    if (!ctx.latest.get(pk)) throw new HttpError(400, `no registration found for validator ${pk}`);
+    return send(res, 200, ctx.registrationJson.get(pk));
+  }
+  if (route === "POST /eth/v1/builder/validators") {
+    await registerValidators(ctx, await readBody(req));
+    return send(res, 200);
+  }
+  const h =
+    /^GET \/eth\/v1\/builder\/header\/(\d+)\/(0x[0-9a-fA-F]{64})\/(0x[0-9a-fA-F]{96})$/.exec(route);
+  if (h) {
+    const out = await getHeader(
+      ctx,
+      Number(h[1]),
+      (h[2] as string).toLowerCase(),
+      (h[3] as string).toLowerCase(),
+    );
+    return out ? send(res, 200, out, { "eth-consensus-version": out.version }) : send(res, 204);
+  }
+  if (route.startsWith("GET /eth/v1/builder/header/"))
+    throw new HttpError(
+      400,
+      "expected /eth/v1/builder/header/{slot}/{parent_hash: 0x+64 hex}/{pubkey: 0x+96 hex}",
+    );
+  const b = /^POST \/eth\/(v1|v2)\/builder\/blinded_blocks$/.exec(route);
+  if (b) {
+    const out = await blindedBlock(ctx, await readBody(req), b[1] as "v1" | "v2");
+    return out ? send(res, 200, out, { "eth-consensus-version": out.version }) : send(res, 202);
+  }
+  throw new HttpError(404, `no route ${route}`);
 }
