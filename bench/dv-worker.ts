@@ -13,6 +13,12 @@
  *
  * Times: every process reads one clock, the parent's `performance.now()` (its timeOrigin is
  * passed in), so event times and slot boundaries are comparable across processes.
+ *
+ * WAN (`init.wan`): every peer is dialed through a delaying TCP link (bench/wan-link.ts: one-way
+ * delay + jitter, loss as TCP retransmissions), so every byte between two operators crosses one
+ * link whichever side dialed; `init.down` operators are not started (the others wait for the
+ * rest only). `init.allDuties`: every duty type at its spec offset with aggregation (else the
+ * attester duty alone at offset 0, as before); each type's start and decided times are recorded.
  */
 import { join } from "node:path";
 import { secp256k1TestKeys } from "../src/core/consensus/signer.js";
@@ -26,6 +32,7 @@ import { createP2PTransport, type P2PTransport } from "../src/p2p/transport.js";
 import { SlashingProtectionDb } from "../src/slashing/db.js";
 import { fromHex } from "../src/util/hex.js";
 import { createSimBeacon } from "../test/simnet/beacon.js";
+import { startWanLink, type WanLink, type WanLinkModel } from "./wan-link.js";
 
 /**
  * Parent → worker messages.
@@ -47,6 +54,12 @@ export type ToWorker =
       beacon: { slotsPerEpoch: number; secondsPerSlot: number; genesisClockMs: number };
       /** The parent's performance.timeOrigin: clock 0 of every process. */
       origin: number;
+      /** Dial every peer through a delaying link with this model. */
+      wan?: WanLinkModel | undefined;
+      /** Operator indices that are not running (one operator down). */
+      down?: number[] | undefined;
+      /** Every duty type at its spec offset, with aggregation. */
+      allDuties?: boolean | undefined;
     }
   | { type: "peers"; addresses: string[] }
   | { type: "start" }
@@ -73,6 +86,12 @@ export type FromWorker =
       ready: [string, number][];
       /** Process CPU (user + system) in the measured window, ms. */
       cpuMs: number;
+      /** `${type}/${slot}` → clock time that duty type started here (its first validator). */
+      typeStart: [string, number][];
+      /** `${type}/${slot}/${pubkey}` → clock time decided here. */
+      typeDecided: [string, number][];
+      /** Delaying links: chunks sent, chunks charged a retransmission. */
+      wan?: { chunks: number; lost: number } | undefined;
     };
 
 const send = (m: FromWorker): void => {
@@ -89,6 +108,9 @@ const start = new Map<number, number>();
 const decided = new Map<string, number>();
 const signed = new Map<string, number>();
 const ready = new Map<string, number>();
+const typeStart = new Map<string, number>();
+const typeDecided = new Map<string, number>();
+const links: WanLink[] = [];
 
 async function onInit(m: Extract<ToWorker, { type: "init" }>): Promise<void> {
   init = m;
@@ -116,10 +138,25 @@ async function onInit(m: Extract<ToWorker, { type: "init" }>): Promise<void> {
 
 async function onPeers(addresses: string[]): Promise<void> {
   const t = transport as P2PTransport;
-  addresses.forEach((a, j) => {
-    if (j !== t.self) t.setPeerAddress(j, a);
-  });
-  while (t.connectedPeers().length < t.n - 1) await new Promise((r) => setTimeout(r, 10));
+  const m = init as NonNullable<typeof init>;
+  const down = new Set(m.down ?? []);
+  for (const [j, a] of addresses.entries()) {
+    if (j === t.self || down.has(j)) continue;
+    if (!m.wan) {
+      t.setPeerAddress(j, a);
+      continue;
+    }
+    // One link per ordered pair; seeded by the pair, so runs repeat.
+    const link = await startWanLink({
+      target: a,
+      model: m.wan,
+      seed: m.seed * 1000 + t.self * 31 + j,
+    });
+    links.push(link);
+    t.setPeerAddress(j, link.address);
+  }
+  const want = t.n - 1 - [...down].filter((j) => j !== t.self).length;
+  while (t.connectedPeers().length < want) await new Promise((r) => setTimeout(r, 10));
   send({ type: "connected" });
 }
 
@@ -154,11 +191,15 @@ async function onStart(): Promise<void> {
     options: {
       genesisClockMs: m.beacon.genesisClockMs,
       doppelgangerEpochs: 0,
-      aggregation: false,
-      offsets: { attester: 0 },
+      ...(m.allDuties ? {} : { aggregation: false, offsets: { attester: 0 } }),
       onEvent: (e) => {
-        if (e.duty.type !== DutyType.Attester) return;
         const now = c.now();
+        const tk = `${e.duty.type}/${e.duty.slot}`;
+        if (e.step === "duty" && !typeStart.has(tk)) typeStart.set(tk, now);
+        if (e.step === "decided" && !typeDecided.has(`${tk}/${e.pubkey}`)) {
+          typeDecided.set(`${tk}/${e.pubkey}`, now);
+        }
+        if (e.duty.type !== DutyType.Attester) return;
         if (e.step === "duty" && !start.has(e.duty.slot)) start.set(e.duty.slot, now);
         const k = `${e.duty.slot}/${e.pubkey}`;
         const into =
@@ -197,6 +238,7 @@ async function onStop(): Promise<void> {
   node?.stop();
   db?.close();
   await transport?.stop();
+  await Promise.all(links.map((l) => l.close()));
   const result: FromWorker = {
     type: "result",
     start: [...start],
@@ -204,6 +246,14 @@ async function onStop(): Promise<void> {
     signed: [...signed],
     ready: [...ready],
     cpuMs,
+    typeStart: [...typeStart],
+    typeDecided: [...typeDecided],
+    wan: links.length
+      ? {
+          chunks: links.reduce((a, l) => a + l.stats.chunks, 0),
+          lost: links.reduce((a, l) => a + l.stats.lost, 0),
+        }
+      : undefined,
   };
   // Exit once the result is out (so a --cpu-prof profile gets written; lingering handles don't matter).
   process.send?.(result, () => process.exit(0));

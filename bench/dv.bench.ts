@@ -36,6 +36,10 @@
  * and V/10 validators, every duty type, E epochs; default 3,000 and 3).
  * --wan: the WAN table instead (bench/wan.ts: simulated WAN, one operator down, per duty type;
  * `--n 4,7` to limit the sizes).
+ * --wan-libp2p [--n 4,7]: the per-process libp2p bench over delaying TCP links (bench/wan-link.ts:
+ * 100 ms RTT, ±10 ms jitter, 1% loss as TCP retransmissions), one operator down, every duty type
+ * at its spec offset of a 12 s slot, 100 validators: decided-by (until the threshold of operators
+ * decided) median/p99 per duty type and the fraction decided within 2.5 s.
  * Run: npx tsx bench/dv.bench.ts [--quick] [--network simnet|libp2p] [--processes]
  *      [--only 4x100,7x1000] [--skip 13x1000] [--samples FILE] [--cpu-prof DIR] [--wan [--n 4,7]]
  * Reuse over another transport: import { runDvBench } and pass `network: (n) => myDvNetwork(n)`.
@@ -48,7 +52,7 @@ import { join } from "node:path";
 import { SecretKey } from "@chainsafe/blst";
 import { createSigningRoots } from "../src/core/domain.js";
 import { systemClock } from "../src/core/transport.js";
-import { DutyType, type PubkeyHex } from "../src/core/types.js";
+import { DutyType, dutyTypeName, type PubkeyHex } from "../src/core/types.js";
 import { generateIdentity } from "../src/p2p/identity.js";
 import { type LocalCluster, startLocalCluster } from "../src/p2p/local-cluster.js";
 import { SlashingProtectionDb } from "../src/slashing/db.js";
@@ -58,6 +62,7 @@ import type { FromWorker, ToWorker } from "./dv-worker.js";
 import { printScaleTable } from "./scale.js";
 import { ms, type Stats, summarize, table } from "./util.js";
 import { printWanTable } from "./wan.js";
+import type { WanLinkModel } from "./wan-link.js";
 
 const quick = process.argv.includes("--quick");
 const networkArg = process.argv[process.argv.indexOf("--network") + 1];
@@ -216,7 +221,13 @@ export async function runDvBenchProcesses(o: {
   secondsPerSlot: number;
   slotsPerEpoch: number;
   seed?: number;
-}): Promise<DvBenchResult> {
+  /** Every link through a delaying TCP proxy (bench/wan-link.ts). */
+  wan?: WanLinkModel | undefined;
+  /** Operator indices not started (down for the whole run). */
+  down?: readonly number[] | undefined;
+  /** Every duty type at its spec offset with aggregation (else the attester alone at 0). */
+  allDuties?: boolean | undefined;
+}): Promise<DvBenchResult & { perType: ProcTypeResult[] }> {
   const dir = await mkdtemp(join(tmpdir(), "rpdvt-dv-bench-"));
   const seed = o.seed ?? 1;
   const sleepUntil = (t: number): Promise<void> =>
@@ -246,7 +257,9 @@ export async function runDvBenchProcesses(o: {
     beacon: { ...beaconOpts, verifySubmissions: false },
   });
   const identities = Array.from({ length: o.n }, () => toHex(generateIdentity().secretKey));
-  const workers = Array.from({ length: o.n }, () =>
+  const down = new Set(o.down ?? []);
+  const up = Array.from({ length: o.n }, (_, i) => i).filter((i) => !down.has(i));
+  const workers = up.map(() =>
     fork(new URL("./dv-worker.ts", import.meta.url).pathname, [], {
       execArgv: ["--import", "tsx", ...workerProfileArgs],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
@@ -274,12 +287,16 @@ export async function runDvBenchProcesses(o: {
       }),
     );
   try {
-    const addresses = await Promise.all(
-      workers.map((w, i) => {
+    const upAddresses = await Promise.all(
+      workers.map((w, wi) => {
+        const i = up[wi] as number;
         const p = next(w, "address");
         w.send({
           type: "init",
           index: i,
+          wan: o.wan,
+          down: [...down],
+          allDuties: o.allDuties,
           seed,
           cluster: c.cluster,
           shares: [...(c.shares[i] as Map<PubkeyHex, Uint8Array>)].map(([pk, s]) => [pk, toHex(s)]),
@@ -291,10 +308,12 @@ export async function runDvBenchProcesses(o: {
         return p;
       }),
     );
-    await all("connected", {
-      type: "peers",
-      addresses: addresses.map((a) => (a as Extract<FromWorker, { type: "address" }>).address),
+    // A down operator's address is never dialed (the workers skip it).
+    const addresses = Array.from({ length: o.n }, (_, i) => {
+      const a = upAddresses[up.indexOf(i)] as Extract<FromWorker, { type: "address" }> | undefined;
+      return a?.address ?? "127.0.0.1:1";
     });
+    await all("connected", { type: "peers", addresses });
     await all("started", { type: "start" });
     const slotStart = (s: number): number => c.beacon.genesisClockMs + s * c.slotMs;
     const first = Math.floor((systemClock.now() - c.beacon.genesisClockMs) / c.slotMs) + 2;
@@ -342,8 +361,12 @@ export async function runDvBenchProcesses(o: {
       );
       appendFileSync(samplesFile, `${JSON.stringify({ missing })}\n`);
     }
+    const perType = decidedByType(results, c.cluster.threshold, first, first + o.slots, {
+      [DutyType.Attester]: c.attesterDuties(first, first + o.slots).length,
+    });
     const base = await measureBaseline(c, dir, first, o.slots);
     return {
+      perType,
       dv: summarize(lat),
       baseline: base.stats,
       dvCpuMsPerSlot: cpus.reduce((a, b) => a + b, 0),
@@ -359,6 +382,69 @@ export async function runDvBenchProcesses(o: {
     c.close();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Decided-by times of one duty type in the per-process bench.
+ *
+ * @example
+ * const r: ProcTypeResult = { type: "attester", stats, before2500: 1, duties: 200, undecided: 0 };
+ */
+export type ProcTypeResult = {
+  type: string;
+  stats: Stats;
+  /** Fraction of the duties decided within 2.5 s of their start (undecided ones count against). */
+  before2500: number;
+  duties: number;
+  undecided: number;
+};
+
+/**
+ * Per duty type: each validator's duty is decided when `threshold` operators have decided it
+ * (enough partial signatures can then exist), counted from the duty's earliest start on any
+ * operator; a duty started but not decided by `threshold` operators is undecided.
+ */
+function decidedByType(
+  results: readonly Extract<FromWorker, { type: "result" }>[],
+  threshold: number,
+  from: number,
+  to: number,
+  /** Known duty counts per type (a duty nobody decided has no record). */
+  expected: Partial<Record<number, number>>,
+): ProcTypeResult[] {
+  const starts = new Map<string, number>();
+  for (const r of results) {
+    for (const [k, t] of r.typeStart) starts.set(k, Math.min(t, starts.get(k) ?? t));
+  }
+  const decided = new Map<string, number[]>();
+  for (const r of results) {
+    for (const [k, t] of r.typeDecided) decided.set(k, [...(decided.get(k) ?? []), t]);
+  }
+  const byType = new Map<number, { times: number[]; duties: number }>();
+  for (const type of Object.keys(expected)) byType.set(Number(type), { times: [], duties: 0 });
+  for (const [k, ts] of decided) {
+    const [type, slot] = k.split("/").map(Number) as [number, number];
+    if (slot < from || slot >= to) continue;
+    const row = byType.get(type) ?? { times: [], duties: 0 };
+    byType.set(type, row);
+    row.duties++;
+    const t0 = starts.get(`${type}/${slot}`);
+    const sorted = [...ts].sort((a, b) => a - b);
+    const at = sorted[threshold - 1];
+    if (t0 !== undefined && at !== undefined) row.times.push(at - t0);
+  }
+  return [...byType]
+    .sort(([a], [b]) => a - b)
+    .map(([type, { times, duties: seen }]) => {
+      const duties = Math.max(seen, expected[type] ?? 0);
+      return {
+        type: dutyTypeName(type),
+        stats: summarize(times),
+        before2500: duties ? times.filter((t) => t < 2500).length / duties : 0,
+        duties,
+        undecided: duties - times.length,
+      };
+    });
 }
 
 type EventTimes = {
@@ -509,6 +595,61 @@ const LIBP2P_PLAN: Record<
   1000: { secondsPerSlot: 3, slotsPerEpoch: SPE, slots: quick ? 6 : 10 },
 };
 
+/** `--flag a,b,c` → ["a", "b", "c"] (none when the flag is absent). */
+const argList = (flag: string): string[] =>
+  process.argv.includes(flag)
+    ? (process.argv[process.argv.indexOf(flag) + 1] ?? "").split(",").filter((x) => x)
+    : [];
+
+/** Issue 17 item 2 over real libp2p: 100 ms RTT (±10 ms jitter), 1% loss, one operator down. */
+const WAN_LINK: WanLinkModel = { oneWayMs: 50, jitterMs: 10, loss: 0.01 };
+
+/**
+ * The per-process libp2p bench over delaying links (bench/wan-link.ts), one operator down,
+ * every duty type at its spec offset of a 12 s slot: decided-by per duty type.
+ */
+async function printWanLibp2pTable(nsArg: (4 | 7 | 10 | 13)[]): Promise<void> {
+  const ns = nsArg.length ? nsArg : ([4, 7] as const);
+  const slots = quick ? 8 : 16;
+  const rows: (string | number)[][] = [
+    ["n", "duty", "duties", "undecided", "median", "p99", "decided < 2.5 s", "CPU/slot/operator"],
+  ];
+  for (const n of ns) {
+    const t0 = performance.now();
+    const r = await runDvBenchProcesses({
+      n,
+      validators: 100,
+      slots,
+      secondsPerSlot: 12,
+      slotsPerEpoch: 8,
+      wan: WAN_LINK,
+      down: [n - 1],
+      allDuties: true,
+    });
+    for (const t of r.perType) {
+      rows.push([
+        n,
+        t.type,
+        t.duties,
+        t.undecided,
+        ms(t.stats.median),
+        ms(t.stats.p99),
+        `${(t.before2500 * 100).toFixed(1)} %`,
+        ms(r.dvCpuMsPerOperatorSlot),
+      ]);
+    }
+    console.error(`done WAN n=${n} in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  }
+  console.log(
+    `DV duties over real libp2p (tcp + noise + yamux), each operator in its own process, every link ` +
+      `through a delaying TCP proxy: ${2 * WAN_LINK.oneWayMs} ms RTT, ±${WAN_LINK.jitterMs} ms jitter, ` +
+      `${WAN_LINK.loss * 100}% of chunks retransmitted after an RTO; one operator down (the last); ` +
+      `100 validators, 12 s slots, 8 slots/epoch, ${slots} slots, spec offsets. Decided-by: from the ` +
+      "duty's start until the threshold of operators decided it.",
+  );
+  table(rows);
+}
+
 async function main(): Promise<void> {
   if (process.argv.includes("--validators")) {
     const arg = (flag: string, dflt: number): number => {
@@ -519,6 +660,10 @@ async function main(): Promise<void> {
       return v;
     };
     await printScaleTable({ validators: arg("--validators", 3000), epochs: arg("--epochs", 3) });
+    return;
+  }
+  if (process.argv.includes("--wan-libp2p")) {
+    await printWanLibp2pTable(argList("--n").map((x) => Number(x) as 4 | 7 | 10 | 13));
     return;
   }
   if (process.argv.includes("--wan")) {
