@@ -80,7 +80,11 @@ export async function startWanLink(o: {
   };
 }
 
-/** One direction: every chunk from `from` reaches `to` after the model's delay, in order. */
+/**
+ * One direction: every chunk from `from` reaches `to` after the model's delay, in order. The
+ * chunks wait in one FIFO with one timer for its head (a timer per chunk could reorder chunks due
+ * within the same millisecond: Node's timers are per duration list, at 1 ms resolution).
+ */
 function pipeDelayed(
   from: Socket,
   to: Socket,
@@ -88,9 +92,25 @@ function pipeDelayed(
   rng: { next(): number },
   stats: WanLink["stats"],
 ): void {
+  const queue: { at: number; chunk: Buffer }[] = [];
   let lastAt = 0;
   let closing = false;
-  let pending = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const flush = (): void => {
+    timer = undefined;
+    const now = performance.now();
+    while (queue.length > 0 && (queue[0] as { at: number }).at <= now + 0.5) {
+      const { chunk } = queue.shift() as { chunk: Buffer };
+      if (!to.destroyed) to.write(chunk);
+    }
+    if (queue.length > 0) arm();
+    else if (closing) to.end();
+  };
+  const arm = (): void => {
+    if (timer || queue.length === 0) return;
+    const head = queue[0] as { at: number };
+    timer = setTimeout(flush, Math.max(0, head.at - performance.now()));
+  };
   from.on("data", (chunk: Buffer) => {
     stats.chunks++;
     stats.bytes += chunk.length;
@@ -102,19 +122,16 @@ function pipeDelayed(
     }
     at = Math.max(at, lastAt); // TCP delivers in order
     lastAt = at;
-    pending++;
-    setTimeout(
-      () => {
-        pending--;
-        if (!to.destroyed) to.write(chunk);
-        if (closing && pending === 0) to.end();
-      },
-      Math.max(0, at - now),
-    );
+    queue.push({ at, chunk });
+    arm();
   });
   from.on("end", () => {
     closing = true;
-    if (pending === 0) to.end();
+    if (queue.length === 0) to.end();
+  });
+  to.on("close", () => {
+    if (timer) clearTimeout(timer);
+    queue.length = 0;
   });
 }
 

@@ -84,6 +84,12 @@ export interface ValidityContext {
   readonly view: ProtectionView;
   /** The cluster definition's fee recipient per validator. */
   readonly feeRecipients?: ReadonlyMap<PubkeyHex, string> | undefined;
+  /**
+   * A cache for the value being checked (fresh per value): `compute()` once per `key`. The
+   * attester computes one signing root per distinct AttestationData with it (all validators of a
+   * committee attest to the same data; the SSZ root is the dominant cost per entry).
+   */
+  memo<T>(key: string, compute: () => T): T;
 }
 
 /**
@@ -117,7 +123,9 @@ export interface DutyHandler {
   /**
    * Consensus validity of one entry of a decided-kind value at `slot` (QBFT `isValid`, every
    * operator before it PREPAREs): true, or a short refusal reason (metrics label). `local` is this
-   * operator's own definition of the duty, when known.
+   * operator's own definition of the duty, when known. Required with `decides` (the generic frame,
+   * src/core/fetcher/validate.ts, has no rule of its own; {@link indexHandlers} refuses a handler
+   * that decides without one).
    */
   validate?(
     vctx: ValidityContext,
@@ -125,6 +133,15 @@ export interface DutyHandler {
     pubkey: PubkeyHex,
     value: UnsignedData,
     local: DutyDefinition | undefined,
+  ): string | true;
+  /**
+   * A rule over the whole value (every entry at once), checked before the entries: true, or a
+   * short refusal reason (the sync committee message: one block root for all its members).
+   */
+  validateSet?(
+    vctx: ValidityContext,
+    slot: number,
+    set: ReadonlyMap<PubkeyHex, UnsignedData>,
   ): string | true;
   /** Deadline of the duty (tracker, consensus, retransmits); default the next slot's start. */
   deadline?(ctx: DutyContext, duty: Duty): number;
@@ -154,6 +171,11 @@ export function indexHandlers(
     if (byType.has(h.type)) {
       throw new BaseError(`Duty type ${dutyTypeName(h.type)} has two handlers`, {
         metaMessages: ["Keep one DutyHandler per duty type in src/core/duties/index.ts."],
+      });
+    }
+    if (h.decides !== undefined && !h.validate) {
+      throw new BaseError(`Duty type ${dutyTypeName(h.type)} decides values without a validate`, {
+        metaMessages: ["Give its handler a `validate` rule (consensus validity of one entry)."],
       });
     }
     byType.set(h.type, h);

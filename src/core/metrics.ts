@@ -50,6 +50,15 @@ export function createDvMetrics() {
   const registers = [registry];
   return {
     registry,
+    ...dutyMetrics(registers),
+    ...consensusMetrics(registers),
+    ...nodeMetrics(registers),
+  };
+}
+
+/** Per duty: outcomes and latencies. */
+function dutyMetrics(registers: Registry[]) {
+  return {
     dutyOutcomes: new Counter({
       name: "rpdvt_duty_outcomes_total",
       help: "Duties per validator by type, outcome (success|failed) and failure reason",
@@ -70,6 +79,12 @@ export function createDvMetrics() {
       buckets: [...FINE_LATENCY_BUCKETS],
       registers,
     }),
+  };
+}
+
+/** Per consensus instance: duration, round, timeouts, refused proposals. */
+function consensusMetrics(registers: Registry[]) {
+  return {
     consensusLatency: new Histogram({
       name: "rpdvt_consensus_duration_seconds",
       help: "Time from proposing to deciding a consensus instance",
@@ -96,6 +111,12 @@ export function createDvMetrics() {
       labelNames: ["reason"] as const,
       registers,
     }),
+  };
+}
+
+/** Partial signatures, signer refusals, peers, validators and the key guard. */
+function nodeMetrics(registers: Registry[]) {
+  return {
     parsigex: new Counter({
       name: "rpdvt_parsigex_messages_total",
       help: "Partial-signature exchange events: received, valid, sent, drop.<reason>",

@@ -216,63 +216,10 @@ export interface DvNode {
  * await node.start();
  */
 export function createDvNode(opts: DvNodeOptions): DvNode {
-  const o = opts.options ?? {};
-  const transport = o.resend
-    ? {
-        consensus: resendingTransport(opts.transport.consensus, opts.clock, o.resend),
-        parsigex: resendingTransport(opts.transport.parsigex, opts.clock, o.resend),
-      }
-    : opts.transport;
-  const index = operatorIndex(opts, transport);
-  const keys = clusterKeys(opts.cluster);
-  const shares = checkedShares(opts, keys);
-  const beacon = Array.isArray(opts.beacon)
-    ? fallbackBeacon(opts.beacon as BeaconNode[])
-    : (opts.beacon as BeaconNode);
-  const metrics = createDvMetrics();
-  // Steps are built with ports; wire() (at start) points every port at the step it feeds.
-  const ports = new Ports();
+  // The slot length, known at start (the tracker's grace period reads it).
   const slotMsHolder = { ms: 12_000 };
-  // The tracker exists before start so callers can subscribe.
-  const tracker = createTracker({
-    clock: opts.clock,
-    metrics,
-    quorum: quorumFor(keys.operatorIds.length),
-    threshold: opts.cluster.threshold,
-    get graceMs() {
-      return slotMsHolder.ms;
-    },
-    partials: (d, pk) => ports.partials(d, pk),
-    consensusPeers: (d) => ports.consensusPeers(d),
-    consensusDuty: (t) => ports.consensusDuty(t),
-  });
-  const doppelganger = createDoppelganger({
-    epochs: o.doppelgangerEpochs ?? DEFAULT_DOPPELGANGER_EPOCHS,
-    beacon,
-  });
-  // ONE view, shared by the signer (which advances it) and the validity check (which reads it).
-  const view = createProtectionView(opts.slashingDb);
-  const signer = createSigner({
-    shares,
-    shareIdx: opts.operatorId,
-    slashingDb: opts.slashingDb,
-    view,
-    gate: (pk, duty) => ports.gate(pk, duty),
-  });
-  const base: NodeBase = {
-    opts,
-    index,
-    keys,
-    transport,
-    beacon,
-    metrics,
-    ports,
-    tracker,
-    doppelganger,
-    view,
-    signer,
-  };
-
+  const base = buildNodeBase(opts, slotMsHolder);
+  const { index, tracker, metrics, beacon, doppelganger, signer } = base;
   let running: Running | undefined;
   return {
     index,
@@ -299,6 +246,69 @@ export function createDvNode(opts: DvNodeOptions): DvNode {
     rearmDoppelganger: (pk, epoch) => doppelganger.rearm(pk.toLowerCase(), epoch),
     validatorStates: () => running?.scheduler.states() ?? new Map(),
     consensusStats: () => running?.qbft.stats(),
+  };
+}
+
+/**
+ * What a node builds before start: checked keys and shares, the transports, the beacon node
+ * (with fallback), metrics, ports, and the tracker, doppelganger service, protection view and
+ * signer that live across starts.
+ */
+function buildNodeBase(opts: DvNodeOptions, slotMsHolder: { ms: number }): NodeBase {
+  const o = opts.options ?? {};
+  const transport = o.resend
+    ? {
+        consensus: resendingTransport(opts.transport.consensus, opts.clock, o.resend),
+        parsigex: resendingTransport(opts.transport.parsigex, opts.clock, o.resend),
+      }
+    : opts.transport;
+  const index = operatorIndex(opts, transport);
+  const keys = clusterKeys(opts.cluster);
+  const shares = checkedShares(opts, keys);
+  const beacon = Array.isArray(opts.beacon)
+    ? fallbackBeacon(opts.beacon as BeaconNode[])
+    : (opts.beacon as BeaconNode);
+  const metrics = createDvMetrics();
+  // Steps are built with ports; wire() (at start) points every port at the step it feeds.
+  const ports = new Ports();
+  // The tracker exists before start so callers can subscribe.
+  const tracker = createTracker({
+    clock: opts.clock,
+    metrics,
+    quorum: quorumFor(keys.operatorIds.length),
+    threshold: opts.cluster.threshold,
+    get graceMs() {
+      return slotMsHolder.ms;
+    },
+    partials: (d, pk) => ports.partials(d, pk),
+    consensusPeers: (d) => ports.consensusPeers(d),
+    consensusDuty: (t) => ports.consensusDuty(t),
+  });
+  const doppelganger = createDoppelganger({
+    epochs: o.doppelgangerEpochs ?? DEFAULT_DOPPELGANGER_EPOCHS,
+    beacon,
+  });
+  // ONE view, shared by the signer (which advances it) and the validity check (which reads it).
+  const view = createProtectionView(opts.slashingDb);
+  const signer = createSigner({
+    shares,
+    shareIdx: opts.operatorId,
+    slashingDb: opts.slashingDb,
+    view,
+    gate: (pk, duty) => ports.gate(pk, duty),
+  });
+  return {
+    opts,
+    index,
+    keys,
+    transport,
+    beacon,
+    metrics,
+    ports,
+    tracker,
+    doppelganger,
+    view,
+    signer,
   };
 }
 

@@ -105,97 +105,111 @@ function workerData(): { planModule: string; tsxApi: string | undefined } {
  * const planner = createPlanRunner({ timeoutMs: 5_000 });
  */
 export function createPlanRunner(opts: { timeoutMs?: number } = {}): PlanRunner {
-  const timeoutMs = opts.timeoutMs ?? PLAN_TIMEOUT_MS;
-  let worker: Worker | undefined;
-  let current: Job | undefined;
-  const queue: Job[] = [];
-  let nextId = 1;
-  let closed = false;
+  return new PlanWorkerRunner(opts.timeoutMs ?? PLAN_TIMEOUT_MS);
+}
 
-  const finish = (job: Job) => {
+/** One worker thread, one query at a time, a bounded queue; a stuck or dead worker is replaced. */
+class PlanWorkerRunner implements PlanRunner {
+  private worker: Worker | undefined;
+  private current: Job | undefined;
+  private readonly queue: Job[] = [];
+  private nextId = 1;
+  private closed = false;
+
+  constructor(private readonly timeoutMs: number) {}
+
+  run(query: PlanQuery): Promise<PlanResult> {
+    if (this.closed) return Promise.reject(new PlanUnavailableError("The planner is closed"));
+    if (this.current && this.queue.length >= MAX_PLAN_QUEUE)
+      return Promise.reject(
+        new PlanUnavailableError("The planner is busy with other queries; try again shortly"),
+      );
+    return new Promise<PlanResult>((ok, fail) => {
+      this.queue.push({ id: this.nextId++, query, ok, fail });
+      this.pump();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const job of this.queue.splice(0))
+      job.fail(new PlanUnavailableError("The planner closed"));
+    const w = this.worker;
+    if (this.current) this.kill("The planner closed");
+    this.worker = undefined;
+    await w?.terminate();
+  }
+
+  private finish(job: Job): void {
     if (job.timer) clearTimeout(job.timer);
-    if (current === job) current = undefined;
-  };
-  const kill = (reason: string) => {
-    const w = worker;
-    worker = undefined;
-    if (current) {
-      const job = current;
-      finish(job);
+    if (this.current === job) this.current = undefined;
+  }
+
+  /** Stop the worker; the query it was running fails with `reason`. */
+  private kill(reason: string): void {
+    const w = this.worker;
+    this.worker = undefined;
+    if (this.current) {
+      const job = this.current;
+      this.finish(job);
       job.fail(new PlanUnavailableError(reason));
     }
     void w?.terminate();
-  };
-  const spawn = (): Worker => {
+  }
+
+  private spawn(): Worker {
     const w = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: workerData(),
       resourceLimits: { maxOldGenerationSizeMb: PLAN_WORKER_HEAP_MB },
     });
     w.unref();
-    w.on("message", (m: Reply) => {
-      if ("fatal" in m) {
-        kill(`The planner could not start: ${m.fatal}`);
-        return;
-      }
-      if ("ready" in m) return;
-      const job = current;
-      if (!job || job.id !== m.id) return;
-      finish(job);
-      if (m.ok) job.ok(m.result);
-      else
-        job.fail(
-          m.input
-            ? new InputError(m.message, { field: m.field, details: m.details })
-            : new PlanUnavailableError("The planner failed", { details: m.message }),
-        );
-      pump();
-    });
+    w.on("message", (m: Reply) => this.onReply(m));
     w.on("error", (e) => {
-      if (worker === w) kill(`The planner stopped: ${e.message}`);
-      pump();
+      if (this.worker === w) this.kill(`The planner stopped: ${e.message}`);
+      this.pump();
     });
     w.on("exit", () => {
-      if (worker === w) kill("The planner stopped");
-      pump();
+      if (this.worker === w) this.kill("The planner stopped");
+      this.pump();
     });
     return w;
-  };
-  const pump = () => {
-    if (current || closed) return;
-    const job = queue.shift();
+  }
+
+  /** A worker's message: start failure, ready, or the current query's answer. */
+  private onReply(m: Reply): void {
+    if ("fatal" in m) {
+      this.kill(`The planner could not start: ${m.fatal}`);
+      return;
+    }
+    if ("ready" in m) return;
+    const job = this.current;
+    if (!job || job.id !== m.id) return;
+    this.finish(job);
+    if (m.ok) job.ok(m.result);
+    else
+      job.fail(
+        m.input
+          ? new InputError(m.message, { field: m.field, details: m.details })
+          : new PlanUnavailableError("The planner failed", { details: m.message }),
+      );
+    this.pump();
+  }
+
+  /** Start the next queued query when none runs, with its time limit. */
+  private pump(): void {
+    if (this.current || this.closed) return;
+    const job = this.queue.shift();
     if (!job) return;
-    current = job;
-    worker ??= spawn();
+    this.current = job;
+    this.worker ??= this.spawn();
     job.timer = setTimeout(
       () =>
-        kill(
-          `The planner query took longer than ${timeoutMs / 1000} s and was stopped (ask for fewer shares or a smaller group)`,
+        this.kill(
+          `The planner query took longer than ${this.timeoutMs / 1000} s and was stopped (ask for fewer shares or a smaller group)`,
         ),
-      timeoutMs,
+      this.timeoutMs,
     );
-    worker.postMessage({ id: job.id, query: job.query });
-  };
-
-  return {
-    run(query) {
-      if (closed) return Promise.reject(new PlanUnavailableError("The planner is closed"));
-      if (current && queue.length >= MAX_PLAN_QUEUE)
-        return Promise.reject(
-          new PlanUnavailableError("The planner is busy with other queries; try again shortly"),
-        );
-      return new Promise<PlanResult>((ok, fail) => {
-        queue.push({ id: nextId++, query, ok, fail });
-        pump();
-      });
-    },
-    async close() {
-      closed = true;
-      for (const job of queue.splice(0)) job.fail(new PlanUnavailableError("The planner closed"));
-      const w = worker;
-      if (current) kill("The planner closed");
-      worker = undefined;
-      await w?.terminate();
-    },
-  };
+    this.worker.postMessage({ id: job.id, query: job.query });
+  }
 }

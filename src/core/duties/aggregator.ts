@@ -8,10 +8,65 @@
  * The selections of phase 1 are kept for phase 2 (per slot and validator).
  */
 
-import { isAggregator } from "../domain.js";
-import type { DutyHandler } from "../duty-handler.js";
+import { isForkPostElectra } from "@lodestar/params";
+import type { electra } from "@lodestar/types";
+import { verifySignature } from "../../crypto/bls.js";
+import { fromHex } from "../../util/hex.js";
+import { forkAtSlot, isAggregator } from "../domain.js";
+import type { DutyHandler, ValidityContext } from "../duty-handler.js";
 import type { AggregationInput } from "../interfaces.js";
-import { type DutyDefinition, DutyType, type PubkeyHex } from "../types.js";
+import { type DutyDefinition, DutyType, type PubkeyHex, type UnsignedData } from "../types.js";
+
+type AggregateValue = Extract<UnsignedData, { kind: "aggregate" }>;
+
+/**
+ * The aggregator's consensus validity rule (phase0 validator.md "Aggregation selection",
+ * "Construct aggregate"): aggregate.data.slot = slot; the aggregator index matches this
+ * operator's duty when known; the selection proof verifies and `is_aggregator` holds. From Electra
+ * on (electra p2p-interface.md `beacon_aggregate_and_proof`, validator.md "Construct aggregate"):
+ * the value is of the slot's fork, data.index = 0, committee_bits has exactly one bit set — the
+ * duty's committee when known — and aggregation_bits spans exactly that committee ("committee");
+ * before Electra a value tagged with a fork is refused ("fork").
+ *
+ * @example
+ * checkAggregate(vctx, 130, pk, { kind: "aggregate", aggregateAndProof, committeeLength }, local)
+ */
+export function checkAggregate(
+  vctx: ValidityContext,
+  slot: number,
+  pk: PubkeyHex,
+  u: AggregateValue,
+  local: DutyDefinition | undefined,
+): string | true {
+  const ap = u.aggregateAndProof;
+  if (ap.aggregate.data.slot !== slot) return "slot-mismatch";
+  if (local?.kind === "attester" && local.duty.validatorIndex !== ap.aggregatorIndex) {
+    return "duty-mismatch";
+  }
+  const fork = forkAtSlot(vctx.chain, slot);
+  if (isForkPostElectra(fork)) {
+    const agg = ap.aggregate as Partial<electra.Attestation>;
+    if (u.fork !== fork || !agg.committeeBits) return "fork";
+    const committees = agg.committeeBits.getTrueBitIndexes();
+    if (
+      ap.aggregate.data.index !== 0 ||
+      committees.length !== 1 ||
+      ap.aggregate.aggregationBits.bitLen !== u.committeeLength ||
+      (local?.kind === "attester" &&
+        (local.duty.committeeIndex !== committees[0] ||
+          local.duty.committeeLength !== u.committeeLength))
+    ) {
+      return "committee";
+    }
+  } else if (u.fork !== undefined) {
+    return "fork";
+  }
+  if (!verifySignature(fromHex(pk), vctx.roots.selectionProof(slot), ap.selectionProof)) {
+    return "selection-proof";
+  }
+  if (!isAggregator(u.committeeLength, ap.selectionProof)) return "not-aggregator";
+  return true;
+}
 
 type Selection = { slot: number; def: DutyDefinition; proof: Uint8Array };
 
@@ -52,6 +107,8 @@ export function aggregatorHandlers(): DutyHandler[] {
     type: DutyType.Aggregator,
     broadcastOnly: true,
     decides: "aggregate",
+    validate: (vctx, slot, pk, u, local) =>
+      u.kind === "aggregate" ? checkAggregate(vctx, slot, pk, u, local) : "kind",
     onDuty(ctx, duty, defs) {
       const inputs: AggregationInput[] = [];
       const selected: PubkeyHex[] = [];

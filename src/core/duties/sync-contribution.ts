@@ -10,10 +10,48 @@
  * The selections of phase 1 are kept for phase 2 (per slot and validator).
  */
 
+import { SYNC_COMMITTEE_SUBNET_COUNT } from "@lodestar/params";
+import { verifySignature } from "../../crypto/bls.js";
+import { fromHex } from "../../util/hex.js";
 import { isSyncCommitteeAggregator, syncSubcommitteeOf } from "../domain.js";
-import type { DutyHandler } from "../duty-handler.js";
+import type { DutyHandler, ValidityContext } from "../duty-handler.js";
 import type { ContributionInput } from "../interfaces.js";
-import { type DutyDefinition, DutyType, type PubkeyHex } from "../types.js";
+import { type DutyDefinition, DutyType, type PubkeyHex, type UnsignedData } from "../types.js";
+
+type ContributionValue = Extract<UnsignedData, { kind: "sync_contribution" }>;
+
+/**
+ * The sync contribution's consensus validity rule (altair validator.md "Sync committee
+ * contributions"): contribution.slot = slot; subcommittee_index < SYNC_COMMITTEE_SUBNET_COUNT
+ * and, when this operator knows the duty, the validator's (lowest) subcommittee; the aggregator
+ * index matches; block root ≠ 0; the selection proof verifies
+ * (DOMAIN_SYNC_COMMITTEE_SELECTION_PROOF) and `is_sync_committee_aggregator` holds.
+ *
+ * @example
+ * checkContribution(vctx, 130, pk, { kind: "sync_contribution", contributionAndProof }, local)
+ */
+export function checkContribution(
+  vctx: ValidityContext,
+  slot: number,
+  pk: PubkeyHex,
+  u: ContributionValue,
+  local: DutyDefinition | undefined,
+): string | true {
+  const cp = u.contributionAndProof;
+  const c = cp.contribution;
+  if (c.slot !== slot) return "slot-mismatch";
+  if (c.subcommitteeIndex >= SYNC_COMMITTEE_SUBNET_COUNT) return "subcommittee";
+  if (c.beaconBlockRoot.every((b) => b === 0)) return "no-block-root";
+  if (local?.kind === "sync") {
+    if (local.duty.validatorIndex !== cp.aggregatorIndex) return "duty-mismatch";
+    const sub = syncSubcommitteeOf(local.duty.validatorSyncCommitteeIndices);
+    if (sub !== c.subcommitteeIndex) return "subcommittee";
+  }
+  const root = vctx.roots.syncSelectionProof(slot, c.subcommitteeIndex);
+  if (!verifySignature(fromHex(pk), root, cp.selectionProof)) return "selection-proof";
+  if (!isSyncCommitteeAggregator(cp.selectionProof)) return "not-aggregator";
+  return true;
+}
 
 type Selection = {
   slot: number;
@@ -30,8 +68,12 @@ type Selection = {
  */
 export function syncContributionHandlers(): DutyHandler[] {
   const selections = new Map<string, Selection>(); // `${slot}/${pk}`
+  return [prepareHandler(selections), contributionHandler(selections)];
+}
 
-  const prepare: DutyHandler = {
+/** Phase 1: the selection proofs; an aggregator's is kept in `selections` for phase 2. */
+function prepareHandler(selections: Map<string, Selection>): DutyHandler {
+  return {
     type: DutyType.PrepareSyncContribution,
     broadcastOnly: false,
     onDuty(ctx, duty, defs) {
@@ -69,11 +111,16 @@ export function syncContributionHandlers(): DutyHandler[] {
       for (const [k, v] of selections) if (v.slot < minSlot) selections.delete(k);
     },
   };
+}
 
-  const contribution: DutyHandler = {
+/** Phase 2: the contribution of the selected aggregators (module header). */
+function contributionHandler(selections: Map<string, Selection>): DutyHandler {
+  return {
     type: DutyType.SyncContribution,
     broadcastOnly: true,
     decides: "sync_contribution",
+    validate: (vctx, slot, pk, u, local) =>
+      u.kind === "sync_contribution" ? checkContribution(vctx, slot, pk, u, local) : "kind",
     onDuty(ctx, duty, defs) {
       const inputs: ContributionInput[] = [];
       const selected: PubkeyHex[] = [];
@@ -105,6 +152,4 @@ export function syncContributionHandlers(): DutyHandler[] {
       }
     },
   };
-
-  return [prepare, contribution];
 }

@@ -260,6 +260,55 @@ function pushTo<D>(m: Map<number, D[]>, slot: number, d: D): void {
   else m.set(slot, [d]);
 }
 
+/** The duty types of a slot, where their definitions come from, and their offset (validator.md). */
+type SlotPlanEntry = {
+  type: DutyType;
+  defs: keyof EpochDuties;
+  offset: keyof DutyOffsets;
+  /** Only with aggregation on. */
+  aggregation?: true;
+};
+const SLOT_PLAN: readonly SlotPlanEntry[] = [
+  { type: DutyType.Proposer, defs: "proposer", offset: "proposer" },
+  { type: DutyType.Attester, defs: "attester", offset: "attester" },
+  { type: DutyType.SyncMessage, defs: "sync", offset: "syncMessage" },
+  {
+    type: DutyType.PrepareAggregator,
+    defs: "attester",
+    offset: "prepareAggregator",
+    aggregation: true,
+  },
+  { type: DutyType.Aggregator, defs: "attester", offset: "aggregator", aggregation: true },
+  {
+    type: DutyType.PrepareSyncContribution,
+    defs: "sync",
+    offset: "prepareSyncContribution",
+    aggregation: true,
+  },
+  {
+    type: DutyType.SyncContribution,
+    defs: "sync",
+    offset: "syncContribution",
+    aggregation: true,
+  },
+];
+
+/** The definitions of a slot's duties, by where they come from (an epoch's resolved duties). */
+function slotDefinitions(
+  ed: EpochDuties,
+  slot: number,
+): Record<keyof EpochDuties, Map<PubkeyHex, DutyDefinition>> {
+  const defs = <D extends { pubkey: Uint8Array }>(
+    ds: readonly D[],
+    def: (d: D) => DutyDefinition,
+  ): Map<PubkeyHex, DutyDefinition> => new Map(ds.map((d) => [toHex(d.pubkey), def(d)]));
+  return {
+    attester: defs(ed.attester.get(slot) ?? [], (duty) => ({ kind: "attester", duty })),
+    proposer: defs(ed.proposer.get(slot) ?? [], (duty) => ({ kind: "proposer", duty })),
+    sync: defs(ed.sync, (duty) => ({ kind: "sync", duty })),
+  };
+}
+
 /**
  * Create a scheduler.
  *
@@ -267,138 +316,270 @@ function pushTo<D>(m: Map<number, D[]>, slot: number, d: D): void {
  * const scheduler = createScheduler({ clock, chain, genesisClockMs, beacon, pubkeys, onDuty });
  */
 export function createScheduler(opts: SchedulerOptions): Scheduler {
-  const { clock, chain, beacon } = opts;
-  const slotMs = chain.secondsPerSlot * 1000;
-  const spe = chain.slotsPerEpoch;
-  const offsets = { ...specOffsets(slotMs), ...opts.offsets };
-  const aggregation = opts.aggregation ?? true;
-  const wanted = new Set(opts.pubkeys.map((p) => toHex(p)));
-  const indices = new Map<PubkeyHex, number>(); // validators with duties (active, exiting)
-  const states = new Map<PubkeyHex, ValidatorState>();
-  const exitEpochs = new Map<PubkeyHex, number>();
-  let statusesRead = false;
-  let version = 0; // bumped whenever the set of validators with duties changes
-  const epochs = new Map<number, EpochDuties & { version: number }>();
-  const subscribed = new Map<number, number>(); // epoch → `version` its subscriptions were sent for
-  const resolving = new Map<number, Promise<EpochDuties | undefined>>();
-  const timers = new Set<() => void>();
-  let stopped = false;
-  // attestOnHead: the latest slot whose head arrived in time, and each slot's attester start.
-  let headSlot = -1;
-  const attesterStarts = new Map<number, () => void>();
-  let unsubscribeHead: (() => void) | undefined;
+  return new DutyScheduler(opts);
+}
 
-  const currentSlot = (): number =>
-    Math.max(0, Math.floor((clock.now() - opts.genesisClockMs) / slotMs));
-  const slotStartMs = (slot: number): number => opts.genesisClockMs + slot * slotMs;
-  const later = (ms: number, fn: () => void): void => {
-    const cancel = clock.setTimeout(
+/**
+ * The scheduler's state and steps (module header): the clock (slots, timers), the validators'
+ * life cycle (statuses, indices, exit epochs), each epoch's duties (resolved, subscribed), the
+ * per-epoch registrations (fee recipients, builders) and the slot's duty starts.
+ *
+ * @example
+ * const s = new DutyScheduler(opts); await s.start(); s.stop();
+ */
+class DutyScheduler implements Scheduler {
+  readonly slotMs: number;
+  private readonly opts: SchedulerOptions;
+  private readonly spe: number;
+  private readonly offsets: DutyOffsets;
+  private readonly aggregation: boolean;
+  private readonly wanted: Set<PubkeyHex>;
+  /** Validators with duties (active, exiting) → index. */
+  private readonly indices = new Map<PubkeyHex, number>();
+  private readonly stateOf = new Map<PubkeyHex, ValidatorState>();
+  private readonly exitEpochs = new Map<PubkeyHex, number>();
+  private statusesRead = false;
+  /** Bumped whenever the set of validators with duties changes. */
+  private version = 0;
+  /** `version` at the last fee-recipient registration attempt. */
+  private preparedVersion = -1;
+  private readonly epochs = new Map<number, EpochDuties & { version: number }>();
+  /** Epoch → `version` its committee subscriptions were sent for. */
+  private readonly subscribed = new Map<number, number>();
+  private readonly resolving = new Map<number, Promise<EpochDuties | undefined>>();
+  private reading: Promise<void> | undefined;
+  private readonly timers = new Set<() => void>();
+  private stopped = false;
+  // attestOnHead: the latest slot whose head arrived in time, and each slot's attester start.
+  private headSlot = -1;
+  private readonly attesterStarts = new Map<number, () => void>();
+  private unsubscribeHead: (() => void) | undefined;
+
+  constructor(opts: SchedulerOptions) {
+    this.opts = opts;
+    this.slotMs = opts.chain.secondsPerSlot * 1000;
+    this.spe = opts.chain.slotsPerEpoch;
+    this.offsets = { ...specOffsets(this.slotMs), ...opts.offsets };
+    this.aggregation = opts.aggregation ?? true;
+    this.wanted = new Set(opts.pubkeys.map((p) => toHex(p)));
+  }
+
+  currentSlot = (): number =>
+    Math.max(0, Math.floor((this.opts.clock.now() - this.opts.genesisClockMs) / this.slotMs));
+
+  slotStartMs = (slot: number): number => this.opts.genesisClockMs + slot * this.slotMs;
+
+  start = async (): Promise<void> => {
+    this.stopped = false;
+    const { beacon } = this.opts;
+    if (this.opts.attestOnHead && beacon.subscribeHead && !this.unsubscribeHead) {
+      this.unsubscribeHead = beacon.subscribeHead((head) => this.onHead(head));
+    }
+    await this.resolveEpoch(epochOf(this.currentSlot(), this.spe));
+    if (this.stopped) return;
+    const now = this.currentSlot();
+    this.opts.onSlot?.(now);
+    void this.prepareProposers(epochOf(now, this.spe));
+    this.registerBuilders(now);
+    void this.scheduleSlot(now, true);
+    void this.resolveEpoch(epochOf(now, this.spe) + 1);
+    this.later(this.slotStartMs(now + 1) - this.opts.clock.now(), () => this.tick(now + 1));
+  };
+
+  stop = (): void => {
+    this.stopped = true;
+    this.unsubscribeHead?.();
+    this.unsubscribeHead = undefined;
+    this.attesterStarts.clear();
+    for (const c of this.timers) c();
+    this.timers.clear();
+  };
+
+  definition = (slot: number, type: number, pk: PubkeyHex): DutyDefinition | undefined => {
+    const ed = this.epochs.get(epochOf(slot, this.spe));
+    if (!ed) return undefined;
+    // Called per validator per duty (value validity, aggregator selection): an index by pubkey
+    // built once per epoch, not a scan of the slot's duties (that was O(V²/32) per epoch).
+    if (type === DutyType.Proposer || type === DutyType.Randao) {
+      // At most one proposer per slot (and a validator may propose twice in an epoch).
+      const d = ed.proposer.get(slot)?.find((x) => toHex(x.pubkey) === pk);
+      return d ? { kind: "proposer", duty: d } : undefined;
+    }
+    const ix = pubkeyIndex(ed);
+    if (
+      type === DutyType.SyncMessage ||
+      type === DutyType.PrepareSyncContribution ||
+      type === DutyType.SyncContribution
+    ) {
+      const d = ix.sync.get(pk);
+      return d ? { kind: "sync", duty: d } : undefined;
+    }
+    const d = ix.attester.get(pk);
+    return d && d.slot === slot ? { kind: "attester", duty: d } : undefined;
+  };
+
+  index = (pk: PubkeyHex): number | undefined => this.indices.get(pk);
+
+  states = (): Map<PubkeyHex, ValidatorState> => new Map(this.stateOf);
+
+  // ── clock ─────────────────────────────────────────────────────────────────────────────────
+
+  /** Run `fn` in `ms` (at once if ≤ 0), unless the scheduler stopped meanwhile. */
+  private later(ms: number, fn: () => void): void {
+    const cancel = this.opts.clock.setTimeout(
       () => {
-        timers.delete(cancel);
-        if (!stopped) fn();
+        this.timers.delete(cancel);
+        if (!this.stopped) fn();
       },
       Math.max(0, ms),
     );
-    timers.add(cancel);
-  };
-  const error = (what: string, err: unknown): void => opts.onError?.(what, err);
+    this.timers.add(cancel);
+  }
+
+  private error(what: string, err: unknown): void {
+    this.opts.onError?.(what, err);
+  }
+
+  /** A slot starts: prune, then statuses, registrations, this slot's duties, next epoch's. */
+  private tick(slot: number): void {
+    if (this.stopped) return;
+    const epoch = epochOf(slot, this.spe);
+    for (const e of this.epochs.keys()) if (e < epoch - 1) this.epochs.delete(e);
+    for (const e of this.subscribed.keys()) if (e < epoch - 1) this.subscribed.delete(e);
+    for (const s of this.attesterStarts.keys()) if (s < slot) this.attesterStarts.delete(s);
+    this.opts.onSlot?.(slot);
+    this.later(this.slotStartMs(slot + 1) - this.opts.clock.now(), () => this.tick(slot + 1));
+    void this.slotWork(slot);
+  }
+
+  private async slotWork(slot: number): Promise<void> {
+    const epoch = epochOf(slot, this.spe);
+    // Statuses: all at an epoch's first slot; every slot those waiting for activation. Only
+    // a waiting validator's activation can add duties to this slot: the read is awaited then,
+    // else it runs alongside (exits only remove duties, and the beacon node stops them).
+    const first = slot % this.spe === 0;
+    const read =
+      first || this.waiting()
+        ? this.readStatuses(first ? "all" : "waiting").catch((err: unknown) =>
+            this.error(`validator statuses at slot ${slot}`, err),
+          )
+        : undefined;
+    if (read && this.waiting()) await read;
+    if (this.stopped) return;
+    // Every epoch, and as soon as the set of validators with duties changes (activation).
+    if (first || this.version !== this.preparedVersion) {
+      void this.prepareProposers(epoch);
+      this.registerBuilders(slot);
+    }
+    void this.scheduleSlot(slot, false);
+    void this.resolveEpoch(epoch + 1);
+  }
+
+  // ── validator life cycle ──────────────────────────────────────────────────────────────────
 
   /**
    * Read the statuses of `which` (all cluster validators, or those not yet active) and apply the
    * changes. A validator the beacon node does not answer for is `unknown`.
    */
-  let reading: Promise<void> | undefined;
-  const readStatuses = (which: "all" | "waiting"): Promise<void> => {
-    if (reading) return reading;
-    reading = (async () => {
+  private readStatuses(which: "all" | "waiting"): Promise<void> {
+    if (this.reading) return this.reading;
+    this.reading = (async () => {
       try {
-        const ask = opts.pubkeys.filter((p) => {
-          const s = states.get(toHex(p));
+        const ask = this.opts.pubkeys.filter((p) => {
+          const s = this.stateOf.get(toHex(p));
           return which === "all" || s === undefined || s === "unknown" || s === "pending";
         });
         if (!ask.length) return;
         const infos = new Map<PubkeyHex, ValidatorInfo>();
-        for (const v of await beacon.validators(ask)) {
+        for (const v of await this.opts.beacon.validators(ask)) {
           const pk = toHex(v.pubkey);
-          if (wanted.has(pk)) infos.set(pk, v);
+          if (this.wanted.has(pk)) infos.set(pk, v);
         }
-        const epoch = epochOf(currentSlot(), spe);
-        let changed = false;
-        for (const p of ask) {
-          const pk = toHex(p);
-          const info = infos.get(pk);
-          const state = validatorState(info?.status);
-          const from = states.get(pk);
-          if (info?.exitEpoch !== undefined && Number.isFinite(info.exitEpoch)) {
-            exitEpochs.set(pk, info.exitEpoch);
-          }
-          if (info && hasDuties(state)) {
-            if (indices.get(pk) !== info.index) changed = true;
-            indices.set(pk, info.index);
-          } else if (indices.delete(pk)) changed = true;
-          if (from === state) continue;
-          states.set(pk, state);
-          try {
-            opts.onValidator?.({ pubkey: pk, from, state, info, epoch });
-          } catch (err) {
-            error(`validator ${pk} state`, err);
-          }
-        }
-        statusesRead = true;
-        if (changed) {
-          version++;
-          // Re-resolve the duties of this and later epochs with the new set of validators.
-          for (const e of epochs.keys()) if (e >= epoch) epochs.delete(e);
-        }
+        this.applyStatuses(ask, infos);
       } finally {
-        reading = undefined;
+        this.reading = undefined;
       }
     })();
-    return reading;
-  };
-  const waiting = (): boolean => {
-    for (const s of states.values()) if (s === "unknown" || s === "pending") return true;
-    return false;
-  };
+    return this.reading;
+  }
 
-  let preparedVersion = -1; // `version` at the last registration attempt
-  const prepareProposers = async (epoch: number): Promise<void> => {
-    preparedVersion = version;
+  /** Record the read statuses; a change of the validators with duties re-resolves duties. */
+  private applyStatuses(ask: readonly Uint8Array[], infos: Map<PubkeyHex, ValidatorInfo>): void {
+    const epoch = epochOf(this.currentSlot(), this.spe);
+    let changed = false;
+    for (const p of ask) {
+      const pk = toHex(p);
+      const info = infos.get(pk);
+      const state = validatorState(info?.status);
+      const from = this.stateOf.get(pk);
+      if (info?.exitEpoch !== undefined && Number.isFinite(info.exitEpoch)) {
+        this.exitEpochs.set(pk, info.exitEpoch);
+      }
+      if (info && hasDuties(state)) {
+        if (this.indices.get(pk) !== info.index) changed = true;
+        this.indices.set(pk, info.index);
+      } else if (this.indices.delete(pk)) changed = true;
+      if (from === state) continue;
+      this.stateOf.set(pk, state);
+      try {
+        this.opts.onValidator?.({ pubkey: pk, from, state, info, epoch });
+      } catch (err) {
+        this.error(`validator ${pk} state`, err);
+      }
+    }
+    this.statusesRead = true;
+    if (changed) {
+      this.version++;
+      // Re-resolve the duties of this and later epochs with the new set of validators.
+      for (const e of this.epochs.keys()) if (e >= epoch) this.epochs.delete(e);
+    }
+  }
+
+  private waiting(): boolean {
+    for (const s of this.stateOf.values()) if (s === "unknown" || s === "pending") return true;
+    return false;
+  }
+
+  // ── per-epoch registrations ───────────────────────────────────────────────────────────────
+
+  private async prepareProposers(epoch: number): Promise<void> {
+    this.preparedVersion = this.version;
     const entries: ProposerPreparation[] = [];
-    for (const [pk, feeRecipient] of opts.feeRecipients ?? []) {
-      const validatorIndex = indices.get(pk);
+    for (const [pk, feeRecipient] of this.opts.feeRecipients ?? []) {
+      const validatorIndex = this.indices.get(pk);
       if (validatorIndex !== undefined) entries.push({ validatorIndex, feeRecipient });
     }
     if (!entries.length) return;
     try {
-      await beacon.prepareBeaconProposer(entries);
+      await this.opts.beacon.prepareBeaconProposer(entries);
     } catch (err) {
-      error(`fee recipients for epoch ${epoch}`, err);
+      this.error(`fee recipients for epoch ${epoch}`, err);
     }
-  };
+  }
 
   // Builder registrations (src/core/duties/builder-registration.ts): pending/active/exiting only,
   // an exiting one until its exit epoch (the epoch's status read may not be in yet), and none
   // before genesis (the timestamp, the epoch's start, would lie in the future: relays refuse a
   // registration more than 10 s ahead; tick(0) at genesis registers — 1 s of slack, since a timer
   // may fire a little before the slot start it was set for).
-  const registerBuilders = (slot: number): void => {
-    if (!opts.builderRegistrations || clock.now() + 1000 < slotStartMs(slot)) return;
-    const epoch = epochOf(slot, spe);
+  private registerBuilders(slot: number): void {
+    const now = this.opts.clock.now();
+    if (!this.opts.builderRegistrations || now + 1000 < this.slotStartMs(slot)) return;
+    const epoch = epochOf(slot, this.spe);
     const defs = new Map<PubkeyHex, DutyDefinition>();
-    for (const [pk, feeRecipient] of opts.feeRecipients ?? []) {
-      const st = states.get(pk);
-      if ((exitEpochs.get(pk) ?? Infinity) <= epoch) continue;
+    for (const [pk, feeRecipient] of this.opts.feeRecipients ?? []) {
+      const st = this.stateOf.get(pk);
+      if ((this.exitEpochs.get(pk) ?? Infinity) <= epoch) continue;
       if (st === "pending" || st === "active" || st === "exiting") {
         defs.set(pk, { kind: "registration", feeRecipient });
       }
     }
-    fire(slot, DutyType.BuilderRegistration, defs, clock.now());
-  };
+    this.fire(slot, DutyType.BuilderRegistration, defs, now);
+  }
 
-  const subscribe = (epoch: number, duties: EpochDuties, v: number): void => {
-    if (subscribed.get(epoch) === v) return;
-    const now = currentSlot();
+  private subscribe(epoch: number, duties: EpochDuties, v: number): void {
+    if (this.subscribed.get(epoch) === v) return;
+    const now = this.currentSlot();
     const subs = [...duties.attester.values()].flat().flatMap((d) =>
       d.slot >= now
         ? [
@@ -407,238 +588,140 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
               committeeIndex: d.committeeIndex,
               committeesAtSlot: d.committeesAtSlot,
               slot: d.slot,
-              isAggregator: aggregation,
+              isAggregator: this.aggregation,
             },
           ]
         : [],
     );
     if (!subs.length) return;
-    subscribed.set(epoch, v);
-    beacon.subscribeToCommittees(subs).catch((err: unknown) => {
-      if (subscribed.get(epoch) === v) subscribed.delete(epoch); // retried at the next slot
-      error(`committee subscriptions for epoch ${epoch}`, err);
+    this.subscribed.set(epoch, v);
+    this.opts.beacon.subscribeToCommittees(subs).catch((err: unknown) => {
+      if (this.subscribed.get(epoch) === v) this.subscribed.delete(epoch); // retried next slot
+      this.error(`committee subscriptions for epoch ${epoch}`, err);
     });
-  };
+  }
 
-  const resolveEpoch = (epoch: number): Promise<EpochDuties | undefined> => {
-    const have = epochs.get(epoch);
+  // ── duties of an epoch ────────────────────────────────────────────────────────────────────
+
+  private resolveEpoch(epoch: number): Promise<EpochDuties | undefined> {
+    const have = this.epochs.get(epoch);
     if (have) {
-      subscribe(epoch, have, have.version); // retries a failed subscription
+      this.subscribe(epoch, have, have.version); // retries a failed subscription
       return Promise.resolve(have);
     }
-    let p = resolving.get(epoch);
+    let p = this.resolving.get(epoch);
     if (p) return p;
     p = (async () => {
       try {
-        if (!statusesRead) await readStatuses("all");
-        const v0 = version;
-        // Exiting validators have duties until their exit epoch (and none from then on).
-        const idx = [...indices].flatMap(([pk, i]) =>
-          (exitEpochs.get(pk) ?? Infinity) > epoch ? [i] : [],
-        );
-        const out: EpochDuties = { attester: new Map(), proposer: new Map(), sync: [] };
-        let complete = true;
-        if (idx.length) {
-          // Proposer duties may be unavailable for the next epoch (Lodestar 1.5 answers them
-          // wrongly; the client rejects that): keep the attester duties and retry the rest.
-          const altair = chain.forks.some((f) => f.name !== "phase0" && f.epoch <= epoch);
-          const [att, propResult, sync] = await Promise.all([
-            beacon.attesterDuties(epoch, idx),
-            beacon.proposerDuties(epoch).then(
-              (d) => ({ ok: true as const, d }),
-              (err: unknown) => ({ ok: false as const, err }),
-            ),
-            altair ? beacon.syncCommitteeDuties(epoch, idx) : [],
-          ]);
-          out.sync = sync.filter(
-            (d) => wanted.has(toHex(d.pubkey)) && d.validatorSyncCommitteeIndices.length > 0,
-          );
-          if (!propResult.ok) {
-            complete = false;
-            if (epochOf(currentSlot(), spe) >= epoch)
-              error(`proposer duties for epoch ${epoch}`, propResult.err);
-          }
-          const prop = propResult.ok ? propResult.d : [];
-          for (const d of att) {
-            if (!wanted.has(toHex(d.pubkey)) || epochOf(d.slot, spe) !== epoch) continue;
-            pushTo(out.attester, d.slot, d);
-          }
-          for (const d of prop) {
-            if (!wanted.has(toHex(d.pubkey)) || epochOf(d.slot, spe) !== epoch) continue;
-            pushTo(out.proposer, d.slot, d);
-          }
-        }
+        if (!this.statusesRead) await this.readStatuses("all");
+        const v0 = this.version;
+        const { out, complete } = await this.fetchEpoch(epoch);
         // Only cache complete resolutions for the current set of validators, else retry.
-        if (complete && version === v0) epochs.set(epoch, { ...out, version: v0 });
-        if (version === v0) subscribe(epoch, out, v0);
+        if (complete && this.version === v0) this.epochs.set(epoch, { ...out, version: v0 });
+        if (this.version === v0) this.subscribe(epoch, out, v0);
         return out;
       } catch (err) {
-        error(`duties for epoch ${epoch}`, err);
+        this.error(`duties for epoch ${epoch}`, err);
         return undefined;
       } finally {
-        resolving.delete(epoch);
+        this.resolving.delete(epoch);
       }
     })();
-    resolving.set(epoch, p);
+    this.resolving.set(epoch, p);
     return p;
-  };
+  }
+
+  /** Ask the beacon node for the epoch's duties of the validators with duties then. */
+  private async fetchEpoch(epoch: number): Promise<{ out: EpochDuties; complete: boolean }> {
+    const { beacon, chain } = this.opts;
+    // Exiting validators have duties until their exit epoch (and none from then on).
+    const idx = [...this.indices].flatMap(([pk, i]) =>
+      (this.exitEpochs.get(pk) ?? Infinity) > epoch ? [i] : [],
+    );
+    const out: EpochDuties = { attester: new Map(), proposer: new Map(), sync: [] };
+    if (!idx.length) return { out, complete: true };
+    // Proposer duties may be unavailable for the next epoch (Lodestar 1.5 answers them
+    // wrongly; the client rejects that): keep the attester duties and retry the rest.
+    const altair = chain.forks.some((f) => f.name !== "phase0" && f.epoch <= epoch);
+    const [att, propResult, sync] = await Promise.all([
+      beacon.attesterDuties(epoch, idx),
+      beacon.proposerDuties(epoch).then(
+        (d) => ({ ok: true as const, d }),
+        (err: unknown) => ({ ok: false as const, err }),
+      ),
+      altair ? beacon.syncCommitteeDuties(epoch, idx) : [],
+    ]);
+    out.sync = sync.filter(
+      (d) => this.wanted.has(toHex(d.pubkey)) && d.validatorSyncCommitteeIndices.length > 0,
+    );
+    if (!propResult.ok && epochOf(this.currentSlot(), this.spe) >= epoch) {
+      this.error(`proposer duties for epoch ${epoch}`, propResult.err);
+    }
+    const ours = (d: { pubkey: Uint8Array; slot: number }): boolean =>
+      this.wanted.has(toHex(d.pubkey)) && epochOf(d.slot, this.spe) === epoch;
+    for (const d of att) if (ours(d)) pushTo(out.attester, d.slot, d);
+    for (const d of propResult.ok ? propResult.d : []) if (ours(d)) pushTo(out.proposer, d.slot, d);
+    return { out, complete: propResult.ok };
+  }
+
+  // ── duties of a slot ──────────────────────────────────────────────────────────────────────
+
+  private async scheduleSlot(slot: number, fromNow: boolean): Promise<void> {
+    const ed = await this.resolveEpoch(epochOf(slot, this.spe));
+    if (!ed || this.stopped) return;
+    const start = this.slotStartMs(slot);
+    const now = this.opts.clock.now();
+    // A duty whose start time has passed is only fired if we are still inside its slot.
+    const due = (off: number): number | undefined =>
+      start + off >= now || (!fromNow && now < start + this.slotMs) ? start + off : undefined;
+    const defs = slotDefinitions(ed, slot);
+    for (const entry of SLOT_PLAN) {
+      if (entry.aggregation && !this.aggregation) continue;
+      const at = due(this.offsets[entry.offset]);
+      const run = at === undefined ? undefined : this.fire(slot, entry.type, defs[entry.defs], at);
+      if (run && entry.type === DutyType.Attester && this.unsubscribeHead) {
+        this.startOnHead(slot, run);
+      }
+    }
+  }
 
   /** Run the duty at `at` (at once if passed); the returned start runs it earlier, once. */
-  const fire = (
+  private fire(
     slot: number,
     type: DutyType,
     defs: Map<PubkeyHex, DutyDefinition>,
     at: number,
-  ): (() => void) | undefined => {
+  ): (() => void) | undefined {
     if (!defs.size) return undefined;
     let started = false;
     const run = (): void => {
-      if (started || stopped) return;
+      if (started || this.stopped) return;
       started = true;
       try {
-        opts.onDuty({ slot, type }, defs);
+        this.opts.onDuty({ slot, type }, defs);
       } catch (err) {
-        error(`duty ${slot}/${type}`, err);
+        this.error(`duty ${slot}/${type}`, err);
       }
     };
-    if (at <= clock.now()) run();
-    else later(at - clock.now(), run);
+    const now = this.opts.clock.now();
+    if (at <= now) run();
+    else this.later(at - now, run);
     return run;
-  };
+  }
 
   /** The slot's attester start, run at once if its head already arrived, else on the head. */
-  const startOnHead = (slot: number, start: () => void): void => {
-    if (headSlot === slot) start();
-    else attesterStarts.set(slot, start);
-  };
-  const onHead = (head: { slot: number }): void => {
+  private startOnHead(slot: number, start: () => void): void {
+    if (this.headSlot === slot) start();
+    else this.attesterStarts.set(slot, start);
+  }
+
+  private onHead(head: { slot: number }): void {
     // Only the current slot's head, after the slot started (currentSlot() is the local clock's):
     // a late head of the previous slot, or one ahead of this clock, starts nothing.
-    if (stopped || head.slot !== currentSlot() || headSlot === head.slot) return;
-    headSlot = head.slot;
-    const start = attesterStarts.get(head.slot);
-    attesterStarts.delete(head.slot);
+    if (this.stopped || head.slot !== this.currentSlot() || this.headSlot === head.slot) return;
+    this.headSlot = head.slot;
+    const start = this.attesterStarts.get(head.slot);
+    this.attesterStarts.delete(head.slot);
     start?.();
-  };
-
-  const scheduleSlot = async (slot: number, fromNow: boolean): Promise<void> => {
-    const ed = await resolveEpoch(epochOf(slot, spe));
-    if (!ed || stopped) return;
-    const start = slotStartMs(slot);
-    const now = clock.now();
-    // A duty whose start time has passed is only fired if we are still inside its slot.
-    const due = (off: number): number | undefined =>
-      start + off >= now || (!fromNow && now < start + slotMs) ? start + off : undefined;
-    const att = ed.attester.get(slot) ?? [];
-    const prop = ed.proposer.get(slot) ?? [];
-    const attDefs = new Map<PubkeyHex, DutyDefinition>(
-      att.map((d) => [toHex(d.pubkey), { kind: "attester", duty: d }]),
-    );
-    const propDefs = new Map<PubkeyHex, DutyDefinition>(
-      prop.map((d) => [toHex(d.pubkey), { kind: "proposer", duty: d }]),
-    );
-    const plan: [DutyType, Map<PubkeyHex, DutyDefinition>, number][] = [
-      [DutyType.Proposer, propDefs, offsets.proposer],
-      [DutyType.Attester, attDefs, offsets.attester],
-    ];
-    const syncDefs = new Map<PubkeyHex, DutyDefinition>(
-      ed.sync.map((d) => [toHex(d.pubkey), { kind: "sync", duty: d }]),
-    );
-    plan.push([DutyType.SyncMessage, syncDefs, offsets.syncMessage]);
-    if (aggregation) {
-      plan.push([DutyType.PrepareAggregator, attDefs, offsets.prepareAggregator]);
-      plan.push([DutyType.Aggregator, attDefs, offsets.aggregator]);
-      plan.push([DutyType.PrepareSyncContribution, syncDefs, offsets.prepareSyncContribution]);
-      plan.push([DutyType.SyncContribution, syncDefs, offsets.syncContribution]);
-    }
-    for (const [type, defs, off] of plan) {
-      const at = due(off);
-      const start = at === undefined ? undefined : fire(slot, type, defs, at);
-      if (start && type === DutyType.Attester && unsubscribeHead) startOnHead(slot, start);
-    }
-  };
-
-  const tick = (slot: number): void => {
-    if (stopped) return;
-    const epoch = epochOf(slot, spe);
-    for (const e of epochs.keys()) if (e < epoch - 1) epochs.delete(e);
-    for (const e of subscribed.keys()) if (e < epoch - 1) subscribed.delete(e);
-    for (const s of attesterStarts.keys()) if (s < slot) attesterStarts.delete(s);
-    opts.onSlot?.(slot);
-    later(slotStartMs(slot + 1) - clock.now(), () => tick(slot + 1));
-    void (async () => {
-      // Statuses: all at an epoch's first slot; every slot those waiting for activation. Only
-      // a waiting validator's activation can add duties to this slot: the read is awaited then,
-      // else it runs alongside (exits only remove duties, and the beacon node stops them).
-      const read =
-        slot % spe === 0 || waiting()
-          ? readStatuses(slot % spe === 0 ? "all" : "waiting").catch((err: unknown) =>
-              error(`validator statuses at slot ${slot}`, err),
-            )
-          : undefined;
-      if (read && waiting()) await read;
-      if (stopped) return;
-      // Every epoch, and as soon as the set of validators with duties changes (activation).
-      if (slot % spe === 0 || version !== preparedVersion) {
-        void prepareProposers(epoch);
-        registerBuilders(slot);
-      }
-      void scheduleSlot(slot, false);
-      void resolveEpoch(epochOf(slot, spe) + 1);
-    })();
-  };
-
-  return {
-    slotMs,
-    currentSlot,
-    slotStartMs,
-    async start() {
-      stopped = false;
-      if (opts.attestOnHead && beacon.subscribeHead && !unsubscribeHead) {
-        unsubscribeHead = beacon.subscribeHead(onHead);
-      }
-      const slot = currentSlot();
-      await resolveEpoch(epochOf(slot, spe));
-      if (stopped) return;
-      const now = currentSlot();
-      opts.onSlot?.(now);
-      void prepareProposers(epochOf(now, spe));
-      registerBuilders(now);
-      void scheduleSlot(now, true);
-      void resolveEpoch(epochOf(now, spe) + 1);
-      later(slotStartMs(now + 1) - clock.now(), () => tick(now + 1));
-    },
-    stop() {
-      stopped = true;
-      unsubscribeHead?.();
-      unsubscribeHead = undefined;
-      attesterStarts.clear();
-      for (const c of timers) c();
-      timers.clear();
-    },
-    definition(slot, type, pk) {
-      const ed = epochs.get(epochOf(slot, spe));
-      if (!ed) return undefined;
-      // Called per validator per duty (value validity, aggregator selection): an index by pubkey
-      // built once per epoch, not a scan of the slot's duties (that was O(V²/32) per epoch).
-      if (type === DutyType.Proposer || type === DutyType.Randao) {
-        // At most one proposer per slot (and a validator may propose twice in an epoch).
-        const d = ed.proposer.get(slot)?.find((x) => toHex(x.pubkey) === pk);
-        return d ? { kind: "proposer", duty: d } : undefined;
-      }
-      const ix = pubkeyIndex(ed);
-      if (
-        type === DutyType.SyncMessage ||
-        type === DutyType.PrepareSyncContribution ||
-        type === DutyType.SyncContribution
-      ) {
-        const d = ix.sync.get(pk);
-        return d ? { kind: "sync", duty: d } : undefined;
-      }
-      const d = ix.attester.get(pk);
-      return d && d.slot === slot ? { kind: "attester", duty: d } : undefined;
-    },
-    index: (pk) => indices.get(pk),
-    states: () => new Map(states),
-  };
+  }
 }

@@ -86,92 +86,134 @@ type Watch = { index: number; from: number; checked: Set<number> };
  * const dg = createDoppelganger({ epochs: 2, beacon });
  */
 export function createDoppelganger(opts: DoppelgangerOptions): Doppelganger {
-  let startEpoch: number | undefined;
-  const watches = new Map<PubkeyHex, Watch>();
-  const detected = new Set<PubkeyHex>();
-  const observed = new Map<number, Set<PubkeyHex>>();
-  let polling = false;
-  const done = (w: Watch | undefined): boolean =>
-    w !== undefined && (opts.epochs <= 0 || w.checked.size >= opts.epochs);
-  const status = (pk: PubkeyHex): DoppelgangerStatus => {
-    if (detected.has(pk)) return "detected";
-    const w = watches.get(pk);
+  return new DoppelgangerService(opts);
+}
+
+/**
+ * The service's state: each tracked validator's watch, the detections, and the epochs in which
+ * the cluster itself was seen producing a validator's signatures.
+ *
+ * @example
+ * const dg: Doppelganger = new DoppelgangerService({ epochs: 2, beacon });
+ */
+class DoppelgangerService implements Doppelganger {
+  private readonly opts: DoppelgangerOptions;
+  private startEpoch: number | undefined;
+  private readonly watches = new Map<PubkeyHex, Watch>();
+  private readonly found = new Set<PubkeyHex>();
+  /** Epoch → validators a peer's partial showed the cluster producing. */
+  private readonly observed = new Map<number, Set<PubkeyHex>>();
+  private polling = false;
+
+  constructor(opts: DoppelgangerOptions) {
+    this.opts = opts;
+  }
+
+  start = (epoch: number): void => {
+    this.startEpoch = epoch;
+    for (const w of this.watches.values()) w.from = Math.max(w.from, epoch);
+  };
+
+  track = (pk: PubkeyHex, index: number, epoch: number): void => {
+    const w = this.watches.get(pk);
+    if (w && w.index === index) return;
+    this.watches.set(pk, {
+      index,
+      from: Math.max(epoch, this.startEpoch ?? 0),
+      checked: new Set(),
+    });
+  };
+
+  untrack = (pk: PubkeyHex): void => {
+    this.watches.delete(pk);
+  };
+
+  rearm = (pk: PubkeyHex, epoch: number): void => {
+    const w = this.watches.get(pk);
+    if (w) this.watches.set(pk, { index: w.index, from: epoch, checked: new Set() });
+  };
+
+  observeCluster = (pk: PubkeyHex, epoch: number): void => {
+    if (this.done(this.watches.get(pk))) return;
+    let s = this.observed.get(epoch);
+    if (!s) {
+      s = new Set();
+      this.observed.set(epoch, s);
+    }
+    s.add(pk);
+  };
+
+  poll = async (current: number): Promise<void> => {
+    if (this.opts.epochs <= 0 || this.startEpoch === undefined || this.polling) return;
+    const due = this.dueEpochs(current);
+    if (!due.size) return;
+    this.polling = true;
+    try {
+      for (const [e, byIndex] of [...due].sort((a, b) => a[0] - b[0])) {
+        await this.checkEpoch(e, byIndex);
+      }
+    } catch {
+      // beacon error: keep watching, retried on the next poll
+    } finally {
+      this.polling = false;
+    }
+  };
+
+  gate = (pk: PubkeyHex): FailureReason | undefined => {
+    if (this.found.has(pk)) return "doppelganger";
+    if (this.opts.epochs <= 0) return this.watches.has(pk) ? undefined : "doppelganger";
+    return this.done(this.watches.get(pk)) ? undefined : "doppelganger";
+  };
+
+  status = (pk: PubkeyHex): DoppelgangerStatus => {
+    if (this.found.has(pk)) return "detected";
+    const w = this.watches.get(pk);
     if (!w) return "untracked";
-    return done(w) ? "safe" : "watching";
+    return this.done(w) ? "safe" : "watching";
   };
-  return {
-    start(epoch) {
-      startEpoch = epoch;
-      for (const w of watches.values()) w.from = Math.max(w.from, epoch);
-    },
-    track(pk, index, epoch) {
-      const w = watches.get(pk);
-      if (w && w.index === index) return;
-      watches.set(pk, { index, from: Math.max(epoch, startEpoch ?? 0), checked: new Set() });
-    },
-    untrack(pk) {
-      watches.delete(pk);
-    },
-    rearm(pk, epoch) {
-      const w = watches.get(pk);
-      if (w) watches.set(pk, { index: w.index, from: epoch, checked: new Set() });
-    },
-    observeCluster(pk, epoch) {
-      if (done(watches.get(pk))) return;
-      let s = observed.get(epoch);
-      if (!s) {
-        s = new Set();
-        observed.set(epoch, s);
-      }
-      s.add(pk);
-    },
-    async poll(current) {
-      if (opts.epochs <= 0 || startEpoch === undefined || polling) return;
-      // Per finished epoch, the validators whose watch covers it and have not checked it yet.
-      const due = new Map<number, Map<number, PubkeyHex>>();
-      let oldest = current;
-      for (const [pk, w] of watches) {
-        if (done(w) || detected.has(pk)) continue;
-        for (let e = w.from; e < w.from + opts.epochs; e++) {
-          if (w.checked.has(e)) continue;
-          oldest = Math.min(oldest, e);
-          if (e >= current) continue;
-          let m = due.get(e);
-          if (!m) {
-            m = new Map();
-            due.set(e, m);
-          }
-          m.set(w.index, pk);
+
+  detected = (): PubkeyHex[] => [...this.found];
+
+  private done(w: Watch | undefined): boolean {
+    return w !== undefined && (this.opts.epochs <= 0 || w.checked.size >= this.opts.epochs);
+  }
+
+  /**
+   * Per finished epoch (< `current`), the validators (index → pubkey) whose watch covers it and
+   * have not checked it yet; forgets the cluster observations older than every open watch.
+   */
+  private dueEpochs(current: number): Map<number, Map<number, PubkeyHex>> {
+    const due = new Map<number, Map<number, PubkeyHex>>();
+    let oldest = current;
+    for (const [pk, w] of this.watches) {
+      if (this.done(w) || this.found.has(pk)) continue;
+      for (let e = w.from; e < w.from + this.opts.epochs; e++) {
+        if (w.checked.has(e)) continue;
+        oldest = Math.min(oldest, e);
+        if (e >= current) continue;
+        let m = due.get(e);
+        if (!m) {
+          m = new Map();
+          due.set(e, m);
         }
+        m.set(w.index, pk);
       }
-      for (const e of observed.keys()) if (e < oldest) observed.delete(e);
-      if (!due.size) return;
-      polling = true;
-      try {
-        for (const [e, byIndex] of [...due].sort((a, b) => a[0] - b[0])) {
-          const live = await opts.beacon.liveness(e, [...byIndex.keys()]);
-          for (const [i, pk] of byIndex) {
-            const w = watches.get(pk);
-            if (!w || w.index !== i) continue; // untracked meanwhile
-            if (live.get(i) && !observed.get(e)?.has(pk) && !detected.has(pk)) {
-              detected.add(pk); // live, and not by the cluster itself
-              opts.onDetected?.(pk, e);
-            }
-            w.checked.add(e);
-          }
-        }
-      } catch {
-        // beacon error: keep watching, retried on the next poll
-      } finally {
-        polling = false;
+    }
+    for (const e of this.observed.keys()) if (e < oldest) this.observed.delete(e);
+    return due;
+  }
+
+  /** Ask the beacon node for epoch `e`'s liveness; live and not by the cluster = detected. */
+  private async checkEpoch(e: number, byIndex: Map<number, PubkeyHex>): Promise<void> {
+    const live = await this.opts.beacon.liveness(e, [...byIndex.keys()]);
+    for (const [i, pk] of byIndex) {
+      const w = this.watches.get(pk);
+      if (!w || w.index !== i) continue; // untracked meanwhile
+      if (live.get(i) && !this.observed.get(e)?.has(pk) && !this.found.has(pk)) {
+        this.found.add(pk); // live, and not by the cluster itself
+        this.opts.onDetected?.(pk, e);
       }
-    },
-    gate(pk) {
-      if (detected.has(pk)) return "doppelganger";
-      if (opts.epochs <= 0) return watches.has(pk) ? undefined : "doppelganger";
-      return done(watches.get(pk)) ? undefined : "doppelganger";
-    },
-    status,
-    detected: () => [...detected],
-  };
+      w.checked.add(e);
+    }
+  }
 }

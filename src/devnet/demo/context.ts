@@ -73,6 +73,8 @@ export type DemoRunInput = {
   node: DemoNode;
   squad: DemoSquad;
   relay?: Relay | undefined;
+  /** The slot just before the squad's nodes were started (see DemoPlanInput.squadStartSlot). */
+  squadStartSlot?: number | undefined;
 };
 
 /**
@@ -94,6 +96,7 @@ export async function createDemoRun(i: DemoRunInput): Promise<DemoRun> {
   const nowSlot = () => Math.floor((Date.now() - chain.genesisTime * 1000) / slotMs);
   const plan = planDemo({
     nowSlot: nowSlot(),
+    squadStartSlot: i.squadStartSlot,
     slotsPerEpoch: spe,
     epochs: opts.epochs,
     stopOperators: opts.stopOperators,

@@ -99,6 +99,9 @@ async function runOnDevnet(
       ? `   MEV-Boost: Lodestar's builder → the devnet relay ${relay.url} (verifies every registration and blinded block signature)`
       : "   MEV-Boost: off (--no-relay): local blocks only",
   );
+  const squadStartSlot = Math.floor(
+    (Date.now() - chain.genesisTime * 1000) / (chain.secondsPerSlot * 1000),
+  );
   const squad = await startDemoSquad(
     opts.dir,
     node.squadKeys,
@@ -111,7 +114,16 @@ async function runOnDevnet(
     `3. Split ${node.squadKeys.length} validators for 4 operators (threshold 3) and started 4 rpdvt node processes: ${squad.squad.clusterDir}`,
   );
   say(`   Dashboard (operator 1): http://127.0.0.1:${squad.squad.operators[0]?.metricsPort}/`);
-  const run = await createDemoRun({ opts, say, beacon, chain, node, squad, relay });
+  const run = await createDemoRun({
+    opts,
+    say,
+    beacon,
+    chain,
+    node,
+    squad,
+    relay,
+    squadStartSlot,
+  });
   const replacement = opts.replaceOperator ? addReplacementPhase(run) : undefined;
   const replacing = replacement ? startReplacement(run, replacement) : undefined;
   try {

@@ -15,6 +15,8 @@ import { isPrimaryAggregator } from "../../../src/core/backup.js";
 import { type BeaconNode, fallbackBeacon } from "../../../src/core/beacon.js";
 import { decodeUnsignedSet, encodeUnsignedSet } from "../../../src/core/codec.js";
 import { createDomains, createSigningRoots, isAggregator } from "../../../src/core/domain.js";
+import { createDutyHandlers } from "../../../src/core/duties/index.js";
+import { indexHandlers } from "../../../src/core/duty-handler.js";
 import { createDutyDb } from "../../../src/core/dutydb/dutydb.js";
 import { createValidityCheck } from "../../../src/core/fetcher/validate.js";
 import { createDvMetrics } from "../../../src/core/metrics.js";
@@ -105,6 +107,7 @@ describe("validity predicate", () => {
       view,
       validators: new Set([pk0, pk1]),
       localDuty: () => undefined,
+      handlers: indexHandlers(createDutyHandlers()),
       onReject: (r) => rejects.push(r),
     });
     const inst = { slot: 6, dutyType: DutyType.Attester };

@@ -31,6 +31,8 @@ import {
   UNSIGNED_KIND_AGGREGATE_ELECTRA,
 } from "../../../src/core/codec.js";
 import { computeSigningRoot, createSigningRoots, forkAtSlot } from "../../../src/core/domain.js";
+import { createDutyHandlers } from "../../../src/core/duties/index.js";
+import { indexHandlers } from "../../../src/core/duty-handler.js";
 import { createFetcher } from "../../../src/core/fetcher/fetcher.js";
 import { createValidityCheck } from "../../../src/core/fetcher/validate.js";
 import {
@@ -88,6 +90,7 @@ function check(b: SimBeacon, local?: AttesterDuty) {
     view,
     validators: new Set([pk1]),
     localDuty: () => (local ? { kind: "attester", duty: local } : undefined),
+    handlers: indexHandlers(createDutyHandlers()),
     onReject: (r) => rejects.push(r),
   });
   return { isValid, rejects };

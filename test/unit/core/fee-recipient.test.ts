@@ -12,6 +12,8 @@ import { SecretKey } from "@chainsafe/blst";
 import { type BeaconNode, fallbackBeacon } from "../../../src/core/beacon.js";
 import { encodeUnsignedSet } from "../../../src/core/codec.js";
 import { createSigningRoots } from "../../../src/core/domain.js";
+import { createDutyHandlers } from "../../../src/core/duties/index.js";
+import { indexHandlers } from "../../../src/core/duty-handler.js";
 import { createValidityCheck } from "../../../src/core/fetcher/validate.js";
 import { metricValue } from "../../../src/core/metrics.js";
 import { DutyType } from "../../../src/core/types.js";
@@ -53,6 +55,7 @@ describe("consensus validity: the block's fee recipient", () => {
         validators: new Set([pk]),
         feeRecipients,
         localDuty: () => undefined,
+        handlers: indexHandlers(createDutyHandlers()),
         onReject: (r) => rejects.push(r),
       });
     const isValid = check(new Map([[pk, FEE]]));

@@ -8,6 +8,8 @@ import { describe, it } from "node:test";
 import type { phase0 } from "@lodestar/types";
 import { encodeUnsignedSet } from "../../../../src/core/codec.js";
 import { createSigningRoots } from "../../../../src/core/domain.js";
+import { createDutyHandlers } from "../../../../src/core/duties/index.js";
+import { indexHandlers } from "../../../../src/core/duty-handler.js";
 import { createValidityCheck } from "../../../../src/core/fetcher/validate.js";
 import { DutyType, type PubkeyHex, type UnsignedDataSet } from "../../../../src/core/types.js";
 import { publicKeyOf } from "../../../../src/crypto/bls.js";
@@ -77,6 +79,7 @@ describe("validity predicate cost", () => {
       view,
       validators: new Set([...set.keys()]),
       localDuty: () => undefined,
+      handlers: indexHandlers(createDutyHandlers()),
       onReject: (r) => rejects.push(r),
     });
     const value = encodeUnsignedSet(set);

@@ -12,6 +12,8 @@ import { describe, it } from "node:test";
 import { ssz } from "@lodestar/types";
 import { encodeUnsignedSet } from "../../../../src/core/codec.js";
 import { createSigningRoots } from "../../../../src/core/domain.js";
+import { createDutyHandlers } from "../../../../src/core/duties/index.js";
+import { indexHandlers } from "../../../../src/core/duty-handler.js";
 import { createValidityCheck } from "../../../../src/core/fetcher/validate.js";
 import { createProtectionView } from "../../../../src/core/protection.js";
 import { createSigner } from "../../../../src/core/signer/signer.js";
@@ -123,6 +125,7 @@ describe("DV restart mid-duty", () => {
           view,
           validators: new Set(c.pubkeys),
           localDuty: () => undefined,
+          handlers: indexHandlers(createDutyHandlers()),
         });
         const value = (data: typeof honest) =>
           encodeUnsignedSet(new Map([[pk, { kind: "attestation", data, duty }]]));

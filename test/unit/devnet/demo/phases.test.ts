@@ -152,3 +152,30 @@ test("with the relay: a relay-paused phase (all up) right after the all-up one, 
   );
   assert.deepEqual(none.changes, []);
 });
+
+test("a squad that took an epoch to start: the watch is judged from the slot before the nodes started, the phases from now", () => {
+  // CI at load 20: the nodes started in epoch 1, the plan was made in epoch 2. A node started in
+  // epoch 1 watches epoch 2 (dg 1) and signs from epoch 3 — the judged watch must end at 2.
+  const input = {
+    nowSlot: 20,
+    slotsPerEpoch: 8,
+    epochs: 2,
+    stopOperators: 0,
+    doppelgangerEpochs: 1,
+    operatorIds: [1, 2, 3, 4, 5, 6, 7],
+  };
+  const late = planDemo({ ...input, squadStartSlot: 11 });
+  assert.equal(late.startEpoch, 1);
+  assert.equal(late.watchTo, 2);
+  // every node (the last started in epoch 2) signs from epoch 4
+  assert.equal(late.firstEpoch, 4);
+  const same = planDemo(input);
+  assert.equal(same.watchTo, 3, "without squadStartSlot: planned from now");
+  // a start slot after now is not believed (the plan cannot predate the nodes)
+  assert.equal(planDemo({ ...input, squadStartSlot: 40 }).watchTo, 3);
+  // started before genesis, planned after it: the genesis watch 0..dg-1
+  const genesis = planDemo({ ...input, squadStartSlot: -2 });
+  assert.equal(genesis.startEpoch, 0);
+  assert.equal(genesis.watchTo, 0);
+  assert.equal(genesis.firstEpoch, 4);
+});
