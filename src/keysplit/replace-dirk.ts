@@ -28,11 +28,9 @@ import { createHash } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { publicKeyOf } from "../crypto/bls.js";
-import type { KdfChoice } from "../crypto/eip2335.js";
 import type { ValidatorKey } from "../crypto/validator-key.js";
 import { InputError, VerificationError } from "../errors.js";
 import { INTERCHANGE_FORMAT_VERSION, serializeInterchange } from "../slashing/interchange.js";
-import { SECRET_FILE_MODE, writeFileAtomic } from "../util/fs.js";
 import { bytesEqual, fromHex, toHex } from "../util/hex.js";
 import {
   DIRK_SUMMARY_FILE,
@@ -42,10 +40,14 @@ import {
   writeDirk,
 } from "./dirk.js";
 import { evaluateVerificationVector } from "./dirk-vvec.js";
-import type { KdfParams } from "./format-io.js";
 import { activationEpochOf, newOperatorSet, type ReplacementRequest } from "./replace.js";
-import { HANDOVER_FILE, journalPlan, type ReplaceJournal } from "./replace-run.js";
-import { splitValidatorKey, thresholdFor } from "./split.js";
+import {
+  type ReplaceRunCommon,
+  type ReplaceRunReport,
+  runJournaled,
+  withFreshSplit,
+} from "./replace-run.js";
+import { thresholdFor } from "./split.js";
 
 /** The per-participant EIP-3076 file of a Dirk replacement (in participant-<id>/). */
 export const DIRK_PROTECTION_FILE = "slashing-protection.json";
@@ -342,21 +344,12 @@ export function dirkProtectionFile(
  * @example
  * const input: DirkReplaceInput = { old, plan, keys, out, journal, slotsPerEpoch: 32, genesisValidatorsRoot };
  */
-export type DirkReplaceInput = {
+export type DirkReplaceInput = ReplaceRunCommon & {
   old: OldDirk;
   plan: DirkReplacementPlan;
-  /** The wallet's keys of exactly the old output's validators (zeroed by the caller). */
-  keys: readonly ValidatorKey[];
-  out: string;
-  journal: ReplaceJournal;
   slotsPerEpoch: number;
   /** 0x + 32 bytes: the chain's, written into every slashing-protection.json. */
   genesisValidatorsRoot: string;
-  kdf?: KdfChoice | undefined;
-  kdfParams?: KdfParams | undefined;
-  quiet?: boolean | undefined;
-  /** Called after each journaled step (test hook: src/ops/journal.ts crashPoint). */
-  afterStep?: ((step: string) => void) | undefined;
 };
 
 /**
@@ -365,40 +358,18 @@ export type DirkReplaceInput = {
  * @example
  * const r: DirkReplaceResult = await runDirkReplacement(input); r.wallet;
  */
-export type DirkReplaceResult = {
-  out: string;
+export type DirkReplaceResult = ReplaceRunReport & {
   wallet: string;
   previous: DirkReplacementPlan["previous"];
-  activationEpoch: number;
-  validators: number;
   participants: number[];
-  threshold: number;
-  staying: number[];
-  removed: number[];
-  added: number[];
-  resumed: string[];
-  handover: string[];
 };
 
-/** The output's summary if a killed run renamed it into place for this very plan. */
-async function finishedDirkOutput(
-  out: string,
-  plan: DirkReplacementPlan,
-): Promise<DirkSummary | undefined> {
-  const file = join(out, DIRK_SUMMARY_FILE);
-  if (!(await fsp.stat(file).catch(() => null))) return undefined;
-  const summary = await readDirkSummary(file);
-  if (
-    JSON.stringify(summary.previous) !== JSON.stringify(plan.previous) ||
-    summary.participants.map((p) => p.id).join() !== plan.participants.map((p) => p.id).join()
-  ) {
-    throw new InputError("--out holds another Dirk output", {
-      file: out,
-      field: "--out",
-      metaMessages: ["Give a new --out, or the same flags as the run that wrote it."],
-    });
-  }
-  return summary;
+/** Whether a Dirk summary found in --out is this plan's (same previous and participants). */
+function isThisPlan(summary: DirkSummary, plan: DirkReplacementPlan): boolean {
+  return (
+    JSON.stringify(summary.previous) === JSON.stringify(plan.previous) &&
+    summary.participants.map((p) => p.id).join() === plan.participants.map((p) => p.id).join()
+  );
 }
 
 /** Split afresh and write the new wallets with their slashing-protection files. */
@@ -406,33 +377,33 @@ async function writeDirkReplacement(input: DirkReplaceInput, out: string): Promi
   const { plan, old } = input;
   const keys = keysOfDirk(old, input.keys);
   const ids = plan.participants.map((p) => p.id);
-  const split = keys.map((k) => splitValidatorKey(k, ids));
-  try {
-    input.afterStep?.("split");
-    await writeDirk(out, split, {
-      participants: plan.participants,
-      walletName: plan.walletName,
-      kdf: input.kdf,
-      ...(input.kdfParams ? { kdfParams: input.kdfParams } : {}),
-      ...(input.quiet !== undefined ? { quiet: input.quiet } : {}),
-      previous: plan.previous,
-      participantFiles: (id, shares) => [
-        {
-          name: DIRK_PROTECTION_FILE,
-          content: dirkProtectionFile(
-            plan,
-            old,
-            id,
-            shares,
-            input.slotsPerEpoch,
-            input.genesisValidatorsRoot,
-          ),
-        },
-      ],
-    });
-  } finally {
-    for (const sv of split) for (const s of sv.shares) s.secret.fill(0);
-  }
+  await withFreshSplit(
+    keys,
+    ids,
+    (split) =>
+      writeDirk(out, split, {
+        participants: plan.participants,
+        walletName: plan.walletName,
+        kdf: input.kdf,
+        ...(input.kdfParams ? { kdfParams: input.kdfParams } : {}),
+        ...(input.quiet !== undefined ? { quiet: input.quiet } : {}),
+        previous: plan.previous,
+        participantFiles: (id, shares) => [
+          {
+            name: DIRK_PROTECTION_FILE,
+            content: dirkProtectionFile(
+              plan,
+              old,
+              id,
+              shares,
+              input.slotsPerEpoch,
+              input.genesisValidatorsRoot,
+            ),
+          },
+        ],
+      }),
+    input.afterStep,
+  );
 }
 
 /**
@@ -444,46 +415,30 @@ async function writeDirkReplacement(input: DirkReplaceInput, out: string): Promi
  * const r = await runDirkReplacement({ old, plan, keys, out: "/out/dirk-v2", journal, slotsPerEpoch: 32, genesisValidatorsRoot });
  */
 export async function runDirkReplacement(input: DirkReplaceInput): Promise<DirkReplaceResult> {
-  const { plan, journal, old } = input;
+  const { plan, old } = input;
   const out = resolve(input.out);
-  const resumed: string[] = [];
-  await journalPlan(
-    journal,
-    { ...plan.previous, participants: plan.participants, wallet: plan.walletName },
-    resumed,
-    input.afterStep,
-  );
-  let summary = await finishedDirkOutput(out, plan);
-  if (summary && journal.isDone("write")) resumed.push("write");
-  if (!summary) {
-    await journal.append("write", "begin");
-    await writeDirkReplacement(input, out);
-    summary = await readDirkSummary(join(out, DIRK_SUMMARY_FILE));
-  }
-  if (!journal.isDone("write")) {
-    await journal.append("write", "done", { wallet: summary.wallet });
-    input.afterStep?.("write");
-  }
   const names = (s: DirkSummary) => s.accounts.map((a) => a.compositePubkey).join();
-  if (names(summary) !== names(old.summary)) {
-    throw new VerificationError("The new Dirk output's validators differ from the old one's", {
-      metaMessages: [`File: ${join(out, DIRK_SUMMARY_FILE)}`],
-    });
-  }
-  const handover = dirkHandoverSteps(
-    plan,
-    basename(out),
-    input.slotsPerEpoch,
-    input.genesisValidatorsRoot,
-  );
-  if (journal.isDone("handover")) resumed.push("handover");
-  else {
-    await writeFileAtomic(join(out, HANDOVER_FILE), `${handover.join("\n")}\n`, {
-      mode: SECRET_FILE_MODE,
-    });
-    await journal.append("handover", "done");
-    input.afterStep?.("handover");
-  }
+  const run = await runJournaled({
+    journal: input.journal,
+    out,
+    afterStep: input.afterStep,
+    planRecord: { ...plan.previous, participants: plan.participants, wallet: plan.walletName },
+    file: DIRK_SUMMARY_FILE,
+    what: "Dirk",
+    read: readDirkSummary,
+    isThisPlan: (s) => isThisPlan(s, plan),
+    write: () => writeDirkReplacement(input, out),
+    doneData: (s) => ({ wallet: s.wallet }),
+    verify: (s) => {
+      if (names(s) !== names(old.summary))
+        throw new VerificationError("The new Dirk output's validators differ from the old one's", {
+          metaMessages: [`File: ${join(out, DIRK_SUMMARY_FILE)}`],
+        });
+    },
+    handover: () =>
+      dirkHandoverSteps(plan, basename(out), input.slotsPerEpoch, input.genesisValidatorsRoot),
+  });
+  const { written: summary, resumed, handover } = run;
   return {
     out,
     wallet: summary.wallet,

@@ -54,19 +54,49 @@ export type ReplaceJournal = {
  * @example
  * const input: ReplaceInput = { previous, plan, keys, out: "cluster-v2", journal };
  */
-export type ReplaceInput = {
+export type ReplaceInput = ReplaceRunCommon & {
   previous: ClusterDefinition;
   plan: ReplacementPlan;
-  /** The wallet's keys of exactly the old cluster's validators (zeroed after splitting). */
+  slotsPerEpoch?: number | undefined;
+};
+
+/**
+ * The inputs every replacement run takes (cluster: {@link ReplaceInput}; Dirk:
+ * ./replace-dirk.ts DirkReplaceInput).
+ *
+ * @example
+ * const common: ReplaceRunCommon = { keys, out: "cluster-v2", journal };
+ */
+export type ReplaceRunCommon = {
+  /** The wallet's keys of exactly the old output's validators (the caller zeroes them). */
   keys: readonly ValidatorKey[];
   out: string;
   journal: ReplaceJournal;
   kdf?: KdfChoice | undefined;
   kdfParams?: KdfParams | undefined;
   quiet?: boolean | undefined;
-  slotsPerEpoch?: number | undefined;
   /** Called after each journaled step (test hook: src/ops/journal.ts crashPoint). */
   afterStep?: ((step: string) => void) | undefined;
+};
+
+/**
+ * What every replacement run reports (cluster: {@link ReplaceResult}; Dirk: ./replace-dirk.ts
+ * DirkReplaceResult).
+ *
+ * @example
+ * const r: ReplaceRunReport = await runReplacement(input); r.resumed;
+ */
+export type ReplaceRunReport = {
+  out: string;
+  activationEpoch: number;
+  validators: number;
+  threshold: number;
+  staying: number[];
+  removed: number[];
+  added: number[];
+  /** The journal's steps a rerun found done. */
+  resumed: string[];
+  handover: string[];
 };
 
 /**
@@ -75,19 +105,10 @@ export type ReplaceInput = {
  * @example
  * const r: ReplaceResult = await runReplacement(input); r.hash;
  */
-export type ReplaceResult = {
-  out: string;
+export type ReplaceResult = ReplaceRunReport & {
   hash: string;
   previousHash: string;
-  activationEpoch: number;
-  validators: number;
   operators: number[];
-  threshold: number;
-  staying: number[];
-  removed: number[];
-  added: number[];
-  resumed: string[];
-  handover: string[];
 };
 
 /** The request as recorded in the journal's `plan` step (public data only). */
@@ -106,7 +127,7 @@ function planRecord(plan: ReplacementPlan) {
  * @example
  * await journalPlan(journal, { previousHash, activationEpoch, operators }, resumed, afterStep);
  */
-export async function journalPlan(
+async function journalPlan(
   journal: ReplaceJournal,
   record: unknown,
   resumed: string[],
@@ -126,6 +147,89 @@ export async function journalPlan(
     });
   }
   resumed.push("plan");
+}
+
+/**
+ * One replacement run's steps, as {@link runJournaled} takes them (`T`: the output's own record,
+ * the cluster definition or the Dirk summary, read back from `out`/`file`).
+ *
+ * @example
+ * const steps: JournaledRun<ClusterDefinition> = { journal, out, planRecord, file: CLUSTER_FILE, … };
+ */
+export type JournaledRun<T> = {
+  journal: ReplaceJournal;
+  /** The resolved output folder. */
+  out: string;
+  afterStep?: ((step: string) => void) | undefined;
+  /** The `plan` step's record (public data only); a rerun must give the same. */
+  planRecord: unknown;
+  /** The output's own record file in `out` (cluster.json, distributed-accounts.json). */
+  file: string;
+  /** "cluster", "Dirk": named when --out holds another output. */
+  what: string;
+  read: (file: string) => Promise<T>;
+  /** Whether an output found in `out` is this very plan's (a killed run renamed it into place). */
+  isThisPlan: (written: T) => boolean;
+  /** Split afresh and write the output into `out`. */
+  write: () => Promise<unknown>;
+  /** The `write` step's journal record (public data only). */
+  doneData: (written: T) => unknown;
+  /** Throws a VerificationError when the written output is not of the old validators. */
+  verify: (written: T) => void;
+  handover: (written: T) => string[];
+};
+
+/**
+ * Run (or resume) the journaled steps of a replacement: `plan` (a rerun with other flags is
+ * refused), `write` (skipped when a killed run already renamed this plan's output into place),
+ * the check of the written output, `handover` (HANDOVER.txt, mode 0600).
+ *
+ * @example
+ * const { written, resumed, handover } = await runJournaled(steps);
+ */
+export async function runJournaled<T>(
+  r: JournaledRun<T>,
+): Promise<{ written: T; resumed: string[]; handover: string[] }> {
+  const { journal, out, afterStep } = r;
+  const resumed: string[] = [];
+  await journalPlan(journal, r.planRecord, resumed, afterStep);
+  let written = await finishedOutput(r);
+  if (written !== undefined && journal.isDone("write")) resumed.push("write");
+  if (written === undefined) {
+    await journal.append("write", "begin");
+    await r.write();
+    written = await r.read(join(out, r.file));
+  }
+  if (!journal.isDone("write")) {
+    await journal.append("write", "done", r.doneData(written));
+    afterStep?.("write");
+  }
+  r.verify(written);
+  const handover = r.handover(written);
+  if (journal.isDone("handover")) resumed.push("handover");
+  else {
+    await writeFileAtomic(join(out, HANDOVER_FILE), `${handover.join("\n")}\n`, {
+      mode: SECRET_FILE_MODE,
+    });
+    await journal.append("handover", "done");
+    afterStep?.("handover");
+  }
+  return { written, resumed, handover };
+}
+
+/** The output's record if a killed run renamed it into place for this very plan. */
+async function finishedOutput<T>(r: JournaledRun<T>): Promise<T | undefined> {
+  const file = join(r.out, r.file);
+  if (!(await fsp.stat(file).catch(() => null))) return undefined;
+  const written = await r.read(file);
+  if (!r.isThisPlan(written)) {
+    throw new InputError(`--out holds another ${r.what} output`, {
+      file: r.out,
+      field: "--out",
+      metaMessages: ["Give a new --out, or the same flags as the run that wrote it."],
+    });
+  }
+  return written;
 }
 
 /**
@@ -156,32 +260,57 @@ export function keysOfCluster(
   return previous.validators.map((v) => byPk.get(v.pubkey) as ValidatorKey);
 }
 
-/** Split afresh (a new random polynomial per validator) across the new ids. */
-function splitAfresh(keys: readonly ValidatorKey[], ids: readonly number[]): SplitValidator[] {
-  return keys.map((k) => splitValidatorKey(k, ids));
+/**
+ * Split afresh (a new random polynomial per validator) across the new ids, call `afterStep("split")`
+ * and `write` with the shares; the share secrets are zeroed afterwards, written or not.
+ *
+ * @example
+ * await withFreshSplit(keys, [1, 2, 3, 5], (split) => writeCluster(out, split, opts), afterStep);
+ */
+export async function withFreshSplit(
+  keys: readonly ValidatorKey[],
+  ids: readonly number[],
+  write: (split: SplitValidator[]) => Promise<unknown>,
+  afterStep?: (step: string) => void,
+): Promise<void> {
+  const split = keys.map((k) => splitValidatorKey(k, ids));
+  try {
+    afterStep?.("split");
+    await write(split);
+  } finally {
+    for (const sv of split) for (const s of sv.shares) s.secret.fill(0);
+  }
 }
 
-/** The output's definition if a killed run renamed it into place for this very plan. */
-async function finishedOutput(
-  out: string,
-  plan: ReplacementPlan,
-): Promise<ClusterDefinition | undefined> {
-  const file = join(out, CLUSTER_FILE);
-  if (!(await fsp.stat(file).catch(() => null))) return undefined;
-  const def = await readClusterDefinition(file);
-  const ids = def.operators.map((o) => o.id).join(",");
-  if (
-    def.previous?.hash !== plan.previousHash ||
-    def.previous.activationEpoch !== plan.activationEpoch ||
-    ids !== plan.operators.map((o) => o.id).join(",")
-  ) {
-    throw new InputError("--out holds another cluster output", {
-      file: out,
-      field: "--out",
-      metaMessages: ["Give a new --out, or the same flags as the run that wrote it."],
-    });
-  }
-  return def;
+/** Whether a cluster definition found in --out is this plan's (same previous and operators). */
+function isThisPlan(def: ClusterDefinition, plan: ReplacementPlan): boolean {
+  return (
+    def.previous?.hash === plan.previousHash &&
+    def.previous.activationEpoch === plan.activationEpoch &&
+    def.operators.map((o) => o.id).join(",") === plan.operators.map((o) => o.id).join(",")
+  );
+}
+
+/** Split afresh and write the new cluster output. */
+async function writeReplacement(input: ReplaceInput, out: string): Promise<void> {
+  const { plan, previous } = input;
+  const keys = keysOfCluster(previous, input.keys);
+  const ids = plan.operators.map((o) => o.id);
+  await withFreshSplit(
+    keys,
+    ids,
+    (split) =>
+      writeCluster(out, split, {
+        operators: plan.operators,
+        feeRecipients: new Map(previous.validators.map((v) => [v.pubkey, v.feeRecipient])),
+        name: previous.name,
+        previous: { hash: plan.previousHash, activationEpoch: plan.activationEpoch },
+        kdf: input.kdf,
+        kdfParams: input.kdfParams,
+        quiet: input.quiet,
+      }),
+    input.afterStep,
+  );
 }
 
 /**
@@ -192,52 +321,29 @@ async function finishedOutput(
  * const r = await runReplacement({ previous, plan, keys, out: "/out/cluster-v2", journal });
  */
 export async function runReplacement(input: ReplaceInput): Promise<ReplaceResult> {
-  const { plan, journal, previous } = input;
+  const { plan, previous } = input;
   const out = resolve(input.out);
-  const resumed: string[] = [];
-  await journalPlan(journal, planRecord(plan), resumed, input.afterStep);
-  let def = await finishedOutput(out, plan);
-  if (def && journal.isDone("write")) resumed.push("write");
-  if (!def) {
-    const keys = keysOfCluster(previous, input.keys);
-    await journal.append("write", "begin");
-    const ids = plan.operators.map((o) => o.id);
-    const split = splitAfresh(keys, ids);
-    try {
-      input.afterStep?.("split");
-      await writeCluster(out, split, {
-        operators: plan.operators,
-        feeRecipients: new Map(previous.validators.map((v) => [v.pubkey, v.feeRecipient])),
-        name: previous.name,
-        previous: { hash: plan.previousHash, activationEpoch: plan.activationEpoch },
-        kdf: input.kdf,
-        kdfParams: input.kdfParams,
-        quiet: input.quiet,
-      });
-    } finally {
-      for (const sv of split) for (const s of sv.shares) s.secret.fill(0);
-    }
-    def = await readClusterDefinition(join(out, CLUSTER_FILE));
-  }
-  if (!journal.isDone("write")) {
-    await journal.append("write", "done", { hash: def.hash });
-    input.afterStep?.("write");
-  }
-  if (
-    def.validators.map((v) => v.pubkey).join() !== previous.validators.map((v) => v.pubkey).join()
-  )
-    throw new VerificationError("The new cluster's validators differ from the old cluster's", {
-      metaMessages: [`File: ${join(out, CLUSTER_FILE)}`],
-    });
-  const handover = handoverSteps(plan, out, def.hash, input.slotsPerEpoch);
-  if (journal.isDone("handover")) resumed.push("handover");
-  else {
-    await writeFileAtomic(join(out, HANDOVER_FILE), `${handover.join("\n")}\n`, {
-      mode: SECRET_FILE_MODE,
-    });
-    await journal.append("handover", "done");
-    input.afterStep?.("handover");
-  }
+  const pubkeys = (d: ClusterDefinition) => d.validators.map((v) => v.pubkey).join();
+  const run = await runJournaled({
+    journal: input.journal,
+    out,
+    afterStep: input.afterStep,
+    planRecord: planRecord(plan),
+    file: CLUSTER_FILE,
+    what: "cluster",
+    read: readClusterDefinition,
+    isThisPlan: (d) => isThisPlan(d, plan),
+    write: () => writeReplacement(input, out),
+    doneData: (d) => ({ hash: d.hash }),
+    verify: (d) => {
+      if (pubkeys(d) !== pubkeys(previous))
+        throw new VerificationError("The new cluster's validators differ from the old cluster's", {
+          metaMessages: [`File: ${join(out, CLUSTER_FILE)}`],
+        });
+    },
+    handover: (d) => handoverSteps(plan, out, d.hash, input.slotsPerEpoch),
+  });
+  const { written: def, resumed, handover } = run;
   return {
     out,
     hash: def.hash,
