@@ -228,14 +228,26 @@ export function publicationBody(signed: SignedProducedBlock): unknown {
  * await publishBlock(ctx, { ...produced, signature });
  */
 export async function publishBlock(ctx: BeaconContext, signed: SignedProducedBlock): Promise<void> {
-  const body = publicationBody(signed);
-  const headers = { "Eth-Consensus-Version": signed.fork };
+  await publishGossip(ctx, "blocks", signed.fork, publicationBody(signed));
+}
+
+/**
+ * POST /eth/v2/beacon/{kind}?broadcast_validation=gossip with Eth-Consensus-Version, else (nodes
+ * without v2) POST /eth/v1/beacon/{kind}; within half a slot.
+ */
+async function publishGossip(
+  ctx: BeaconContext,
+  kind: "blocks" | "blinded_blocks",
+  fork: string,
+  body: unknown,
+): Promise<void> {
+  const headers = { "Eth-Consensus-Version": fork };
   const timeoutMs = timeoutFor(ctx, SLOT_FRACTION.publishBlock);
   const v2 = async () => {
     const query = { broadcast_validation: "gossip" };
     await ctx.http.request({
       method: "POST",
-      path: "/eth/v2/beacon/blocks",
+      path: `/eth/v2/beacon/${kind}`,
       query,
       body,
       headers,
@@ -243,9 +255,9 @@ export async function publishBlock(ctx: BeaconContext, signed: SignedProducedBlo
     });
   };
   const v1 = async () => {
-    await postJson(ctx, "/eth/v1/beacon/blocks", body, timeoutMs, headers);
+    await postJson(ctx, `/eth/v1/beacon/${kind}`, body, timeoutMs, headers);
   };
-  await withEndpointFallback(ctx, "POST v2 blocks", v2, v1);
+  await withEndpointFallback(ctx, `POST v2 ${kind.replace("_", " ")}`, v2, v1);
 }
 
 /**
@@ -263,20 +275,5 @@ export async function publishBlindedBlock(
 ): Promise<void> {
   const type = sszType(signed.fork, "SignedBlindedBeaconBlock");
   const body = type.toJson({ message: signed.block, signature: signed.signature });
-  const headers = { "Eth-Consensus-Version": signed.fork };
-  const timeoutMs = timeoutFor(ctx, SLOT_FRACTION.publishBlock);
-  const v2 = async () => {
-    await ctx.http.request({
-      method: "POST",
-      path: "/eth/v2/beacon/blinded_blocks",
-      query: { broadcast_validation: "gossip" },
-      body,
-      headers,
-      timeoutMs,
-    });
-  };
-  const v1 = async () => {
-    await postJson(ctx, "/eth/v1/beacon/blinded_blocks", body, timeoutMs, headers);
-  };
-  await withEndpointFallback(ctx, "POST v2 blinded blocks", v2, v1);
+  await publishGossip(ctx, "blinded_blocks", signed.fork, body);
 }

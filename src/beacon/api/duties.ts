@@ -18,7 +18,7 @@ import {
   withEndpointFallback,
 } from "../context.js";
 import { BeaconApiError } from "../errors.js";
-import type { HttpRequest } from "../http.js";
+import type { HttpRequest, HttpResponse } from "../http.js";
 import * as J from "../json.js";
 import { chainInfo } from "./config.js";
 
@@ -47,6 +47,17 @@ export function assertInEpoch(
   });
 }
 
+/** POST the validator indices (decimal strings) to a duties endpoint, within the duties' timeout. */
+async function postIndices(
+  ctx: BeaconContext,
+  path: string,
+  indices: readonly number[],
+): Promise<{ req: HttpRequest; res: HttpResponse }> {
+  const timeoutMs = timeoutFor(ctx, SLOT_FRACTION.duties);
+  const req: HttpRequest = { method: "POST", path, body: indices.map(String), timeoutMs };
+  return { req, res: await ctx.http.request(req) };
+}
+
 /**
  * POST /eth/v1/validator/duties/attester/{epoch} (index strings); none asked: no request.
  *
@@ -60,9 +71,7 @@ export async function getAttesterDuties(
 ): Promise<AttesterDuty[]> {
   if (indices.length === 0) return [];
   const path = `/eth/v1/validator/duties/attester/${epoch}`;
-  const timeoutMs = timeoutFor(ctx, SLOT_FRACTION.duties);
-  const req: HttpRequest = { method: "POST", path, body: indices.map(String), timeoutMs };
-  const res = await ctx.http.request(req);
+  const { req, res } = await postIndices(ctx, path, indices);
   const duties = parseAnswer(ctx, J.attesterDutiesResponse, res.body, req, res.url).data;
   assertInEpoch(duties, epoch, (await chainInfo(ctx)).slotsPerEpoch, req, res.url);
   return duties.map((d) => ({
@@ -136,10 +145,7 @@ export async function getSyncCommitteeDuties(
   indices: readonly number[],
 ): Promise<SyncCommitteeDuty[]> {
   if (indices.length === 0) return [];
-  const path = `/eth/v1/validator/duties/sync/${epoch}`;
-  const timeoutMs = timeoutFor(ctx, SLOT_FRACTION.duties);
-  const req: HttpRequest = { method: "POST", path, body: indices.map(String), timeoutMs };
-  const res = await ctx.http.request(req);
+  const { req, res } = await postIndices(ctx, `/eth/v1/validator/duties/sync/${epoch}`, indices);
   return parseAnswer(ctx, J.syncDutiesResponse, res.body, req, res.url).data.map((d) => ({
     pubkey: d.pubkey,
     validatorIndex: d.validator_index,

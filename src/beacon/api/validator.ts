@@ -106,6 +106,23 @@ export async function publishAggregateAndProofs(
   );
 }
 
+/** POST `body` to EVERY node within the duties' fraction of a slot (context.ts requestEveryNode). */
+async function postEveryNode(
+  ctx: BeaconContext,
+  path: string,
+  body: unknown,
+  what: string,
+  hint: string,
+): Promise<void> {
+  const req: HttpRequest = {
+    method: "POST",
+    path,
+    body,
+    timeoutMs: timeoutFor(ctx, SLOT_FRACTION.duties),
+  };
+  await requestEveryNode(ctx, req, what, hint);
+}
+
 /**
  * POST /eth/v1/validator/beacon_committee_subscriptions to every node. None: no request.
  *
@@ -124,16 +141,10 @@ export async function prepareBeaconCommitteeSubnet(
     slot: String(s.slot),
     is_aggregator: s.isAggregator,
   }));
-  const path = "/eth/v1/validator/beacon_committee_subscriptions";
-  const req: HttpRequest = {
-    method: "POST",
-    path,
-    body,
-    timeoutMs: timeoutFor(ctx, SLOT_FRACTION.duties),
-  };
-  await requestEveryNode(
+  await postEveryNode(
     ctx,
-    req,
+    "/eth/v1/validator/beacon_committee_subscriptions",
+    body,
     "the committee subscriptions",
     "The node retries at the next slot.",
   );
@@ -155,16 +166,10 @@ export async function prepareBeaconProposer(
     validator_index: String(e.validatorIndex),
     fee_recipient: e.feeRecipient,
   }));
-  const path = "/eth/v1/validator/prepare_beacon_proposer";
-  const req: HttpRequest = {
-    method: "POST",
-    path,
-    body,
-    timeoutMs: timeoutFor(ctx, SLOT_FRACTION.duties),
-  };
-  await requestEveryNode(
+  await postEveryNode(
     ctx,
-    req,
+    "/eth/v1/validator/prepare_beacon_proposer",
+    body,
     "the fee recipients",
     "Their proposals would pay the node's default fee recipient: the node retries every epoch.",
   );
@@ -184,15 +189,10 @@ export async function registerValidators(
   signed: readonly bellatrix.SignedValidatorRegistrationV1[],
 ): Promise<void> {
   if (signed.length === 0) return;
-  const req: HttpRequest = {
-    method: "POST",
-    path: "/eth/v1/validator/register_validator",
-    body: signed.map((s) => ssz.bellatrix.SignedValidatorRegistrationV1.toJson(s)),
-    timeoutMs: timeoutFor(ctx, SLOT_FRACTION.duties),
-  };
-  await requestEveryNode(
+  await postEveryNode(
     ctx,
-    req,
+    "/eth/v1/validator/register_validator",
+    signed.map((s) => ssz.bellatrix.SignedValidatorRegistrationV1.toJson(s)),
     "the builder registrations",
     "Without them the builder has no registration for these validators (no blinded proposals): the node resubmits every epoch.",
   );
