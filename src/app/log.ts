@@ -2,6 +2,7 @@
  * The operator node's log: one JSON object per line on stderr (`time`, `event`, fields), never a
  * secret (keys, passwords and tokens are never passed to it). `quiet` drops every line.
  */
+import type { DutyReport } from "../core/tracker/tracker.js";
 
 /**
  * Write one log line.
@@ -35,4 +36,21 @@ export function createNodeLog(quiet: boolean | undefined): NodeLog {
  */
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * The fields of a `duty` log line for a finished duty (the validator's pubkey shortened).
+ *
+ * @example
+ * dv.tracker.onReport((r) => log("duty", { ...dutyLogFields(r), latencyMs: r.latencyMs }));
+ */
+export function dutyLogFields(r: DutyReport): Record<string, unknown> {
+  return {
+    slot: r.slot,
+    type: r.type,
+    validator: r.pubkey.slice(0, 12),
+    outcome: r.outcome,
+    reason: r.reason,
+    details: r.details,
+  };
 }

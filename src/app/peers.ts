@@ -2,11 +2,15 @@
  * This operator's place in its cluster, from the cluster definition (src/keysplit/cluster.ts) and
  * its p2p identity (src/p2p/identity.ts): every operator's secp256k1 public key (from its libp2p
  * peer id) and endpoint, this operator's index, a check that the identity file is the one the
- * cluster registered for it, and the p2p listen address (`--listen`, else its endpoint).
+ * cluster registered for it, and the p2p listen address (`--listen`, else its endpoint); the
+ * member's p2p transport (src/p2p/transport.ts), started and pushed on the undo stack.
  */
 import { publicKeyFromIdentity } from "../crypto/secp256k1.js";
 import { InputError } from "../errors.js";
 import type { ClusterDefinition } from "../keysplit/cluster.js";
+import { loadIdentity, type NodeIdentity } from "../p2p/identity.js";
+import { createP2PTransport, type P2PTransport } from "../p2p/transport.js";
+import type { UndoStack } from "./undo.js";
 
 /**
  * One cluster member as the p2p transport and the consensus verifier take it.
@@ -76,4 +80,61 @@ export function selfInCluster(
     );
   }
   return { index, listen };
+}
+
+/**
+ * One operator's place in a cluster: its p2p identity, every peer, its index and listen address.
+ *
+ * @example
+ * const m: ClusterMember = await clusterMember(def, 1, "identity.json", undefined);
+ */
+export type ClusterMember = {
+  identity: NodeIdentity;
+  peers: ClusterPeer[];
+  index: number;
+  listen: string;
+};
+
+/**
+ * Load `identityFile` and place operator `operatorId` in `def` ({@link clusterPeers},
+ * {@link selfInCluster}: the identity must be the one the cluster registered).
+ *
+ * @example
+ * const { identity, peers, index, listen } = await clusterMember(def, 1, "id.json", "0.0.0.0:9000");
+ */
+export async function clusterMember(
+  def: ClusterDefinition,
+  operatorId: number,
+  identityFile: string,
+  listenFlag: string | undefined,
+): Promise<ClusterMember> {
+  const identity = await loadIdentity(identityFile);
+  const peers = clusterPeers(def);
+  const self = selfInCluster(def, peers, operatorId, identity.publicKey, identityFile, listenFlag);
+  return { identity, peers, ...self };
+}
+
+/**
+ * The member's p2p transport (messages up to `maxMessageSize` bytes), pushed on `started` as
+ * `what` (stopped on undo) and started.
+ *
+ * @example
+ * const transport = await startMemberTransport(m, MAX_MESSAGE_SIZE, started, "p2p transport");
+ */
+export async function startMemberTransport(
+  m: ClusterMember,
+  maxMessageSize: number,
+  started: UndoStack,
+  what: string,
+): Promise<P2PTransport> {
+  const transport = await createP2PTransport({
+    identity: m.identity,
+    self: m.index,
+    peers: m.peers,
+    listen: m.listen,
+    maxMessageSize,
+  });
+  started.push(what, () => transport.stop());
+  await transport.start();
+  return transport;
 }

@@ -31,14 +31,13 @@ import { InputError } from "../errors.js";
 import { loadOperator } from "../keysplit/cluster.js";
 import { readPasswordFile } from "../keysplit/format-io.js";
 import type { KeySource } from "../ops/guard/smartnode.js";
-import { loadIdentity, type NodeIdentity } from "../p2p/identity.js";
 import { type PeerInfoService, startPeerInfo } from "../p2p/peerinfo.js";
-import { createP2PTransport, type P2PTransport } from "../p2p/transport.js";
+import type { P2PTransport } from "../p2p/transport.js";
 import { SlashingProtectionDb } from "../slashing/db.js";
 import { type NodeKeyGuard, nodeKeyGuard } from "./guard.js";
 import { bindNodeHttp, nodeHttpRoutes, nodeStatus } from "./http.js";
-import { createNodeLog, errorMessage, type NodeLog } from "./log.js";
-import { type ClusterPeer, clusterPeers, selfInCluster } from "./peers.js";
+import { createNodeLog, dutyLogFields, errorMessage, type NodeLog } from "./log.js";
+import { type ClusterMember, clusterMember, startMemberTransport } from "./peers.js";
 import {
   startPredecessor,
   successorDoppelgangerEpochs,
@@ -107,13 +106,7 @@ export type OperatorNodeOptions = {
 export type RunningNode = { stop: () => Promise<void>; metricsPort?: number | undefined };
 
 /** This operator's keys and place in the cluster. */
-type Member = {
-  op: Awaited<ReturnType<typeof loadOperator>>;
-  identity: NodeIdentity;
-  peers: ClusterPeer[];
-  index: number;
-  listen: string;
-};
+type Member = ClusterMember & { op: Awaited<ReturnType<typeof loadOperator>> };
 
 /**
  * Start one DV operator node; resolves once it runs. On any failure while starting, what was
@@ -170,17 +163,8 @@ function stopOnce(started: UndoStack, log: NodeLog, operatorId: number): () => P
 async function loadMember(o: OperatorNodeOptions): Promise<Member> {
   const password = o.passwordFile ? await readPasswordFile(o.passwordFile) : undefined;
   const op = await loadOperator(resolve(o.clusterDir), password, { quiet: true });
-  const identity = await loadIdentity(o.identityFile);
-  const peers = clusterPeers(op.definition);
-  const { index, listen } = selfInCluster(
-    op.definition,
-    peers,
-    op.operatorId,
-    identity.publicKey,
-    o.identityFile,
-    o.listen,
-  );
-  return { op, identity, peers, index, listen };
+  const m = await clusterMember(op.definition, op.operatorId, o.identityFile, o.listen);
+  return { op, ...m };
 }
 
 /** The beacon client and its chain, whose preset must be this process's. */
@@ -226,15 +210,7 @@ async function startNodeParts(
     exclusive: true,
   });
   started.push("slashing-protection DB", () => slashingDb.close());
-  const transport = await createP2PTransport({
-    identity: m.identity,
-    self: m.index,
-    peers: m.peers,
-    listen: m.listen,
-    maxMessageSize: MAX_MESSAGE_SIZE,
-  });
-  started.push("p2p transport", () => transport.stop());
-  await transport.start();
+  const transport = await startMemberTransport(m, MAX_MESSAGE_SIZE, started, "p2p transport");
   const keyGuard = o.keyGuard?.length
     ? nodeKeyGuard(
         o.keyGuard,
@@ -363,17 +339,7 @@ function createNode(
 
 /** One log line per finished duty and per peer (dis)connection. */
 function logDutiesAndPeers(dv: DvNode, transport: P2PTransport, log: NodeLog): void {
-  dv.tracker.onReport((r) =>
-    log("duty", {
-      slot: r.slot,
-      type: r.type,
-      validator: r.pubkey.slice(0, 12),
-      outcome: r.outcome,
-      reason: r.reason,
-      details: r.details,
-      latencyMs: r.latencyMs,
-    }),
-  );
+  dv.tracker.onReport((r) => log("duty", { ...dutyLogFields(r), latencyMs: r.latencyMs }));
   transport.onPeerChange((e) =>
     log(e.connected ? "peer-connected" : "peer-disconnected", { operatorIndex: e.index }),
   );

@@ -36,11 +36,9 @@ import { type SigningWindow, signingWindowGate, signingWindowOf } from "../core/
 import { systemClock } from "../core/transport.js";
 import { InputError } from "../errors.js";
 import { type ClusterDefinition, loadOperator } from "../keysplit/cluster.js";
-import { loadIdentity } from "../p2p/identity.js";
-import { createP2PTransport } from "../p2p/transport.js";
 import type { SlashingProtectionDb } from "../slashing/db.js";
-import { errorMessage, type NodeLog } from "./log.js";
-import { clusterPeers, selfInCluster } from "./peers.js";
+import { dutyLogFields, errorMessage, type NodeLog } from "./log.js";
+import { clusterMember, startMemberTransport } from "./peers.js";
 import type { UndoStack } from "./undo.js";
 
 /**
@@ -194,18 +192,9 @@ async function predecessorTransport(
   p: PredecessorParts,
   op: Awaited<ReturnType<typeof loadPredecessor>>,
 ) {
-  const identity = await loadIdentity(p.identityFile);
-  const peers = clusterPeers(op.definition);
-  const { index, listen } = selfInCluster(
-    op.definition,
-    peers,
-    op.operatorId,
-    identity.publicKey,
-    p.identityFile,
-    undefined,
-  );
-  if (listen === p.successorListen) {
-    throw new InputError(`The old and the new cluster would both listen on ${listen}`, {
+  const m = await clusterMember(op.definition, op.operatorId, p.identityFile, undefined);
+  if (m.listen === p.successorListen) {
+    throw new InputError(`The old and the new cluster would both listen on ${m.listen}`, {
       field: "--previous-cluster",
       metaMessages: [
         "Both run in this process until the activation epoch: the new cluster needs its own port",
@@ -213,31 +202,15 @@ async function predecessorTransport(
       ],
     });
   }
-  const transport = await createP2PTransport({
-    identity,
-    self: index,
-    peers,
-    listen,
-    maxMessageSize: MAX_MESSAGE_SIZE,
-  });
-  p.started.push("previous cluster's p2p transport", () => transport.stop());
-  await transport.start();
+  const what = "previous cluster's p2p transport";
+  const transport = await startMemberTransport(m, MAX_MESSAGE_SIZE, p.started, what);
+  const { identity, peers, listen } = m;
   return { transport, identity, peers, listen };
 }
 
 /** One log line per finished duty of the old cluster, tagged `cluster: "previous"`. */
 function logPredecessorDuties(dv: DvNode, log: NodeLog): void {
-  dv.tracker.onReport((r) =>
-    log("duty", {
-      cluster: "previous",
-      slot: r.slot,
-      type: r.type,
-      validator: r.pubkey.slice(0, 12),
-      outcome: r.outcome,
-      reason: r.reason,
-      details: r.details,
-    }),
-  );
+  dv.tracker.onReport((r) => log("duty", { cluster: "previous", ...dutyLogFields(r) }));
 }
 
 /** Start the old node; stop it (and its transport) one epoch after E, or with the process. */

@@ -48,16 +48,30 @@ export function secretKeyFromBytes(bytes: Uint8Array, where: Where = {}): Secret
  * const pk = publicKeyFromBytes(fromHex(json.pubkey), { field: "pubkey", file });
  */
 export function publicKeyFromBytes(bytes: Uint8Array, where: Where = {}): PublicKey {
-  if (bytes.length !== PUBKEY_LENGTH) {
-    throw new InputError(
-      `BLS public key must be ${PUBKEY_LENGTH} bytes, got ${bytes.length}`,
-      where,
-    );
+  return pointFromBytes(bytes, "public key", (b) => PublicKey.fromBytes(b, true), where);
+}
+
+/** Length and subgroup of the compressed points {@link pointFromBytes} parses. */
+const POINTS = {
+  "public key": { length: PUBKEY_LENGTH, group: "G1" },
+  signature: { length: SIGNATURE_LENGTH, group: "G2" },
+} as const;
+
+/** A compressed point, subgroup-checked by `parse`; an InputError naming `what` otherwise. */
+function pointFromBytes<P>(
+  bytes: Uint8Array,
+  what: keyof typeof POINTS,
+  parse: (bytes: Uint8Array) => P,
+  where: Where,
+): P {
+  const { length, group } = POINTS[what];
+  if (bytes.length !== length) {
+    throw new InputError(`BLS ${what} must be ${length} bytes, got ${bytes.length}`, where);
   }
   try {
-    return PublicKey.fromBytes(bytes, true);
+    return parse(bytes);
   } catch (err) {
-    throw new InputError("Invalid BLS public key (not a valid point in the G1 subgroup)", {
+    throw new InputError(`Invalid BLS ${what} (not a valid point in the ${group} subgroup)`, {
       ...where,
       cause: err,
     });
@@ -71,20 +85,7 @@ export function publicKeyFromBytes(bytes: Uint8Array, where: Where = {}): Public
  * const sig = signatureFromBytes(bytes, { field: "sharesData.signature" });
  */
 export function signatureFromBytes(bytes: Uint8Array, where: Where = {}): Signature {
-  if (bytes.length !== SIGNATURE_LENGTH) {
-    throw new InputError(
-      `BLS signature must be ${SIGNATURE_LENGTH} bytes, got ${bytes.length}`,
-      where,
-    );
-  }
-  try {
-    return Signature.fromBytes(bytes, true);
-  } catch (err) {
-    throw new InputError("Invalid BLS signature (not a valid point in the G2 subgroup)", {
-      ...where,
-      cause: err,
-    });
-  }
+  return pointFromBytes(bytes, "signature", (b) => Signature.fromBytes(b, true), where);
 }
 
 /**
