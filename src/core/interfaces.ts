@@ -137,3 +137,18 @@ export type GateRefusal = { reason: FailureReason; details: string };
  *   duty.slot >= endSlot ? { reason: "signing-window", details: `replaced at slot ${endSlot}` } : undefined;
  */
 export type SigningGate = (pubkey: PubkeyHex, duty: Duty) => GateRefusal | undefined;
+
+/**
+ * What sigagg (src/core/sigagg/sigagg.ts) calls when an aggregate signature is made: the duty,
+ * validator, signing root and signature; `backup`: a deferred aggregation, late on purpose.
+ *
+ * @example
+ * const onAggregated: AggregatedHook = (duty, pk, root, sig, backup) => submit(duty, pk, sig);
+ */
+export type AggregatedHook = (
+  duty: Duty,
+  pubkey: PubkeyHex,
+  signingRoot: Uint8Array,
+  signature: Uint8Array,
+  backup: boolean,
+) => void;

@@ -29,7 +29,7 @@ import { type BackupPolicy, backupDelay } from "./backup.js";
 import { ConsensusPeers } from "./consensus-peers.js";
 import { createDutyHandlers } from "./duties/index.js";
 import { type DutyHandler, indexHandlers } from "./duty-handler.js";
-import type { SigningGate } from "./interfaces.js";
+import type { AggregatedHook, SigningGate } from "./interfaces.js";
 import type { ValidatorChange } from "./scheduler/scheduler.js";
 import { VALIDATOR_STATES } from "./scheduler/scheduler.js";
 import type { Doppelganger } from "./signer/doppelganger.js";
@@ -68,13 +68,7 @@ export class Ports {
   /** parsigex: a peer's partials (bound to its share, unverified). */
   onReceived: (duty: Duty, partials: ParSig[], from: number) => void = () => {};
   /** sigagg: an aggregate signature is made (`backup`: deferred on purpose). */
-  onAggregated: (
-    duty: Duty,
-    pubkey: PubkeyHex,
-    signingRoot: Uint8Array,
-    signature: Uint8Array,
-    backup: boolean,
-  ) => void = () => {};
+  onAggregated: AggregatedHook = () => {};
   /** sigagg: how long this operator defers aggregating (backup aggregation). */
   deferMs: (duty: Duty, pubkey: PubkeyHex) => number = () => 0;
   /** tracker: valid partials held for (duty, pubkey). */

@@ -37,6 +37,7 @@ import {
 import { publicKeyFromBytes, signatureFromBytes } from "../../crypto/bls.js";
 import { recoverSignatureForVerify } from "../../crypto/interpolate.js";
 import { toHex } from "../../util/hex.js";
+import type { AggregatedHook } from "../interfaces.js";
 import { type Duty, dutyKey, type ParSig, type PubkeyHex } from "../types.js";
 
 /**
@@ -61,13 +62,7 @@ export type SigAggOptions = {
   /** validator pubkey → (share index → share public key), from the cluster definition. */
   sharePubkeys: ReadonlyMap<PubkeyHex, ReadonlyMap<number, Uint8Array>>;
   /** `backup`: a deferred aggregation (`deferMs`), late on purpose. */
-  onAggregated: (
-    duty: Duty,
-    pubkey: PubkeyHex,
-    signingRoot: Uint8Array,
-    signature: Uint8Array,
-    backup: boolean,
-  ) => void;
+  onAggregated: AggregatedHook;
   /** Counter hook: `aggregated`, `fallback`, `drop.invalid-signature`, `aggregate-invalid`. */
   count?: ((label: string, by?: number) => void) | undefined;
   /**

@@ -13,28 +13,22 @@ import { barChartSvg } from "../svg/barChart.js";
  */
 export function decentralizationChartSvg(r: DecentralizationReport): string {
   const categories = r.targets.map((t) => `${Math.round(t.target * 100)}%`);
-  const v = (x: number | null) => x ?? Number.NaN;
   return barChartSvg(
     `Entities to compromise (${r.validators} validators, ${r.entities} entities)`,
-    [
-      {
-        title: "To halt X% of validators",
-        yLabel: "entities",
-        categories,
-        groups: [
-          { name: "before DVT", values: r.targets.map((t) => v(t.halt.before.entities)) },
-          { name: "after DVT", values: r.targets.map((t) => v(t.halt.after.entities)) },
-        ],
-      },
-      {
-        title: "To control X% of validators",
-        yLabel: "entities",
-        categories,
-        groups: [
-          { name: "before DVT", values: r.targets.map((t) => v(t.control.before.entities)) },
-          { name: "after DVT", values: r.targets.map((t) => v(t.control.after.entities)) },
-        ],
-      },
-    ],
+    [panel(r, "halt", categories), panel(r, "control", categories)],
   );
+}
+
+/** The panel of one attack goal: entities needed per target, before and after DVT. */
+function panel(r: DecentralizationReport, goal: "halt" | "control", categories: string[]) {
+  const v = (x: number | null) => x ?? Number.NaN;
+  return {
+    title: `To ${goal} X% of validators`,
+    yLabel: "entities",
+    categories,
+    groups: [
+      { name: "before DVT", values: r.targets.map((t) => v(t[goal].before.entities)) },
+      { name: "after DVT", values: r.targets.map((t) => v(t[goal].after.entities)) },
+    ],
+  };
 }
