@@ -40,7 +40,7 @@ import {
   writeDirk,
 } from "./dirk.js";
 import { evaluateVerificationVector } from "./dirk-vvec.js";
-import { activationEpochOf, newOperatorSet, type ReplacementRequest } from "./replace.js";
+import { activationEpochOf, operatorSetChange, type ReplacementRequest } from "./replace.js";
 import {
   type ReplaceRunCommon,
   type ReplaceRunReport,
@@ -240,15 +240,11 @@ export function planDirkReplacement(
   req: ReplacementRequest & { walletName?: string | undefined },
 ): DirkReplacementPlan {
   const oldIds = old.summary.participants.map((p) => p.id);
-  const ids = newOperatorSet(oldIds, req);
-  const staying = ids.filter((id) => oldIds.includes(id));
-  const removed = oldIds.filter((id) => !ids.includes(id));
-  const added = ids.filter((id) => !oldIds.includes(id));
-  if (added.length === 0 && removed.length === 0) {
-    throw new InputError("The new participant set is the old one: nothing to replace", {
-      field: req.replace ? "--replace" : "--operator-ids",
-    });
-  }
+  const { ids, staying, removed, added } = operatorSetChange(
+    oldIds,
+    req,
+    "The new participant set is the old one: nothing to replace",
+  );
   const participants = newParticipants(old.summary, ids, req.endpoints);
   const activationEpoch = activationEpochOf(req);
   const walletName = newWalletName(old.summary.wallet, req.walletName, activationEpoch);

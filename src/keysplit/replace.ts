@@ -114,6 +114,29 @@ export function newOperatorSet(
 }
 
 /**
+ * The new id set ({@link newOperatorSet}) and who stays, leaves and joins; an InputError
+ * `unchanged` (naming the flag) when nobody leaves or joins.
+ *
+ * @example
+ * operatorSetChange([1, 2, 3, 4], { replace: new Map([[4, 5]]) }, "Nothing to replace");
+ * // { ids: [1, 2, 3, 5], staying: [1, 2, 3], removed: [4], added: [5] }
+ */
+export function operatorSetChange(
+  old: readonly number[],
+  req: Pick<ReplacementRequest, "replace" | "operatorIds">,
+  unchanged: string,
+): { ids: number[]; staying: number[]; removed: number[]; added: number[] } {
+  const ids = newOperatorSet(old, req);
+  const staying = ids.filter((id) => old.includes(id));
+  const removed = old.filter((id) => !ids.includes(id));
+  const added = ids.filter((id) => !old.includes(id));
+  if (added.length === 0 && removed.length === 0) {
+    throw new InputError(unchanged, { field: req.replace ? "--replace" : "--operator-ids" });
+  }
+  return { ids, staying, removed, added };
+}
+
+/**
  * The activation epoch E of a request (default current + DEFAULT_LEAD_EPOCHS), refused unless at
  * least `minLeadEpochs` ahead (every format: cluster, Dirk).
  *
@@ -156,15 +179,11 @@ export function planReplacement(
   req: ReplacementRequest,
 ): ReplacementPlan {
   const oldIds = previous.operators.map((o) => o.id);
-  const ids = newOperatorSet(oldIds, req);
-  const staying = ids.filter((id) => oldIds.includes(id));
-  const removed = oldIds.filter((id) => !ids.includes(id));
-  const added = ids.filter((id) => !oldIds.includes(id));
-  if (added.length === 0 && removed.length === 0) {
-    throw new InputError("The new operator set is the cluster's own: nothing to replace", {
-      field: req.replace ? "--replace" : "--operator-ids",
-    });
-  }
+  const { ids, staying, removed, added } = operatorSetChange(
+    oldIds,
+    req,
+    "The new operator set is the cluster's own: nothing to replace",
+  );
   for (const [flag, map] of [
     ["--endpoints", req.endpoints],
     ["--peer-ids", req.peerIds],

@@ -40,7 +40,14 @@ const RPC_CONCURRENCY = 8;
 
 const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 
-const storageAbi = parseAbi(["function getAddress(bytes32 _key) view returns (address)"]);
+/**
+ * RocketStorage's contract lookup (rocket-pool/rocketpool contracts/contract/RocketStorage.sol);
+ * shared with src/ops/exit/megapool.ts.
+ *
+ * @example
+ * await client.readContract({ address: storage, abi: storageAbi, functionName: "getAddress", args: [key] });
+ */
+export const storageAbi = parseAbi(["function getAddress(bytes32 _key) view returns (address)"]);
 const nodeManagerAbi = parseAbi([
   "function getNodeExists(address _nodeAddress) view returns (bool)",
 ]);
@@ -50,11 +57,25 @@ const minipoolManagerAbi = parseAbi([
   "function getMinipoolPubkey(address _minipoolAddress) view returns (bytes)",
 ]);
 const minipoolAbi = parseAbi(["function getNodeAddress() view returns (address)"]);
-const megapoolFactoryAbi = parseAbi([
+/**
+ * RocketMegapoolFactory's deployed/expected megapool of a node (Saturn); shared with
+ * src/ops/exit/megapool.ts.
+ *
+ * @example
+ * await client.readContract({ address: factory, abi: megapoolFactoryAbi, functionName: "getMegapoolDeployed", args: [node] });
+ */
+export const megapoolFactoryAbi = parseAbi([
   "function getMegapoolDeployed(address _nodeAddress) view returns (bool)",
   "function getExpectedAddress(address _nodeAddress) view returns (address)",
 ]);
-const megapoolAbi = parseAbi([
+/**
+ * A megapool's validators (RocketMegapoolDelegate getValidatorCount / getValidatorPubkey); shared
+ * with src/ops/exit/megapool.ts.
+ *
+ * @example
+ * await client.readContract({ address: mp, abi: megapoolAbi, functionName: "getValidatorCount" });
+ */
+export const megapoolAbi = parseAbi([
   "function getValidatorCount() view returns (uint32)",
   "function getValidatorPubkey(uint32 _validatorId) view returns (bytes)",
 ]);

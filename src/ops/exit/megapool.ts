@@ -30,23 +30,18 @@
  * for SHARD_COMMITTEE_PERIOD epochs; anything else is refused here with what to do, before the
  * wallet is opened.
  */
-import { createPublicClient, http, parseAbi } from "viem";
+import { createPublicClient, http } from "viem";
 import { BaseError, InputError } from "../../errors.js";
-import { contractAddressKey } from "../../reputation/chain.js";
+import {
+  contractAddressKey,
+  megapoolAbi,
+  megapoolFactoryAbi,
+  storageAbi,
+} from "../../reputation/chain.js";
 import { parseAddress } from "../../util/address.js";
 import { MAINNET_ROCKET_STORAGE } from "../feerecipient/feerecipient.js";
 
 const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
-const storageAbi = parseAbi(["function getAddress(bytes32 _key) view returns (address)"]);
-const factoryAbi = parseAbi([
-  "function getMegapoolDeployed(address _nodeAddress) view returns (bool)",
-  "function getExpectedAddress(address _nodeAddress) view returns (address)",
-]);
-const megapoolAbi = parseAbi([
-  "function getValidatorCount() view returns (uint32)",
-  "function getValidatorPubkey(uint32 _validatorId) view returns (bytes)",
-]);
-
 /** Most megapool validators scanned to find a pubkey's id (eth_calls, one per id). */
 const MAX_MEGAPOOL_SCAN = 5_000;
 
@@ -114,7 +109,7 @@ async function openMegapool(q: MegapoolQuery): Promise<Reader> {
   const deployed = await call("getMegapoolDeployed", () =>
     client.readContract({
       address: factory,
-      abi: factoryAbi,
+      abi: megapoolFactoryAbi,
       functionName: "getMegapoolDeployed",
       args: [node],
     }),
@@ -129,7 +124,7 @@ async function openMegapool(q: MegapoolQuery): Promise<Reader> {
   const megapool = await call("getExpectedAddress", () =>
     client.readContract({
       address: factory,
-      abi: factoryAbi,
+      abi: megapoolFactoryAbi,
       functionName: "getExpectedAddress",
       args: [node],
     }),

@@ -193,6 +193,22 @@ async function customKeys(
   for (const rel of cache.custom.keys()) if (!seen.has(rel)) cache.custom.delete(rel);
 }
 
+/**
+ * `file` parsed, from `cached` while it is the same file (inode, size, mtime), else read and parsed
+ * again; undefined when the file is absent.
+ */
+async function reread<T>(
+  file: string,
+  cached: Cached<T> | undefined,
+  parse: (text: string) => T | Promise<T>,
+): Promise<Cached<T> | undefined> {
+  const st = await statIfAny(file);
+  if (!st) return undefined;
+  if (same(cached, st)) return cached;
+  const value = await parse(await fsp.readFile(file, "utf8"));
+  return { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, value };
+}
+
 /** Prysm's single encrypted store, decrypted again only when it changed. */
 async function prysmStore(
   dataDir: string,
@@ -202,16 +218,11 @@ async function prysmStore(
 ): Promise<void> {
   const file = join(dataDir, PRYSM.keystore);
   try {
-    const st = await statIfAny(file);
-    if (!st) {
-      cache.prysm = undefined;
-      return;
-    }
-    if (!same(cache.prysm, st)) {
-      const text = await fsp.readFile(file, "utf8");
-      const { hexes } = await openPrysmStoreText(dataDir, text, file);
-      cache.prysm = { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, value: hexes };
-    }
+    cache.prysm = await reread(
+      file,
+      cache.prysm,
+      async (text) => (await openPrysmStoreText(dataDir, text, file)).hexes,
+    );
     for (const hex of cache.prysm?.value ?? []) if (want.has(hex)) add(out, hex, PRYSM.keystore);
   } catch (err) {
     cache.prysm = undefined;
@@ -228,15 +239,7 @@ async function lighthouseDefinitions(
 ): Promise<void> {
   const file = join(dataDir, LIGHTHOUSE_DEFINITIONS);
   try {
-    const st = await statIfAny(file);
-    if (!st) {
-      cache.defs = undefined;
-      return;
-    }
-    if (!same(cache.defs, st)) {
-      const value = definitionPubkeys(await fsp.readFile(file, "utf8"), file);
-      cache.defs = { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, value };
-    }
+    cache.defs = await reread(file, cache.defs, (text) => definitionPubkeys(text, file));
     for (const d of cache.defs?.value ?? []) {
       if (!want.has(d.hex)) continue;
       add(out, d.hex, `${LIGHTHOUSE_DEFINITIONS} (${d.enabled ? "enabled" : "disabled"} entry)`);
