@@ -16,6 +16,7 @@ import { forkAtSlot, isAggregator } from "../domain.js";
 import type { DutyHandler, ValidityContext } from "../duty-handler.js";
 import type { AggregationInput } from "../interfaces.js";
 import { type DutyDefinition, DutyType, type PubkeyHex, type UnsignedData } from "../types.js";
+import { proposeSelected, pruneSelections, type Selection, selectionKey } from "./selections.js";
 
 type AggregateValue = Extract<UnsignedData, { kind: "aggregate" }>;
 
@@ -68,8 +69,6 @@ export function checkAggregate(
   return true;
 }
 
-type Selection = { slot: number; def: DutyDefinition; proof: Uint8Array };
-
 /**
  * The prepare-aggregator and aggregator handlers (sharing the slot's selections).
  *
@@ -77,7 +76,7 @@ type Selection = { slot: number; def: DutyDefinition; proof: Uint8Array };
  * const [prepare, aggregator] = aggregatorHandlers();
  */
 export function aggregatorHandlers(): DutyHandler[] {
-  const selections = new Map<string, Selection>(); // `${slot}/${pk}`
+  const selections = new Map<string, Selection>(); // selectionKey(slot, pk)
 
   const prepare: DutyHandler = {
     type: DutyType.PrepareAggregator,
@@ -95,12 +94,10 @@ export function aggregatorHandlers(): DutyHandler[] {
       ctx.used(duty, pubkey);
       const def = ctx.definition(duty.slot, DutyType.Attester, pubkey);
       if (def?.kind === "attester" && isAggregator(def.duty.committeeLength, signature)) {
-        selections.set(`${duty.slot}/${pubkey}`, { slot: duty.slot, def, proof: signature });
+        selections.set(selectionKey(duty.slot, pubkey), { slot: duty.slot, def, proof: signature });
       }
     },
-    prune(minSlot) {
-      for (const [k, v] of selections) if (v.slot < minSlot) selections.delete(k);
-    },
+    prune: (minSlot) => pruneSelections(selections, minSlot),
   };
 
   const aggregator: DutyHandler = {
@@ -110,19 +107,16 @@ export function aggregatorHandlers(): DutyHandler[] {
     validate: (vctx, slot, pk, u, local) =>
       u.kind === "aggregate" ? checkAggregate(vctx, slot, pk, u, local) : "kind",
     onDuty(ctx, duty, defs) {
-      const inputs: AggregationInput[] = [];
-      const selected: PubkeyHex[] = [];
-      const attesterDuty = { slot: duty.slot, type: DutyType.Attester };
-      for (const pk of defs.keys()) {
-        const sel = selections.get(`${duty.slot}/${pk}`);
-        const att = ctx.decided(attesterDuty, pk);
-        if (sel?.def.kind !== "attester" || att?.kind !== "attestation") continue;
-        inputs.push({ duty: sel.def.duty, data: att.data, selectionProof: sel.proof });
-        selected.push(pk);
-      }
-      if (!inputs.length) return;
-      ctx.start(duty, selected);
-      ctx.propose(duty, ctx.fetcher.aggregates(duty.slot, inputs));
+      const input = (
+        sel: Selection,
+        att: UnsignedData | undefined,
+      ): AggregationInput | undefined =>
+        sel.def.kind === "attester" && att?.kind === "attestation"
+          ? { duty: sel.def.duty, data: att.data, selectionProof: sel.proof }
+          : undefined;
+      proposeSelected(ctx, duty, defs, selections, DutyType.Attester, input, (inputs) =>
+        ctx.fetcher.aggregates(duty.slot, inputs),
+      );
     },
     signRequest(ctx, pubkey, u) {
       if (u.kind !== "aggregate") return undefined;

@@ -17,6 +17,7 @@ import { isSyncCommitteeAggregator, syncSubcommitteeOf } from "../domain.js";
 import type { DutyHandler, ValidityContext } from "../duty-handler.js";
 import type { ContributionInput } from "../interfaces.js";
 import { type DutyDefinition, DutyType, type PubkeyHex, type UnsignedData } from "../types.js";
+import { proposeSelected, pruneSelections, type Selection, selectionKey } from "./selections.js";
 
 type ContributionValue = Extract<UnsignedData, { kind: "sync_contribution" }>;
 
@@ -53,12 +54,7 @@ export function checkContribution(
   return true;
 }
 
-type Selection = {
-  slot: number;
-  def: DutyDefinition;
-  subcommitteeIndex: number;
-  proof: Uint8Array;
-};
+type SyncSelection = Selection<{ subcommitteeIndex: number }>;
 
 /**
  * The prepare-sync-contribution and sync-contribution handlers (sharing the slot's selections).
@@ -67,12 +63,12 @@ type Selection = {
  * const [prepare, contribution] = syncContributionHandlers();
  */
 export function syncContributionHandlers(): DutyHandler[] {
-  const selections = new Map<string, Selection>(); // `${slot}/${pk}`
+  const selections = new Map<string, SyncSelection>(); // selectionKey(slot, pk)
   return [prepareHandler(selections), contributionHandler(selections)];
 }
 
 /** Phase 1: the selection proofs; an aggregator's is kept in `selections` for phase 2. */
-function prepareHandler(selections: Map<string, Selection>): DutyHandler {
+function prepareHandler(selections: Map<string, SyncSelection>): DutyHandler {
   return {
     type: DutyType.PrepareSyncContribution,
     broadcastOnly: false,
@@ -99,7 +95,7 @@ function prepareHandler(selections: Map<string, Selection>): DutyHandler {
           ? syncSubcommitteeOf(def.duty.validatorSyncCommitteeIndices)
           : undefined;
       if (def && sub !== undefined && isSyncCommitteeAggregator(signature)) {
-        selections.set(`${duty.slot}/${pubkey}`, {
+        selections.set(selectionKey(duty.slot, pubkey), {
           slot: duty.slot,
           def,
           subcommitteeIndex: sub,
@@ -107,14 +103,12 @@ function prepareHandler(selections: Map<string, Selection>): DutyHandler {
         });
       }
     },
-    prune(minSlot) {
-      for (const [k, v] of selections) if (v.slot < minSlot) selections.delete(k);
-    },
+    prune: (minSlot) => pruneSelections(selections, minSlot),
   };
 }
 
 /** Phase 2: the contribution of the selected aggregators (module header). */
-function contributionHandler(selections: Map<string, Selection>): DutyHandler {
+function contributionHandler(selections: Map<string, SyncSelection>): DutyHandler {
   return {
     type: DutyType.SyncContribution,
     broadcastOnly: true,
@@ -122,24 +116,21 @@ function contributionHandler(selections: Map<string, Selection>): DutyHandler {
     validate: (vctx, slot, pk, u, local) =>
       u.kind === "sync_contribution" ? checkContribution(vctx, slot, pk, u, local) : "kind",
     onDuty(ctx, duty, defs) {
-      const inputs: ContributionInput[] = [];
-      const selected: PubkeyHex[] = [];
-      const messageDuty = { slot: duty.slot, type: DutyType.SyncMessage };
-      for (const pk of defs.keys()) {
-        const sel = selections.get(`${duty.slot}/${pk}`);
-        const m = ctx.decided(messageDuty, pk);
-        if (sel?.def.kind !== "sync" || m?.kind !== "sync_message") continue;
-        inputs.push({
-          duty: sel.def.duty,
-          subcommitteeIndex: sel.subcommitteeIndex,
-          beaconBlockRoot: m.beaconBlockRoot,
-          selectionProof: sel.proof,
-        });
-        selected.push(pk);
-      }
-      if (!inputs.length) return;
-      ctx.start(duty, selected);
-      ctx.propose(duty, ctx.fetcher.contributions(duty.slot, inputs));
+      const input = (
+        sel: SyncSelection,
+        m: UnsignedData | undefined,
+      ): ContributionInput | undefined =>
+        sel.def.kind === "sync" && m?.kind === "sync_message"
+          ? {
+              duty: sel.def.duty,
+              subcommitteeIndex: sel.subcommitteeIndex,
+              beaconBlockRoot: m.beaconBlockRoot,
+              selectionProof: sel.proof,
+            }
+          : undefined;
+      proposeSelected(ctx, duty, defs, selections, DutyType.SyncMessage, input, (inputs) =>
+        ctx.fetcher.contributions(duty.slot, inputs),
+      );
     },
     signRequest(ctx, pubkey, u) {
       if (u.kind !== "sync_contribution") return undefined;
