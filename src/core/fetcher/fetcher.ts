@@ -48,7 +48,7 @@ import type {
 } from "../beacon.js";
 import { payloadFeeRecipient } from "../block-validity.js";
 import { forkAtSlot } from "../domain.js";
-import type { PubkeyHex, UnsignedDataSet } from "../types.js";
+import type { PubkeyHex, UnsignedData, UnsignedDataSet } from "../types.js";
 
 const msg = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
@@ -176,35 +176,48 @@ async function fetchBlock(
   }
 }
 
-/** Aggregates of the decided attestation data, wrapped with the selection proofs. */
-async function fetchAggregates(
-  c: FetchContext,
-  slot: number,
-  inputs: readonly AggregationInput[],
+/**
+ * `fetchOne` for every input at once: its value under the input's validator, or its error in
+ * `failed` (one input's failure never drops another's value).
+ */
+async function fetchEach<I extends { duty: { pubkey: Uint8Array } }>(
+  inputs: readonly I[],
+  fetchOne: (input: I) => Promise<UnsignedData>,
 ): Promise<FetchResult> {
   const set: UnsignedDataSet = new Map();
   const failed: FetchResult["failed"] = [];
   await Promise.all(
-    inputs.map(async ({ duty, data, selectionProof }) => {
+    inputs.map(async (input) => {
       try {
-        const fork = await forkOf(c, slot);
-        const aggregate = await c.beacon.aggregateAttestation(
-          slot,
-          ssz.phase0.AttestationData.hashTreeRoot(data),
-          duty.committeeIndex,
-        );
-        set.set(toHex(duty.pubkey), {
-          kind: "aggregate",
-          committeeLength: duty.committeeLength,
-          aggregateAndProof: { aggregatorIndex: duty.validatorIndex, aggregate, selectionProof },
-          ...(isForkPostElectra(fork) ? { fork } : {}),
-        });
+        set.set(toHex(input.duty.pubkey), await fetchOne(input));
       } catch (err) {
-        failed.push({ pubkey: toHex(duty.pubkey), error: msg(err) });
+        failed.push({ pubkey: toHex(input.duty.pubkey), error: msg(err) });
       }
     }),
   );
   return { set, failed };
+}
+
+/** Aggregates of the decided attestation data, wrapped with the selection proofs. */
+function fetchAggregates(
+  c: FetchContext,
+  slot: number,
+  inputs: readonly AggregationInput[],
+): Promise<FetchResult> {
+  return fetchEach(inputs, async ({ duty, data, selectionProof }) => {
+    const fork = await forkOf(c, slot);
+    const aggregate = await c.beacon.aggregateAttestation(
+      slot,
+      ssz.phase0.AttestationData.hashTreeRoot(data),
+      duty.committeeIndex,
+    );
+    return {
+      kind: "aggregate",
+      committeeLength: duty.committeeLength,
+      aggregateAndProof: { aggregatorIndex: duty.validatorIndex, aggregate, selectionProof },
+      ...(isForkPostElectra(fork) ? { fork } : {}),
+    };
+  });
 }
 
 /** The head block root, once for the slot, for every sync committee member. */
@@ -231,39 +244,26 @@ async function fetchSyncMessages(
 }
 
 /** Contributions per (subcommittee, root), wrapped with the selection proofs. */
-async function fetchContributions(
+function fetchContributions(
   c: FetchContext,
   slot: number,
   inputs: readonly ContributionInput[],
 ): Promise<FetchResult> {
-  const set: UnsignedDataSet = new Map();
-  const failed: FetchResult["failed"] = [];
   // One request per (subcommittee, root): every aggregator of it gets the same contribution.
   const cache = new Map<string, Promise<altair.SyncCommitteeContribution>>();
-  await Promise.all(
-    inputs.map(async ({ duty, subcommitteeIndex, beaconBlockRoot, selectionProof }) => {
-      const k = `${subcommitteeIndex}/${toHex(beaconBlockRoot)}`;
-      let p = cache.get(k);
-      if (!p) {
-        p = c.beacon.syncCommitteeContribution(slot, subcommitteeIndex, beaconBlockRoot);
-        cache.set(k, p);
-      }
-      try {
-        const contribution = await p;
-        set.set(toHex(duty.pubkey), {
-          kind: "sync_contribution",
-          contributionAndProof: {
-            aggregatorIndex: duty.validatorIndex,
-            contribution,
-            selectionProof,
-          },
-        });
-      } catch (err) {
-        failed.push({ pubkey: toHex(duty.pubkey), error: msg(err) });
-      }
-    }),
-  );
-  return { set, failed };
+  return fetchEach(inputs, async ({ duty, subcommitteeIndex, beaconBlockRoot, selectionProof }) => {
+    const k = `${subcommitteeIndex}/${toHex(beaconBlockRoot)}`;
+    let p = cache.get(k);
+    if (!p) {
+      p = c.beacon.syncCommitteeContribution(slot, subcommitteeIndex, beaconBlockRoot);
+      cache.set(k, p);
+    }
+    const contribution = await p;
+    return {
+      kind: "sync_contribution",
+      contributionAndProof: { aggregatorIndex: duty.validatorIndex, contribution, selectionProof },
+    };
+  });
 }
 
 /**
