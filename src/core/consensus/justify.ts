@@ -83,6 +83,23 @@ function checkQuorum(
 }
 
 /**
+ * A quorum of `type` messages for exactly (`round`, `hash`) ({@link checkQuorum}); a failure is
+ * named `${label}-${reason}` ("prepares-no-quorum").
+ */
+function quorumFor(
+  msgs: SignedMessage[],
+  type: MsgType,
+  round: number,
+  hash: Uint8Array,
+  ctx: JustifyContext,
+  label: string,
+): JustifyResult {
+  const match = (x: SignedMessage) => x.round === round && bytesEqual(x.valueHash, hash);
+  const r = checkQuorum(msgs, type, match, ctx);
+  return r.ok ? OK : fail(`${label}-${r.reason}`);
+}
+
+/**
  * Highest prepared (round, hash) among ROUND-CHANGEs (Moniz Alg. 4 `HighestPrepared`); round 0
  * when none prepared. `conflict` is set if two of them claim different values for that round
  * (impossible with ≤ f faults, since two PREPARE quorums of one round intersect in an honest node).
@@ -144,13 +161,7 @@ export function isJustifiedProposal(env: Envelope, ctx: JustifyContext): Justify
   // J2: the highest prepared value must be re-proposed, with its PREPARE quorum.
   const pv = hp.hash;
   if (!bytesEqual(m.valueHash, pv)) return fail("not-highest-prepared");
-  const pCheck = checkQuorum(
-    prepares,
-    MsgType.Prepare,
-    (p) => p.round === hp.round && bytesEqual(p.valueHash, pv),
-    ctx,
-  );
-  return pCheck.ok ? OK : fail(`prepares-${pCheck.reason}`);
+  return quorumFor(prepares, MsgType.Prepare, hp.round, pv, ctx, "prepares");
 }
 
 /**
@@ -168,13 +179,15 @@ export function isJustifiedRoundChange(env: Envelope, ctx: JustifyContext): Just
     return env.justification.length === 0 ? OK : fail("unexpected-justification");
   }
   if (m.preparedRound >= m.round) return fail("prepared-round-not-below-round");
-  const r = checkQuorum(
-    env.justification,
+  const { justification } = env;
+  return quorumFor(
+    justification,
     MsgType.Prepare,
-    (p) => p.round === m.preparedRound && bytesEqual(p.valueHash, m.preparedHash),
+    m.preparedRound,
+    m.preparedHash,
     ctx,
+    "prepares",
   );
-  return r.ok ? OK : fail(`prepares-${r.reason}`);
 }
 
 /**
@@ -187,11 +200,5 @@ export function isJustifiedDecided(env: Envelope, ctx: JustifyContext): JustifyR
   const m = env.msg;
   if (m.type !== MsgType.Decided) return fail("wrong-type");
   if (!sameInstance(m.instance, ctx.instance)) return fail("foreign-instance");
-  const r = checkQuorum(
-    env.justification,
-    MsgType.Commit,
-    (c) => c.round === m.round && bytesEqual(c.valueHash, m.valueHash),
-    ctx,
-  );
-  return r.ok ? OK : fail(`commits-${r.reason}`);
+  return quorumFor(env.justification, MsgType.Commit, m.round, m.valueHash, ctx, "commits");
 }
