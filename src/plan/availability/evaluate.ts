@@ -11,7 +11,7 @@
  *    share and its own slashing DB, so a duplicated node still contributes one share; a slashable
  *    signature needs t colluding operators.
  */
-import { zodInputError } from "../../util/schema.js";
+import { parseWith } from "../../util/schema.js";
 import { poissonBinomialTail } from "../math/poissonBinomial.js";
 import { defaultThreshold } from "../threshold.js";
 import { EPOCHS_PER_YEAR, isolatedSlashingCostEth, missedAttestationCostEth } from "./constants.js";
@@ -52,9 +52,12 @@ export type AvailabilityResult = {
  * parseAvailabilityConfig({ dvt: { operators: 7 } }).dvt.operators; // 7
  */
 export function parseAvailabilityConfig(input: unknown, file?: string): AvailabilityConfig {
-  const r = availabilityConfigSchema.safeParse(input ?? {});
-  if (!r.success) throw zodInputError("Invalid availability configuration", r.error, file);
-  return r.data;
+  return parseWith(
+    availabilityConfigSchema,
+    input ?? {},
+    "Invalid availability configuration",
+    file,
+  );
 }
 
 /**

@@ -5,7 +5,7 @@
  * need 1, largest holders first, exact) and after DVT (./cover.ts: exact when the search fits the
  * budget, otherwise a greedy upper bound — the report says which).
  */
-import { zodInputError } from "../../util/schema.js";
+import { parseWith } from "../../util/schema.js";
 import { defaultThreshold } from "../threshold.js";
 import { type CoverSolution, type CoverUnit, minimumCover } from "./cover.js";
 import { type DecentralizationConfig, decentralizationConfigSchema } from "./schema.js";
@@ -40,9 +40,12 @@ export type DecentralizationReport = {
  * parseDecentralizationConfig({ clusters: [] }).targets; // [0.34, 0.5, 0.67]
  */
 export function parseDecentralizationConfig(input: unknown, file?: string): DecentralizationConfig {
-  const r = decentralizationConfigSchema.safeParse(input ?? {});
-  if (!r.success) throw zodInputError("Invalid decentralization input", r.error, file);
-  return r.data;
+  return parseWith(
+    decentralizationConfigSchema,
+    input ?? {},
+    "Invalid decentralization input",
+    file,
+  );
 }
 
 /**

@@ -10,7 +10,7 @@
  *  - Obol cost per validator = share × the validator's whole reward (APR × 32).
  *  - Operator income = hosted validators × SSV operator fee − your extra running cost.
  */
-import { zodInputError } from "../../util/schema.js";
+import { parseWith } from "../../util/schema.js";
 import { type RewardsConfig, rewardsConfigSchema } from "./schema.js";
 
 /** Result of {@link evaluateRewards}. */
@@ -43,9 +43,7 @@ export type RewardsResult = {
  * parseRewardsConfig({ validators: 20 }).bondEth; // 8
  */
 export function parseRewardsConfig(input: unknown): RewardsConfig {
-  const r = rewardsConfigSchema.safeParse(input ?? {});
-  if (!r.success) throw zodInputError("Invalid rewards input", r.error);
-  return r.data;
+  return parseWith(rewardsConfigSchema, input ?? {}, "Invalid rewards input");
 }
 
 /**
