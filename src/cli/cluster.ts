@@ -20,6 +20,7 @@ import {
   setClusterIdentities,
   verifyDefinitionKeys,
 } from "../keysplit/cluster.js";
+import { outputRecordFile } from "../keysplit/format-io.js";
 import { planReplacement } from "../keysplit/replace.js";
 import {
   type DirkReplaceResult,
@@ -346,19 +347,12 @@ function parseReplace(text: string): Map<number, number> {
 }
 
 /** The old definition from an output root, an operator folder or a cluster.json. */
-async function oldDefinitionFile(path: string): Promise<string> {
-  const target = resolve(expandHome(path));
-  const st = await fsp.stat(target).catch(() => null);
-  if (!st) {
-    throw new InputError("The old cluster does not exist", {
-      file: target,
-      field: "--cluster",
-      metaMessages: [
-        "Give the old cluster's output folder, an operator folder or its cluster.json.",
-      ],
-    });
-  }
-  return st.isDirectory() ? join(target, CLUSTER_FILE) : target;
+function oldDefinitionFile(path: string): Promise<string> {
+  return outputRecordFile(resolve(expandHome(path)), CLUSTER_FILE, {
+    what: "The old cluster",
+    field: "--cluster",
+    hint: "Give the old cluster's output folder, an operator folder or its cluster.json.",
+  });
 }
 
 /** The chain's current epoch (and slots per epoch) from --beacon-url or --current-epoch. */

@@ -11,6 +11,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { promises as fsp } from "node:fs";
+import { join } from "node:path";
 import bls from "bls-eth-wasm";
 import { publicKeyFromBytes, publicKeyOf, secretKeyFromBytes } from "../crypto/bls.js";
 import type { KdfChoice } from "../crypto/eip2335.js";
@@ -88,6 +89,29 @@ export async function readPasswordFile(file: string): Promise<string> {
     hints: ["Each keystore folder needs the password file rpdvt wrote next to it."],
   };
   return (await readInputFile(file, wording)).toString("utf8");
+}
+
+/**
+ * An output's record file from the path a flag gave: the folder's `fileName`, or the file itself;
+ * an InputError naming `missing.field` when nothing is there.
+ *
+ * @example
+ * await outputRecordFile("/out/dirk", "distributed-accounts.json", { what: "The old Dirk output", field: "--dirk", hint });
+ */
+export async function outputRecordFile(
+  path: string,
+  fileName: string,
+  missing: { what: string; field: string; hint: string },
+): Promise<string> {
+  const st = await fsp.stat(path).catch(() => null);
+  if (!st) {
+    throw new InputError(`${missing.what} does not exist`, {
+      file: path,
+      field: missing.field,
+      metaMessages: [missing.hint],
+    });
+  }
+  return st.isDirectory() ? join(path, fileName) : path;
 }
 
 /**

@@ -40,6 +40,7 @@ import {
   writeDirk,
 } from "./dirk.js";
 import { evaluateVerificationVector } from "./dirk-vvec.js";
+import { outputRecordFile } from "./format-io.js";
 import { activationEpochOf, operatorSetChange, type ReplacementRequest } from "./replace.js";
 import {
   type ReplaceRunCommon,
@@ -67,18 +68,12 @@ export const CLOSED_EPOCH = 2 ** 40;
 export type OldDirk = { file: string; summary: DirkSummary; sha256: string };
 
 /** `--dirk`: an output folder or its distributed-accounts.json. */
-async function summaryFileOf(path: string): Promise<string> {
-  const st = await fsp.stat(path).catch(() => null);
-  if (!st) {
-    throw new InputError("The old Dirk output does not exist", {
-      file: path,
-      field: "--dirk",
-      metaMessages: [
-        `Give the folder \`rpdvt keys split --format dirk\` wrote, or its ${DIRK_SUMMARY_FILE}.`,
-      ],
-    });
-  }
-  return st.isDirectory() ? join(path, DIRK_SUMMARY_FILE) : path;
+function summaryFileOf(path: string): Promise<string> {
+  return outputRecordFile(path, DIRK_SUMMARY_FILE, {
+    what: "The old Dirk output",
+    field: "--dirk",
+    hint: `Give the folder \`rpdvt keys split --format dirk\` wrote, or its ${DIRK_SUMMARY_FILE}.`,
+  });
 }
 
 /** One summary account: vector of length t through its composite key, every share on it. */
