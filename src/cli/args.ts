@@ -51,6 +51,19 @@ export function maxWalletAccountsOption(): Option {
 }
 
 /**
+ * A flag that may be given several times: every value, in order (none given: []).
+ *
+ * @example
+ * new Command("run").addOption(repeatableOption("--beacon-url <url>", "beacon node REST URL (repeat)"));
+ * // --beacon-url A --beacon-url B → opts().beaconUrl = ["A", "B"]
+ */
+export function repeatableOption(flags: string, description: string): Option {
+  return new Option(flags, description)
+    .argParser((v: string, acc: string[]) => [...acc, v])
+    .default([] as string[]);
+}
+
+/**
  * Commander argParser of a whole-number flag in `min..max` (no upper bound by default).
  *
  * @example

@@ -59,6 +59,7 @@ import {
   parseIdList,
   parseIdPairs,
   parsePeerIds,
+  repeatableOption,
   wholeNumberArg,
 } from "./args.js";
 import { printJson, runAction } from "./run.js";
@@ -431,11 +432,11 @@ function addSourceOptions(cmd: Command): Command {
       "--operators-file <file>",
       "SSV: operators_info.json ([{id, public_key}]) of the new set",
     )
-    .option(
-      "--operator-key <ID=BASE64>",
-      "SSV: an operator's public key (repeat per operator)",
-      (v: string, acc: string[]) => [...acc, v],
-      [] as string[],
+    .addOption(
+      repeatableOption(
+        "--operator-key <ID=BASE64>",
+        "SSV: an operator's public key (repeat per operator)",
+      ),
     )
     .option("--owner <address>", "SSV: the registering owner (default: the old file's)")
     .option("--nonce <n>", "SSV: the owner's CURRENT registration nonce (for the first validator)")
@@ -471,11 +472,11 @@ function addReplaceOptions(cmd: Command): Command {
       "first epoch the new cluster signs (default: current + 16; at least current + 2)",
       wholeNumberArg(0),
     )
-    .option(
-      "--beacon-url <url>",
-      "beacon node REST URL, for the current epoch (repeat for fallback)",
-      (v: string, a: string[]) => [...a, v],
-      [] as string[],
+    .addOption(
+      repeatableOption(
+        "--beacon-url <url>",
+        "beacon node REST URL, for the current epoch (repeat for fallback)",
+      ),
     )
     .option(
       "--current-epoch <epoch>",
@@ -486,11 +487,11 @@ function addReplaceOptions(cmd: Command): Command {
       "--out <dir>",
       "the NEW cluster output folder (must not exist, unless resuming)",
     )
-    .option(
-      "--deletion-statement <file>",
-      "a removed operator's signed statement that it deleted its share (rpdvt cluster sign-deletion): verified and stored (repeat per operator)",
-      (v: string, a: string[]) => [...a, v],
-      [] as string[],
+    .addOption(
+      repeatableOption(
+        "--deletion-statement <file>",
+        "a removed operator's signed statement that it deleted its share (rpdvt cluster sign-deletion): verified and stored (repeat per operator)",
+      ),
     )
     .addOption(
       new Option(

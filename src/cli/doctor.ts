@@ -5,7 +5,7 @@
 import { Command } from "commander";
 import { relayEndpoint } from "../ops/doctor/builder.js";
 import { formatDoctorTable, runDoctor } from "../ops/doctor/doctor.js";
-import { expandHome, intInRange } from "./args.js";
+import { expandHome, intInRange, repeatableOption } from "./args.js";
 import { printJson, runAction } from "./run.js";
 
 type DoctorFlags = {
@@ -37,12 +37,7 @@ export function doctorCommand(): Command {
     .option("--cluster <dir>", "operator folder (or cluster output) holding cluster.json")
     .option("--data-dir <dir>", "DV node data folder (slashing-protection.sqlite)")
     .option("--rocketpool-dir <dir>", "Smartnode folder, to check no cluster key remains there")
-    .option(
-      "--beacon-url <url>",
-      "beacon node REST URL (repeat)",
-      (v: string, a: string[]) => [...a, v],
-      [] as string[],
-    )
+    .addOption(repeatableOption("--beacon-url <url>", "beacon node REST URL (repeat)"))
     .option(
       "--execution-url <url>",
       "execution client JSON-RPC URL (sync check; with --node-address: each validator's fee recipient by the Rocket Pool rule)",
@@ -50,11 +45,11 @@ export function doctorCommand(): Command {
     .option("--identity <file>", "p2p identity file (mode check)")
     .option("--node-address <address>", "Rocket Pool node address (on-chain fee recipient rule)")
     .option("--rocket-storage <address>", "RocketStorage address (default: mainnet)")
-    .option(
-      "--relay-url <url>",
-      "MEV-Boost relay (or MEV-Boost itself) to check: up, and the cluster's registrations there with the Rocket Pool fee recipient (repeat; 0x<pubkey>@ allowed)",
-      (v: string, a: string[]) => [...a, v],
-      [] as string[],
+    .addOption(
+      repeatableOption(
+        "--relay-url <url>",
+        "MEV-Boost relay (or MEV-Boost itself) to check: up, and the cluster's registrations there with the Rocket Pool fee recipient (repeat; 0x<pubkey>@ allowed)",
+      ),
     )
     .option("--timeout <ms>", "per-request timeout", "5000")
     .option("--json", "print the results as JSON")

@@ -47,6 +47,7 @@ import {
   expandHome,
   maxWalletAccountsOption,
   parseIdList,
+  repeatableOption,
 } from "./args.js";
 import { printJson, runAction } from "./run.js";
 
@@ -173,12 +174,7 @@ function addColdKeyOptions(cmd: Command): Command {
       "Smartnode folder or its data folder (holds the wallet)",
       DEFAULT_ROCKETPOOL_DIR,
     )
-    .option(
-      "--beacon-url <url>",
-      "beacon node REST URL (repeat for fallback)",
-      (v: string, a: string[]) => [...a, v],
-      [] as string[],
-    )
+    .addOption(repeatableOption("--beacon-url <url>", "beacon node REST URL (repeat for fallback)"))
     .option("--epoch <n>", "exit epoch (default: the current epoch)")
     .option("--out <file>", "write the signed exit JSON here instead of submitting it")
     .option("--yes", "submit without asking (scripts)")

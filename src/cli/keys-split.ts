@@ -29,6 +29,7 @@ import {
   parseIdList,
   parsePeerIds,
   parseWithdrawalAddresses,
+  repeatableOption,
   sortIds,
 } from "./args.js";
 import { printJson, runAction } from "./run.js";
@@ -326,11 +327,11 @@ const SPLIT_HELP_AFTER = [
 function addSsvOptions(command: Command): Command {
   return command
     .option("--operators-file <file>", "SSV: operators_info.json ([{id, public_key}])")
-    .option(
-      "--operator-key <ID=BASE64>",
-      "SSV: an operator's public key (repeat per operator)",
-      (v: string, acc: string[]) => [...acc, v],
-      [] as string[],
+    .addOption(
+      repeatableOption(
+        "--operator-key <ID=BASE64>",
+        "SSV: an operator's public key (repeat per operator)",
+      ),
     )
     .option("--owner <address>", "SSV: the address that registers the validators")
     .option("--nonce <n>", "SSV: the owner's registration nonce for the first validator")

@@ -47,6 +47,7 @@ import {
   maxWalletAccountsOption,
   parseEndpoints,
   parseIdList,
+  repeatableOption,
 } from "./args.js";
 import { printJson, runAction } from "./run.js";
 
@@ -452,9 +453,7 @@ function splitOptions(): Option[] {
         "lighter KDF, c=2^18: ~0.06 s, no memory cost) for many validators per node or small machines",
     ).choices(["scrypt", "pbkdf2"]),
     new Option("--operators-file <file>", "ssv: operators_info.json"),
-    new Option("--operator-key <ID=BASE64>", "ssv: operator public key (repeat)")
-      .argParser((v: string, a: string[]) => [...a, v])
-      .default([] as string[]),
+    repeatableOption("--operator-key <ID=BASE64>", "ssv: operator public key (repeat)"),
     new Option("--owner <address>", "ssv: owner address"),
     new Option("--nonce <n>", "ssv: owner nonce"),
     new Option("--out <path>", "split output (folder for cluster, file for ssv); must not exist"),
@@ -463,7 +462,6 @@ function splitOptions(): Option[] {
 
 /** The flags of the hand-over: slashing history, liveness wait, imports. */
 function safetyOptions(): Option[] {
-  const repeat = (v: string, a: string[]) => [...a, v];
   return [
     new Option("--keymanager-url <url>", "Smartnode VC keymanager API").default(
       DEFAULT_KEYMANAGER_URL,
@@ -480,9 +478,7 @@ function safetyOptions(): Option[] {
       "--allow-missing-history",
       "proceed for validators without slashing history (never activated); also with --resume",
     ),
-    new Option("--beacon-url <url>", "beacon node REST URL (repeat for fallback)")
-      .argParser(repeat)
-      .default([] as string[]),
+    repeatableOption("--beacon-url <url>", "beacon node REST URL (repeat for fallback)"),
     new Option(
       "--skip-liveness-wait",
       "DANGEROUS: do not wait/verify that the validators stopped attesting",
@@ -491,12 +487,10 @@ function safetyOptions(): Option[] {
       "--liveness-epochs <n>",
       "whole epochs the validators must be seen not live (≥ 2)",
     ).default("2"),
-    new Option(
+    repeatableOption(
       "--import-slashing <ID=DATADIR>",
       "also import the history into an operator's DV node data dir (repeat)",
-    )
-      .argParser(repeat)
-      .default([] as string[]),
+    ),
   ];
 }
 

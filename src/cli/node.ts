@@ -12,6 +12,7 @@ import { parseWei } from "../builder/proposal.js";
 import { resolveDashboardToken } from "../dashboard/auth.js";
 import { InputError } from "../errors.js";
 import { guardSources } from "../ops/guard/flags.js";
+import { repeatableOption } from "./args.js";
 import { nodeIdentityCommand } from "./node-identity.js";
 import { runAction } from "./run.js";
 
@@ -229,11 +230,11 @@ function addRunCoreOptions(run: Command): Command {
     )
     .requiredOption("--identity <file>", "this operator's p2p identity key (rpdvt node identity)")
     .requiredOption("--data-dir <dir>", "data folder (slashing-protection.sqlite lives here)")
-    .option(
-      "--beacon-url <url>",
-      "beacon node REST URL (repeat: several nodes, asked per --beacon-strategy)",
-      (v: string, acc: string[]) => [...acc, v],
-      [] as string[],
+    .addOption(
+      repeatableOption(
+        "--beacon-url <url>",
+        "beacon node REST URL (repeat: several nodes, asked per --beacon-strategy)",
+      ),
     )
     .option(
       "--listen <host:port>",
