@@ -10,7 +10,8 @@
  * the rerun's cleanStaleTemps removes), `handover`. A rerun skips what is done; a crash between
  * the rename and its journal line is recognised from the output's own definition (same previous
  * hash and epoch). Re-splitting after a crash draws a new polynomial: nothing of the killed run
- * was handed out.
+ * was handed out. These steps ({@link runJournaled}, {@link withFreshSplit}) also run the Dirk
+ * replacement (./replace-dirk.ts), with its own output, checks and hand-over text.
  */
 import { promises as fsp } from "node:fs";
 import { join, resolve } from "node:path";
