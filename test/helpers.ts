@@ -42,18 +42,45 @@ export type RunResult = { out: string; err: string; code: number };
  */
 export function runNode(
   args: string[],
-  opts: { cwd?: string; stdin?: string; maxBuffer?: number } = {},
+  opts: {
+    cwd?: string;
+    stdin?: string;
+    maxBuffer?: number;
+    /** Extra environment variables (e.g. a test hook), on top of this process's. */
+    env?: Record<string, string>;
+  } = {},
 ): Promise<RunResult> {
   return new Promise((resolve) => {
     const child = execFile(
       process.execPath,
       args,
-      { cwd: opts.cwd ?? ROOT, maxBuffer: opts.maxBuffer ?? 1 << 24 },
+      {
+        cwd: opts.cwd ?? ROOT,
+        maxBuffer: opts.maxBuffer ?? 1 << 24,
+        ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}),
+      },
       (error, stdout, stderr) =>
         resolve({ out: stdout, err: stderr, code: error ? Number(error.code ?? 1) : 0 }),
     );
     if (opts.stdin !== undefined) child.stdin?.end(opts.stdin);
   });
+}
+
+/**
+ * Every file below `dir`, as paths relative to it (joined onto `prefix`); a missing folder is
+ * empty.
+ *
+ * @example
+ * const files = await listFiles(out); // ["participant-1/passphrase.txt", …]
+ */
+export async function listFiles(dir: string, prefix = ""): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await fsp.readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const rel = join(prefix, e.name);
+    if (e.isDirectory()) out.push(...(await listFiles(join(dir, e.name), rel)));
+    else out.push(rel);
+  }
+  return out;
 }
 
 /**

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { writeRocketPoolFixture } from "../../../src/rocketpool/fixture.js";
 import { removeStaleTemps } from "../../../src/util/fs.js";
-import { exists, makeTempDir, ROOT, readJson, rpdvt } from "../../helpers.js";
+import { exists, listFiles, makeTempDir, ROOT, readJson, rpdvt } from "../../helpers.js";
 
 const FEE = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
 const VALIDATORS = 21;
@@ -28,15 +28,6 @@ before(async () => {
 after(() => fsp.rm(tmp, { recursive: true, force: true }));
 
 /** Files under `dir`, relative, recursively. */
-async function walk(dir: string, prefix = ""): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await fsp.readdir(dir, { withFileTypes: true }).catch(() => [])) {
-    const rel = join(prefix, e.name);
-    if (e.isDirectory()) out.push(...(await walk(join(dir, e.name), rel)));
-    else out.push(rel);
-  }
-  return out;
-}
 
 /** A PID that is certainly not running (a child that has exited). */
 function deadPid(): number {
@@ -76,7 +67,7 @@ describe("keys split killed mid-way", () => {
         assert.equal(child.exitCode, null, "the split ended before it could be killed");
         const name = (await fsp.readdir(tmp)).find((n) => tempName.test(n));
         if (name) {
-          const files = await walk(join(tmp, name));
+          const files = await listFiles(join(tmp, name));
           if (files.some((f) => /keystores\/share-0x[0-9a-f]{16}\.json$/.test(f))) {
             temp = join(tmp, name);
             break;
@@ -92,7 +83,7 @@ describe("keys split killed mid-way", () => {
 
     // What the killed run left: a temp folder, no output, and at most one operator's secrets.
     assert.equal(await exists(out), false);
-    const left = await walk(temp);
+    const left = await listFiles(temp);
     const keystores = left.filter((f) => /^operator-\d+\/keystores\/share-.*\.json$/.test(f));
     assert.ok(keystores.length >= 1, left.join("\n"));
     const passwords = left.filter((f) => /password\.txt$/.test(f));
@@ -121,7 +112,7 @@ describe("keys split killed mid-way", () => {
     const def = await readJson(join(out, "cluster.json"));
     assert.equal((def.validators as unknown[]).length, VALIDATORS);
     for (const id of [1, 2, 3, 4]) {
-      const files = await walk(join(out, `operator-${id}`));
+      const files = await listFiles(join(out, `operator-${id}`));
       assert.equal(files.filter((f) => f.startsWith("keystores/")).length, VALIDATORS);
       assert.ok(files.includes("password.txt"));
       assert.deepEqual(await readJson(join(out, `operator-${id}`, "cluster.json")), def);

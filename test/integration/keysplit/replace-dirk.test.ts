@@ -8,7 +8,7 @@
  * nothing written, the wallet never read.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -16,7 +16,7 @@ import { writeDirk } from "../../../src/keysplit/dirk.js";
 import { splitValidatorKey } from "../../../src/keysplit/split.js";
 import { readRocketPoolKeys } from "../../../src/rocketpool/datadir.js";
 import { writeRocketPoolFixture } from "../../../src/rocketpool/fixture.js";
-import { exists, makeTempDir, ROOT, runNode } from "../../helpers.js";
+import { exists, listFiles, makeTempDir, ROOT, runNode } from "../../helpers.js";
 
 const VALIDATORS = 2;
 const GVR = `0x${"4b".repeat(32)}`;
@@ -41,31 +41,6 @@ before(async () => {
   );
 });
 after(() => fsp.rm(tmp, { recursive: true, force: true }));
-
-/** Run the CLI with extra environment variables (the test hook); never rejects. */
-function runWithEnv(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ err: string; code: number }> {
-  return new Promise((resolve) =>
-    execFile(
-      process.execPath,
-      args,
-      { cwd: ROOT, env: { ...process.env, ...env } },
-      (error, _out, err) => resolve({ err, code: error ? Number(error.code ?? 1) : 0 }),
-    ),
-  );
-}
-
-async function walk(dir: string, prefix = ""): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await fsp.readdir(dir, { withFileTypes: true }).catch(() => [])) {
-    const rel = join(prefix, e.name);
-    if (e.isDirectory()) out.push(...(await walk(join(dir, e.name), rel)));
-    else out.push(rel);
-  }
-  return out;
-}
 
 const base = (out: string) => [
   join(ROOT, "bin/rpdvt.js"),
@@ -106,7 +81,7 @@ describe("cluster replace-operator --dirk killed mid-way", () => {
       const deadline = Date.now() + 600_000;
       while (Date.now() < deadline && child.exitCode === null) {
         const name = (await fsp.readdir(tmp)).find((n) => tempName.test(n));
-        if (name && (await walk(join(tmp, name))).some(isAccount)) {
+        if (name && (await listFiles(join(tmp, name))).some(isAccount)) {
           temp = join(tmp, name);
           break;
         }
@@ -118,7 +93,7 @@ describe("cluster replace-operator --dirk killed mid-way", () => {
     }
     assert.ok(temp, "no account file appeared in a temporary output");
     assert.equal(await exists(out), false);
-    const left = await walk(temp);
+    const left = await listFiles(temp);
     assert.ok(left.some(isAccount));
     assert.deepEqual(
       left.filter((f) => f.endsWith("passphrase.txt")),
@@ -129,7 +104,7 @@ describe("cluster replace-operator --dirk killed mid-way", () => {
     assert.match(journal, /"step":"write","status":"begin"/);
     assert.doesNotMatch(journal, /"step":"write","status":"done"/);
 
-    const second = await runWithEnv(args, { RPDVT_TEST_CRASH_AFTER: "replace:write" });
+    const second = await runNode(args, { env: { RPDVT_TEST_CRASH_AFTER: "replace:write" } });
     assert.notEqual(second.code, 0);
     assert.equal(await exists(temp), false, "the leftover of the killed run is removed");
     assert.match(second.err, /Removed the stale temporary output/);
@@ -149,7 +124,7 @@ describe("cluster replace-operator --dirk killed mid-way", () => {
     );
     for (const id of [1, 2, 3, 5]) {
       const dir = `participant-${id}`;
-      const files = await walk(join(out, dir), dir);
+      const files = await listFiles(join(out, dir), dir);
       assert.equal(files.filter(isAccount).length, VALIDATORS, files.join(", "));
       assert.ok(
         files.includes(`${dir}/passphrase.txt`) &&

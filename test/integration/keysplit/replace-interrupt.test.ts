@@ -7,7 +7,7 @@
  * writes only HANDOVER.txt and exits 0 with the same definition hash.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -15,7 +15,7 @@ import { readClusterDefinition, writeCluster } from "../../../src/keysplit/clust
 import { splitValidatorKey } from "../../../src/keysplit/split.js";
 import { readRocketPoolKeys } from "../../../src/rocketpool/datadir.js";
 import { writeRocketPoolFixture } from "../../../src/rocketpool/fixture.js";
-import { exists, makeTempDir, ROOT, runNode } from "../../helpers.js";
+import { exists, listFiles, makeTempDir, ROOT, runNode } from "../../helpers.js";
 
 const FEE = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
 const VALIDATORS = 2;
@@ -41,31 +41,6 @@ before(async () => {
   );
 });
 after(() => fsp.rm(tmp, { recursive: true, force: true }));
-
-/** Run the CLI with extra environment variables (the test hook); never rejects. */
-function runWithEnv(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ err: string; code: number }> {
-  return new Promise((resolve) =>
-    execFile(
-      process.execPath,
-      args,
-      { cwd: ROOT, env: { ...process.env, ...env } },
-      (error, _out, err) => resolve({ err, code: error ? Number(error.code ?? 1) : 0 }),
-    ),
-  );
-}
-
-async function walk(dir: string, prefix = ""): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await fsp.readdir(dir, { withFileTypes: true }).catch(() => [])) {
-    const rel = join(prefix, e.name);
-    if (e.isDirectory()) out.push(...(await walk(join(dir, e.name), rel)));
-    else out.push(rel);
-  }
-  return out;
-}
 
 describe("cluster replace-operator killed mid-way", () => {
   test("SIGKILL while encrypting: no password on disk; rerun cleans up; killed after write, the next run resumes", async () => {
@@ -96,7 +71,7 @@ describe("cluster replace-operator killed mid-way", () => {
       const deadline = Date.now() + 600_000;
       while (Date.now() < deadline && child.exitCode === null) {
         const name = (await fsp.readdir(tmp)).find((n) => tempName.test(n));
-        if (name && (await walk(join(tmp, name))).some((f) => /keystores\/share-/.test(f))) {
+        if (name && (await listFiles(join(tmp, name))).some((f) => /keystores\/share-/.test(f))) {
           temp = join(tmp, name);
           break;
         }
@@ -108,7 +83,7 @@ describe("cluster replace-operator killed mid-way", () => {
     }
     assert.ok(temp, "no share keystore appeared in a temporary output");
     assert.equal(await exists(out), false);
-    const left = await walk(temp);
+    const left = await listFiles(temp);
     assert.ok(left.some((f) => /keystores\/share-/.test(f)));
     assert.deepEqual(
       left.filter((f) => f.endsWith("password.txt")),
@@ -120,7 +95,7 @@ describe("cluster replace-operator killed mid-way", () => {
     assert.doesNotMatch(journal, /"step":"write","status":"done"/);
 
     // Rerun, killed by the test hook right after the complete output is journaled.
-    const second = await runWithEnv(args, { RPDVT_TEST_CRASH_AFTER: "replace:write" });
+    const second = await runNode(args, { env: { RPDVT_TEST_CRASH_AFTER: "replace:write" } });
     assert.notEqual(second.code, 0);
     assert.equal(await exists(temp), false, "the leftover of the killed run is removed");
     assert.match(second.err, /Removed the stale temporary output/);
@@ -135,7 +110,7 @@ describe("cluster replace-operator killed mid-way", () => {
     assert.equal(r.hash, hash);
     assert.ok(await exists(join(out, "HANDOVER.txt")));
     for (const id of [1, 2, 3, 5]) {
-      const files = await walk(join(out, `operator-${id}`));
+      const files = await listFiles(join(out, `operator-${id}`));
       assert.equal(files.filter((f) => f.startsWith("keystores/")).length, VALIDATORS);
       assert.ok(files.includes("password.txt"));
     }
