@@ -65,6 +65,8 @@ export type SquadOperator = {
 export type Squad = {
   clusterDir: string;
   operators: SquadOperator[];
+  /** When the nodes were first started (ms since the epoch): after the cluster was written. */
+  startedAtMs: number;
   /** Start operator `id` (again). */
   start(id: number): Promise<void>;
   /** Stop operator `id` (SIGTERM, SIGKILL after 5 s); resolves when it has exited. */
@@ -95,6 +97,7 @@ export async function startSquad(opts: SquadOptions): Promise<Squad> {
   const squad: Squad = {
     clusterDir,
     operators,
+    startedAtMs: Date.now(),
     start: (id) => startOperator(byId(id), clusterDir, opts, () => squad.status(id)),
     stop: (id) => stopChild(byId(id).process),
     status: (id) => operatorStatus(byId(id).metricsPort),
@@ -107,6 +110,7 @@ export async function startSquad(opts: SquadOptions): Promise<Squad> {
     for (const o of operators) o.process?.kill("SIGKILL");
   });
   try {
+    squad.startedAtMs = Date.now();
     await Promise.all(opts.operatorIds.map((id) => squad.start(id)));
   } catch (err) {
     await squad.stopAll();

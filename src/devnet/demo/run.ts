@@ -99,9 +99,6 @@ async function runOnDevnet(
       ? `   MEV-Boost: Lodestar's builder → the devnet relay ${relay.url} (verifies every registration and blinded block signature)`
       : "   MEV-Boost: off (--no-relay): local blocks only",
   );
-  const squadStartSlot = Math.floor(
-    (Date.now() - chain.genesisTime * 1000) / (chain.secondsPerSlot * 1000),
-  );
   const squad = await startDemoSquad(
     opts.dir,
     node.squadKeys,
@@ -122,7 +119,10 @@ async function runOnDevnet(
     node,
     squad,
     relay,
-    squadStartSlot,
+    // The watch is judged from when the nodes were started (after the cluster was written).
+    squadStartSlot: Math.floor(
+      (squad.squad.startedAtMs - chain.genesisTime * 1000) / (chain.secondsPerSlot * 1000),
+    ),
   });
   const replacement = opts.replaceOperator ? addReplacementPhase(run) : undefined;
   const replacing = replacement ? startReplacement(run, replacement) : undefined;
