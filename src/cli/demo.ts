@@ -55,8 +55,8 @@ export function demoCommand(): Command {
     )
     .option(
       "--doppelganger-epochs <n>",
-      "epochs each node watches liveness before its first signature",
-      "1",
+      "epochs each node watches liveness before its first signature (the clients' usual 2: the judged watch survives a squad that takes an epoch to start)",
+      "2",
     )
     .option(
       "--inactive-validators <n>",
