@@ -7,13 +7,14 @@
  * other users' names and unrelated files → kept.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { writeRocketPoolFixture } from "../../../src/rocketpool/fixture.js";
 import { removeStaleTemps } from "../../../src/util/fs.js";
 import { exists, listFiles, makeTempDir, ROOT, readJson, rpdvt } from "../../helpers.js";
+import { killWhenTempHas } from "../../support/kill-midway.js";
 
 const FEE = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
 const VALIDATORS = 21;
@@ -55,30 +56,11 @@ describe("keys split killed mid-way", () => {
       out,
       "--quiet",
     ];
-    const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, stdio: "ignore" });
-    const exited = new Promise<void>((r) => child.once("exit", () => r()));
-    const pid = child.pid as number;
-    const tempName = new RegExp(`^\\.c21\\.tmp-${pid}-[0-9a-f]{12}$`);
     // Poll until share keystores appear in the temporary output, then SIGKILL.
-    let temp: string | undefined;
-    try {
-      const deadline = Date.now() + 600_000;
-      while (Date.now() < deadline) {
-        assert.equal(child.exitCode, null, "the split ended before it could be killed");
-        const name = (await fsp.readdir(tmp)).find((n) => tempName.test(n));
-        if (name) {
-          const files = await listFiles(join(tmp, name));
-          if (files.some((f) => /keystores\/share-0x[0-9a-f]{16}\.json$/.test(f))) {
-            temp = join(tmp, name);
-            break;
-          }
-        }
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    } finally {
-      child.kill("SIGKILL");
-      await exited;
-    }
+    const { temp, pid, endedFirst } = await killWhenTempHas(args, tmp, "c21", (f) =>
+      /keystores\/share-0x[0-9a-f]{16}\.json$/.test(f),
+    );
+    assert.equal(endedFirst, false, "the split ended before it could be killed");
     assert.ok(temp, "no share keystore appeared in a temporary output within 600 s");
 
     // What the killed run left: a temp folder, no output, and at most one operator's secrets.

@@ -8,7 +8,6 @@
  * nothing written, the wallet never read.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -17,6 +16,7 @@ import { splitValidatorKey } from "../../../src/keysplit/split.js";
 import { readRocketPoolKeys } from "../../../src/rocketpool/datadir.js";
 import { writeRocketPoolFixture } from "../../../src/rocketpool/fixture.js";
 import { exists, listFiles, makeTempDir, ROOT, runNode } from "../../helpers.js";
+import { killWhenTempHas } from "../../support/kill-midway.js";
 
 const VALIDATORS = 2;
 const GVR = `0x${"4b".repeat(32)}`;
@@ -73,24 +73,7 @@ describe("cluster replace-operator --dirk killed mid-way", () => {
   test("SIGKILL while encrypting: no passphrase on disk; rerun cleans up; killed after write, the next run resumes; keys verify passes", async () => {
     const out = join(tmp, "new");
     const args = base(out);
-    const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, stdio: "ignore" });
-    const exited = new Promise<void>((r) => child.once("exit", () => r()));
-    const tempName = new RegExp(`^\\.new\\.tmp-${child.pid}-[0-9a-f]{12}$`);
-    let temp: string | undefined;
-    try {
-      const deadline = Date.now() + 600_000;
-      while (Date.now() < deadline && child.exitCode === null) {
-        const name = (await fsp.readdir(tmp)).find((n) => tempName.test(n));
-        if (name && (await listFiles(join(tmp, name))).some(isAccount)) {
-          temp = join(tmp, name);
-          break;
-        }
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    } finally {
-      child.kill("SIGKILL");
-      await exited;
-    }
+    const { temp } = await killWhenTempHas(args, tmp, "new", isAccount, { pollMs: 10 });
     assert.ok(temp, "no account file appeared in a temporary output");
     assert.equal(await exists(out), false);
     const left = await listFiles(temp);

@@ -7,7 +7,6 @@
  * writes only HANDOVER.txt and exits 0 with the same definition hash.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -16,6 +15,7 @@ import { splitValidatorKey } from "../../../src/keysplit/split.js";
 import { readRocketPoolKeys } from "../../../src/rocketpool/datadir.js";
 import { writeRocketPoolFixture } from "../../../src/rocketpool/fixture.js";
 import { exists, listFiles, makeTempDir, ROOT, runNode } from "../../helpers.js";
+import { killWhenTempHas } from "../../support/kill-midway.js";
 
 const FEE = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
 const VALIDATORS = 2;
@@ -63,24 +63,7 @@ describe("cluster replace-operator killed mid-way", () => {
       out,
       "--quiet",
     ];
-    const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, stdio: "ignore" });
-    const exited = new Promise<void>((r) => child.once("exit", () => r()));
-    const tempName = new RegExp(`^\\.new\\.tmp-${child.pid}-[0-9a-f]{12}$`);
-    let temp: string | undefined;
-    try {
-      const deadline = Date.now() + 600_000;
-      while (Date.now() < deadline && child.exitCode === null) {
-        const name = (await fsp.readdir(tmp)).find((n) => tempName.test(n));
-        if (name && (await listFiles(join(tmp, name))).some((f) => /keystores\/share-/.test(f))) {
-          temp = join(tmp, name);
-          break;
-        }
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    } finally {
-      child.kill("SIGKILL");
-      await exited;
-    }
+    const { temp } = await killWhenTempHas(args, tmp, "new", (f) => /keystores\/share-/.test(f));
     assert.ok(temp, "no share keystore appeared in a temporary output");
     assert.equal(await exists(out), false);
     const left = await listFiles(temp);
