@@ -23,6 +23,7 @@ import { promises as fsp } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { makeTempDir, ROOT, type RunResult } from "../helpers.js";
+import { acquireMachineLock } from "../support/machine-lock.js";
 
 /** Run `npm run demo -- …` in the repository as a user does, without LODESTAR_PRESET. */
 function npmDemo(args: string[], timeoutMs: number): Promise<RunResult> {
@@ -40,8 +41,12 @@ function npmDemo(args: string[], timeoutMs: number): Promise<RunResult> {
 }
 
 test("npm run demo -- --json --stop-operators 0 --replace-operator: operator 4 → 5 at E, ≥ 90 % included, 0 slashings, the removed node completes nothing after E", {
-  timeout: 1_500_000,
+  timeout: 2_100_000,
 }, async (t) => {
+  // One judged squad at a time on the machine (see test/support/machine-lock.ts).
+  const lock = await acquireMachineLock("devnet-squad", {
+    onWait: (pid) => t.diagnostic(`waiting for the devnet-squad lock (held by PID ${pid})`),
+  });
   const dir = await makeTempDir("demo-replace");
   try {
     const r = await npmDemo(
@@ -83,5 +88,6 @@ test("npm run demo -- --json --stop-operators 0 --replace-operator: operator 4 �
     assert.equal(rep.bar.passed, true, rep.bar.why.join("; "));
   } finally {
     await fsp.rm(dir, { recursive: true, force: true });
+    await lock.release();
   }
 });

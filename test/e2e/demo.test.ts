@@ -19,6 +19,7 @@ import { promises as fsp } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { makeTempDir, ROOT, type RunResult } from "../helpers.js";
+import { acquireMachineLock } from "../support/machine-lock.js";
 
 /** Run a command (npm, npx) in the repository as a user does, without LODESTAR_PRESET. */
 function run(cmd: string, args: string[], timeoutMs: number): Promise<RunResult> {
@@ -53,8 +54,12 @@ test("the README's CLI invocations: npx rpdvt and npm run rpdvt -- reach the CLI
 });
 
 test("npm run demo -- --json: squad duties on Lodestar's devnet survive 1 of 4 down, stop at 2 of 4, resume, never slash", {
-  timeout: 900_000,
+  timeout: 1_500_000,
 }, async (t) => {
+  // One judged squad at a time on the machine (see test/support/machine-lock.ts).
+  const lock = await acquireMachineLock("devnet-squad", {
+    onWait: (pid) => t.diagnostic(`waiting for the devnet-squad lock (held by PID ${pid})`),
+  });
   const dir = await makeTempDir("demo");
   try {
     const r = await run(
@@ -211,5 +216,6 @@ test("npm run demo -- --json: squad duties on Lodestar's devnet survive 1 of 4 d
     assert.ok(lat.p99 >= lat.median && lat.p99 < (2 * slotMs) / 3, shown);
   } finally {
     await fsp.rm(dir, { recursive: true, force: true });
+    await lock.release();
   }
 });

@@ -36,6 +36,7 @@ import { type Squad, startSquad } from "../../src/devnet/squad.js";
 import { writeRocketPoolFixture } from "../../src/rocketpool/fixture.js";
 import { PER_KEY_LAYOUTS, PRYSM, pubkeyName } from "../../src/rocketpool/layout.js";
 import { SlashingProtectionDb } from "../../src/slashing/db.js";
+import { acquireMachineLock } from "../support/machine-lock.js";
 
 const FEE = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
 const SLOTS_PER_EPOCH = 8; // the devnet's minimal preset
@@ -72,8 +73,11 @@ async function nodeLogs(s: Squad) {
   return out;
 }
 
-describe("key guard on the Lodestar devnet", { timeout: 900_000 }, () => {
+describe("key guard on the Lodestar devnet", { timeout: 1_500_000 }, () => {
+  let releaseLock: (() => Promise<void>) | undefined;
   before(async () => {
+    // One judged squad at a time on the machine (see test/support/machine-lock.ts).
+    releaseLock = (await acquireMachineLock("devnet-squad")).release;
     await ensureInstalled();
     dir = await fsp.mkdtemp(join(tmpdir(), "rpdvt-key-guard-"));
     devnet = await startDevnet({ validators: 64, lodestarValidators: "0..39" });
@@ -83,6 +87,7 @@ describe("key guard on the Lodestar devnet", { timeout: 900_000 }, () => {
     await devnet?.stop();
     if (devnet) await fsp.rm(devnet.workDir, { recursive: true, force: true });
     if (dir) await fsp.rm(dir, { recursive: true, force: true });
+    await releaseLock?.();
   });
 
   test("recreated keystores in each layout stop those validators within one epoch; nothing slashable", async (t) => {

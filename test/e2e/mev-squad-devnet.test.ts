@@ -41,6 +41,7 @@ import { createJudge, type Judge } from "../../src/devnet/judge.js";
 import { type Squad, startSquad } from "../../src/devnet/squad.js";
 import { toHex } from "../../src/util/hex.js";
 import { makeTempDir } from "../helpers.js";
+import { acquireMachineLock } from "../support/machine-lock.js";
 
 /** Rocket Pool's smoothing pool on mainnet: the cluster definition's fee recipient. */
 const FEE_RECIPIENT = "0xd4e96ef8eee8678dbff4d535e033ed1a4f7605b7";
@@ -53,7 +54,10 @@ describe("e2e: a 4-operator squad proposes through the devnet relay (Lodestar 1.
   let dir = "";
   let mev: MevDevnet | undefined;
   let squad: Squad | undefined;
+  let releaseLock: (() => Promise<void>) | undefined;
   before(async () => {
+    // One judged squad at a time on the machine (see test/support/machine-lock.ts).
+    releaseLock = (await acquireMachineLock("devnet-squad")).release;
     try {
       await ensureInstalled();
     } catch (err) {
@@ -85,6 +89,7 @@ describe("e2e: a 4-operator squad proposes through the devnet relay (Lodestar 1.
     await squad?.stopAll();
     await mev?.stop();
     if (dir) await fsp.rm(dir, { recursive: true, force: true });
+    await releaseLock?.();
   });
 
   test("registrations and blinded blocks verified by the relay land; fee recipient right; relay down → local blocks", {
