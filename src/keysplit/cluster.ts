@@ -537,6 +537,36 @@ export async function loadOperator(
   const definition = await readClusterDefinition(defFile);
   if (definition.hash !== opts.checkedHash) verifyDefinitionKeys(definition, defFile);
   const ksDir = join(dir, KEYSTORE_DIR);
+  const entries = await readShareKeystores(ksDir, definition);
+  const operatorId = soleOperator(entries, definition, dir, ksDir);
+  const pw = password ?? (await readPasswordFile(join(dir, PASSWORD_FILE)));
+  const shares = await decryptShares(entries, pw, operatorId, opts.quiet);
+  return {
+    operatorId,
+    definition,
+    shares: new Map(
+      definition.validators.map((v) => [v.pubkey, shares.get(v.pubkey) as Uint8Array]),
+    ),
+  };
+}
+
+/** One share keystore of an operator folder, matched to its validator in cluster.json. */
+type ShareKeystoreEntry = {
+  file: string;
+  ks: ReturnType<typeof parseKeystore>;
+  claimed: string;
+  validator: string;
+  operatorId: number;
+};
+
+/**
+ * Parse every keystore in `ksDir` and match it to a share listed in the definition; a key that is
+ * no listed share, or a file not named after its validator, is refused.
+ */
+async function readShareKeystores(
+  ksDir: string,
+  definition: ClusterDefinition,
+): Promise<ShareKeystoreEntry[]> {
   const names = await listDir(ksDir);
   if (names === null)
     throw new InputError("No keystores folder in the operator folder", { file: ksDir });
@@ -546,7 +576,7 @@ export async function loadOperator(
       byShare.set(s.pubkey, { validator: v.pubkey, operatorId: s.operatorId });
   }
   const files = names.filter((n) => n.endsWith(".json")).sort();
-  const entries = await Promise.all(
+  return Promise.all(
     files.map(async (name) => {
       const file = join(ksDir, name);
       const ks = parseKeystore(await readJsonFile(file, outputFileWording(file)), file);
@@ -575,6 +605,18 @@ export async function loadOperator(
       return { file, ks, claimed, ...where };
     }),
   );
+}
+
+/**
+ * The one operator whose shares the folder holds: refused if shares of two operators are mixed
+ * (a swapped file) or a validator of the definition has no share here.
+ */
+function soleOperator(
+  entries: readonly ShareKeystoreEntry[],
+  definition: ClusterDefinition,
+  dir: string,
+  ksDir: string,
+): number {
   const owners = [...new Set(entries.map((e) => e.operatorId))];
   if (owners.length > 1) {
     throw new VerificationError(
@@ -596,10 +638,22 @@ export async function loadOperator(
       details: missing.map((v) => v.pubkey).join(", "),
     });
   }
-  const pw = password ?? (await readPasswordFile(join(dir, PASSWORD_FILE)));
+  return operatorId;
+}
+
+/**
+ * Decrypt the share keystores (KDF-bounded concurrency, progress shown), each checked against
+ * its share pubkey; validator pubkey → share secret. On failure every decrypted secret is zeroed.
+ */
+async function decryptShares(
+  entries: readonly ShareKeystoreEntry[],
+  pw: string,
+  operatorId: number,
+  quiet: boolean | undefined,
+): Promise<Map<string, Uint8Array>> {
   const kdf: KdfChoice = entries[0]?.ks.crypto.kdf.function ?? "scrypt";
   const progress = startProgress(`Decrypting shares of operator ${operatorId}`, entries.length, {
-    quiet: opts.quiet,
+    quiet,
   });
   const shares = new Map<string, Uint8Array>();
   try {
@@ -623,13 +677,7 @@ export async function loadOperator(
   } finally {
     progress.stop();
   }
-  return {
-    operatorId,
-    definition,
-    shares: new Map(
-      definition.validators.map((v) => [v.pubkey, shares.get(v.pubkey) as Uint8Array]),
-    ),
-  };
+  return shares;
 }
 
 /**

@@ -267,6 +267,29 @@ export async function verifyObol(
   const dir = resolve(path);
   const names = await listDir(dir);
   if (names === null) throw new InputError("Not a readable directory", { file: dir });
+  const files = charonKeystoreFiles(dir, names);
+  const pubkeys = await decryptCharonKeystores(dir, files, opts);
+  rejectRepeatedKeys(pubkeys, files);
+  return {
+    format: OBOL_FORMAT,
+    file: dir,
+    validators: files.length,
+    operators: [],
+    threshold: 0,
+    checks: [
+      `${files.length} keystore(s) keystore-0..keystore-${files.length - 1}.json, numbered from 0 without gaps`,
+      "every keystore decrypts with its keystore-N.txt password",
+      "every keystore pubkey matches its decrypted secret",
+      "no validator key appears twice",
+    ],
+  };
+}
+
+/**
+ * The folder's Charon keystore names in index order: keystore-<N>.json, each N once, 0..count−1
+ * without gaps (Charon loads every keystore-*.json).
+ */
+function charonKeystoreFiles(dir: string, names: readonly string[]): string[] {
   const indexed = new Map<number, string>();
   for (const name of names.filter((n) => CHARON_GLOB.test(n)).sort()) {
     const m = KEYSTORE_NAME.exec(name);
@@ -301,7 +324,18 @@ export async function verifyObol(
       });
     }
   }
-  const files = [...indexed.entries()].sort((a, b) => a[0] - b[0]).map(([, n]) => n);
+  return [...indexed.entries()].sort((a, b) => a[0] - b[0]).map(([, n]) => n);
+}
+
+/**
+ * Decrypt each keystore with its keystore-N.txt password (KDF-bounded concurrency, progress
+ * shown) and check its pubkey against the secret; resolves to the pubkeys (0x-hex) in file order.
+ */
+async function decryptCharonKeystores(
+  dir: string,
+  files: readonly string[],
+  opts: { quiet?: boolean },
+): Promise<string[]> {
   const firstFile = join(dir, files[0] as string);
   const first = parseKeystore(
     await readJsonFile(firstFile, outputFileWording(firstFile)),
@@ -309,9 +343,8 @@ export async function verifyObol(
   );
   const kdf: KdfChoice = first.crypto.kdf.function;
   const progress = startProgress("Decrypting keystores", files.length, { quiet: opts.quiet });
-  let pubkeys: string[];
   try {
-    pubkeys = await mapConcurrent(files, kdfConcurrency(kdf, { n: 2 ** 18 }), async (name) => {
+    return await mapConcurrent(files, kdfConcurrency(kdf, { n: 2 ** 18 }), async (name) => {
       const file = join(dir, name);
       const ks = parseKeystore(await readJsonFile(file, outputFileWording(file)), file);
       if (!ks.pubkey) throw new InputError("Keystore has no pubkey", { file, field: "pubkey" });
@@ -332,6 +365,10 @@ export async function verifyObol(
   } finally {
     progress.stop();
   }
+}
+
+/** Charon would split the same key twice: refuse a validator key held by two files. */
+function rejectRepeatedKeys(pubkeys: readonly string[], files: readonly string[]): void {
   const seen = new Map<string, string>();
   pubkeys.forEach((pk, i) => {
     const prev = seen.get(pk);
@@ -342,19 +379,6 @@ export async function verifyObol(
     }
     seen.set(pk, files[i] as string);
   });
-  return {
-    format: OBOL_FORMAT,
-    file: dir,
-    validators: files.length,
-    operators: [],
-    threshold: 0,
-    checks: [
-      `${files.length} keystore(s) keystore-0..keystore-${files.length - 1}.json, numbered from 0 without gaps`,
-      "every keystore decrypts with its keystore-N.txt password",
-      "every keystore pubkey matches its decrypted secret",
-      "no validator key appears twice",
-    ],
-  };
 }
 
 /**
