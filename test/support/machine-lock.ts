@@ -15,19 +15,9 @@
 import { promises as fsp } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { isProcessAlive } from "../../src/util/fs.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** True if a process with this PID exists (EPERM: exists, owned by someone else). */
-function alive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /**
  * Wait until this process holds the machine-wide lock `name`; resolves to its release function
@@ -54,7 +44,7 @@ export async function acquireMachineLock(
         if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
       }
       const owner = Number(await fsp.readFile(lock, "utf8").catch(() => "0"));
-      if (!alive(owner)) {
+      if (!(owner > 0 && isProcessAlive(owner))) {
         // Stale (owner killed): remove only if it is still that owner's file.
         const again = Number(await fsp.readFile(lock, "utf8").catch(() => "0"));
         if (again === owner) await fsp.rm(lock, { force: true });
