@@ -151,7 +151,7 @@ function printSummary({ summary: s, slashed }: DemoResult, say: Say): void {
   const b = s.builder;
   say(
     b
-      ? `   MEV-Boost (relay's records): ${b.registrationsVerified}/${s.validators} cluster validators' registrations verified${b.registrationsWrongFeeRecipient ? ` (${b.registrationsWrongFeeRecipient} with ANOTHER fee recipient)` : ""}; landed proposals: ${b.blindedProposals} blinded (relay-verified), ${b.localFallbacks} local; ${b.blindedNotLanded} blinded not canonical; ${b.relayRejected} request(s) refused by the relay`
+      ? `   MEV-Boost (relay's records): ${b.registrationsVerified}/${s.validators} cluster validators' registrations verified${b.registrationsWrongFeeRecipient ? ` (${b.registrationsWrongFeeRecipient} with ANOTHER fee recipient)` : ""}; landed proposals: ${b.blindedProposals} blinded (relay-verified), ${b.localFallbacks} local; ${b.blindedNotLanded} blinded not canonical; ${b.relayRejected} request(s) refused by the relay${b.relayFailed ? `, ${b.relayFailed} failed in the relay itself` : ""}${b.relayErrors.length ? ` (${b.relayErrors.map((e) => `${e.route} ${e.code}: ${e.reason}`).join("; ")})` : ""}`
       : "   MEV-Boost: off (--no-relay)",
   );
   say(

@@ -12,7 +12,11 @@
  *   local (execution engine) block;
  * - blindedNotLanded: blinded blocks the relay verified for cluster validators that are not
  *   canonical (orphaned, or published too late);
- * - relayRejected: requests the relay refused (bad signature, unknown bid, …), anyone's.
+ * - relayRejected: requests the relay refused (4xx: bad signature, unknown bid, ineligible
+ *   validator, …), anyone's; relayFailed: requests the relay itself failed (5xx, e.g. its read of
+ *   the beacon node timed out on a loaded host) — not a verdict on what was sent;
+ * - relayErrors: the first {@link MAX_LISTED_ERRORS} distinct errors of either kind (route, HTTP
+ *   code, reason), so a count is never the only trace.
  * Without a relay (`--no-relay`) there is nothing to count: the report is null, not zeros.
  */
 import type { LandedBlock } from "../judge.js";
@@ -37,7 +41,12 @@ export type BuilderReport = BuilderProposalCounts & {
   registrationsWrongFeeRecipient: number;
   blindedNotLanded: number;
   relayRejected: number;
+  relayFailed: number;
+  relayErrors: RelayRecords["rejected"];
 };
+
+/** How many distinct relay errors the report lists. */
+const MAX_LISTED_ERRORS = 5;
 
 /**
  * What the report is computed from.
@@ -135,6 +144,19 @@ export function builderReport(i: BuilderReportInput): BuilderReport | null {
     registrationsWrongFeeRecipient: wrong.length,
     ...counts,
     blindedNotLanded: [...blinded.keys()].filter((h) => !landedBlinded.has(h)).length,
-    relayRejected: records.rejected.length,
+    relayRejected: records.rejected.filter((r) => r.code < 500).length,
+    relayFailed: records.rejected.filter((r) => r.code >= 500).length,
+    relayErrors: distinctErrors(records.rejected),
   };
+}
+
+/** The first {@link MAX_LISTED_ERRORS} errors, one per (route, code, reason). */
+function distinctErrors(rejected: RelayRecords["rejected"]): RelayRecords["rejected"] {
+  const seen = new Map<string, RelayRecords["rejected"][number]>();
+  for (const r of rejected) {
+    const key = `${r.route} ${r.code} ${r.reason}`;
+    if (!seen.has(key)) seen.set(key, r);
+    if (seen.size === MAX_LISTED_ERRORS) break;
+  }
+  return [...seen.values()];
 }

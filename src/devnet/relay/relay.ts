@@ -124,7 +124,11 @@ export type RelayRecords = {
     timestamp: number;
     signatureVerified: true;
   }[];
-  rejected: { route: string; reason: string }[];
+  /**
+   * Requests answered with an error: 4xx the request was refused (bad signature, unknown bid, …),
+   * 5xx the relay itself failed (e.g. its beacon node read timed out).
+   */
+  rejected: { route: string; code: number; reason: string }[];
   headers: {
     slot: number;
     pubkey: string;
@@ -577,7 +581,7 @@ async function handle(ctx: RelayContext, req: IncomingMessage, res: ServerRespon
         : err instanceof Error
           ? err.message
           : String(err);
-    if (code !== 404) ctx.rec.rejected.push({ route, reason: message });
+    if (code !== 404) ctx.rec.rejected.push({ route, code, reason: message });
     if (!res.headersSent) send(res, code, { code, message });
   }
 }

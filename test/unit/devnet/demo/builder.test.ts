@@ -50,7 +50,12 @@ function records(): RelayRecords {
       registration(4),
       registration(5),
     ],
-    rejected: [{ route: "POST /eth/v1/builder/blinded_blocks", reason: "invalid signature" }],
+    rejected: [
+      { route: "POST /eth/v1/builder/blinded_blocks", code: 400, reason: "invalid signature" },
+      // the relay's own failure (its beacon read), twice: counted apart, listed once
+      { route: "POST /eth/v1/builder/validators", code: 500, reason: "fetch failed" },
+      { route: "POST /eth/v1/builder/validators", code: 500, reason: "fetch failed" },
+    ],
     headers: [],
     blindedBlocks: [
       blinded(20, 49),
@@ -83,6 +88,11 @@ test("builder report: registrations, blinded and local proposals counted from th
     localFallbacks: 3,
     blindedNotLanded: 1,
     relayRejected: 1,
+    relayFailed: 2,
+    relayErrors: [
+      { route: "POST /eth/v1/builder/blinded_blocks", code: 400, reason: "invalid signature" },
+      { route: "POST /eth/v1/builder/validators", code: 500, reason: "fetch failed" },
+    ],
   });
 });
 
@@ -143,6 +153,8 @@ test("per-phase counts: only the phase's slots; no relay → null (n/a), not zer
       localFallbacks: 0,
       blindedNotLanded: 0,
       relayRejected: 0,
+      relayFailed: 0,
+      relayErrors: [],
     },
   );
 });
