@@ -12,9 +12,10 @@
  *   local (execution engine) block;
  * - blindedNotLanded: blinded blocks the relay verified for cluster validators that are not
  *   canonical (orphaned, or published too late);
- * - relayRejected: requests the relay refused (4xx: bad signature, unknown bid, ineligible
- *   validator, …), anyone's; relayFailed: requests the relay itself failed (5xx, e.g. its read of
- *   the beacon node timed out on a loaded host) — not a verdict on what was sent;
+ * - relayRejected: requests the relay refused or failed on unexpectedly (4xx: bad signature,
+ *   unknown bid, ineligible validator, …; 500), anyone's; relayFailed: requests whose answer
+ *   needed a beacon node read that failed (502, e.g. timed out on a loaded host) — not a verdict
+ *   on what was sent;
  * - relayErrors: the first {@link MAX_LISTED_ERRORS} distinct errors of either kind (route, HTTP
  *   code, reason), so a count is never the only trace.
  * Without a relay (`--no-relay`) there is nothing to count: the report is null, not zeros.
@@ -144,8 +145,8 @@ export function builderReport(i: BuilderReportInput): BuilderReport | null {
     registrationsWrongFeeRecipient: wrong.length,
     ...counts,
     blindedNotLanded: [...blinded.keys()].filter((h) => !landedBlinded.has(h)).length,
-    relayRejected: records.rejected.filter((r) => r.code < 500).length,
-    relayFailed: records.rejected.filter((r) => r.code >= 500).length,
+    relayRejected: records.rejected.filter((r) => r.code !== 502).length,
+    relayFailed: records.rejected.filter((r) => r.code === 502).length,
     relayErrors: distinctErrors(records.rejected),
   };
 }

@@ -40,7 +40,18 @@ const ALIASES: Record<string, string> = { DENEB: "EIP4844" };
 const FAR_FUTURE = Number.POSITIVE_INFINITY;
 
 /**
- * GET `path` from the beacon node and return its `data` (BaseError naming the URL otherwise).
+ * The relay's read of its beacon node failed (unreachable, timed out, non-2xx); names the URL.
+ *
+ * @example
+ * if (err instanceof BeaconReadError) answer(502, err.shortMessage);
+ */
+export class BeaconReadError extends BaseError {
+  override name = "BeaconReadError";
+}
+
+/**
+ * GET a beacon-APIs path and return its `data`; unreachable, timed out or a non-2xx answer is a
+ * {@link BeaconReadError} (the relay answers it 502: its upstream failed, not the request).
  *
  * @example
  * const spec = await beaconGet<Record<string, string>>(url, "/eth/v1/config/spec");
@@ -51,11 +62,11 @@ export async function beaconGet<T>(beaconUrl: string, path: string, timeoutMs = 
   try {
     res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
   } catch (err) {
-    throw new BaseError(`Beacon node unreachable: GET ${url}`, { cause: err });
+    throw new BeaconReadError(`Beacon node unreachable: GET ${url}`, { cause: err });
   }
   if (!res.ok) {
     const text = await res.text().catch(() => "");
-    throw new BaseError(`Beacon node answered ${res.status} to GET ${url}`, {
+    throw new BeaconReadError(`Beacon node answered ${res.status} to GET ${url}`, {
       details: text.slice(0, 300),
     });
   }

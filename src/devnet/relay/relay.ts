@@ -67,7 +67,14 @@ import { publicKeyOf, signMessage, verifySignature } from "../../crypto/bls.js";
 import { BaseError } from "../../errors.js";
 import { fromHex, toHex } from "../../util/hex.js";
 import { isLoopbackHost } from "../../util/host-header.js";
-import { beaconGet, headForBuilding, type RelayChain, readChain, validatorOf } from "./chain.js";
+import {
+  BeaconReadError,
+  beaconGet,
+  headForBuilding,
+  type RelayChain,
+  readChain,
+  validatorOf,
+} from "./chain.js";
 import { buildPayload, type ForkTypes, forkTypes, payloadHeader } from "./payload.js";
 
 type BlindedMessage = {
@@ -126,7 +133,8 @@ export type RelayRecords = {
   }[];
   /**
    * Requests answered with an error: 4xx the request was refused (bad signature, unknown bid, …),
-   * 5xx the relay itself failed (e.g. its beacon node read timed out).
+   * 502 the relay's upstream failed (its beacon node read timed out or was refused), 500 anything
+   * unexpected.
    */
   rejected: { route: string; code: number; reason: string }[];
   headers: {
@@ -560,7 +568,13 @@ async function publishUnblinded(
     headers: { "content-type": "application/json", "eth-consensus-version": fork },
     body: JSON.stringify(t.SignedBeaconBlock.toJson(full as never)),
   });
-  if (!res.ok) throw new HttpError(502, `beacon node refused the unblinded block: ${res.status}`);
+  if (!res.ok) {
+    // 4xx: the block was refused (a verdict on it); 5xx: the beacon node failed (upstream).
+    throw new HttpError(
+      res.status >= 500 ? 502 : 400,
+      `beacon node refused the unblinded block: ${res.status}`,
+    );
+  }
   return undefined;
 }
 
@@ -574,7 +588,8 @@ async function handle(ctx: RelayContext, req: IncomingMessage, res: ServerRespon
     }
     await dispatch(ctx, req, res, url, route);
   } catch (err) {
-    const code = err instanceof HttpError ? err.code : 500;
+    // The relay's own upstream (its beacon node read) failing is a 502, not a verdict on the request.
+    const code = err instanceof HttpError ? err.code : err instanceof BeaconReadError ? 502 : 500;
     const message =
       err instanceof BaseError
         ? err.shortMessage

@@ -52,9 +52,19 @@ function records(): RelayRecords {
     ],
     rejected: [
       { route: "POST /eth/v1/builder/blinded_blocks", code: 400, reason: "invalid signature" },
-      // the relay's own failure (its beacon read), twice: counted apart, listed once
-      { route: "POST /eth/v1/builder/validators", code: 500, reason: "fetch failed" },
-      { route: "POST /eth/v1/builder/validators", code: 500, reason: "fetch failed" },
+      // the relay's upstream failure (its beacon read), twice: counted apart, listed once
+      {
+        route: "POST /eth/v1/builder/validators",
+        code: 502,
+        reason:
+          "Beacon node unreachable: GET http://127.0.0.1:9596/eth/v1/beacon/states/head/validators",
+      },
+      {
+        route: "POST /eth/v1/builder/validators",
+        code: 502,
+        reason:
+          "Beacon node unreachable: GET http://127.0.0.1:9596/eth/v1/beacon/states/head/validators",
+      },
     ],
     headers: [],
     blindedBlocks: [
@@ -91,7 +101,12 @@ test("builder report: registrations, blinded and local proposals counted from th
     relayFailed: 2,
     relayErrors: [
       { route: "POST /eth/v1/builder/blinded_blocks", code: 400, reason: "invalid signature" },
-      { route: "POST /eth/v1/builder/validators", code: 500, reason: "fetch failed" },
+      {
+        route: "POST /eth/v1/builder/validators",
+        code: 502,
+        reason:
+          "Beacon node unreachable: GET http://127.0.0.1:9596/eth/v1/beacon/states/head/validators",
+      },
     ],
   });
 });
