@@ -14,7 +14,7 @@
  */
 import { type BeaconConfig, type ChainConfig, createBeaconConfig } from "@lodestar/config";
 import { ACTIVE_PRESET } from "@lodestar/params";
-import { BaseError } from "../../errors.js";
+import { BaseError, errorDocsPath } from "../../errors.js";
 import { fromHex } from "../../util/hex.js";
 
 /**
@@ -46,6 +46,7 @@ const FAR_FUTURE = Number.POSITIVE_INFINITY;
  * if (err instanceof BeaconReadError) answer(502, err.shortMessage);
  */
 export class BeaconReadError extends BaseError {
+  static override docsPath = errorDocsPath("beaconreaderror");
   override name = "BeaconReadError";
 }
 
