@@ -33,17 +33,26 @@ after(async () => {
   await fsp.rm(dir, { recursive: true, force: true });
 });
 
-/** A stand-in devnet process: marked like startDevnet's child, in its own process group. */
-function fakeDevnetProcess(): number {
+/**
+ * A live process, in its own process group: a stand-in devnet (marked like startDevnet's child)
+ * or, unmarked, some other program (not this test process: its command line may name "lodestar",
+ * e.g. a test runner given several files).
+ */
+function liveProcess(devnet: boolean): number {
+  const env = { ...process.env };
+  if (devnet) env[DEVNET_ENV_MARKER] = "1";
+  else delete env[DEVNET_ENV_MARKER];
   const child = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], {
     detached: true,
     stdio: "ignore",
-    env: { ...process.env, [DEVNET_ENV_MARKER]: "1" },
+    env,
   });
   child.unref();
   started.push(child.pid as number);
   return child.pid as number;
 }
+
+const fakeDevnetProcess = () => liveProcess(true);
 
 test("no pid file: not running, stop says none ran", async () => {
   const d = join(dir, "empty");
@@ -56,10 +65,12 @@ test("no pid file: not running, stop says none ran", async () => {
 test("a pid file naming a live process that is not a devnet is stale: removed, the process untouched", async () => {
   const d = join(dir, "stale");
   await fsp.mkdir(d);
-  await fsp.writeFile(join(d, DEVNET_FILES.pid), `${process.pid}\n`);
+  const other = liveProcess(false);
+  await fsp.writeFile(join(d, DEVNET_FILES.pid), `${other}\n`);
   assert.equal((await devnetStatus(d)).running, false);
   assert.equal(await stopDevnetAt(d), null);
   assert.equal(await exists(join(d, DEVNET_FILES.pid)), false);
+  process.kill(other, 0); // untouched: still alive (throws ESRCH otherwise)
 });
 
 test("a running devnet whose REST API does not answer: status carries the error; stop ends it by PID", async () => {

@@ -30,7 +30,7 @@ const generateKeyPairAsync = promisify(generateKeyPair);
 const OWNER = "0xdcc846fa10c7cfce9e6eb37e06ed93b666cfc5e9";
 const OWNER_EIP55 = "0xDCc846fA10C7CfCE9e6Eb37e06eD93b666cFC5E9"; // as written by ssv-dkg in dkg-4.json
 const IDS = [3, 7, 12, 40];
-const INFO = await vectorPath("ssv/dkg-operators/operators_info.json");
+let INFO = "";
 
 type Op = { id: number; publicKey: string; priv: KeyObject };
 let ops: Op[] = [];
@@ -43,6 +43,7 @@ function validators(count: number, ids = IDS): SplitValidator[] {
 }
 
 before(async () => {
+  INFO = await vectorPath("ssv/dkg-operators/operators_info.json");
   dir = await makeTempDir("ssv");
   ops = await Promise.all(
     IDS.map(async (id) => {
