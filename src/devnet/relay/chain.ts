@@ -14,7 +14,7 @@
  */
 import { type BeaconConfig, type ChainConfig, createBeaconConfig } from "@lodestar/config";
 import { ACTIVE_PRESET } from "@lodestar/params";
-import { BaseError, errorDocsPath } from "../../errors.js";
+import { BaseError, type BaseErrorParameters, errorDocsPath } from "../../errors.js";
 import { fromHex } from "../../util/hex.js";
 
 /**
@@ -48,6 +48,12 @@ const FAR_FUTURE = Number.POSITIVE_INFINITY;
 export class BeaconReadError extends BaseError {
   static override docsPath = errorDocsPath("beaconreaderror");
   override name = "BeaconReadError";
+  /** The beacon node's HTTP status; undefined when it did not answer (refused, timed out). */
+  status: number | undefined;
+  constructor(shortMessage: string, args: BaseErrorParameters & { status?: number } = {}) {
+    super(shortMessage, args);
+    this.status = args.status;
+  }
 }
 
 /**
@@ -68,6 +74,7 @@ export async function beaconGet<T>(beaconUrl: string, path: string, timeoutMs = 
   if (!res.ok) {
     const text = await res.text().catch(() => "");
     throw new BeaconReadError(`Beacon node answered ${res.status} to GET ${url}`, {
+      status: res.status,
       details: text.slice(0, 300),
     });
   }
@@ -193,7 +200,9 @@ export async function headForBuilding(chain: RelayChain): Promise<HeadForBuildin
 }
 
 /**
- * A validator's public key and withdrawal credentials by index or pubkey (undefined if unknown).
+ * A validator's public key and withdrawal credentials by index or pubkey (undefined if the beacon
+ * node does not know it: 404, or 400 for an id it cannot parse); a failed read is a
+ * {@link BeaconReadError}, never "unknown".
  *
  * @example
  * const v = await validatorOf(chain, "48");
@@ -212,7 +221,9 @@ export async function validatorOf(
       pubkey: v.validator.pubkey.toLowerCase(),
       withdrawalCredentials: v.validator.withdrawal_credentials,
     };
-  } catch {
-    return undefined;
+  } catch (err) {
+    if (err instanceof BeaconReadError && (err.status === 404 || err.status === 400))
+      return undefined;
+    throw err;
   }
 }

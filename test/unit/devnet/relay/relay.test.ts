@@ -61,6 +61,9 @@ const config = createBeaconConfig(
   fromHex(GVR),
 );
 
+/** While set, the beacon double answers 503 to every validator read (a loaded beacon node). */
+let validatorReadsFail = false;
+
 function fakeBeacon(): Server {
   const spec = {
     PRESET_BASE: "mainnet",
@@ -108,7 +111,10 @@ function fakeBeacon(): Server {
   };
   for (const v of VALS) routes[`/eth/v1/beacon/states/head/validators/${v.index}`] = validator(v);
   return createServer((req, res) => {
-    const data = routes[new URL(req.url ?? "/", "http://x").pathname];
+    const path = new URL(req.url ?? "/", "http://x").pathname;
+    if (validatorReadsFail && path.startsWith("/eth/v1/beacon/states/head/validators"))
+      return void res.writeHead(503).end('{"code":503,"message":"busy"}');
+    const data = routes[path];
     if (data === undefined)
       return void res.writeHead(404).end('{"code":404,"message":"not found"}');
     res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ data }));
@@ -295,6 +301,41 @@ describe("test relay: builder API with signature checks", () => {
       assert.match(r.body.message, why, what);
     }
     assert.equal(relay.records().blindedBlocks.length, 0);
+  });
+
+  it("its beacon node failing a read is a 502 recorded with its code, not a refusal; an unknown proposer is a 400", async () => {
+    const before = relay.records().rejected.length;
+    validatorReadsFail = true;
+    try {
+      const b = await post(relay, "/eth/v1/builder/blinded_blocks", blinded());
+      assert.equal(b.status, 502);
+      assert.match(b.body.message, /Beacon node answered 503/);
+      const r = await post(relay, "/eth/v1/builder/validators", [signedRegistration(PROPOSER)]);
+      assert.equal(r.status, 502);
+    } finally {
+      validatorReadsFail = false;
+    }
+    const unknown = ssz.capella.SignedBlindedBeaconBlock.fromJson(blinded());
+    unknown.message.proposerIndex = 9999; // 404 from the beacon node
+    const u = await post(
+      relay,
+      "/eth/v1/builder/blinded_blocks",
+      ssz.capella.SignedBlindedBeaconBlock.toJson(unknown),
+    );
+    assert.equal(u.status, 400);
+    assert.match(u.body.message, /proposer_index 9999 is not a known validator/);
+    assert.deepEqual(
+      relay
+        .records()
+        .rejected.slice(before)
+        .map((x) => [x.route, x.code]),
+      [
+        ["POST /eth/v1/builder/blinded_blocks", 502],
+        ["POST /eth/v1/builder/validators", 502],
+        ["POST /eth/v1/builder/blinded_blocks", 400],
+      ],
+    );
+    assert.equal(relay.records().blindedBlocks.length, 0, "nothing recorded as verified");
   });
 
   it("returns the payload of a properly signed blinded block and records it verified", async () => {
