@@ -1,15 +1,18 @@
 /**
  * A PID lock file: one process at a time may own a resource (e.g. the slashing-protection
  * database a running node keeps a read-ahead view of). Created with O_EXCL (`wx`), so two
- * processes can never both win; holds `{ pid, hostname, since }`. A lock whose process is gone
+ * processes can never both win; holds `{ pid, hostname, since }`, written to a private file first
+ * and put in place with link(2) (fails if the lock exists), so no other process ever reads a
+ * half-written lock (an empty one would look stale and be taken over). A lock whose process is gone
  * (crash, SIGKILL, reboot) is stale and taken over — after a rename of the stale file to a unique
  * name, so two processes racing for a stale lock still cannot both win. Same idea as Lighthouse's
  * validator `.lock` files and Teku's data-dir lock.
  */
 import { randomBytes } from "node:crypto";
-import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { InputError, OutputError } from "../errors.js";
+import { isProcessAlive } from "./fs.js";
 
 type Owner = { pid: number; hostname: string; since: string };
 
@@ -24,13 +27,12 @@ function readOwner(path: string): Owner | undefined {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
+function cannotCreate(path: string, err: unknown): OutputError {
+  return new OutputError(`Cannot create the lock file ${path}`, {
+    details: (err as NodeJS.ErrnoException).code,
+    metaMessages: ["Check that the directory exists and is writable."],
+    cause: err,
+  });
 }
 
 /**
@@ -52,21 +54,28 @@ export type Lock = { path: string; release(): void };
  */
 export function acquireLock(path: string, what: string): Lock {
   const me: Owner = { pid: process.pid, hostname: hostname(), since: new Date().toISOString() };
-  for (let attempt = 0; attempt < 3; attempt++) {
-    let fd: number;
-    try {
-      fd = openSync(path, "wx", 0o600);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") {
-        throw new OutputError(`Cannot create the lock file ${path}`, {
-          details: (err as NodeJS.ErrnoException).code,
-          metaMessages: ["Check that the directory exists and is writable."],
-          cause: err,
-        });
+  const mine = `${path}.${process.pid}-${randomBytes(4).toString("hex")}`;
+  try {
+    writeFileSync(mine, JSON.stringify(me), { mode: 0o600, flag: "wx" });
+  } catch (err) {
+    throw cannotCreate(path, err);
+  }
+  try {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        linkSync(mine, path);
+        return {
+          path,
+          release() {
+            if (readOwner(path)?.pid === process.pid) rmSync(path, { force: true });
+          },
+        };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw cannotCreate(path, err);
       }
       const owner = readOwner(path);
       const foreignHost = owner !== undefined && owner.hostname !== me.hostname;
-      if (owner && (foreignHost || alive(owner.pid))) {
+      if (owner && (foreignHost || isProcessAlive(owner.pid))) {
         throw new InputError(`${what} is in use by another process`, {
           file: path,
           metaMessages: [
@@ -78,7 +87,7 @@ export function acquireLock(path: string, what: string): Lock {
           ],
         });
       }
-      // Stale (or unreadable half-written) lock: move it aside atomically, then retry O_EXCL.
+      // Stale (dead PID, or garbled): move it aside atomically, then retry the link.
       const aside = `${path}.stale-${randomBytes(4).toString("hex")}`;
       try {
         renameSync(path, aside);
@@ -86,19 +95,9 @@ export function acquireLock(path: string, what: string): Lock {
       } catch {
         // Another process moved it first; retry.
       }
-      continue;
     }
-    try {
-      writeSync(fd, JSON.stringify(me));
-    } finally {
-      closeSync(fd);
-    }
-    return {
-      path,
-      release() {
-        if (readOwner(path)?.pid === process.pid) rmSync(path, { force: true });
-      },
-    };
+  } finally {
+    rmSync(mine, { force: true });
   }
   throw new InputError(`Could not take the lock for ${what}`, {
     file: path,

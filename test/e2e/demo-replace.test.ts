@@ -45,7 +45,7 @@ test("npm run demo -- --json --stop-operators 0 --replace-operator: operator 4 â
 }, async (t) => {
   // One judged squad at a time on the machine (see test/support/machine-lock.ts).
   const lock = await acquireMachineLock("devnet-squad", {
-    onWait: (pid) => t.diagnostic(`waiting for the devnet-squad lock (held by PID ${pid})`),
+    onWait: (why) => t.diagnostic(`waiting for the devnet-squad lock: ${why}`),
   });
   const dir = await makeTempDir("demo-replace");
   try {
@@ -88,6 +88,6 @@ test("npm run demo -- --json --stop-operators 0 --replace-operator: operator 4 â
     assert.equal(rep.bar.passed, true, rep.bar.why.join("; "));
   } finally {
     await fsp.rm(dir, { recursive: true, force: true });
-    await lock.release();
+    lock.release();
   }
 });

@@ -58,7 +58,7 @@ test("npm run demo -- --json: squad duties on Lodestar's devnet survive 1 of 4 d
 }, async (t) => {
   // One judged squad at a time on the machine (see test/support/machine-lock.ts).
   const lock = await acquireMachineLock("devnet-squad", {
-    onWait: (pid) => t.diagnostic(`waiting for the devnet-squad lock (held by PID ${pid})`),
+    onWait: (why) => t.diagnostic(`waiting for the devnet-squad lock: ${why}`),
   });
   const dir = await makeTempDir("demo");
   try {
@@ -218,6 +218,6 @@ test("npm run demo -- --json: squad duties on Lodestar's devnet survive 1 of 4 d
     assert.ok(lat.p99 >= lat.median && lat.p99 < (2 * slotMs) / 3, shown);
   } finally {
     await fsp.rm(dir, { recursive: true, force: true });
-    await lock.release();
+    lock.release();
   }
 });

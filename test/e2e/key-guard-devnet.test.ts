@@ -74,7 +74,7 @@ async function nodeLogs(s: Squad) {
 }
 
 describe("key guard on the Lodestar devnet", { timeout: 1_500_000 }, () => {
-  let releaseLock: (() => Promise<void>) | undefined;
+  let releaseLock: (() => void) | undefined;
   before(async () => {
     // One judged squad at a time on the machine (see test/support/machine-lock.ts).
     releaseLock = (await acquireMachineLock("devnet-squad")).release;
@@ -87,7 +87,7 @@ describe("key guard on the Lodestar devnet", { timeout: 1_500_000 }, () => {
     await devnet?.stop();
     if (devnet) await fsp.rm(devnet.workDir, { recursive: true, force: true });
     if (dir) await fsp.rm(dir, { recursive: true, force: true });
-    await releaseLock?.();
+    releaseLock?.();
   });
 
   test("recreated keystores in each layout stop those validators within one epoch; nothing slashable", async (t) => {

@@ -54,7 +54,7 @@ describe("e2e: a 4-operator squad proposes through the devnet relay (Lodestar 1.
   let dir = "";
   let mev: MevDevnet | undefined;
   let squad: Squad | undefined;
-  let releaseLock: (() => Promise<void>) | undefined;
+  let releaseLock: (() => void) | undefined;
   before(async () => {
     // One judged squad at a time on the machine (see test/support/machine-lock.ts).
     releaseLock = (await acquireMachineLock("devnet-squad")).release;
@@ -89,7 +89,7 @@ describe("e2e: a 4-operator squad proposes through the devnet relay (Lodestar 1.
     await squad?.stopAll();
     await mev?.stop();
     if (dir) await fsp.rm(dir, { recursive: true, force: true });
-    await releaseLock?.();
+    releaseLock?.();
   });
 
   test("registrations and blinded blocks verified by the relay land; fee recipient right; relay down → local blocks", {

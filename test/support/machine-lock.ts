@@ -5,64 +5,43 @@
  * demo's all-up phase while demo-replace ran beside it; 32/32 alone). `npm test` still runs
  * files two at a time: the lighter tests share the second slot.
  *
- * The lock is a file made atomically with link(2) (fails if it exists) holding the owner's PID;
- * a lock whose owner is gone (killed test process) is taken over.
+ * A wait loop around src/util/lockfile.ts `acquireLock` (the node's own PID lock: atomic, a dead
+ * owner's lock taken over), in the system's temp folder.
  *
  * @example
- * const release = await acquireMachineLock("devnet-squad");
- * try { await runDemo(); } finally { await release(); }
+ * const lock = await acquireMachineLock("devnet-squad");
+ * try { await runDemo(); } finally { lock.release(); }
  */
-import { promises as fsp } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isProcessAlive } from "../../src/util/fs.js";
+import { InputError } from "../../src/errors.js";
+import { acquireLock, type Lock } from "../../src/util/lockfile.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Wait until this process holds the machine-wide lock `name`; resolves to its release function
- * and the time waited. `onWait` is called once if another live process holds it.
+ * Wait until this process holds the machine-wide lock `name`. `onWait` is called once, with why
+ * (the holder's PID), if another live process holds it.
  *
  * @example
- * const { release, waitedMs } = await acquireMachineLock("devnet-squad", { onWait: (pid) => t.diagnostic(`waiting for ${pid}`) });
+ * const lock = await acquireMachineLock("devnet-squad", { onWait: (why) => t.diagnostic(why) });
  */
 export async function acquireMachineLock(
   name: string,
-  opts: { pollMs?: number; onWait?: (ownerPid: number) => void } = {},
-): Promise<{ release: () => Promise<void>; waitedMs: number }> {
-  const lock = join(tmpdir(), `rpdvt-test-${name}.lock`);
-  const mine = `${lock}.${process.pid}`;
-  await fsp.writeFile(mine, String(process.pid));
-  const started = Date.now();
+  opts: { pollMs?: number; onWait?: (why: string) => void } = {},
+): Promise<Lock> {
+  const path = join(tmpdir(), `rpdvt-test-${name}.lock`);
   let told = false;
-  try {
-    for (;;) {
-      try {
-        await fsp.link(mine, lock);
-        break;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      }
-      const owner = Number(await fsp.readFile(lock, "utf8").catch(() => "0"));
-      if (!(owner > 0 && isProcessAlive(owner))) {
-        // Stale (owner killed): remove only if it is still that owner's file.
-        const again = Number(await fsp.readFile(lock, "utf8").catch(() => "0"));
-        if (again === owner) await fsp.rm(lock, { force: true });
-        continue;
-      }
+  for (;;) {
+    try {
+      return acquireLock(path, `The test lock ${name}`);
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
       if (!told) {
         told = true;
-        opts.onWait?.(owner);
+        opts.onWait?.(err.metaMessages?.find((m) => m.startsWith("Held by")) ?? err.shortMessage);
       }
-      await sleep(opts.pollMs ?? 500);
     }
-  } finally {
-    await fsp.rm(mine, { force: true });
+    await sleep(opts.pollMs ?? 500);
   }
-  const waitedMs = Date.now() - started;
-  const release = async () => {
-    const owner = Number(await fsp.readFile(lock, "utf8").catch(() => "0"));
-    if (owner === process.pid) await fsp.rm(lock, { force: true });
-  };
-  return { release, waitedMs };
 }
