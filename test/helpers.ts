@@ -11,10 +11,12 @@ import { publicKeyOf } from "../src/crypto/bls.js";
 import { randomScalar, scalarToBytes } from "../src/crypto/shamir.js";
 import type { ValidatorKey } from "../src/keysplit/split.js";
 import { createDvSimCluster, type DvSimCluster } from "./simnet/dv.js";
+import { ROOT } from "./support/root.js";
 import { vectorPath } from "./vectors.js";
 
-/** The repository root (where package.json is). */
-export const ROOT = new URL("..", import.meta.url).pathname;
+/** The repository root (where package.json is; test/support/root.ts). */
+export { ROOT };
+
 /**
  * The folder of ssv-dkg's example operators: operators_info.json, op1..op13.json (encrypted RSA
  * keys), pw1..pw13 — checked against their pinned sha256, fetched when this clone lacks them.

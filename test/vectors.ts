@@ -18,10 +18,9 @@
 import { createHash } from "node:crypto";
 import { promises as fsp, readFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
+import { ROOT as REPO_ROOT } from "./support/root.js";
 
-/** The repository root (where package.json is). */
-const REPO_ROOT = resolve(new URL(".", import.meta.url).pathname, "..");
 /** The lock file: one entry per vector file. */
 export const VECTORS_LOCK_FILE = join(REPO_ROOT, "test", "vectors.lock.json");
 /** GitHub's raw-content host: `<base>/<owner>/<repo>/<commit>/<path>` serves a file at a commit. */

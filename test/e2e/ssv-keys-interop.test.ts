@@ -27,9 +27,10 @@ import {
   randomValidatorKey,
   runNode,
 } from "../helpers.js";
+import { ROOT } from "../support/root.js";
 
 const DKG_OPS = await dkgOperatorsDir();
-const HARNESS = new URL("../interop/ssv-keys/", import.meta.url).pathname;
+const HARNESS = join(ROOT, "test/interop/ssv-keys/");
 const INSTALL = "bash test/interop/ssv-keys/install.sh";
 const OWNER = "0x012f55b6cc5d57f943f1e79cf00214b652513f88";
 const IDS4 = [11, 22, 33, 44];

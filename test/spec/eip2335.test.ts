@@ -1,6 +1,7 @@
 /** EIP-2335 keystore test vectors (ethereum/ERCs ERCS/erc-2335.md "Test Cases"), decrypted with our code. */
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { describe, test } from "node:test";
 import { publicKeyOf } from "../../src/crypto/bls.js";
 import {
@@ -12,14 +13,15 @@ import {
 } from "../../src/crypto/eip2335.js";
 import { InputError } from "../../src/errors.js";
 import { toHex } from "../../src/util/hex.js";
+import { ROOT } from "../support/root.js";
 
 const PASSWORD = "𝔱𝔢𝔰𝔱𝔭𝔞𝔰𝔰𝔴𝔬𝔯𝔡🔑";
 const ENCODED_PASSWORD = "0x7465737470617373776f7264f09f9491";
 const SECRET = "0x000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f";
 
 async function vector(name: string) {
-  const file = new URL(`./vectors/eip2335/${name}.json`, import.meta.url);
-  return parseKeystore(JSON.parse(await readFile(file, "utf8")), file.pathname);
+  const file = join(ROOT, `test/spec/vectors/eip2335/${name}.json`);
+  return parseKeystore(JSON.parse(await readFile(file, "utf8")), file);
 }
 
 describe("EIP-2335 test vectors", () => {

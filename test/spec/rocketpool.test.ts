@@ -15,6 +15,7 @@ import { walletFileJson } from "../../src/rocketpool/formats.js";
 import { encryptNodeWallet, loadNodeWallet } from "../../src/rocketpool/wallet.js";
 import { fromHex, toHex } from "../../src/util/hex.js";
 import { makeTempDir } from "../helpers.js";
+import { ROOT } from "../support/root.js";
 
 /** EIP-2333 Test Cases 0–3: seed, master_SK, child_index, child_SK (decimal, as in the EIP). */
 const EIP2333 = [
@@ -121,7 +122,7 @@ describe("Smartnode wallet format", () => {
     const dir = await makeTempDir("wallet");
     try {
       const vector = JSON.parse(
-        await fsp.readFile(new URL("./vectors/eip2335/pbkdf2.json", import.meta.url), "utf8"),
+        await fsp.readFile(join(ROOT, "test/spec/vectors/eip2335/pbkdf2.json"), "utf8"),
       );
       const wallet = {
         crypto: vector.crypto,

@@ -16,8 +16,10 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { pathToFileURL } from "node:url";
 import { SlashingProtectionDb } from "../../src/slashing/db.js";
 import { SlashingProtectionError } from "../../src/slashing/errors.js";
+import { ROOT } from "../support/root.js";
 
 type Step = {
   should_succeed: boolean;
@@ -35,7 +37,7 @@ type Step = {
 };
 type Case = { name: string; genesis_validators_root: string; steps: Step[] };
 
-const VECTORS = new URL("./vectors/slashing-interchange/", import.meta.url);
+const VECTORS = pathToFileURL(join(ROOT, "test/spec/vectors/slashing-interchange/"));
 // biome.json there only keeps the formatter away from the vendored files
 const files = (await readdir(VECTORS))
   .filter((f) => f.endsWith(".json") && f !== "biome.json")

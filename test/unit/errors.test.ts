@@ -4,9 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { readdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { describe, it } from "node:test";
-import { pathToFileURL } from "node:url";
 import { formatError } from "../../src/cli/run.js";
 import {
   BaseError,
@@ -17,8 +16,9 @@ import {
   walk,
 } from "../../src/errors.js";
 import { SlashingProtectionError } from "../../src/slashing/errors.js";
+import { ROOT } from "../support/root.js";
 
-const repo = join(import.meta.dirname, "../..");
+const repo = ROOT;
 
 async function sources(dir: string): Promise<string[]> {
   const out: string[] = [];
@@ -118,7 +118,13 @@ describe("docsPath", () => {
       const text = await readFile(file, "utf8");
       const names = [...text.matchAll(/^export class (\w+) extends (\w+)/gm)];
       if (!names.length) continue;
-      const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+      // Read the source from the repository, import the module the way this file's own imports
+      // resolve (the compiled mirror under scripts/test.ts, the .ts file under tsx).
+      const rel = relative(join(repo, "src"), file).replace(/\.ts$/, ".js");
+      const mod = (await import(new URL(`../../src/${rel}`, import.meta.url).href)) as Record<
+        string,
+        unknown
+      >;
       for (const [, name] of names) {
         const cls = mod[name as string] as typeof BaseError | undefined;
         if (typeof cls !== "function" || !(cls.prototype instanceof BaseError)) continue;

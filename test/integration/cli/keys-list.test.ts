@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { expandHome } from "../../../src/cli/args.js";
 import { formatKeyTable } from "../../../src/cli/keys-list.js";
-import { makeTempDir, runNode } from "../../helpers.js";
+import { makeTempDir, ROOT, runNode } from "../../helpers.js";
 
 let tmp: string;
 
@@ -26,8 +26,8 @@ async function run(command: "fixture" | "list", args: string[]) {
   await fsp.writeFile(
     runner,
     [
-      `import { fixtureCommand } from ${JSON.stringify(new URL("../../../src/cli/fixture.ts", import.meta.url).pathname)};`,
-      `import { keysListCommand } from ${JSON.stringify(new URL("../../../src/cli/keys-list.ts", import.meta.url).pathname)};`,
+      `import { fixtureCommand } from ${JSON.stringify(join(ROOT, "src/cli/fixture.ts"))};`,
+      `import { keysListCommand } from ${JSON.stringify(join(ROOT, "src/cli/keys-list.ts"))};`,
       "const [which, ...rest] = process.argv.slice(2);",
       'await (which === "fixture" ? fixtureCommand() : keysListCommand()).parseAsync(["node", "rpdvt", ...rest]);',
     ].join("\n"),

@@ -23,8 +23,9 @@ import {
   rpdvt,
   runNode,
 } from "../../helpers.js";
+import { ROOT } from "../../support/root.js";
 
-const HARNESS = new URL("../../interop/ssv-keys/", import.meta.url).pathname;
+const HARNESS = join(ROOT, "test/interop/ssv-keys/");
 const OWNER = "0x012f55b6cc5d57f943f1e79cf00214b652513f88";
 const VALIDATORS = 3;
 

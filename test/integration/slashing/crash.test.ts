@@ -15,12 +15,13 @@ import { after, before, describe, test } from "node:test";
 import Database from "better-sqlite3";
 import { SlashingProtectionDb } from "../../../src/slashing/db.js";
 import { SlashingProtectionError } from "../../../src/slashing/errors.js";
+import { ROOT } from "../../support/root.js";
 
 const GVR = `0x${"22".repeat(32)}`;
 const PK = `0x${"c3".repeat(48)}`;
 const R = (i: number) => `0x${i.toString(16).padStart(64, "0")}`;
-const DB_MODULE = new URL("../../../src/slashing/db.ts", import.meta.url).pathname;
-const REPO = new URL("../../../", import.meta.url).pathname;
+const DB_MODULE = join(ROOT, "src/slashing/db.ts");
+const REPO = ROOT;
 
 let dir: string;
 before(async () => {

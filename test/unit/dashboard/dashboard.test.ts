@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { request } from "node:http";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { createDvMetrics, registerPeerRtt } from "../../../src/core/metrics.js";
 import type { DutyReport } from "../../../src/core/tracker/tracker.js";
@@ -19,6 +20,7 @@ import { parseNodeUrls, requestClusterExit } from "../../../src/ops/exit/cluster
 import { type PeerInfoService, RPDVT_VERSION, startPeerInfo } from "../../../src/p2p/peerinfo.js";
 import { sybilExact } from "../../../src/plan/sybil/exact.js";
 import { createFakeSource, FAKE_FAILURE_REASONS } from "../../support/dashboard-fake-source.js";
+import { ROOT } from "../../support/root.js";
 
 const TOKEN = "s3cret-token";
 
@@ -364,10 +366,7 @@ describe("dashboard helpers", () => {
 });
 
 test("docs/grafana-dashboard.json queries only metrics the node exports", async () => {
-  const json = readFileSync(
-    new URL("../../../docs/grafana-dashboard.json", import.meta.url),
-    "utf8",
-  );
+  const json = readFileSync(join(ROOT, "docs/grafana-dashboard.json"), "utf8");
   const dash = JSON.parse(json) as { panels: Array<{ targets: Array<{ expr: string }> }> };
   const m = createDvMetrics();
   m.dutyLatency.observe({ type: "attester" }, 0.1);

@@ -12,8 +12,7 @@ import { promises as fsp } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
-
-const ROOT = new URL("../../../", import.meta.url).pathname;
+import { ROOT } from "../../support/root.js";
 
 /** Planted files: path → the relative imports (or package names) it makes. */
 const TREE: Record<string, string[]> = {

@@ -9,8 +9,9 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { MAX_OPERATORS } from "../../../src/core/consensus/codec.js";
 import { MAX_PEERS, QBFT_PROTOCOL } from "../../../src/p2p/transport.js";
+import { ROOT } from "../../support/root.js";
 
-const root = join(import.meta.dirname, "../../../src");
+const root = join(ROOT, "src");
 
 async function importsOf(dir: string): Promise<{ file: string; spec: string }[]> {
   const out: { file: string; spec: string }[] = [];

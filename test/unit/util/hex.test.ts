@@ -8,8 +8,9 @@ import { join, relative } from "node:path";
 import { describe, it } from "node:test";
 import { InputError } from "../../../src/errors.js";
 import { bigIntToBytes, bytesEqual, bytesToBigInt, fromHex, toHex } from "../../../src/util/hex.js";
+import { ROOT } from "../../support/root.js";
 
-const src = join(import.meta.dirname, "../../../src");
+const src = join(ROOT, "src");
 
 async function sources(dir: string): Promise<string[]> {
   const out: string[] = [];

@@ -4,7 +4,7 @@
  * epochs E−1..E+1, slashings, and the removed operator's (old shares) and new operator's own
  * duty reports for 24 cluster validators with mixed outcomes (successes before E, failures after,
  * the new operator's node watching/ok). The demo's squad is n = 4 (4 → 4: operator 4 replaced by
- * 5); the judge does not depend on n (the n = 7 cut-over is test/unit/core/replace.test.ts).
+ * 5); the judge does not depend on n (the n = 7 cut-over is test/integration/core/replace.test.ts).
  * n/a: no duties judged in the phase → passed null, not a pass.
  */
 import assert from "node:assert/strict";
