@@ -148,7 +148,12 @@ export interface DutyHandler {
   /** The duty starts: the scheduler (or an operator request) resolved `defs`. */
   onDuty?(ctx: DutyContext, duty: Duty, defs: ReadonlyMap<PubkeyHex, DutyDefinition>): void;
   /** What this operator signs for a decided entry (only `decides` kinds reach it). */
-  signRequest?(ctx: DutyContext, pubkey: PubkeyHex, value: UnsignedData): SignRequest | undefined;
+  signRequest?(
+    ctx: DutyContext,
+    pubkey: PubkeyHex,
+    value: UnsignedData,
+    duty: Duty,
+  ): SignRequest | undefined;
   /** sigagg made the signature of (duty, pubkey): the next phase, or the beacon node. */
   onAggregated(ctx: DutyContext, duty: Duty, pubkey: PubkeyHex, signature: Uint8Array): void;
   /** Forget state of slots before `minSlot`. */

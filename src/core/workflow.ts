@@ -231,7 +231,7 @@ export class DutyWorkflow implements DutyContext {
     for (const [pk, u] of decoded.set) {
       if (conflicts.includes(pk)) continue;
       this.emit({ step: "decided", duty, pubkey: pk });
-      const req = handler?.signRequest?.(this, pk, u);
+      const req = handler?.signRequest?.(this, pk, u, duty);
       if (!req) continue;
       expected.push([pk, req.signingRoot]);
       if (this.holds(pk)) requests.push(req);

@@ -24,6 +24,14 @@
  *   proposes it WITH its signature (public, verified by every operator that does not already hold
  *   it), so an operator that restarted and lost its cache adopts it instead of asking for a new
  *   signature round.
+ * - What an operator POSTs is only ever the epoch's DECIDED registration (adopted or aggregated),
+ *   never its own cache at the duty's start: builder-specs `process_registration` refuses a
+ *   timestamp older than the one a relay holds, and an operator's cache can be behind the
+ *   cluster's (a restarted leader proposed a fresh timestamp this operator decided but did not
+ *   aggregate). Re-submitting that stale cache at the next duty's start was refused by the devnet
+ *   relay in CI (stop 20: 2 × "timestamp older than the registered one" after the demo's
+ *   restarts). The cache only moves forward: an aggregate older than the held one (a duty that
+ *   finished after a later one) is superseded, not posted.
  * The validity rule every operator checks: fee recipient / gas limit / pubkey as above; the
  * timestamp is an epoch start, not after the duty's epoch, and never older than the one this
  * operator already holds (nor equal to it for changed content — a relay would ignore it); a
@@ -89,7 +97,16 @@ export function builderRegistrationHandlers(o?: BuilderRegistrationOptions): Dut
   /** The registration this operator holds per validator: the last aggregate of the cluster. */
   const cache = new Map<PubkeyHex, Signed>();
   const enqueue = submissionBatcher();
-  let current: Duty | undefined;
+  /** Hold and POST a decided registration — unless a newer one is held already (superseded). */
+  const publish = (ctx: DutyContext, duty: Duty, pk: PubkeyHex, signed: Signed): void => {
+    const held = cache.get(pk);
+    if (held && held.message.timestamp > signed.message.timestamp) {
+      ctx.used(duty, pk); // the newer registration covers the validator: done, nothing to POST
+      return;
+    }
+    cache.set(pk, signed);
+    enqueue(ctx, duty, pk, signed);
+  };
 
   const handler: DutyHandler = {
     type: DutyType.BuilderRegistration,
@@ -100,7 +117,6 @@ export function builderRegistrationHandlers(o?: BuilderRegistrationOptions): Dut
     deadline: (ctx, duty) => ctx.slotStartMs(duty.slot + 2),
     onDuty(ctx, duty, defs) {
       if (!o) return;
-      current = duty;
       const pubkeys = [...defs.keys()];
       if (!pubkeys.length) return;
       ctx.start(duty, pubkeys);
@@ -108,9 +124,7 @@ export function builderRegistrationHandlers(o?: BuilderRegistrationOptions): Dut
       const set = new Map<PubkeyHex, UnsignedData>();
       for (const [pk, def] of defs) {
         if (def.kind !== "registration") continue;
-        const { entry, held } = proposalEntry(o, cache.get(pk), pk, def.feeRecipient, timestamp);
-        set.set(pk, entry);
-        if (held) enqueue(ctx, duty, pk, held); // re-submitted every epoch, not re-signed
+        set.set(pk, proposalEntry(o, cache.get(pk), pk, def.feeRecipient, timestamp));
       }
       ctx.propose(duty, Promise.resolve({ set, failed: [] }));
     },
@@ -118,20 +132,11 @@ export function builderRegistrationHandlers(o?: BuilderRegistrationOptions): Dut
       if (!o || !domain) return "builder-disabled";
       return validateRegistration(o, domain, cache.get(pk), slot, pk, u);
     },
-    signRequest(ctx, pubkey, u) {
+    signRequest(ctx, pubkey, u, duty) {
       if (u.kind !== "registration" || !domain) return undefined;
       if (u.signature) {
-        // Signed by the cluster before (verified by validity): adopt it, nothing to sign.
-        const held = cache.get(pubkey);
-        const signed = { message: u.registration, signature: u.signature };
-        const known =
-          held &&
-          sameRegistration(held.message, u.registration) &&
-          bytesEqual(held.signature, u.signature);
-        if (!known) {
-          cache.set(pubkey, signed);
-          if (current) enqueue(ctx, current, pubkey, signed);
-        }
+        // Signed by the cluster before (verified by validity): adopt it and re-submit it.
+        publish(ctx, duty, pubkey, { message: u.registration, signature: u.signature });
         return undefined;
       }
       return { pubkey, signingRoot: registrationSigningRoot(u.registration, domain) };
@@ -139,9 +144,7 @@ export function builderRegistrationHandlers(o?: BuilderRegistrationOptions): Dut
     onAggregated(ctx, duty, pubkey, signature) {
       const u = ctx.decided(duty, pubkey);
       if (u?.kind !== "registration") return;
-      const signed = { message: u.registration, signature };
-      cache.set(pubkey, signed);
-      enqueue(ctx, duty, pubkey, signed);
+      publish(ctx, duty, pubkey, { message: u.registration, signature });
     },
   };
   return [handler];
@@ -180,7 +183,7 @@ function proposalEntry(
   pk: PubkeyHex,
   feeRecipient: string,
   timestamp: number,
-): { entry: UnsignedData; held?: Signed } {
+): UnsignedData {
   const want: bellatrix.ValidatorRegistrationV1 = {
     feeRecipient: fromHex(feeRecipient, { length: 20 }),
     gasLimit: o.gasLimit,
@@ -188,12 +191,9 @@ function proposalEntry(
     pubkey: fromHex(pk, { length: 48 }),
   };
   if (held && sameContent(held.message, want)) {
-    return {
-      entry: { kind: "registration", registration: held.message, signature: held.signature },
-      held,
-    };
+    return { kind: "registration", registration: held.message, signature: held.signature };
   }
-  return { entry: { kind: "registration", registration: want } };
+  return { kind: "registration", registration: want };
 }
 
 /** Same fee recipient, gas limit and pubkey (the timestamp aside). */

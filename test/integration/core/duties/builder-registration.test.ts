@@ -8,20 +8,11 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { builderDomain, DEFAULT_GAS_LIMIT } from "../../../../src/builder/registration.js";
+import { DEFAULT_GAS_LIMIT } from "../../../../src/builder/registration.js";
 import { decodeUnsignedSet, encodeUnsignedSet } from "../../../../src/core/codec.js";
 import { defaultLeader } from "../../../../src/core/consensus/params.js";
-import { builderRegistrationHandlers } from "../../../../src/core/duties/builder-registration.js";
-import type { DutyContext } from "../../../../src/core/duty-handler.js";
-import type { FetchResult } from "../../../../src/core/interfaces.js";
 import { metricValue } from "../../../../src/core/metrics.js";
-import {
-  type Duty,
-  type DutyDefinition,
-  DutyType,
-  type PubkeyHex,
-  type UnsignedData,
-} from "../../../../src/core/types.js";
+import { DutyType, type PubkeyHex, type UnsignedData } from "../../../../src/core/types.js";
 import type { DvEvent } from "../../../../src/core/workflow.js";
 import { fromHex } from "../../../../src/util/hex.js";
 import { withDvCluster } from "../../../helpers.js";
@@ -141,107 +132,5 @@ describe("builder registrations under a Byzantine leader", () => {
       }
       assert.deepEqual(c.beacon.invalid, []);
     });
-  });
-});
-
-/** A DutyContext over plain arrays (the handler alone, no steps). */
-function fakeCtx() {
-  const proposed: Map<PubkeyHex, UnsignedData>[] = [];
-  const submitted: { duty: Duty; pk: PubkeyHex }[] = [];
-  const batches: number[] = [];
-  const decided = new Map<PubkeyHex, UnsignedData>();
-  const ctx = {
-    slotsPerEpoch: 4,
-    slotStartMs: (s: number) => s * 12_000,
-    start() {},
-    propose(_d: Duty, fetched: Promise<FetchResult>) {
-      void fetched.then((r) => proposed.push(r.set));
-    },
-    decided: (_d: Duty, pk: PubkeyHex) => decided.get(pk),
-    submit(duty: Duty, pk: PubkeyHex) {
-      submitted.push({ duty, pk });
-    },
-    broadcaster: {
-      registrations: async (list: readonly unknown[]) => {
-        batches.push(list.length);
-      },
-    },
-  } as unknown as DutyContext;
-  return { ctx, proposed, submitted, batches, decided };
-}
-
-describe("builder-registration handler: re-signing only what changed", () => {
-  it("a changed fee recipient gets a new timestamp and a signature; the others are re-submitted", async () => {
-    const chain = {
-      genesisTime: 1_000,
-      secondsPerSlot: 12,
-      slotsPerEpoch: 4,
-      forks: [{ name: "phase0", epoch: 0, version: Uint8Array.of(0, 0, 0, 0x42) }],
-    };
-    const pks = Array.from({ length: 25 }, (_, i) => `0x${(i + 1).toString(16).padStart(96, "0")}`);
-    const recipients = new Map(pks.map((pk, i) => [pk, `0x${(i + 16).toString(16).repeat(20)}`]));
-    const [h] = builderRegistrationHandlers({
-      chain,
-      gasLimit: 36_000_000,
-      feeRecipients: recipients,
-    });
-    assert.ok(h?.onDuty && h.signRequest);
-    const f = fakeCtx();
-    const defs = () =>
-      new Map<PubkeyHex, DutyDefinition>(
-        pks.map((pk) => [pk, { kind: "registration", feeRecipient: recipients.get(pk) as string }]),
-      );
-    const sig = new Uint8Array(96).fill(7);
-    // Epoch 0: nothing cached, every entry fresh (timestamp = epoch 0's start) and signed.
-    h.onDuty(f.ctx, { slot: 0, type: DutyType.BuilderRegistration }, defs());
-    await Promise.resolve();
-    const first = f.proposed[0] as Map<PubkeyHex, UnsignedData>;
-    assert.equal(first.size, 25);
-    for (const [pk, u] of first) {
-      assert.ok(u.kind === "registration" && !u.signature && u.registration.timestamp === 1_000);
-      assert.ok(h.signRequest(f.ctx, pk, u), "fresh entries are signed");
-      f.decided.set(pk, u);
-      h.onAggregated(f.ctx, { slot: 0, type: DutyType.BuilderRegistration }, pk, sig);
-    }
-    await Promise.resolve();
-    assert.deepEqual(f.batches, [25], "one POST for the batch");
-    // Epoch 1: validator 3's recipient changes (e.g. it joined the smoothing pool).
-    const changed = pks[3] as PubkeyHex;
-    recipients.set(changed, OTHER);
-    h.onDuty(f.ctx, { slot: 4, type: DutyType.BuilderRegistration }, defs());
-    await Promise.resolve();
-    assert.deepEqual(f.batches, [25, 24], "the unchanged 24 re-submitted at once");
-    const second = f.proposed[1] as Map<PubkeyHex, UnsignedData>;
-    let toSign = 0;
-    for (const [pk, u] of second) {
-      assert.ok(u.kind === "registration");
-      if (pk === changed) {
-        assert.equal(u.signature, undefined);
-        assert.equal(u.registration.timestamp, 1_000 + 48, "epoch 1's start: newer");
-      } else {
-        assert.deepEqual(u.signature, sig, "carried with its signature");
-        assert.equal(u.registration.timestamp, 1_000);
-      }
-      if (h.signRequest(f.ctx, pk, u)) toSign++;
-    }
-    assert.equal(toSign, 1, "only the changed registration is signed");
-    // Validity: the old recipient for the changed validator is refused now.
-    const domain = builderDomain(chain.forks[0]?.version as Uint8Array);
-    assert.ok(domain.length === 32);
-    const old = first.get(changed) as UnsignedData;
-    assert.equal(h.validate?.({} as never, 4, changed, old, undefined), "fee-recipient");
-    const fresh = second.get(changed) as UnsignedData;
-    assert.equal(h.validate?.({} as never, 4, changed, fresh, undefined), true);
-    // A timestamp after the duty's epoch, or not on an epoch start, is refused.
-    const at = (timestamp: number): UnsignedData =>
-      fresh.kind === "registration"
-        ? { kind: "registration", registration: { ...fresh.registration, timestamp } }
-        : fresh;
-    assert.equal(h.validate?.({} as never, 4, changed, at(1_000 + 96), undefined), "timestamp");
-    assert.equal(h.validate?.({} as never, 4, changed, at(1_000 + 47), undefined), "timestamp");
-    // A carried signature that does not verify is refused.
-    const forged: UnsignedData =
-      fresh.kind === "registration" ? { ...fresh, signature: sig } : fresh;
-    assert.equal(h.validate?.({} as never, 4, changed, forged, undefined), "signature");
   });
 });
