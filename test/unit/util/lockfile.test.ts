@@ -1,7 +1,7 @@
 /** src/util/lockfile.ts: one owner at a time, stale locks of dead processes taken over. */
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -58,4 +58,30 @@ test("a lock taken on another host is never taken over", async () => {
     () => acquireLock(path, "Z"),
     (e: unknown) => e instanceof InputError && e.message.includes("another host"),
   );
+});
+
+test("a stale lock another process is breaking is waited for; a breaker left by a crash expires", () => {
+  const path = join(dir, "b.lock");
+  const dead = spawnSync(process.execPath, ["-e", "0"]).pid;
+  writeFileSync(path, JSON.stringify({ pid: dead, hostname: hostname(), since: "t0" }));
+  // someone holds `.breaking` right now (fresh): we wait, never remove the lock ourselves
+  writeFileSync(`${path}.breaking`, "12345");
+  const t0 = Date.now();
+  assert.throws(
+    () => acquireLock(path, "B"),
+    (e: unknown) => e instanceof InputError && e.shortMessage === "Could not take the lock for B",
+  );
+  assert.ok(Date.now() - t0 < 5_000, "gives up within seconds");
+  assert.equal(
+    JSON.parse(readFileSync(path, "utf8")).pid,
+    dead,
+    "the lock was left to the breaker",
+  );
+  // the breaker was killed mid-break: its file ages past 10 s and is removed, the lock taken over
+  const old = new Date(Date.now() - 60_000);
+  utimesSync(`${path}.breaking`, old, old);
+  const lock = acquireLock(path, "B");
+  assert.equal(JSON.parse(readFileSync(path, "utf8")).pid, process.pid);
+  assert.equal(existsSync(`${path}.breaking`), false);
+  lock.release();
 });
