@@ -9,7 +9,7 @@ import { describe, it } from "node:test";
 import type { bellatrix } from "@lodestar/types";
 import { builderDomain } from "../../../../src/builder/registration.js";
 import { builderRegistrationHandlers } from "../../../../src/core/duties/builder-registration.js";
-import type { DutyContext } from "../../../../src/core/duty-handler.js";
+import type { DutyContext, DutyHandler } from "../../../../src/core/duty-handler.js";
 import type { FetchResult } from "../../../../src/core/interfaces.js";
 import {
   type Duty,
@@ -54,27 +54,33 @@ function fakeCtx() {
   return { ctx, proposed, submitted, batches, decided, posted, used };
 }
 
+/** A handler over `n` validators (4-slot epochs from time 1,000) and a fake context. */
+function setup(n: number) {
+  const chain = {
+    genesisTime: 1_000,
+    secondsPerSlot: 12,
+    slotsPerEpoch: 4,
+    forks: [{ name: "phase0", epoch: 0, version: Uint8Array.of(0, 0, 0, 0x42) }],
+  };
+  const pks = Array.from({ length: n }, (_, i) => `0x${(i + 1).toString(16).padStart(96, "0")}`);
+  const recipients = new Map(pks.map((pk, i) => [pk, `0x${(i + 16).toString(16).repeat(20)}`]));
+  const [h] = builderRegistrationHandlers({
+    chain,
+    gasLimit: 36_000_000,
+    feeRecipients: recipients,
+  });
+  assert.ok(h?.onDuty && h.signRequest && h.validate);
+  const defs = () =>
+    new Map<PubkeyHex, DutyDefinition>(
+      pks.map((pk) => [pk, { kind: "registration", feeRecipient: recipients.get(pk) as string }]),
+    );
+  const handler = h as DutyHandler & Required<Pick<DutyHandler, "onDuty" | "signRequest">>;
+  return { chain, pks, recipients, h: handler, f: fakeCtx(), defs };
+}
+
 describe("builder-registration handler: re-signing only what changed", () => {
   it("a changed fee recipient gets a new timestamp and a signature; the others are re-submitted", async () => {
-    const chain = {
-      genesisTime: 1_000,
-      secondsPerSlot: 12,
-      slotsPerEpoch: 4,
-      forks: [{ name: "phase0", epoch: 0, version: Uint8Array.of(0, 0, 0, 0x42) }],
-    };
-    const pks = Array.from({ length: 25 }, (_, i) => `0x${(i + 1).toString(16).padStart(96, "0")}`);
-    const recipients = new Map(pks.map((pk, i) => [pk, `0x${(i + 16).toString(16).repeat(20)}`]));
-    const [h] = builderRegistrationHandlers({
-      chain,
-      gasLimit: 36_000_000,
-      feeRecipients: recipients,
-    });
-    assert.ok(h?.onDuty && h.signRequest);
-    const f = fakeCtx();
-    const defs = () =>
-      new Map<PubkeyHex, DutyDefinition>(
-        pks.map((pk) => [pk, { kind: "registration", feeRecipient: recipients.get(pk) as string }]),
-      );
+    const { chain, pks, recipients, h, f, defs } = setup(25);
     const sig = new Uint8Array(96).fill(7);
     // Epoch 0: nothing cached, every entry fresh (timestamp = epoch 0's start) and signed.
     h.onDuty(f.ctx, { slot: 0, type: DutyType.BuilderRegistration }, defs());
@@ -139,25 +145,7 @@ describe("builder-registration handler: re-signing only what changed", () => {
     // restarted leader (empty cache) proposed a fresh one with epoch 2's timestamp, which the
     // cluster decided and POSTed — but this operator never completed the aggregate. At epoch 3 it
     // re-submitted its held epoch-0 registration at the duty's start: older than the relay's.
-    const chain = {
-      genesisTime: 1_000,
-      secondsPerSlot: 12,
-      slotsPerEpoch: 4,
-      forks: [{ name: "phase0", epoch: 0, version: Uint8Array.of(0, 0, 0, 0x42) }],
-    };
-    const pks = Array.from({ length: 7 }, (_, i) => `0x${(i + 1).toString(16).padStart(96, "0")}`);
-    const recipients = new Map(pks.map((pk, i) => [pk, `0x${(i + 16).toString(16).repeat(20)}`]));
-    const [h] = builderRegistrationHandlers({
-      chain,
-      gasLimit: 36_000_000,
-      feeRecipients: recipients,
-    });
-    assert.ok(h?.onDuty && h.signRequest);
-    const f = fakeCtx();
-    const defs = () =>
-      new Map<PubkeyHex, DutyDefinition>(
-        pks.map((pk) => [pk, { kind: "registration", feeRecipient: recipients.get(pk) as string }]),
-      );
+    const { pks, h, f, defs } = setup(7);
     const duty = (epoch: number): Duty => ({ slot: epoch * 4, type: DutyType.BuilderRegistration });
     const sig = (b: number) => new Uint8Array(96).fill(b);
     const tick = () => new Promise((r) => setImmediate(r));
