@@ -18,9 +18,10 @@
  * // npx tsx scripts/function-length.ts src            (default limit 80 lines)
  * // npx tsx scripts/function-length.ts --max 60 --json src/cli
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { readFileSync, statSync } from "node:fs";
+import { relative } from "node:path";
 import ts from "typescript";
+import { listFiles } from "./files.js";
 
 /** One function over the limit. */
 export interface LongFunction {
@@ -42,14 +43,7 @@ export const REASON_MARKER = "long-function:";
  */
 export function listTsFiles(root: string): string[] {
   if (statSync(root).isFile()) return root.endsWith(".ts") ? [root] : [];
-  const out: string[] = [];
-  for (const entry of readdirSync(root, { withFileTypes: true })) {
-    if (entry.name === "node_modules") continue;
-    const path = join(root, entry.name);
-    if (entry.isDirectory()) out.push(...listTsFiles(path));
-    else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts")) out.push(path);
-  }
-  return out.sort();
+  return listFiles(root).filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"));
 }
 
 function functionName(node: ts.Node, source: ts.SourceFile): string {

@@ -39,6 +39,7 @@ import { constants } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { build } from "esbuild";
 import { isProcessAlive } from "../src/util/fs.js";
+import { listFiles } from "./files.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const BUILD_PARENT = join(ROOT, ".build");
@@ -77,15 +78,9 @@ function parseArgs(argv: string[]): { suites: string[]; files: string[] } {
   return { suites, files: files.map((f) => relative(ROOT, resolve(ROOT, f))) };
 }
 
-/** Every file under `dir` (relative to the repository), skipping node_modules. */
-function walk(dir: string, out: string[] = []): string[] {
-  for (const e of readdirSync(join(ROOT, dir), { withFileTypes: true })) {
-    if (e.name === "node_modules") continue;
-    const p = join(dir, e.name);
-    if (e.isDirectory()) walk(p, out);
-    else if (e.isFile()) out.push(p);
-  }
-  return out;
+/** Every file under `dir` (a path relative to the repository, as are the results). */
+function walk(dir: string): string[] {
+  return listFiles(join(ROOT, dir)).map((f) => relative(ROOT, f));
 }
 
 /** Remove build folders whose run is over (killed runs included). */
