@@ -134,7 +134,12 @@ class DoppelgangerService implements Doppelganger {
   };
 
   observeCluster = (pk: PubkeyHex, epoch: number): void => {
-    if (this.done(this.watches.get(pk))) return;
+    // Recorded for every tracked validator, watching or not: a watch re-armed later in the same
+    // epoch (the key guard firing after the squad signed) must know the cluster produced that
+    // epoch's signature, or the squad's own attestation reads as a doppelganger (found in a
+    // devnet CI run: validator 40 refused for good after its keystore was recreated). Pruned by
+    // dueEpochs at every poll (older than every open watch, else than the current epoch).
+    if (this.opts.epochs <= 0 || !this.watches.has(pk)) return;
     let s = this.observed.get(epoch);
     if (!s) {
       s = new Set();
