@@ -17,9 +17,10 @@
  *   SIGINT/SIGTERM too; a folder left by a killed run is removed by the next run (its owner's PID
  *   is gone).
  *
- * Usage: `tsx scripts/test.ts <suite>... [-- <node --test flags or test files>]`, suites `unit`,
- * `spec`, `integration`, `e2e`. Files after `--` replace the suites' file list (paths of `.ts`
- * test files in the repository).
+ * Usage: `tsx scripts/test.ts <suite>... [-- <test file>...]`, suites `unit`, `spec`,
+ * `integration`, `e2e`. Files after `--` replace the suites' file list (paths of `.ts` test files
+ * in the repository). A file that does not compile stops the run before any test, exit 1, with
+ * esbuild's messages (file, line, what).
  *
  * @example
  * // package.json: "test:unit": "tsx scripts/test.ts unit"
@@ -146,7 +147,16 @@ async function main(): Promise<void> {
   };
   process.on("exit", cleanup);
   const t0 = performance.now();
-  const n = await compile(out);
+  let n: number;
+  try {
+    n = await compile(out);
+  } catch {
+    // esbuild has printed each error with its file and line (logLevel "error")
+    process.stderr.write(
+      "rpdvt test runner: the sources do not compile (errors above); no test ran\n",
+    );
+    process.exit(1);
+  }
   process.stdout.write(
     `compiled ${n} files in ${Math.round(performance.now() - t0)} ms; running ${tests.length} test files\n`,
   );
